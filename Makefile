@@ -1,0 +1,45 @@
+# The README's two commands: `make demo` and `make test`; each installs first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+LANTIAN := $(VENV)/bin/lantian
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test check lint typecheck bench migration clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/install-browser.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	bash scripts/install-browser.sh $(PY)
+	@touch $(STAMP)
+
+demo: install
+	$(LANTIAN) demo
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy lantian classifiers evidence store crawler spiders api takedown sandbox
+
+check: lint typecheck test
+
+bench: install
+	$(LANTIAN) bench classify
+	$(LANTIAN) bench crawl
+	$(LANTIAN) bench capture
+	$(LANTIAN) bench api
+
+# Pre-release: regenerate the initial revision from store/models.py.
+migration: install
+	$(PY) -m store.migrations.regenerate
+
+clean:
+	rm -rf var/ .pytest_cache

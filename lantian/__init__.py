@@ -1,0 +1,3 @@
+"""Lantian: the application shell (CLI, configuration, wiring)."""
+
+__version__ = "0.1.0"

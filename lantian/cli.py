@@ -1,0 +1,30 @@
+"""The ``lantian`` command: every command group is registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from lantian import __version__
+from lantian.commands import config as config_cmd
+from lantian.commands import db as db_cmd
+
+app = typer.Typer(
+    name="lantian",
+    help="Lantian (蓝天): find irregular IP-agency solicitation online, keep evidence, get it taken down.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(db_cmd.app, name="db")
+# Command groups of the other packages register below, one line each.
+
+
+@app.command("version")
+def version() -> None:
+    """Print Lantian's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

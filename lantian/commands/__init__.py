@@ -1,0 +1,1 @@
+"""One Typer app per command group; ``lantian.cli`` composes them."""

@@ -1,0 +1,178 @@
+"""The one place that reads configuration.
+
+Sources, lowest priority first: the defaults below, an optional TOML file
+(``lantian.toml`` in the working directory, or the path in ``LANTIAN_CONFIG``),
+then ``LANTIAN_*`` environment variables.  Nothing else in the project reads the
+environment; components receive the values they need.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """The configuration could not be read; the message names the file and key."""
+
+
+class TomlFileSource(PydanticBaseSettingsSource):
+    """Reads the flat ``[lantian]`` table (or the top level) of a TOML file."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # pragma: no cover - __call__ is used instead
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{self.path}: not valid TOML: {exc}") from exc
+        table = data.get("lantian", data)
+        if not isinstance(table, dict):
+            raise ConfigError(f"{self.path}: [lantian] must be a table")
+        unknown = sorted(set(table) - set(self.settings_cls.model_fields))
+        if unknown:
+            raise ConfigError(
+                f"{self.path}: unknown setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(self.settings_cls.model_fields))}"
+            )
+        return table
+
+
+def _default_chromium() -> str | None:
+    for candidate in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+class Settings(BaseSettings):
+    """Every setting Lantian reads, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="LANTIAN_", extra="forbid", validate_default=True)
+
+    data_dir: Path = Field(default=Path("var"), description="where the database, evidence and keys live")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite under data_dir"
+    )
+    elasticsearch_url: str | None = Field(default=None, description="use Elasticsearch as search index")
+    redis_url: str | None = Field(default=None, description="share the crawl frontier through Redis")
+    evidence_dir: Path | None = Field(default=None, description="artifact store; default data_dir/evidence")
+    key_dir: Path | None = Field(default=None, description="signing keys; default data_dir/keys")
+    rules_dir: Path = Field(default=PROJECT_ROOT / "rules", description="rule packs and dictionary")
+    profiles_dir: Path = Field(
+        default=PROJECT_ROOT / "spiders" / "profiles", description="site profiles"
+    )
+    classify_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    allow_private_networks: bool = Field(
+        default=False, description="let crawls reach loopback/private addresses (the sandbox needs it)"
+    )
+    chromium_path: str | None = Field(default_factory=_default_chromium)
+    operator: str = Field(default="lantian", description="who captures evidence, named in manifests")
+    office_name: str = Field(default="某省知识产权局", description="the requesting office in notices")
+    office_contact: str = Field(default="", description="contact line printed in notices")
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    secret_key: SecretStr = Field(default=SecretStr(""), description="session signing; generated if empty")
+    tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority")
+    alert_webhook_urls: list[str] = Field(default_factory=list)
+    smtp_url: SecretStr | None = None
+    alert_email_to: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return upper
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = os.environ.get("LANTIAN_CONFIG")
+        toml_path = Path(path) if path else Path("lantian.toml")
+        if path and not toml_path.exists():
+            raise ConfigError(f"LANTIAN_CONFIG names {toml_path}, which does not exist")
+        return (init_settings, env_settings, TomlFileSource(settings_cls, toml_path))
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'lantian.db').resolve()}"
+
+    @property
+    def resolved_evidence_dir(self) -> Path:
+        return self.evidence_dir or self.data_dir / "evidence"
+
+    @property
+    def resolved_key_dir(self) -> Path:
+        return self.key_dir or self.data_dir / "keys"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective configuration with secrets and URL passwords hidden."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "********" if value.get_secret_value() else ""
+            elif isinstance(value, str) and name.endswith("_url"):
+                value = mask_url_password(value)
+            elif isinstance(value, Path):
+                value = str(value)
+            out[name] = value
+        out["database_url"] = mask_url_password(self.resolved_database_url)
+        return out
+
+
+def mask_url_password(url: str) -> str:
+    """``postgresql://u:secret@h/db`` -> ``postgresql://u:***@h/db``."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    if ":" in creds:
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning validation failures into a ConfigError naming the key."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '?'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached); tests call ``get_settings.cache_clear()``."""
+    return load_settings()

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# A Chromium that Playwright can drive, and CJK fonts for screenshots.
+# Prefer the system Chromium (Debian's apt package); fall back to Playwright's own download.
+set -euo pipefail
+PY=${1:-.venv/bin/python}
+
+have_cjk_font() { command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .; }
+have_chromium() { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }
+
+if { ! have_chromium || ! have_cjk_font; } && command -v apt-get >/dev/null; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "installing chromium and fonts-noto-cjk with apt-get"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    chromium fonts-noto-cjk fontconfig >/dev/null
+fi
+
+if have_chromium; then
+  echo "browser: $(command -v chromium || command -v chromium-browser)"
+else
+  echo "no system Chromium; downloading Playwright's"
+  "$PY" -m playwright install --with-deps chromium
+fi
+have_cjk_font || echo "warning: no CJK font found; Chinese text in screenshots will render as boxes" >&2

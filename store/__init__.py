@@ -1,0 +1,1 @@
+"""System of record (SQLAlchemy) and search index backends."""

@@ -1,0 +1,486 @@
+"""The system of record: SQLAlchemy 2.0 typed mappings.
+
+Every schema change is an Alembic revision in ``store/migrations/versions``
+(``make migration`` regenerates the pre-release initial revision; after the
+first release, add revisions instead).  Types are portable between SQLite and
+PostgreSQL: JSON columns, timezone-aware timestamps stored as UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class SourceKind(enum.StrEnum):
+    search = "search"
+    marketplace = "marketplace"
+    forum = "forum"
+
+
+class RunStatus(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class ListingStatus(enum.StrEnum):
+    """Where a listing stands in review; ``new`` until a classifier or reviewer acts."""
+
+    new = "new"
+    flagged = "flagged"
+    confirmed = "confirmed"
+    dismissed = "dismissed"
+    escalated = "escalated"
+    removed = "removed"
+
+
+class ReviewAction(enum.StrEnum):
+    confirm = "confirm"
+    dismiss = "dismiss"
+    escalate = "escalate"
+    assign = "assign"
+    note = "note"
+    reopen = "reopen"
+
+
+class Role(enum.StrEnum):
+    reviewer = "reviewer"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+class NoticeStatus(enum.StrEnum):
+    draft = "draft"
+    approved = "approved"
+    sent = "sent"
+    acknowledged = "acknowledged"
+    removed = "removed"
+    partly_removed = "partly_removed"
+    refused = "refused"
+
+
+class ItemStatus(enum.StrEnum):
+    pending = "pending"
+    online = "online"
+    removed = "removed"
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    return Enum(cls, native_enum=False, length=32, validate_strings=True)
+
+
+class Platform(Base):
+    __tablename__ = "platforms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind))
+    base_url: Mapped[str | None] = mapped_column(String(500))
+    takedown_channel: Mapped[str | None] = mapped_column(String(64))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    platforms: Mapped[list[Any]] = mapped_column(default=list, doc="profile keys")
+    limits: Mapped[dict[str, Any]] = mapped_column(default=dict, doc="max_pages, depth, max_seconds")
+    schedule_cron: Mapped[str | None] = mapped_column(String(120))
+    schedule_interval_s: Mapped[int | None] = mapped_column(Integer)
+    misfire_policy: Mapped[str] = mapped_column(String(32), default="run_once")
+    obey_robots: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    runs: Mapped[list[CampaignRun]] = relationship(back_populates="campaign")
+
+
+class CampaignRun(Base):
+    __tablename__ = "campaign_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus), default=RunStatus.queued)
+    trigger: Mapped[str] = mapped_column(String(32), default="manual")
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    pid: Mapped[int | None] = mapped_column(Integer)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict, doc="Scrapy's stats and ours")
+    robots_override: Mapped[bool] = mapped_column(Boolean, default=False)
+    log_path: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="runs")
+
+
+class Actor(Base):
+    """Whoever stands behind listings, linked across platforms by shared contacts."""
+
+    __tablename__ = "actors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contacts: Mapped[list[ActorContact]] = relationship(back_populates="actor")
+
+
+class ActorContact(Base):
+    __tablename__ = "actor_contacts"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), doc="phone, wechat, qq, email, url, agency_code, ...")
+    value: Mapped[str] = mapped_column(String(300))
+
+    actor: Mapped[Actor] = relationship(back_populates="contacts")
+
+
+class Listing(Base):
+    """One page or post, deduplicated by canonical URL; its text lives in versions."""
+
+    __tablename__ = "listings"
+    __table_args__ = (
+        Index("ix_listings_status_score", "status", "score"),
+        Index("ix_listings_platform_last_seen", "platform_id", "last_seen"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
+    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    page_kind: Mapped[str] = mapped_column(String(32), default="listing")
+    title: Mapped[str] = mapped_column(Text, default="")
+    shop: Mapped[str | None] = mapped_column(String(300))
+    seller: Mapped[str | None] = mapped_column(String(300))
+    region: Mapped[str | None] = mapped_column(String(64), index=True)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    first_campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("listing_versions.id", use_alter=True)
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
+    status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus), default=ListingStatus.new)
+    irregular: Mapped[bool] = mapped_column(Boolean, default=False)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    severity: Mapped[str | None] = mapped_column(String(16), index=True)
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    online: Mapped[bool] = mapped_column(Boolean, default=True)
+    removed_at: Mapped[datetime | None]
+
+    platform: Mapped[Platform] = relationship()
+    versions: Mapped[list[ListingVersion]] = relationship(
+        back_populates="listing",
+        foreign_keys="ListingVersion.listing_id",
+        order_by="ListingVersion.id",
+    )
+    current_version: Mapped[ListingVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+    actor: Mapped[Actor | None] = relationship()
+
+
+class ListingVersion(Base):
+    """What a listing said at one time.  Never updated: a change is a new row."""
+
+    __tablename__ = "listing_versions"
+    __table_args__ = (UniqueConstraint("listing_id", "content_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict, doc="price, sales, author, replies...")
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_runs.id"))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    encoding: Mapped[str | None] = mapped_column(String(32))
+
+    listing: Mapped[Listing] = relationship(back_populates="versions", foreign_keys=[listing_id])
+    classification: Mapped[Classification | None] = relationship(back_populates="version")
+
+
+class Classification(Base):
+    __tablename__ = "classifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("listing_versions.id"), unique=True)
+    irregular: Mapped[bool] = mapped_column(Boolean)
+    score: Mapped[float] = mapped_column(Float)
+    severity: Mapped[str | None] = mapped_column(String(16))
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+    rules_version: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    version: Mapped[ListingVersion] = relationship(back_populates="classification")
+    hits: Mapped[list[RuleHit]] = relationship(back_populates="classification", order_by="RuleHit.start")
+    entities: Mapped[list[Entity]] = relationship(back_populates="classification")
+
+
+class RuleHit(Base):
+    """One rule's match; offsets index the version's ``title + "\\n" + text``."""
+
+    __tablename__ = "rule_hits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    classification_id: Mapped[int] = mapped_column(ForeignKey("classifications.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    severity: Mapped[str] = mapped_column(String(16), default="medium")
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    match: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+
+    classification: Mapped[Classification] = relationship(back_populates="hits")
+
+
+class Entity(Base):
+    __tablename__ = "entities"
+    __table_args__ = (Index("ix_entities_kind_value", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    classification_id: Mapped[int] = mapped_column(ForeignKey("classifications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(300))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+
+    classification: Mapped[Classification] = relationship(back_populates="entities")
+
+
+class EvidenceCapture(Base):
+    """One capture of a listing; recaptures sit beside earlier ones, never replace them."""
+
+    __tablename__ = "evidence_captures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_runs.id"))
+    capture_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    manifest_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    ledger_index: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(String(2000))
+    final_url: Mapped[str | None] = mapped_column(String(2000))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    captured_at: Mapped[datetime]
+    screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(32), default="flagged", doc="flagged, recheck, manual")
+    verified_at: Mapped[datetime | None]
+    verified_ok: Mapped[bool | None] = mapped_column(Boolean)
+
+    artifacts: Mapped[list[EvidenceArtifact]] = relationship(back_populates="capture")
+
+
+class EvidenceArtifact(Base):
+    __tablename__ = "evidence_artifacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("evidence_captures.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), doc="screenshot, dom, body, mhtml, headers, warc")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+
+    capture: Mapped[EvidenceCapture] = relationship(back_populates="artifacts")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.reviewer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[ReviewAction] = mapped_column(_enum(ReviewAction))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TakedownNotice(Base):
+    """One request to one platform about one shop or seller's listings."""
+
+    __tablename__ = "takedown_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
+    shop: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[NoticeStatus] = mapped_column(_enum(NoticeStatus), default=NoticeStatus.draft)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    deadline: Mapped[datetime | None]
+    escalation_due: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    platform: Mapped[Platform] = relationship()
+    items: Mapped[list[TakedownItem]] = relationship(back_populates="notice")
+
+
+class TakedownItem(Base):
+    __tablename__ = "takedown_items"
+    __table_args__ = (UniqueConstraint("notice_id", "listing_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("takedown_notices.id"), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), default=ItemStatus.pending)
+    last_checked_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None]
+
+    notice: Mapped[TakedownNotice] = relationship(back_populates="items")
+    listing: Mapped[Listing] = relationship()
+
+
+class TakedownCheck(Base):
+    __tablename__ = "takedown_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("takedown_items.id"), index=True)
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    online: Mapped[bool] = mapped_column(Boolean)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_captures.id"))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class LicensedAgency(Base):
+    """CNIPA's register of patent (and trademark) agencies, imported from the office's CSV."""
+
+    __tablename__ = "licensed_agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True, doc="机构代码, five digits for patents")
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    kind: Mapped[str] = mapped_column(String(32), default="patent")
+    status: Mapped[str] = mapped_column(String(32), default="")
+    org_type: Mapped[str] = mapped_column(String(64), default="")
+    founded: Mapped[int | None] = mapped_column(Integer)
+    agent_count: Mapped[int | None] = mapped_column(Integer)
+    credit_rating: Mapped[str] = mapped_column(String(32), default="")
+
+
+class LicensedAgent(Base):
+    __tablename__ = "licensed_agents"
+    __table_args__ = (Index("ix_licensed_agents_cert", "certificate_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    certificate_no: Mapped[str] = mapped_column(String(64), doc="资格证号")
+    practice_no: Mapped[str] = mapped_column(String(64), default="", doc="执业证号")
+    field: Mapped[str] = mapped_column(String(120), default="")
+    agency_code: Mapped[str] = mapped_column(String(16), default="")
+    agency_name: Mapped[str] = mapped_column(String(300), default="")
+    rating: Mapped[str] = mapped_column(String(32), default="")
+
+
+class AuditEntry(Base):
+    """Who changed what, when.  Append-only: the migration installs triggers refusing UPDATE/DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(120), doc="username or 'system:<component>'")
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
