@@ -224,7 +224,7 @@ class Listing(Base):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     first_campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("listing_versions.id", use_alter=True)
+        Integer, doc="the newest version; no FK constraint, since versions point back here"
     )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
     status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus), default=ListingStatus.new)
@@ -243,7 +243,9 @@ class Listing(Base):
         order_by="ListingVersion.id",
     )
     current_version: Mapped[ListingVersion | None] = relationship(
-        foreign_keys=[current_version_id], post_update=True
+        primaryjoin="foreign(Listing.current_version_id) == ListingVersion.id",
+        post_update=True,
+        viewonly=False,
     )
     actor: Mapped[Actor | None] = relationship()
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:38:38.506666
+Create Date: 2026-11-26 14:41:27.235782
 """
 
 from __future__ import annotations
@@ -183,7 +183,6 @@ def upgrade() -> None:
     sa.Column('removed_at', store.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['actors.id'], name=op.f('fk_listings_actor_id_actors')),
     sa.ForeignKeyConstraint(['assigned_to_id'], ['users.id'], name=op.f('fk_listings_assigned_to_id_users')),
-    sa.ForeignKeyConstraint(['current_version_id'], ['listing_versions.id'], name=op.f('fk_listings_current_version_id_listing_versions'), use_alter=True),
     sa.ForeignKeyConstraint(['first_campaign_id'], ['campaigns.id'], name=op.f('fk_listings_first_campaign_id_campaigns')),
     sa.ForeignKeyConstraint(['platform_id'], ['platforms.id'], name=op.f('fk_listings_platform_id_platforms')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_listings')),

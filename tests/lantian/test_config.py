@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lantian.cli import app
+from lantian.config import ConfigError, load_settings, mask_url_password
+
+
+def test_defaults_then_toml_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for key in ("LANTIAN_CLASSIFY_THRESHOLD", "LANTIAN_OPERATOR", "LANTIAN_CONFIG"):
+        monkeypatch.delenv(key, raising=False)
+    assert load_settings().classify_threshold == 0.5
+    (tmp_path / "lantian.toml").write_text('[lantian]\nclassify_threshold = 0.7\noperator = "张三"\n', encoding="utf-8")
+    settings = load_settings()
+    assert settings.classify_threshold == 0.7 and settings.operator == "张三"
+    monkeypatch.setenv("LANTIAN_CLASSIFY_THRESHOLD", "0.8")
+    assert load_settings().classify_threshold == 0.8
+
+
+def test_unknown_key_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lantian.toml").write_text("classify_treshold = 0.7\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="classify_treshold"):
+        load_settings()
+
+
+def test_corrupt_toml_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lantian.toml").write_text("classify_threshold = = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="lantian.toml: not valid TOML"):
+        load_settings()
+
+
+def test_bad_value_names_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LANTIAN_API_PORT", "not-a-port")
+    with pytest.raises(ConfigError, match="api_port"):
+        load_settings()
+
+
+def test_config_show_masks_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LANTIAN_DATABASE_URL", "postgresql://lantian:hunter2@db/lantian")
+    monkeypatch.setenv("LANTIAN_SECRET_KEY", "topsecret")
+    result = CliRunner().invoke(app, ["config", "show", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "hunter2" not in result.output and "topsecret" not in result.output
+    assert "postgresql://lantian:***@db/lantian" in result.output
+
+
+def test_config_show_reports_corrupt_config_with_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lantian.toml").write_text("nonsense_key = 1\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["config", "show"])
+    assert result.exit_code == 2
+    assert "nonsense_key" in result.output
+
+
+def test_mask_url_password_leaves_plain_urls() -> None:
+    assert mask_url_password("sqlite:///var/x.db") == "sqlite:///var/x.db"
+    assert mask_url_password("redis://:pw@h:6379/0") == "redis://:***@h:6379/0"
