@@ -170,6 +170,9 @@ class CampaignRun(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(
+        String(255), doc="host the crawl process runs on; its pid means something only there"
+    )
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict, doc="Scrapy's stats and ours")
     robots_override: Mapped[bool] = mapped_column(Boolean, default=False)
     log_path: Mapped[str | None] = mapped_column(String(500))
