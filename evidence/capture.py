@@ -1,0 +1,360 @@
+"""Capture one URL as evidence: screenshot, DOM, raw body, MHTML, headers, WARC, log.
+
+``capture()`` makes one attempt and raises a :class:`CaptureError` saying why it
+failed; ``capture_with_retry()`` repeats it and raises :class:`CaptureFailed`
+with every attempt's reason.  Nothing is stored here: the result is a value,
+handed whole to :meth:`evidence.vault.EvidenceVault.record`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+from playwright.async_api import BrowserContext, Dialog, Page, Request, Response, Route
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from evidence.browser import CHROMIUM_ARGS, VIEWPORT, BrowserPool, playwright_version
+from evidence.clock import clock_info
+from evidence.errors import BlockedAddressError, CaptureError, CaptureFailed, NavigationError
+from evidence.netguard import AddressGuard
+from evidence.result import Artifact, CaptureResult, Redirect
+from evidence.warc import Exchange, build_warc
+
+MAX_SUBRESOURCE_BYTES = 20 * 1024 * 1024
+MAX_SCREENSHOT_HEIGHT = 30000
+
+_SCROLL_JS = """
+async ([stepMs, maxSteps]) => {
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  let lastHeight = -1;
+  for (let i = 0; i < maxSteps; i++) {
+    window.scrollBy(0, Math.max(200, window.innerHeight * 0.8));
+    await sleep(stepMs);
+    const height = document.documentElement.scrollHeight;
+    if (window.scrollY + window.innerHeight >= height - 2) {
+      if (height === lastHeight) break;
+      lastHeight = height;
+    }
+  }
+  window.scrollTo(0, 0);
+  await sleep(stepMs);
+  return document.documentElement.scrollHeight;
+}
+"""
+
+_IMAGES_JS = """
+async (timeoutMs) => {
+  const pending = Array.from(document.images).filter((img) => !img.complete);
+  await Promise.all(pending.map((img) => new Promise((resolve) => {
+    img.addEventListener('load', resolve, { once: true });
+    img.addEventListener('error', resolve, { once: true });
+    setTimeout(resolve, timeoutMs);
+  })));
+  return pending.length;
+}
+"""
+
+
+@dataclass(frozen=True)
+class CaptureOptions:
+    navigation_timeout_s: float = 30.0
+    settle_timeout_s: float = 3.0
+    scroll_step_ms: int = 120
+    max_scroll_steps: int = 40
+    allow_private_networks: bool = False
+    attempts: int = 3
+    retry_delay_s: float = 1.0
+
+
+def _tool_version() -> str:
+    try:
+        return metadata.version("lantian")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _headers_list(items: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return [(h["name"], h["value"]) for h in items]
+
+
+def _main_media_type(headers: dict[str, str]) -> str:
+    value = headers.get("content-type", "").strip()
+    return value or "application/octet-stream"
+
+
+class _Recorder:
+    """Collects every finished request of a page (for the WARC) while the capture runs."""
+
+    def __init__(self) -> None:
+        self.tasks: list[asyncio.Task[Exchange | None]] = []
+        self.failed: list[str] = []
+        self.dialogs: list[str] = []
+        self.popups: list[str] = []
+        self.blocked: list[str] = []
+
+    def on_finished(self, request: Request) -> None:
+        self.tasks.append(asyncio.ensure_future(self._exchange(request)))
+
+    def on_failed(self, request: Request) -> None:
+        self.failed.append(f"{request.method} {request.url}: {request.failure or 'failed'}")
+
+    async def _exchange(self, request: Request) -> Exchange | None:
+        try:
+            response = await request.response()
+            if response is None:
+                return None
+            status = response.status
+            try:
+                body = b"" if 300 <= status < 400 else await response.body()
+            except PlaywrightError:
+                body = b""
+            if len(body) > MAX_SUBRESOURCE_BYTES:
+                self.failed.append(f"{request.url}: body of {len(body)} bytes not archived (over limit)")
+                return None
+            addr = await response.server_addr()
+            return Exchange(
+                url=request.url,
+                method=request.method,
+                request_headers=_headers_list(await request.headers_array()),
+                status=status,
+                status_text=response.status_text,
+                response_headers=_headers_list(await response.headers_array()),
+                body=body,
+                server_ip=addr["ipAddress"] if addr else None,
+                request_body=request.post_data_buffer or b"",
+                time=datetime.now(UTC),
+            )
+        except PlaywrightError as exc:
+            self.failed.append(f"{request.url}: not archived ({exc.message.splitlines()[0]})")
+            return None
+
+    async def exchanges(self, timeout_s: float) -> list[Exchange]:
+        if not self.tasks:
+            return []
+        done, pending = await asyncio.wait(self.tasks, timeout=timeout_s)
+        for task in pending:
+            task.cancel()
+            self.failed.append("a sub-resource was still loading when the capture ended")
+        return [ex for task in done if (ex := task.result()) is not None]
+
+    async def on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message[:500]}")
+        with contextlib.suppress(PlaywrightError):
+            await dialog.dismiss()
+
+    async def on_popup(self, popup: Page) -> None:
+        self.popups.append(popup.url)
+        with contextlib.suppress(PlaywrightError):
+            await popup.close()
+
+
+async def _redirect_chain(response: Response) -> list[Redirect]:
+    chain: list[Redirect] = []
+    request = response.request.redirected_from
+    while request is not None:
+        hop = await request.response()
+        chain.append(
+            Redirect(
+                url=request.url,
+                status=hop.status if hop else 0,
+                location=(await hop.header_value("location")) if hop else None,
+            )
+        )
+        request = request.redirected_from
+    chain.reverse()
+    return chain
+
+
+async def _install_guard(ctx: BrowserContext, guard: AddressGuard, recorder: _Recorder) -> None:
+    async def handle(route: Route) -> None:
+        reason = await guard.refusal(route.request.url)
+        if reason is None:
+            await route.continue_()
+        else:
+            recorder.blocked.append(f"{route.request.url}: {reason}")
+            await route.abort("blockedbyclient")
+
+    await ctx.route("**/*", handle)
+
+
+async def capture(pool: BrowserPool, url: str, options: CaptureOptions | None = None) -> CaptureResult:
+    """One capture attempt of ``url`` in a fresh browser profile."""
+    opts = options or CaptureOptions()
+    guard = AddressGuard(opts.allow_private_networks)
+    refusal = await guard.refusal(url)
+    if refusal is not None:
+        raise BlockedAddressError(url, refusal)
+    started_at = datetime.now(UTC)
+    async with pool.context() as ctx:
+        recorder = _Recorder()
+        if not opts.allow_private_networks:
+            await _install_guard(ctx, guard, recorder)
+        page = await ctx.new_page()
+        page.on("dialog", recorder.on_dialog)
+        page.on("requestfinished", recorder.on_finished)
+        page.on("requestfailed", recorder.on_failed)
+        ctx.on("page", recorder.on_popup)
+        try:
+            response = await page.goto(url, wait_until="load", timeout=opts.navigation_timeout_s * 1000)
+        except PlaywrightTimeoutError as exc:
+            raise NavigationError(url, f"page did not load within {opts.navigation_timeout_s:g} s") from exc
+        except PlaywrightError as exc:
+            raise NavigationError(url, exc.message.splitlines()[0]) from exc
+        if response is None:
+            raise NavigationError(url, "the browser got no response for the main document")
+        try:
+            return await _collect(ctx, page, response, url, started_at, opts, recorder)
+        except PlaywrightTimeoutError as exc:
+            raise CaptureError(url, f"timed out while collecting artifacts: {exc.message.splitlines()[0]}") from exc
+        except PlaywrightError as exc:
+            raise CaptureError(url, f"browser error while collecting artifacts: {exc.message.splitlines()[0]}") from exc
+
+
+async def _settle(page: Page, opts: CaptureOptions) -> int:
+    """Scroll through the page so lazy content loads, then wait for the network to go quiet."""
+    height = int(await page.evaluate(_SCROLL_JS, [opts.scroll_step_ms, opts.max_scroll_steps]))
+    with contextlib.suppress(PlaywrightTimeoutError):
+        await page.wait_for_load_state("networkidle", timeout=opts.settle_timeout_s * 1000)
+    await page.evaluate(_IMAGES_JS, int(opts.settle_timeout_s * 1000))
+    # close overlays that listen for Escape (cookie banners, modal pop-ups)
+    await page.keyboard.press("Escape")
+    return height
+
+
+async def _collect(
+    ctx: BrowserContext,
+    page: Page,
+    response: Response,
+    url: str,
+    started_at: datetime,
+    opts: CaptureOptions,
+    recorder: _Recorder,
+) -> CaptureResult:
+    notes: list[str] = []
+    main_body = await response.body()
+    main_headers = await response.all_headers()
+    request_headers = await response.request.all_headers()
+    height = await _settle(page, opts)
+    if height > MAX_SCREENSHOT_HEIGHT:
+        notes.append(f"page is {height}px tall; the screenshot shows the first {MAX_SCREENSHOT_HEIGHT}px")
+        screenshot = await page.screenshot(
+            type="png", clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": MAX_SCREENSHOT_HEIGHT},
+            full_page=True,
+        )
+    else:
+        screenshot = await page.screenshot(type="png", full_page=True)
+    dom = await page.content()
+    cdp = await ctx.new_cdp_session(page)
+    snapshot = await cdp.send("Page.captureSnapshot", {"format": "mhtml"})
+    await cdp.detach()
+    captured_at = datetime.now(UTC)
+    clock = clock_info()
+    addr = await response.server_addr()
+    redirects = await _redirect_chain(response)
+    user_agent = str(await page.evaluate("navigator.userAgent"))
+    exchanges = await recorder.exchanges(opts.settle_timeout_s)
+    if recorder.dialogs:
+        notes.append(f"{len(recorder.dialogs)} JavaScript dialog(s) dismissed")
+    if recorder.popups:
+        notes.append(f"{len(recorder.popups)} pop-up window(s) closed")
+    if recorder.blocked:
+        notes.append(f"{len(recorder.blocked)} request(s) to non-public addresses blocked")
+    environment: dict[str, Any] = {
+        "tool": "lantian",
+        "tool_version": _tool_version(),
+        "browser": "Chromium (headless)",
+        "browser_version": pool_version(ctx),
+        "automation": f"playwright {playwright_version()}",
+        "browser_args": list(CHROMIUM_ARGS),
+        "fresh_profile": True,
+        "profile": "new in-memory browser context per capture, closed afterwards",
+        "user_agent": user_agent,
+        "viewport": dict(VIEWPORT),
+        "locale": "zh-CN",
+        "host_platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+    headers_doc = {
+        "request": {"method": response.request.method, "url": response.url, "headers": request_headers},
+        "response": {
+            "status": response.status,
+            "status_text": response.status_text,
+            "headers": _headers_list(await response.headers_array()),
+            "server": addr,
+        },
+        "redirect_chain": [{"url": r.url, "status": r.status, "location": r.location} for r in redirects],
+    }
+    log_doc = {
+        "dialogs_dismissed": recorder.dialogs,
+        "popups_closed": recorder.popups,
+        "requests_failed": recorder.failed,
+        "requests_blocked": recorder.blocked,
+        "subresources_archived": len(exchanges),
+        "page_height_px": height,
+        "clock": clock.as_dict(),
+        "environment": environment,
+    }
+    warc = build_warc(
+        exchanges,
+        software=f"lantian {environment['tool_version']}; {environment['automation']}; Chromium {environment['browser_version']}",
+        description=f"capture of {url}",
+    )
+    artifacts = (
+        Artifact("screenshot", screenshot, "image/png"),
+        Artifact("dom", dom.encode("utf-8"), "text/html; charset=utf-8"),
+        Artifact("body", main_body, _main_media_type(main_headers)),
+        Artifact("mhtml", str(snapshot["data"]).encode("utf-8"), "multipart/related"),
+        Artifact("headers", _json_bytes(headers_doc), "application/json"),
+        Artifact("warc", warc, "application/warc"),
+        Artifact("log", _json_bytes(log_doc), "application/json"),
+    )
+    return CaptureResult(
+        url=url,
+        final_url=response.url,
+        http_status=response.status,
+        server_ip=addr["ipAddress"] if addr else None,
+        server_port=addr["port"] if addr else None,
+        redirects=tuple(redirects),
+        started_at=started_at,
+        captured_at=captured_at,
+        clock=clock,
+        environment=environment,
+        artifacts=artifacts,
+        notes=tuple(notes),
+    )
+
+
+def pool_version(ctx: BrowserContext) -> str:
+    browser = ctx.browser
+    return browser.version if browser is not None else "unknown"
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+
+
+async def capture_with_retry(
+    pool: BrowserPool, url: str, options: CaptureOptions | None = None
+) -> CaptureResult:
+    """Up to ``options.attempts`` attempts; a blocked address is not retried."""
+    opts = options or CaptureOptions()
+    errors: list[CaptureError] = []
+    for attempt in range(max(1, opts.attempts)):
+        try:
+            return await capture(pool, url, opts)
+        except BlockedAddressError as exc:
+            errors.append(exc)
+            break
+        except CaptureError as exc:
+            errors.append(exc)
+            if attempt + 1 < opts.attempts:
+                await asyncio.sleep(opts.retry_delay_s * (attempt + 1))
+    raise CaptureFailed(url, errors)

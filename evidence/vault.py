@@ -1,0 +1,212 @@
+"""``EvidenceVault``: the one entry point the crawler and the takedown re-check call.
+
+Layout under ``root`` (``settings.resolved_evidence_dir``)::
+
+    artifacts/ab/cd/<sha256>        content-addressed, read-only
+    manifests/<capture_uid>.json    canonical JSON, read-only
+    manifests/<capture_uid>.json.sig  raw Ed25519 signature over the .json bytes
+    ledger.jsonl                    hash chain over the manifests
+    public_key.pem                  copy of the signer's public key (for packages)
+
+A capture is recorded completely or not at all from the ledger's point of view:
+artifacts first (idempotent, content-addressed), then the manifest and its
+signature, then the ledger entry, the last two under the ledger lock.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from evidence.canonical import parse_utc, utc_iso
+from evidence.errors import EvidenceError, UnknownCapture
+from evidence.ledger import Ledger
+from evidence.manifest import ArtifactRef, Manifest, RedirectRef, SignerRef
+from evidence.result import CaptureResult
+from evidence.signing import Signer
+from evidence.store import READ_ONLY, ArtifactStore, LocalArtifactStore, sha256_hex
+from evidence.verify import VerifyReport, verify_store
+
+MANIFEST_DIR = "manifests"
+
+
+@dataclass(frozen=True)
+class StoredCapture:
+    """What the caller keeps (the crawler writes it to EvidenceCapture/EvidenceArtifact rows)."""
+
+    capture_uid: str
+    manifest_sha256: str
+    ledger_index: int
+    listing_ref: str
+    run_ref: str | None
+    url: str
+    final_url: str
+    http_status: int
+    captured_at: datetime
+    screenshot_sha256: str | None
+    artifacts: tuple[ArtifactRef, ...]
+
+    @property
+    def artifact_rows(self) -> list[tuple[str, str, int, str]]:
+        """``(kind, sha256, size, media_type)`` per artifact."""
+        return [(a.kind, a.sha256, a.size, a.media_type) for a in self.artifacts]
+
+
+def new_capture_uid(moment: datetime) -> str:
+    """Sortable by time, unique: ``20261126T144102Z-<12 hex>``."""
+    return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:12]}"
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.chmod(READ_ONLY)
+        os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class EvidenceVault:
+    def __init__(
+        self,
+        root: Path,
+        key_dir: Path,
+        operator: str,
+        artifact_store: ArtifactStore | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.key_dir = Path(key_dir)
+        self.operator = operator
+        self.artifacts = artifact_store or LocalArtifactStore(self.root)
+        self.ledger = Ledger(self.root)
+        self._signer: Signer | None = None
+
+    @property
+    def signer(self) -> Signer:
+        if self._signer is None:
+            self._signer = Signer(self.key_dir)
+        return self._signer
+
+    @property
+    def manifest_dir(self) -> Path:
+        return self.root / MANIFEST_DIR
+
+    def manifest_path(self, capture_uid: str) -> Path:
+        return self.manifest_dir / f"{capture_uid}.json"
+
+    def record(
+        self,
+        result: CaptureResult,
+        listing_ref: str,
+        run_ref: str | None = None,
+        reason: str = "flagged",
+    ) -> StoredCapture:
+        """Store a capture's artifacts, sign its manifest and append it to the ledger.
+
+        Recording the same listing again makes a new capture beside the old one.
+        """
+        signer = self.signer
+        refs = tuple(
+            ArtifactRef(
+                kind=a.kind, sha256=self.artifacts.put(a.data), size=len(a.data), media_type=a.media_type
+            )
+            for a in result.artifacts
+        )
+        uid = new_capture_uid(result.captured_at)
+        manifest = Manifest(
+            capture_uid=uid,
+            listing_ref=listing_ref,
+            run_ref=run_ref,
+            reason=reason,
+            url=result.url,
+            final_url=result.final_url,
+            http_status=result.http_status,
+            server_ip=result.server_ip,
+            server_port=result.server_port,
+            redirect_chain=[
+                RedirectRef(url=r.url, status=r.status, location=r.location) for r in result.redirects
+            ],
+            started_at=utc_iso(result.started_at),
+            captured_at=utc_iso(result.captured_at),
+            clock=result.clock.as_dict(),
+            environment=result.environment,
+            operator=self.operator,
+            notes=list(result.notes),
+            artifacts=list(refs),
+            signer=SignerRef(public_key_sha256=signer.fingerprint),
+        )
+        raw = manifest.canonical_bytes()
+        digest = sha256_hex(raw)
+        self._ensure_public_key_copy()
+        with self.ledger.locked():
+            _write_once(self.manifest_path(uid), raw)
+            _write_once(self.manifest_path(uid).with_suffix(".json.sig"), signer.sign(raw))
+            entry = self.ledger.append_unlocked(uid, digest)
+        shot = manifest.artifact("screenshot")
+        return StoredCapture(
+            capture_uid=uid,
+            manifest_sha256=digest,
+            ledger_index=entry.index,
+            listing_ref=listing_ref,
+            run_ref=run_ref,
+            url=result.url,
+            final_url=result.final_url,
+            http_status=result.http_status,
+            captured_at=result.captured_at,
+            screenshot_sha256=shot.sha256 if shot else None,
+            artifacts=refs,
+        )
+
+    def _ensure_public_key_copy(self) -> None:
+        path = self.root / "public_key.pem"
+        pem = self.signer.public_pem()
+        if not path.exists() or path.read_bytes() != pem:
+            self.root.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(pem)
+
+    def manifest_bytes(self, capture_uid: str) -> bytes:
+        path = self.manifest_path(capture_uid)
+        if "/" in capture_uid or not path.is_file():
+            raise UnknownCapture(capture_uid)
+        return path.read_bytes()
+
+    def signature_bytes(self, capture_uid: str) -> bytes:
+        return self.manifest_path(capture_uid).with_suffix(".json.sig").read_bytes()
+
+    def manifest(self, capture_uid: str) -> Manifest:
+        return Manifest.from_bytes(self.manifest_bytes(capture_uid), origin=str(self.manifest_path(capture_uid)))
+
+    def iter_manifests(self) -> Iterator[Manifest]:
+        """Every readable manifest in ledger order (unreadable ones are verify's business)."""
+        for entry in self.ledger.entries():
+            try:
+                yield self.manifest(entry.capture_uid)
+            except (EvidenceError, OSError):  # noqa: S112 - listing skips what verify reports
+                continue
+
+    def captures_for_listing(self, listing_ref: str) -> list[Manifest]:
+        """All captures of one listing, oldest first (recaptures sit beside the first one)."""
+        return sorted(
+            (m for m in self.iter_manifests() if m.listing_ref == listing_ref),
+            key=lambda m: parse_utc(m.captured_at),
+        )
+
+    def verify(self, public_key_pem: bytes | None = None) -> VerifyReport:
+        """Check every artifact, manifest signature and the ledger chain.
+
+        The public key defaults to the deployment's own (from ``key_dir``), never to
+        the copy inside the store, which an attacker could replace along with the data.
+        """
+        pem = public_key_pem if public_key_pem is not None else self.signer.public_pem()
+        return verify_store(self.root, self.artifacts, pem)
