@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     secret_key: SecretStr = Field(default=SecretStr(""), description="session signing; generated if empty")
+    session_cookie_secure: bool = Field(
+        default=False, description="mark the UI session cookie Secure (set when served over HTTPS)"
+    )
     tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority")
     alert_webhook_urls: list[str] = Field(default_factory=list)
     smtp_url: SecretStr | None = None

@@ -1,0 +1,98 @@
+"""The FastAPI application: ``create_app(settings)`` wires database, search, auth and routes."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api.deps import LoginRequired
+from api.metrics import Metrics, MetricsMiddleware
+from api.security import LoginRateLimiter, SecurityHeadersMiddleware, SessionCodec
+from lantian import __version__
+from lantian.config import Settings, get_settings
+from store.db import make_engine, make_sessionmaker, upgrade
+from store.search import open_backend
+
+UI_DIR = Path(__file__).resolve().parent / "ui"
+SECRET_FILE = "session.secret"
+
+
+def session_secret(settings: Settings) -> str:
+    """The configured secret, or one generated once and kept under the key directory."""
+    configured = settings.secret_key.get_secret_value()
+    if configured:
+        return configured
+    path = settings.resolved_key_dir / SECRET_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret, encoding="utf-8")
+    path.chmod(0o600)
+    return secret
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+    """Build the app; with ``migrate`` the schema is brought to head at start-up."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if migrate:
+            upgrade(engine)
+        yield
+        app.state.search.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="Lantian review API",
+        version=__version__,
+        description="Listings flagged by Lantian, their evidence, the reviewers' decisions, campaigns "
+        "and takedown notices.  Authenticate with `Authorization: Bearer <token>` "
+        "(create one at POST /api/v1/auth/tokens) or the UI's session cookie plus X-CSRF-Token.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.search = open_backend(settings)
+    app.state.session_codec = SessionCodec(session_secret(settings))
+    app.state.login_limiter = LoginRateLimiter()
+    app.state.metrics = Metrics()
+
+    from api.routes import (
+        audit,
+        auth,
+        campaigns,
+        dashboard,
+        evidence,
+        health,
+        listings,
+        reviews,
+        takedowns,
+        users,
+    )
+    from api.ui import views
+
+    for module in (health, auth, listings, reviews, campaigns, evidence, users, audit, dashboard, takedowns):
+        app.include_router(module.router)
+    app.include_router(views.router)
+    app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.next_path, safe='')}", status_code=303)
+
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

@@ -1,0 +1,170 @@
+"""What route handlers declare in their signatures: the session, the user, role checks.
+
+Authentication is either a bearer token (``Authorization: Bearer lt_...``, for
+scripts and other systems) or the UI's session cookie.  A cookie-authenticated
+request that changes state must carry the session's CSRF token in the
+``X-CSRF-Token`` header or the ``csrf_token`` form field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy.orm import Session
+
+from api.security import (
+    CSRF_FORM_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    SessionCodec,
+    SessionData,
+    password_fingerprint,
+    tokens_match,
+)
+from lantian.config import Settings
+from store.models import Role, User
+from store.search import SearchBackend
+from store.users import user_for_token
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ROLE_RANK = {Role.reviewer: 1, Role.supervisor: 2, Role.admin: 3}
+
+
+class LoginRequired(Exception):
+    """Raised by UI dependencies; the app answers with a redirect to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request, committed when the handler succeeds."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_search(request: Request) -> SearchBackend:
+    backend: SearchBackend = request.app.state.search
+    return backend
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_db)]
+SearchDep = Annotated[SearchBackend, Depends(get_search)]
+
+
+def session_data(request: Request) -> SessionData | None:
+    codec: SessionCodec = request.app.state.session_codec
+    return codec.read(request.cookies.get(SESSION_COOKIE))
+
+
+async def _csrf_ok(request: Request, data: SessionData) -> bool:
+    given = request.headers.get(CSRF_HEADER)
+    if given is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FORM_FIELD)
+        given = value if isinstance(value, str) else None
+    return tokens_match(data.csrf, given)
+
+
+async def _resolve_user(request: Request, session: Session) -> User | None:
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, secret = auth.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        return user_for_token(session, secret.strip())
+    data = session_data(request)
+    if data is None:
+        return None
+    user = session.get(User, data.user_id)
+    if user is None or not user.active or password_fingerprint(user.password_hash) != data.fingerprint:
+        return None
+    if request.method not in SAFE_METHODS and not await _csrf_ok(request, data):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF token missing or wrong")
+    request.state.csrf_token = data.csrf
+    return user
+
+
+async def current_user(request: Request, session: SessionDep) -> User:
+    """The authenticated user; 401 when there is none."""
+    user = await _resolve_user(request, session)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "not authenticated", headers={"WWW-Authenticate": "Bearer"}
+        )
+    request.state.user = user
+    return user
+
+
+async def ui_user(request: Request, session: SessionDep) -> User:
+    """The user of a UI page; an anonymous visitor is sent to the login page."""
+    user = await _resolve_user(request, session)
+    if user is None:
+        path = request.url.path
+        if request.url.query:
+            path += "?" + request.url.query
+        raise LoginRequired(path)
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+UIUser = Annotated[User, Depends(ui_user)]
+
+
+def has_role(user: User, *roles: Role) -> bool:
+    """True when the user holds one of ``roles``; admins hold every role."""
+    return user.role == Role.admin or user.role in roles
+
+
+def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, User]]:
+    """A dependency admitting users with one of ``roles`` (admins always); 403 otherwise.
+
+    ``approver: Annotated[User, Depends(require_role(Role.supervisor))]``
+    """
+    allowed = ", ".join(sorted(str(r) for r in {*roles, Role.admin}))
+
+    async def dependency(user: CurrentUser) -> User:
+        if not has_role(user, *roles):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role {allowed}; you are {user.role}")
+        return user
+
+    return dependency
+
+
+def require_ui_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, User]]:
+    """Like require_role, for UI pages (anonymous visitors are redirected to log in)."""
+
+    async def dependency(user: UIUser) -> User:
+        if not has_role(user, *roles):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "你的角色无权访问此页面")
+        return user
+
+    return dependency
+
+
+SupervisorUser = Annotated[User, Depends(require_role(Role.supervisor))]
+AdminUser = Annotated[User, Depends(require_role(Role.admin))]
+
+
+def actor_name(user: User) -> str:
+    """How a user is named in the audit log."""
+    return user.username

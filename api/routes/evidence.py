@@ -1,0 +1,7 @@
+"""evidence routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])

@@ -1,0 +1,7 @@
+"""listings routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1/listings", tags=["listings"])

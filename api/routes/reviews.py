@@ -1,0 +1,7 @@
+"""reviews routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1/reviews", tags=["reviews"])

@@ -1,0 +1,7 @@
+"""The reviewers' web UI (server-rendered pages)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

@@ -1,0 +1,103 @@
+"""Search index backends: SQLite FTS5 (embedded default) and Elasticsearch.
+
+Chosen by ``settings.elasticsearch_url``.  Both index the same jieba tokens and
+answer the same contract (``SearchBackend``); ``index_listings(session, ids)``
+is what the crawler's store stage and the review API call after changing
+listings, ``lantian index rebuild`` re-creates the index from the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from lantian.config import Settings, get_settings
+from store.search.base import (
+    Bucket,
+    FacetField,
+    SearchBackend,
+    SearchDoc,
+    SearchError,
+    SearchHits,
+    SearchQuery,
+    SortKey,
+)
+from store.search.documents import build_doc, index_listings_into, rebuild_into, run_search
+from store.search.tokens import tokenize_document, tokenize_query
+
+__all__ = [
+    "Bucket",
+    "FacetField",
+    "SearchBackend",
+    "SearchDoc",
+    "SearchError",
+    "SearchHits",
+    "SearchQuery",
+    "SortKey",
+    "build_doc",
+    "fts_path",
+    "index_listings",
+    "open_backend",
+    "rebuild_index",
+    "run_search",
+    "tokenize_document",
+    "tokenize_query",
+    "userdict_path",
+]
+
+_shared: dict[tuple[str, str], SearchBackend] = {}
+_shared_lock = threading.Lock()
+
+
+def fts_path(settings: Settings) -> Path:
+    """Where the embedded index lives: beside the default database under data_dir."""
+    return settings.data_dir / "search.sqlite3"
+
+
+def userdict_path(settings: Settings) -> Path | None:
+    path = settings.rules_dir / "userdict.txt"
+    return path if path.is_file() else None
+
+
+def open_backend(settings: Settings) -> SearchBackend:
+    """A new backend as configured: Elasticsearch when its URL is set, else FTS5."""
+    if settings.elasticsearch_url:
+        from store.search.elastic import ElasticBackend
+
+        return ElasticBackend(settings.elasticsearch_url)
+    from store.search.fts import FtsBackend
+
+    return FtsBackend(fts_path(settings))
+
+
+def _shared_backend(settings: Settings) -> SearchBackend:
+    key = (settings.elasticsearch_url or "", str(fts_path(settings).resolve()))
+    with _shared_lock:
+        backend = _shared.get(key)
+        if backend is None:
+            backend = _shared[key] = open_backend(settings)
+        return backend
+
+
+def index_listings(
+    session: Session,
+    listing_ids: Iterable[int],
+    backend: SearchBackend | None = None,
+    settings: Settings | None = None,
+) -> int:
+    """Bring the index up to date for these listings, as ``session`` sees them.
+
+    Call it after storing or changing listings (before or after commit: the index
+    is a cache of the database, ``lantian index rebuild`` restores it).
+    """
+    settings = settings or get_settings()
+    return index_listings_into(
+        backend or _shared_backend(settings), session, listing_ids, userdict_path(settings)
+    )
+
+
+def rebuild_index(session: Session, settings: Settings, backend: SearchBackend | None = None) -> int:
+    return rebuild_into(backend or open_backend(settings), session, userdict_path(settings))

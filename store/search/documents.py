@@ -1,0 +1,96 @@
+"""From listings in the system of record to search documents, and keeping the index current."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from store.models import Listing, ListingVersion, Platform
+from store.search.base import SearchBackend, SearchDoc, SearchHits, SearchQuery
+from store.search.tokens import tokenize_document, tokenize_query
+
+BATCH = 500
+
+
+def listing_text(listing: Listing, version: ListingVersion | None) -> str:
+    """What is searchable: title, text, shop and seller."""
+    parts = [
+        version.title if version else listing.title,
+        version.text if version else "",
+        listing.shop or "",
+        listing.seller or "",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def build_doc(listing: Listing, platform_key: str, userdict: Path | None = None) -> SearchDoc:
+    version = listing.current_version
+    return SearchDoc(
+        listing_id=listing.id,
+        tokens=tokenize_document(listing_text(listing, version), userdict),
+        platform=platform_key,
+        status=str(listing.status),
+        categories=[str(c) for c in (listing.categories or [])],
+        severity=listing.severity,
+        region=listing.region,
+        campaign_id=listing.first_campaign_id,
+        actor_id=listing.actor_id,
+        score=float(listing.score or 0.0),
+        irregular=bool(listing.irregular),
+        first_seen=listing.first_seen,
+        last_seen=listing.last_seen,
+    )
+
+
+def _docs(session: Session, ids: list[int], userdict: Path | None) -> list[SearchDoc]:
+    rows = session.execute(
+        select(Listing, Platform.key)
+        .join(Platform, Platform.id == Listing.platform_id)
+        .options(joinedload(Listing.current_version))
+        .where(Listing.id.in_(ids))
+    ).all()
+    return [build_doc(listing, key, userdict) for listing, key in rows]
+
+
+def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for i in ids:
+        chunk.append(i)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def index_listings_into(
+    backend: SearchBackend, session: Session, listing_ids: Iterable[int], userdict: Path | None = None
+) -> int:
+    """(Re)index these listings as the session sees them; ids that no longer exist are removed."""
+    done = 0
+    for chunk in _chunks(sorted(set(listing_ids))):
+        docs = _docs(session, chunk, userdict)
+        backend.index(docs)
+        missing = set(chunk) - {d.listing_id for d in docs}
+        if missing:
+            backend.delete(sorted(missing))
+        done += len(docs)
+    return done
+
+
+def rebuild_into(backend: SearchBackend, session: Session, userdict: Path | None = None) -> int:
+    """Empty the index and index every listing again; returns how many were indexed."""
+    backend.clear()
+    ids = session.scalars(select(Listing.id).order_by(Listing.id)).all()
+    return index_listings_into(backend, session, ids, userdict)
+
+
+def run_search(backend: SearchBackend, query: SearchQuery, userdict: Path | None = None) -> SearchHits:
+    """Segment ``query.text`` as documents were segmented and ask the backend."""
+    tokens = tokenize_query(query.text, userdict) if query.text.strip() else []
+    if query.text.strip() and not tokens:
+        return SearchHits([], 0)
+    return backend.search(query, tokens)

@@ -1,0 +1,54 @@
+"""Chinese segmentation for the search index: one token stream for every backend.
+
+Documents are cut in jieba's search mode (words and the shorter words inside
+them), queries in precise mode, after NFKC folding and lower-casing.  Only runs
+of letters and digits survive, split exactly where SQLite's ``unicode61``
+tokenizer would split them, so FTS5 and Elasticsearch's whitespace analyzer
+see the same tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+_WORD = re.compile(r"[^\W_]+")
+_lock = threading.Lock()
+jieba.setLogLevel(logging.WARNING)
+
+
+@lru_cache(maxsize=4)
+def _segmenter(userdict: Path | None) -> jieba.Tokenizer:
+    tokenizer = jieba.Tokenizer()
+    with _lock:
+        tokenizer.initialize()
+        if userdict is not None and userdict.is_file():
+            tokenizer.load_userdict(str(userdict))
+    return tokenizer
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _words(pieces: list[str]) -> list[str]:
+    out: list[str] = []
+    for piece in pieces:
+        out.extend(_WORD.findall(piece))
+    return out
+
+
+def tokenize_document(text: str, userdict: Path | None = None) -> list[str]:
+    """Index tokens of a document (search mode: long words and the words inside them)."""
+    return _words(list(_segmenter(userdict).cut_for_search(_fold(text), HMM=False)))
+
+
+def tokenize_query(text: str, userdict: Path | None = None) -> list[str]:
+    """Tokens a query must all match (precise mode, so a long word matches as itself)."""
+    return _words(list(_segmenter(userdict).cut(_fold(text), HMM=False)))

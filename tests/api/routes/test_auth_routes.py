@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+PASSWORD = "correct horse battery"
+
+
+def test_login_sets_httponly_cookie_and_csrf_protects_writes(client: TestClient, users: dict[str, str]) -> None:
+    r = client.post("/api/v1/auth/login", json={"username": "reviewer", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    csrf = r.json()["csrf_token"]
+    assert client.get("/api/v1/auth/me").json()["username"] == "reviewer"
+
+    no_csrf = client.post("/api/v1/auth/tokens", json={"name": "x"})
+    assert no_csrf.status_code == 403
+    ok = client.post("/api/v1/auth/tokens", json={"name": "x"}, headers={"X-CSRF-Token": csrf})
+    assert ok.status_code == 201
+    token = ok.json()["token"]
+    assert token.startswith("lt_")
+
+    client.cookies.clear()
+    assert client.get("/api/v1/auth/me").status_code == 401
+    assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_wrong_password_is_401_and_repeated_failures_are_throttled(
+    client: TestClient, users: dict[str, str]
+) -> None:
+    codes = [
+        client.post("/api/v1/auth/login", json={"username": "admin", "password": "nope-nope"}).status_code
+        for _ in range(6)
+    ]
+    assert codes[:5] == [401] * 5
+    assert codes[5] == 429
+    # the right password is refused too while throttled
+    r = client.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+
+
+def test_revoked_token_is_refused(client: TestClient, users: dict[str, str]) -> None:
+    h = {"Authorization": f"Bearer {users['reviewer']}"}
+    tokens = client.get("/api/v1/auth/tokens", headers=h).json()
+    assert client.delete(f"/api/v1/auth/tokens/{tokens[0]['id']}", headers=h).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=h).status_code == 401
+
+
+def test_security_headers_on_every_response(client: TestClient) -> None:
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
