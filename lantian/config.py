@@ -98,6 +98,20 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = None
     alert_email_to: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
+    log_json: bool = Field(default=False, description="log one JSON object per line (for log shippers)")
+    scheduler_sync_interval_s: int = Field(
+        default=30, ge=1, description="how often the scheduler re-reads campaigns for changes"
+    )
+    scheduler_recheck_interval_s: int = Field(default=3600, ge=1, description="takedown re-checks")
+    scheduler_verify_interval_s: int = Field(
+        default=86400, ge=1, description="re-verification of stored evidence"
+    )
+    scheduler_reap_interval_s: int = Field(
+        default=60, ge=1, description="marking runs whose crawl process died as failed"
+    )
+    shutdown_grace_s: float = Field(
+        default=60.0, ge=0, description="on SIGTERM, how long running crawls may finish before they checkpoint"
+    )
 
     @field_validator("log_level")
     @classmethod
