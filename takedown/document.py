@@ -1,0 +1,231 @@
+"""What a notice says, as plain data: built once from the store, rendered by every exporter.
+
+Everything here is derived from stored rows only (never the clock), so the same
+notice gives the same document and every export of it is byte-identical.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import EvidenceCapture, Listing, TakedownNotice, User
+from takedown.categories import CategoryCatalog, default_catalog
+from takedown.platforms import PlatformRegistry, ResolvedChannel, default_registry
+
+OFFER_SUMMARY_CHARS = 160
+
+GENERAL_GROUNDS: tuple[str, ...] = (
+    "《中华人民共和国电子商务法》第十二条、第十五条（从事需要取得相关行政许可的经营活动应当依法取得许可并在首页显著位置公示）",
+    "《中华人民共和国电子商务法》第二十九条（平台经营者发现平台内商品或者服务信息违法的，应当依法采取必要的处置措施，并向有关主管部门报告）",
+    "《中华人民共和国电子商务法》第二十五条（有关主管部门依法要求提供有关电子商务数据信息的，平台经营者应当提供）",
+    "国家知识产权局“蓝天”专项整治行动通知第一部分第（四）项（督促电商平台排查、关闭违法违规代理店铺，删除相关链接）",
+)
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CategoryRef(_Doc):
+    key: str
+    name: str
+
+
+class EvidenceRef(_Doc):
+    capture_uid: str
+    manifest_sha256: str
+    screenshot_sha256: str | None
+    captured_at: datetime
+    url: str
+    http_status: int | None
+
+
+class NoticeItemDoc(_Doc):
+    no: int
+    listing_id: int
+    url: str
+    title: str
+    shop: str
+    seller: str
+    region: str
+    offers: str
+    categories: list[CategoryRef]
+    legal_basis: list[str]
+    evidence: list[EvidenceRef]
+    first_seen: datetime
+    status: str
+
+
+class NoticeDocument(_Doc):
+    reference: str
+    status: str
+    issued: date
+    deadline: date | None
+    office_name: str
+    office_contact: str
+    platform_key: str
+    platform_name: str
+    channel_key: str
+    channel_name: str
+    channel_operator: str
+    submission: str
+    portal_url: str | None
+    typical_response_days: int | None
+    response_note: str
+    requires: list[str]
+    attachments: list[str]
+    shop: str
+    seller: str
+    actions: list[str]
+    general_grounds: list[str]
+    created_by: str
+    approved_by: str
+    items: list[NoticeItemDoc]
+
+    @property
+    def evidence_count(self) -> int:
+        return sum(len(item.evidence) for item in self.items)
+
+
+def one_line(value: str | None) -> str:
+    """Page-supplied text as one safe line: no control characters, whitespace collapsed.
+
+    Shop names and titles come from hostile pages; a newline in them must not
+    start a new block of the letter.
+    """
+    if not value:
+        return ""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in value)
+    return " ".join(cleaned.split())
+
+
+def _summary(listing: Listing) -> str:
+    version = listing.current_version
+    text = (version.text if version else "") or ""
+    fields = version.fields if version else {}
+    price = fields.get("price") if isinstance(fields, dict) else None
+    snippet = one_line(text)
+    if len(snippet) > OFFER_SUMMARY_CHARS:
+        snippet = snippet[:OFFER_SUMMARY_CHARS] + "…"
+    return f"{snippet}（标价：{price}）" if price not in (None, "") else snippet
+
+
+def _evidence(session: Session, listing_id: int) -> list[EvidenceRef]:
+    captures = session.scalars(
+        select(EvidenceCapture)
+        .where(EvidenceCapture.listing_id == listing_id, EvidenceCapture.reason != "recheck")
+        .order_by(EvidenceCapture.captured_at, EvidenceCapture.id)
+    ).all()
+    return [
+        EvidenceRef(
+            capture_uid=c.capture_uid,
+            manifest_sha256=c.manifest_sha256,
+            screenshot_sha256=c.screenshot_sha256,
+            captured_at=c.captured_at,
+            url=one_line(c.url),
+            http_status=c.http_status,
+        )
+        for c in captures
+    ]
+
+
+def _rule_bases(listing: Listing) -> list[str]:
+    version = listing.current_version
+    classification = version.classification if version else None
+    if classification is None:
+        return []
+    return [hit.legal_basis.strip() for hit in classification.hits if hit.legal_basis.strip()]
+
+
+def _username(session: Session, user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    user = session.get(User, user_id)
+    if user is None:
+        return ""
+    return user.display_name or user.username
+
+
+def resolve_channel(notice: TakedownNotice, registry: PlatformRegistry) -> ResolvedChannel:
+    platform = notice.platform
+    first_url = notice.items[0].listing.url if notice.items else None
+    return registry.resolve(
+        platform.key,
+        platform_name=platform.name if platform.name != platform.key else None,
+        channel_override=platform.takedown_channel,
+        url=first_url,
+    )
+
+
+def build_document(
+    session: Session,
+    notice: TakedownNotice,
+    *,
+    office_name: str,
+    office_contact: str,
+    registry: PlatformRegistry | None = None,
+    catalog: CategoryCatalog | None = None,
+) -> NoticeDocument:
+    """The content of ``notice`` ready for any exporter."""
+    registry = registry or default_registry()
+    catalog = catalog or default_catalog()
+    resolved = resolve_channel(notice, registry)
+    channel = resolved.channel
+    items: list[NoticeItemDoc] = []
+    ordered = sorted(notice.items, key=lambda i: (i.listing.canonical_url, i.listing_id))
+    for no, item in enumerate(ordered, start=1):
+        listing = item.listing
+        keys = [str(k) for k in (listing.categories or [])]
+        bases: list[str] = []
+        for key in keys:
+            bases.extend(catalog.legal_bases(key))
+        bases.extend(_rule_bases(listing))
+        items.append(
+            NoticeItemDoc(
+                no=no,
+                listing_id=listing.id,
+                url=one_line(listing.url),
+                title=one_line(listing.title),
+                shop=one_line(listing.shop),
+                seller=one_line(listing.seller),
+                region=one_line(listing.region),
+                offers=_summary(listing),
+                categories=[CategoryRef(key=k, name=catalog.name(k)) for k in keys],
+                legal_basis=list(dict.fromkeys(bases)),
+                evidence=_evidence(session, listing.id),
+                first_seen=listing.first_seen,
+                status=item.status.value,
+            )
+        )
+    issued_at = notice.approved_at or notice.created_at
+    sellers = sorted({i.seller for i in items if i.seller})
+    return NoticeDocument(
+        reference=notice.reference,
+        status=notice.status.value,
+        issued=issued_at.date(),
+        deadline=notice.deadline.date() if notice.deadline else None,
+        office_name=office_name,
+        office_contact=office_contact,
+        platform_key=resolved.platform_key,
+        platform_name=resolved.platform_name,
+        channel_key=resolved.key,
+        channel_name=channel.name,
+        channel_operator=channel.operator,
+        submission=channel.submission.value,
+        portal_url=channel.portal_url,
+        typical_response_days=channel.typical_response_days,
+        response_note=channel.response_note,
+        requires=[r.value for r in channel.requires],
+        attachments=list(channel.attachments),
+        shop=one_line(notice.shop),
+        seller="、".join(sellers),
+        actions=list(resolved.actions.values()),
+        general_grounds=list(GENERAL_GROUNDS),
+        created_by=_username(session, notice.created_by_id),
+        approved_by=_username(session, notice.approved_by_id),
+        items=items,
+    )

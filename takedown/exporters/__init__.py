@@ -1,0 +1,1 @@
+"""One module per output format; :mod:`takedown.export` chooses among them."""
