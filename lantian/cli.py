@@ -7,6 +7,8 @@ import typer
 from lantian import __version__
 from lantian.commands import config as config_cmd
 from lantian.commands import db as db_cmd
+from lantian.commands import doctor as doctor_cmd
+from lantian.commands import scheduler as scheduler_cmd
 
 app = typer.Typer(
     name="lantian",
@@ -18,6 +20,8 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 # Command groups of the other packages register below, one line each.
+app.add_typer(scheduler_cmd.app, name="scheduler")
+app.command("doctor")(doctor_cmd.doctor)
 
 
 @app.command("version")
