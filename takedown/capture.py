@@ -1,0 +1,83 @@
+"""New evidence at re-check time: one reusable Chromium for a batch of listings.
+
+A re-check captures the page whatever it shows: a removal page is the proof
+that the platform acted, a live page the proof that it did not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from evidence.browser import BrowserPool
+from evidence.capture import CaptureOptions, capture_with_retry
+from evidence.vault import EvidenceVault, StoredCapture
+from lantian.config import Settings
+from store.models import EvidenceArtifact, EvidenceCapture
+
+RECHECK_REASON = "recheck"
+
+
+class Recapturer(Protocol):
+    def capture(self, url: str, listing_ref: str) -> StoredCapture: ...
+
+    def close(self) -> None: ...
+
+
+class BrowserRecapturer:
+    """Captures through :mod:`evidence` with one browser kept open until :meth:`close`.
+
+    Runs its own event loop, so call it from synchronous code (the scheduler's
+    job thread, the CLI), not from inside a running loop.
+    """
+
+    def __init__(self, settings: Settings, *, attempts: int = 2) -> None:
+        self.vault = EvidenceVault(settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator)
+        self.chromium_path = settings.chromium_path
+        self.options = CaptureOptions(
+            allow_private_networks=settings.allow_private_networks, attempts=attempts, settle_timeout_s=1.5
+        )
+        self._runner: asyncio.Runner | None = None
+        self._pool: BrowserPool | None = None
+
+    def _ensure_pool(self) -> tuple[asyncio.Runner, BrowserPool]:
+        if self._runner is None:
+            self._runner = asyncio.Runner()
+        if self._pool is None:
+            self._pool = self._runner.run(BrowserPool(self.chromium_path).start())
+        return self._runner, self._pool
+
+    def capture(self, url: str, listing_ref: str) -> StoredCapture:
+        runner, pool = self._ensure_pool()
+        result = runner.run(capture_with_retry(pool, url, self.options))
+        return self.vault.record(result, listing_ref, None, RECHECK_REASON)
+
+    def close(self) -> None:
+        if self._runner is not None:
+            if self._pool is not None:
+                self._runner.run(self._pool.close())
+            self._runner.close()
+        self._runner, self._pool = None, None
+
+
+def store_capture(session: Session, listing_id: int, stored: StoredCapture) -> EvidenceCapture:
+    """Rows for a capture already written to the vault."""
+    row = EvidenceCapture(
+        listing_id=listing_id,
+        capture_uid=stored.capture_uid,
+        manifest_sha256=stored.manifest_sha256,
+        ledger_index=stored.ledger_index,
+        url=stored.url,
+        final_url=stored.final_url,
+        http_status=stored.http_status,
+        captured_at=stored.captured_at,
+        screenshot_sha256=stored.screenshot_sha256,
+        reason=RECHECK_REASON,
+    )
+    session.add(row)
+    session.flush()
+    for kind, sha256, size, media_type in stored.artifact_rows:
+        session.add(EvidenceArtifact(capture_id=row.id, kind=kind, sha256=sha256, size=size, media_type=media_type))
+    return row
