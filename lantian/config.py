@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     operator: str = Field(default="lantian", description="who captures evidence, named in manifests")
     office_name: str = Field(default="某省知识产权局", description="the requesting office in notices")
     office_contact: str = Field(default="", description="contact line printed in notices")
+    takedown_recheck_age_s: int = Field(
+        default=21600, ge=0, description="re-fetch a sent notice's listings when the last check is older"
+    )
+    takedown_recheck_capture: bool = Field(
+        default=True, description="capture new evidence (browser) when re-checking a takedown"
+    )
+    takedown_recheck_timeout_s: float = Field(default=20.0, gt=0, description="per-request timeout")
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     secret_key: SecretStr = Field(default=SecretStr(""), description="session signing; generated if empty")
