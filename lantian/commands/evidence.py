@@ -1,0 +1,229 @@
+"""``lantian evidence ...``: capture, verify, export and check case packages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from evidence.batch import CaptureRequest, capture_urls
+from evidence.capture import CaptureOptions
+from evidence.errors import EvidenceError
+from evidence.package import export_package, verify_package
+from evidence.vault import EvidenceVault, StoredCapture
+from evidence.verify import VerifyReport
+from evidence.signing import key_fingerprint, load_public_key
+from evidence.zipsafe import safe_extract
+from lantian.config import ConfigError, Settings, load_settings
+from lantian.console import EXIT_CHECK_FAILED, err, fail, out
+
+app = typer.Typer(help="Evidence: capture pages, verify the store, export case packages.", no_args_is_help=True)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _vault(settings: Settings, store: Path | None = None) -> EvidenceVault:
+    return EvidenceVault(store or settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator)
+
+
+def _report_json(report: VerifyReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "captures": report.captures,
+        "artifacts_checked": report.artifacts_checked,
+        "ledger_entries": report.ledger_entries,
+        "problems": [{"subject": p.subject, "how": p.how} for p in report.problems],
+        "notes": report.notes,
+    }
+
+
+def _print_report(report: VerifyReport, what: str, as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(_report_json(report), ensure_ascii=False))
+    else:
+        for problem in report.problems:
+            out.print(f"FAIL {problem}", markup=False)
+    for note in report.notes:
+        err.print(f"note: {note}", markup=False)
+    summary = (
+        f"{what}: {report.captures} capture(s), {report.artifacts_checked} artifact(s), "
+        f"{report.ledger_entries} ledger entr{'y' if report.ledger_entries == 1 else 'ies'}"
+    )
+    if report.ok:
+        err.print(f"[green]intact[/] - {summary}")
+    else:
+        err.print(f"[bold red]{len(report.problems)} problem(s)[/] - {summary}")
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+@app.command("verify")
+def verify_cmd(
+    store: Annotated[Path | None, typer.Option(help="evidence store to check (default: the configured one)")] = None,
+    pubkey: Annotated[Path | None, typer.Option(help="PEM public key to check against (default: the deployment's)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Check every artifact against its manifest, every signature and the whole ledger chain.
+
+    Exit 0 when intact; exit 1 naming each artifact or ledger entry that fails and how.
+    """
+    settings = _settings()
+    root = store or settings.resolved_evidence_dir
+    if not root.is_dir():
+        fail(f"no evidence store at {root}")
+    try:
+        pem = pubkey.read_bytes() if pubkey else None
+        report = _vault(settings, root).verify(pem)
+    except (EvidenceError, OSError) as exc:
+        fail(str(exc))
+    _print_report(report, str(root), as_json)
+
+
+@app.command("pubkey")
+def pubkey_cmd(
+    fingerprint: Annotated[bool, typer.Option(help="print the SHA-256 fingerprint instead of the PEM")] = False,
+) -> None:
+    """Print the deployment's Ed25519 public key (PEM), creating the key pair on first use."""
+    settings = _settings()
+    try:
+        signer = _vault(settings).signer
+    except EvidenceError as exc:
+        fail(str(exc))
+    if fingerprint:
+        out.print(signer.fingerprint, markup=False)
+    else:
+        typer.echo(signer.public_pem().decode("ascii"), nl=False)
+
+
+def _summary(stored: StoredCapture) -> dict[str, Any]:
+    return {
+        "capture_uid": stored.capture_uid,
+        "listing_ref": stored.listing_ref,
+        "run_ref": stored.run_ref,
+        "url": stored.url,
+        "final_url": stored.final_url,
+        "http_status": stored.http_status,
+        "captured_at": stored.captured_at.isoformat(),
+        "manifest_sha256": stored.manifest_sha256,
+        "ledger_index": stored.ledger_index,
+        "screenshot_sha256": stored.screenshot_sha256,
+        "artifacts": [
+            {"kind": k, "sha256": h, "size": s, "media_type": m} for k, h, s, m in stored.artifact_rows
+        ],
+    }
+
+
+@app.command("capture")
+def capture_cmd(
+    urls: Annotated[list[str], typer.Argument(help="page(s) to capture")],
+    listing: Annotated[str | None, typer.Option(help="listing reference to record (default: manual:<url>)")] = None,
+    run: Annotated[str | None, typer.Option(help="campaign run reference")] = None,
+    attempts: Annotated[int, typer.Option(min=1, max=10, help="attempts per page")] = 3,
+    timeout: Annotated[float, typer.Option(min=1, help="page load timeout, seconds")] = 30.0,
+) -> None:
+    """Capture pages now (manual capture) and print each manifest summary as JSON Lines."""
+    settings = _settings()
+    vault = _vault(settings)
+    requests = [CaptureRequest(u, listing or f"manual:{u}", run, "manual") for u in urls]
+    options = CaptureOptions(
+        navigation_timeout_s=timeout,
+        attempts=attempts,
+        allow_private_networks=settings.allow_private_networks,
+    )
+    try:
+        results = capture_urls(requests, vault, settings.chromium_path, options)
+    except EvidenceError as exc:
+        fail(str(exc))
+    failed = 0
+    for result in results:
+        if isinstance(result, StoredCapture):
+            out.print(json.dumps(_summary(result), ensure_ascii=False), markup=False)
+            err.print(f"captured {result.url} -> {result.capture_uid}", markup=False)
+        else:
+            failed += 1
+            err.print(f"[red]failed[/] {result.reason}", highlight=False)
+    if failed:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+@app.command("list")
+def list_cmd(
+    listing: Annotated[str | None, typer.Option(help="only captures of this listing reference")] = None,
+) -> None:
+    """List captures (JSON Lines, ledger order)."""
+    vault = _vault(_settings())
+    manifests = vault.captures_for_listing(listing) if listing else list(vault.iter_manifests())
+    for m in manifests:
+        shot = m.artifact("screenshot")
+        row = {
+            "capture_uid": m.capture_uid,
+            "listing_ref": m.listing_ref,
+            "run_ref": m.run_ref,
+            "reason": m.reason,
+            "url": m.url,
+            "final_url": m.final_url,
+            "http_status": m.http_status,
+            "captured_at": m.captured_at,
+            "screenshot_sha256": shot.sha256 if shot else None,
+        }
+        out.print(json.dumps(row, ensure_ascii=False), markup=False)
+
+
+@app.command("export")
+def export_cmd(
+    capture_uids: Annotated[list[str] | None, typer.Argument(help="capture ids to include")] = None,
+    listing: Annotated[list[str] | None, typer.Option(help="include every capture of this listing (repeatable)")] = None,
+    out_path: Annotated[Path, typer.Option("--out", help="zip file to write")] = Path("case.zip"),
+    title: Annotated[str, typer.Option(help="title shown in index.html")] = "Lantian evidence package",
+) -> None:
+    """Write a case package (zip) that a third party checks with the public key and common tools."""
+    vault = _vault(_settings())
+    uids = list(capture_uids or [])
+    for ref in listing or []:
+        found = vault.captures_for_listing(ref)
+        if not found:
+            fail(f"no captures of listing {ref!r}")
+        uids += [m.capture_uid for m in found]
+    if not uids:
+        fail("name capture ids or --listing")
+    try:
+        summary = export_package(vault, uids, out_path, title)
+    except EvidenceError as exc:
+        fail(str(exc))
+    out.print(str(summary.path), markup=False)
+    err.print(
+        f"{len(summary.captures)} capture(s), {summary.artifacts} artifact(s), {summary.bytes} bytes; "
+        f"key {summary.public_key_sha256}",
+        markup=False,
+    )
+
+
+@app.command("verify-package")
+def verify_package_cmd(
+    package: Annotated[Path, typer.Argument(help="case package zip")],
+    pubkey: Annotated[Path | None, typer.Option(help="trusted PEM public key (default: the package's own)")] = None,
+    extract: Annotated[Path | None, typer.Option(help="also extract the checked package here (safely)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Check a case package as a third party would; exit 1 naming what fails. Unsafe zips are refused."""
+    if not package.is_file():
+        fail(f"no such file {package}")
+    try:
+        pem = pubkey.read_bytes() if pubkey else None
+        if pem is not None:
+            err.print(f"key {key_fingerprint(load_public_key(pem))}", markup=False)
+        report = verify_package(package, pem)
+    except (EvidenceError, OSError) as exc:
+        fail(str(exc), EXIT_CHECK_FAILED)
+    if extract is not None and report.ok:
+        try:
+            safe_extract(package, extract)
+        except EvidenceError as exc:
+            fail(str(exc), EXIT_CHECK_FAILED)
+    _print_report(report, str(package), as_json)
