@@ -1,0 +1,206 @@
+"""Finding listings for the queue, the REST list and search, shared by API and UI.
+
+Without search words the database answers (indexed columns); with words the
+search backend answers (it holds the same filter fields) and the rows are then
+loaded from the database in the backend's order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import Query
+from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from store.models import Listing, ListingStatus, Platform
+from store.search import SearchBackend, SearchQuery, run_search
+
+CATEGORY_RE = re.compile(r"^[a-z_]{1,40}$")
+QUEUE_STATUSES = (ListingStatus.flagged, ListingStatus.escalated)
+SortParam = Literal["score", "recent", "relevance"]
+
+
+class FilterError(ValueError):
+    """A filter value cannot be used; the message names it."""
+
+
+@dataclass
+class ListingFilters:
+    q: str = ""
+    category: list[str] = field(default_factory=list)
+    platform: list[str] = field(default_factory=list)
+    severity: list[str] = field(default_factory=list)
+    status: list[ListingStatus] = field(default_factory=list)
+    region: list[str] = field(default_factory=list)
+    campaign_id: int | None = None
+    actor_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    queue: bool = False
+    sort: SortParam = "score"
+
+    def effective_statuses(self) -> list[str]:
+        if self.status:
+            return [str(s) for s in self.status]
+        if self.queue:
+            return [str(s) for s in (*QUEUE_STATUSES, ListingStatus.new)]
+        return []
+
+
+def listing_filters(
+    q: Annotated[str, Query(max_length=200, description="full-text words, all must match")] = "",
+    category: Annotated[list[str] | None, Query(description="category key; repeatable")] = None,
+    platform: Annotated[list[str] | None, Query(description="platform key; repeatable")] = None,
+    severity: Annotated[list[str] | None, Query(description="high, medium, low; repeatable")] = None,
+    status: Annotated[list[ListingStatus] | None, Query(description="review status; repeatable")] = None,
+    region: Annotated[list[str] | None, Query(description="region; repeatable")] = None,
+    campaign_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    actor_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    since: Annotated[datetime | None, Query(description="last seen at or after (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="last seen before (ISO 8601)")] = None,
+    queue: Annotated[bool, Query(description="only what awaits review: flagged, escalated, new and irregular")] = False,
+    sort: Annotated[SortParam, Query(description="score (default), recent, relevance (with q)")] = "score",
+) -> ListingFilters:
+    """Listing filters from the query string (a FastAPI dependency)."""
+    return ListingFilters(
+        q=q.strip(),
+        category=[c for c in (category or []) if c],
+        platform=[p for p in (platform or []) if p],
+        severity=[s for s in (severity or []) if s],
+        status=list(status or []),
+        region=[r for r in (region or []) if r],
+        campaign_id=campaign_id,
+        actor_id=actor_id,
+        since=aware_utc(since),
+        until=aware_utc(until),
+        queue=queue,
+        sort=sort,
+    )
+
+
+def aware_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _sql_conditions(f: ListingFilters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.status:
+        conds.append(Listing.status.in_(f.status))
+    elif f.queue:
+        conds.append(
+            or_(
+                Listing.status.in_(QUEUE_STATUSES),
+                and_(Listing.status == ListingStatus.new, Listing.irregular.is_(True)),
+            )
+        )
+    if f.platform:
+        conds.append(Platform.key.in_(f.platform))
+    if f.severity:
+        conds.append(Listing.severity.in_(f.severity))
+    if f.region:
+        conds.append(Listing.region.in_(f.region))
+    if f.category:
+        for c in f.category:
+            if not CATEGORY_RE.match(c):
+                raise FilterError(f"category {c!r} is not a category key")
+        # The JSON list as text contains the quoted key; portable across SQLite and PostgreSQL.
+        conds.append(or_(*(cast(Listing.categories, String).like(f'%"{c}"%') for c in f.category)))
+    if f.campaign_id is not None:
+        conds.append(Listing.first_campaign_id == f.campaign_id)
+    if f.actor_id is not None:
+        conds.append(Listing.actor_id == f.actor_id)
+    if f.since is not None:
+        conds.append(Listing.last_seen >= f.since)
+    if f.until is not None:
+        conds.append(Listing.last_seen < f.until)
+    return conds
+
+
+@dataclass(frozen=True)
+class Found:
+    rows: list[tuple[Listing, str]]
+    """(listing, platform key) in order."""
+    total: int
+    backend: str
+
+
+def find_listings(
+    session: Session,
+    backend: SearchBackend,
+    f: ListingFilters,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    userdict: Path | None = None,
+) -> Found:
+    if f.q:
+        query = SearchQuery(
+            text=f.q,
+            categories=f.category,
+            platforms=f.platform,
+            statuses=f.effective_statuses(),
+            severities=f.severity,
+            regions=f.region,
+            campaign_id=f.campaign_id,
+            actor_id=f.actor_id,
+            since=f.since,
+            until=f.until,
+            sort="relevance" if f.sort == "relevance" else f.sort,
+            limit=limit,
+            offset=offset,
+        )
+        hits = run_search(backend, query, userdict)
+        if not hits.ids:
+            return Found([], hits.total, backend.name)
+        loaded = {
+            listing.id: (listing, key)
+            for listing, key in session.execute(
+                select(Listing, Platform.key)
+                .join(Platform, Platform.id == Listing.platform_id)
+                .where(Listing.id.in_(hits.ids))
+            )
+        }
+        return Found([loaded[i] for i in hits.ids if i in loaded], hits.total, backend.name)
+
+    conds = _sql_conditions(f)
+    order = (
+        [Listing.last_seen.desc(), Listing.id.desc()]
+        if f.sort == "recent"
+        else [Listing.score.desc(), Listing.id.desc()]
+    )
+    stmt = select(Listing, Platform.key).join(Platform, Platform.id == Listing.platform_id).where(*conds)
+    rows = list(session.execute(stmt.order_by(*order).limit(limit).offset(offset)))
+    count_stmt = select(func.count()).select_from(Listing)
+    if f.platform:
+        count_stmt = count_stmt.join(Platform, Platform.id == Listing.platform_id)
+    total = session.scalar(count_stmt.where(*conds)) or 0
+    return Found(rows, int(total), "sql")
+
+
+def neighbours(session: Session, listing: Listing) -> tuple[int | None, int | None]:
+    """The previous and next listing in the review queue's order (score, then id, descending)."""
+    f = ListingFilters(queue=True)
+    conds = _sql_conditions(f)
+    before = session.scalar(
+        select(Listing.id)
+        .where(*conds)
+        .where(or_(Listing.score > listing.score, and_(Listing.score == listing.score, Listing.id > listing.id)))
+        .order_by(Listing.score.asc(), Listing.id.asc())
+        .limit(1)
+    )
+    after = session.scalar(
+        select(Listing.id)
+        .where(*conds)
+        .where(or_(Listing.score < listing.score, and_(Listing.score == listing.score, Listing.id < listing.id)))
+        .order_by(Listing.score.desc(), Listing.id.desc())
+        .limit(1)
+    )
+    return before, after

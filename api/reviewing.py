@@ -1,0 +1,93 @@
+"""Review decisions on listings: the state machine, the Review row and the audit entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store import audit
+from store.models import Listing, ListingStatus, Review, ReviewAction, Role, User
+
+DECIDABLE = frozenset({ListingStatus.new, ListingStatus.flagged, ListingStatus.escalated})
+REOPENABLE = frozenset({ListingStatus.confirmed, ListingStatus.dismissed, ListingStatus.escalated})
+RESULT = {
+    ReviewAction.confirm: ListingStatus.confirmed,
+    ReviewAction.dismiss: ListingStatus.dismissed,
+    ReviewAction.escalate: ListingStatus.escalated,
+    ReviewAction.reopen: ListingStatus.flagged,
+}
+
+
+class ReviewError(Exception):
+    """The action is not possible on this listing now; ``status_code`` says how the API answers."""
+
+    def __init__(self, message: str, status_code: int = 409) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+@dataclass(frozen=True)
+class Decision:
+    listing: Listing
+    review: Review
+
+
+def apply_review(
+    session: Session,
+    listing: Listing,
+    user: User,
+    action: ReviewAction,
+    reason: str = "",
+    assignee: str | None = None,
+) -> Decision:
+    """Take ``action`` on ``listing`` as ``user``; writes a Review and an audit entry (not committed)."""
+    reason = reason.strip()
+    before = listing.status
+    assignee_user: User | None = None
+    if action in (ReviewAction.confirm, ReviewAction.dismiss, ReviewAction.escalate):
+        if before not in DECIDABLE:
+            raise ReviewError(f"listing {listing.id} is {before}; reopen it first")
+        if before == ListingStatus.escalated and user.role == Role.reviewer and action != ReviewAction.escalate:
+            raise ReviewError(f"listing {listing.id} is escalated: a supervisor decides it", 403)
+        if action == ReviewAction.dismiss and not reason:
+            raise ReviewError("dismissing needs a reason", 422)
+    elif action == ReviewAction.reopen:
+        if before not in REOPENABLE:
+            raise ReviewError(f"listing {listing.id} is {before}; only decided listings can be reopened")
+    elif action == ReviewAction.note:
+        if not reason:
+            raise ReviewError("a note needs text", 422)
+    elif action == ReviewAction.assign:
+        if not assignee:
+            raise ReviewError("assign needs an assignee username", 422)
+        assignee_user = session.scalar(select(User).where(User.username == assignee, User.active.is_(True)))
+        if assignee_user is None:
+            raise ReviewError(f"no active user {assignee!r}", 422)
+        listing.assigned_to_id = assignee_user.id
+
+    if action in RESULT:
+        listing.status = RESULT[action]
+    review = Review(
+        listing_id=listing.id,
+        user_id=user.id,
+        action=action,
+        reason=reason,
+        assignee_id=assignee_user.id if assignee_user else None,
+    )
+    session.add(review)
+    session.flush()
+    audit.record(
+        session,
+        user.username,
+        f"review.{action}",
+        "listing",
+        listing.id,
+        status_before=str(before),
+        status_after=str(listing.status),
+        reason=reason,
+        assignee=assignee_user.username if assignee_user else None,
+        review_id=review.id,
+    )
+    return Decision(listing, review)
