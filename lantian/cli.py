@@ -6,6 +6,7 @@ import typer
 
 from lantian import __version__
 from lantian.commands import config as config_cmd
+from lantian.commands import crawl as crawl_cmd
 from lantian.commands import db as db_cmd
 from lantian.commands import doctor as doctor_cmd
 from lantian.commands import evidence as evidence_cmd
@@ -24,6 +25,8 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(scheduler_cmd.app, name="scheduler")
 app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(evidence_cmd.app, name="evidence")
+app.command("crawl")(crawl_cmd.crawl)
+app.add_typer(crawl_cmd.campaigns_app, name="campaigns")
 
 
 @app.command("version")

@@ -1,0 +1,1 @@
+"""Scrapy extensions: resumable job directories, a shared Redis frontier."""

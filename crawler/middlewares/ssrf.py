@@ -1,0 +1,81 @@
+"""Keep crawls off private networks: a hostile page must not make us fetch the intranet."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import socket
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.httpobj import urlparse_cached
+
+logger = logging.getLogger(__name__)
+
+
+class BlockedAddress(IgnoreRequest):
+    """The request's host resolves to a private, loopback or otherwise non-public address."""
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+async def resolve(host: str) -> list[str]:
+    """Every address ``host`` resolves to (a literal IP resolves to itself)."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+class PrivateNetworkGuard:
+    """Downloader middleware: drop requests whose host is not on the public internet.
+
+    Every address the name resolves to must be public (one private answer is
+    enough to refuse).  Off when ``LANTIAN_ALLOW_PRIVATE_NETWORKS`` is true, as
+    the sandbox and the tests need.  Redirects pass through here again, since
+    Scrapy schedules them as new requests.
+    """
+
+    def __init__(self, allow_private: bool, stats: StatsCollector | None = None) -> None:
+        self.allow_private = allow_private
+        self.stats = stats
+        self._verdicts: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.settings.getbool("LANTIAN_ALLOW_PRIVATE_NETWORKS"), crawler.stats)
+
+    async def check(self, host: str) -> str | None:
+        """``None`` if ``host`` may be fetched, else why not."""
+        if host not in self._verdicts:
+            try:
+                addresses = await resolve(host)
+            except OSError:
+                return None  # unresolvable: the download itself reports the DNS error
+            private = [a for a in addresses if not is_public(a)]
+            self._verdicts[host] = f"{host} resolves to non-public {private[0]}" if private else None
+        return self._verdicts[host]
+
+    async def process_request(self, request: Request) -> Any:
+        if self.allow_private:
+            return None
+        host = urlparse_cached(request).hostname or ""
+        reason = await self.check(host.lower())
+        if reason:
+            if self.stats is not None:
+                self.stats.inc_value("lantian/blocked_private")
+            logger.warning("refused %s: %s", request.url, reason)
+            raise BlockedAddress(reason)
+        return None

@@ -1,0 +1,252 @@
+"""Stage 4: the system of record.  Batched, written off the reactor thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Self
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.items import ListingItem
+from store.actors import link_actor
+from store.classifications import apply_verdict, record_verdict
+from store.db import make_engine, make_sessionmaker, session_scope
+from store.listings import Observation, record_observation
+from store.models import EvidenceArtifact, EvidenceCapture, Platform, SourceKind
+
+logger = logging.getLogger(__name__)
+
+
+class StoreError(RuntimeError):
+    """Listings could not be written to the database."""
+
+
+def contact_keys(verdict: Any) -> list[tuple[str, str]]:
+    """(kind, value) contacts in a verdict, through the classifier's own helper."""
+    entities = getattr(verdict, "entities", None) or []
+    if not entities:
+        return []
+    from classifiers.entities import contact_keys as keys
+
+    return [tuple(k) for k in keys(entities)]  # type: ignore[misc]
+
+
+def store_item(session: Session, item: ListingItem, *, run_id: int | None, campaign_id: int | None) -> None:
+    """One listing: observation (dedup + versioning), verdict, actor, evidence rows."""
+    recorded = record_observation(
+        session,
+        Observation(
+            platform_key=item.platform,
+            canonical_url=item.canonical_url,
+            url=item.url,
+            title=item.title,
+            text=item.text,
+            page_kind=item.page_kind,
+            shop=item.shop,
+            seller=item.seller,
+            region=item.region,
+            fields=item.fields,
+            fetched_at=item.fetched_at,
+            run_id=run_id,
+            campaign_id=campaign_id,
+            http_status=item.http_status,
+            encoding=item.encoding,
+        ),
+    )
+    listing, version = recorded.listing, recorded.version
+    if item.verdict is not None:
+        classification = record_verdict(session, version, item.verdict)
+        apply_verdict(listing, classification)
+        link_actor(session, listing, contact_keys(item.verdict))
+    if item.capture is not None:
+        add_capture(session, listing.id, run_id, item.capture)
+    item.listing_id, item.version_id = listing.id, version.id
+    item.created, item.changed = recorded.created, recorded.changed
+
+
+def add_capture(session: Session, listing_id: int, run_id: int | None, stored: Any) -> EvidenceCapture:
+    """Rows for an ``evidence.vault.StoredCapture`` (the files are already in the vault)."""
+    capture = EvidenceCapture(
+        listing_id=listing_id,
+        run_id=run_id,
+        capture_uid=stored.capture_uid,
+        manifest_sha256=stored.manifest_sha256,
+        ledger_index=getattr(stored, "ledger_index", None),
+        url=stored.url,
+        final_url=getattr(stored, "final_url", None),
+        http_status=getattr(stored, "http_status", None),
+        captured_at=stored.captured_at,
+        screenshot_sha256=getattr(stored, "screenshot_sha256", None),
+        reason="flagged",
+    )
+    session.add(capture)
+    session.flush()
+    for kind, sha256, size, media_type in stored.artifact_rows():
+        session.add(
+            EvidenceArtifact(capture_id=capture.id, kind=kind, sha256=sha256, size=size, media_type=media_type)
+        )
+    return capture
+
+
+def ensure_platform(session: Session, key: str, name: str, kind: str, base_url: str | None,
+                    verified: bool, takedown_channel: str | None) -> Platform:
+    from sqlalchemy import select
+
+    platform = session.scalar(select(Platform).where(Platform.key == key))
+    if platform is None:
+        platform = Platform(key=key, name=name, kind=SourceKind(kind))
+        session.add(platform)
+    platform.name, platform.kind, platform.verified = name, SourceKind(kind), verified
+    platform.base_url = base_url or platform.base_url
+    platform.takedown_channel = takedown_channel or platform.takedown_channel
+    session.flush()
+    return platform
+
+
+class StorePipeline:
+    """Buffers items and writes them in batches on one worker thread.
+
+    One thread keeps the database single-writer per process and keeps the
+    reactor free to download while a batch commits.  A batch that conflicts
+    with another worker (same canonical URL at the same moment) is retried one
+    item at a time, so nothing is lost or stored twice.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        run_id: int | None = None,
+        campaign_id: int | None = None,
+        batch_size: int = 25,
+        stats: StatsCollector | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.run_id = run_id
+        self.campaign_id = campaign_id
+        self.batch_size = batch_size
+        self.stats = stats
+        self.engine = engine
+        self._buffer: list[ListingItem] = []
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantian-store")
+        self._pending: list[Future[None]] = []
+        self.failures = 0
+        self.flush_interval = 1.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        url = crawler.settings.get("LANTIAN_DATABASE_URL")
+        if not url:
+            raise StoreError("LANTIAN_DATABASE_URL is not set in the crawl settings")
+        engine = make_engine(url)
+        pipe = cls(
+            make_sessionmaker(engine),
+            run_id=crawler.settings.getint("LANTIAN_RUN_ID") or None,
+            campaign_id=crawler.settings.getint("LANTIAN_CAMPAIGN_ID") or None,
+            batch_size=crawler.settings.getint("LANTIAN_STORE_BATCH", 25),
+            stats=crawler.stats,
+            engine=engine,
+        )
+        crawler.signals.connect(pipe.spider_opened, signal=signals.spider_opened)
+        return pipe
+
+    def _tick(self) -> None:
+        with self._lock:
+            self._submit()
+
+    def spider_opened(self, spider: Any) -> None:
+        from twisted.internet import task
+
+        self._ticker = task.LoopingCall(self._tick)
+        self._ticker.start(self.flush_interval, now=False)
+        profile = getattr(spider, "profile", None)
+        if profile is None:
+            return
+        with session_scope(self.sessions) as session:
+            ensure_platform(
+                session, profile.key, profile.name, profile.kind.value, profile.base_url,
+                profile.verified, profile.takedown_channel,
+            )
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ListingItem):
+            return item
+        with self._lock:
+            self._buffer.append(item)
+            if len(self._buffer) >= self.batch_size:
+                self._submit()
+        return item
+
+    def _submit(self) -> None:
+        batch, self._buffer = self._buffer, []
+        if batch:
+            self._pending = [f for f in self._pending if not f.done()]
+            self._pending.append(self._executor.submit(self._write, batch))
+
+    def flush(self) -> None:
+        """Write everything buffered and wait for it (used at close and by tests)."""
+        with self._lock:
+            self._submit()
+            pending = list(self._pending)
+        for future in pending:
+            future.result()
+
+    def close_spider(self) -> None:
+        ticker = getattr(self, "_ticker", None)
+        if ticker is not None and ticker.running:
+            ticker.stop()
+        try:
+            self.flush()
+        finally:
+            self._executor.shutdown(wait=True)
+            if self.engine is not None:
+                self.engine.dispose()
+
+    def _write(self, batch: list[ListingItem]) -> None:
+        try:
+            self._write_batch(batch)
+        except (IntegrityError, OperationalError) as exc:
+            logger.info("batch of %d conflicted (%s); writing one by one", len(batch), type(exc).__name__)
+            for item in batch:
+                self._write_one_with_retry(item)
+
+    def _write_batch(self, items: Iterable[ListingItem]) -> None:
+        items = list(items)
+        with session_scope(self.sessions) as session:
+            for item in items:
+                store_item(session, item, run_id=self.run_id, campaign_id=self.campaign_id)
+        self._count(items)
+
+    def _write_one_with_retry(self, item: ListingItem, attempts: int = 3) -> None:
+        for attempt in range(attempts):
+            try:
+                self._write_batch([item])
+                return
+            except (IntegrityError, OperationalError) as exc:
+                if attempt == attempts - 1:
+                    self.failures += 1
+                    if self.stats is not None:
+                        self.stats.inc_value("lantian/store_failed")
+                    logger.error("could not store %s: %s", item.canonical_url, exc)
+
+    def _count(self, items: list[ListingItem]) -> None:
+        if self.stats is None:
+            return
+        for item in items:
+            self.stats.inc_value("lantian/stored")
+            if item.created:
+                self.stats.inc_value("lantian/listings_new")
+            elif item.changed:
+                self.stats.inc_value("lantian/listings_changed")
+            else:
+                self.stats.inc_value("lantian/listings_unchanged")

@@ -1,0 +1,190 @@
+"""Run one campaign in this process: one Scrapy crawler per platform, one reactor.
+
+Twisted's reactor cannot restart, so a process runs one campaign once; the
+scheduler, the API and the tests start ``lantian crawl`` as a subprocess.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings as ScrapySettings
+
+from crawler.campaigns import CampaignSpec
+from crawler.settings import BASE, crawl_settings
+from spiders import Profile, spider_for
+
+logger = logging.getLogger(__name__)
+
+#: Stats shown live and summed across platforms.
+PROGRESS_KEYS = {
+    "pages": "lantian/pages",
+    "items": "item_scraped_count",
+    "flagged": "lantian/flagged",
+    "stored": "lantian/stored",
+    "errors": "log_count/ERROR",
+}
+
+
+class NothingFetched(RuntimeError):
+    """The crawl got no page at all from any platform."""
+
+
+@dataclass
+class RunOptions:
+    database_url: str
+    run_id: int | None = None
+    campaign_id: int | None = None
+    allow_private: bool = False
+    capture: bool = False
+    evidence: dict[str, Any] = field(default_factory=dict)
+    jobdir: Path | None = None
+    redis_url: str | None = None
+    chromium_path: str | None = None
+    log_file: Path | None = None
+    log_level: str = "INFO"
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    stats: dict[str, Any]
+    per_platform: dict[str, dict[str, Any]]
+    seconds: float
+    peak_rss_kb: int
+
+    def total(self, name: str) -> int:
+        return int(self.stats.get(PROGRESS_KEYS.get(name, name), 0) or 0)
+
+    @property
+    def finish_reasons(self) -> dict[str, str]:
+        return {k: str(v.get("finish_reason", "")) for k, v in self.per_platform.items()}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+def summarize(per_platform: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Numeric stats summed over platforms; the rest per platform only."""
+    total: dict[str, Any] = {}
+    for stats in per_platform.values():
+        for key, value in stats.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + value
+    return total
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident memory (VmHWM), in KiB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def build_crawlers(
+    spec: CampaignSpec, profiles: list[Profile], options: RunOptions
+) -> list[Crawler]:
+    crawlers = []
+    namespace = f"lantian:{spec.name}:{options.run_id or 'adhoc'}"
+    for profile in profiles:
+        settings = crawl_settings(
+            profile,
+            database_url=options.database_url,
+            run_id=options.run_id,
+            campaign_id=options.campaign_id,
+            obey_robots=spec.obey_robots,
+            allow_private=options.allow_private,
+            capture=options.capture,
+            evidence=options.evidence,
+            max_seconds=spec.limits.max_seconds,
+            max_requests=spec.limits.max_requests,
+            jobdir=options.jobdir,
+            redis_url=options.redis_url,
+            redis_namespace=namespace,
+            chromium_path=options.chromium_path,
+            log_file=options.log_file,
+            log_level=options.log_level,
+            overrides=options.overrides,
+        )
+        crawlers.append(Crawler(spider_for(profile), settings))
+    return crawlers
+
+
+def run_campaign(
+    spec: CampaignSpec,
+    profiles: list[Profile],
+    options: RunOptions,
+    on_tick: Callable[[dict[str, int], float], None] | None = None,
+) -> RunResult:
+    """Crawl every platform of ``spec`` at once; returns Scrapy's stats, summed and per platform."""
+    process_settings = ScrapySettings()
+    process_settings.setdict(BASE, priority="project")
+    process_settings.set("LOG_LEVEL", options.log_level, priority="cmdline")
+    if options.log_file is not None:
+        options.log_file.parent.mkdir(parents=True, exist_ok=True)
+        process_settings.set("LOG_FILE", str(options.log_file), priority="cmdline")
+        process_settings.set("LOG_FILE_APPEND", True, priority="cmdline")
+    process = CrawlerProcess(process_settings, install_root_handler=True)
+    crawlers = build_crawlers(spec, profiles, options)
+    limits = spec.limits
+    for crawler, profile in zip(crawlers, profiles, strict=True):
+        process.crawl(
+            crawler,
+            profile=profile,
+            keywords=spec.keywords,
+            max_pages=limits.pages,
+            max_hops=limits.depth,
+            max_continuations=limits.reply_pages,
+        )
+    started = time.monotonic()
+    if on_tick is not None:
+        from twisted.internet import task
+
+        def tick() -> None:
+            on_tick(live_totals(crawlers), time.monotonic() - started)
+
+        ticker = task.LoopingCall(tick)
+        ticker.start(0.5, now=True)
+    process.start(install_signal_handlers=True)
+    seconds = time.monotonic() - started
+    per_platform = {
+        profile.key: {k: _jsonable(v) for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
+        for crawler, profile in zip(crawlers, profiles, strict=True)
+    }
+    if on_tick is not None:
+        on_tick(live_totals(crawlers), seconds)
+    return RunResult(summarize(per_platform), per_platform, seconds, peak_rss_kb())
+
+
+def live_totals(crawlers: list[Crawler]) -> dict[str, int]:
+    out = dict.fromkeys(PROGRESS_KEYS, 0)
+    for crawler in crawlers:
+        if crawler.stats is None:
+            continue
+        for name, key in PROGRESS_KEYS.items():
+            out[name] += int(crawler.stats.get_value(key, 0) or 0)
+    return out

@@ -1,0 +1,175 @@
+"""Scrapy settings: the project's defaults, then a profile's, then a run's.
+
+``BASE`` holds what every Lantian crawl shares; :func:`crawl_settings` layers a
+site profile (rate, encoding, rendering) and the run (database, robots, limits,
+JOBDIR, Redis) on top with Scrapy's priorities, so nothing needs code edits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scrapy.settings import Settings
+
+from spiders.profile import Profile
+
+BOT_NAME = "lantian"
+USER_AGENT = "Mozilla/5.0 (compatible; LantianBot/0.1; +https://github.com/lantian-ip/lantian)"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
+    "crawler.middlewares.ssrf.PrivateNetworkGuard": 50,
+    "crawler.middlewares.session.ProfileSessionMiddleware": 560,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.guard.ResponseGuard": 580,
+    "crawler.middlewares.encoding.EncodingMiddleware": 590,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.normalize.NormalizePipeline": 100,
+    "crawler.pipelines.classify.ClassifyPipeline": 200,
+    "crawler.pipelines.capture.CapturePipeline": 300,
+    "crawler.pipelines.store.StorePipeline": 400,
+}
+
+BASE: dict[str, Any] = {
+    "BOT_NAME": BOT_NAME,
+    "SPIDER_MODULES": ["spiders"],
+    "USER_AGENT": USER_AGENT,
+    "ROBOTSTXT_OBEY": True,
+    "ROBOTSTXT_USER_AGENT": "LantianBot",
+    "COOKIES_DEBUG": False,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    "DOWNLOAD_DELAY": 0.5,
+    "DOWNLOAD_TIMEOUT": 30,
+    "AUTOTHROTTLE_ENABLED": True,
+    "AUTOTHROTTLE_START_DELAY": 0.5,
+    "AUTOTHROTTLE_MAX_DELAY": 30.0,
+    "RETRY_TIMES": 3,
+    "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+    "LANTIAN_RETRY_BACKOFF_BASE": 0.5,
+    "LANTIAN_RETRY_BACKOFF_MAX": 30.0,
+    "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+    "ITEM_PIPELINES": ITEM_PIPELINES,
+    "EXTENSIONS": {"crawler.extensions.resume.ResumeGuard": 10},
+    "DEPTH_LIMIT": 0,
+    "TELNETCONSOLE_ENABLED": False,
+    "LOG_LEVEL": "INFO",
+    "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+    "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+    "FEED_EXPORT_ENCODING": "utf-8",
+    "HTTPERROR_ALLOWED_CODES": [],
+}
+
+
+def browser_settings(chromium_path: str | None, max_pages: int = 4) -> dict[str, Any]:
+    """scrapy-playwright on the system Chromium: one browser, one context, a few pages."""
+    launch: dict[str, Any] = {"headless": True, "args": CHROMIUM_ARGS}
+    if chromium_path:
+        launch["executable_path"] = chromium_path
+    return {
+        "DOWNLOAD_HANDLERS": {
+            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        },
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": launch,
+        "PLAYWRIGHT_MAX_CONTEXTS": 1,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max_pages,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 20_000,
+        "PLAYWRIGHT_ABORT_REQUEST": "crawler.browser.abort_request",
+    }
+
+
+def crawl_settings(
+    profile: Profile,
+    *,
+    database_url: str | None,
+    run_id: int | None = None,
+    campaign_id: int | None = None,
+    obey_robots: bool = True,
+    allow_private: bool = False,
+    capture: bool = False,
+    evidence: dict[str, Any] | None = None,
+    max_seconds: int = 0,
+    max_requests: int = 0,
+    jobdir: Path | None = None,
+    redis_url: str | None = None,
+    redis_namespace: str = "lantian",
+    chromium_path: str | None = None,
+    log_file: Path | None = None,
+    log_level: str = "INFO",
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    settings = Settings()
+    settings.setdict(BASE, priority="project")
+    rate = profile.rate
+    settings.setdict(
+        {
+            "CONCURRENT_REQUESTS_PER_DOMAIN": rate.concurrency,
+            "DOWNLOAD_DELAY": rate.delay,
+            "AUTOTHROTTLE_ENABLED": rate.autothrottle,
+            "AUTOTHROTTLE_START_DELAY": max(rate.delay, 0.05),
+            "AUTOTHROTTLE_MAX_DELAY": rate.max_delay,
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(rate.concurrency),
+            "DOWNLOAD_MAXSIZE": profile.max_body_bytes * 2,
+            "DOWNLOAD_WARNSIZE": profile.max_body_bytes,
+            "LANTIAN_MAX_BODY_BYTES": profile.max_body_bytes,
+        },
+        priority="spider",
+    )
+    if profile.uses_browser:
+        settings.setdict(browser_settings(chromium_path, max_pages=max(2, rate.concurrency)), priority="spider")
+    pipelines = dict(ITEM_PIPELINES)
+    if not capture:
+        pipelines.pop("crawler.pipelines.capture.CapturePipeline")
+    run: dict[str, Any] = {
+        "ROBOTSTXT_OBEY": obey_robots,
+        "ITEM_PIPELINES": pipelines,
+        "LANTIAN_DATABASE_URL": database_url,
+        "LANTIAN_RUN_ID": run_id or 0,
+        "LANTIAN_CAMPAIGN_ID": campaign_id or 0,
+        "LANTIAN_ALLOW_PRIVATE_NETWORKS": allow_private,
+        "LANTIAN_EVIDENCE": evidence or {},
+        "CLOSESPIDER_TIMEOUT": max_seconds,
+        "CLOSESPIDER_PAGECOUNT": max_requests,
+        "LOG_LEVEL": log_level,
+    }
+    if log_file is not None:
+        run["LOG_FILE"] = str(log_file)
+        run["LOG_FILE_APPEND"] = True
+    if jobdir is not None:
+        run["JOBDIR"] = str(jobdir / profile.key)
+    if redis_url:
+        prefix = f"{redis_namespace}:{profile.key}"
+        run.update(
+            {
+                "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+                "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+                "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+                "SCHEDULER_PERSIST": True,
+                "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
+                "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
+                "DUPEFILTER_KEY": f"{prefix}:dupefilter",
+                "REDIS_URL": redis_url,
+                "LANTIAN_REDIS_PREFIX": prefix,
+                "EXTENSIONS": {
+                    "crawler.extensions.resume.ResumeGuard": 10,
+                    "crawler.extensions.shared.SharedFrontierIdle": 20,
+                },
+            }
+        )
+    settings.setdict(run, priority="cmdline")
+    if overrides:
+        settings.setdict(overrides, priority="cmdline")
+    return settings

@@ -1,0 +1,271 @@
+"""The generic spider: walks a site profile's page graph and yields listings.
+
+The three source kinds (search engine, marketplace, forum) share this walk;
+their subclasses in ``spiders/search.py`` etc. only name themselves and set
+kind-specific defaults.  Everything platform-specific is in the profile.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import scrapy
+from parsel import Selector as Page
+from scrapy.http import Request, Response, TextResponse
+
+from crawler.items import ListingItem
+from crawler.urls import canonical_url
+from spiders import extract
+from spiders.profile import PageType, Profile
+
+PROMOTED = ("shop", "seller", "region")
+
+
+class ProfileSpider(scrapy.Spider):
+    """Crawl one platform as its profile describes, for a campaign's keywords.
+
+    ``max_pages`` bounds pagination of each entry (result pages per query);
+    ``max_hops`` bounds how many links deep the crawl follows from an entry page;
+    ``max_continuations`` bounds the pages merged into one listing (thread replies).
+    """
+
+    name = "profile"
+
+    def __init__(
+        self,
+        profile: Profile,
+        keywords: list[str] | None = None,
+        *,
+        max_pages: int = 5,
+        max_hops: int = 3,
+        max_continuations: int = 50,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=f"{self.name}-{profile.key}", **kwargs)
+        self.profile = profile
+        self.keywords = list(keywords or [])
+        self.max_pages = max_pages
+        self.max_hops = max_hops
+        self.max_continuations = max_continuations
+        self.allowed_domains = list(profile.allowed_domains)
+
+    # -- requests ---------------------------------------------------------
+
+    def start_urls_for_run(self) -> Iterator[tuple[str, str | None]]:
+        """(url, keyword) pairs the crawl enters at, in a stable order."""
+        for template in self.profile.start.queries:
+            for keyword in self.keywords:
+                yield template.replace("{keyword}", quote(keyword, safe="")), keyword
+        for url in self.profile.start.urls:
+            yield url, None
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url, keyword in self.start_urls_for_run():
+            yield self.page_request(url, self.profile.start.entry, keyword=keyword, hops=0, page_no=1)
+
+    def page_request(
+        self,
+        url: str,
+        page_type: str,
+        *,
+        keyword: str | None,
+        hops: int,
+        page_no: int,
+        offsite: bool = False,
+        partial: dict[str, Any] | None = None,
+    ) -> Request:
+        page = self.profile.pages[page_type]
+        meta: dict[str, Any] = {
+            "page_type": page_type,
+            "keyword": keyword,
+            "hops": hops,
+            "page_no": page_no,
+            "platform": self.profile.key,
+        }
+        if offsite:
+            meta["allow_offsite"] = True
+        if partial is not None:
+            meta["partial"] = partial
+        if page.render == "browser":
+            from scrapy_playwright.page import PageMethod
+
+            meta["playwright"] = True
+            if page.wait_for:
+                meta["playwright_page_methods"] = [
+                    PageMethod("wait_for_selector", page.wait_for, timeout=15_000)
+                ]
+        # Deeper pages first, so listings come out early and the frontier stays small.
+        priority = hops * 10 - min(page_no, 9)
+        return Request(
+            url,
+            callback=self.parse_page,
+            errback=self.page_failed,
+            meta=meta,
+            priority=priority,
+            dont_filter=partial is not None,
+        )
+
+    # -- parsing ----------------------------------------------------------
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value("lantian/skipped_not_text")
+            return
+        self.crawler.stats.inc_value("lantian/pages")
+        meta = response.meta
+        page_type: str = meta["page_type"]
+        page = self.profile.pages[page_type]
+        sel = Page(text=response.text, base_url=response.url)
+        partial = meta.get("partial")
+
+        if page.emit:
+            item_data = self._page_data(sel, page, response)
+            if partial is not None:
+                item_data = _merge(partial, item_data)
+            next_url = self._next_url(sel, page, response)
+            continuing = (
+                page.continues
+                and next_url is not None
+                and meta["page_no"] < self.max_continuations
+            )
+            if continuing:
+                assert next_url is not None
+                yield self.page_request(
+                    next_url,
+                    page_type,
+                    keyword=meta.get("keyword"),
+                    hops=meta["hops"],
+                    page_no=meta["page_no"] + 1,
+                    partial=item_data,
+                )
+            else:
+                yield self._item(item_data, page, response)
+
+        if partial is None:
+            yield from self._follow(sel, page, response)
+            if not page.continues:
+                yield from self._paginate(sel, page, response)
+
+    def page_failed(self, failure: Any) -> Iterator[Any]:
+        """A continuation page failed: keep what the earlier pages of the listing gave."""
+        request = getattr(failure, "request", None)
+        if request is None:
+            return
+        partial = request.meta.get("partial")
+        if partial is not None:
+            self.crawler.stats.inc_value("lantian/continuation_failed")
+            page = self.profile.pages[request.meta["page_type"]]
+            yield self._item_from(partial, page, partial["url"], None, None, False)
+
+    def _page_data(self, sel: Page, page: PageType, response: TextResponse) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "url": response.meta.get("listing_url", response.url),
+            "fields": extract.fields(sel, page.fields),
+            "text": extract.page_text(sel, page.text),
+            "page_title": extract.clean(sel.css("title::text").get("") or ""),
+            "http_status": response.status,
+            "encoding": response.encoding,
+            "keyword": response.meta.get("keyword"),
+            "rendered": bool(response.meta.get("playwright")),
+        }
+        for name, spec in page.records.items():
+            data["fields"][name] = extract.records(sel, spec)
+        return data
+
+    def _item(self, data: dict[str, Any], page: PageType, response: TextResponse) -> ListingItem:
+        return self._item_from(
+            data, page, data["url"], data["http_status"], data["encoding"], data["rendered"]
+        )
+
+    def _item_from(
+        self,
+        data: dict[str, Any],
+        page: PageType,
+        url: str,
+        status: int | None,
+        encoding: str | None,
+        rendered: bool,
+    ) -> ListingItem:
+        fields = dict(data["fields"])
+        title = fields.pop("title", None) or data.get("page_title") or ""
+        promoted = {name: fields.get(name) for name in PROMOTED}
+        self.crawler.stats.inc_value(f"lantian/items/{page.emit}")
+        return ListingItem(
+            platform=self.profile.key,
+            kind=self.profile.kind.value,
+            page_kind=page.emit or "listing",
+            url=url,
+            canonical_url=canonical_url(url, self.profile.tracking_params),
+            title=title,
+            text=data["text"],
+            fields=fields,
+            keyword=data.get("keyword"),
+            http_status=status,
+            encoding=encoding,
+            rendered=rendered,
+            **promoted,
+        )
+
+    def _follow(self, sel: Page, page: PageType, response: TextResponse) -> Iterator[Request]:
+        hops = response.meta["hops"] + 1
+        if hops > self.max_hops:
+            return
+        for rule in page.follow:
+            links = extract.values(sel, rule.links.model_copy(update={"many": False}))
+            if rule.limit is not None:
+                links = links[: rule.limit]
+            for link in links:
+                url = response.urljoin(link)
+                if urlsplit(url).scheme not in {"http", "https"}:
+                    continue
+                if rule.match and not re.search(rule.match, url):
+                    continue
+                yield self.page_request(
+                    url,
+                    rule.to,
+                    keyword=response.meta.get("keyword"),
+                    hops=hops,
+                    page_no=1,
+                    offsite=not rule.same_site,
+                )
+
+    def _next_url(self, sel: Page, page: PageType, response: TextResponse) -> str | None:
+        if page.next_page is None:
+            return None
+        link = extract.value(sel, page.next_page)
+        if not link:
+            return None
+        url = response.urljoin(link)
+        return url if urlsplit(url).scheme in {"http", "https"} else None
+
+    def _paginate(self, sel: Page, page: PageType, response: TextResponse) -> Iterator[Request]:
+        page_no = response.meta["page_no"]
+        if page_no >= self.max_pages:
+            return
+        url = self._next_url(sel, page, response)
+        if url:
+            yield self.page_request(
+                url,
+                response.meta["page_type"],
+                keyword=response.meta.get("keyword"),
+                hops=response.meta["hops"],
+                page_no=page_no + 1,
+            )
+
+
+def _merge(first: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """A listing spread over pages: the first page's fields win, lists and text accumulate."""
+    fields = dict(first["fields"])
+    for name, value in more["fields"].items():
+        if isinstance(value, list) and isinstance(fields.get(name), list):
+            fields[name] = [*fields[name], *value]
+        else:
+            fields.setdefault(name, value)
+    merged = dict(first)
+    merged["fields"] = fields
+    merged["text"] = "\n".join(t for t in (first["text"], more["text"]) if t)
+    merged["rendered"] = first.get("rendered") or more.get("rendered")
+    return merged

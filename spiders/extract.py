@@ -1,0 +1,67 @@
+"""Apply a profile's selectors to a page (no Scrapy here: parsel selectors only)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from parsel import Selector as Page
+from parsel import SelectorList
+
+from spiders.profile import Records, Selector
+
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_LINES = re.compile(r"\n\s*\n+")
+
+
+def clean(text: str) -> str:
+    """Collapse runs of blanks (ASCII, no-break and ideographic spaces) and blank lines."""
+    lines = (_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    return _LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
+
+
+def select(node: Page | SelectorList[Page], spec: Selector) -> SelectorList[Page]:
+    if spec.css is not None:
+        return node.css(spec.css)
+    assert spec.xpath is not None
+    return node.xpath(spec.xpath)
+
+
+def values(node: Page | SelectorList[Page], spec: Selector) -> list[str]:
+    """Every non-empty cleaned value ``spec`` finds under ``node``."""
+    found = select(node, spec)
+    raw = found.re(spec.re) if spec.re else found.getall()
+    out = []
+    for value in raw:
+        if "<" in value and ">" in value and not spec.re:
+            value = " ".join(Page(text=value).xpath("//text()").getall())
+        cleaned = clean(value)
+        if cleaned:
+            out.append(cleaned)
+    return out
+
+
+def value(node: Page | SelectorList[Page], spec: Selector) -> str | None:
+    found = values(node, spec)
+    if not found:
+        return None
+    return spec.join.join(found) if spec.many else found[0]
+
+
+def fields(node: Page | SelectorList[Page], specs: dict[str, Selector]) -> dict[str, Any]:
+    """The profile's named fields; a field the page lacks is absent, never an empty string."""
+    out: dict[str, Any] = {}
+    for name, spec in specs.items():
+        found = value(node, spec)
+        if found is not None:
+            out[name] = found
+    return out
+
+
+def records(page: Page, spec: Records) -> list[dict[str, Any]]:
+    return [rec for rec in (fields(block, spec.fields) for block in select(page, spec.selector)) if rec]
+
+
+def page_text(page: Page, spec: Selector) -> str:
+    """The text classified: every text node the selector finds, one per line."""
+    return clean("\n".join(values(page, spec.model_copy(update={"many": False}))))

@@ -1,0 +1,86 @@
+"""Writing a classifier's verdict on one listing version, and its effect on the listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from store.models import Classification, Entity, Listing, ListingStatus, ListingVersion, RuleHit
+
+#: Statuses a reviewer set; a new verdict never overrides them.
+REVIEWED = frozenset(
+    {ListingStatus.confirmed, ListingStatus.dismissed, ListingStatus.escalated, ListingStatus.removed}
+)
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def record_verdict(session: Session, version: ListingVersion, verdict: Any) -> Classification:
+    """The Classification of ``version`` with its rule hits and entities.
+
+    ``verdict`` is a ``classifiers.Verdict`` (or a mapping with the same names).
+    Idempotent: classifying a version again under the same rules version returns
+    the existing row; under new rules the row is rewritten in place.
+    """
+    rules_version = str(_get(verdict, "rules_version", "") or "")
+    existing = session.scalar(select(Classification).where(Classification.version_id == version.id))
+    if existing is not None and existing.rules_version == rules_version:
+        return existing
+    if existing is None:
+        existing = Classification(version_id=version.id, irregular=False, score=0.0)
+        session.add(existing)
+    else:
+        session.execute(delete(RuleHit).where(RuleHit.classification_id == existing.id))
+        session.execute(delete(Entity).where(Entity.classification_id == existing.id))
+    existing.irregular = bool(_get(verdict, "irregular", False))
+    existing.score = float(_get(verdict, "score", 0.0))
+    existing.severity = _get(verdict, "severity")
+    existing.categories = list(_get(verdict, "categories", []) or [])
+    existing.rules_version = rules_version
+    session.flush()
+    for hit in _get(verdict, "hits", []) or []:
+        session.add(
+            RuleHit(
+                classification_id=existing.id,
+                rule=str(_get(hit, "rule", "")),
+                category=str(_get(hit, "category", "")),
+                severity=str(_get(hit, "severity", "medium") or "medium"),
+                start=int(_get(hit, "start", 0)),
+                end=int(_get(hit, "end", 0)),
+                match=str(_get(hit, "match", "")),
+                explanation=str(_get(hit, "explanation", "") or ""),
+                legal_basis=str(_get(hit, "legal_basis", "") or ""),
+            )
+        )
+    for ent in _get(verdict, "entities", []) or []:
+        session.add(
+            Entity(
+                classification_id=existing.id,
+                kind=str(_get(ent, "kind", ""))[:32],
+                value=str(_get(ent, "value", ""))[:300],
+                start=int(_get(ent, "start", 0)),
+                end=int(_get(ent, "end", 0)),
+            )
+        )
+    session.flush()
+    return existing
+
+
+def apply_verdict(listing: Listing, classification: Classification) -> None:
+    """Copy the current verdict onto the listing; flag it when irregular.
+
+    A reviewer's decision stands: only ``new`` and ``flagged`` listings move.
+    """
+    listing.irregular = classification.irregular
+    listing.score = classification.score
+    listing.severity = classification.severity
+    listing.categories = list(classification.categories)
+    if listing.status in REVIEWED:
+        return
+    listing.status = ListingStatus.flagged if classification.irregular else ListingStatus.new
