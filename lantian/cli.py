@@ -11,6 +11,7 @@ from lantian.commands import db as db_cmd
 from lantian.commands import doctor as doctor_cmd
 from lantian.commands import evidence as evidence_cmd
 from lantian.commands import scheduler as scheduler_cmd
+from lantian.commands import takedown as takedown_cmd
 
 app = typer.Typer(
     name="lantian",
@@ -27,6 +28,7 @@ app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(evidence_cmd.app, name="evidence")
 app.command("crawl")(crawl_cmd.crawl)
 app.add_typer(crawl_cmd.campaigns_app, name="campaigns")
+app.add_typer(takedown_cmd.app, name="takedown")
 
 
 @app.command("version")
