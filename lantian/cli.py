@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from lantian import __version__
+from lantian.commands import bench as bench_cmd
 from lantian.commands import config as config_cmd
 from lantian.commands import crawl as crawl_cmd
 from lantian.commands import db as db_cmd
@@ -26,6 +27,7 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(scheduler_cmd.app, name="scheduler")
 app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(evidence_cmd.app, name="evidence")
+app.add_typer(bench_cmd.app, name="bench")
 app.command("crawl")(crawl_cmd.crawl)
 app.add_typer(crawl_cmd.campaigns_app, name="campaigns")
 app.add_typer(takedown_cmd.app, name="takedown")
