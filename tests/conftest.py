@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from lantian.config import Settings, get_settings, load_settings
+from sandbox.server import SandboxServer
 from store.db import make_engine, make_sessionmaker, upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -113,3 +114,15 @@ def redis_url() -> str:
     except Exception as exc:  # noqa: BLE001
         pytest.skip(f"Redis not reachable at {REDIS_TEST_URL}: {type(exc).__name__}")
     return REDIS_TEST_URL
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """One sandbox internet (seed 2025) on free loopback ports for the whole session.
+
+    ``sandbox.urls[platform]`` gives base URLs, ``sandbox.truth()`` the ground
+    truth.  It is shared: a test that takes a listing down restores it after
+    (``sandbox.restore(url)``); slow pages wait 0.3 s here.
+    """
+    with SandboxServer(seed=2025, slow_delay=0.3) as server:
+        yield server
