@@ -11,6 +11,7 @@ from lantian.commands import crawl as crawl_cmd
 from lantian.commands import db as db_cmd
 from lantian.commands import doctor as doctor_cmd
 from lantian.commands import evidence as evidence_cmd
+from lantian.commands import sandbox as sandbox_cmd
 from lantian.commands import scheduler as scheduler_cmd
 from lantian.commands import takedown as takedown_cmd
 
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 # Command groups of the other packages register below, one line each.
+app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(scheduler_cmd.app, name="scheduler")
 app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(evidence_cmd.app, name="evidence")
