@@ -306,3 +306,27 @@ def recheck_cmd(
         overdue = any(r.escalation_due for r in reports)
     if overdue:
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+@app.command("report")
+def report_cmd(
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM (UTC)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="write report-YYYY-MM.xlsx and .html here")] = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Monthly summary per platform and region: findings, notices, removal rate, median days to removal."""
+    from takedown.reports import monthly_summary, report_html, report_xlsx
+
+    settings = _settings()
+    with _session(settings) as session:
+        report = monthly_summary(session, month, settings.office_name)
+    if as_json:
+        out.print(json.dumps(report.as_dict(), ensure_ascii=False), markup=False)
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    xlsx = out_dir / f"report-{month}.xlsx"
+    html = out_dir / f"report-{month}.html"
+    xlsx.write_bytes(report_xlsx(report))
+    html.write_text(report_html(report), encoding="utf-8")
+    out.print(str(xlsx), markup=False)
+    out.print(str(html), markup=False)
