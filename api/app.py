@@ -10,7 +10,9 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import LoginRequired
 from api.metrics import Metrics, MetricsMiddleware
@@ -88,6 +90,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         app.include_router(module.router)
     app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        page = views.ui_http_error(request, exc)
+        return page if page is not None else await http_exception_handler(request, exc)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:

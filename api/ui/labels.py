@@ -1,0 +1,72 @@
+"""Chinese labels for statuses, severities, actions and categories shown in the UI."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+STATUS = {
+    "new": "新发现",
+    "flagged": "待审核",
+    "confirmed": "已确认违规",
+    "dismissed": "已排除",
+    "escalated": "已上报",
+    "removed": "已下架",
+}
+SEVERITY = {"high": "高", "medium": "中", "low": "低"}
+ACTION = {
+    "confirm": "确认违规",
+    "dismiss": "排除",
+    "escalate": "上报主管",
+    "assign": "指派",
+    "note": "备注",
+    "reopen": "重新打开",
+}
+ROLE = {"reviewer": "审核员", "supervisor": "主管", "admin": "管理员"}
+RUN_STATUS = {"queued": "排队中", "running": "运行中", "succeeded": "已完成", "failed": "失败", "cancelled": "已取消"}
+ENTITY = {
+    "phone": "电话",
+    "wechat": "微信",
+    "qq": "QQ",
+    "email": "邮箱",
+    "url": "网址",
+    "agency_code": "机构代码",
+    "certificate_no": "证书号",
+    "price": "价格",
+}
+DISMISS_REASONS = [
+    "正规代理机构的合规宣传",
+    "新闻报道或政策宣传",
+    "公众咨询或求助",
+    "商品专利、零售用语（非代理业务）",
+    "页面已失效或内容不全",
+]
+FALLBACK_CATEGORY_NAMES = {
+    "guaranteed_grant": "承诺授权结果",
+    "abnormal_patent": "非正常专利申请与专利买卖",
+    "certificate_renting": "挂证与出借资质",
+    "unlicensed_agency": "无资质代理",
+    "trademark_malicious": "恶意商标注册与囤积",
+    "false_claims": "虚假宣传",
+}
+
+
+@lru_cache(maxsize=4)
+def categories(rules_dir: Path) -> dict[str, dict[str, Any]]:
+    """key -> name, description, campaign clause and legal bases, from the classifier's category list."""
+    try:
+        from classifiers.categories import load_categories
+
+        loaded = load_categories(rules_dir)
+    except Exception:  # noqa: BLE001 - the UI falls back to bare names rather than failing
+        return {k: {"name": v, "description": "", "campaign": "", "legal_bases": []} for k, v in FALLBACK_CATEGORY_NAMES.items()}
+    return {
+        key: {
+            "name": c.name,
+            "description": c.description,
+            "campaign": c.campaign,
+            "legal_bases": list(c.legal_bases),
+        }
+        for key, c in loaded.items()
+    }
