@@ -52,6 +52,8 @@ class RunOptions:
     chromium_path: str | None = None
     log_file: Path | None = None
     log_level: str = "INFO"
+    rules_dir: Path | None = None
+    classify_threshold: float = 0.5
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
@@ -128,9 +130,14 @@ def build_crawlers(
             chromium_path=options.chromium_path,
             log_file=options.log_file,
             log_level=options.log_level,
-            overrides=options.overrides,
+            overrides={
+                "LANTIAN_RULES_DIR": str(options.rules_dir) if options.rules_dir else None,
+                "LANTIAN_CLASSIFY_THRESHOLD": options.classify_threshold,
+                **options.overrides,
+            },
         )
-        crawlers.append(Crawler(spider_for(profile), settings))
+        # The first crawler installs the reactor (asyncio, as scrapy-playwright needs).
+        crawlers.append(Crawler(spider_for(profile), settings, init_reactor=not crawlers))
     return crawlers
 
 

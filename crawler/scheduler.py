@@ -39,10 +39,10 @@ from apscheduler.events import (
     JobExecutionEvent,
 )
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -231,9 +231,8 @@ def reap_job() -> list[int]:
 
 def recheck_job() -> Any:
     """Re-check listings whose takedown is due (``takedown.recheck.recheck_due``)."""
-    from takedown.recheck import recheck_due  # type: ignore[import-not-found,unused-ignore]
-
     from crawler.runs import unit_of_work
+    from takedown.recheck import recheck_due  # type: ignore[import-not-found,unused-ignore]
 
     settings = current_settings()
     with unit_of_work(settings) as session:
@@ -263,13 +262,28 @@ def _on_event(event: JobExecutionEvent) -> None:
 # -- building and running ------------------------------------------------------------------------
 
 
-def build_scheduler(settings: Settings, *, blocking: bool = False) -> BaseScheduler:
+class LantianScheduler(BackgroundScheduler):
+    """APScheduler's BackgroundScheduler that runs nothing once it is shut down.
+
+    APScheduler 3 wakes its loop on shutdown and processes due jobs once more
+    with executors already closed: the submission fails and the job's next run
+    time moves on, so a run due at that moment would be lost instead of
+    following its misfire policy at the next start.
+    """
+
+    def _process_jobs(self) -> float | None:
+        if self.state == STATE_STOPPED:
+            return None
+        result: float | None = super()._process_jobs()
+        return result
+
+
+def build_scheduler(settings: Settings) -> LantianScheduler:
     """A scheduler whose job store is the project's database (not started)."""
     from crawler.runs import engine_for
 
     jobstore = SQLAlchemyJobStore(engine=engine_for(settings), tablename=JOBSTORE_TABLE)
-    cls = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = cls(
+    scheduler = LantianScheduler(
         jobstores={"default": jobstore},
         executors={"default": ThreadPoolExecutor(8)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -288,13 +302,25 @@ def _prepare(scheduler: BaseScheduler, settings: Settings) -> None:
     install_store_collector(settings)
 
 
+def stored_jobs(settings: Settings) -> list[Job]:
+    """The jobs in the database, read without starting a scheduler."""
+    jobstore = SQLAlchemyJobStore(engine=_engine(settings), tablename=JOBSTORE_TABLE)
+    jobstore.start(build_scheduler(settings), "default")
+    return list(jobstore.get_all_jobs())
+
+
+def _engine(settings: Settings) -> Any:
+    from crawler.runs import engine_for
+
+    return engine_for(settings)
+
+
 def start_background_scheduler(settings: Settings) -> BackgroundScheduler:
     """Start the scheduler in background threads (``lantian serve`` calls this in its lifespan).
 
     Stop it with :func:`stop_scheduler`.
     """
     scheduler = build_scheduler(settings)
-    assert isinstance(scheduler, BackgroundScheduler)
     _prepare(scheduler, settings)
     scheduler.start(paused=True)
     install_system_jobs(scheduler, settings)

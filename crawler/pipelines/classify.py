@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -21,7 +22,12 @@ class ClassifyPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         from classifiers import load_default_classifier
 
-        return cls(load_default_classifier(), crawler.stats)
+        rules_dir = crawler.settings.get("LANTIAN_RULES_DIR")
+        classifier = load_default_classifier(
+            rules_dir=Path(rules_dir) if rules_dir else None,
+            threshold=crawler.settings.getfloat("LANTIAN_CLASSIFY_THRESHOLD", 0.5),
+        )
+        return cls(classifier, crawler.stats)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ListingItem):

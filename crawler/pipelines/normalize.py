@@ -66,7 +66,7 @@ class NormalizePipeline:
             raise DropItem(f"empty page {item.url}")
         if not item.canonical_url:
             item.canonical_url = canonical_url(item.url)
-        for name in ("price", "sales", "replies_count", "views"):
+        for name in ("price", "sales", "replies", "pages", "views"):
             if name in item.fields and not isinstance(item.fields[name], int | float):
                 number = parse_number(item.fields[name])
                 if number is not None:

@@ -166,6 +166,8 @@ def crawl(
         chromium_path=settings.chromium_path,
         log_file=log_path if log_to_file else None,
         log_level=settings.log_level,
+        rules_dir=settings.rules_dir,
+        classify_threshold=settings.classify_threshold,
     )
     err.print(f"crawling {spec.name} (run {the_run_id}) on {', '.join(spec.platforms)}; log: {log_path if log_to_file else 'stderr'}")
     result = _run_with_progress(spec, profiles, options)
