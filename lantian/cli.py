@@ -11,9 +11,12 @@ from lantian.commands import crawl as crawl_cmd
 from lantian.commands import db as db_cmd
 from lantian.commands import doctor as doctor_cmd
 from lantian.commands import evidence as evidence_cmd
+from lantian.commands import index as index_cmd
 from lantian.commands import sandbox as sandbox_cmd
+from lantian.commands import serve as serve_cmd
 from lantian.commands import scheduler as scheduler_cmd
 from lantian.commands import takedown as takedown_cmd
+from lantian.commands import users as users_cmd
 
 app = typer.Typer(
     name="lantian",
@@ -33,6 +36,9 @@ app.add_typer(bench_cmd.app, name="bench")
 app.command("crawl")(crawl_cmd.crawl)
 app.add_typer(crawl_cmd.campaigns_app, name="campaigns")
 app.add_typer(takedown_cmd.app, name="takedown")
+app.command("serve")(serve_cmd.serve)
+app.add_typer(users_cmd.app, name="users")
+app.add_typer(index_cmd.app, name="index")
 
 
 @app.command("version")

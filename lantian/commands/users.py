@@ -1,0 +1,91 @@
+"""``lantian users ...``: accounts for the review UI and API."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from lantian.config import ConfigError, load_settings
+from lantian.console import err, fail, out
+from store.db import make_engine, make_sessionmaker, session_scope, upgrade
+from store.models import Role, User
+from store.users import UserError, create_api_token, create_user, set_password
+
+app = typer.Typer(help="Create and manage users (reviewer, supervisor, admin).", no_args_is_help=True)
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    return make_sessionmaker(engine)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            fail("no password on standard input")
+        return password
+    value: str = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return value
+
+
+@app.command("create")
+def create(
+    username: Annotated[str, typer.Argument(help="login name")],
+    role: Annotated[Role, typer.Option("--role", "-r", help="reviewer, supervisor or admin")] = Role.reviewer,
+    display_name: Annotated[str, typer.Option(help="name shown in the UI")] = "",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+    token: Annotated[bool, typer.Option("--token", help="also issue an API token and print it")] = False,
+) -> None:
+    """Create a user; the password is prompted for (twice) or read from stdin."""
+    password = _read_password(password_stdin)
+    factory = _sessions()
+    try:
+        with session_scope(factory) as session:
+            user = create_user(session, username, password, role, display_name=display_name, created_by="system:cli")
+            secret = create_api_token(session, user, "cli", by="system:cli").secret if token else None
+    except UserError as exc:
+        fail(str(exc))
+    err.print(f"created {role} {username}")
+    if secret:
+        out.print(secret, markup=False)
+
+
+@app.command("password")
+def password(
+    username: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+) -> None:
+    """Set a user's password (ends their sessions)."""
+    new = _read_password(password_stdin)
+    factory = _sessions()
+    try:
+        with session_scope(factory) as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                fail(f"no user {username!r}")
+            set_password(session, user, new, by="system:cli")
+    except UserError as exc:
+        fail(str(exc))
+    err.print(f"password of {username} changed")
+
+
+@app.command("list")
+def list_users() -> None:
+    """List users and roles."""
+    factory = _sessions()
+    with session_scope(factory) as session:
+        rows = session.scalars(select(User).order_by(User.username)).all()
+        table = Table("username", "role", "active", "created")
+        for u in rows:
+            table.add_row(u.username, str(u.role), "yes" if u.active else "no", u.created_at.isoformat(timespec="seconds"))
+    out.print(table)
