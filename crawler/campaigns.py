@@ -33,7 +33,7 @@ class Schedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cron: str | None = None
-    interval_s: int | None = Field(default=None, ge=60)
+    interval_s: int | None = Field(default=None, ge=1, description="seconds between runs")
     misfire: str = "run_once"
 
 
