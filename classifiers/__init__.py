@@ -1,0 +1,37 @@
+"""Find irregular IP-agency solicitation in text and say why.
+
+Public surface: :func:`classify`, :func:`load_default_classifier`,
+:class:`Classifier`, :class:`RulePack`, :class:`Verdict`, :class:`Hit`,
+:class:`Entity`.  Everything else is internal.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from classifiers.engine import Classifier, build_classifier
+from classifiers.pack import RulePack, RulePackError
+from classifiers.verdict import Entity, Hit, Verdict
+
+__all__ = [
+    "Classifier",
+    "Entity",
+    "Hit",
+    "RulePack",
+    "RulePackError",
+    "Verdict",
+    "classify",
+    "load_default_classifier",
+]
+
+
+@lru_cache(maxsize=8)
+def load_default_classifier(rules_dir: Path | None = None, threshold: float = 0.5) -> Classifier:
+    """The classifier for ``rules_dir`` (default: the project's ``rules/``), built once and cached."""
+    return build_classifier(rules_dir, threshold)
+
+
+def classify(text: str, title: str = "") -> Verdict:
+    """Classify with the default rules and threshold; see :meth:`Classifier.classify` for offsets."""
+    return load_default_classifier().classify(text, title)

@@ -1,0 +1,380 @@
+"""The rule engine: rule packs compiled into one Aho-Corasick automaton, then scored.
+
+First pass: one scan of the normalized text finds every term of every rule,
+exception and signal.  Only the rules whose anchors occurred are evaluated; their
+conditions (groups, regexes, negations, exception contexts) look at small
+windows around each anchor.  jieba runs only on a few characters around the
+anchors a rule marks as ambiguous (``word``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+import yaml
+
+from classifiers.categories import CATEGORY_KEYS, DEFAULT_RULES_DIR, load_categories
+from classifiers.entities import extract_entities
+from classifiers.normalize import Normalized, Normalizer, NormalizationError
+from classifiers.pack import ExceptionContext, ExceptionsFile, Rule, RulePack, RulePackError, Signals
+from classifiers.segment import is_whole_word, tokenizer
+from classifiers.verdict import SEVERITY_RANK, Hit, Verdict
+
+RESERVED_FILES = frozenset({"categories.yaml", "variants.yaml", "exceptions.yaml"})
+MAX_HITS_PER_RULE = 20
+
+
+@dataclass(slots=True)
+class _Context:
+    name: str
+    terms: list[str]
+    document: bool
+    before: int
+    after: int
+    unless: list[str]
+
+
+@dataclass(slots=True)
+class _Compiled:
+    rule: Rule
+    legal_basis: str
+    anchors: list[str]
+    groups: list[list[str]]
+    none: list[str]
+    regexes: list[re.Pattern[str]]
+    regex_anchors: bool
+    word: frozenset[str]
+    contexts: list[_Context]
+
+
+Occurrences = dict[str, list[int]]
+
+
+def load_packs(rules_dir: Path) -> list[RulePack]:
+    """Every pack in ``rules_dir`` (``*.yaml`` but the reserved data files), sorted by file name."""
+    if not rules_dir.is_dir():
+        raise RulePackError(f"{rules_dir}: rules directory does not exist")
+    packs = [
+        RulePack.from_file(path)
+        for path in sorted(rules_dir.glob("*.yaml"))
+        if path.name not in RESERVED_FILES
+    ]
+    if not packs:
+        raise RulePackError(f"{rules_dir}: no rule packs (*.yaml)")
+    ids: dict[str, Path | None] = {}
+    for pack in packs:
+        for rule in pack.rules:
+            if rule.id in ids:
+                raise RulePackError(
+                    f"{pack.source}: rule {rule.id}: field id: also defined in {ids[rule.id]}"
+                )
+            ids[rule.id] = pack.source
+    return packs
+
+
+def load_variants(rules_dir: Path) -> dict[str, list[str]]:
+    path = rules_dir / "variants.yaml"
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RulePackError(f"{path}: not valid YAML: {exc}") from exc
+    variants = data.get("variants") if isinstance(data, dict) else None
+    if not isinstance(variants, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(f, str) for f in v)
+        for k, v in variants.items()
+    ):
+        raise RulePackError(f"{path}: field variants: expected a mapping of canonical -> list of forms")
+    return variants
+
+
+class Classifier:
+    """Compiled rule packs; thread-safe to call, expensive to build (build once)."""
+
+    def __init__(
+        self,
+        packs: list[RulePack],
+        exceptions: ExceptionsFile | None = None,
+        variants: dict[str, list[str]] | None = None,
+        threshold: float = 0.5,
+        rules_dir: Path | None = None,
+    ) -> None:
+        self.rules_dir = rules_dir or DEFAULT_RULES_DIR
+        self.packs = packs
+        self.threshold = threshold
+        try:
+            self.normalizer = Normalizer(variants or {})
+        except NormalizationError as exc:
+            raise RulePackError(f"{self.rules_dir / 'variants.yaml'}: {exc}") from exc
+        self._userdict = self.rules_dir / "userdict.txt"
+        exceptions = exceptions or ExceptionsFile(contexts={})
+        self.signals: Signals = exceptions.signals
+        categories = load_categories(self.rules_dir)
+        terms: set[str] = set()
+        self._rules: list[_Compiled] = []
+        for pack in packs:
+            for rule in pack.rules:
+                compiled = self._compile(rule, exceptions.contexts, categories[rule.category].legal_basis, pack)
+                self._rules.append(compiled)
+                terms.update(compiled.anchors)
+                terms.update(t for g in compiled.groups for t in g)
+                terms.update(compiled.none)
+                for ctx in compiled.contexts:
+                    terms.update(ctx.terms)
+                    terms.update(ctx.unless)
+        self._contact_terms = [self._norm(t) for t in self.signals.contact_terms]
+        terms.update(self._contact_terms)
+        terms.discard("")
+        self._automaton = ahocorasick.Automaton()
+        for term in terms:
+            self._automaton.add_word(term, term)
+        self._automaton.make_automaton()
+        self._by_anchor: dict[str, list[_Compiled]] = defaultdict(list)
+        self._always: list[_Compiled] = []
+        for compiled in self._rules:
+            if compiled.regex_anchors:
+                self._always.append(compiled)
+            for term in set(compiled.anchors):
+                self._by_anchor[term].append(compiled)
+        digest = hashlib.sha256()
+        for pack in packs:
+            digest.update(pack.model_dump_json().encode())
+        digest.update(exceptions.model_dump_json().encode())
+        digest.update(repr(sorted((variants or {}).items())).encode())
+        newest = max(pack.version for pack in packs)
+        self.rules_version = f"{newest}+{digest.hexdigest()[:10]}"
+
+    def _norm(self, term: str) -> str:
+        return self.normalizer.normalize(term).text
+
+    def _compile(
+        self, rule: Rule, contexts: dict[str, ExceptionContext], default_basis: str, pack: RulePack
+    ) -> _Compiled:
+        unknown = [name for name in rule.exceptions if name not in contexts]
+        if unknown:
+            raise RulePackError(
+                f"{pack.source}: rule {rule.id}: field exceptions: unknown context(s) {unknown}; "
+                f"known: {sorted(contexts)}"
+            )
+        groups = [[self._norm(t) for t in g] for g in rule.all]
+        anchors = [self._norm(t) for t in rule.any]
+        if not anchors and groups:
+            anchors, groups = groups[0], groups[1:]
+        for term in anchors + [t for g in groups for t in g] + rule.none:
+            if not self._norm(term):
+                raise RulePackError(f"{pack.source}: rule {rule.id}: term {term!r} normalizes to nothing")
+        ctx = [
+            _Context(
+                name,
+                [self._norm(t) for t in c.terms],
+                c.scope == "document",
+                c.before,
+                c.after,
+                [self._norm(t) for t in c.unless],
+            )
+            for name, c in contexts.items()
+            if name in rule.exceptions
+        ]
+        return _Compiled(
+            rule=rule,
+            legal_basis=rule.legal_basis or default_basis,
+            anchors=anchors,
+            groups=groups,
+            none=[self._norm(t) for t in rule.none],
+            regexes=[re.compile(p) for p in rule.regex],
+            regex_anchors=not anchors,
+            word=frozenset(self._norm(t) for t in rule.word),
+            contexts=ctx,
+        )
+
+    # -- classification -------------------------------------------------------------
+
+    def classify(self, text: str, title: str = "") -> Verdict:
+        """Classify ``title + "\\n" + text`` (or ``text`` alone when there is no title).
+
+        Hit and entity offsets index that combined string, so with a title the
+        text's own offsets are shifted by ``len(title) + 1``; ``store.models.RuleHit``
+        stores them that way.
+        """
+        original = f"{title}\n{text}" if title else text
+        norm = self.normalizer.normalize(original)
+        occ = self._scan(norm.text)
+        hits: list[Hit] = []
+        for compiled in self._candidates(occ):
+            hits.extend(self._evaluate(compiled, norm, occ))
+        entities = extract_entities(original)
+        return self._verdict(hits, entities, occ)
+
+    def hits_only(self, text: str) -> list[Hit]:
+        """The hits for ``text`` (no title), for rule examples."""
+        norm = self.normalizer.normalize(text)
+        occ = self._scan(norm.text)
+        out: list[Hit] = []
+        for compiled in self._candidates(occ):
+            out.extend(self._evaluate(compiled, norm, occ))
+        return out
+
+    def _scan(self, text: str) -> Occurrences:
+        occ: Occurrences = defaultdict(list)
+        for end, term in self._automaton.iter(text):
+            occ[term].append(end - len(term) + 1)
+        for positions in occ.values():
+            positions.sort()
+        return occ
+
+    def _candidates(self, occ: Occurrences) -> list[_Compiled]:
+        seen: dict[int, _Compiled] = {}
+        for term in occ:
+            for compiled in self._by_anchor.get(term, ()):
+                seen[id(compiled)] = compiled
+        for compiled in self._always:
+            seen[id(compiled)] = compiled
+        return list(seen.values())
+
+    def _evaluate(self, c: _Compiled, norm: Normalized, occ: Occurrences) -> Iterable[Hit]:
+        text = norm.text
+        spans: list[tuple[int, int]] = []
+        if c.regex_anchors:
+            for pattern in c.regexes:
+                spans.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
+        else:
+            for term in c.anchors:
+                spans.extend((s, s + len(term)) for s in occ.get(term, ()))
+        spans.sort()
+        emitted = 0
+        last_end = -1
+        for start, end in spans:
+            if start < last_end:
+                continue
+            if not self._holds(c, text, start, end, occ):
+                continue
+            last_end = end
+            o_start, o_end = norm.original_span(start, end)
+            yield Hit(
+                rule=c.rule.id,
+                category=c.rule.category,
+                severity=c.rule.severity,
+                weight=c.rule.weight,
+                start=o_start,
+                end=o_end,
+                match=norm.original[o_start:o_end],
+                explanation=c.rule.explanation,
+                legal_basis=c.legal_basis,
+            )
+            emitted += 1
+            if emitted >= MAX_HITS_PER_RULE:
+                return
+
+    def _holds(self, c: _Compiled, text: str, start: int, end: int, occ: Occurrences) -> bool:
+        window = c.rule.window
+        lo, hi = start - window, end + window
+        if c.word and text[start:end] in c.word and not is_whole_word(tokenizer(self._userdict), text, start, end):
+            return False
+        for group in c.groups:
+            if not any(_near(occ, term, lo, hi) for term in group):
+                return False
+        if c.regexes and not c.regex_anchors:
+            piece = text[max(0, lo) : hi]
+            if not any(p.search(piece) for p in c.regexes):
+                return False
+        if any(_near(occ, term, lo, hi) for term in c.none):
+            return False
+        for ctx in c.contexts:
+            if ctx.unless and any(term in occ for term in ctx.unless):
+                continue
+            if ctx.document:
+                if any(term in occ for term in ctx.terms):
+                    return False
+            elif any(
+                _near_outside(occ, term, start - ctx.before, end + ctx.after, start, end)
+                for term in ctx.terms
+            ):
+                return False
+        return True
+
+    def _verdict(self, hits: list[Hit], entities: list, occ: Occurrences) -> Verdict:  # type: ignore[type-arg]
+        best: dict[str, dict[str, float]] = defaultdict(dict)
+        for hit in hits:
+            rules = best[hit.category]
+            rules[hit.rule] = max(rules.get(hit.rule, 0.0), hit.weight)
+        contact = any(term in occ for term in self._contact_terms) or any(
+            e.kind in {"phone", "wechat", "qq"} for e in entities
+        )
+        scores: dict[str, float] = {}
+        for category, rules in best.items():
+            miss = 1.0
+            for weight in rules.values():
+                miss *= 1.0 - weight
+            score = 1.0 - miss
+            if contact:
+                score += (1.0 - score) * self.signals.contact_boost
+            scores[category] = round(score, 4)
+        ranked = sorted(scores, key=lambda k: (-scores[k], CATEGORY_KEYS.index(k)))
+        categories = [k for k in ranked if scores[k] >= self.threshold]
+        top = scores[ranked[0]] if ranked else 0.0
+        severity = None
+        for hit in hits:
+            if hit.category in categories and (
+                severity is None or SEVERITY_RANK[hit.severity] > SEVERITY_RANK[severity]
+            ):
+                severity = hit.severity
+        return Verdict(
+            irregular=bool(categories),
+            score=top,
+            categories=categories,
+            severity=severity,
+            hits=sorted(hits, key=lambda h: (h.start, h.rule)),
+            entities=entities,
+            rules_version=self.rules_version,
+            category_scores=scores,
+        )
+
+
+def _near(occ: Occurrences, term: str, lo: int, hi: int) -> bool:
+    """Whether ``term`` occurs entirely inside ``[lo, hi)``."""
+    positions = occ.get(term)
+    if not positions:
+        return False
+    i = bisect.bisect_left(positions, lo)
+    return i < len(positions) and positions[i] + len(term) <= hi
+
+
+def _near_outside(occ: Occurrences, term: str, lo: int, hi: int, start: int, end: int) -> bool:
+    """Like :func:`_near` but ignoring occurrences inside the anchor ``[start, end)`` itself.
+
+    "都是骗子" must not be cancelled by the reporting cue "骗子" it contains, while
+    "不承诺" still cancels the overlapping anchor "承诺授权".
+    """
+    positions = occ.get(term)
+    if not positions:
+        return False
+    n = len(term)
+    i = bisect.bisect_left(positions, lo)
+    while i < len(positions) and positions[i] + n <= hi:
+        p = positions[i]
+        if not (p >= start and p + n <= end):
+            return True
+        i += 1
+    return False
+
+
+def build_classifier(rules_dir: Path | None = None, threshold: float = 0.5) -> Classifier:
+    """Load every pack, the exceptions and the variants from ``rules_dir`` and compile them."""
+    rules_dir = rules_dir or DEFAULT_RULES_DIR
+    exceptions_path = rules_dir / "exceptions.yaml"
+    exceptions = ExceptionsFile.from_file(exceptions_path) if exceptions_path.exists() else None
+    return Classifier(
+        load_packs(rules_dir),
+        exceptions=exceptions,
+        variants=load_variants(rules_dir),
+        threshold=threshold,
+        rules_dir=rules_dir,
+    )

@@ -1,0 +1,228 @@
+"""Undo the disguises of an ad before matching, keeping a map back to the original text.
+
+The pipeline, in order:
+
+1. a one-to-one character table (``str.translate``): full-width to half-width,
+   upper to lower case, traditional to simplified (OpenCC's character table),
+   line breaks to ``。``; separators, spaces, zero-width characters, emoji and
+   symbols are dropped ("专 丨利" -> "专利");
+2. phrase variants from ``rules/variants.yaml`` (homophones, look-alikes, pinyin
+   and initials, numbers in words: 砖利, 受权, V信, zhuanli, bao guo, 💯), replaced
+   by their canonical form with one Aho-Corasick scan.
+
+Every character of the normalized text knows the span of the original text it
+came from, so a match found in the normalized text is reported, and
+highlighted, in the original (:meth:`Normalized.original_span`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+
+_DROP = "\x00"
+_KEEP_PUNCT = {
+    ",": "，", "!": "！", "?": "？", ";": "；", ":": "：",
+    "\n": "。", "、": "、", "，": "，", "。": "。", "！": "！", "？": "？", "；": "；", "：": "：",
+}  # fmt: skip
+_DROP_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf", "So", "Sk", "Pd", "Pc", "Ps", "Pe", "Pi", "Pf", "Mn", "Me"}
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+_RUNS = re.compile(r"[^\x00]+")
+
+
+class NormalizationError(Exception):
+    """The variants file is malformed."""
+
+
+def _opencc_chars() -> dict[str, str]:
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    table: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 2:
+            source, targets = parts[0], parts[1].split(" ")[0]
+            if len(source) == 1 and len(targets) == 1:
+                table[source] = targets
+    return table
+
+
+_EXTRA_SEPARATORS = frozenset("丨〡|ˉ︱︳")
+
+
+def _map_char(ch: str) -> str:
+    code = ord(ch)
+    if ch in _KEEP_PUNCT:
+        return _KEEP_PUNCT[ch]
+    if ch in _EXTRA_SEPARATORS or code == 0x3000:
+        return _DROP
+    cat = unicodedata.category(ch)
+    if cat in _DROP_CATEGORIES or cat in {"Co", "Cs"}:
+        return _DROP
+    if cat in {"Po", "Sm", "Sc"} and code < 0x3000 and ch not in "%.@":
+        return _DROP
+    if "A" <= ch <= "Z":
+        return ch.lower()
+    return ch
+
+
+@lru_cache(maxsize=4)
+def char_table(keep: frozenset[str] = frozenset()) -> dict[int, str]:
+    """The one-to-one table of step 1; characters in ``keep`` are left for step 2."""
+    table: dict[int, str] = {}
+    for code in range(0x20000):
+        ch = chr(code)
+        if ch in keep:
+            continue
+        mapped = _map_char(chr(code - 0xFEE0) if 0xFF01 <= code <= 0xFF5E else ch)
+        if mapped != ch:
+            table[code] = mapped
+    for code in range(0xE0000, 0xE0080):  # emoji tag characters
+        table[code] = _DROP
+    for code in range(0x1F000, 0x1FAFF):
+        if chr(code) not in keep:
+            table[code] = _DROP
+    for source, target in _opencc_chars().items():
+        if source not in keep:
+            table[ord(source)] = target
+    table[ord("\r")] = _DROP
+    return table
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    start: int  # in the intermediate text
+    src_start: int  # in the text before the step
+    src_end: int
+    linear: bool  # one-to-one copy, or a phrase replaced as a whole
+
+
+class Normalized:
+    """Normalized text with the map back to the original."""
+
+    __slots__ = ("original", "text", "_run_starts", "_run_orig", "_seg_starts", "_segments")
+
+    def __init__(
+        self,
+        original: str,
+        text: str,
+        run_starts: list[int],
+        run_orig: list[int],
+        segments: list[_Segment] | None,
+    ) -> None:
+        self.original = original
+        self.text = text
+        self._run_starts = run_starts
+        self._run_orig = run_orig
+        self._segments = segments
+        self._seg_starts = [s.start for s in segments] if segments is not None else []
+
+    def _step1(self, index: int) -> int:
+        run = bisect.bisect_right(self._run_starts, index) - 1
+        return self._run_orig[run] + index - self._run_starts[run]
+
+    def _step2(self, start: int, end: int) -> tuple[int, int]:
+        if self._segments is None:
+            return start, end
+        first = self._segments[bisect.bisect_right(self._seg_starts, start) - 1]
+        last = self._segments[bisect.bisect_right(self._seg_starts, end - 1) - 1]
+        s = first.src_start + (start - first.start) if first.linear else first.src_start
+        e = last.src_start + (end - 1 - last.start) + 1 if last.linear else last.src_end
+        return s, e
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that normalized ``text[start:end]`` came from."""
+        if not self.text:
+            return 0, 0
+        start = max(0, min(start, len(self.text) - 1))
+        end = max(start + 1, min(end, len(self.text)))
+        s1, e1 = self._step2(start, end)
+        return self._step1(s1), self._step1(e1 - 1) + 1
+
+
+class Normalizer:
+    """Holds the compiled tables; build once, call for every text."""
+
+    def __init__(self, variants: Mapping[str, list[str]]) -> None:
+        keep = frozenset(ch for forms in variants.values() for form in forms for ch in form if len(form) == 1)
+        self._table = char_table(keep)
+        self._automaton: ahocorasick.Automaton | None = None
+        replacements: dict[str, str] = {}
+        for canonical, forms in variants.items():
+            target = self._step1_only(canonical)
+            for form in forms:
+                key = self._step1_only(form)
+                if not key:
+                    raise NormalizationError(f"variant {form!r} of {canonical!r} normalizes to nothing")
+                if key != target:
+                    replacements[key] = target
+        if replacements:
+            automaton = ahocorasick.Automaton()
+            for key, target in replacements.items():
+                automaton.add_word(key, (key, target))
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def _step1_only(self, text: str) -> str:
+        return text.translate(self._table).replace(_DROP, "")
+
+    def normalize(self, original: str) -> Normalized:
+        translated = original.translate(self._table)
+        if _DROP in translated:
+            run_starts: list[int] = []
+            run_orig: list[int] = []
+            pieces: list[str] = []
+            length = 0
+            for m in _RUNS.finditer(translated):
+                run_starts.append(length)
+                run_orig.append(m.start())
+                pieces.append(m.group())
+                length += m.end() - m.start()
+            step1 = "".join(pieces)
+            if not run_starts:
+                run_starts, run_orig = [0], [0]
+        else:
+            step1, run_starts, run_orig = translated, [0], [0]
+        text, segments = self._replace(step1)
+        return Normalized(original, text, run_starts, run_orig, segments)
+
+    def _replace(self, text: str) -> tuple[str, list[_Segment] | None]:
+        if self._automaton is None or not text:
+            return text, None
+        pieces: list[str] = []
+        segments: list[_Segment] = []
+        pos = 0
+        out = 0
+        for end_index, (key, target) in self._automaton.iter_long(text):
+            start = end_index - len(key) + 1
+            if not _ascii_boundary_ok(text, start, end_index + 1, key):
+                continue
+            if start > pos:
+                segments.append(_Segment(out, pos, start, True))
+                pieces.append(text[pos:start])
+                out += start - pos
+            segments.append(_Segment(out, start, end_index + 1, len(target) == len(key)))
+            pieces.append(target)
+            out += len(target)
+            pos = end_index + 1
+        if not segments:
+            return text, None
+        if pos < len(text):
+            segments.append(_Segment(out, pos, len(text), True))
+            pieces.append(text[pos:])
+        return "".join(pieces), segments
+
+
+def _ascii_boundary_ok(text: str, start: int, end: int, key: str) -> bool:
+    """A variant that begins or ends with a Latin letter must not sit inside a Latin word."""
+    if key[0] in _ASCII_LETTERS and start > 0 and text[start - 1] in _ASCII_LETTERS:
+        return False
+    return not (key[-1] in _ASCII_LETTERS and end < len(text) and text[end] in _ASCII_LETTERS)

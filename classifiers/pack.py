@@ -1,0 +1,203 @@
+"""The YAML rule language, validated by Pydantic; every error names the file, the rule and the field.
+
+A pack file (``rules/<name>.yaml``)::
+
+    pack: guaranteed_grant
+    version: "2026.11.1"
+    rules:
+      - id: gg.promise_grant
+        category: guaranteed_grant
+        severity: high
+        weight: 0.9
+        explanation: 承诺专利授权结果
+        legal_basis: ...          # optional; the category's bases by default
+        any: [包授权, 保下证]       # anchor terms: each occurrence is a candidate hit
+        all: [[专利, 商标]]         # every group needs a term within ``window`` of the anchor
+        none: [不承诺]              # a term within ``window`` cancels the hit
+        regex: ['\\d+天下证']        # with ``any``: must match near the anchor; alone: anchors
+        window: 40                 # characters of normalized text either side
+        word: [保过]                # anchors that must be whole words (jieba, small window)
+        exceptions: [reporting]    # named contexts from rules/exceptions.yaml
+        examples:
+          match: [...]             # the rule must fire on each
+          no_match: [...]          # and must not fire on these
+
+Terms are written plainly; they go through the same normalization as the text,
+so traditional or full-width spellings in a pack still work.
+
+``rules/exceptions.yaml`` names contexts that cancel a hit: negation,
+reporting/warning, retail, exam prep.  Each has terms, and either a window
+(``before``/``after`` characters around the anchor) or ``scope: document``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from classifiers.categories import CategoryKey, Severity
+
+
+class RulePackError(Exception):
+    """A rule file is unreadable or invalid; the message names file, rule and field."""
+
+
+class Examples(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    match: list[str] = Field(min_length=1)
+    no_match: list[str] = Field(default_factory=list)
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    category: CategoryKey
+    severity: Severity
+    weight: float = Field(gt=0.0, le=1.0)
+    explanation: str = Field(min_length=2)
+    legal_basis: str | None = None
+    any: list[str] = Field(default_factory=list)
+    all: list[list[str]] = Field(default_factory=list)
+    none: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    window: int = Field(default=40, ge=1, le=2000)
+    word: list[str] = Field(default_factory=list)
+    exceptions: list[str] = Field(default_factory=list)
+    examples: Examples
+
+    @field_validator("any", "none", "word")
+    @classmethod
+    def _non_empty_terms(cls, value: list[str]) -> list[str]:
+        for term in value:
+            if not term.strip():
+                raise ValueError("empty term")
+        return value
+
+    @field_validator("all")
+    @classmethod
+    def _groups(cls, value: list[list[str]]) -> list[list[str]]:
+        for i, group in enumerate(value):
+            if not group:
+                raise ValueError(f"group {i} is empty")
+            if any(not t.strip() for t in group):
+                raise ValueError(f"group {i} has an empty term")
+        return value
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"regex {pattern!r} does not compile: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _has_anchor(self) -> Rule:
+        if not (self.any or self.all or self.regex):
+            raise ValueError("a rule needs at least one of any, all or regex")
+        stray = set(self.word) - set(self.any) - {t for g in self.all[:1] for t in g}
+        if stray:
+            raise ValueError(f"word lists terms that are not anchors: {sorted(stray)}")
+        return self
+
+
+class ExceptionContext(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    terms: list[str] = Field(min_length=1)
+    scope: Literal["window", "document"] = "window"
+    before: int = Field(default=20, ge=0, le=500)
+    after: int = Field(default=20, ge=0, le=500)
+    unless: list[str] = Field(
+        default_factory=list,
+        description="the context does not apply when any of these occurs in the document "
+        "(a rhetorical question followed by an offer is still an ad)",
+    )
+
+
+class Signals(BaseModel):
+    """Context that strengthens a category already hit: a call to private contact."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contact_terms: list[str] = Field(default_factory=list)
+    contact_boost: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class RulePack(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pack: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    description: str = ""
+    rules: list[Rule] = Field(min_length=1)
+    source: Path | None = Field(default=None, exclude=True)
+
+    @classmethod
+    def from_file(cls, path: Path) -> RulePack:
+        """Load and validate one pack; errors name the file, the rule id (or index) and the field."""
+        data = _read_yaml(path)
+        try:
+            pack = cls.model_validate(data)
+        except ValidationError as exc:
+            raise RulePackError(_describe(path, data, exc)) from exc
+        seen: set[str] = set()
+        for rule in pack.rules:
+            if rule.id in seen:
+                raise RulePackError(f"{path}: rule {rule.id}: field id: duplicate rule id")
+            seen.add(rule.id)
+        pack.source = path
+        return pack
+
+
+class ExceptionsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contexts: dict[str, ExceptionContext]
+    signals: Signals = Field(default_factory=Signals)
+
+    @classmethod
+    def from_file(cls, path: Path) -> ExceptionsFile:
+        data = _read_yaml(path)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise RulePackError(_describe(path, data, exc)) from exc
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulePackError(f"{path}: cannot read: {exc}") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RulePackError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _describe(path: Path, data: object, exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        where = ""
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            index = loc[1]
+            rules = data.get("rules") if isinstance(data, dict) else None
+            rule_id = None
+            if isinstance(rules, list) and index < len(rules) and isinstance(rules[index], dict):
+                rule_id = rules[index].get("id")
+            where = f"rule {rule_id or f'#{index}'}: "
+            loc = loc[2:]
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        problems.append(f"{where}field {field}: {error['msg']}")
+    return f"{path}: " + "; ".join(problems)

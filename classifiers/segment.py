@@ -1,0 +1,46 @@
+"""jieba with the project's dictionary, loaded once per dictionary file.
+
+The classifier never segments a whole document: it asks whether a short,
+ambiguous term found by Aho-Corasick is a whole word, segmenting only a few
+characters around it.  Search indexing (store) calls :func:`tokens`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def tokenizer(userdict: Path | None = None) -> jieba.Tokenizer:
+    """A jieba tokenizer with ``userdict`` loaded, built once per path."""
+    with _lock:
+        tok = jieba.Tokenizer()
+        tok.initialize()
+        if userdict is not None and userdict.exists():
+            tok.load_userdict(str(userdict))
+        return tok
+
+
+def tokens(text: str, userdict: Path | None = None) -> list[str]:
+    """Segment ``text`` (the same tokens feed FTS5 and Elasticsearch)."""
+    return [t for t in tokenizer(userdict).cut(text) if t.strip()]
+
+
+def is_whole_word(tok: jieba.Tokenizer, text: str, start: int, end: int, margin: int = 6) -> bool:
+    """Whether ``text[start:end]`` begins and ends on token boundaries of a small window around it."""
+    a = max(0, start - margin)
+    b = min(len(text), end + margin)
+    bounds = {a}
+    pos = a
+    for piece in tok.cut(text[a:b], HMM=False):
+        pos += len(piece)
+        bounds.add(pos)
+    return start in bounds and end in bounds
