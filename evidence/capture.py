@@ -9,6 +9,7 @@ handed whole to :meth:`evidence.vault.EvidenceVault.record`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import platform
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
-from playwright.async_api import BrowserContext, Dialog, Page, Request, Response, Route
+from playwright.async_api import CDPSession, Dialog, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
@@ -91,59 +92,114 @@ def _main_media_type(headers: dict[str, str]) -> str:
 
 
 class _Recorder:
-    """Collects every finished request of a page (for the WARC) while the capture runs."""
+    """Takes every response's raw bytes off the wire (DevTools ``Fetch`` domain), guards requests.
 
-    def __init__(self) -> None:
-        self.tasks: list[asyncio.Task[Exchange | None]] = []
+    ``Network.getResponseBody`` (what ``Response.body()`` uses) hands text back
+    re-decoded by the browser, so a GBK page would come back as UTF-8.  Pausing
+    each response in the ``Fetch`` domain yields the bytes as the server sent
+    them (after transfer/content decoding), while the browser still does the
+    real network request (server address, redirects and cookies unchanged).
+    The same hook refuses requests to non-public addresses when required.
+    """
+
+    def __init__(self, cdp: CDPSession, guard: AddressGuard | None) -> None:
+        self.cdp = cdp
+        self.guard = guard
+        self.exchanges: list[Exchange] = []
+        self.documents: dict[str, bytes] = {}
+        self.server_ips: dict[str, str] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
         self.failed: list[str] = []
         self.dialogs: list[str] = []
         self.popups: list[str] = []
         self.blocked: list[str] = []
 
-    def on_finished(self, request: Request) -> None:
-        self.tasks.append(asyncio.ensure_future(self._exchange(request)))
+    async def enable(self) -> None:
+        patterns: list[dict[str, str]] = [{"urlPattern": "*", "requestStage": "Response"}]
+        if self.guard is not None:
+            patterns.append({"urlPattern": "*", "requestStage": "Request"})
+        self.cdp.on("Fetch.requestPaused", self._on_paused)
+        await self.cdp.send("Fetch.enable", {"patterns": patterns})
+
+    def _on_paused(self, event: dict[str, Any]) -> None:
+        task = asyncio.ensure_future(self._paused(event))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _paused(self, event: dict[str, Any]) -> None:
+        rid = event["requestId"]
+        request = event["request"]
+        url = str(request["url"])
+        try:
+            if "responseStatusCode" not in event and "responseErrorReason" not in event:
+                reason = await self.guard.refusal(url) if self.guard else None
+                if reason is None:
+                    await self.cdp.send("Fetch.continueRequest", {"requestId": rid})
+                else:
+                    self.blocked.append(f"{url}: {reason}")
+                    await self.cdp.send("Fetch.failRequest", {"requestId": rid, "errorReason": "BlockedByClient"})
+                return
+            if "responseErrorReason" in event:
+                self.failed.append(f"{url}: {event['responseErrorReason']}")
+                await self.cdp.send("Fetch.continueRequest", {"requestId": rid})
+                return
+            status = int(event["responseStatusCode"])
+            headers = [(h["name"], h["value"]) for h in event.get("responseHeaders", [])]
+            body = b""
+            if not 300 <= status < 400:
+                body = await self._body(rid, url, headers)
+            self.exchanges.append(
+                Exchange(
+                    url=url,
+                    method=str(request.get("method", "GET")),
+                    request_headers=[(str(k), str(v)) for k, v in request.get("headers", {}).items()],
+                    status=status,
+                    status_text=str(event.get("responseStatusText", "")),
+                    response_headers=headers,
+                    body=body,
+                    request_body=str(request.get("postData", "")).encode("utf-8"),
+                    time=datetime.now(UTC),
+                )
+            )
+            if event.get("resourceType") == "Document":
+                self.documents[url] = body
+            await self.cdp.send("Fetch.continueResponse", {"requestId": rid})
+        except PlaywrightError as exc:
+            # the page or request went away mid-capture; the request is no longer ours to continue
+            self.failed.append(f"{url}: not archived ({exc.message.splitlines()[0]})")
+
+    async def _body(self, rid: str, url: str, headers: list[tuple[str, str]]) -> bytes:
+        length = next((v for k, v in headers if k.lower() == "content-length"), "")
+        if length.isdigit() and int(length) > MAX_SUBRESOURCE_BYTES:
+            self.failed.append(f"{url}: body of {length} bytes not archived (over limit)")
+            return b""
+        reply = await self.cdp.send("Fetch.getResponseBody", {"requestId": rid})
+        raw = str(reply.get("body", ""))
+        return base64.b64decode(raw) if reply.get("base64Encoded") else raw.encode("utf-8")
+
+    def on_response(self, response: Response) -> None:
+        task = asyncio.ensure_future(self._server_ip(response))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _server_ip(self, response: Response) -> None:
+        with contextlib.suppress(PlaywrightError):
+            addr = await response.server_addr()
+            if addr:
+                self.server_ips[response.url] = addr["ipAddress"]
 
     def on_failed(self, request: Request) -> None:
         self.failed.append(f"{request.method} {request.url}: {request.failure or 'failed'}")
 
-    async def _exchange(self, request: Request) -> Exchange | None:
-        try:
-            response = await request.response()
-            if response is None:
-                return None
-            status = response.status
-            try:
-                body = b"" if 300 <= status < 400 else await response.body()
-            except PlaywrightError:
-                body = b""
-            if len(body) > MAX_SUBRESOURCE_BYTES:
-                self.failed.append(f"{request.url}: body of {len(body)} bytes not archived (over limit)")
-                return None
-            addr = await response.server_addr()
-            return Exchange(
-                url=request.url,
-                method=request.method,
-                request_headers=_headers_list(await request.headers_array()),
-                status=status,
-                status_text=response.status_text,
-                response_headers=_headers_list(await response.headers_array()),
-                body=body,
-                server_ip=addr["ipAddress"] if addr else None,
-                request_body=request.post_data_buffer or b"",
-                time=datetime.now(UTC),
-            )
-        except PlaywrightError as exc:
-            self.failed.append(f"{request.url}: not archived ({exc.message.splitlines()[0]})")
-            return None
-
-    async def exchanges(self, timeout_s: float) -> list[Exchange]:
-        if not self.tasks:
-            return []
-        done, pending = await asyncio.wait(self.tasks, timeout=timeout_s)
-        for task in pending:
-            task.cancel()
-            self.failed.append("a sub-resource was still loading when the capture ended")
-        return [ex for task in done if (ex := task.result()) is not None]
+    async def settle(self, timeout_s: float) -> list[Exchange]:
+        """Wait for pending hooks, then return the exchanges with server addresses filled in."""
+        if self.tasks:
+            _done, pending = await asyncio.wait(set(self.tasks), timeout=timeout_s)
+            if pending:
+                self.failed.append(f"{len(pending)} response(s) still pending when the capture ended")
+        for ex in self.exchanges:
+            ex.server_ip = self.server_ips.get(ex.url)
+        return list(self.exchanges)
 
     async def on_dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(f"{dialog.type}: {dialog.message[:500]}")
@@ -173,18 +229,6 @@ async def _redirect_chain(response: Response) -> list[Redirect]:
     return chain
 
 
-async def _install_guard(ctx: BrowserContext, guard: AddressGuard, recorder: _Recorder) -> None:
-    async def handle(route: Route) -> None:
-        reason = await guard.refusal(route.request.url)
-        if reason is None:
-            await route.continue_()
-        else:
-            recorder.blocked.append(f"{route.request.url}: {reason}")
-            await route.abort("blockedbyclient")
-
-    await ctx.route("**/*", handle)
-
-
 async def capture(pool: BrowserPool, url: str, options: CaptureOptions | None = None) -> CaptureResult:
     """One capture attempt of ``url`` in a fresh browser profile."""
     opts = options or CaptureOptions()
@@ -194,12 +238,12 @@ async def capture(pool: BrowserPool, url: str, options: CaptureOptions | None = 
         raise BlockedAddressError(url, refusal)
     started_at = datetime.now(UTC)
     async with pool.context() as ctx:
-        recorder = _Recorder()
-        if not opts.allow_private_networks:
-            await _install_guard(ctx, guard, recorder)
         page = await ctx.new_page()
+        cdp = await ctx.new_cdp_session(page)
+        recorder = _Recorder(cdp, None if opts.allow_private_networks else guard)
+        await recorder.enable()
         page.on("dialog", recorder.on_dialog)
-        page.on("requestfinished", recorder.on_finished)
+        page.on("response", recorder.on_response)
         page.on("requestfailed", recorder.on_failed)
         ctx.on("page", recorder.on_popup)
         try:
@@ -211,7 +255,7 @@ async def capture(pool: BrowserPool, url: str, options: CaptureOptions | None = 
         if response is None:
             raise NavigationError(url, "the browser got no response for the main document")
         try:
-            return await _collect(ctx, page, response, url, started_at, opts, recorder)
+            return await _collect(cdp, page, response, url, started_at, opts, recorder)
         except PlaywrightTimeoutError as exc:
             raise CaptureError(url, f"timed out while collecting artifacts: {exc.message.splitlines()[0]}") from exc
         except PlaywrightError as exc:
@@ -230,7 +274,7 @@ async def _settle(page: Page, opts: CaptureOptions) -> int:
 
 
 async def _collect(
-    ctx: BrowserContext,
+    cdp: CDPSession,
     page: Page,
     response: Response,
     url: str,
@@ -239,7 +283,6 @@ async def _collect(
     recorder: _Recorder,
 ) -> CaptureResult:
     notes: list[str] = []
-    main_body = await response.body()
     main_headers = await response.all_headers()
     request_headers = await response.request.all_headers()
     height = await _settle(page, opts)
@@ -252,15 +295,18 @@ async def _collect(
     else:
         screenshot = await page.screenshot(type="png", full_page=True)
     dom = await page.content()
-    cdp = await ctx.new_cdp_session(page)
     snapshot = await cdp.send("Page.captureSnapshot", {"format": "mhtml"})
-    await cdp.detach()
     captured_at = datetime.now(UTC)
     clock = clock_info()
     addr = await response.server_addr()
     redirects = await _redirect_chain(response)
     user_agent = str(await page.evaluate("navigator.userAgent"))
-    exchanges = await recorder.exchanges(opts.settle_timeout_s)
+    exchanges = await recorder.settle(opts.settle_timeout_s)
+    main_body = recorder.documents.get(response.url)
+    if main_body is None:
+        # not paused (e.g. served from a service worker); fall back to the browser's copy
+        notes.append("main document body taken from the browser cache, re-decoded as text")
+        main_body = await response.body()
     if recorder.dialogs:
         notes.append(f"{len(recorder.dialogs)} JavaScript dialog(s) dismissed")
     if recorder.popups:
@@ -271,7 +317,7 @@ async def _collect(
         "tool": "lantian",
         "tool_version": _tool_version(),
         "browser": "Chromium (headless)",
-        "browser_version": pool_version(ctx),
+        "browser_version": _browser_version(page),
         "automation": f"playwright {playwright_version()}",
         "browser_args": list(CHROMIUM_ARGS),
         "fresh_profile": True,
@@ -297,7 +343,7 @@ async def _collect(
         "popups_closed": recorder.popups,
         "requests_failed": recorder.failed,
         "requests_blocked": recorder.blocked,
-        "subresources_archived": len(exchanges),
+        "responses_archived": len(exchanges),
         "page_height_px": height,
         "clock": clock.as_dict(),
         "environment": environment,
@@ -332,8 +378,8 @@ async def _collect(
     )
 
 
-def pool_version(ctx: BrowserContext) -> str:
-    browser = ctx.browser
+def _browser_version(page: Page) -> str:
+    browser = page.context.browser
     return browser.version if browser is not None else "unknown"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import uuid
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -87,7 +88,7 @@ class Signer:
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        tmp = self.key_dir / f".{PRIVATE_NAME}.{os.getpid()}.tmp"
+        tmp = self.key_dir / f".{PRIVATE_NAME}.{uuid.uuid4().hex}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(pem)

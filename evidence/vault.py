@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,12 +92,14 @@ class EvidenceVault:
         self.artifacts = artifact_store or LocalArtifactStore(self.root)
         self.ledger = Ledger(self.root)
         self._signer: Signer | None = None
+        self._signer_lock = threading.Lock()
 
     @property
     def signer(self) -> Signer:
-        if self._signer is None:
-            self._signer = Signer(self.key_dir)
-        return self._signer
+        with self._signer_lock:
+            if self._signer is None:
+                self._signer = Signer(self.key_dir)
+            return self._signer
 
     @property
     def manifest_dir(self) -> Path:

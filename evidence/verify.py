@@ -23,6 +23,7 @@ _CHUNK = 1 << 20
 class Problem:
     subject: str
     how: str
+    capture_uid: str | None = None
 
     def __str__(self) -> str:
         return f"{self.subject}: {self.how}"
@@ -40,8 +41,12 @@ class VerifyReport:
     def ok(self) -> bool:
         return not self.problems
 
-    def add(self, subject: str, how: str) -> None:
-        self.problems.append(Problem(subject, how))
+    def add(self, subject: str, how: str, capture_uid: str | None = None) -> None:
+        self.problems.append(Problem(subject, how, capture_uid))
+
+    @property
+    def failed_captures(self) -> set[str]:
+        return {p.capture_uid for p in self.problems if p.capture_uid}
 
 
 def hash_stream(store: ArtifactStore, sha256: str) -> tuple[str, int]:
@@ -66,15 +71,16 @@ def _check_chain(ledger: Ledger, report: VerifyReport) -> list[LedgerEntry]:
         entry = line.entry
         where = f"ledger entry {entry.index} (line {line.line_no}, capture {entry.capture_uid})"
         if entry.computed_hash() != entry.entry_hash:
-            report.add(where, "entry edited: its content no longer hashes to its entry_hash")
+            report.add(where, "entry edited: its content no longer hashes to its entry_hash", entry.capture_uid)
         if entry.index != prev_index + 1:
             report.add(
                 where,
                 f"index {entry.index} follows index {prev_index}: "
                 + ("entry removed before it" if entry.index > prev_index + 1 else "entries reordered or duplicated"),
+                entry.capture_uid,
             )
         if entry.prev_hash != prev_hash:
-            report.add(where, "chain broken: prev_hash does not match the entry before it (removed or reordered)")
+            report.add(where, "chain broken: prev_hash does not match the entry before it (removed or reordered)", entry.capture_uid)
         prev_hash = entry.entry_hash
         prev_index = entry.index
         entries.append(entry)
@@ -89,15 +95,19 @@ def _check_artifacts(manifest: Manifest, store: ArtifactStore, report: VerifyRep
         try:
             actual, size = hash_stream(store, art.sha256)
         except ArtifactNotFound:
-            report.add(subject, "missing: the file was deleted from the store")
+            report.add(subject, "missing: the file was deleted from the store", manifest.capture_uid)
             continue
         except (OSError, EvidenceError) as exc:
-            report.add(subject, f"unreadable: {exc}")
+            report.add(subject, f"unreadable: {exc}", manifest.capture_uid)
             continue
         if actual != art.sha256:
-            report.add(subject, f"content changed: it now hashes to {actual} ({size} bytes, manifest says {art.size})")
+            report.add(
+                subject,
+                f"content changed: it now hashes to {actual} ({size} bytes, manifest says {art.size})",
+                manifest.capture_uid,
+            )
         elif size != art.size:
-            report.add(subject, f"size {size} differs from the manifest's {art.size}")
+            report.add(subject, f"size {size} differs from the manifest's {art.size}", manifest.capture_uid)
 
 
 def verify_store(root: Path, store: ArtifactStore, public_key_pem: bytes) -> VerifyReport:
@@ -114,23 +124,23 @@ def verify_store(root: Path, store: ArtifactStore, public_key_pem: bytes) -> Ver
         path = manifest_dir / f"{uid}.json"
         subject = f"manifest {uid} (ledger entry {entry.index})"
         if "/" in uid or not path.is_file():
-            report.add(subject, f"missing: {path} was deleted")
+            report.add(subject, f"missing: {path} was deleted", uid)
             continue
         raw = path.read_bytes()
         if hashlib.sha256(raw).hexdigest() != entry.manifest_sha256:
-            report.add(subject, "edited after signing: its SHA-256 differs from the ledger's")
+            report.add(subject, "edited after signing: its SHA-256 differs from the ledger's", uid)
         sig_path = path.with_suffix(".json.sig")
         if not sig_path.is_file():
-            report.add(subject, f"signature missing: {sig_path}")
+            report.add(subject, f"signature missing: {sig_path}", uid)
         elif not verify_signature(public_key, sig_path.read_bytes(), raw):
-            report.add(subject, "signature invalid: manifest or signature changed, or signed by another key")
+            report.add(subject, "signature invalid: manifest or signature changed, or signed by another key", uid)
         try:
             manifest = Manifest.from_bytes(raw, origin=str(path))
         except EvidenceError as exc:
-            report.add(subject, f"unreadable: {exc}")
+            report.add(subject, f"unreadable: {exc}", uid)
             continue
         if manifest.capture_uid != uid:
-            report.add(subject, f"names capture {manifest.capture_uid}, not {uid}")
+            report.add(subject, f"names capture {manifest.capture_uid}, not {uid}", uid)
         if manifest.signer.public_key_sha256 != fingerprint:
             report.notes.append(f"capture {uid} was signed by key {manifest.signer.public_key_sha256[:16]}…, not the key checked against")
         report.captures += 1
@@ -139,5 +149,5 @@ def verify_store(root: Path, store: ArtifactStore, public_key_pem: bytes) -> Ver
         for path in sorted(manifest_dir.glob("*.json")):
             uid = path.name.removesuffix(".json")
             if uid not in seen:
-                report.add(f"manifest {uid}", "not in the ledger: its ledger entry was removed (or never written)")
+                report.add(f"manifest {uid}", "not in the ledger: its ledger entry was removed (or never written)", uid)
     return report

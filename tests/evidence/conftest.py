@@ -1,0 +1,123 @@
+"""Fixtures for evidence tests: a loopback site, a Chromium, and synthetic capture results.
+
+Synthetic results (real PNG, real WARC, no browser) keep the store, verify and
+package tests fast; the capture tests drive the real system Chromium.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from evidence.browser import BrowserPool
+from evidence.capture import CaptureOptions, capture
+from evidence.clock import clock_info
+from evidence.result import Artifact, CaptureResult
+from evidence.vault import EvidenceVault
+from evidence.warc import Exchange, build_warc
+from lantian.config import Settings
+
+from evsite import _png, serve
+
+PAGES = {
+    "zh": "/zh.html",
+    "gbk": "/gbk.html",
+    "redirect": "/redirect",
+    "lazy": "/lazy.html",
+    "alert": "/alert.html",
+    "gone": "/gone",
+}
+
+
+@pytest.fixture(scope="session")
+def site_url() -> Iterator[str]:
+    with serve() as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if path is None:
+        pytest.skip("no system Chromium on PATH (apt install chromium)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def captured(site_url: str, chromium: str) -> dict[str, CaptureResult]:
+    """Each test page captured once, all in one reused browser."""
+
+    async def run() -> dict[str, CaptureResult]:
+        opts = CaptureOptions(allow_private_networks=True, attempts=1)
+        async with BrowserPool(chromium, max_pages=3) as pool:
+            results = await asyncio.gather(*(capture(pool, site_url + path, opts) for path in PAGES.values()))
+        return dict(zip(PAGES, results, strict=True))
+
+    return asyncio.run(run())
+
+
+def make_result(url: str = "https://shop.example.cn/item/1", text: str = "专利包授权", seq: int = 0) -> CaptureResult:
+    """A complete capture result without a browser: real PNG, HTML, headers, WARC."""
+    html = f'<!doctype html><meta charset="utf-8"><p>{text}</p>'.encode()
+    when = datetime(2026, 11, 26, 8, 0, tzinfo=UTC) + timedelta(minutes=seq)
+    warc = build_warc(
+        [
+            Exchange(
+                url=url,
+                method="GET",
+                request_headers=[("User-Agent", "test")],
+                status=200,
+                status_text="OK",
+                response_headers=[("Content-Type", "text/html; charset=utf-8")],
+                body=html,
+                server_ip="203.0.113.7",
+                time=when,
+            )
+        ],
+        software="lantian tests",
+        description=f"capture of {url}",
+    )
+    headers = json.dumps({"response": {"status": 200}, "url": url}).encode()
+    return CaptureResult(
+        url=url,
+        final_url=url,
+        http_status=200,
+        server_ip="203.0.113.7",
+        server_port=443,
+        redirects=(),
+        started_at=when,
+        captured_at=when + timedelta(seconds=2),
+        clock=clock_info(),
+        environment={"tool": "lantian", "browser": "none (synthetic)", "fresh_profile": True},
+        artifacts=(
+            Artifact("screenshot", _png(8, 8, (seq % 256, 20, 200)), "image/png"),
+            Artifact("dom", html, "text/html; charset=utf-8"),
+            Artifact("body", html + b"<!-- raw -->", "text/html; charset=utf-8"),
+            Artifact("headers", headers, "application/json"),
+            Artifact("warc", warc, "application/warc"),
+        ),
+    )
+
+
+@pytest.fixture
+def vault(settings: Settings) -> EvidenceVault:
+    return EvidenceVault(settings.resolved_evidence_dir, settings.resolved_key_dir, "tester")
+
+
+@pytest.fixture
+def filled_vault(vault: EvidenceVault) -> EvidenceVault:
+    """Three captures: two of listing L-1 (a recapture), one of L-2."""
+    vault.record(make_result(text="专利包授权", seq=1), "L-1", "run-1")
+    vault.record(make_result(text="商标百分百注册", seq=2, url="https://bbs.example.cn/t/2"), "L-2", "run-1")
+    vault.record(make_result(text="专利包授权 第二次", seq=3), "L-1", "run-2", reason="recheck")
+    return vault
+
+
+def artifact_path(vault: EvidenceVault, sha256: str) -> Path:
+    return vault.root / "artifacts" / sha256[:2] / sha256[2:4] / sha256
