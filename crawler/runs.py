@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -216,6 +217,8 @@ _children: dict[int, subprocess.Popen[bytes]] = {}
 """Crawl processes this process launched and still watches, by run id."""
 _children_lock = threading.Lock()
 _cancelled: set[int] = set()
+_checkpointing: set[int] = set()
+"""Runs asked to stop by a shutdown: their JOBDIR is kept so the next run resumes."""
 
 
 def this_host() -> str:
@@ -224,6 +227,21 @@ def this_host() -> str:
 
 def logs_dir(settings: Settings) -> Path:
     return settings.data_dir / "logs"
+
+
+def jobdir_for(settings: Settings, campaign_id: int) -> Path:
+    """Scrapy's JOBDIR for the campaign: present only while an interrupted run waits to resume.
+
+    A run stopped by a shutdown leaves it behind and the campaign's next run
+    continues from its frontier; any other ending removes it, so a normal run
+    starts fresh (a kept ``requests.seen`` would filter every known URL).
+    """
+    return (settings.data_dir / "jobs" / f"campaign-{campaign_id}").resolve()
+
+
+def _discard_jobdir(path: Path) -> None:
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def crawl_command(campaign_name: str, run_id: int, crawl_args: Sequence[str] = ()) -> list[str]:
@@ -318,14 +336,18 @@ def start_run(
         )
         session.add(run)
         session.flush()
-        run_id, campaign_name = run.id, campaign.name
+        run_id, campaign_name, campaign_pk = run.id, campaign.name, campaign.id
         log_path = logs_dir(settings) / f"run-{run_id}.log"
         run.log_path = str(log_path.resolve())
 
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = crawl_command(campaign_name, run_id, crawl_args)
+    jobdir = jobdir_for(settings, campaign_pk)
+    resuming = jobdir.exists()
+    command = crawl_command(campaign_name, run_id, [*crawl_args, "--jobdir", str(jobdir)])
     try:
         with open(log_path, "ab") as log_file:
+            if resuming:
+                log_file.write(f"resuming the interrupted crawl saved in {jobdir}\n".encode())
             log_file.write(f"$ {' '.join(command)}\n".encode())
             log_file.flush()
             proc = subprocess.Popen(
@@ -345,7 +367,7 @@ def start_run(
     with _children_lock:
         _children[run_id] = proc
     threading.Thread(
-        target=_watch, args=(settings, run_id, proc), name=f"lantian-run-{run_id}", daemon=True
+        target=_watch, args=(settings, run_id, proc, jobdir), name=f"lantian-run-{run_id}", daemon=True
     ).start()
     log.info("started run %s of campaign %r (pid %s, trigger %s)", run_id, campaign_name, proc.pid, trigger)
     _count_started(trigger)
@@ -358,15 +380,20 @@ def _count_started(trigger: str) -> None:
     RUNS_STARTED.labels(trigger=trigger).inc()
 
 
-def _watch(settings: Settings, run_id: int, proc: subprocess.Popen[bytes]) -> None:
+def _watch(settings: Settings, run_id: int, proc: subprocess.Popen[bytes], jobdir: Path) -> None:
     """Wait for the crawl to exit, then make sure its run is finished and alerted."""
     code = proc.wait()
-    with _children_lock:
-        _children.pop(run_id, None)
     try:
-        finalize_run(settings, run_id, code)
+        status = finalize_run(settings, run_id, code)
+        if status is RunStatus.cancelled and run_id in _checkpointing:
+            log.info("run %s checkpointed in %s; the campaign's next run resumes it", run_id, jobdir)
+        else:
+            _discard_jobdir(jobdir)
     except Exception:
         log.exception("could not finalize run %s", run_id)
+    finally:
+        with _children_lock:
+            _children.pop(run_id, None)
 
 
 def finalize_run(settings: Settings, run_id: int, returncode: int | None) -> RunStatus:
@@ -465,7 +492,7 @@ def reap_stale_runs(settings: Settings) -> list[int]:
     now = utcnow()
     with unit_of_work(settings) as session:
         candidates = [
-            (run.id, run.pid, run.started_at)
+            (run.id, run.campaign_id, run.pid, run.started_at)
             for run in session.scalars(
                 select(CampaignRun).where(
                     CampaignRun.status.in_(ACTIVE),
@@ -474,7 +501,7 @@ def reap_stale_runs(settings: Settings) -> list[int]:
             )
         ]
     reaped: list[int] = []
-    for run_id, pid, started_at in candidates:
+    for run_id, campaign_id, pid, started_at in candidates:
         with _children_lock:
             watched = run_id in _children
         if watched:
@@ -489,6 +516,7 @@ def reap_stale_runs(settings: Settings) -> list[int]:
             detail = f"the crawl process (pid {pid}) is gone"
         if _finish(settings, run_id, RunStatus.failed, detail) is RunStatus.failed:
             reaped.append(run_id)
+            _discard_jobdir(jobdir_for(settings, campaign_id))
             try:
                 from crawler.alerts import send_run_digest
 
@@ -542,6 +570,7 @@ def shutdown_children(grace_s: float) -> None:
             proc.wait(remaining)
         except subprocess.TimeoutExpired:
             log.info("run %s still running after %.0fs grace; asking it to checkpoint", run_id, grace_s)
+            _checkpointing.add(run_id)
             _signal_group(proc.pid, signal.SIGTERM)
     for run_id, proc in children.items():
         try:

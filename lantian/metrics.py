@@ -48,9 +48,9 @@ SCHEDULER_JOB_RUNS = Counter(
 SCHEDULER_JOBS = Gauge("lantian_scheduler_jobs", "Jobs the scheduler holds", registry=REGISTRY)
 
 # Run stats keys, first present wins: Scrapy's own names, then ours.
-PAGE_KEYS = ("response_received_count", "downloader/response_count")
-FLAG_KEYS = ("lantian/flagged", "flagged", "lantian/items_flagged")
-CAPTURE_FAILURE_KEYS = ("lantian/capture_failed", "capture_failed", "lantian/capture_failures")
+PAGE_KEYS = ("lantian/pages", "response_received_count")
+FLAG_KEYS = ("lantian/flagged",)
+CAPTURE_FAILURE_KEYS = ("lantian/capture_failed",)
 
 
 def _first(stats: dict[str, Any], keys: Iterable[str]) -> float:

@@ -87,26 +87,21 @@ def run(
 @app.command("jobs")
 def jobs(as_json: bool = typer.Option(False, "--json", help="JSON Lines on stdout")) -> None:
     """List the jobs stored in the database and when each runs next."""
-    from crawler.scheduler import build_scheduler
+    from crawler.scheduler import stored_jobs
 
     settings = _settings()
     _require_schema(settings)
-    scheduler = build_scheduler(settings)
-    scheduler.start(paused=True)
-    try:
-        for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
-            row = {
-                "id": job.id,
-                "name": job.name,
-                "trigger": str(job.trigger),
-                "next_run_time": job.next_run_time.isoformat() if job.next_run_time else None,
-                "coalesce": job.coalesce,
-                "misfire_grace_time": job.misfire_grace_time,
-            }
-            if as_json:
-                out.print(json.dumps(row), markup=False, highlight=False)
-            else:
-                out.print(f"{row['id']:<16} {row['trigger']:<34} next {row['next_run_time']}  {row['name']}",
-                          markup=False, highlight=False)
-    finally:
-        scheduler.shutdown(wait=False)
+    for job in sorted(stored_jobs(settings), key=lambda j: j.id):
+        row = {
+            "id": job.id,
+            "name": job.name,
+            "trigger": str(job.trigger),
+            "next_run_time": job.next_run_time.isoformat() if job.next_run_time else None,
+            "coalesce": job.coalesce,
+            "misfire_grace_time": job.misfire_grace_time,
+        }
+        if as_json:
+            out.print(json.dumps(row), markup=False, highlight=False)
+        else:
+            out.print(f"{row['id']:<16} {row['trigger']:<34} next {row['next_run_time']}  {row['name']}",
+                      markup=False, highlight=False)
