@@ -1,0 +1,88 @@
+"""``/api/v1/takedowns`` and the ``/takedowns`` pages: draft, role-checked approval, exports, status, UI."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from docx import Document
+from fastapi.testclient import TestClient
+
+from store.models import ListingStatus
+
+PASSWORD = "correct horse battery"  # the users fixture's password (tests/api/conftest.py)
+
+
+def _draft(reviewer: TestClient, seed, png: bytes) -> str:  # type: ignore[no-untyped-def]
+    seed.listing("专利包授权", "包授权 不成功全额退款", platform="taobao", status=ListingStatus.confirmed,
+                 shop="快通店", hits=[("grant", "包授权")], screenshot=png)
+    seed.listing("=cmd|' /C calc'!A0", "挂证", platform="taobao", status=ListingStatus.confirmed, shop="快通店",
+                 categories=("certificate_renting",))
+    seed.listing("待审核", "包授权", platform="taobao", status=ListingStatus.flagged, shop="快通店")
+    r = reviewer.post("/api/v1/takedowns/draft", json={})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["listings"] == 2 and len(body["created"]) == 1
+    return str(body["created"][0])
+
+
+def test_rest_flow(reviewer: TestClient, supervisor: TestClient, client: TestClient, seed, png: bytes) -> None:  # type: ignore[no-untyped-def]
+    ref = _draft(reviewer, seed, png)
+    assert client.get("/api/v1/takedowns").status_code == 401
+    assert reviewer.post(f"/api/v1/takedowns/{ref}/approve").status_code == 403
+    sneaky = reviewer.post(f"/api/v1/takedowns/{ref}/status", json={"status": "approved"})
+    assert sneaky.status_code == 403 and "supervisor" in sneaky.json()["detail"]
+    assert reviewer.get(f"/api/v1/takedowns/{ref}/export/pdf").status_code == 409
+    early = reviewer.post(f"/api/v1/takedowns/{ref}/status", json={"status": "sent"})
+    assert early.status_code == 409 and "cannot become sent" in early.json()["detail"]
+
+    approved = supervisor.post(f"/api/v1/takedowns/{ref}/approve")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert approved.json()["deadline"] is not None and approved.json()["next"] == ["draft", "sent"]
+
+    docx = reviewer.get(f"/api/v1/takedowns/{ref}/export/docx")
+    assert docx.status_code == 200 and "attachment" in docx.headers["content-disposition"]
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert "阿里巴巴集团知识产权保护平台" in text
+    assert reviewer.get(f"/api/v1/takedowns/{ref}/export/docx").content == docx.content
+    csv = reviewer.get("/api/v1/takedowns/export", params={"platform": "taobao", "format": "csv"})
+    assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
+    assert "'=cmd|" in csv.content.decode("utf-8-sig")
+    assert reviewer.get("/api/v1/takedowns/export", params={"platform": "taobao", "format": "pdf"}).status_code == 422
+    assert reviewer.get(f"/api/v1/takedowns/{ref}/export/odt").status_code == 422
+
+    sent = reviewer.post(f"/api/v1/takedowns/{ref}/status", json={"status": "sent", "note": "已通过IPP提交"})
+    assert sent.json()["status"] == "sent"
+    detail = reviewer.get(f"/api/v1/takedowns/{ref}").json()
+    assert len(detail["listings"]) == 2 and {i["status"] for i in detail["listings"]} == {"pending"}
+    listed = reviewer.get("/api/v1/takedowns", params={"status": "sent"}).json()
+    assert [n["reference"] for n in listed] == [ref]
+    assert reviewer.get("/api/v1/takedowns/TD-nope").status_code == 404
+
+    audit = supervisor.get("/api/v1/audit", params={"object_type": "takedown_notice"})
+    if audit.status_code == 200:
+        actions = json.dumps(audit.json(), ensure_ascii=False)
+        assert "takedown.approved" in actions and "takedown.sent" in actions
+
+    report = reviewer.get("/api/v1/takedowns/reports/2026-03", params={"format": "html"})
+    assert report.status_code == 200 and "<svg" in report.text
+    assert reviewer.get("/api/v1/takedowns/reports/2026-3").status_code == 422
+
+
+def test_ui_pages_and_forms(reviewer: TestClient, client: TestClient, seed, png: bytes) -> None:  # type: ignore[no-untyped-def]
+    ref = _draft(reviewer, seed, png)
+    assert client.get("/takedowns", follow_redirects=False).status_code == 303
+    login = client.post("/api/v1/auth/login", json={"username": "supervisor", "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    csrf = login.json()["csrf_token"]
+    page = client.get("/takedowns")
+    assert page.status_code == 200 and ref in page.text and "草稿" in page.text
+    detail = client.get(f"/takedowns/{ref}")
+    assert detail.status_code == 200
+    assert "函件预览" in detail.text and "&lt;" not in ref
+    assert "=cmd|&#39; /C calc&#39;!A0" in detail.text or "=cmd|&#x27; /C calc&#x27;!A0" in detail.text
+    forged = client.post(f"/takedowns/{ref}/status", data={"status": "approved"}, follow_redirects=False)
+    assert forged.status_code == 403
+    ok = client.post(f"/takedowns/{ref}/status", data={"status": "approved", "csrf_token": csrf}, follow_redirects=False)
+    assert ok.status_code == 303
+    assert "已批准" in client.get(f"/takedowns/{ref}").text
