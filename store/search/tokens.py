@@ -29,7 +29,8 @@ def _segmenter(userdict: Path | None) -> jieba.Tokenizer:
     with _lock:
         tokenizer.initialize()
         if userdict is not None and userdict.is_file():
-            tokenizer.load_userdict(str(userdict))
+            with userdict.open("rb") as fh:  # jieba leaves a path it opens itself unclosed
+                tokenizer.load_userdict(fh)
     return tokenizer
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -11,17 +13,35 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from lantian.config import Settings
-from store.db import session_scope
-from store.models import Role
-from store.users import create_api_token, create_user
+from store.db import make_engine, session_scope, upgrade
+from store.models import Role, User
+from store.users import create_api_token, hash_password
 
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database at the newest schema, built once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "lantian.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """argon2 is slow on purpose; hash the test password once."""
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
-def app(settings: Settings) -> Iterator[FastAPI]:
-    application = create_app(settings)
-    with TestClient(application):  # runs the lifespan: migrations
+def app(settings: Settings, migrated_db: Path) -> Iterator[FastAPI]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_db, settings.data_dir / "lantian.db")
+    application = create_app(settings, migrate=False)
+    with TestClient(application):
         yield application
 
 
@@ -32,12 +52,14 @@ def db(app: FastAPI) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def users(db: sessionmaker[Session]) -> dict[str, str]:
-    """username -> bearer token, one user per role."""
+def users(db: sessionmaker[Session], password_hash: str) -> dict[str, str]:
+    """role name -> bearer token; one user per role, named after the role."""
     tokens: dict[str, str] = {}
     with session_scope(db) as s:
         for role in Role:
-            user = create_user(s, str(role), PASSWORD, role)
+            user = User(username=str(role), display_name=str(role), password_hash=password_hash, role=role)
+            s.add(user)
+            s.flush()
             tokens[str(role)] = create_api_token(s, user, "test", by="test").secret
     return tokens
 
