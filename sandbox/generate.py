@@ -76,23 +76,23 @@ class Plan:
     city_template_sites: int = 2
     trad_mirrors: int = 2
     banner_sites: int = 3
-    agency_sites: int = 7
-    news_sites: int = 5
+    agency_sites: int = 8
+    news_sites: int = 6
     gov_sites: int = 2
-    brand_sites: int = 3
+    brand_sites: int = 4
     exam_sites: int = 1
     grey_shops: int = 10
     trademark_shops: int = 4
     cert_shops: int = 2
-    licensed_shops: int = 6
-    product_shops: int = 9
+    licensed_shops: int = 7
+    product_shops: int = 10
     exam_shops: int = 2
     forum_ads: int = 85
     forum_soft: int = 20
     forum_scam_questions: int = 55
     forum_victims: int = 20
-    forum_news: int = 20
-    forum_guides: int = 45
+    forum_news: int = 25
+    forum_guides: int = 55
     forum_exam: int = 15
     forum_jobs: int = 6
     forum_transfer: int = 10
@@ -151,9 +151,7 @@ class Generator:
         banner, footer, cats = "", "", []
         if genre in ("banner_site",) or (genre in ("seo_blog", "grey_company") and self.rng.random() < 0.5):
             cats = self.balance.categories(["guaranteed_grant", "false_claims", "unlicensed_agency"], multi=0.3)
-            text = self.w.ad(cats, self.level())
-            claim = "".join(text.paragraphs[1:2]) or text.body
-            banner = f"{text.title}｜{claim[:60]}｜{self.w.contact()}"
+            banner = self.w.claim_line(cats, self.level()).body
         elif genre == "agency":
             banner = f"经国家知识产权局批准设立 机构代码{w.fill('{code}')} ｜ 不承诺授权结果，如实告知风险"
         elif genre in ("news", "gov"):
@@ -209,6 +207,8 @@ class Generator:
                     self.balance.counts[cat] += count
                     self.w.fixed_city = CITY_MARK
                     template = self.w.seo_article(cat, self.level())
+                    template.title = CITY_MARK + template.title.replace(CITY_MARK, "")
+                    template.paragraphs.insert(0, self.w.pick(vocab.CITY_TEMPLATE_LEADS))
                     self.w.fixed_city = None
                 city = cities[n - 1]
                 text = Text(
@@ -251,12 +251,13 @@ class Generator:
     def make_shop(self, genre: str) -> Shop:
         w = self.w
         sid = self.new_id("s", 3)
-        region = self.rng.choice(vocab.PROVINCES) + " " + self.rng.choice(vocab.CITIES)
+        province, cities = self.rng.choice(vocab.PROVINCE_CITIES)
+        region = f"{province} {self.rng.choice(cities)}" if cities else province
         seller = w.nickname()
         if genre == "grey":
             name = self.rng.choice([f"{w.person()}知产工作室", f"{self.rng.choice(vocab.BRAND_WORDS)}专利商标代办", f"{seller}的小店", f"{self.rng.choice(vocab.BRAND_WORDS)}知识产权服务"])
             cats = ["unlicensed_agency"] if self.rng.random() < 0.6 else []
-            intro = (w.pick(vocab.UNLICENSED_CLAIMS) if cats else w.pick(vocab.SERVICE_LINES)) + w.contact()
+            intro = w.claim_line(cats, self.level()).body if cats else w.pick(vocab.SERVICE_LINES) + w.contact()
             licence = ""
         elif genre == "trademark":
             name = f"{self.rng.choice(vocab.BRAND_WORDS)}商标转让网"
@@ -373,18 +374,20 @@ class Generator:
         ad_floor = 0
         if kind in ("scam_question", "victim", "guide") and self.rng.random() < 0.25 and n_replies >= 2:
             ad_floor = self.rng.randint(2, n_replies + 1)
-        for floor in range(2, n_replies + 2):
+        if kind in ("scam_question", "news", "victim"):
+            pools, weights = [vocab.REPLIES_WARNING, vocab.REPLIES_NEUTRAL, vocab.REPLIES_CHATTER], [5, 2, 3]
+        else:
+            pools, weights = [vocab.REPLIES_WARNING, vocab.REPLIES_NEUTRAL, vocab.REPLIES_CHATTER], [1, 3, 5]
+        contents = w.replies(pools, weights, n_replies)
+        for floor, content in zip(range(2, n_replies + 2), contents, strict=True):
             if floor == ad_floor:
                 allowed = ["trademark_malicious"] if kind == "victim" else None
                 cats = self.balance.categories(allowed, multi=0.2)
-                ad = w.ad(cats, self.level(heavy=True))
-                posts.append(Post(floor, w.nickname(), "", "".join(ad.paragraphs[-2:]), cats))
+                ad = w.claim_line(cats, self.level(heavy=True), vocab.REPLY_AD_LEADS)
+                posts.append(Post(floor, w.nickname(), "", ad.body, cats))
                 extra.extend(c for c in cats if c not in extra)
                 continue
-            pool = vocab.REPLIES_WARNING if kind in ("scam_question", "news") and self.rng.random() < 0.5 else (
-                vocab.REPLIES_NEUTRAL if self.rng.random() < 0.3 else vocab.REPLIES_CHATTER
-            )
-            posts.append(Post(floor, w.nickname(), "", w.pick(pool)))
+            posts.append(Post(floor, w.nickname(), "", content))
         day = self.rng.randint(1, 300)
         for i, post in enumerate(posts):
             post.time = self.date(day + i // 4, hour=(8 + i * 3) % 24)

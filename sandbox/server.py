@@ -88,10 +88,19 @@ class SandboxServer:
         self._thread = threading.Thread(target=self._run, name="lantian-sandbox", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout=15):
+            self.stop()
             raise SandboxStartError("sandbox event loop did not start within 15 s")
         if self._error is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+            self._close_sockets()
             raise SandboxStartError(f"sandbox failed to start: {self._error}") from self._error
         return self
+
+    def _close_sockets(self) -> None:
+        for sock in self._sockets.values():
+            sock.close()
+        self._sockets.clear()
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
@@ -101,6 +110,8 @@ class SandboxServer:
             loop.run_until_complete(self._serve())
         except BaseException as exc:  # noqa: BLE001 - reported to start()
             self._error = exc
+            loop.run_until_complete(self._cleanup())
+            loop.close()
             self._ready.set()
             return
         self._ready.set()
@@ -113,9 +124,9 @@ class SandboxServer:
     async def _serve(self) -> None:
         config = AppConfig(self.state, self.urls, self.admin_token, self.slow_delay)
         for key, app in build_apps(config).items():
-            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
             await runner.setup()
-            await web.SockSite(runner, self._sockets[key], shutdown_timeout=0.5).start()
+            await web.SockSite(runner, self._sockets[key]).start()
             self._runners.append(runner)
 
     async def _cleanup(self) -> None:
@@ -129,9 +140,7 @@ class SandboxServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=15)
         self._thread = None
-        for sock in self._sockets.values():
-            sock.close()
-        self._sockets.clear()
+        self._close_sockets()
 
     def __enter__(self) -> SandboxServer:
         return self.start()

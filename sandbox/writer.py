@@ -110,6 +110,15 @@ class Writer:
         paras.append(self.contact() + ("。" if self.rng.random() < 0.5 else ""))
         return self._finish(Text(title, paras, list(categories), genre="ad"), disguise_level)
 
+    def claim_line(self, categories: list[str], disguise_level: int, lead: list[str] | None = None) -> Text:
+        """A short pitch (banner, reply, shop blurb): one or two claims per category and a contact."""
+        claims: list[str] = []
+        for i, cat in enumerate(categories):
+            claims += self.picks(vocab.CATEGORY_BANKS[cat]["claims"], 2 if i == 0 and self.rng.random() < 0.5 else 1)
+        opening = self.pick(lead) if lead else ""
+        line = opening + "".join(claims) + self.contact()
+        return self._finish(Text("", [line], list(categories), genre="ad"), disguise_level)
+
     def seo_article(self, category: str, disguise_level: int) -> Text:
         """A soft sell: a Q&A that presents the practice as normal and ends with a call to contact."""
         bank = vocab.CATEGORY_BANKS[category]
@@ -121,12 +130,28 @@ class Writer:
         return self._finish(Text(title, paras, [category], genre="seo_qa"), disguise_level)
 
     def negative(self, genre: str) -> Text:
-        titles, pool = vocab.NEGATIVE_BANKS[genre]
+        """A legitimate or neutral page: one topic, its paragraphs in their natural order."""
+        titles, pool = self.rng.choice(vocab.NEGATIVE_TOPICS[genre])
         title = self.pick(titles)
-        paras = self.picks(pool, self.rng.randint(2, min(5, len(pool))))
+        k = self.rng.randint(min(2, len(pool)), min(5, len(pool)))
+        chosen = sorted(self.rng.sample(range(len(pool)), k))
+        paras = [self.fill(pool[i]) for i in chosen]
         text = Text(title, paras, [], genre=genre)
         text.search_terms = text.title + " " + text.body
         return text
+
+    def replies(self, pools: list[list[str]], weights: list[int], count: int) -> list[str]:
+        """``count`` replies drawn from weighted pools, without repeating one within a thread."""
+        decks = [self.rng.sample(pool, len(pool)) for pool in pools]
+        out: list[str] = []
+        for _ in range(count):
+            live = [i for i, deck in enumerate(decks) if deck]
+            if not live:
+                decks = [self.rng.sample(pool, len(pool)) for pool in pools]
+                live = list(range(len(decks)))
+            i = self.rng.choices(live, [weights[j] for j in live])[0]
+            out.append(self.fill(decks[i].pop()))
+        return out
 
     def _finish(self, text: Text, level: int) -> Text:
         text.search_terms = text.title + " " + text.body

@@ -30,6 +30,7 @@ def serve(
         fail(str(exc))
     for key, url in server.urls.items():
         out.print(f"{key} {url}")
+    out.file.flush()  # whoever started us reads the URLs from a pipe
     err.print(f"admin token: {server.admin_token}  (POST /_admin/takedown with X-Sandbox-Token)")
     err.print(f"{len(server.world.pages())} pages, seed {seed}; Ctrl-C to stop")
     try:
