@@ -11,6 +11,7 @@ import enum
 import ipaddress
 import re
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -137,6 +138,14 @@ def judge(
     return Verdict.inconclusive, f"HTTP {status} is not a known removal signal"
 
 
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_WAIT_S = 2.0
+
+
+def _retry_wait(outcome: FetchOutcome, attempt: int, backoff_s: float) -> float:
+    return min(MAX_RETRY_WAIT_S, backoff_s * (attempt + 1))
+
+
 def fetch_and_judge(
     client: httpx.Client,
     url: str,
@@ -144,6 +153,24 @@ def fetch_and_judge(
     *,
     allow_private_networks: bool,
     listing_title: str = "",
+    retries: int = 2,
+    backoff_s: float = 0.5,
+) -> FetchOutcome:
+    """Fetch and judge ``url``, retrying a throttled or failing answer (429, 5xx, network error)."""
+    outcome = _fetch_once(client, url, signals, allow_private_networks, listing_title)
+    for attempt in range(retries):
+        transient = outcome.http_status in RETRY_STATUSES or (
+            outcome.http_status is None and outcome.detail.startswith("fetch failed")
+        )
+        if outcome.verdict is not Verdict.inconclusive or not transient:
+            break
+        time.sleep(_retry_wait(outcome, attempt, backoff_s))
+        outcome = _fetch_once(client, url, signals, allow_private_networks, listing_title)
+    return outcome
+
+
+def _fetch_once(
+    client: httpx.Client, url: str, signals: RemovalSignals, allow_private_networks: bool, listing_title: str
 ) -> FetchOutcome:
     """GET ``url`` following at most :data:`MAX_REDIRECTS` redirects, each hop address-checked."""
     current = url
