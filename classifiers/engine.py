@@ -10,6 +10,7 @@ anchors a rule marks as ambiguous (``word``).
 from __future__ import annotations
 
 import bisect
+import copy
 import hashlib
 import re
 from collections import defaultdict
@@ -22,10 +23,11 @@ import yaml
 
 from classifiers.categories import CATEGORY_KEYS, DEFAULT_RULES_DIR, load_categories
 from classifiers.entities import extract_entities
+from classifiers.licensed import LicensedRegistry
 from classifiers.normalize import Normalized, Normalizer, NormalizationError
 from classifiers.pack import ExceptionContext, ExceptionsFile, Rule, RulePack, RulePackError, Signals
 from classifiers.segment import is_whole_word, tokenizer
-from classifiers.verdict import SEVERITY_RANK, Hit, Verdict
+from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
 
 RESERVED_FILES = frozenset({"categories.yaml", "variants.yaml", "exceptions.yaml"})
 MAX_HITS_PER_RULE = 20
@@ -34,11 +36,11 @@ MAX_HITS_PER_RULE = 20
 @dataclass(slots=True)
 class _Context:
     name: str
-    terms: list[str]
+    terms: tuple[str, ...]
     document: bool
     before: int
     after: int
-    unless: list[str]
+    unless: tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -46,8 +48,8 @@ class _Compiled:
     rule: Rule
     legal_basis: str
     anchors: list[str]
-    groups: list[list[str]]
-    none: list[str]
+    groups: list[tuple[str, ...]]
+    none: tuple[str, ...]
     regexes: list[re.Pattern[str]]
     regex_anchors: bool
     word: frozenset[str]
@@ -109,6 +111,7 @@ class Classifier:
     ) -> None:
         self.rules_dir = rules_dir or DEFAULT_RULES_DIR
         self.packs = packs
+        self.registry: LicensedRegistry | None = None
         self.threshold = threshold
         try:
             self.normalizer = Normalizer(variants or {})
@@ -152,6 +155,12 @@ class Classifier:
         newest = max(pack.version for pack in packs)
         self.rules_version = f"{newest}+{digest.hexdigest()[:10]}"
 
+    def with_registry(self, registry: LicensedRegistry | None) -> Classifier:
+        """A copy sharing the compiled rules that also runs the licensed-agency check."""
+        clone = copy.copy(self)
+        clone.registry = registry
+        return clone
+
     def _norm(self, term: str) -> str:
         return self.normalizer.normalize(term).text
 
@@ -174,11 +183,11 @@ class Classifier:
         ctx = [
             _Context(
                 name,
-                [self._norm(t) for t in c.terms],
+                tuple(self._norm(t) for t in c.terms),
                 c.scope == "document",
                 c.before,
                 c.after,
-                [self._norm(t) for t in c.unless],
+                tuple(self._norm(t) for t in c.unless),
             )
             for name, c in contexts.items()
             if name in rule.exceptions
@@ -187,8 +196,8 @@ class Classifier:
             rule=rule,
             legal_basis=rule.legal_basis or default_basis,
             anchors=anchors,
-            groups=groups,
-            none=[self._norm(t) for t in rule.none],
+            groups=[tuple(g) for g in groups],
+            none=tuple(self._norm(t) for t in rule.none),
             regexes=[re.compile(p) for p in rule.regex],
             regex_anchors=not anchors,
             word=frozenset(self._norm(t) for t in rule.word),
@@ -207,19 +216,23 @@ class Classifier:
         original = f"{title}\n{text}" if title else text
         norm = self.normalizer.normalize(original)
         occ = self._scan(norm.text)
+        merged = _Merged(occ)
         hits: list[Hit] = []
         for compiled in self._candidates(occ):
-            hits.extend(self._evaluate(compiled, norm, occ))
+            hits.extend(self._evaluate(compiled, norm, occ, merged))
         entities = extract_entities(original)
+        if self.registry is not None:
+            hits.extend(self.registry.check(original, entities))
         return self._verdict(hits, entities, occ)
 
     def hits_only(self, text: str) -> list[Hit]:
         """The hits for ``text`` (no title), for rule examples."""
         norm = self.normalizer.normalize(text)
         occ = self._scan(norm.text)
+        merged = _Merged(occ)
         out: list[Hit] = []
         for compiled in self._candidates(occ):
-            out.extend(self._evaluate(compiled, norm, occ))
+            out.extend(self._evaluate(compiled, norm, occ, merged))
         return out
 
     def _scan(self, text: str) -> Occurrences:
@@ -228,7 +241,7 @@ class Classifier:
             occ[term].append(end - len(term) + 1)
         for positions in occ.values():
             positions.sort()
-        return occ
+        return dict(occ)
 
     def _candidates(self, occ: Occurrences) -> list[_Compiled]:
         seen: dict[int, _Compiled] = {}
@@ -239,8 +252,13 @@ class Classifier:
             seen[id(compiled)] = compiled
         return list(seen.values())
 
-    def _evaluate(self, c: _Compiled, norm: Normalized, occ: Occurrences) -> Iterable[Hit]:
+    def _evaluate(
+        self, c: _Compiled, norm: Normalized, occ: Occurrences, merged: _Merged
+    ) -> Iterable[Hit]:
         text = norm.text
+        for group in c.groups:
+            if not any(term in occ for term in group):
+                return
         spans: list[tuple[int, int]] = []
         if c.regex_anchors:
             for pattern in c.regexes:
@@ -254,7 +272,7 @@ class Classifier:
         for start, end in spans:
             if start < last_end:
                 continue
-            if not self._holds(c, text, start, end, occ):
+            if not self._holds(c, text, start, end, occ, merged):
                 continue
             last_end = end
             o_start, o_end = norm.original_span(start, end)
@@ -273,19 +291,19 @@ class Classifier:
             if emitted >= MAX_HITS_PER_RULE:
                 return
 
-    def _holds(self, c: _Compiled, text: str, start: int, end: int, occ: Occurrences) -> bool:
+    def _holds(
+        self, c: _Compiled, text: str, start: int, end: int, occ: Occurrences, merged: _Merged
+    ) -> bool:
         window = c.rule.window
         lo, hi = start - window, end + window
-        if c.word and text[start:end] in c.word and not is_whole_word(tokenizer(self._userdict), text, start, end):
-            return False
         for group in c.groups:
-            if not any(_near(occ, term, lo, hi) for term in group):
+            if not merged.within(group, lo, hi):
                 return False
         if c.regexes and not c.regex_anchors:
             piece = text[max(0, lo) : hi]
             if not any(p.search(piece) for p in c.regexes):
                 return False
-        if any(_near(occ, term, lo, hi) for term in c.none):
+        if c.none and merged.within(c.none, lo, hi):
             return False
         for ctx in c.contexts:
             if ctx.unless and any(term in occ for term in ctx.unless):
@@ -293,14 +311,13 @@ class Classifier:
             if ctx.document:
                 if any(term in occ for term in ctx.terms):
                     return False
-            elif any(
-                _near_outside(occ, term, start - ctx.before, end + ctx.after, start, end)
-                for term in ctx.terms
-            ):
+            elif merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end)):
                 return False
+        if c.word and text[start:end] in c.word:
+            return is_whole_word(tokenizer(self._userdict), text, start, end)
         return True
 
-    def _verdict(self, hits: list[Hit], entities: list, occ: Occurrences) -> Verdict:  # type: ignore[type-arg]
+    def _verdict(self, hits: list[Hit], entities: list[Entity], occ: Occurrences) -> Verdict:
         best: dict[str, dict[str, float]] = defaultdict(dict)
         for hit in hits:
             rules = best[hit.category]
@@ -338,32 +355,42 @@ class Classifier:
         )
 
 
-def _near(occ: Occurrences, term: str, lo: int, hi: int) -> bool:
-    """Whether ``term`` occurs entirely inside ``[lo, hi)``."""
-    positions = occ.get(term)
-    if not positions:
+class _Merged:
+    """Per document: the occurrences of a set of terms merged into one sorted list, built on demand."""
+
+    __slots__ = ("_occ", "_cache")
+
+    def __init__(self, occ: Occurrences) -> None:
+        self._occ = occ
+        self._cache: dict[int, tuple[list[int], list[int]]] = {}
+
+    def _spans(self, terms: tuple[str, ...]) -> tuple[list[int], list[int]]:
+        found = self._cache.get(id(terms))
+        if found is None:
+            occ = self._occ
+            pairs = sorted((p, p + len(term)) for term in terms if term in occ for p in occ[term])
+            found = ([a for a, _ in pairs], [b for _, b in pairs])
+            self._cache[id(terms)] = found
+        return found
+
+    def within(
+        self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int] | None = None
+    ) -> bool:
+        """Whether a term occurs entirely inside ``[lo, hi)``, not counting one inside ``exclude``.
+
+        ``exclude`` is the anchor: "都是骗子" is not cancelled by the cue "骗子" it
+        contains, while "不承诺" still cancels the overlapping anchor "承诺授权".
+        """
+        starts, ends = self._spans(terms)
+        i = bisect.bisect_left(starts, lo)
+        n = len(starts)
+        while i < n and starts[i] < hi:
+            if ends[i] <= hi and not (
+                exclude is not None and starts[i] >= exclude[0] and ends[i] <= exclude[1]
+            ):
+                return True
+            i += 1
         return False
-    i = bisect.bisect_left(positions, lo)
-    return i < len(positions) and positions[i] + len(term) <= hi
-
-
-def _near_outside(occ: Occurrences, term: str, lo: int, hi: int, start: int, end: int) -> bool:
-    """Like :func:`_near` but ignoring occurrences inside the anchor ``[start, end)`` itself.
-
-    "都是骗子" must not be cancelled by the reporting cue "骗子" it contains, while
-    "不承诺" still cancels the overlapping anchor "承诺授权".
-    """
-    positions = occ.get(term)
-    if not positions:
-        return False
-    n = len(term)
-    i = bisect.bisect_left(positions, lo)
-    while i < len(positions) and positions[i] + n <= hi:
-        p = positions[i]
-        if not (p >= start and p + n <= end):
-            return True
-        i += 1
-    return False
 
 
 def build_classifier(rules_dir: Path | None = None, threshold: float = 0.5) -> Classifier:

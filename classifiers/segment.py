@@ -38,9 +38,16 @@ def is_whole_word(tok: jieba.Tokenizer, text: str, start: int, end: int, margin:
     """Whether ``text[start:end]`` begins and ends on token boundaries of a small window around it."""
     a = max(0, start - margin)
     b = min(len(text), end + margin)
-    bounds = {a}
-    pos = a
-    for piece in tok.cut(text[a:b], HMM=False):
+    bounds = _boundaries(tok, text[a:b])
+    return (start - a) in bounds and (end - a) in bounds
+
+
+@lru_cache(maxsize=4096)
+def _boundaries(tok: jieba.Tokenizer, window: str) -> frozenset[int]:
+    """Token boundaries of a short window; cached, since templated pages repeat the same phrases."""
+    bounds = {0}
+    pos = 0
+    for piece in tok.cut(window, HMM=False):
         pos += len(piece)
         bounds.add(pos)
-    return start in bounds and end in bounds
+    return frozenset(bounds)

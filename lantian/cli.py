@@ -5,13 +5,16 @@ from __future__ import annotations
 import typer
 
 from lantian import __version__
+from lantian.commands import agencies as agencies_cmd
 from lantian.commands import bench as bench_cmd
+from lantian.commands import classify as classify_cmd
 from lantian.commands import config as config_cmd
 from lantian.commands import crawl as crawl_cmd
 from lantian.commands import db as db_cmd
 from lantian.commands import doctor as doctor_cmd
 from lantian.commands import evidence as evidence_cmd
 from lantian.commands import index as index_cmd
+from lantian.commands import rules as rules_cmd
 from lantian.commands import sandbox as sandbox_cmd
 from lantian.commands import serve as serve_cmd
 from lantian.commands import scheduler as scheduler_cmd
@@ -39,6 +42,10 @@ app.add_typer(takedown_cmd.app, name="takedown")
 app.command("serve")(serve_cmd.serve)
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(index_cmd.app, name="index")
+app.command("classify")(classify_cmd.classify_cmd)
+app.command("eval")(classify_cmd.eval_cmd)
+app.add_typer(rules_cmd.app, name="rules")
+app.add_typer(agencies_cmd.app, name="agencies")
 
 
 @app.command("version")

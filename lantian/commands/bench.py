@@ -11,20 +11,28 @@ from evidence.errors import EvidenceError
 from lantian.config import ConfigError, load_settings
 from lantian.console import err, fail, out
 
-app = typer.Typer(help="Benchmarks: each prints a ratio against a baseline from the same run.", no_args_is_help=True)
+app = typer.Typer(
+    help="Benchmarks: each prints a ratio against a baseline from the same run.",
+    no_args_is_help=True,
+)
 
 
 @app.command("capture")
 def capture_bench(
     pages: Annotated[int, typer.Option(min=2, max=500, help="pages per arm (local site)")] = 10,
-    url: Annotated[list[str] | None, typer.Option(help="capture these URLs instead of the local site (repeatable)")] = None,
+    url: Annotated[
+        list[str] | None,
+        typer.Option(help="capture these URLs instead of the local site (repeatable)"),
+    ] = None,
 ) -> None:
     """Evidence captures per minute: one reused browser vs a new browser per page, and bytes per capture."""
     try:
         settings = load_settings()
     except ConfigError as exc:
         fail(str(exc))
-    err.print(f"capturing {len(url) if url else pages} page(s) per arm with {settings.chromium_path} ...")
+    err.print(
+        f"capturing {len(url) if url else pages} page(s) per arm with {settings.chromium_path} ..."
+    )
     try:
         bench = run_capture_bench(
             settings.chromium_path,
@@ -41,3 +49,46 @@ def capture_bench(
             markup=False,
         )
     out.print(f"ratio (reuse / new browser per page): {bench.ratio:.2f}x", markup=False)
+
+
+@app.command("classify")
+def classify_bench(
+    megabytes: Annotated[
+        float, typer.Option("--mb", min=0.01, help="size of the generated corpus")
+    ] = 3.0,
+    rounds: Annotated[
+        int, typer.Option(min=1, max=20, help="interleaved rounds; each arm keeps its best")
+    ] = 3,
+    seed: Annotated[int, typer.Option(help="corpus seed")] = 20261126,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="machine-readable result on stdout")
+    ] = False,
+) -> None:
+    """MB/s of the classifier and of the `lantian classify` JSON Lines path vs bare jieba.cut, same text."""
+    import json
+
+    from classifiers import load_default_classifier
+    from classifiers.bench import run as run_classify_bench
+    from classifiers.pack import RulePackError
+
+    try:
+        settings = load_settings()
+        classifier = load_default_classifier(
+            settings.rules_dir.resolve(), settings.classify_threshold
+        )
+    except (ConfigError, RulePackError) as exc:
+        fail(str(exc))
+    err.print(
+        f"generating {megabytes} MB; timing jieba.cut, classify(), classify JSON Lines x{rounds} ..."
+    )
+    result = run_classify_bench(classifier, megabytes, seed, rounds)
+    if as_json:
+        out.print_json(json.dumps(result.as_dict()))
+        return
+    out.print(
+        f"corpus           {result.megabytes:.2f} MB in {result.documents} documents ({result.flagged} flagged)\n"
+        f"jieba.cut        {result.jieba_mb_s:8.2f} MB/s  (baseline)\n"
+        f"classify()       {result.classify_mb_s:8.2f} MB/s  ratio {result.ratio:.2f}x\n"
+        f"lantian classify {result.classify_jsonl_mb_s:8.2f} MB/s  ratio {result.ratio_jsonl:.2f}x",
+        markup=False,
+    )

@@ -1,0 +1,131 @@
+"""``lantian bench classify``: classifier throughput against bare ``jieba.cut`` on the same text, same run.
+
+The corpus is generated from a seed: listings of a few hundred to a few
+thousand characters mixing neutral product and news prose, legitimate agency
+copy, hard negatives and irregular offers (some disguised), so both the
+Aho-Corasick pass and the window checks do real work.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import asdict, dataclass
+
+import jieba
+
+from classifiers.engine import Classifier
+from classifiers.jsonl import classify_lines
+
+_NEUTRAL = [
+    "本店所有商品均为正品，支持七天无理由退换货，全国包邮。",
+    "这款产品采用新型材料，经久耐用，适合家庭和办公室使用。",
+    "国家知识产权局发布数据，今年前三季度发明专利授权量同比增长。",
+    "专利申请流程包括受理、初审、公布、实质审查和授权等阶段。",
+    "企业应当加强知识产权管理，建立健全专利管理制度。",
+    "我们是一家依法设立的专利代理机构，不承诺授权结果，欢迎来电咨询。",
+    "商标注册需要准备营业执照、商标图样和商品服务类别。",
+    "天气逐渐转凉，请注意添加衣物，保持身体健康。",
+    "该技术已申请发明专利，专利号ZL202110123456.7，仿冒必究。",
+    "市场监管部门严厉打击包授权、挂证等违规行为，依法查处。",
+    "高校技术转移中心发布一批专利成果，欢迎企业洽谈合作许可。",
+    "一级建造师保过班火热报名中，名师授课，题库精讲。",
+    "有网友提问：花钱买专利评职称是真的吗？会不会有风险？",
+    "今日头条：多地出台政策支持中小企业创新发展，加大研发投入。",
+    "手机壳卡通图案，官方授权，顺丰包邮，不满意全额退款。",
+]
+_IRREGULAR = [
+    "实用新型专利包授权，不授权全额退款，加微信13800138000详聊。",
+    "出售已授权专利，可加发明人，评职称专用，价格优惠。",
+    "长期收专利代理师证书挂靠，人不用到岗，年薪3万。",
+    "个人专利代理，无需资质，比机构便宜一半。",
+    "抢注网红品牌商标，注册成功后高价转让。",
+    "国知局内部渠道，审查员关系硬，专利加急下证。",
+    "專利包過，不過退款，V信：zl8899",
+    "专 利 包 下 证，评 职 称 专 用",
+]
+
+
+def generate_corpus(megabytes: float, seed: int = 20261126) -> list[str]:
+    """Documents totalling about ``megabytes`` MB of UTF-8, deterministic for a seed."""
+    rng = random.Random(seed)
+    target = int(megabytes * 1_000_000)
+    docs: list[str] = []
+    size = 0
+    while size < target:
+        parts = [rng.choice(_NEUTRAL) for _ in range(rng.randint(5, 60))]
+        if rng.random() < 0.3:
+            parts.insert(rng.randrange(len(parts)), rng.choice(_IRREGULAR))
+        doc = "".join(parts)
+        docs.append(doc)
+        size += len(doc.encode("utf-8"))
+    return docs
+
+
+@dataclass(frozen=True, slots=True)
+class BenchResult:
+    megabytes: float
+    documents: int
+    jieba_mb_s: float
+    classify_mb_s: float
+    classify_jsonl_mb_s: float
+    ratio: float
+    ratio_jsonl: float
+    flagged: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def run(
+    classifier: Classifier, megabytes: float = 3.0, seed: int = 20261126, rounds: int = 3
+) -> BenchResult:
+    """Time bare ``jieba.cut``, :meth:`Classifier.classify` and the ``lantian classify`` path.
+
+    The three are interleaved for ``rounds`` rounds and each keeps its fastest
+    round, so a busy machine slows baseline and candidate alike.
+    """
+    docs = generate_corpus(megabytes, seed)
+    size_mb = sum(len(d.encode("utf-8")) for d in docs) / 1_000_000
+    lines = [json.dumps({"id": i, "text": d}, ensure_ascii=False) for i, d in enumerate(docs)]
+    jieba.initialize()
+    classifier.classify(docs[0])
+
+    def time_jieba() -> float:
+        started = time.perf_counter()
+        for doc in docs:
+            for _ in jieba.cut(doc):
+                pass
+        return time.perf_counter() - started
+
+    flagged = 0
+
+    def time_classify() -> float:
+        nonlocal flagged
+        started = time.perf_counter()
+        flagged = sum(1 for doc in docs if classifier.classify(doc).irregular)
+        return time.perf_counter() - started
+
+    def time_jsonl() -> float:
+        started = time.perf_counter()
+        for record in classify_lines(classifier, lines):
+            json.dumps(record, ensure_ascii=False)
+        return time.perf_counter() - started
+
+    jieba_s = classify_s = jsonl_s = float("inf")
+    for _ in range(max(1, rounds)):
+        jieba_s = min(jieba_s, time_jieba())
+        classify_s = min(classify_s, time_classify())
+        jsonl_s = min(jsonl_s, time_jsonl())
+
+    return BenchResult(
+        megabytes=round(size_mb, 3),
+        documents=len(docs),
+        jieba_mb_s=round(size_mb / jieba_s, 3),
+        classify_mb_s=round(size_mb / classify_s, 3),
+        classify_jsonl_mb_s=round(size_mb / jsonl_s, 3),
+        ratio=round(jieba_s / classify_s, 2),
+        ratio_jsonl=round(jieba_s / jsonl_s, 2),
+        flagged=flagged,
+    )

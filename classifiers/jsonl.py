@@ -1,0 +1,111 @@
+"""``lantian classify``: JSON Lines in, one JSON object per input line out, in order.
+
+Input lines carry at least ``text`` (optional ``id``, ``title``, ``url``,
+``platform``).  Output: ``id``, ``irregular``, ``score``, ``categories``,
+``severity``, ``hits`` and ``entities``.  Offsets in a hit or entity index the
+field named by its ``field`` (``"text"`` or ``"title"``), so they are offsets
+into the original input strings.  A line that cannot be classified yields
+``{"id": ..., "error": "..."}``; nothing in the input stops the stream.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from classifiers.engine import Classifier
+from classifiers.verdict import Verdict
+
+MAX_LINE_CHARS = 20_000_000
+
+
+def _split_field(start: int, end: int, title: str) -> tuple[str, int, int]:
+    if not title:
+        return "text", start, end
+    offset = len(title) + 1
+    if start >= offset:
+        return "text", start - offset, end - offset
+    return "title", start, min(end, len(title))
+
+
+def verdict_record(record_id: Any, verdict: Verdict, title: str) -> dict[str, Any]:
+    """The output object for one classified input line."""
+    hits = []
+    for h in verdict.hits:
+        field, start, end = _split_field(h.start, h.end, title)
+        hits.append(
+            {
+                "rule": h.rule,
+                "category": h.category,
+                "severity": h.severity,
+                "field": field,
+                "start": start,
+                "end": end,
+                "match": h.match,
+                "explanation": h.explanation,
+                "legal_basis": h.legal_basis,
+            }
+        )
+    entities = []
+    for e in verdict.entities:
+        field, start, end = _split_field(e.start, e.end, title)
+        entities.append({"kind": e.kind, "value": e.value, "field": field, "start": start, "end": end})
+    return {
+        "id": record_id,
+        "irregular": verdict.irregular,
+        "score": verdict.score,
+        "categories": verdict.categories,
+        "severity": verdict.severity,
+        "hits": hits,
+        "entities": entities,
+        "rules_version": verdict.rules_version,
+    }
+
+
+def classify_line(classifier: Classifier, line: str, number: int) -> dict[str, Any]:
+    """Classify one input line; any problem becomes an ``error`` field naming the line."""
+    if len(line) > MAX_LINE_CHARS:
+        return {"id": None, "error": f"line {number}: longer than {MAX_LINE_CHARS} characters"}
+    try:
+        row = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        return {"id": None, "error": f"line {number}: not valid JSON: {message}"}
+    if not isinstance(row, dict):
+        return {"id": None, "error": f"line {number}: expected a JSON object, got {type(row).__name__}"}
+    record_id = row.get("id")
+    if isinstance(record_id, (dict, list)):
+        record_id = json.dumps(record_id, ensure_ascii=False)
+    text = row.get("text")
+    if not isinstance(text, str):
+        what = "missing" if text is None else f"a {type(text).__name__}, not a string"
+        return {"id": record_id, "error": f"line {number}: field text is {what}"}
+    title = row.get("title") or ""
+    if not isinstance(title, str):
+        return {"id": record_id, "error": f"line {number}: field title is not a string"}
+    try:
+        verdict = classifier.classify(text, title)
+    except Exception as exc:  # noqa: BLE001 - the contract: a bad line never stops the stream
+        return {"id": record_id, "error": f"line {number}: could not classify: {type(exc).__name__}: {exc}"}
+    return verdict_record(record_id, verdict, title)
+
+
+def classify_lines(classifier: Classifier, lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
+    """One output object per input line (blank lines included, as errors), in order.
+
+    Lines may be bytes (read from a file or stdin in binary mode): each is decoded
+    on its own, so one line of broken UTF-8 is one error, not the end of the stream.
+    """
+    for number, raw in enumerate(lines, 1):
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield {"id": None, "error": f"line {number}: not UTF-8: {exc.reason} at byte {exc.start}"}
+                continue
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            yield {"id": None, "error": f"line {number}: empty line"}
+            continue
+        yield classify_line(classifier, line, number)

@@ -1,0 +1,115 @@
+"""``lantian agencies ...``: the register of licensed patent agencies and agents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from classifiers.licensed import (
+    AgencyRecord,
+    AgentRecord,
+    LicensedCsvError,
+    LicensedRegistry,
+    read_register_csv,
+)
+from lantian.config import ConfigError, load_settings
+from lantian.console import EXIT_CHECK_FAILED, err, fail, out
+from store.db import make_engine, make_sessionmaker, session_scope, upgrade
+from store.models import LicensedAgency, LicensedAgent
+
+app = typer.Typer(help="Import and check the register of licensed agencies and agents.", no_args_is_help=True)
+
+
+def import_register(session: Session, agencies: list[AgencyRecord], agents: list[AgentRecord], replace: bool) -> tuple[int, int]:
+    """Upsert agencies by code; agents are replaced per certificate.  Returns (agencies, agents) written."""
+    if replace and agencies:
+        session.execute(delete(LicensedAgency))
+    if replace and agents:
+        session.execute(delete(LicensedAgent))
+    existing = {a.code: a for a in session.scalars(select(LicensedAgency))} if agencies else {}
+    for rec in agencies:
+        row = existing.get(rec.code) or LicensedAgency(code=rec.code)
+        row.name, row.kind, row.status, row.org_type = rec.name, rec.kind, rec.status, rec.org_type
+        row.founded, row.agent_count, row.credit_rating = rec.founded, rec.agent_count, rec.credit_rating
+        session.add(row)
+    if agents and not replace:
+        certs = {a.certificate_no for a in agents}
+        session.execute(delete(LicensedAgent).where(LicensedAgent.certificate_no.in_(certs)))
+    for agent in agents:
+        session.add(
+            LicensedAgent(
+                name=agent.name,
+                certificate_no=agent.certificate_no,
+                practice_no=agent.practice_no,
+                field=agent.field,
+                agency_code=agent.agency_code,
+                agency_name=agent.agency_name,
+                rating=agent.rating,
+            )
+        )
+    session.flush()
+    return len(agencies), len(agents)
+
+
+def load_registry(session: Session) -> LicensedRegistry:
+    """The register from the store, for ``Classifier.with_registry`` (the crawler's classify stage)."""
+    agencies = [
+        AgencyRecord(a.code, a.name, a.kind, a.status, a.org_type, a.founded, a.agent_count, a.credit_rating)
+        for a in session.scalars(select(LicensedAgency))
+    ]
+    agents = [
+        AgentRecord(a.name, a.certificate_no, a.practice_no, a.field, a.agency_code, a.agency_name, a.rating)
+        for a in session.scalars(select(LicensedAgent))
+    ]
+    return LicensedRegistry(agencies, agents)
+
+
+def _sessions() -> sessionmaker[Session]:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    return make_sessionmaker(engine)
+
+
+@app.command("import")
+def import_cmd(
+    files: Annotated[list[Path], typer.Argument(help="CSV of agencies (机构代码, 机构名称, ...) or agents (姓名, 资格证号, ...)")],
+    replace: Annotated[bool, typer.Option("--replace", help="replace the whole register instead of merging")] = False,
+) -> None:
+    """Import the office's CSV of licensed agencies and registered agents into the store."""
+    parsed = []
+    for path in files:
+        try:
+            parsed.append(read_register_csv(path))
+        except LicensedCsvError as exc:
+            fail(str(exc))
+    factory = _sessions()
+    total_agencies = total_agents = 0
+    with session_scope(factory) as session:
+        for agencies, agents in parsed:
+            a, b = import_register(session, agencies, agents, replace)
+            total_agencies += a
+            total_agents += b
+    err.print(f"imported {total_agencies} agencies and {total_agents} agents")
+
+
+@app.command("check")
+def check_cmd() -> None:
+    """List agents registered under more than one agency (exit 1 if any)."""
+    factory = _sessions()
+    with session_scope(factory) as session:
+        registry = load_registry(session)
+    doubled = registry.agents_in_several_agencies()
+    for cert, records in sorted(doubled.items()):
+        places = ", ".join(f"{r.agency_name or '?'} ({r.agency_code or '?'})" for r in records)
+        out.print(f"{cert}\t{records[0].name}\t{places}", markup=False)
+    err.print(f"{len(registry.agencies)} agencies, {len(registry.agents)} agents, {len(doubled)} in several agencies")
+    if doubled:
+        raise typer.Exit(EXIT_CHECK_FAILED)
