@@ -87,7 +87,7 @@ def browser_settings(chromium_path: str | None, max_pages: int = 4) -> dict[str,
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max_pages,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 20_000,
-        "PLAYWRIGHT_ABORT_REQUEST": "crawler.browser.abort_request",
+        "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": None,
     }
 
 

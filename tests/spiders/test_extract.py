@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from parsel import Selector as Page
+
+from spiders import extract
+from spiders.profile import Records, Selector
+
+HTML = """<html><head><title>T</title><script>var x = "hidden";</script></head><body>
+<h1 class="t">  专利　包授权 </h1><div class="p">¥<b>12.50</b></div>
+<div class="post"><span class="a">甲</span><p>一楼</p></div>
+<div class="post"><span class="a">乙</span><p>二楼</p><p>续</p></div>
+<footer>banner 加微信</footer></body></html>"""
+
+
+def test_fields_records_and_whole_page_text() -> None:
+    page = Page(text=HTML)
+    assert extract.value(page, Selector(css="h1.t::text")) == "专利 包授权"
+    assert extract.value(page, Selector(css=".p", re=r"¥\s*<b>([\d.]+)")) == "12.50"
+    assert extract.fields(page, {"missing": Selector(css=".nope::text")}) == {}
+    posts = extract.records(
+        page,
+        Records(selector=Selector(css=".post"), fields={"author": Selector(css=".a::text"),
+                                                         "content": Selector(css="p::text", many=True, join="\n")}),
+    )
+    assert posts == [{"author": "甲", "content": "一楼"}, {"author": "乙", "content": "二楼\n续"}]
+    text = extract.page_text(page, Selector(xpath="//body//text()[not(ancestor::script)]", many=True))
+    assert "banner 加微信" in text and "hidden" not in text
