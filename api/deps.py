@@ -9,6 +9,7 @@ request that changes state must carry the session's CSRF token in the
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
@@ -30,6 +31,16 @@ from store.users import user_for_token
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ROLE_RANK = {Role.reviewer: 1, Role.supervisor: 2, Role.admin: 3}
+
+
+@dataclass(frozen=True)
+class UserView:
+    """What pages show of the user; safe to use after the request's session has closed."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
 
 
 class LoginRequired(Exception):
@@ -103,9 +114,16 @@ async def _resolve_user(request: Request, session: Session) -> User | None:
     return user
 
 
+def _remember(request: Request, user: User | None) -> User | None:
+    if user is not None:
+        request.state.user = user
+        request.state.user_view = UserView(user.id, user.username, user.display_name, user.role)
+    return user
+
+
 async def current_user(request: Request, session: SessionDep) -> User:
     """The authenticated user; 401 when there is none."""
-    user = await _resolve_user(request, session)
+    user = _remember(request, await _resolve_user(request, session))
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "not authenticated", headers={"WWW-Authenticate": "Bearer"}
@@ -116,7 +134,7 @@ async def current_user(request: Request, session: SessionDep) -> User:
 
 async def ui_user(request: Request, session: SessionDep) -> User:
     """The user of a UI page; an anonymous visitor is sent to the login page."""
-    user = await _resolve_user(request, session)
+    user = _remember(request, await _resolve_user(request, session))
     if user is None:
         path = request.url.path
         if request.url.query:
@@ -130,7 +148,7 @@ CurrentUser = Annotated[User, Depends(current_user)]
 UIUser = Annotated[User, Depends(ui_user)]
 
 
-def has_role(user: User, *roles: Role) -> bool:
+def has_role(user: User | UserView, *roles: Role) -> bool:
     """True when the user holds one of ``roles``; admins hold every role."""
     return user.role == Role.admin or user.role in roles
 

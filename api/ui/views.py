@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import SearchDep, SessionDep, SettingsDep, UIUser, has_role, require_ui_role
+from api.deps import SearchDep, SessionDep, SettingsDep, UIUser, UserView, has_role, require_ui_role
 from api.present import current_classification, detail, segments, summary
 from api.queries import FilterError, ListingFilters, find_listings, listing_filters, neighbours
 from api.routes.audit import audit_page
@@ -77,7 +77,7 @@ _env.globals.update(
 )
 
 
-def render(request: Request, name: str, user: User | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+def render(request: Request, name: str, user: User | UserView | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
     settings = request.app.state.settings
     ctx.setdefault("categories", labels.categories(settings.rules_dir))
     return templates.TemplateResponse(
@@ -334,7 +334,7 @@ def ui_http_error(request: Request, exc: StarletteHTTPException) -> Response | N
     if request.url.path.startswith(("/api/", "/evidence/", "/static/")):
         return None
     titles = {403: "无权访问", 404: "未找到", 405: "不支持的操作", 422: "请求无效"}
-    user = getattr(request.state, "user", None)
+    user = getattr(request.state, "user_view", None)
     return render(
         request, "error.html", user, status_code=exc.status_code,
         title=titles.get(exc.status_code, "出错了"), message=str(exc.detail),
