@@ -400,6 +400,8 @@ def finalize_run(settings: Settings, run_id: int, returncode: int | None) -> Run
     """After the crawl process ended: a run still active is failed (or cancelled); send its alert."""
     if run_id in _cancelled:
         status = _finish(settings, run_id, RunStatus.cancelled, "cancelled", only_active=False)
+    elif run_id in _checkpointing:
+        status = _finish(settings, run_id, RunStatus.cancelled, "stopped by a shutdown")
     else:
         detail = f"crawl process exited with code {returncode}" if returncode is not None else (
             "crawl process is gone"

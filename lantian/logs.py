@@ -51,5 +51,6 @@ def configure_logging(level: str = "INFO", json_lines: bool = False, stream: IO[
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # APScheduler logs every job execution at INFO; keep that for DEBUG.
-    logging.getLogger("apscheduler").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    # APScheduler logs every job execution and Alembic every plugin at INFO; keep that for DEBUG.
+    for chatty in ("apscheduler", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
