@@ -41,7 +41,7 @@ SECONDARY = {
     "trademark_malicious": ["guaranteed_grant", "false_claims"],
     "false_claims": ["guaranteed_grant", "abnormal_patent"],
 }
-SEO_CATEGORIES = ["abnormal_patent", "certificate_renting", "trademark_malicious"]
+SEO_CATEGORIES = ["abnormal_patent", "certificate_renting", "trademark_malicious", "unlicensed_agency", "guaranteed_grant"]
 IP_TAGS = " 知识产权 专利 商标 代理"
 
 

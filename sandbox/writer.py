@@ -123,8 +123,13 @@ class Writer:
         """A soft sell: a Q&A that presents the practice as normal and ends with a call to contact."""
         bank = vocab.CATEGORY_BANKS[category]
         title = self.pick(bank["seo_questions"])
-        paras = self.picks(bank["seo_paragraphs"], self.rng.randint(3, 5))
-        if self.rng.random() < 0.4:
+        long = self.rng.random() < 0.15
+        pool = bank["seo_paragraphs"]
+        paras = self.picks(pool, len(pool) if long else self.rng.randint(3, 5))
+        if long:
+            paras[1:1] = self.picks(vocab.GUIDE_PARAGRAPHS, 3)
+            paras.insert(len(paras) // 2, self.pick(vocab.LONG_ASIDES))
+        elif self.rng.random() < 0.4:
             paras.insert(0, self.pick(vocab.GUIDE_PARAGRAPHS))
         paras.append(self.pick(vocab.SOFT_CTAS) + (self.contact() if self.rng.random() < 0.5 else ""))
         return self._finish(Text(title, paras, [category], genre="seo_qa"), disguise_level)

@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -252,7 +251,7 @@ def test_closing_a_shop_removes_its_items(client: httpx.Client, sandbox: Sandbox
 
 def test_serve_command_prints_base_urls() -> None:
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("lantian")), "sandbox", "serve", "--port", "0"],
+        [sys.executable, "-m", "sandbox", "serve", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:
