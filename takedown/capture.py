@@ -49,10 +49,10 @@ class BrowserRecapturer:
             self._pool = self._runner.run(BrowserPool(self.chromium_path).start())
         return self._runner, self._pool
 
-    def capture(self, url: str, listing_ref: str) -> StoredCapture:
+    def capture(self, url: str, listing_ref: str, reason: str = RECHECK_REASON) -> StoredCapture:
         runner, pool = self._ensure_pool()
         result = runner.run(capture_with_retry(pool, url, self.options))
-        return self.vault.record(result, listing_ref, None, RECHECK_REASON)
+        return self.vault.record(result, listing_ref, None, reason)
 
     def close(self) -> None:
         if self._runner is not None:
@@ -62,7 +62,9 @@ class BrowserRecapturer:
         self._runner, self._pool = None, None
 
 
-def store_capture(session: Session, listing_id: int, stored: StoredCapture) -> EvidenceCapture:
+def store_capture(
+    session: Session, listing_id: int, stored: StoredCapture, reason: str = RECHECK_REASON
+) -> EvidenceCapture:
     """Rows for a capture already written to the vault."""
     row = EvidenceCapture(
         listing_id=listing_id,
@@ -74,7 +76,7 @@ def store_capture(session: Session, listing_id: int, stored: StoredCapture) -> E
         http_status=stored.http_status,
         captured_at=stored.captured_at,
         screenshot_sha256=stored.screenshot_sha256,
-        reason=RECHECK_REASON,
+        reason=reason,
     )
     session.add(row)
     session.flush()

@@ -236,6 +236,9 @@ def export_cmd(
     platform: Annotated[str | None, typer.Option("--platform", help="every approved or later notice of this platform")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="directory to write into")] = Path("."),
     include_drafts: Annotated[bool, typer.Option("--include-drafts", help="also export drafts (for review)")] = False,
+    with_evidence: Annotated[
+        bool, typer.Option("--with-evidence", help="also write each notice's evidence case package (zip)")
+    ] = False,
 ) -> None:
     """Export notices as letters (docx, pdf, txt, one file each) or bulk files (xlsx, csv, json)."""
     settings = _settings()
@@ -263,7 +266,28 @@ def export_cmd(
         )
         for path in write_files(files, out_dir):
             out.print(str(path), markup=False)
+        if with_evidence:
+            _write_case_packages(session, settings, unique, out_dir)
         err.print(f"{len(unique)} notice(s) exported as {export_format.value}")
+
+
+def _write_case_packages(session: Session, settings: Settings, notices: list[TakedownNotice], out_dir: Path) -> None:
+    from evidence.errors import EvidenceError
+    from takedown.casefile import export_case_package
+    from takedown.document import build_document
+
+    for notice in notices:
+        doc = build_document(
+            session, notice, office_name=settings.office_name, office_contact=settings.office_contact
+        )
+        try:
+            summary = export_case_package(settings, doc, out_dir)
+        except EvidenceError as exc:
+            fail(f"{notice.reference}: evidence package not written: {exc}")
+        if summary is None:
+            err.print(f"{notice.reference}: cites no capture; no evidence package")
+        else:
+            out.print(str(summary.path), markup=False)
 
 
 @app.command("recheck")

@@ -16,11 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lantian.config import Settings
+from store.db import make_engine, make_sessionmaker, upgrade
 from store.listings import Observation, get_or_create_platform, record_observation
 from store.models import (
     EvidenceCapture, ItemStatus, Listing, ListingStatus, NoticeStatus, Role, SourceKind, TakedownCheck,
     TakedownNotice,
 )
+from evidence.package import verify_package
+from takedown.capture import BrowserRecapturer, store_capture
+from takedown.casefile import export_case_package
+from takedown.document import build_document
 from takedown.export import export_notices, write_files
 from takedown.grouping import draft_notices
 from takedown.platforms import ExportFormat
@@ -142,21 +147,45 @@ def test_closed_loop_on_sandbox(session: Session, settings: Settings, sandbox: A
     assert len(session.scalars(select(TakedownCheck)).all()) == 8
 
 
+@pytest.fixture
+def sqlite_session(sqlite_url: str) -> Iterator[Session]:
+    """The browser test runs on SQLite only: the database side is covered on both by the loop test."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as s:
+        yield s
+    engine.dispose()
+
+
 @pytest.mark.browser
-def test_recheck_captures_new_evidence_on_sandbox(session: Session, settings: Settings, sandbox: Any,
-                                                  taken_down: list[str]) -> None:
+def test_recheck_captures_new_evidence_on_sandbox(sqlite_session: Session, settings: Settings, sandbox: Any,
+                                                  taken_down: list[str], tmp_path: Path) -> None:
+    session = sqlite_session
     if not settings.chromium_path:
         pytest.skip("no Chromium found (settings.chromium_path); re-check captures need a browser")
     truth = sandbox.truth()
     pages = [p for p in _pick(truth, "taobaobei", "listing", 12) if p["fields"]["shop"] == _pick(truth, "taobaobei", "listing", 1)[0]["fields"]["shop"]][:2]
     assert len(pages) == 2
-    [notice] = _sent(session, pages)
-    mark_sent(session, notice, "sup", at=T0)
-    session.commit()
-    _take_down(sandbox, pages[0]["url"], taken_down)
-
-    [report] = recheck_due(session, settings, now=T0 + timedelta(days=1))
-    session.commit()
+    sup = add_user(session, "sup", Role.supervisor)
+    listings = _seed(session, pages)
+    recapturer = BrowserRecapturer(settings)  # one browser for the findings' captures and the re-check
+    try:
+        for listing in listings:  # the finding's own evidence, as the crawler would have captured it
+            store_capture(session, listing.id, recapturer.capture(listing.url, listing.canonical_url, "flagged"), "flagged")
+        [notice] = draft_notices(session, sup, now=T0).created
+        approve(session, notice, sup, at=T0)
+        doc = build_document(session, notice, office_name="局", office_contact="", catalog=CATALOG)
+        assert all(len(item.evidence) == 1 for item in doc.items)
+        package = export_case_package(settings, doc, tmp_path)
+        assert package is not None and len(package.captures) == 2
+        assert verify_package(package.path).ok
+        mark_sent(session, notice, "sup", at=T0)
+        session.commit()
+        _take_down(sandbox, pages[0]["url"], taken_down)
+        [report] = recheck_due(session, settings, now=T0 + timedelta(days=1), recapturer=recapturer)
+        session.commit()
+    finally:
+        recapturer.close()
     by_url = {c.url: c for c in report.checks}
     assert by_url[pages[0]["url"]].verdict.value == "removed"
     assert by_url[pages[1]["url"]].verdict.value == "online"
@@ -166,6 +195,6 @@ def test_recheck_captures_new_evidence_on_sandbox(session: Session, settings: Se
     checks = session.scalars(select(TakedownCheck)).all()
     assert {c.capture_id for c in checks} == {c.id for c in captures}
     manifests = settings.resolved_evidence_dir / "manifests"
-    assert {p.stem for p in manifests.glob("*.json")} == {c.capture_uid for c in captures}
+    assert {c.capture_uid for c in captures} <= {p.stem for p in manifests.glob("*.json")}
     assert notice.status is NoticeStatus.partly_removed
     assert [i.status for i in sorted(notice.items, key=lambda i: i.listing.url)].count(ItemStatus.removed) == 1
