@@ -3,7 +3,7 @@
 Knows nothing of Scrapy, FastAPI or the SQL store; callers pass paths and values.
 """
 
-from evidence.batch import CaptureFailure, CaptureRequest, Capturer, capture_urls
+from evidence.batch import CaptureFailure, Capturer, CaptureRequest, capture_urls
 from evidence.browser import BrowserLaunchError, BrowserPool
 from evidence.capture import CaptureOptions, capture, capture_with_retry
 from evidence.errors import (

@@ -52,7 +52,10 @@ class Capturer:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.pool.close()
 
@@ -63,7 +66,9 @@ class Capturer:
             self.vault.record, result, request.listing_ref, request.run_ref, request.reason
         )
 
-    async def capture_many(self, requests: Sequence[CaptureRequest]) -> list[StoredCapture | CaptureFailure]:
+    async def capture_many(
+        self, requests: Sequence[CaptureRequest]
+    ) -> list[StoredCapture | CaptureFailure]:
         """All requests, concurrently up to the pool's page limit, results in input order."""
 
         async def one(req: CaptureRequest) -> StoredCapture | CaptureFailure:

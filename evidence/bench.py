@@ -32,7 +32,9 @@ _LINES = (
 
 
 def _page(n: int) -> bytes:
-    rows = "".join(f"<p>{_LINES[(n + i) % len(_LINES)]}（第{n}号商品，第{i}段）</p>" for i in range(30))
+    rows = "".join(
+        f"<p>{_LINES[(n + i) % len(_LINES)]}（第{n}号商品，第{i}段）</p>" for i in range(30)
+    )
     return (
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>商品 {n}</title></head>'
         f'<body style="font-size:18px"><h1>商品 {n}：专利代理服务</h1>{rows}</body></html>'
@@ -98,10 +100,14 @@ class CaptureBench:
     @property
     def ratio(self) -> float:
         """How many times faster browser reuse is than a new browser per page."""
-        return self.reuse.per_minute / self.fresh.per_minute if self.fresh.per_minute else float("inf")
+        return (
+            self.reuse.per_minute / self.fresh.per_minute if self.fresh.per_minute else float("inf")
+        )
 
 
-async def _arm_reuse(urls: list[str], vault: EvidenceVault, chromium: str | None, opts: CaptureOptions) -> ArmResult:
+async def _arm_reuse(
+    urls: list[str], vault: EvidenceVault, chromium: str | None, opts: CaptureOptions
+) -> ArmResult:
     ok = failed = size = 0
     start = time.perf_counter()
     async with BrowserPool(chromium, max_pages=1) as pool:
@@ -117,7 +123,9 @@ async def _arm_reuse(urls: list[str], vault: EvidenceVault, chromium: str | None
     return ArmResult("one browser, reused", ok, failed, time.perf_counter() - start, size)
 
 
-async def _arm_fresh(urls: list[str], vault: EvidenceVault, chromium: str | None, opts: CaptureOptions) -> ArmResult:
+async def _arm_fresh(
+    urls: list[str], vault: EvidenceVault, chromium: str | None, opts: CaptureOptions
+) -> ArmResult:
     ok = failed = size = 0
     start = time.perf_counter()
     for url in urls:

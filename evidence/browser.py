@@ -36,7 +36,9 @@ class BrowserLaunchError(EvidenceError):
 class BrowserPool:
     """``async with BrowserPool(path) as pool: async with pool.context() as ctx: ...``"""
 
-    def __init__(self, chromium_path: str | None, max_pages: int = 2, locale: str = "zh-CN") -> None:
+    def __init__(
+        self, chromium_path: str | None, max_pages: int = 2, locale: str = "zh-CN"
+    ) -> None:
         self.chromium_path = chromium_path
         self.max_pages = max_pages
         self.locale = locale
@@ -54,7 +56,9 @@ class BrowserPool:
             await self._playwright.stop()
             self._playwright = None
             where = self.chromium_path or "Playwright's bundled Chromium"
-            raise BrowserLaunchError(f"could not launch {where}: {exc.message.splitlines()[0]}") from exc
+            raise BrowserLaunchError(
+                f"could not launch {where}: {exc.message.splitlines()[0]}"
+            ) from exc
         return self
 
     async def close(self) -> None:
@@ -70,7 +74,10 @@ class BrowserPool:
         return await self.start()
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.close()
 

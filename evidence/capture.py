@@ -13,6 +13,7 @@ import base64
 import contextlib
 import json
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -82,8 +83,9 @@ def _tool_version() -> str:
         return "unknown"
 
 
-def _headers_list(items: list[dict[str, str]]) -> list[tuple[str, str]]:
-    return [(h["name"], h["value"]) for h in items]
+def _headers_list(items: Sequence[Any]) -> list[tuple[str, str]]:
+    """Playwright's ``headers_array()`` entries, duplicates and order kept."""
+    return [(str(h["name"]), str(h["value"])) for h in items]
 
 
 def _main_media_type(headers: dict[str, str]) -> str:
@@ -137,7 +139,9 @@ class _Recorder:
                     await self.cdp.send("Fetch.continueRequest", {"requestId": rid})
                 else:
                     self.blocked.append(f"{url}: {reason}")
-                    await self.cdp.send("Fetch.failRequest", {"requestId": rid, "errorReason": "BlockedByClient"})
+                    await self.cdp.send(
+                        "Fetch.failRequest", {"requestId": rid, "errorReason": "BlockedByClient"}
+                    )
                 return
             if "responseErrorReason" in event:
                 self.failed.append(f"{url}: {event['responseErrorReason']}")
@@ -152,7 +156,9 @@ class _Recorder:
                 Exchange(
                     url=url,
                     method=str(request.get("method", "GET")),
-                    request_headers=[(str(k), str(v)) for k, v in request.get("headers", {}).items()],
+                    request_headers=[
+                        (str(k), str(v)) for k, v in request.get("headers", {}).items()
+                    ],
                     status=status,
                     status_text=str(event.get("responseStatusText", "")),
                     response_headers=headers,
@@ -196,7 +202,9 @@ class _Recorder:
         if self.tasks:
             _done, pending = await asyncio.wait(set(self.tasks), timeout=timeout_s)
             if pending:
-                self.failed.append(f"{len(pending)} response(s) still pending when the capture ended")
+                self.failed.append(
+                    f"{len(pending)} response(s) still pending when the capture ended"
+                )
         for ex in self.exchanges:
             ex.server_ip = self.server_ips.get(ex.url)
         return list(self.exchanges)
@@ -229,7 +237,9 @@ async def _redirect_chain(response: Response) -> list[Redirect]:
     return chain
 
 
-async def capture(pool: BrowserPool, url: str, options: CaptureOptions | None = None) -> CaptureResult:
+async def capture(
+    pool: BrowserPool, url: str, options: CaptureOptions | None = None
+) -> CaptureResult:
     """One capture attempt of ``url`` in a fresh browser profile."""
     opts = options or CaptureOptions()
     guard = AddressGuard(opts.allow_private_networks)
@@ -247,9 +257,13 @@ async def capture(pool: BrowserPool, url: str, options: CaptureOptions | None = 
         page.on("requestfailed", recorder.on_failed)
         ctx.on("page", recorder.on_popup)
         try:
-            response = await page.goto(url, wait_until="load", timeout=opts.navigation_timeout_s * 1000)
+            response = await page.goto(
+                url, wait_until="load", timeout=opts.navigation_timeout_s * 1000
+            )
         except PlaywrightTimeoutError as exc:
-            raise NavigationError(url, f"page did not load within {opts.navigation_timeout_s:g} s") from exc
+            raise NavigationError(
+                url, f"page did not load within {opts.navigation_timeout_s:g} s"
+            ) from exc
         except PlaywrightError as exc:
             raise NavigationError(url, exc.message.splitlines()[0]) from exc
         if response is None:
@@ -257,9 +271,13 @@ async def capture(pool: BrowserPool, url: str, options: CaptureOptions | None = 
         try:
             return await _collect(cdp, page, response, url, started_at, opts, recorder)
         except PlaywrightTimeoutError as exc:
-            raise CaptureError(url, f"timed out while collecting artifacts: {exc.message.splitlines()[0]}") from exc
+            raise CaptureError(
+                url, f"timed out while collecting artifacts: {exc.message.splitlines()[0]}"
+            ) from exc
         except PlaywrightError as exc:
-            raise CaptureError(url, f"browser error while collecting artifacts: {exc.message.splitlines()[0]}") from exc
+            raise CaptureError(
+                url, f"browser error while collecting artifacts: {exc.message.splitlines()[0]}"
+            ) from exc
 
 
 async def _settle(page: Page, opts: CaptureOptions) -> int:
@@ -287,9 +305,12 @@ async def _collect(
     request_headers = await response.request.all_headers()
     height = await _settle(page, opts)
     if height > MAX_SCREENSHOT_HEIGHT:
-        notes.append(f"page is {height}px tall; the screenshot shows the first {MAX_SCREENSHOT_HEIGHT}px")
+        notes.append(
+            f"page is {height}px tall; the screenshot shows the first {MAX_SCREENSHOT_HEIGHT}px"
+        )
         screenshot = await page.screenshot(
-            type="png", clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": MAX_SCREENSHOT_HEIGHT},
+            type="png",
+            clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": MAX_SCREENSHOT_HEIGHT},
             full_page=True,
         )
     else:
@@ -329,14 +350,20 @@ async def _collect(
         "python": platform.python_version(),
     }
     headers_doc = {
-        "request": {"method": response.request.method, "url": response.url, "headers": request_headers},
+        "request": {
+            "method": response.request.method,
+            "url": response.url,
+            "headers": request_headers,
+        },
         "response": {
             "status": response.status,
             "status_text": response.status_text,
             "headers": _headers_list(await response.headers_array()),
             "server": addr,
         },
-        "redirect_chain": [{"url": r.url, "status": r.status, "location": r.location} for r in redirects],
+        "redirect_chain": [
+            {"url": r.url, "status": r.status, "location": r.location} for r in redirects
+        ],
     }
     log_doc = {
         "dialogs_dismissed": recorder.dialogs,

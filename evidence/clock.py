@@ -17,7 +17,14 @@ from evidence.result import ClockInfo
 
 SOURCE = "system clock (CLOCK_REALTIME, UTC)"
 _TIME_ERROR = 5
-_STATES = {0: "TIME_OK", 1: "TIME_INS", 2: "TIME_DEL", 3: "TIME_OOP", 4: "TIME_WAIT", 5: "TIME_ERROR"}
+_STATES = {
+    0: "TIME_OK",
+    1: "TIME_INS",
+    2: "TIME_DEL",
+    3: "TIME_OOP",
+    4: "TIME_WAIT",
+    5: "TIME_ERROR",
+}
 
 
 def now_utc() -> datetime:
@@ -42,7 +49,9 @@ def _adjtimex() -> tuple[int, int] | None:
     long_size = ctypes.sizeof(ctypes.c_long)
     # layout: unsigned int modes (+pad to long); long offset, freq, maxerror, ...
     maxerror_offset = long_size * 3
-    maxerror = ctypes.c_long.from_buffer_copy(buf.raw[maxerror_offset : maxerror_offset + long_size]).value
+    maxerror = ctypes.c_long.from_buffer_copy(
+        buf.raw[maxerror_offset : maxerror_offset + long_size]
+    ).value
     return state, maxerror
 
 
@@ -53,7 +62,9 @@ def clock_info() -> ClockInfo:
     state, maxerror = read
     synced = state != _TIME_ERROR
     label = _STATES.get(state, str(state))
-    verdict = "kernel reports the clock synchronised (NTP/PTP discipline active)" if synced else (
-        "kernel reports the clock NOT synchronised to any time source"
+    verdict = (
+        "kernel reports the clock synchronised (NTP/PTP discipline active)"
+        if synced
+        else ("kernel reports the clock NOT synchronised to any time source")
     )
     return ClockInfo(SOURCE, synced, f"{verdict}; adjtimex state {label}, maxerror {maxerror} µs")

@@ -13,6 +13,7 @@ serialised with an exclusive ``flock`` on ``ledger.lock`` beside the file.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -125,17 +126,20 @@ class Ledger:
         entries = self.entries()
         return entries[-1] if entries else None
 
-    def append_unlocked(self, capture_uid: str, manifest_sha256: str, now: datetime | None = None) -> LedgerEntry:
+    def append_unlocked(
+        self, capture_uid: str, manifest_sha256: str, now: datetime | None = None
+    ) -> LedgerEntry:
         """Append one entry; the caller holds :meth:`locked`."""
         last = self._last()
-        body = {
-            "index": 0 if last is None else last.index + 1,
-            "time": utc_iso(now or datetime.now(UTC)),
-            "capture_uid": capture_uid,
-            "manifest_sha256": manifest_sha256,
-            "prev_hash": GENESIS if last is None else last.entry_hash,
-        }
-        entry = LedgerEntry(**body, entry_hash=entry_hash(body))
+        draft = LedgerEntry(
+            index=0 if last is None else last.index + 1,
+            time=utc_iso(now or datetime.now(UTC)),
+            capture_uid=capture_uid,
+            manifest_sha256=manifest_sha256,
+            prev_hash=GENESIS if last is None else last.entry_hash,
+            entry_hash="",
+        )
+        entry = dataclasses.replace(draft, entry_hash=draft.computed_hash())
         try:
             with self.path.open("ab") as fh:
                 fh.write(entry.to_line())

@@ -63,7 +63,10 @@ class PackageSummary:
 
 
 def export_package(
-    vault: EvidenceVault, capture_uids: list[str], out: Path, title: str = "Lantian evidence package"
+    vault: EvidenceVault,
+    capture_uids: list[str],
+    out: Path,
+    title: str = "Lantian evidence package",
 ) -> PackageSummary:
     """Write a case package of ``capture_uids`` to ``out`` (written to a temporary name, then moved)."""
     if not capture_uids:
@@ -76,7 +79,9 @@ def export_package(
     entries_by_uid = {e.capture_uid: e for e in vault.ledger.entries()}
     missing = [uid for uid in uids if uid not in entries_by_uid]
     if missing:
-        raise PackageError(f"capture(s) not in the ledger, refusing to package: {', '.join(missing)}")
+        raise PackageError(
+            f"capture(s) not in the ledger, refusing to package: {', '.join(missing)}"
+        )
     ledger_slice = sorted((entries_by_uid[u] for u in uids), key=lambda e: e.index)
     signer = vault.signer
     pem = signer.public_pem()
@@ -102,7 +107,9 @@ def export_package(
         warc = manifest.artifact("warc")
         if warc is not None:
             warcs[f"{uid}.warc.gz"] = vault.artifacts.get(warc.sha256)
-            pages.append(WaczPage(uid, manifest.final_url, manifest.captured_at, manifest.listing_ref))
+            pages.append(
+                WaczPage(uid, manifest.final_url, manifest.captured_at, manifest.listing_ref)
+            )
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lantian-pkg-", dir=out.parent) as tmp_name:
@@ -121,18 +128,26 @@ def export_package(
             "operator": vault.operator,
             "public_key_sha256": signer.fingerprint,
             "captures": [
-                {"capture_uid": uid, "manifest_sha256": entries_by_uid[uid].manifest_sha256,
-                 "ledger_index": entries_by_uid[uid].index}
+                {
+                    "capture_uid": uid,
+                    "manifest_sha256": entries_by_uid[uid].manifest_sha256,
+                    "ledger_index": entries_by_uid[uid].index,
+                }
                 for uid in uids
             ],
-            "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+            "files": {
+                name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())
+            },
         }
         package_json = canonical_json(index)
         files["package.json"] = package_json
         files["package.json.sig"] = signer.sign(package_json)
-        files["index.html"] = render_index(title, list(manifests.values()), ledger_slice, signer.fingerprint,
-                                           artifact_name).encode("utf-8")
-        files["VERIFY.md"] = render_verify_md(signer.fingerprint, uids, has_wacz=bool(warcs)).encode("utf-8")
+        files["index.html"] = render_index(
+            title, list(manifests.values()), ledger_slice, signer.fingerprint, artifact_name
+        ).encode("utf-8")
+        files["VERIFY.md"] = render_verify_md(
+            signer.fingerprint, uids, has_wacz=bool(warcs)
+        ).encode("utf-8")
 
         partial = tmp / "package.zip"
         with zipfile.ZipFile(partial, "w") as zf:
@@ -197,8 +212,15 @@ def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyRep
             continue
         if entry.computed_hash() != entry.entry_hash:
             report.add(f"ledger entry {entry.index}", "edited: content does not hash to entry_hash")
-        if previous is not None and entry.index == previous.index + 1 and entry.prev_hash != previous.entry_hash:
-            report.add(f"ledger entry {entry.index}", "chain broken: prev_hash does not match entry before it")
+        if (
+            previous is not None
+            and entry.index == previous.index + 1
+            and entry.prev_hash != previous.entry_hash
+        ):
+            report.add(
+                f"ledger entry {entry.index}",
+                "chain broken: prev_hash does not match entry before it",
+            )
         ledger[entry.capture_uid] = entry
         previous = entry
     report.ledger_entries = len(ledger)
@@ -215,10 +237,10 @@ def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyRep
             continue
         report.captures += 1
         manifests_seen.append(manifest)
-        entry = ledger.get(manifest.capture_uid)
-        if entry is None:
+        listed_entry = ledger.get(manifest.capture_uid)
+        if listed_entry is None:
             report.add(name, "no ledger entry for this capture in ledger.jsonl")
-        elif entry.manifest_sha256 != hashlib.sha256(raw).hexdigest():
+        elif listed_entry.manifest_sha256 != hashlib.sha256(raw).hexdigest():
             report.add(name, "its SHA-256 differs from the ledger entry's")
         for art in manifest.artifacts:
             report.artifacts_checked += 1
@@ -227,7 +249,9 @@ def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyRep
             if data is None:
                 report.add(art_name, f"missing ({art.kind} of capture {manifest.capture_uid})")
             elif hashlib.sha256(data).hexdigest() != art.sha256:
-                report.add(art_name, f"content changed ({art.kind} of capture {manifest.capture_uid})")
+                report.add(
+                    art_name, f"content changed ({art.kind} of capture {manifest.capture_uid})"
+                )
 
     warc_hashes = {
         f"archive/{m.capture_uid}.warc.gz": a.sha256
@@ -247,7 +271,9 @@ def _check_wacz(
         with zipfile.ZipFile(io.BytesIO(wacz)) as wz:
             inner = wz.read(DIGEST_NAME)
             datapackage = wz.read("datapackage.json")
-            contents = {name: wz.read(name) for name in wz.namelist() if name.startswith("archive/")}
+            contents = {
+                name: wz.read(name) for name in wz.namelist() if name.startswith("archive/")
+            }
         digest = json.loads(inner)
         resources = json.loads(datapackage)["resources"]
     except (KeyError, ValueError, zipfile.BadZipFile) as exc:
@@ -259,7 +285,10 @@ def _check_wacz(
         report.add("archive.wacz", "datapackage.json does not match the hash in its digest")
     for res in resources:
         path = str(res.get("path", ""))
-        if path in contents and res.get("hash") != "sha256:" + hashlib.sha256(contents[path]).hexdigest():
+        if (
+            path in contents
+            and res.get("hash") != "sha256:" + hashlib.sha256(contents[path]).hexdigest()
+        ):
             report.add(f"archive.wacz:{path}", "content differs from datapackage.json")
     for path, sha in warc_hashes.items():
         if path not in contents:

@@ -43,19 +43,28 @@ def render_index(
                 _row("final URL", m.final_url),
                 _row("HTTP status", m.http_status),
                 _row("server address", f"{m.server_ip or '-'}:{m.server_port or '-'}"),
-                _row("redirects", " -> ".join(f"{r.status} {r.url}" for r in m.redirect_chain) or "none"),
+                _row(
+                    "redirects",
+                    " -> ".join(f"{r.status} {r.url}" for r in m.redirect_chain) or "none",
+                ),
                 _row("captured at (UTC)", m.captured_at),
                 _row("clock", f"{m.clock.get('source')}: {m.clock.get('detail')}"),
                 _row("operator", m.operator),
-                _row("browser", f"{m.environment.get('browser')} {m.environment.get('browser_version')}"),
+                _row(
+                    "browser",
+                    f"{m.environment.get('browser')} {m.environment.get('browser_version')}",
+                ),
                 _row("fresh profile", m.environment.get("fresh_profile")),
                 _row("notes", "; ".join(m.notes) or "-"),
-                _row("ledger entry", f"{entry.index} (entry hash {entry.entry_hash})" if entry else "-"),
+                _row(
+                    "ledger entry",
+                    f"{entry.index} (entry hash {entry.entry_hash})" if entry else "-",
+                ),
                 _row("manifest SHA-256", entry.manifest_sha256 if entry else "-"),
             ]
         )
         artifacts = "".join(
-            f"<tr><td>{escape(a.kind)}</td><td><a href=\"{escape(artifact_name(a.sha256, a.media_type))}\">"
+            f'<tr><td>{escape(a.kind)}</td><td><a href="{escape(artifact_name(a.sha256, a.media_type))}">'
             f"<code>{escape(a.sha256)}</code></a></td><td>{a.size}</td><td>{escape(a.media_type)}</td></tr>"
             for a in m.artifacts
         )
@@ -70,7 +79,7 @@ def render_index(
             f"{image}</section>"
         )
     return (
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self'; "
         "style-src 'unsafe-inline'\">"
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"

@@ -9,6 +9,7 @@ the same five methods with object keys ``artifacts/ab/cd/<sha256>`` and
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -83,12 +84,12 @@ class LocalArtifactStore(ArtifactStore):
                 os.fsync(fh.fileno())
             tmp.chmod(READ_ONLY)
             # link() fails if another writer got there first, so nothing is ever overwritten.
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.link(tmp, target)
-            except FileExistsError:
-                pass
         except OSError as exc:
-            raise ArtifactStoreError(f"could not write artifact {digest} under {self.base}: {exc}") from exc
+            raise ArtifactStoreError(
+                f"could not write artifact {digest} under {self.base}: {exc}"
+            ) from exc
         finally:
             tmp.unlink(missing_ok=True)
         return digest

@@ -122,7 +122,10 @@ class EvidenceVault:
         signer = self.signer
         refs = tuple(
             ArtifactRef(
-                kind=a.kind, sha256=self.artifacts.put(a.data), size=len(a.data), media_type=a.media_type
+                kind=a.kind,
+                sha256=self.artifacts.put(a.data),
+                size=len(a.data),
+                media_type=a.media_type,
             )
             for a in result.artifacts
         )
@@ -138,7 +141,8 @@ class EvidenceVault:
             server_ip=result.server_ip,
             server_port=result.server_port,
             redirect_chain=[
-                RedirectRef(url=r.url, status=r.status, location=r.location) for r in result.redirects
+                RedirectRef(url=r.url, status=r.status, location=r.location)
+                for r in result.redirects
             ],
             started_at=utc_iso(result.started_at),
             captured_at=utc_iso(result.captured_at),
@@ -188,7 +192,9 @@ class EvidenceVault:
         return self.manifest_path(capture_uid).with_suffix(".json.sig").read_bytes()
 
     def manifest(self, capture_uid: str) -> Manifest:
-        return Manifest.from_bytes(self.manifest_bytes(capture_uid), origin=str(self.manifest_path(capture_uid)))
+        return Manifest.from_bytes(
+            self.manifest_bytes(capture_uid), origin=str(self.manifest_path(capture_uid))
+        )
 
     def iter_manifests(self) -> Iterator[Manifest]:
         """Every readable manifest in ledger order (unreadable ones are verify's business)."""

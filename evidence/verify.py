@@ -71,16 +71,28 @@ def _check_chain(ledger: Ledger, report: VerifyReport) -> list[LedgerEntry]:
         entry = line.entry
         where = f"ledger entry {entry.index} (line {line.line_no}, capture {entry.capture_uid})"
         if entry.computed_hash() != entry.entry_hash:
-            report.add(where, "entry edited: its content no longer hashes to its entry_hash", entry.capture_uid)
+            report.add(
+                where,
+                "entry edited: its content no longer hashes to its entry_hash",
+                entry.capture_uid,
+            )
         if entry.index != prev_index + 1:
             report.add(
                 where,
                 f"index {entry.index} follows index {prev_index}: "
-                + ("entry removed before it" if entry.index > prev_index + 1 else "entries reordered or duplicated"),
+                + (
+                    "entry removed before it"
+                    if entry.index > prev_index + 1
+                    else "entries reordered or duplicated"
+                ),
                 entry.capture_uid,
             )
         if entry.prev_hash != prev_hash:
-            report.add(where, "chain broken: prev_hash does not match the entry before it (removed or reordered)", entry.capture_uid)
+            report.add(
+                where,
+                "chain broken: prev_hash does not match the entry before it (removed or reordered)",
+                entry.capture_uid,
+            )
         prev_hash = entry.entry_hash
         prev_index = entry.index
         entries.append(entry)
@@ -95,7 +107,9 @@ def _check_artifacts(manifest: Manifest, store: ArtifactStore, report: VerifyRep
         try:
             actual, size = hash_stream(store, art.sha256)
         except ArtifactNotFound:
-            report.add(subject, "missing: the file was deleted from the store", manifest.capture_uid)
+            report.add(
+                subject, "missing: the file was deleted from the store", manifest.capture_uid
+            )
             continue
         except (OSError, EvidenceError) as exc:
             report.add(subject, f"unreadable: {exc}", manifest.capture_uid)
@@ -107,7 +121,9 @@ def _check_artifacts(manifest: Manifest, store: ArtifactStore, report: VerifyRep
                 manifest.capture_uid,
             )
         elif size != art.size:
-            report.add(subject, f"size {size} differs from the manifest's {art.size}", manifest.capture_uid)
+            report.add(
+                subject, f"size {size} differs from the manifest's {art.size}", manifest.capture_uid
+            )
 
 
 def verify_store(root: Path, store: ArtifactStore, public_key_pem: bytes) -> VerifyReport:
@@ -133,7 +149,11 @@ def verify_store(root: Path, store: ArtifactStore, public_key_pem: bytes) -> Ver
         if not sig_path.is_file():
             report.add(subject, f"signature missing: {sig_path}", uid)
         elif not verify_signature(public_key, sig_path.read_bytes(), raw):
-            report.add(subject, "signature invalid: manifest or signature changed, or signed by another key", uid)
+            report.add(
+                subject,
+                "signature invalid: manifest or signature changed, or signed by another key",
+                uid,
+            )
         try:
             manifest = Manifest.from_bytes(raw, origin=str(path))
         except EvidenceError as exc:
@@ -142,12 +162,18 @@ def verify_store(root: Path, store: ArtifactStore, public_key_pem: bytes) -> Ver
         if manifest.capture_uid != uid:
             report.add(subject, f"names capture {manifest.capture_uid}, not {uid}", uid)
         if manifest.signer.public_key_sha256 != fingerprint:
-            report.notes.append(f"capture {uid} was signed by key {manifest.signer.public_key_sha256[:16]}…, not the key checked against")
+            report.notes.append(
+                f"capture {uid} was signed by key {manifest.signer.public_key_sha256[:16]}…, not the key checked against"
+            )
         report.captures += 1
         _check_artifacts(manifest, store, report)
     if manifest_dir.is_dir():
         for path in sorted(manifest_dir.glob("*.json")):
             uid = path.name.removesuffix(".json")
             if uid not in seen:
-                report.add(f"manifest {uid}", "not in the ledger: its ledger entry was removed (or never written)", uid)
+                report.add(
+                    f"manifest {uid}",
+                    "not in the ledger: its ledger entry was removed (or never written)",
+                    uid,
+                )
     return report

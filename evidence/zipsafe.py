@@ -76,7 +76,9 @@ def read_entries(path: Path, max_total: int = MAX_TOTAL_BYTES) -> dict[str, byte
             with zf.open(info) as fh:
                 data = fh.read(info.file_size + 1)
             if len(data) != info.file_size:
-                raise UnsafePackageEntry(f"zip entry {info.filename!r}: size differs from its header")
+                raise UnsafePackageEntry(
+                    f"zip entry {info.filename!r}: size differs from its header"
+                )
             out[info.filename] = data
     return out
 

@@ -12,14 +12,16 @@ from evidence.batch import CaptureRequest, capture_urls
 from evidence.capture import CaptureOptions
 from evidence.errors import EvidenceError
 from evidence.package import export_package, verify_package
+from evidence.signing import key_fingerprint, load_public_key
 from evidence.vault import EvidenceVault, StoredCapture
 from evidence.verify import VerifyReport
-from evidence.signing import key_fingerprint, load_public_key
 from evidence.zipsafe import safe_extract
 from lantian.config import ConfigError, Settings, load_settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 
-app = typer.Typer(help="Evidence: capture pages, verify the store, export case packages.", no_args_is_help=True)
+app = typer.Typer(
+    help="Evidence: capture pages, verify the store, export case packages.", no_args_is_help=True
+)
 
 
 def _settings() -> Settings:
@@ -30,7 +32,9 @@ def _settings() -> Settings:
 
 
 def _vault(settings: Settings, store: Path | None = None) -> EvidenceVault:
-    return EvidenceVault(store or settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator)
+    return EvidenceVault(
+        store or settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator
+    )
 
 
 def _report_json(report: VerifyReport) -> dict[str, Any]:
@@ -65,8 +69,13 @@ def _print_report(report: VerifyReport, what: str, as_json: bool) -> None:
 
 @app.command("verify")
 def verify_cmd(
-    store: Annotated[Path | None, typer.Option(help="evidence store to check (default: the configured one)")] = None,
-    pubkey: Annotated[Path | None, typer.Option(help="PEM public key to check against (default: the deployment's)")] = None,
+    store: Annotated[
+        Path | None, typer.Option(help="evidence store to check (default: the configured one)")
+    ] = None,
+    pubkey: Annotated[
+        Path | None,
+        typer.Option(help="PEM public key to check against (default: the deployment's)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Check every artifact against its manifest, every signature and the whole ledger chain.
@@ -87,7 +96,9 @@ def verify_cmd(
 
 @app.command("pubkey")
 def pubkey_cmd(
-    fingerprint: Annotated[bool, typer.Option(help="print the SHA-256 fingerprint instead of the PEM")] = False,
+    fingerprint: Annotated[
+        bool, typer.Option(help="print the SHA-256 fingerprint instead of the PEM")
+    ] = False,
 ) -> None:
     """Print the deployment's Ed25519 public key (PEM), creating the key pair on first use."""
     settings = _settings()
@@ -114,7 +125,8 @@ def _summary(stored: StoredCapture) -> dict[str, Any]:
         "ledger_index": stored.ledger_index,
         "screenshot_sha256": stored.screenshot_sha256,
         "artifacts": [
-            {"kind": k, "sha256": h, "size": s, "media_type": m} for k, h, s, m in stored.artifact_rows
+            {"kind": k, "sha256": h, "size": s, "media_type": m}
+            for k, h, s, m in stored.artifact_rows
         ],
     }
 
@@ -122,7 +134,9 @@ def _summary(stored: StoredCapture) -> dict[str, Any]:
 @app.command("capture")
 def capture_cmd(
     urls: Annotated[list[str], typer.Argument(help="page(s) to capture")],
-    listing: Annotated[str | None, typer.Option(help="listing reference to record (default: manual:<url>)")] = None,
+    listing: Annotated[
+        str | None, typer.Option(help="listing reference to record (default: manual:<url>)")
+    ] = None,
     run: Annotated[str | None, typer.Option(help="campaign run reference")] = None,
     attempts: Annotated[int, typer.Option(min=1, max=10, help="attempts per page")] = 3,
     timeout: Annotated[float, typer.Option(min=1, help="page load timeout, seconds")] = 30.0,
@@ -154,7 +168,9 @@ def capture_cmd(
 
 @app.command("list")
 def list_cmd(
-    listing: Annotated[str | None, typer.Option(help="only captures of this listing reference")] = None,
+    listing: Annotated[
+        str | None, typer.Option(help="only captures of this listing reference")
+    ] = None,
 ) -> None:
     """List captures (JSON Lines, ledger order)."""
     vault = _vault(_settings())
@@ -178,9 +194,13 @@ def list_cmd(
 @app.command("export")
 def export_cmd(
     capture_uids: Annotated[list[str] | None, typer.Argument(help="capture ids to include")] = None,
-    listing: Annotated[list[str] | None, typer.Option(help="include every capture of this listing (repeatable)")] = None,
+    listing: Annotated[
+        list[str] | None, typer.Option(help="include every capture of this listing (repeatable)")
+    ] = None,
     out_path: Annotated[Path, typer.Option("--out", help="zip file to write")] = Path("case.zip"),
-    title: Annotated[str, typer.Option(help="title shown in index.html")] = "Lantian evidence package",
+    title: Annotated[
+        str, typer.Option(help="title shown in index.html")
+    ] = "Lantian evidence package",
 ) -> None:
     """Write a case package (zip) that a third party checks with the public key and common tools."""
     vault = _vault(_settings())
@@ -207,8 +227,12 @@ def export_cmd(
 @app.command("verify-package")
 def verify_package_cmd(
     package: Annotated[Path, typer.Argument(help="case package zip")],
-    pubkey: Annotated[Path | None, typer.Option(help="trusted PEM public key (default: the package's own)")] = None,
-    extract: Annotated[Path | None, typer.Option(help="also extract the checked package here (safely)")] = None,
+    pubkey: Annotated[
+        Path | None, typer.Option(help="trusted PEM public key (default: the package's own)")
+    ] = None,
+    extract: Annotated[
+        Path | None, typer.Option(help="also extract the checked package here (safely)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Check a case package as a third party would; exit 1 naming what fails. Unsafe zips are refused."""

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from evsite import _png, serve
 
 from evidence.browser import BrowserPool
 from evidence.capture import CaptureOptions, capture
@@ -23,14 +24,13 @@ from evidence.vault import EvidenceVault
 from evidence.warc import Exchange, build_warc
 from lantian.config import Settings
 
-from evsite import _png, serve
-
 PAGES = {
     "zh": "/zh.html",
     "gbk": "/gbk.html",
     "redirect": "/redirect",
     "lazy": "/lazy.html",
     "alert": "/alert.html",
+    "long": "/long.html",
     "gone": "/gone",
 }
 
@@ -43,7 +43,11 @@ def site_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    path = (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
     if path is None:
         pytest.skip("no system Chromium on PATH (apt install chromium)")
     return path
@@ -56,13 +60,17 @@ def captured(site_url: str, chromium: str) -> dict[str, CaptureResult]:
     async def run() -> dict[str, CaptureResult]:
         opts = CaptureOptions(allow_private_networks=True, attempts=1)
         async with BrowserPool(chromium, max_pages=3) as pool:
-            results = await asyncio.gather(*(capture(pool, site_url + path, opts) for path in PAGES.values()))
+            results = await asyncio.gather(
+                *(capture(pool, site_url + path, opts) for path in PAGES.values())
+            )
         return dict(zip(PAGES, results, strict=True))
 
     return asyncio.run(run())
 
 
-def make_result(url: str = "https://shop.example.cn/item/1", text: str = "专利包授权", seq: int = 0) -> CaptureResult:
+def make_result(
+    url: str = "https://shop.example.cn/item/1", text: str = "专利包授权", seq: int = 0
+) -> CaptureResult:
     """A complete capture result without a browser: real PNG, HTML, headers, WARC."""
     html = f'<!doctype html><meta charset="utf-8"><p>{text}</p>'.encode()
     when = datetime(2026, 11, 26, 8, 0, tzinfo=UTC) + timedelta(minutes=seq)
@@ -114,7 +122,9 @@ def vault(settings: Settings) -> EvidenceVault:
 def filled_vault(vault: EvidenceVault) -> EvidenceVault:
     """Three captures: two of listing L-1 (a recapture), one of L-2."""
     vault.record(make_result(text="专利包授权", seq=1), "L-1", "run-1")
-    vault.record(make_result(text="商标百分百注册", seq=2, url="https://bbs.example.cn/t/2"), "L-2", "run-1")
+    vault.record(
+        make_result(text="商标百分百注册", seq=2, url="https://bbs.example.cn/t/2"), "L-2", "run-1"
+    )
     vault.record(make_result(text="专利包授权 第二次", seq=3), "L-1", "run-2", reason="recheck")
     return vault
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import threading
 import zlib
@@ -12,11 +13,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 ZH_TEXT = "专利包授权，不成功全额退款！微信同号 13800000000"
@@ -35,6 +43,11 @@ new IntersectionObserver((entries, obs) => entries.forEach(e => {
   if (e.isIntersecting) { e.target.src = e.target.dataset.src; obs.unobserve(e.target); }
 })).observe(document.getElementById('observed'));
 </script></body></html>"""
+LONG_PAGE = (
+    '<!doctype html><meta charset="utf-8"><body style="margin:0">'
+    + "".join(f'<p style="height:400px;margin:0">第{i}段：长页面内容</p>' for i in range(15))
+    + '<p id="end">页尾联系方式：微信 zl888</p></body>'
+)
 ALERT_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>alert</title></head><body>
 <p style="font-size:28px">弹窗页面：先加微信再看价格</p>
 <script>alert('加微信 zl123 领取优惠'); window.open('/zh.html');</script></body></html>"""
@@ -47,17 +60,18 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 
-    def _send(self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         for k, v in (extra or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        try:
+        # the browser may close a pop-up mid-transfer
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the browser closed a pop-up mid-transfer
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -72,6 +86,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(301, b"", "text/plain", {"Location": "/zh.html"})
         elif path == "/lazy.html":
             self._send(200, LAZY_PAGE.encode("utf-8"), "text/html; charset=utf-8")
+        elif path == "/long.html":
+            self._send(200, LONG_PAGE.encode("utf-8"), "text/html; charset=utf-8")
         elif path == "/alert.html":
             self._send(200, ALERT_PAGE.encode("utf-8"), "text/html; charset=utf-8")
         elif path.startswith("/static/") and path.endswith(".png"):

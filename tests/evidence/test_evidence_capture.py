@@ -6,8 +6,10 @@ import asyncio
 import io
 import json
 import socket
+import struct
 
 import pytest
+from evsite import GBK_PAGE, GBK_TEXT, ZH_PAGE, ZH_TEXT, Handler
 from warcio.archiveiterator import ArchiveIterator
 
 from evidence.batch import CaptureFailure, CaptureRequest, capture_urls
@@ -16,7 +18,6 @@ from evidence.capture import CaptureOptions, capture_with_retry
 from evidence.errors import BlockedAddressError, CaptureFailed, NavigationError
 from evidence.result import CaptureResult
 from evidence.vault import EvidenceVault, StoredCapture
-from evsite import GBK_PAGE, GBK_TEXT, ZH_PAGE, ZH_TEXT, Handler
 
 pytestmark = pytest.mark.browser
 
@@ -25,16 +26,28 @@ def warc_urls(result: CaptureResult) -> dict[str, int]:
     out: dict[str, int] = {}
     for record in ArchiveIterator(io.BytesIO(result.artifact("warc").data)):
         if record.rec_type == "response":
-            out[record.rec_headers.get_header("WARC-Target-URI")] = record.http_headers.get_statuscode()
+            out[record.rec_headers.get_header("WARC-Target-URI")] = (
+                record.http_headers.get_statuscode()
+            )
     return out
 
 
-def test_chinese_page_yields_every_artifact(captured: dict[str, CaptureResult], site_url: str) -> None:
+def test_chinese_page_yields_every_artifact(
+    captured: dict[str, CaptureResult], site_url: str
+) -> None:
     r = captured["zh"]
     assert r.http_status == 200
     assert r.final_url == f"{site_url}/zh.html"
     assert r.server_ip == "127.0.0.1"
-    assert {a.kind for a in r.artifacts} == {"screenshot", "dom", "body", "mhtml", "headers", "warc", "log"}
+    assert {a.kind for a in r.artifacts} == {
+        "screenshot",
+        "dom",
+        "body",
+        "mhtml",
+        "headers",
+        "warc",
+        "log",
+    }
     assert r.artifact("screenshot").data.startswith(b"\x89PNG\r\n\x1a\n")
     assert ZH_TEXT in r.artifact("dom").data.decode("utf-8")
     assert r.artifact("body").data == ZH_PAGE.encode("utf-8")
@@ -71,12 +84,22 @@ def test_redirect_chain_and_final_url(captured: dict[str, CaptureResult], site_u
     assert urls[f"{site_url}/hop"] == "301"
 
 
-def test_lazy_content_is_loaded_by_scrolling(captured: dict[str, CaptureResult], site_url: str) -> None:
+def test_lazy_content_is_loaded_by_scrolling(
+    captured: dict[str, CaptureResult], site_url: str
+) -> None:
     r = captured["lazy"]
     assert Handler.hits.get("/static/lazy-native.png", 0) >= 1
     assert Handler.hits.get("/static/lazy-observed.png", 0) >= 1
     assert f"{site_url}/static/lazy-observed.png" in warc_urls(r)
     assert 'src="/static/lazy-observed.png"' in r.artifact("dom").data.decode()
+
+
+def test_long_page_is_captured_full_height(captured: dict[str, CaptureResult]) -> None:
+    png = captured["long"].artifact("screenshot").data
+    width, height = struct.unpack(">II", png[16:24])
+    assert width == 1280
+    assert height >= 15 * 400
+    assert json.loads(captured["long"].artifact("log").data)["page_height_px"] == height
 
 
 def test_dialogs_and_popups_are_dismissed_and_logged(captured: dict[str, CaptureResult]) -> None:
@@ -103,7 +126,11 @@ def test_failed_capture_says_why_and_is_retried(chromium: str) -> None:
 
     async def run() -> None:
         async with BrowserPool(chromium) as pool:
-            await capture_with_retry(pool, url, CaptureOptions(allow_private_networks=True, attempts=2, retry_delay_s=0.05))
+            await capture_with_retry(
+                pool,
+                url,
+                CaptureOptions(allow_private_networks=True, attempts=2, retry_delay_s=0.05),
+            )
 
     with pytest.raises(CaptureFailed) as info:
         asyncio.run(run())
@@ -115,7 +142,9 @@ def test_failed_capture_says_why_and_is_retried(chromium: str) -> None:
 def test_private_address_refused_unless_allowed(chromium: str, site_url: str) -> None:
     async def run() -> None:
         async with BrowserPool(chromium) as pool:
-            await capture_with_retry(pool, f"{site_url}/zh.html", CaptureOptions(allow_private_networks=False))
+            await capture_with_retry(
+                pool, f"{site_url}/zh.html", CaptureOptions(allow_private_networks=False)
+            )
 
     with pytest.raises(CaptureFailed) as info:
         asyncio.run(run())
@@ -132,7 +161,9 @@ def test_capture_urls_records_recaptures_beside_and_failures_apart(
         CaptureRequest(f"{site_url}/zh.html", "listing-7", "run-2", reason="recheck"),
         CaptureRequest(f"http://127.0.0.1:{_closed_port()}/", "listing-8"),
     ]
-    results = capture_urls(requests, vault, chromium, CaptureOptions(allow_private_networks=True, attempts=1))
+    results = capture_urls(
+        requests, vault, chromium, CaptureOptions(allow_private_networks=True, attempts=1)
+    )
     first, second, failed = results
     assert isinstance(first, StoredCapture) and isinstance(second, StoredCapture)
     assert isinstance(failed, CaptureFailure) and "ERR_CONNECTION_REFUSED" in failed.reason

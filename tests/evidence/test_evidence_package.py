@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import make_result
 from typer.testing import CliRunner
 
 from evidence.errors import UnsafePackageEntry
@@ -21,8 +22,6 @@ from evidence.package_html import render_index
 from evidence.vault import EvidenceVault
 from evidence.zipsafe import read_entries, safe_extract
 from lantian.commands.evidence import app
-
-from conftest import make_result
 
 runner = CliRunner()
 
@@ -33,7 +32,9 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> tuple[EvidenceVault, P
     root = tmp_path_factory.mktemp("pkg")
     vault = EvidenceVault(root / "evidence", root / "keys", "tester")
     vault.record(make_result(text="专利包授权", seq=1), "L-1", "run-1")
-    vault.record(make_result(text="商标百分百注册", seq=2, url="https://bbs.example.cn/t/2"), "L-2", "run-1")
+    vault.record(
+        make_result(text="商标百分百注册", seq=2, url="https://bbs.example.cn/t/2"), "L-2", "run-1"
+    )
     vault.record(make_result(text="专利包授权 第二次", seq=3), "L-1", "run-2", reason="recheck")
     uids = [m.capture_uid for m in vault.captures_for_listing("L-1")]
     return vault, export_package(vault, uids, root / "out" / "case.zip").path
@@ -49,7 +50,9 @@ def test_package_contents_equal_the_store(packaged: tuple[EvidenceVault, Path]) 
     files = read_entries(package)
     manifests = filled_vault.captures_for_listing("L-1")
     for m in manifests:
-        assert files[f"manifests/{m.capture_uid}.json"] == filled_vault.manifest_bytes(m.capture_uid)
+        assert files[f"manifests/{m.capture_uid}.json"] == filled_vault.manifest_bytes(
+            m.capture_uid
+        )
         for a in m.artifacts:
             name = next(n for n in files if n.startswith(f"artifacts/{a.sha256}"))
             assert files[name] == filled_vault.artifacts.get(a.sha256)
@@ -72,10 +75,14 @@ def test_third_party_check_with_common_tools(package: Path, tmp_path: Path) -> N
     safe_extract(package, folder)
     script = "set -e\n" + "\n".join(_recipe_blocks((folder / "VERIFY.md").read_text()))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    proc = subprocess.run(["bash", "-c", script], cwd=folder, capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        ["bash", "-c", script], cwd=folder, capture_output=True, text=True, env=env, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert out.count("Signature Verified Successfully") == 2 + 1 + 1  # manifests, package.json, WACZ digest
+    assert (
+        out.count("Signature Verified Successfully") == 2 + 1 + 1
+    )  # manifests, package.json, WACZ digest
     assert "FAILED" not in out and "CHANGED" not in out
     assert out.count("entry OK") == 2
     assert "digest matches" in out
@@ -107,14 +114,18 @@ def test_index_html_escapes_page_strings(vault: EvidenceVault) -> None:
     assert "default-src 'none'" in index
 
 
-def test_cli_export_by_listing_then_verify_package(filled_vault: EvidenceVault, tmp_path: Path) -> None:
+def test_cli_export_by_listing_then_verify_package(
+    filled_vault: EvidenceVault, tmp_path: Path
+) -> None:
     out = tmp_path / "by-listing.zip"
     result = runner.invoke(app, ["export", "--listing", "L-2", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == str(out)
     pub = tmp_path / "pub.pem"
     pub.write_bytes(runner.invoke(app, ["pubkey"]).stdout.encode())
-    checked = runner.invoke(app, ["verify-package", str(out), "--pubkey", str(pub), "--extract", str(tmp_path / "x")])
+    checked = runner.invoke(
+        app, ["verify-package", str(out), "--pubkey", str(pub), "--extract", str(tmp_path / "x")]
+    )
     assert checked.exit_code == 0, checked.output
     assert (tmp_path / "x" / "VERIFY.md").is_file()
     assert runner.invoke(app, ["export", "--listing", "nope", "--out", str(out)]).exit_code == 2
@@ -141,7 +152,9 @@ def _zip_with(path: Path, name: str, data: bytes = b"x", mode: int | None = None
         ("link", stat.S_IFLNK | 0o777, "symlink"),
     ],
 )
-def test_unsafe_zip_entries_are_refused(tmp_path: Path, name: str, mode: int | None, why: str) -> None:
+def test_unsafe_zip_entries_are_refused(
+    tmp_path: Path, name: str, mode: int | None, why: str
+) -> None:
     bad = _zip_with(tmp_path / "bad.zip", name, b"/etc/passwd", mode)
     with pytest.raises(UnsafePackageEntry, match=why):
         read_entries(bad)

@@ -60,14 +60,31 @@ def test_signature_checks_with_openssl(tmp_path: Path) -> None:
     (tmp_path / "m.json").write_bytes(data)
     (tmp_path / "m.json.sig").write_bytes(signer.sign(data))
     (tmp_path / "pub.pem").write_bytes(signer.public_pem())
-    cmd = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-in", "m.json", "-sigfile", "m.json.sig"]
+    cmd = [
+        "openssl",
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        "pub.pem",
+        "-rawin",
+        "-in",
+        "m.json",
+        "-sigfile",
+        "m.json.sig",
+    ]
     ok = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
     assert ok.returncode == 0 and "Signature Verified Successfully" in ok.stdout
     (tmp_path / "m.json").write_bytes(data + b" ")
     bad = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
     assert bad.returncode != 0
-    fp = subprocess.run("openssl pkey -pubin -in pub.pem -outform DER | sha256sum", shell=True, cwd=tmp_path,
-                        capture_output=True, text=True)
+    fp = subprocess.run(
+        "openssl pkey -pubin -in pub.pem -outform DER | sha256sum",
+        shell=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert fp.stdout.split()[0] == signer.fingerprint
 
 

@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings
+from conftest import artifact_path, make_result
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from evidence.canonical import canonical_json
 from evidence.vault import EvidenceVault
 from lantian.commands.evidence import app
-
-from conftest import artifact_path, make_result
 
 runner = CliRunner()
 
@@ -144,9 +144,13 @@ def byte_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[EvidenceVault,
     return vault, path, path.read_bytes()
 
 
-@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
-def test_any_single_byte_change_fails_verify(byte_store: tuple[EvidenceVault, Path, bytes], data: st.DataObject) -> None:
+def test_any_single_byte_change_fails_verify(
+    byte_store: tuple[EvidenceVault, Path, bytes], data: st.DataObject
+) -> None:
     vault, path, original = byte_store
     position = data.draw(st.integers(0, len(original) - 1), label="position")
     value = data.draw(st.integers(0, 255).filter(lambda v: v != original[position]), label="value")
