@@ -203,11 +203,9 @@ class SearchApp(PlatformApp):
                 if all(t in hay for t in terms) and not self.state.is_removed(page):
                     scored.append((-sum(hay.count(t) for t in terms), order, page))
             hits = [p for _, _, p in sorted(scored, key=lambda s: (s[0], s[1]))]
-        ads = [
-            p for p in hits
-            if isinstance(p, LandingPage) and p.site is not None and p.site.genre in ("grey_company", "banner_site")
-        ][:2]
-        body = render.search_results(self.cfg.ctx, query, hits, ads, int_param(request, "pn"), self.aliases())
+        sponsors = ("grey_company", "banner_site")
+        ads: list[Page] = [p for p in hits if isinstance(p, LandingPage) and p.site is not None and p.site.genre in sponsors]
+        body = render.search_results(self.cfg.ctx, query, hits, ads[:2], int_param(request, "pn"), self.aliases())
         return html_response(body)
 
     def redirect(self, page: Page, key: str) -> web.StreamResponse:

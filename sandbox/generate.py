@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass
+from typing import Literal
 
 from sandbox import vocab
 from sandbox.model import (
@@ -17,6 +18,7 @@ from sandbox.model import (
     MARKET,
     SEARCH,
     Board,
+    Fault,
     Item,
     LandingPage,
     Page,
@@ -41,6 +43,8 @@ SECONDARY = {
     "trademark_malicious": ["guaranteed_grant", "false_claims"],
     "false_claims": ["guaranteed_grant", "abnormal_patent"],
 }
+JS_MODES: tuple[Literal["inline", "fetch"], ...] = ("inline", "fetch")
+CHARSET_PLACES: tuple[Literal["header", "meta", "both"], ...] = ("header", "meta", "both")
 SEO_CATEGORIES = ["abnormal_patent", "certificate_renting", "trademark_malicious", "unlicensed_agency", "guaranteed_grant"]
 IP_TAGS = " 知识产权 专利 商标 代理"
 
@@ -314,7 +318,7 @@ class Generator:
         item = Item(
             id=iid, platform=MARKET, kind="listing", path=f"/item/{iid}.html", text=text, shop=shop,
             price=price, sales=self.rng.choice([0, 1, 3, 8, 15, 36, 88, 120, 356, 1024, 2301]),
-            seller=shop.seller, region=shop.region, js_mode=self.rng.choices(["inline", "fetch"], [6, 4])[0],
+            seller=shop.seller, region=shop.region, js_mode=self.rng.choices(JS_MODES, [6, 4])[0],
             legacy_id=600_000_000 + self._counter["m"] * 7919,
         )
         item.claim_location = "body" if text.categories else "none"
@@ -374,7 +378,9 @@ class Generator:
         ad_floor = 0
         if kind in ("scam_question", "victim", "guide") and self.rng.random() < 0.25 and n_replies >= 2:
             ad_floor = self.rng.randint(2, n_replies + 1)
-        if kind in ("scam_question", "news", "victim"):
+        if kind == "victim":
+            pools, weights = [vocab.REPLIES_TRADEMARK, vocab.REPLIES_CHATTER], [6, 3]
+        elif kind in ("scam_question", "news"):
             pools, weights = [vocab.REPLIES_WARNING, vocab.REPLIES_NEUTRAL, vocab.REPLIES_CHATTER], [5, 2, 3]
         else:
             pools, weights = [vocab.REPLIES_WARNING, vocab.REPLIES_NEUTRAL, vocab.REPLIES_CHATTER], [1, 3, 5]
@@ -420,7 +426,7 @@ class Generator:
             elif r < 0.15:
                 page.encoding = "gb18030"
             if page.encoding != "utf-8":
-                page.charset_in = self.rng.choices(["header", "meta", "both"], [4, 3, 3])[0]
+                page.charset_in = self.rng.choices(CHARSET_PLACES, [4, 3, 3])[0]
         by_platform: dict[str, list[Page]] = {}
         for page in pages:
             if page.kind != "shop":
@@ -440,7 +446,9 @@ class Generator:
     def make_stubs(self, sites: list[Site], shops: list[Shop], boards: list[Board]) -> list[Page]:
         """Dead links (404) and broken pages (500 forever), listed where real ones are."""
         stubs: list[Page] = []
-        faults = ["not_found"] * 4 + ["error_500"] * 2
+        dead: list[Fault] = ["not_found"] * 4
+        broken: list[Fault] = ["error_500"] * 2
+        faults = dead + broken
         for i, fault in enumerate(faults):
             title = self.w.negative("guide")
             title.paragraphs, title.categories = [], []
@@ -448,14 +456,14 @@ class Generator:
             site = sites[self.rng.randrange(len(sites))]
             stubs.append(LandingPage(
                 id=self.new_id("x"), platform=SEARCH, kind="landing", path=f"/site/{site.slug}/{900 + i}.html",
-                text=title, fault=fault, site=site, date=self.date(), source=site.name,  # type: ignore[arg-type]
+                text=title, fault=fault, site=site, date=self.date(), source=site.name,
             ))
             shop = shops[self.rng.randrange(len(shops))]
             item_text = Text(self.w.pick(vocab.LICENSED_TITLES), [], genre="stub")
             item_text.search_terms = item_text.title + " " + shop.name + IP_TAGS
             item = Item(
                 id=self.new_id("x"), platform=MARKET, kind="listing", path=f"/item/m{9900 + i}.html",
-                text=item_text, fault=fault, shop=shop, price=99.0, seller=shop.seller, region=shop.region,  # type: ignore[arg-type]
+                text=item_text, fault=fault, shop=shop, price=99.0, seller=shop.seller, region=shop.region,
             )
             shop.items.append(item)
             stubs.append(item)
@@ -464,7 +472,7 @@ class Generator:
             thread_text.search_terms = thread_text.title + IP_TAGS
             thread = Thread(
                 id=self.new_id("x"), platform=FORUM, kind="thread", path=f"/thread/t{9900 + i}",
-                text=thread_text, fault=fault, board=board,  # type: ignore[arg-type]
+                text=thread_text, fault=fault, board=board,
                 posts=[Post(1, self.w.nickname(), self.date(), "")],
             )
             board.threads.insert(self.rng.randrange(len(board.threads) + 1), thread)
@@ -480,8 +488,8 @@ class Generator:
         landing = [p for s in sites for p in s.pages]
         self.assign_transport([*landing, *shops, *items, *threads])
         stubs = self.make_stubs(sites, shops, boards)
-        for page in items:
-            page.redirect_from.append(f"/item.htm?id={page.legacy_id}")
+        for item in items:
+            item.redirect_from.append(f"/item.htm?id={item.legacy_id}")
         for n, thread in enumerate(threads, start=1):
             thread.redirect_from.append(f"/p/{7_000_000 + n * 13}")
         for page in landing:
