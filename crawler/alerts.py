@@ -22,19 +22,27 @@ import smtplib
 import ssl
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import String, and_, cast, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from lantian.config import Settings
 from lantian.metrics import ALERTS_SENT
 from store.audit import record
-from store.models import AuditEntry, Campaign, CampaignRun, Listing, ListingVersion, Platform
+from store.models import (
+    AuditEntry,
+    Campaign,
+    CampaignRun,
+    Listing,
+    ListingVersion,
+    Platform,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -276,6 +284,30 @@ def send_run_digest(settings: Settings, run_id: int) -> Digest | None:
             run_id, len(digest.new_high), len(digest.reappeared),
         )
     return digest
+
+
+def send_pending_digests(settings: Settings, within: timedelta = timedelta(hours=24)) -> list[int]:
+    """Alert the runs that ended recently without a digest; return the runs alerted now.
+
+    The process that launches a crawl alerts when it ends; this catches runs
+    whose launcher exited first (``lantian campaigns run-now`` without
+    ``--wait``) or died.  The scheduler calls it with its reaping.
+    """
+    from crawler.runs import FINISHED, unit_of_work
+
+    since = utcnow() - within
+    with unit_of_work(settings) as session:
+        alerted = select(AuditEntry.object_id).where(
+            AuditEntry.action == DIGEST_ACTION, AuditEntry.object_type == "campaign_run"
+        )
+        candidates = list(session.scalars(
+            select(CampaignRun.id).where(
+                CampaignRun.status.in_(FINISHED),
+                CampaignRun.finished_at >= since,
+                cast(CampaignRun.id, String).not_in(alerted),
+            ).order_by(CampaignRun.id)
+        ))
+    return [run_id for run_id in candidates if send_run_digest(settings, run_id) is not None]
 
 
 def _refusal(url: str, allow_private: bool) -> str | None:

@@ -224,9 +224,14 @@ def sync_job() -> None:
 
 
 def reap_job() -> list[int]:
+    """Fail runs whose crawl died; alert runs that ended without their launcher alerting."""
+    from crawler.alerts import send_pending_digests
     from crawler.runs import reap_stale_runs
 
-    return reap_stale_runs(current_settings())
+    settings = current_settings()
+    reaped = reap_stale_runs(settings)
+    send_pending_digests(settings)
+    return reaped
 
 
 def recheck_job() -> Any:
@@ -262,7 +267,7 @@ def _on_event(event: JobExecutionEvent) -> None:
 # -- building and running ------------------------------------------------------------------------
 
 
-class LantianScheduler(BackgroundScheduler):
+class LantianScheduler(BackgroundScheduler):  # type: ignore[misc]  # apscheduler is untyped
     """APScheduler's BackgroundScheduler that runs nothing once it is shut down.
 
     APScheduler 3 wakes its loop on shutdown and processes due jobs once more

@@ -7,17 +7,19 @@ import typer
 from lantian import __version__
 from lantian.commands import agencies as agencies_cmd
 from lantian.commands import bench as bench_cmd
+from lantian.commands import campaign_admin as campaign_admin_cmd
 from lantian.commands import classify as classify_cmd
 from lantian.commands import config as config_cmd
 from lantian.commands import crawl as crawl_cmd
 from lantian.commands import db as db_cmd
+from lantian.commands import demo as demo_cmd
 from lantian.commands import doctor as doctor_cmd
 from lantian.commands import evidence as evidence_cmd
 from lantian.commands import index as index_cmd
 from lantian.commands import rules as rules_cmd
 from lantian.commands import sandbox as sandbox_cmd
-from lantian.commands import serve as serve_cmd
 from lantian.commands import scheduler as scheduler_cmd
+from lantian.commands import serve as serve_cmd
 from lantian.commands import takedown as takedown_cmd
 from lantian.commands import users as users_cmd
 
@@ -30,6 +32,7 @@ app = typer.Typer(
 
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
+app.command("demo")(demo_cmd.demo)
 # Command groups of the other packages register below, one line each.
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(scheduler_cmd.app, name="scheduler")
@@ -38,6 +41,7 @@ app.add_typer(evidence_cmd.app, name="evidence")
 app.add_typer(bench_cmd.app, name="bench")
 app.command("crawl")(crawl_cmd.crawl)
 app.add_typer(crawl_cmd.campaigns_app, name="campaigns")
+campaign_admin_cmd.register(crawl_cmd.campaigns_app)
 app.add_typer(takedown_cmd.app, name="takedown")
 app.command("serve")(serve_cmd.serve)
 app.add_typer(users_cmd.app, name="users")

@@ -91,7 +91,10 @@ def jobs(as_json: bool = typer.Option(False, "--json", help="JSON Lines on stdou
 
     settings = _settings()
     _require_schema(settings)
-    for job in sorted(stored_jobs(settings), key=lambda j: j.id):
+    found = sorted(stored_jobs(settings), key=lambda j: j.id)
+    if not found:
+        err.print("no jobs stored: the scheduler has not run against this database yet")
+    for job in found:
         row = {
             "id": job.id,
             "name": job.name,
