@@ -32,6 +32,7 @@ from evidence.ledger import LedgerEntry
 from evidence.manifest import Manifest, ManifestError
 from evidence.package_html import render_index, render_verify_md
 from evidence.signing import key_fingerprint, load_public_key, verify_signature
+from evidence.timestamp import TimestampError, parse_response
 from evidence.vault import EvidenceVault
 from evidence.verify import VerifyReport
 from evidence.wacz_archive import DIGEST_NAME, WaczPage, create_wacz
@@ -92,6 +93,9 @@ def export_package(
         raw = vault.manifest_bytes(uid)
         files[f"manifests/{uid}.json"] = raw
         files[f"manifests/{uid}.json.sig"] = vault.signature_bytes(uid)
+        tsr = vault.timestamp_bytes(uid)
+        if tsr is not None:
+            files[f"manifests/{uid}.json.tsr"] = tsr
         sums.append((hashlib.sha256(raw).hexdigest(), f"manifests/{uid}.json"))
         for art in manifest.artifacts:
             name = artifact_name(art.sha256, art.media_type)
@@ -237,6 +241,13 @@ def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyRep
             continue
         report.captures += 1
         manifests_seen.append(manifest)
+        tsr = files.get(f"{name}.tsr")
+        if tsr is not None:
+            try:
+                parse_response(tsr, hashlib.sha256(raw).digest(), None)
+                report.timestamps += 1
+            except TimestampError as exc:
+                report.add(f"{name}.tsr", f"trusted timestamp invalid: {exc}")
         listed_entry = ledger.get(manifest.capture_uid)
         if listed_entry is None:
             report.add(name, "no ledger entry for this capture in ledger.jsonl")

@@ -90,7 +90,9 @@ def render_index(
     )
 
 
-def render_verify_md(fingerprint: str, uids: list[str], has_wacz: bool) -> str:
+def render_verify_md(
+    fingerprint: str, uids: list[str], has_wacz: bool, has_timestamps: bool = False
+) -> str:
     wacz = (
         """
 ## 6. The web archive (WACZ)
@@ -110,6 +112,26 @@ To see the pages as they were served, open `archive.wacz` in ReplayWeb.page
 (https://replayweb.page, which runs locally in the browser) or pywb.
 """
         if has_wacz
+        else ""
+    )
+    stamps = (
+        """
+## 7. Trusted timestamps (RFC 3161)
+
+A manifest with a `.tsr` file beside it was timestamped by a trusted
+timestamp authority (TSA) right after it was signed. With the TSA's CA
+certificate (published by the TSA):
+
+```text
+for t in manifests/*.json.tsr; do
+  openssl ts -verify -in "$t" -data "${t%.tsr}" -CAfile tsa-ca.pem
+  openssl ts -reply -in "$t" -text | grep "Time stamp:"
+done
+```
+
+Each prints `Verification: OK` and the authority's time.
+"""
+        if has_timestamps
         else ""
     )
     return f"""# How to verify this evidence package
@@ -186,4 +208,4 @@ openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in package.json -si
 ## 5. Look at it
 
 `index.html` shows each screenshot with the capture details and hashes.
-{wacz}"""
+{wacz}{stamps}"""

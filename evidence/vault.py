@@ -5,6 +5,7 @@ Layout under ``root`` (``settings.resolved_evidence_dir``)::
     artifacts/ab/cd/<sha256>        content-addressed, read-only
     manifests/<capture_uid>.json    canonical JSON, read-only
     manifests/<capture_uid>.json.sig  raw Ed25519 signature over the .json bytes
+    manifests/<capture_uid>.json.tsr  RFC 3161 timestamp reply over the .json bytes (optional)
     ledger.jsonl                    hash chain over the manifests
     public_key.pem                  copy of the signer's public key (for packages)
 
@@ -15,6 +16,7 @@ signature, then the ledger entry, the last two under the ledger lock.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import threading
@@ -31,7 +33,10 @@ from evidence.manifest import ArtifactRef, Manifest, RedirectRef, SignerRef
 from evidence.result import CaptureResult
 from evidence.signing import Signer
 from evidence.store import READ_ONLY, ArtifactStore, LocalArtifactStore, sha256_hex
+from evidence.timestamp import TimestampError, request_timestamp
 from evidence.verify import VerifyReport, verify_store
+
+log = logging.getLogger(__name__)
 
 MANIFEST_DIR = "manifests"
 
@@ -51,6 +56,8 @@ class StoredCapture:
     captured_at: datetime
     screenshot_sha256: str | None
     artifacts: tuple[ArtifactRef, ...]
+    timestamp_time: datetime | None = None
+    timestamp_error: str | None = None
 
     @property
     def artifact_rows(self) -> list[tuple[str, str, int, str]]:
@@ -85,6 +92,8 @@ class EvidenceVault:
         key_dir: Path,
         operator: str,
         artifact_store: ArtifactStore | None = None,
+        tsa_url: str | None = None,
+        tsa_timeout_s: float = 15.0,
     ) -> None:
         self.root = Path(root)
         self.key_dir = Path(key_dir)
@@ -93,6 +102,8 @@ class EvidenceVault:
         self.ledger = Ledger(self.root)
         self._signer: Signer | None = None
         self._signer_lock = threading.Lock()
+        self.tsa_url = tsa_url
+        self.tsa_timeout_s = tsa_timeout_s
 
     @property
     def signer(self) -> Signer:
@@ -160,6 +171,7 @@ class EvidenceVault:
             _write_once(self.manifest_path(uid), raw)
             _write_once(self.manifest_path(uid).with_suffix(".json.sig"), signer.sign(raw))
             entry = self.ledger.append_unlocked(uid, digest)
+        stamp_time, stamp_error = self._timestamp(uid, raw)
         shot = manifest.artifact("screenshot")
         return StoredCapture(
             capture_uid=uid,
@@ -173,7 +185,25 @@ class EvidenceVault:
             captured_at=result.captured_at,
             screenshot_sha256=shot.sha256 if shot else None,
             artifacts=refs,
+            timestamp_time=stamp_time,
+            timestamp_error=stamp_error,
         )
+
+    def _timestamp(self, uid: str, raw: bytes) -> tuple[datetime | None, str | None]:
+        """Ask the configured TSA to timestamp the manifest; a failure is reported, not fatal.
+
+        The capture is already signed and chained; a missing timestamp weakens it
+        but must not lose it.
+        """
+        if not self.tsa_url:
+            return None, None
+        try:
+            token = request_timestamp(self.tsa_url, raw, self.tsa_timeout_s)
+        except TimestampError as exc:
+            log.warning("capture %s recorded without a trusted timestamp: %s", uid, exc)
+            return None, str(exc)
+        _write_once(self.manifest_path(uid).with_suffix(".json.tsr"), token.response)
+        return token.gen_time, None
 
     def _ensure_public_key_copy(self) -> None:
         path = self.root / "public_key.pem"
@@ -190,6 +220,10 @@ class EvidenceVault:
 
     def signature_bytes(self, capture_uid: str) -> bytes:
         return self.manifest_path(capture_uid).with_suffix(".json.sig").read_bytes()
+
+    def timestamp_bytes(self, capture_uid: str) -> bytes | None:
+        path = self.manifest_path(capture_uid).with_suffix(".json.tsr")
+        return path.read_bytes() if path.is_file() else None
 
     def manifest(self, capture_uid: str) -> Manifest:
         return Manifest.from_bytes(
@@ -211,11 +245,14 @@ class EvidenceVault:
             key=lambda m: parse_utc(m.captured_at),
         )
 
-    def verify(self, public_key_pem: bytes | None = None) -> VerifyReport:
+    def verify(
+        self, public_key_pem: bytes | None = None, tsa_ca: Path | None = None
+    ) -> VerifyReport:
         """Check every artifact, manifest signature and the ledger chain.
 
         The public key defaults to the deployment's own (from ``key_dir``), never to
         the copy inside the store, which an attacker could replace along with the data.
+        With ``tsa_ca`` each trusted timestamp is also checked with ``openssl ts -verify``.
         """
         pem = public_key_pem if public_key_pem is not None else self.signer.public_pem()
-        return verify_store(self.root, self.artifacts, pem)
+        return verify_store(self.root, self.artifacts, pem, tsa_ca)

@@ -7,6 +7,7 @@ fails; nothing stops at the first problem.
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from evidence.ledger import GENESIS, Ledger, LedgerEntry
 from evidence.manifest import Manifest
 from evidence.signing import key_fingerprint, load_public_key, verify_signature
 from evidence.store import ArtifactStore
+from evidence.timestamp import TimestampError, parse_response
 
 _CHUNK = 1 << 20
 
@@ -34,6 +36,7 @@ class VerifyReport:
     captures: int = 0
     artifacts_checked: int = 0
     ledger_entries: int = 0
+    timestamps: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -126,7 +129,23 @@ def _check_artifacts(manifest: Manifest, store: ArtifactStore, report: VerifyRep
             )
 
 
-def verify_store(root: Path, store: ArtifactStore, public_key_pem: bytes) -> VerifyReport:
+def check_timestamp_with_openssl(tsr: Path, data: Path, tsa_ca: Path) -> str | None:
+    """Full RFC 3161 check (TSA signature and certificate) with ``openssl ts -verify``; None if OK."""
+    proc = subprocess.run(
+        ["openssl", "ts", "-verify", "-in", str(tsr), "-data", str(data), "-CAfile", str(tsa_ca)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if proc.returncode == 0 and "Verification: OK" in proc.stdout:
+        return None
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    return lines[-1] if lines else f"openssl exit {proc.returncode}"
+
+
+def verify_store(
+    root: Path, store: ArtifactStore, public_key_pem: bytes, tsa_ca: Path | None = None
+) -> VerifyReport:
     root = Path(root)
     report = VerifyReport()
     public_key = load_public_key(public_key_pem)
@@ -154,6 +173,21 @@ def verify_store(root: Path, store: ArtifactStore, public_key_pem: bytes) -> Ver
                 "signature invalid: manifest or signature changed, or signed by another key",
                 uid,
             )
+        tsr_path = path.with_suffix(".json.tsr")
+        if tsr_path.is_file():
+            try:
+                parse_response(tsr_path.read_bytes(), hashlib.sha256(raw).digest(), None)
+                failure = check_timestamp_with_openssl(tsr_path, path, tsa_ca) if tsa_ca else None
+                if failure:
+                    report.add(
+                        subject,
+                        f"trusted timestamp does not verify against the TSA CA: {failure}",
+                        uid,
+                    )
+                else:
+                    report.timestamps += 1
+            except TimestampError as exc:
+                report.add(subject, f"trusted timestamp invalid: {exc}", uid)
         try:
             manifest = Manifest.from_bytes(raw, origin=str(path))
         except EvidenceError as exc:

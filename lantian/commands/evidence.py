@@ -43,6 +43,7 @@ def _report_json(report: VerifyReport) -> dict[str, Any]:
         "captures": report.captures,
         "artifacts_checked": report.artifacts_checked,
         "ledger_entries": report.ledger_entries,
+        "timestamps": report.timestamps,
         "problems": [{"subject": p.subject, "how": p.how} for p in report.problems],
         "notes": report.notes,
     }
@@ -58,7 +59,8 @@ def _print_report(report: VerifyReport, what: str, as_json: bool) -> None:
         err.print(f"note: {note}", markup=False)
     summary = (
         f"{what}: {report.captures} capture(s), {report.artifacts_checked} artifact(s), "
-        f"{report.ledger_entries} ledger entr{'y' if report.ledger_entries == 1 else 'ies'}"
+        f"{report.ledger_entries} ledger entr{'y' if report.ledger_entries == 1 else 'ies'}, "
+        f"{report.timestamps} trusted timestamp(s)"
     )
     if report.ok:
         err.print(f"[green]intact[/] - {summary}")
@@ -76,6 +78,10 @@ def verify_cmd(
         Path | None,
         typer.Option(help="PEM public key to check against (default: the deployment's)"),
     ] = None,
+    tsa_ca: Annotated[
+        Path | None,
+        typer.Option(help="TSA CA certificate: also check each trusted timestamp with openssl"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Check every artifact against its manifest, every signature and the whole ledger chain.
@@ -88,7 +94,7 @@ def verify_cmd(
         fail(f"no evidence store at {root}")
     try:
         pem = pubkey.read_bytes() if pubkey else None
-        report = _vault(settings, root).verify(pem)
+        report = _vault(settings, root).verify(pem, tsa_ca)
     except (EvidenceError, OSError) as exc:
         fail(str(exc))
     _print_report(report, str(root), as_json)
@@ -124,6 +130,8 @@ def _summary(stored: StoredCapture) -> dict[str, Any]:
         "manifest_sha256": stored.manifest_sha256,
         "ledger_index": stored.ledger_index,
         "screenshot_sha256": stored.screenshot_sha256,
+        "timestamp_time": stored.timestamp_time.isoformat() if stored.timestamp_time else None,
+        "timestamp_error": stored.timestamp_error,
         "artifacts": [
             {"kind": k, "sha256": h, "size": s, "media_type": m}
             for k, h, s, m in stored.artifact_rows
