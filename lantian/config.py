@@ -116,6 +116,11 @@ class Settings(BaseSettings):
     scheduler_reap_interval_s: int = Field(
         default=60, ge=1, description="marking runs whose crawl process died as failed"
     )
+    embed_scheduler: bool = Field(
+        default=False,
+        description="`lantian serve` also runs the scheduler (one machine); leave false with a separate "
+        "`lantian scheduler` process",
+    )
     shutdown_grace_s: float = Field(
         default=60.0, ge=0, description="on SIGTERM, how long running crawls may finish before they checkpoint"
     )

@@ -84,6 +84,29 @@ def run(
     stop_scheduler(scheduler)
 
 
+@app.command("worker")
+def worker(poll: float = typer.Option(5.0, help="seconds between looks for runs to join")) -> None:
+    """Join running campaign runs as an extra crawler (needs LANTIAN_REDIS_URL); stop with SIGTERM."""
+    from crawler.worker import WorkerError, run_worker
+    from lantian.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    _require_schema(settings)
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        crawls = run_worker(settings, stop, poll_s=poll)
+    except WorkerError as exc:
+        fail(str(exc))
+    err.print(f"worker stopped after {crawls} crawl(s)")
+
+
 @app.command("jobs")
 def jobs(as_json: bool = typer.Option(False, "--json", help="JSON Lines on stdout")) -> None:
     """List the jobs stored in the database and when each runs next."""
