@@ -61,7 +61,7 @@ BASE: dict[str, Any] = {
     "LANTIAN_RETRY_BACKOFF_MAX": 30.0,
     "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
     "ITEM_PIPELINES": ITEM_PIPELINES,
-    "EXTENSIONS": {"crawler.extensions.resume.ResumeGuard": 10},
+    "EXTENSIONS": {"crawler.extensions.resume.ResumeGuard": 10, "crawler.extensions.urllog.UrlLog": 30},
     "DEPTH_LIMIT": 0,
     "TELNETCONSOLE_ENABLED": False,
     "LOG_LEVEL": "INFO",
@@ -165,6 +165,7 @@ def crawl_settings(
                 "LANTIAN_REDIS_PREFIX": prefix,
                 "EXTENSIONS": {
                     "crawler.extensions.resume.ResumeGuard": 10,
+                    "crawler.extensions.urllog.UrlLog": 30,
                     "crawler.extensions.shared.SharedFrontierIdle": 20,
                 },
             }

@@ -93,6 +93,7 @@ class ProfileSpider(scrapy.Spider):
             from scrapy_playwright.page import PageMethod
 
             meta["playwright"] = True
+            meta["lantian_wait_for"] = page.wait_for
             if page.wait_for:
                 meta["playwright_page_methods"] = [
                     PageMethod("wait_for_selector", page.wait_for, timeout=15_000)

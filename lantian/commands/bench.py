@@ -92,3 +92,31 @@ def classify_bench(
         f"lantian classify {result.classify_jsonl_mb_s:8.2f} MB/s  ratio {result.ratio_jsonl:.2f}x",
         markup=False,
     )
+
+
+@app.command("crawl")
+def crawl_bench(
+    depth: Annotated[int, typer.Option(min=0, max=3, help="links followed from search pages")] = 1,
+) -> None:
+    """Pages/s of the full crawl pipeline (no screenshots) vs a bare Scrapy spider on the same URLs."""
+    import json
+
+    from crawler.bench import run_crawl_bench
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+    err.print("crawling the sandbox: full pipeline, then a bare spider over the same URLs ...")
+    try:
+        bench = run_crawl_bench(settings.chromium_path, depth=depth)
+    except RuntimeError as exc:
+        fail(str(exc), 1)
+    figures = bench.as_dict()
+    err.print(
+        f"full pipeline {figures['full_pages_per_s']} pages/s ({figures['full_pages']} pages, "
+        f"peak {figures['full_peak_rss_mb']} MB); bare Scrapy {figures['bare_pages_per_s']} pages/s "
+        f"({figures['bare_pages']} pages, peak {figures['bare_peak_rss_mb']} MB)"
+    )
+    err.print(f"ratio {figures['ratio']} (overhead {figures['overhead_pct']}%)")
+    out.print(json.dumps(figures), markup=False)

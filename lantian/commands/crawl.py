@@ -97,6 +97,7 @@ def crawl(
     run_id: Annotated[int | None, typer.Option("--run-id", help="the queued run to carry out")] = None,
     jobdir: Annotated[Path | None, typer.Option("--jobdir", help="resumable state; rerun with it to resume")] = None,
     no_capture: Annotated[bool, typer.Option("--no-capture", help="skip evidence capture")] = False,
+    url_log: Annotated[Path | None, typer.Option("--url-log", hidden=True, help="append fetched URLs (bench)")] = None,
     ignore_robots: Annotated[
         bool, typer.Option("--ignore-robots", help="do not obey robots.txt (recorded in the run)")
     ] = False,
@@ -168,6 +169,7 @@ def crawl(
         log_level=settings.log_level,
         rules_dir=settings.rules_dir,
         classify_threshold=settings.classify_threshold,
+        overrides={"LANTIAN_URL_LOG": str(url_log)} if url_log else {},
     )
     err.print(f"crawling {spec.name} (run {the_run_id}) on {', '.join(spec.platforms)}; log: {log_path if log_to_file else 'stderr'}")
     result = _run_with_progress(spec, profiles, options)

@@ -66,7 +66,7 @@ def write_campaign(path: Path, urls: dict[str, str], **limits: Any) -> Path:
         "keywords": KEYWORDS,
         "platforms": list(urls),
         "base_urls": urls,
-        "limits": {"depth": 2, "pages": 40, **limits},
+        "limits": {"depth": 1, "pages": 40, **limits},
         "capture": False,
     }
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")

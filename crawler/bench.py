@@ -1,0 +1,135 @@
+"""``lantian bench crawl``: the full pipeline against a bare Scrapy spider, same URLs, same run.
+
+Arm 1 crawls a sandbox campaign through everything but screenshots (profiles,
+parsing, normalize, classify, store) and logs every URL it fetched.  Arm 2 is a
+bare spider that fetches exactly those URLs the same way (the browser for the
+pages the profile renders), with the same concurrency, and does nothing with
+them.  Each arm runs in its own process; pages/s, the ratio and each arm's
+peak memory are reported.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BENCH_KEYWORDS = ["评职称", "挂靠", "包授权"]
+
+
+@dataclass
+class Arm:
+    pages: int
+    seconds: float
+    peak_rss_kb: int
+
+    @property
+    def rate(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class CrawlBench:
+    full: Arm
+    bare: Arm
+
+    @property
+    def ratio(self) -> float:
+        """Full pipeline pages/s over bare Scrapy pages/s (1.0 = no overhead)."""
+        return self.full.rate / self.bare.rate if self.bare.rate else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "full_pages": self.full.pages, "full_seconds": round(self.full.seconds, 2),
+            "full_pages_per_s": round(self.full.rate, 2), "full_peak_rss_mb": round(self.full.peak_rss_kb / 1024, 1),
+            "bare_pages": self.bare.pages, "bare_seconds": round(self.bare.seconds, 2),
+            "bare_pages_per_s": round(self.bare.rate, 2), "bare_peak_rss_mb": round(self.bare.peak_rss_kb / 1024, 1),
+            "ratio": round(self.ratio, 3), "overhead_pct": round((1 / self.ratio - 1) * 100, 1) if self.ratio else None,
+        }
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTIAN_")}
+    env.update(LANTIAN_DATA_DIR=str(data_dir), LANTIAN_ALLOW_PRIVATE_NETWORKS="true", PYTHONUNBUFFERED="1")
+    return env
+
+
+def run_crawl_bench(chromium_path: str | None, depth: int = 1) -> CrawlBench:
+    from sandbox.server import SandboxServer
+
+    with tempfile.TemporaryDirectory(prefix="lantian-bench-") as tmp, SandboxServer(seed=2025, slow_delay=0.3) as sb:
+        root = Path(tmp)
+        campaign = root / "bench.yaml"
+        campaign.write_text(yaml.safe_dump({
+            "name": "bench", "keywords": BENCH_KEYWORDS, "platforms": list(sb.urls), "base_urls": dict(sb.urls),
+            "limits": {"depth": depth, "pages": 40}, "capture": False,
+        }, allow_unicode=True), encoding="utf-8")
+        url_log = root / "urls.jsonl"
+        proc = subprocess.run(
+            [sys.executable, "-m", "lantian", "crawl", str(campaign), "--no-capture", "--url-log", str(url_log)],
+            env=_env(root / "var"), cwd=root, capture_output=True, text=True, check=False,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"full-pipeline crawl failed: {proc.stderr[-2000:]}")
+        summary = json.loads(proc.stdout.strip().splitlines()[-1])
+        full = Arm(int(summary["pages"]), float(summary["seconds"]), int(summary["peak_rss_kb"]))
+        proc = subprocess.run(
+            [sys.executable, "-m", "crawler.bare", str(url_log), chromium_path or ""],
+            env=_env(root / "var"), cwd=root, capture_output=True, text=True, check=False,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"bare crawl failed: {proc.stderr[-2000:]}")
+        bare_out = json.loads(proc.stdout.strip().splitlines()[-1])
+        bare = Arm(int(bare_out["pages"]), float(bare_out["seconds"]), int(bare_out["peak_rss_kb"]))
+    return CrawlBench(full, bare)
+
+
+def main_bare(url_log: str, chromium_path: str) -> None:
+    """The bare arm: fetch the logged URLs the same way, parse nothing, store nothing."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+    from scrapy_playwright.page import PageMethod
+
+    from crawler.runner import peak_rss_kb
+    from crawler.settings import browser_settings
+
+    entries = [json.loads(line) for line in Path(url_log).read_text(encoding="utf-8").splitlines() if line]
+    counted = {"pages": 0}
+
+    class Bare(scrapy.Spider):
+        name = "bare"
+
+        async def start(self) -> Any:
+            for entry in entries:
+                meta: dict[str, Any] = {"dont_redirect": False}
+                if entry["browser"]:
+                    meta["playwright"] = True
+                    if entry.get("wait_for"):
+                        meta["playwright_page_methods"] = [
+                            PageMethod("wait_for_selector", entry["wait_for"], timeout=15_000)
+                        ]
+                yield scrapy.Request(entry["url"], meta=meta, dont_filter=True, callback=self.parse)
+
+        def parse(self, response: Any) -> None:
+            counted["pages"] += 1
+
+    settings = {
+        "LOG_LEVEL": "ERROR", "CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+        "DOWNLOAD_DELAY": 0, "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 429], "HTTPERROR_ALLOW_ALL": True,
+        **browser_settings(chromium_path or None, 8),
+    }
+    process = CrawlerProcess(settings)
+    process.crawl(Bare)
+    started = time.monotonic()
+    process.start()
+    print(json.dumps({"pages": counted["pages"], "seconds": time.monotonic() - started, "peak_rss_kb": peak_rss_kb()}))
