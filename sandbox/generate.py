@@ -312,6 +312,8 @@ class Generator:
             text = self.w.negative("product")
         else:
             text = self.w.negative("exam_prep")
+        if genre in ("grey", "trademark", "licensed", "cert") and self.rng.random() < 0.7:
+            text.paragraphs += self.w.picks(vocab.PURCHASE_NOTES, self.rng.randint(1, 3))
         text.search_terms += " " + shop.name + IP_TAGS
         iid = self.new_id("m")
         price = round(self.rng.choice([9.9, 19.9, 49, 99, 199, 299, 399, 599, 899, 1280, 2580, 3999, 6800, 12800]) * self.rng.choice([1, 1, 1, 0.9, 1.2]), 2)

@@ -128,7 +128,8 @@ class Writer:
         paras = self.picks(pool, len(pool) if long else self.rng.randint(3, 5))
         if long:
             paras[1:1] = self.picks(vocab.GUIDE_PARAGRAPHS, 3)
-            paras.insert(len(paras) // 2, self.pick(vocab.LONG_ASIDES))
+            for aside in self.picks(vocab.LONG_ASIDES, 2):
+                paras.insert(len(paras) // 2, aside)
         elif self.rng.random() < 0.4:
             paras.insert(0, self.pick(vocab.GUIDE_PARAGRAPHS))
         paras.append(self.pick(vocab.SOFT_CTAS) + (self.contact() if self.rng.random() < 0.5 else ""))

@@ -109,7 +109,7 @@ def test_text_lengths(truth: list[dict[str, Any]]) -> None:
     median = lengths[len(lengths) // 2]
     assert 120 <= median <= 600
     assert sum(n < 60 for n in lengths) <= len(lengths) * 0.05
-    assert lengths[-1] > 800  # a few long ones
+    assert sum(n > 800 for n in lengths) >= 5  # a few long ones
 
 
 def test_same_seed_same_world_different_seed_different() -> None:
