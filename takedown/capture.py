@@ -34,10 +34,14 @@ class BrowserRecapturer:
     """
 
     def __init__(self, settings: Settings, *, attempts: int = 2) -> None:
-        self.vault = EvidenceVault(settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator)
+        self.vault = EvidenceVault(
+            settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator
+        )
         self.chromium_path = settings.chromium_path
         self.options = CaptureOptions(
-            allow_private_networks=settings.allow_private_networks, attempts=attempts, settle_timeout_s=1.5
+            allow_private_networks=settings.allow_private_networks,
+            attempts=attempts,
+            settle_timeout_s=1.5,
         )
         self._runner: asyncio.Runner | None = None
         self._pool: BrowserPool | None = None
@@ -81,5 +85,9 @@ def store_capture(
     session.add(row)
     session.flush()
     for kind, sha256, size, media_type in stored.artifact_rows:
-        session.add(EvidenceArtifact(capture_id=row.id, kind=kind, sha256=sha256, size=size, media_type=media_type))
+        session.add(
+            EvidenceArtifact(
+                capture_id=row.id, kind=kind, sha256=sha256, size=size, media_type=media_type
+            )
+        )
     return row

@@ -14,11 +14,17 @@ def evidence_uids(doc: NoticeDocument) -> list[str]:
     return list(dict.fromkeys(ev.capture_uid for item in doc.items for ev in item.evidence))
 
 
-def export_case_package(settings: Settings, doc: NoticeDocument, out_dir: Path) -> PackageSummary | None:
+def export_case_package(
+    settings: Settings, doc: NoticeDocument, out_dir: Path
+) -> PackageSummary | None:
     """Write ``<reference>-evidence.zip`` (a verifiable case package); None when the notice cites no capture."""
     uids = evidence_uids(doc)
     if not uids:
         return None
-    vault = EvidenceVault(settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator)
+    vault = EvidenceVault(
+        settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
-    return export_package(vault, uids, out_dir / f"{doc.reference}-evidence.zip", f"{doc.reference} 证据包")
+    return export_package(
+        vault, uids, out_dir / f"{doc.reference}-evidence.zip", f"{doc.reference} 证据包"
+    )

@@ -35,13 +35,19 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping):
-        parts = [str(value[k]) for k in ("law", "title", "article", "articles", "text", "note") if value.get(k)]
+        parts = [
+            str(value[k])
+            for k in ("law", "title", "article", "articles", "text", "note")
+            if value.get(k)
+        ]
         return " ".join(parts)
     for attr in ("citation", "text", "title", "law"):
         got = getattr(value, attr, None)
         if isinstance(got, str) and got:
             article = getattr(value, "article", None) or getattr(value, "articles", None)
-            return f"{got} {article}" if article and attr != "citation" and article not in got else got
+            return (
+                f"{got} {article}" if article and attr != "citation" and article not in got else got
+            )
     return str(value)
 
 

@@ -15,7 +15,12 @@ class InvalidTransition(TakedownError):
     """A notice was asked to move to a status its current status does not lead to."""
 
     def __init__(self, reference: str, current: str, target: str, allowed: list[str]) -> None:
-        self.reference, self.current, self.target, self.allowed = reference, current, target, allowed
+        self.reference, self.current, self.target, self.allowed = (
+            reference,
+            current,
+            target,
+            allowed,
+        )
         options = ", ".join(allowed) if allowed else "nothing (final)"
         super().__init__(
             f"notice {reference} is {current}; it cannot become {target} (from {current}: {options})"

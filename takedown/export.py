@@ -51,7 +51,9 @@ def parse_format(value: str) -> ExportFormat:
 
 def to_json(docs: Sequence[NoticeDocument]) -> bytes:
     payload = {"schema": JSON_SCHEMA_ID, "notices": [d.model_dump(mode="json") for d in docs]}
-    return (json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return (json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(
+        "utf-8"
+    )
 
 
 def to_text(doc: NoticeDocument, blocks: list[Block]) -> bytes:
@@ -60,7 +62,9 @@ def to_text(doc: NoticeDocument, blocks: list[Block]) -> bytes:
         if block.kind is BlockKind.items:
             for item in doc.items:
                 cats = "、".join(c.name for c in item.categories)
-                lines.append(f"  {item.no}. {item.title}\n     {item.url}\n     店铺/经营者：{item.shop or doc.shop} {item.seller}\n     违规类型：{cats}\n     内容摘要：{item.offers}")
+                lines.append(
+                    f"  {item.no}. {item.title}\n     {item.url}\n     店铺/经营者：{item.shop or doc.shop} {item.seller}\n     违规类型：{cats}\n     内容摘要：{item.offers}"
+                )
         elif block.kind is BlockKind.evidence:
             for item in doc.items:
                 for ev in item.evidence:
@@ -90,7 +94,9 @@ def _bulk_name(docs: Sequence[NoticeDocument], ext: str) -> str:
 
 
 def export_documents(
-    docs: Sequence[NoticeDocument], fmt: ExportFormat | str, registry: PlatformRegistry | None = None
+    docs: Sequence[NoticeDocument],
+    fmt: ExportFormat | str,
+    registry: PlatformRegistry | None = None,
 ) -> list[ExportedFile]:
     """Render ``docs`` in ``fmt``; letters one file per notice, bulk formats one file."""
     fmt = parse_format(fmt) if isinstance(fmt, str) else fmt
@@ -148,7 +154,12 @@ def export_notices(
     registry = registry or default_registry()
     docs = [
         build_document(
-            session, n, office_name=office_name, office_contact=office_contact, registry=registry, catalog=catalog
+            session,
+            n,
+            office_name=office_name,
+            office_contact=office_contact,
+            registry=registry,
+            catalog=catalog,
         )
         for n in notices
     ]

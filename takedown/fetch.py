@@ -25,7 +25,9 @@ INCONCLUSIVE_STATUSES = frozenset({401, 403, 407, 408, 425, 429})
 USER_AGENT = "Mozilla/5.0 (compatible; Lantian takedown re-check)"
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
-_INVISIBLE = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_INVISIBLE = re.compile(
+    r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
 _HIDDEN = re.compile(
     r"<(\w+)[^>]*(?:\bhidden\b|display\s*:\s*none|visibility\s*:\s*hidden)[^>]*>.*?</\1\s*>",
     re.IGNORECASE | re.DOTALL,
@@ -131,7 +133,10 @@ def judge(
     for marker in signals.text_markers:
         if marker in text:
             if title_shown:
-                return Verdict.online, f"marker {marker!r} present but the listing title is still shown"
+                return (
+                    Verdict.online,
+                    f"marker {marker!r} present but the listing title is still shown",
+                )
             return Verdict.removed, f"page says {marker!r}"
     if 200 <= status < 300:
         return Verdict.online, f"HTTP {status}, no removal signal"
@@ -170,7 +175,11 @@ def fetch_and_judge(
 
 
 def _fetch_once(
-    client: httpx.Client, url: str, signals: RemovalSignals, allow_private_networks: bool, listing_title: str
+    client: httpx.Client,
+    url: str,
+    signals: RemovalSignals,
+    allow_private_networks: bool,
+    listing_title: str,
 ) -> FetchOutcome:
     """GET ``url`` following at most :data:`MAX_REDIRECTS` redirects, each hop address-checked."""
     current = url
@@ -189,8 +198,12 @@ def _fetch_once(
                 html = decode_body(bytes(body), response.headers.get("content-type", ""))
                 verdict, detail = judge(response.status_code, current, html, signals, listing_title)
                 return FetchOutcome(verdict, url, current, response.status_code, detail)
-        return FetchOutcome(Verdict.inconclusive, url, current, None, f"more than {MAX_REDIRECTS} redirects")
+        return FetchOutcome(
+            Verdict.inconclusive, url, current, None, f"more than {MAX_REDIRECTS} redirects"
+        )
     except BlockedURL as exc:
         return FetchOutcome(Verdict.inconclusive, url, current, None, f"refused: {exc}")
     except httpx.HTTPError as exc:
-        return FetchOutcome(Verdict.inconclusive, url, current, None, f"fetch failed: {type(exc).__name__}: {exc}")
+        return FetchOutcome(
+            Verdict.inconclusive, url, current, None, f"fetch failed: {type(exc).__name__}: {exc}"
+        )

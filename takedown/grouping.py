@@ -46,11 +46,17 @@ def pending_listings(session: Session, platform_key: str | None = None) -> list[
     covered = select(TakedownItem.listing_id)
     query = (
         select(Listing)
-        .where(Listing.status == ListingStatus.confirmed, Listing.online.is_(True), Listing.id.not_in(covered))
+        .where(
+            Listing.status == ListingStatus.confirmed,
+            Listing.online.is_(True),
+            Listing.id.not_in(covered),
+        )
         .order_by(Listing.id)
     )
     if platform_key is not None:
-        query = query.join(Platform, Platform.id == Listing.platform_id).where(Platform.key == platform_key)
+        query = query.join(Platform, Platform.id == Listing.platform_id).where(
+            Platform.key == platform_key
+        )
     return list(session.scalars(query))
 
 

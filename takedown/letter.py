@@ -23,7 +23,7 @@ from takedown.errors import ExportError
 from takedown.platforms import TEMPLATES_DIR, PlatformRegistry, default_registry
 
 
-class BlockKind(enum.StrEnum):
+class BlockKind(enum.Enum):
     title = "title"
     heading = "heading"
     paragraph = "paragraph"
@@ -83,7 +83,7 @@ def parse_blocks(text: str) -> list[Block]:
             continue
         for prefix, kind in _PREFIXES:
             if line.startswith(prefix):
-                blocks.append(Block(kind, line[len(prefix):].strip()))
+                blocks.append(Block(kind, line[len(prefix) :].strip()))
                 break
         else:
             blocks.append(Block(BlockKind.paragraph, line))
@@ -95,7 +95,9 @@ def render_letter_text(doc: NoticeDocument, registry: PlatformRegistry | None = 
     registry = registry or default_registry()
     channel = registry.channels.get(doc.channel_key)
     if channel is None:
-        raise ExportError(f"notice {doc.reference}: channel {doc.channel_key!r} is not in {registry.source}")
+        raise ExportError(
+            f"notice {doc.reference}: channel {doc.channel_key!r} is not in {registry.source}"
+        )
     env = _environment(registry.templates_dir, autoescape=False)
     try:
         return env.get_template(channel.template).render(n=doc)

@@ -119,7 +119,9 @@ class PlatformsFile(_Strict):
         for key, channel in self.channels.items():
             unknown = [a for a in channel.actions if a not in self.actions]
             if unknown:
-                raise ValueError(f"channels.{key}.actions: unknown action(s) {unknown}; known: {sorted(self.actions)}")
+                raise ValueError(
+                    f"channels.{key}.actions: unknown action(s) {unknown}; known: {sorted(self.actions)}"
+                )
         for key, platform in self.platforms.items():
             if platform.channel not in self.channels:
                 raise ValueError(
@@ -144,7 +146,9 @@ class ResolvedChannel(BaseModel):
 class PlatformRegistry:
     """Looks up the channel for a platform key or a listing URL."""
 
-    def __init__(self, data: PlatformsFile, source: Path, templates_dir: Path = TEMPLATES_DIR) -> None:
+    def __init__(
+        self, data: PlatformsFile, source: Path, templates_dir: Path = TEMPLATES_DIR
+    ) -> None:
         self.data = data
         self.source = source
         self.templates_dir = templates_dir
@@ -163,7 +167,9 @@ class PlatformRegistry:
         for key, entry in self.data.platforms.items():
             for suffix in entry.hosts:
                 suffix = suffix.lower()
-                if (host == suffix or host.endswith("." + suffix)) and (best is None or len(suffix) > best[0]):
+                if (host == suffix or host.endswith("." + suffix)) and (
+                    best is None or len(suffix) > best[0]
+                ):
                     best = (len(suffix), key)
         return best[1] if best else None
 
@@ -211,7 +217,9 @@ def _format_error(path: Path, exc: ValidationError) -> str:
     return f"{path}: invalid takedown platforms file: " + "; ".join(problems)
 
 
-def load_platforms(path: Path | None = None, templates_dir: Path = TEMPLATES_DIR) -> PlatformRegistry:
+def load_platforms(
+    path: Path | None = None, templates_dir: Path = TEMPLATES_DIR
+) -> PlatformRegistry:
     """Read and validate a platforms file (default: the packaged ``platforms.yaml``)."""
     path = path or DEFAULT_PLATFORMS_FILE
     try:

@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session
 from evidence.errors import EvidenceError
 from lantian.config import Settings
 from store import audit
-from store.models import ItemStatus, ListingStatus, NoticeStatus, TakedownCheck, TakedownItem, TakedownNotice, utcnow
+from store.models import (
+    ItemStatus,
+    ListingStatus,
+    NoticeStatus,
+    TakedownCheck,
+    TakedownItem,
+    TakedownNotice,
+    utcnow,
+)
 from takedown.capture import BrowserRecapturer, Recapturer, store_capture
 from takedown.document import resolve_channel
 from takedown.fetch import Verdict, fetch_and_judge
@@ -77,10 +85,14 @@ class RecheckReport:
 
 
 def _client(settings: Settings) -> httpx.Client:
-    return httpx.Client(follow_redirects=False, timeout=settings.takedown_recheck_timeout_s, trust_env=False)
+    return httpx.Client(
+        follow_redirects=False, timeout=settings.takedown_recheck_timeout_s, trust_env=False
+    )
 
 
-def _recapture(recapturer: Recapturer | None, session: Session, item: TakedownItem) -> tuple[int | None, str | None, str]:
+def _recapture(
+    recapturer: Recapturer | None, session: Session, item: TakedownItem
+) -> tuple[int | None, str | None, str]:
     if recapturer is None:
         return None, None, ""
     try:
@@ -115,14 +127,26 @@ def _settle_notice(session: Session, notice: TakedownNotice, at: datetime, actor
     elif removed and notice.status in (NoticeStatus.sent, NoticeStatus.acknowledged):
         target = NoticeStatus.partly_removed
     if target is not None and target is not notice.status:
-        transition(session, notice, target, actor, at=at, note=f"re-check: {removed}/{len(statuses)} removed")
+        transition(
+            session,
+            notice,
+            target,
+            actor,
+            at=at,
+            note=f"re-check: {removed}/{len(statuses)} removed",
+        )
     still_online = any(s is not ItemStatus.removed for s in statuses)
     overdue = notice.deadline is not None and at > notice.deadline
     flag = bool(still_online and overdue and notice.status in OPEN_STATUSES)
     if flag and not notice.escalation_due:
         audit.record(
-            session, actor, "takedown.escalation_due", "takedown_notice", notice.id,
-            reference=notice.reference, deadline=notice.deadline.isoformat() if notice.deadline else None,
+            session,
+            actor,
+            "takedown.escalation_due",
+            "takedown_notice",
+            notice.id,
+            reference=notice.reference,
+            deadline=notice.deadline.isoformat() if notice.deadline else None,
             online=len(statuses) - removed,
         )
     notice.escalation_due = flag
@@ -156,12 +180,17 @@ def recheck_notice(
                 continue
             listing = item.listing
             outcome = fetch_and_judge(
-                http, listing.url, signals,
-                allow_private_networks=settings.allow_private_networks, listing_title=listing.title,
+                http,
+                listing.url,
+                signals,
+                allow_private_networks=settings.allow_private_networks,
+                listing_title=listing.title,
             )
             at = now or utcnow()
             capture_id, capture_uid, note = (
-                _recapture(recapturer, session, item) if outcome.verdict is not Verdict.inconclusive else (None, None, "")
+                _recapture(recapturer, session, item)
+                if outcome.verdict is not Verdict.inconclusive
+                else (None, None, "")
             )
             _apply(item, outcome.verdict, at)
             session.add(
@@ -175,16 +204,29 @@ def recheck_notice(
                 )
             )
             report.checks.append(
-                ItemCheck(item.id, listing.id, listing.url, outcome.verdict, outcome.http_status,
-                          outcome.detail + note, capture_uid)
+                ItemCheck(
+                    item.id,
+                    listing.id,
+                    listing.url,
+                    outcome.verdict,
+                    outcome.http_status,
+                    outcome.detail + note,
+                    capture_uid,
+                )
             )
     finally:
         if own_client:
             http.close()
     at = now or utcnow()
     audit.record(
-        session, actor, "takedown.recheck", "takedown_notice", notice.id, reference=notice.reference,
-        removed=report.count(Verdict.removed), online=report.count(Verdict.online),
+        session,
+        actor,
+        "takedown.recheck",
+        "takedown_notice",
+        notice.id,
+        reference=notice.reference,
+        removed=report.count(Verdict.removed),
+        online=report.count(Verdict.online),
         inconclusive=report.count(Verdict.inconclusive),
     )
     _settle_notice(session, notice, at, actor)
@@ -198,12 +240,18 @@ def due_notices(session: Session, settings: Settings, now: datetime) -> list[Tak
     """Open notices with a listing not removed whose last check is older than the re-check age."""
     cutoff = now - timedelta(seconds=settings.takedown_recheck_age_s)
     notices = session.scalars(
-        select(TakedownNotice).where(TakedownNotice.status.in_(OPEN_STATUSES)).order_by(TakedownNotice.id)
+        select(TakedownNotice)
+        .where(TakedownNotice.status.in_(OPEN_STATUSES))
+        .order_by(TakedownNotice.id)
     ).all()
     return [
-        n for n in notices
-        if any(i.status is not ItemStatus.removed and (i.last_checked_at is None or i.last_checked_at <= cutoff)
-               for i in n.items)
+        n
+        for n in notices
+        if any(
+            i.status is not ItemStatus.removed
+            and (i.last_checked_at is None or i.last_checked_at <= cutoff)
+            for i in n.items
+        )
     ]
 
 
@@ -223,21 +271,34 @@ def recheck_due(
     """
     now = now or utcnow()
     notices = due_notices(session, settings, now)
-    own_capturer = recapturer is None and bool(notices) and settings.takedown_recheck_capture and bool(
-        settings.chromium_path
+    own_capturer = (
+        recapturer is None
+        and bool(notices)
+        and settings.takedown_recheck_capture
+        and bool(settings.chromium_path)
     )
     capturer = BrowserRecapturer(settings) if own_capturer else recapturer
     reports = []
     try:
         for notice in notices:
             reports.append(
-                recheck_notice(session, notice, settings, client=client, recapturer=capturer, registry=registry, now=now)
+                recheck_notice(
+                    session,
+                    notice,
+                    settings,
+                    client=client,
+                    recapturer=capturer,
+                    registry=registry,
+                    now=now,
+                )
             )
     finally:
         if own_capturer and capturer is not None:
             capturer.close()
     checked = {n.id for n in notices}
-    for notice in session.scalars(select(TakedownNotice).where(TakedownNotice.status.in_(OPEN_STATUSES))):
+    for notice in session.scalars(
+        select(TakedownNotice).where(TakedownNotice.status.in_(OPEN_STATUSES))
+    ):
         if notice.id not in checked:
             _settle_notice(session, notice, now, SYSTEM_ACTOR)
     session.flush()

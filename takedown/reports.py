@@ -15,6 +15,7 @@ import io
 import re
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -79,7 +80,11 @@ class MonthlyReport:
     """One row per platform and region, then one per platform (region ``合计``), then the total."""
 
     def as_dict(self) -> dict[str, object]:
-        return {"month": self.month, "office": self.office_name, "rows": [r.as_dict() for r in self.rows]}
+        return {
+            "month": self.month,
+            "office": self.office_name,
+            "rows": [r.as_dict() for r in self.rows],
+        }
 
     def platform_totals(self) -> list[SummaryRow]:
         return [r for r in self.rows if r.region == ALL and r.platform != ALL]
@@ -89,7 +94,9 @@ class MonthlyReport:
         for r in self.rows:
             if r.region != ALL and r.platform != ALL:
                 by_region[r.region] += r.findings
-        return [SummaryRow(platform=ALL, region=k, findings=v) for k, v in sorted(by_region.items())]
+        return [
+            SummaryRow(platform=ALL, region=k, findings=v) for k, v in sorted(by_region.items())
+        ]
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -150,13 +157,20 @@ def monthly_summary(session: Session, month: str, office_name: str = "") -> Mont
     detail = [rows[k] for k in sorted(rows)]
     totals: list[SummaryRow] = []
     for platform in sorted({r.platform for r in detail}):
-        totals.append(_combine(platform, ALL, [r for r in detail if r.platform == platform], notices, platform))
+        totals.append(
+            _combine(
+                platform, ALL, [r for r in detail if r.platform == platform], notices, platform
+            )
+        )
     grand = _combine(ALL, ALL, detail, notices, None)
     return MonthlyReport(month=month, office_name=office_name, rows=[*detail, *totals, grand])
 
 
 def _combine(
-    platform: str, region: str, parts: list[SummaryRow], notices: list[TakedownNotice] | tuple[TakedownNotice, ...],
+    platform: str,
+    region: str,
+    parts: list[SummaryRow],
+    notices: Sequence[TakedownNotice],
     platform_key: str | None,
 ) -> SummaryRow:
     out = SummaryRow(platform, region)
@@ -170,7 +184,16 @@ def _combine(
     return out
 
 
-HEADERS = ("平台", "地区", "发现违规信息", "发出通知", "通知涉及链接", "已删除", "删除率", "删除用时中位数（天）")
+HEADERS = (
+    "平台",
+    "地区",
+    "发现违规信息",
+    "发出通知",
+    "通知涉及链接",
+    "已删除",
+    "删除率",
+    "删除用时中位数（天）",
+)
 
 
 def report_xlsx(report: MonthlyReport) -> bytes:
@@ -183,7 +206,18 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for r in report.rows:
-        sheet.append([r.platform, r.region, r.findings, r.notices, r.sent, r.removed, r.removal_rate, r.median_days])
+        sheet.append(
+            [
+                r.platform,
+                r.region,
+                r.findings,
+                r.notices,
+                r.sent,
+                r.removed,
+                r.removal_rate,
+                r.median_days,
+            ]
+        )
     for row in sheet.iter_rows(min_row=2, min_col=7, max_col=7):
         for cell in row:
             cell.number_format = "0.0%"
@@ -196,7 +230,9 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     return normalize_ooxml(buffer.getvalue(), start)
 
 
-def _bars(items: list[tuple[str, float, str]], width: int = 560, bar_height: int = 22) -> dict[str, object]:
+def _bars(
+    items: list[tuple[str, float, str]], width: int = 560, bar_height: int = 22
+) -> dict[str, object]:
     """Geometry for a horizontal bar chart drawn as inline SVG by the template."""
     top = max((v for _, v, _ in items), default=0.0) or 1.0
     label_w = 110
@@ -209,19 +245,43 @@ def _bars(items: list[tuple[str, float, str]], width: int = 560, bar_height: int
         }
         for i, (label, value, text) in enumerate(items)
     ]
-    return {"width": width, "height": max(1, len(items)) * (bar_height + 8), "bar_height": bar_height,
-            "label_w": label_w, "bars": bars}
+    return {
+        "width": width,
+        "height": max(1, len(items)) * (bar_height + 8),
+        "bar_height": bar_height,
+        "label_w": label_w,
+        "bars": bars,
+    }
 
 
 def report_html(report: MonthlyReport) -> str:
     """A self-contained page (inline SVG charts, no external assets)."""
     platforms = report.platform_totals()
-    rate_chart = _bars([(r.platform, r.removal_rate or 0.0, f"{(r.removal_rate or 0) * 100:.0f}%") for r in platforms])
-    findings_chart = _bars([(r.region, float(r.findings), str(r.findings)) for r in report.region_totals()])
-    days_chart = _bars([(r.platform, r.median_days or 0.0, f"{r.median_days:.1f}天" if r.median_days is not None else "—")
-                        for r in platforms])
+    rate_chart = _bars(
+        [
+            (r.platform, r.removal_rate or 0.0, f"{(r.removal_rate or 0) * 100:.0f}%")
+            for r in platforms
+        ]
+    )
+    findings_chart = _bars(
+        [(r.region, float(r.findings), str(r.findings)) for r in report.region_totals()]
+    )
+    days_chart = _bars(
+        [
+            (
+                r.platform,
+                r.median_days or 0.0,
+                f"{r.median_days:.1f}天" if r.median_days is not None else "—",
+            )
+            for r in platforms
+        ]
+    )
     template = html_environment().get_template("report.html.j2")
     return template.render(
-        report=report, headers=HEADERS, rate_chart=rate_chart, findings_chart=findings_chart, days_chart=days_chart,
+        report=report,
+        headers=HEADERS,
+        rate_chart=rate_chart,
+        findings_chart=findings_chart,
+        days_chart=days_chart,
         generated=date.fromisoformat(report.month + "-01"),
     )

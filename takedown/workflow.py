@@ -32,7 +32,12 @@ TRANSITIONS: dict[NoticeStatus, frozenset[NoticeStatus]] = {
     NoticeStatus.draft: frozenset({NoticeStatus.approved}),
     NoticeStatus.approved: frozenset({NoticeStatus.sent, NoticeStatus.draft}),
     NoticeStatus.sent: frozenset(
-        {NoticeStatus.acknowledged, NoticeStatus.removed, NoticeStatus.partly_removed, NoticeStatus.refused}
+        {
+            NoticeStatus.acknowledged,
+            NoticeStatus.removed,
+            NoticeStatus.partly_removed,
+            NoticeStatus.refused,
+        }
     ),
     NoticeStatus.acknowledged: frozenset(
         {NoticeStatus.removed, NoticeStatus.partly_removed, NoticeStatus.refused}
@@ -41,7 +46,9 @@ TRANSITIONS: dict[NoticeStatus, frozenset[NoticeStatus]] = {
     NoticeStatus.removed: frozenset(),
     NoticeStatus.refused: frozenset(),
 }
-OPEN_STATUSES = frozenset({NoticeStatus.sent, NoticeStatus.acknowledged, NoticeStatus.partly_removed})
+OPEN_STATUSES = frozenset(
+    {NoticeStatus.sent, NoticeStatus.acknowledged, NoticeStatus.partly_removed}
+)
 """Notices the platform still has to act on: these are re-checked."""
 APPROVER_ROLES = frozenset({Role.supervisor, Role.admin})
 _ORDER = list(NoticeStatus)
@@ -88,7 +95,9 @@ def transition(
     """Move ``notice`` to ``target`` or raise :class:`InvalidTransition` / :class:`PermissionDenied`."""
     current = notice.status
     if target not in TRANSITIONS[current]:
-        raise InvalidTransition(notice.reference, current.value, target.value, allowed_targets(current))
+        raise InvalidTransition(
+            notice.reference, current.value, target.value, allowed_targets(current)
+        )
     if isinstance(actor, User) and not actor.active:
         raise PermissionDenied(f"user {actor.username!r} is not active")
     at = at or utcnow()
@@ -149,13 +158,34 @@ def _mark_items_removed(notice: TakedownNotice, at: datetime) -> None:
             listing.status = ListingStatus.removed
 
 
-def approve(session: Session, notice: TakedownNotice, user: User, *, at: datetime | None = None, note: str = "") -> TakedownNotice:
+def approve(
+    session: Session,
+    notice: TakedownNotice,
+    user: User,
+    *,
+    at: datetime | None = None,
+    note: str = "",
+) -> TakedownNotice:
     return transition(session, notice, NoticeStatus.approved, user, at=at, note=note)
 
 
-def mark_sent(session: Session, notice: TakedownNotice, actor: Actor, *, at: datetime | None = None, note: str = "") -> TakedownNotice:
+def mark_sent(
+    session: Session,
+    notice: TakedownNotice,
+    actor: Actor,
+    *,
+    at: datetime | None = None,
+    note: str = "",
+) -> TakedownNotice:
     return transition(session, notice, NoticeStatus.sent, actor, at=at, note=note)
 
 
-def acknowledge(session: Session, notice: TakedownNotice, actor: Actor, *, at: datetime | None = None, note: str = "") -> TakedownNotice:
+def acknowledge(
+    session: Session,
+    notice: TakedownNotice,
+    actor: Actor,
+    *,
+    at: datetime | None = None,
+    note: str = "",
+) -> TakedownNotice:
     return transition(session, notice, NoticeStatus.acknowledged, actor, at=at, note=note)

@@ -9,7 +9,7 @@ the notice page.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -29,9 +29,10 @@ from takedown.errors import (
     TakedownError,
 )
 from takedown.export import LETTER_FORMATS, ExportedFile, export_notices, parse_format
-from takedown.platforms import ExportFormat
+from takedown.fetch import Verdict
 from takedown.grouping import draft_notices
 from takedown.letter import BlockKind, render_letter
+from takedown.platforms import ExportFormat
 from takedown.workflow import allowed_targets, find_notice, transition
 
 router = APIRouter(tags=["takedowns"])
@@ -124,14 +125,28 @@ def _detail(session: Session, notice: TakedownNotice) -> NoticeDetail:
     items = []
     for item in sorted(notice.items, key=lambda i: i.id):
         checks = session.scalars(
-            select(TakedownCheck).where(TakedownCheck.item_id == item.id).order_by(TakedownCheck.checked_at)
+            select(TakedownCheck)
+            .where(TakedownCheck.item_id == item.id)
+            .order_by(TakedownCheck.checked_at)
         ).all()
         items.append(
             ItemOut(
-                listing_id=item.listing_id, url=item.listing.url, title=item.listing.title, shop=item.listing.shop,
-                status=item.status.value, last_checked_at=item.last_checked_at, removed_at=item.removed_at,
-                checks=[CheckOut(checked_at=c.checked_at, online=c.online, http_status=c.http_status, detail=c.detail)
-                        for c in checks],
+                listing_id=item.listing_id,
+                url=item.listing.url,
+                title=item.listing.title,
+                shop=item.listing.shop,
+                status=item.status.value,
+                last_checked_at=item.last_checked_at,
+                removed_at=item.removed_at,
+                checks=[
+                    CheckOut(
+                        checked_at=c.checked_at,
+                        online=c.online,
+                        http_status=c.http_status,
+                        detail=c.detail,
+                    )
+                    for c in checks
+                ],
             )
         )
     return NoticeDetail(**_out(notice).model_dump(), listings=items)
@@ -144,7 +159,9 @@ def _notice(session: Session, reference: str) -> TakedownNotice:
         raise HTTPException(404, str(exc)) from exc
 
 
-def _move(session: Session, notice: TakedownNotice, target: NoticeStatus, user: User, note: str) -> None:
+def _move(
+    session: Session, notice: TakedownNotice, target: NoticeStatus, user: User, note: str
+) -> None:
     try:
         transition(session, notice, target, user, note=note)
     except PermissionDenied as exc:
@@ -153,7 +170,9 @@ def _move(session: Session, notice: TakedownNotice, target: NoticeStatus, user: 
         raise HTTPException(409, str(exc)) from exc
 
 
-def _notices(session: Session, status: NoticeStatus | None, platform: str | None) -> list[TakedownNotice]:
+def _notices(
+    session: Session, status: NoticeStatus | None, platform: str | None
+) -> list[TakedownNotice]:
     query = select(TakedownNotice).order_by(TakedownNotice.id.desc())
     if status is not None:
         query = query.where(TakedownNotice.status == status)
@@ -180,10 +199,16 @@ def parse_format_or_422(fmt: str) -> ExportFormat:
         raise HTTPException(422, str(exc)) from exc
 
 
-def _export(session: Session, settings: Settings, notices: list[TakedownNotice], fmt: str) -> list[ExportedFile]:
+def _export(
+    session: Session, settings: Settings, notices: list[TakedownNotice], fmt: str
+) -> list[ExportedFile]:
     try:
         return export_notices(
-            session, notices, parse_format(fmt), office_name=settings.office_name, office_contact=settings.office_contact
+            session,
+            notices,
+            parse_format(fmt),
+            office_name=settings.office_name,
+            office_contact=settings.office_contact,
         )
     except ExportError as exc:
         raise HTTPException(422, str(exc)) from exc
@@ -247,8 +272,15 @@ def monthly_report(
     except TakedownError as exc:
         raise HTTPException(422, str(exc)) from exc
     if format == "xlsx":
-        return _download([ExportedFile(f"report-{month}.xlsx", report_xlsx(report),
-                                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")])
+        return _download(
+            [
+                ExportedFile(
+                    f"report-{month}.xlsx",
+                    report_xlsx(report),
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+            ]
+        )
     if format == "html":
         return HTMLResponse(report_html(report))
     import json
@@ -262,7 +294,9 @@ def get_notice(reference: str, user: CurrentUser, session: SessionDep) -> Notice
     return _detail(session, _notice(session, reference))
 
 
-@router.post(f"{API}/{{reference}}/approve", response_model=NoticeOut, responses={403: {}, 404: {}, 409: {}})
+@router.post(
+    f"{API}/{{reference}}/approve", response_model=NoticeOut, responses={403: {}, 404: {}, 409: {}}
+)
 def approve_notice(reference: str, user: SupervisorUser, session: SessionDep) -> NoticeOut:
     """Approve a draft (supervisor or admin); its deadline starts now."""
     notice = _notice(session, reference)
@@ -270,8 +304,12 @@ def approve_notice(reference: str, user: SupervisorUser, session: SessionDep) ->
     return _out(notice)
 
 
-@router.post(f"{API}/{{reference}}/status", response_model=NoticeOut, responses={403: {}, 404: {}, 409: {}})
-def change_status(reference: str, body: TransitionIn, user: CurrentUser, session: SessionDep) -> NoticeOut:
+@router.post(
+    f"{API}/{{reference}}/status", response_model=NoticeOut, responses={403: {}, 404: {}, 409: {}}
+)
+def change_status(
+    reference: str, body: TransitionIn, user: CurrentUser, session: SessionDep
+) -> NoticeOut:
     """Move a notice along draft -> approved -> sent -> acknowledged -> removed / partly_removed / refused."""
     notice = _notice(session, reference)
     _move(session, notice, body.status, user, body.note)
@@ -279,7 +317,9 @@ def change_status(reference: str, body: TransitionIn, user: CurrentUser, session
 
 
 @router.get(f"{API}/{{reference}}/export/{{fmt}}", responses={404: {}, 409: {}, 422: {}})
-def export_one(reference: str, fmt: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
+def export_one(
+    reference: str, fmt: str, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> Response:
     """Download one notice as docx, pdf, txt, xlsx, csv or json (drafts only to supervisors, as a preview)."""
     notice = _notice(session, reference)
     if notice.status is NoticeStatus.draft and not has_role(user, Role.supervisor):
@@ -287,7 +327,9 @@ def export_one(reference: str, fmt: str, user: CurrentUser, session: SessionDep,
     return _download(_export(session, settings, [notice], fmt))
 
 
-@router.post(f"{API}/{{reference}}/recheck", response_model=RecheckOut, responses={404: {}, 409: {}})
+@router.post(
+    f"{API}/{{reference}}/recheck", response_model=RecheckOut, responses={404: {}, 409: {}}
+)
 def recheck(
     reference: str,
     user: CurrentUser,
@@ -302,16 +344,21 @@ def recheck(
     notice = _notice(session, reference)
     recapturer = BrowserRecapturer(settings) if capture and settings.chromium_path else None
     try:
-        report = recheck_notice(session, notice, settings, recapturer=recapturer, actor=user.username)
+        report = recheck_notice(
+            session, notice, settings, recapturer=recapturer, actor=user.username
+        )
     except ValueError as exc:
         raise HTTPException(409, str(exc)) from exc
     finally:
         if recapturer is not None:
             recapturer.close()
-    data = report.as_dict()
     return RecheckOut(
-        reference=report.reference, status=report.status, escalation_due=report.escalation_due,
-        removed=int(data["removed"]), online=int(data["online"]), inconclusive=int(data["inconclusive"]),  # type: ignore[call-overload]
+        reference=report.reference,
+        status=report.status,
+        escalation_due=report.escalation_due,
+        removed=report.count(Verdict.removed),
+        online=report.count(Verdict.online),
+        inconclusive=report.count(Verdict.inconclusive),
     )
 
 
@@ -331,7 +378,7 @@ STATUS_LABELS = {
 UI_FORMATS = ("docx", "pdf", "xlsx", "csv", "json")
 
 
-def _page(request: Request, name: str, user: User, **ctx: object) -> HTMLResponse:
+def _page(request: Request, name: str, user: User, **ctx: Any) -> HTMLResponse:
     from api.ui.views import render
 
     return render(request, name, user, STATUS_LABELS=STATUS_LABELS, **ctx)
@@ -346,8 +393,15 @@ def takedowns_page(
     platform: str | None = None,
 ) -> HTMLResponse:
     notices = [_out(n) for n in _notices(session, status, platform)]
-    return _page(request, "takedowns.html", user, notices=notices, status=status.value if status else "",
-                 platform=platform or "", statuses=[s.value for s in NoticeStatus])
+    return _page(
+        request,
+        "takedowns.html",
+        user,
+        notices=notices,
+        status=status.value if status else "",
+        platform=platform or "",
+        statuses=[s.value for s in NoticeStatus],
+    )
 
 
 @router.post("/takedowns/draft", include_in_schema=False)
@@ -357,14 +411,25 @@ def takedowns_draft(user: UIUser, session: SessionDep) -> Response:
 
 
 @router.get("/takedowns/{reference}", response_class=HTMLResponse, include_in_schema=False)
-def takedown_page(request: Request, reference: str, user: UIUser, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def takedown_page(
+    request: Request, reference: str, user: UIUser, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
     from takedown.document import build_document
 
     notice = _notice(session, reference)
-    doc = build_document(session, notice, office_name=settings.office_name, office_contact=settings.office_contact)
+    doc = build_document(
+        session, notice, office_name=settings.office_name, office_contact=settings.office_contact
+    )
     return _page(
-        request, "takedown.html", user, notice=_detail(session, notice), doc=doc, blocks=render_letter(doc),
-        BlockKind=BlockKind, formats=UI_FORMATS, can_approve=has_role(user, Role.supervisor),
+        request,
+        "takedown.html",
+        user,
+        notice=_detail(session, notice),
+        doc=doc,
+        blocks=render_letter(doc),
+        BlockKind=BlockKind,
+        formats=UI_FORMATS,
+        can_approve=has_role(user, Role.supervisor),
     )
 
 

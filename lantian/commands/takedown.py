@@ -22,9 +22,13 @@ from takedown.grouping import draft_notices
 from takedown.platforms import load_platforms
 from takedown.workflow import Actor, find_notice, find_user, transition
 
-app = typer.Typer(help="Takedown notices: draft, approve, export, track and re-check.", no_args_is_help=True)
+app = typer.Typer(
+    help="Takedown notices: draft, approve, export, track and re-check.", no_args_is_help=True
+)
 
-AsUser = Annotated[str, typer.Option("--as", help="username of who acts (approval needs a supervisor)")]
+AsUser = Annotated[
+    str, typer.Option("--as", help="username of who acts (approval needs a supervisor)")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output on stdout")]
 
 
@@ -68,7 +72,9 @@ def _detail(session: Session, notice: TakedownNotice) -> dict[str, object]:
     items = []
     for item in sorted(notice.items, key=lambda i: i.id):
         checks = session.scalars(
-            select(TakedownCheck).where(TakedownCheck.item_id == item.id).order_by(TakedownCheck.checked_at)
+            select(TakedownCheck)
+            .where(TakedownCheck.item_id == item.id)
+            .order_by(TakedownCheck.checked_at)
         ).all()
         items.append(
             {
@@ -76,10 +82,17 @@ def _detail(session: Session, notice: TakedownNotice) -> dict[str, object]:
                 "url": item.listing.url,
                 "title": item.listing.title,
                 "status": item.status.value,
-                "last_checked_at": item.last_checked_at.isoformat() if item.last_checked_at else None,
+                "last_checked_at": item.last_checked_at.isoformat()
+                if item.last_checked_at
+                else None,
                 "removed_at": item.removed_at.isoformat() if item.removed_at else None,
                 "checks": [
-                    {"at": c.checked_at.isoformat(), "online": c.online, "http_status": c.http_status, "detail": c.detail}
+                    {
+                        "at": c.checked_at.isoformat(),
+                        "online": c.online,
+                        "http_status": c.http_status,
+                        "detail": c.detail,
+                    }
                     for c in checks
                 ],
             }
@@ -95,18 +108,28 @@ def _print_summaries(rows: list[dict[str, object]], as_json: bool) -> None:
         return
     from rich.table import Table
 
-    table = Table("reference", "platform", "shop", "status", "listings", "removed", "deadline", "escalate")
+    table = Table(
+        "reference", "platform", "shop", "status", "listings", "removed", "deadline", "escalate"
+    )
     for r in rows:
         table.add_row(
-            str(r["reference"]), str(r["platform"]), str(r["shop"] or ""), str(r["status"]), str(r["items"]),
-            str(r["removed"]), str(r["deadline"] or "")[:10], "yes" if r["escalation_due"] else "",
+            str(r["reference"]),
+            str(r["platform"]),
+            str(r["shop"] or ""),
+            str(r["status"]),
+            str(r["items"]),
+            str(r["removed"]),
+            str(r["deadline"] or "")[:10],
+            "yes" if r["escalation_due"] else "",
         )
     out.print(table)
 
 
 @app.command("platforms")
 def platforms_cmd(
-    check: Annotated[Path | None, typer.Option("--check", help="validate this platforms YAML instead")] = None,
+    check: Annotated[
+        Path | None, typer.Option("--check", help="validate this platforms YAML instead")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List the takedown channels and the platforms each covers (validates the YAML)."""
@@ -132,15 +155,25 @@ def platforms_cmd(
 
         table = Table("platform", "name", "channel", "submission", "deadline (days)")
         for r in rows:
-            table.add_row(str(r["platform"]), str(r["name"]), str(r["channel_name"]), str(r["submission"]), str(r["deadline_days"]))
+            table.add_row(
+                str(r["platform"]),
+                str(r["name"]),
+                str(r["channel_name"]),
+                str(r["submission"]),
+                str(r["deadline_days"]),
+            )
         out.print(table)
-    err.print(f"{registry.source}: {len(registry.channels)} channels, {len(registry.platforms)} platforms, valid")
+    err.print(
+        f"{registry.source}: {len(registry.channels)} channels, {len(registry.platforms)} platforms, valid"
+    )
 
 
 @app.command("draft")
 def draft_cmd(
     as_user: AsUser,
-    platform: Annotated[str | None, typer.Option("--platform", help="only this platform key")] = None,
+    platform: Annotated[
+        str | None, typer.Option("--platform", help="only this platform key")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Group confirmed listings not yet in a notice into draft notices, one per platform and shop."""
@@ -157,8 +190,12 @@ def draft_cmd(
 
 @app.command("status")
 def status_cmd(
-    reference: Annotated[str | None, typer.Argument(help="a notice reference or id; all notices if omitted")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="only notices in this status")] = None,
+    reference: Annotated[
+        str | None, typer.Argument(help="a notice reference or id; all notices if omitted")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="only notices in this status")
+    ] = None,
     platform: Annotated[str | None, typer.Option("--platform")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -179,7 +216,9 @@ def status_cmd(
             try:
                 query = query.where(TakedownNotice.status == NoticeStatus(status))
             except ValueError:
-                fail(f"unknown status {status!r}; known: {', '.join(s.value for s in NoticeStatus)}")
+                fail(
+                    f"unknown status {status!r}; known: {', '.join(s.value for s in NoticeStatus)}"
+                )
         if platform:
             query = query.join(Platform).where(Platform.key == platform)
         _print_summaries([_summary(n) for n in session.scalars(query)], as_json)
@@ -223,7 +262,10 @@ def close_cmd(
     note: NoteOpt = "",
 ) -> None:
     """Record the platform's answer: removed, partly_removed or refused."""
-    allowed = {s.value: s for s in (NoticeStatus.removed, NoticeStatus.partly_removed, NoticeStatus.refused)}
+    allowed = {
+        s.value: s
+        for s in (NoticeStatus.removed, NoticeStatus.partly_removed, NoticeStatus.refused)
+    }
     if outcome not in allowed:
         fail(f"--outcome must be one of {', '.join(allowed)}, not {outcome!r}")
     _move(reference, allowed[outcome], as_user, note)
@@ -231,13 +273,25 @@ def close_cmd(
 
 @app.command("export")
 def export_cmd(
-    references: Annotated[list[str] | None, typer.Argument(help="notice references; or use --platform")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="docx, pdf, xlsx, csv, json or txt")] = "docx",
-    platform: Annotated[str | None, typer.Option("--platform", help="every approved or later notice of this platform")] = None,
+    references: Annotated[
+        list[str] | None, typer.Argument(help="notice references; or use --platform")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="docx, pdf, xlsx, csv, json or txt")
+    ] = "docx",
+    platform: Annotated[
+        str | None,
+        typer.Option("--platform", help="every approved or later notice of this platform"),
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="directory to write into")] = Path("."),
-    include_drafts: Annotated[bool, typer.Option("--include-drafts", help="also export drafts (for review)")] = False,
+    include_drafts: Annotated[
+        bool, typer.Option("--include-drafts", help="also export drafts (for review)")
+    ] = False,
     with_evidence: Annotated[
-        bool, typer.Option("--with-evidence", help="also write each notice's evidence case package (zip)")
+        bool,
+        typer.Option(
+            "--with-evidence", help="also write each notice's evidence case package (zip)"
+        ),
     ] = False,
 ) -> None:
     """Export notices as letters (docx, pdf, txt, one file each) or bulk files (xlsx, csv, json)."""
@@ -251,7 +305,12 @@ def export_cmd(
     with _session(settings) as session:
         notices = [find_notice(session, r) for r in references or []]
         if platform:
-            query = select(TakedownNotice).join(Platform).where(Platform.key == platform).order_by(TakedownNotice.id)
+            query = (
+                select(TakedownNotice)
+                .join(Platform)
+                .where(Platform.key == platform)
+                .order_by(TakedownNotice.id)
+            )
             notices.extend(session.scalars(query))
         if not include_drafts:
             drafts = [n.reference for n in notices if n.status is NoticeStatus.draft]
@@ -262,7 +321,11 @@ def export_cmd(
             fail("no notices to export" + (f" for platform {platform!r}" if platform else ""))
         unique = list({n.id: n for n in notices}.values())
         files = export_notices(
-            session, unique, export_format, office_name=settings.office_name, office_contact=settings.office_contact
+            session,
+            unique,
+            export_format,
+            office_name=settings.office_name,
+            office_contact=settings.office_contact,
         )
         for path in write_files(files, out_dir):
             out.print(str(path), markup=False)
@@ -271,14 +334,19 @@ def export_cmd(
         err.print(f"{len(unique)} notice(s) exported as {export_format.value}")
 
 
-def _write_case_packages(session: Session, settings: Settings, notices: list[TakedownNotice], out_dir: Path) -> None:
+def _write_case_packages(
+    session: Session, settings: Settings, notices: list[TakedownNotice], out_dir: Path
+) -> None:
     from evidence.errors import EvidenceError
     from takedown.casefile import export_case_package
     from takedown.document import build_document
 
     for notice in notices:
         doc = build_document(
-            session, notice, office_name=settings.office_name, office_contact=settings.office_contact
+            session,
+            notice,
+            office_name=settings.office_name,
+            office_contact=settings.office_contact,
         )
         try:
             summary = export_case_package(settings, doc, out_dir)
@@ -292,8 +360,12 @@ def _write_case_packages(session: Session, settings: Settings, notices: list[Tak
 
 @app.command("recheck")
 def recheck_cmd(
-    reference: Annotated[str | None, typer.Argument(help="a notice; every due notice if omitted")] = None,
-    capture: Annotated[bool, typer.Option("--capture/--no-capture", help="capture new evidence with the browser")] = True,
+    reference: Annotated[
+        str | None, typer.Argument(help="a notice; every due notice if omitted")
+    ] = None,
+    capture: Annotated[
+        bool, typer.Option("--capture/--no-capture", help="capture new evidence with the browser")
+    ] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Re-fetch the listings of sent notices and record which are gone (exit 1 if any is overdue)."""
@@ -323,7 +395,8 @@ def recheck_cmd(
             else:
                 out.print(
                     f"{report.reference}: {report.status}, removed {data['removed']}, online {data['online']}, "
-                    f"inconclusive {data['inconclusive']}" + (" - ESCALATION DUE" if report.escalation_due else ""),
+                    f"inconclusive {data['inconclusive']}"
+                    + (" - ESCALATION DUE" if report.escalation_due else ""),
                     markup=False,
                 )
         err.print(f"{len(reports)} notice(s) re-checked")
@@ -335,7 +408,9 @@ def recheck_cmd(
 @app.command("report")
 def report_cmd(
     month: Annotated[str, typer.Option("--month", help="YYYY-MM (UTC)")],
-    out_dir: Annotated[Path, typer.Option("--out", help="write report-YYYY-MM.xlsx and .html here")] = Path("."),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="write report-YYYY-MM.xlsx and .html here")
+    ] = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
     """Monthly summary per platform and region: findings, notices, removal rate, median days to removal."""

@@ -58,18 +58,34 @@ def _items_table(document: object, doc: NoticeDocument) -> None:
         ]
         for item in doc.items
     ]
-    _table(document, ["序号", "标题及链接", "店铺/经营者", "内容摘要", "违规类型"], rows, [1.2, 8.0, 3.5, 9.0, 3.0])
+    _table(
+        document,
+        ["序号", "标题及链接", "店铺/经营者", "内容摘要", "违规类型"],
+        rows,
+        [1.2, 8.0, 3.5, 9.0, 3.0],
+    )
 
 
 def _evidence_table(document: object, doc: NoticeDocument) -> None:
     rows = [
-        [str(item.no), ev.capture_uid, utc_text(ev.captured_at), ev.manifest_sha256, ev.screenshot_sha256 or "—"]
+        [
+            str(item.no),
+            ev.capture_uid,
+            utc_text(ev.captured_at),
+            ev.manifest_sha256,
+            ev.screenshot_sha256 or "—",
+        ]
         for item in doc.items
         for ev in item.evidence
     ]
     if not rows:
         rows = [["—", "（尚无取证记录）", "", "", ""]]
-    _table(document, ["序号", "取证编号", "取证时间(UTC)", "取证清单SHA-256", "截图SHA-256"], rows, [1.2, 5.0, 3.5, 7.5, 7.5])
+    _table(
+        document,
+        ["序号", "取证编号", "取证时间(UTC)", "取证清单SHA-256", "截图SHA-256"],
+        rows,
+        [1.2, 5.0, 3.5, 7.5, 7.5],
+    )
 
 
 def to_docx(doc: NoticeDocument, blocks: list[Block]) -> bytes:

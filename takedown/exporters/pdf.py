@@ -34,10 +34,14 @@ def _register_font() -> None:
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=17, wordWrap="CJK", spaceAfter=4)
+    base = ParagraphStyle(
+        "body", fontName=FONT, fontSize=11, leading=17, wordWrap="CJK", spaceAfter=4
+    )
     return {
         "body": base,
-        "title": ParagraphStyle("title", parent=base, fontSize=17, leading=24, alignment=TA_CENTER, spaceAfter=10),
+        "title": ParagraphStyle(
+            "title", parent=base, fontSize=17, leading=24, alignment=TA_CENTER, spaceAfter=10
+        ),
         "heading": ParagraphStyle("heading", parent=base, fontSize=13, leading=20, spaceBefore=8),
         "bullet": ParagraphStyle("bullet", parent=base, leftIndent=14, bulletIndent=4),
         "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
@@ -49,7 +53,9 @@ def _cell(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-def _table(header: list[str], rows: list[list[str]], widths: list[float], style: ParagraphStyle) -> Table:
+def _table(
+    header: list[str], rows: list[list[str]], widths: list[float], style: ParagraphStyle
+) -> Table:
     data = [[_cell(h, style) for h in header]] + [[_cell(v, style) for v in row] for row in rows]
     table = Table(data, colWidths=[w * cm for w in widths], repeatRows=1)
     table.setStyle(
@@ -80,15 +86,35 @@ def to_pdf(doc: NoticeDocument, blocks: list[Block]) -> bytes:
                 ]
                 for item in doc.items
             ]
-            story.append(_table(["序号", "标题及链接", "店铺/经营者", "内容摘要", "违规类型"], rows, [1.2, 8.5, 3.5, 9.0, 3.0], styles["cell"]))
+            story.append(
+                _table(
+                    ["序号", "标题及链接", "店铺/经营者", "内容摘要", "违规类型"],
+                    rows,
+                    [1.2, 8.5, 3.5, 9.0, 3.0],
+                    styles["cell"],
+                )
+            )
             story.append(Spacer(1, 6))
         elif block.kind is BlockKind.evidence:
             rows = [
-                [str(item.no), ev.capture_uid, utc_text(ev.captured_at), ev.manifest_sha256, ev.screenshot_sha256 or "—"]
+                [
+                    str(item.no),
+                    ev.capture_uid,
+                    utc_text(ev.captured_at),
+                    ev.manifest_sha256,
+                    ev.screenshot_sha256 or "—",
+                ]
                 for item in doc.items
                 for ev in item.evidence
             ] or [["—", "（尚无取证记录）", "", "", ""]]
-            story.append(_table(["序号", "取证编号", "取证时间(UTC)", "取证清单SHA-256", "截图SHA-256"], rows, [1.2, 5.2, 3.5, 7.7, 7.6], styles["cell"]))
+            story.append(
+                _table(
+                    ["序号", "取证编号", "取证时间(UTC)", "取证清单SHA-256", "截图SHA-256"],
+                    rows,
+                    [1.2, 5.2, 3.5, 7.7, 7.6],
+                    styles["cell"],
+                )
+            )
             story.append(Spacer(1, 6))
         elif block.kind is BlockKind.bullet:
             story.append(Paragraph(escape(block.text), styles["bullet"], bulletText="•"))

@@ -11,9 +11,22 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from takedown.document import NoticeDocument
-from takedown.exporters.common import SHEET_COLUMNS, fixed_moment, guard_cell, normalize_ooxml, sheet_rows
+from takedown.exporters.common import (
+    SHEET_COLUMNS,
+    fixed_moment,
+    guard_cell,
+    normalize_ooxml,
+    sheet_rows,
+)
 
-_WIDTHS = {"链接": 48, "标题": 36, "内容摘要": 48, "法律依据": 48, "取证清单SHA-256": 30, "截图SHA-256": 30}
+_WIDTHS = {
+    "链接": 48,
+    "标题": 36,
+    "内容摘要": 48,
+    "法律依据": 48,
+    "取证清单SHA-256": 30,
+    "截图SHA-256": 30,
+}
 
 
 def to_csv(docs: Sequence[NoticeDocument]) -> bytes:

@@ -53,9 +53,16 @@ def add_listing(
     rec = record_observation(
         session,
         Observation(
-            platform_key=platform_key, canonical_url=url, url=url, title=title, text=text,
-            shop=shop, seller=f"{shop}经营者" if shop else None, region=region,
-            fields={"price": "3800元"}, fetched_at=seen,
+            platform_key=platform_key,
+            canonical_url=url,
+            url=url,
+            title=title,
+            text=text,
+            shop=shop,
+            seller=f"{shop}经营者" if shop else None,
+            region=region,
+            fields={"price": "3800元"},
+            fetched_at=seen,
         ),
     )
     listing = rec.listing
@@ -78,5 +85,3 @@ def add_listing(
         )
     session.flush()
     return listing
-
-

@@ -14,10 +14,16 @@ class Site:
         self.base = ""
 
     def live(self, path: str, title: str) -> str:
-        self.pages[path] = (200, "text/html; charset=utf-8", f"<html><title>{title}</title><body><h1>{title}</h1>加微信</body></html>")
+        self.pages[path] = (
+            200,
+            "text/html; charset=utf-8",
+            f"<html><title>{title}</title><body><h1>{title}</h1>加微信</body></html>",
+        )
         return self.base + path
 
-    def set(self, path: str, status: int, body: str, content_type: str = "text/html; charset=utf-8") -> None:
+    def set(
+        self, path: str, status: int, body: str, content_type: str = "text/html; charset=utf-8"
+    ) -> None:
         self.pages[path] = (status, content_type, body)
 
 
@@ -27,7 +33,9 @@ def serve() -> Iterator[Site]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
-            status, ctype, body = site.pages.get(self.path, (404, "text/html; charset=utf-8", "页面不存在"))
+            status, ctype, body = site.pages.get(
+                self.path, (404, "text/html; charset=utf-8", "页面不存在")
+            )
             if status in (301, 302):
                 self.send_response(status)
                 self.send_header("Location", body)

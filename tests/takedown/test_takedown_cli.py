@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 from sqlalchemy import select
+from td_seed import add_listing, add_user
 from typer.testing import CliRunner
 
 from lantian.cli import app
 from lantian.config import Settings
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.models import AuditEntry, Role
-from td_seed import add_listing, add_user
 
 runner = CliRunner()
 
@@ -21,10 +21,24 @@ def _seed(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     with make_sessionmaker(engine)() as session:
-        add_listing(session, "taobao", "https://item.taobao.com/item.htm?id=9", title="专利包授权",
-                    text="包授权 加V", shop="某店", categories=["guaranteed_grant"])
-        add_listing(session, "jd", "https://item.jd.com/9.html", title="商标包通过",
-                    text="100%注册成功", shop="京店", categories=["guaranteed_grant"])
+        add_listing(
+            session,
+            "taobao",
+            "https://item.taobao.com/item.htm?id=9",
+            title="专利包授权",
+            text="包授权 加V",
+            shop="某店",
+            categories=["guaranteed_grant"],
+        )
+        add_listing(
+            session,
+            "jd",
+            "https://item.jd.com/9.html",
+            title="商标包通过",
+            text="100%注册成功",
+            shop="京店",
+            categories=["guaranteed_grant"],
+        )
         add_user(session, "sup", Role.supervisor)
         add_user(session, "rev", Role.reviewer)
         session.commit()
@@ -51,16 +65,29 @@ def test_cli_flow(settings: Settings, tmp_path: Path) -> None:
     assert runner.invoke(app, ["takedown", "approve", ref, "--as", "sup"]).exit_code == 0
     out_dir = tmp_path / "out"
     for fmt in ("pdf", "docx", "xlsx", "csv", "json"):
-        result = runner.invoke(app, ["takedown", "export", "--platform", "taobao", "--format", fmt, "--out", str(out_dir)])
+        result = runner.invoke(
+            app,
+            ["takedown", "export", "--platform", "taobao", "--format", fmt, "--out", str(out_dir)],
+        )
         assert result.exit_code == 0, result.output
-    assert sorted(p.suffix for p in out_dir.iterdir()) == [".csv", ".docx", ".json", ".pdf", ".xlsx"]
-    nothing = runner.invoke(app, ["takedown", "export", "--platform", "jd", "--format", "pdf", "--out", str(out_dir)])
+    assert sorted(p.suffix for p in out_dir.iterdir()) == [
+        ".csv",
+        ".docx",
+        ".json",
+        ".pdf",
+        ".xlsx",
+    ]
+    nothing = runner.invoke(
+        app, ["takedown", "export", "--platform", "jd", "--format", "pdf", "--out", str(out_dir)]
+    )
     assert nothing.exit_code == 2 and "no notices to export" in nothing.output
 
     assert runner.invoke(app, ["takedown", "mark-sent", ref, "--as", "rev"]).exit_code == 0
     again = runner.invoke(app, ["takedown", "approve", ref, "--as", "sup"])
     assert again.exit_code == 2 and "is sent; it cannot become approved" in again.output
-    closed = runner.invoke(app, ["takedown", "close", ref, "--outcome", "refused", "--as", "sup", "--note", "平台拒绝"])
+    closed = runner.invoke(
+        app, ["takedown", "close", ref, "--outcome", "refused", "--as", "sup", "--note", "平台拒绝"]
+    )
     assert closed.exit_code == 0, closed.output
 
     status = runner.invoke(app, ["takedown", "status", ref, "--json"])
@@ -70,17 +97,24 @@ def test_cli_flow(settings: Settings, tmp_path: Path) -> None:
     engine = make_engine(settings.resolved_database_url)
     with make_sessionmaker(engine)() as session:
         trail = session.execute(
-            select(AuditEntry.actor, AuditEntry.action).where(AuditEntry.object_type == "takedown_notice")
+            select(AuditEntry.actor, AuditEntry.action)
+            .where(AuditEntry.object_type == "takedown_notice")
             .order_by(AuditEntry.id)
         ).all()
     engine.dispose()
     mine = [(a, b) for a, b in trail if b != "takedown.draft"]
-    assert mine == [("sup", "takedown.approved"), ("rev", "takedown.sent"), ("sup", "takedown.refused")]
+    assert mine == [
+        ("sup", "takedown.approved"),
+        ("rev", "takedown.sent"),
+        ("sup", "takedown.refused"),
+    ]
 
 
 def test_platforms_check_names_file_and_field(tmp_path: Path) -> None:
     bad = tmp_path / "platforms.yaml"
-    source = (Path(__file__).resolve().parents[2] / "takedown" / "platforms.yaml").read_text(encoding="utf-8")
+    source = (Path(__file__).resolve().parents[2] / "takedown" / "platforms.yaml").read_text(
+        encoding="utf-8"
+    )
     bad.write_text(source.replace("channel: jd_ipr", "channel: jd_nowhere"), encoding="utf-8")
     result = runner.invoke(app, ["takedown", "platforms", "--check", str(bad)])
     assert result.exit_code == 2
@@ -88,4 +122,6 @@ def test_platforms_check_names_file_and_field(tmp_path: Path) -> None:
     assert "platforms.jd.channel" in result.output and "jd_nowhere" in result.output
     ok = runner.invoke(app, ["takedown", "platforms", "--json"])
     rows = json.loads(ok.stdout)
-    assert {"platform": "xianyu", "channel": "alibaba_ipp"}.items() <= next(r for r in rows if r["platform"] == "xianyu").items()
+    assert {"platform": "xianyu", "channel": "alibaba_ipp"}.items() <= next(
+        r for r in rows if r["platform"] == "xianyu"
+    ).items()

@@ -13,14 +13,14 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
+from td_seed import CATALOG, T0, Seeded
 
 from store.models import TakedownNotice
-from takedown.export import export_notices, parse_format
 from takedown.errors import ExportError
+from takedown.export import export_notices, parse_format
 from takedown.grouping import draft_notices
 from takedown.platforms import ExportFormat
 from takedown.workflow import approve
-from td_seed import CATALOG, T0, Seeded
 
 OFFICE = "浙江省知识产权局"
 CONTACT = "执法处 0571-00000000"
@@ -36,7 +36,9 @@ def notices(session: Session, seeded: Seeded) -> list[TakedownNotice]:
 
 
 def _export(session: Session, notices: list[TakedownNotice], fmt: str) -> list:
-    return export_notices(session, notices, fmt, office_name=OFFICE, office_contact=CONTACT, catalog=CATALOG)
+    return export_notices(
+        session, notices, fmt, office_name=OFFICE, office_contact=CONTACT, catalog=CATALOG
+    )
 
 
 def _taobao(notices: list[TakedownNotice]) -> TakedownNotice:
@@ -62,7 +64,7 @@ def test_csv_and_xlsx_guard_formula_cells(session: Session, notices: list[Takedo
         stripped = cell.lstrip()
         assert not (stripped[:1] in ("=", "+", "-", "@") or cell[:1] in ("\t", "\r")), cell
     titles = {row[header.index("标题")] for row in body}
-    assert "'=HYPERLINK(\"http://evil\")" in titles
+    assert '\'=HYPERLINK("http://evil")' in titles
     assert "'@SUM(1+1) 商标注册包通过" in titles
     offers = {row[header.index("内容摘要")] for row in body}
     assert any(o.startswith("'+cmd") for o in offers)
@@ -70,7 +72,7 @@ def test_csv_and_xlsx_guard_formula_cells(session: Session, notices: list[Takedo
     [xlsx_file] = _export(session, notices, "xlsx")
     sheet = load_workbook(io.BytesIO(xlsx_file.content)).active
     values = [c.value for row in sheet.iter_rows(min_row=2) for c in row]
-    assert "'=HYPERLINK(\"http://evil\")" in values
+    assert '\'=HYPERLINK("http://evil")' in values
     for cell in (c for row in sheet.iter_rows() for c in row):
         assert cell.data_type != "f", cell.coordinate
     shops = {c.value for c in sheet["D"]}
@@ -95,7 +97,9 @@ def test_json_carries_every_required_field(session: Session, notices: list[Taked
     assert ev["screenshot_sha256"] and ev["captured_at"].startswith("2026-11-02T08:35")
 
 
-def test_docx_holds_the_chinese_letter(session: Session, notices: list[TakedownNotice], tmp_path: Path) -> None:
+def test_docx_holds_the_chinese_letter(
+    session: Session, notices: list[TakedownNotice], tmp_path: Path
+) -> None:
     [f] = _export(session, [_taobao(notices)], "docx")
     document = Document(io.BytesIO(f.content))
     text = "\n".join(p.text for p in document.paragraphs)
@@ -108,17 +112,23 @@ def test_docx_holds_the_chinese_letter(session: Session, notices: list[TakedownN
         assert b"2026-11-02T00:00:00Z" in z.read("docProps/core.xml")
 
 
-def test_pdf_holds_the_chinese_letter(session: Session, notices: list[TakedownNotice], tmp_path: Path) -> None:
+def test_pdf_holds_the_chinese_letter(
+    session: Session, notices: list[TakedownNotice], tmp_path: Path
+) -> None:
     [f] = _export(session, [_taobao(notices)], "pdf")
     path = tmp_path / f.name
     path.write_bytes(f.content)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "违规招揽专利、商标代理业务" in text
     assert OFFICE in text and "快通知识产权" in text
     assert "cap-0001" in text
 
 
-def test_hostile_shop_name_cannot_inject_letter_blocks(session: Session, notices: list[TakedownNotice]) -> None:
+def test_hostile_shop_name_cannot_inject_letter_blocks(
+    session: Session, notices: list[TakedownNotice]
+) -> None:
     hostile = next(n for n in notices if n.shop and "恶意" in n.shop)
     [f] = _export(session, [hostile], "txt")
     text = f.content.decode()

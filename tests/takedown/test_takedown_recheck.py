@@ -7,20 +7,28 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from td_seed import T0, add_listing, add_user
+from td_server import Site, serve
 
 from lantian.config import Settings, load_settings
 from store.models import (
-    AuditEntry, ItemStatus, ListingStatus, NoticeStatus, Role, TakedownCheck, TakedownNotice,
+    AuditEntry,
+    ItemStatus,
+    ListingStatus,
+    NoticeStatus,
+    Role,
+    TakedownCheck,
+    TakedownNotice,
 )
 from takedown.fetch import Verdict, judge
 from takedown.grouping import draft_notices
 from takedown.platforms import RemovalSignals
 from takedown.recheck import due_notices, recheck_due, recheck_notice
 from takedown.workflow import approve, mark_sent
-from td_seed import T0, add_listing, add_user
-from td_server import Site, serve
 
-SIGNALS = RemovalSignals(status_codes=[404, 410], text_markers=["该商品已下架"], url_markers=["noitem.htm"])
+SIGNALS = RemovalSignals(
+    status_codes=[404, 410], text_markers=["该商品已下架"], url_markers=["noitem.htm"]
+)
 
 
 @pytest.fixture
@@ -38,8 +46,15 @@ def _sent_notice(session: Session, site: Site, n: int) -> TakedownNotice:
     sup = add_user(session, "boss", Role.supervisor)
     for i in range(n):
         url = site.live(f"/item/{i}", f"专利包授权商品{i}")
-        add_listing(session, "taobao", url, title=f"专利包授权商品{i}", text="包授权", shop="甲店",
-                    categories=["guaranteed_grant"])
+        add_listing(
+            session,
+            "taobao",
+            url,
+            title=f"专利包授权商品{i}",
+            text="包授权",
+            shop="甲店",
+            categories=["guaranteed_grant"],
+        )
     [notice] = draft_notices(session, sup, now=T0).created
     approve(session, notice, sup, at=T0)
     mark_sent(session, notice, sup, at=T0 + timedelta(hours=1))
@@ -55,12 +70,20 @@ def test_judge_removal_signals() -> None:
     assert judge(503, "http://x/a", "", SIGNALS)[0] is Verdict.inconclusive
     assert judge(429, "http://x/a", "", SIGNALS)[0] is Verdict.inconclusive
     # a seller cannot fake removal with a hidden or inline marker next to a live listing
-    assert judge(200, "http://x/a", '<div style="display:none">该商品已下架</div>包授权', SIGNALS)[0] is Verdict.online
+    assert (
+        judge(200, "http://x/a", '<div style="display:none">该商品已下架</div>包授权', SIGNALS)[0]
+        is Verdict.online
+    )
     assert judge(200, "http://x/a", "<script>'该商品已下架'</script>", SIGNALS)[0] is Verdict.online
-    assert judge(200, "http://x/a", "<h1>商品A</h1>该商品已下架", SIGNALS, "商品A")[0] is Verdict.online
+    assert (
+        judge(200, "http://x/a", "<h1>商品A</h1>该商品已下架", SIGNALS, "商品A")[0]
+        is Verdict.online
+    )
 
 
-def test_recheck_marks_exactly_the_removed_listings(session: Session, no_capture: Settings, site: Site) -> None:
+def test_recheck_marks_exactly_the_removed_listings(
+    session: Session, no_capture: Settings, site: Site
+) -> None:
     settings = no_capture
     notice = _sent_notice(session, site, 4)
     site.set("/item/0", 404, "not here")
@@ -69,7 +92,12 @@ def test_recheck_marks_exactly_the_removed_listings(session: Session, no_capture
     report = recheck_notice(session, notice, settings, now=T0 + timedelta(days=1))
     session.commit()
     verdicts = {c.url.rsplit("/", 1)[1]: c.verdict for c in report.checks}
-    assert verdicts == {"0": Verdict.removed, "1": Verdict.removed, "2": Verdict.removed, "3": Verdict.online}
+    assert verdicts == {
+        "0": Verdict.removed,
+        "1": Verdict.removed,
+        "2": Verdict.removed,
+        "3": Verdict.online,
+    }
     assert notice.status is NoticeStatus.partly_removed and not notice.escalation_due
     by_url = {i.listing.url.rsplit("/", 1)[1]: i for i in notice.items}
     assert by_url["3"].status is ItemStatus.online and by_url["3"].listing.online
@@ -85,7 +113,9 @@ def test_recheck_marks_exactly_the_removed_listings(session: Session, no_capture
     [again] = recheck_due(session, settings, now=late)
     assert again.escalation_due and notice.escalation_due
     assert [c.verdict for c in again.checks] == [Verdict.online]
-    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "takedown_notice")).all()
+    actions = session.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_type == "takedown_notice")
+    ).all()
     assert "takedown.escalation_due" in actions and "takedown.partly_removed" in actions
 
     site.set("/item/3", 410, "gone")
@@ -94,10 +124,14 @@ def test_recheck_marks_exactly_the_removed_listings(session: Session, no_capture
     assert due_notices(session, settings, late + timedelta(days=30)) == []
 
 
-def test_recheck_refuses_private_addresses_unless_allowed(session: Session, site: Site, tmp_path) -> None:
+def test_recheck_refuses_private_addresses_unless_allowed(
+    session: Session, site: Site, tmp_path
+) -> None:
     notice = _sent_notice(session, site, 1)
     site.set("/item/0", 404, "gone")
-    strict = load_settings(data_dir=tmp_path, allow_private_networks=False, takedown_recheck_capture=False)
+    strict = load_settings(
+        data_dir=tmp_path, allow_private_networks=False, takedown_recheck_capture=False
+    )
     report = recheck_notice(session, notice, strict, now=T0 + timedelta(days=1))
     [check] = report.checks
     assert check.verdict is Verdict.inconclusive and "non-public address 127.0.0.1" in check.detail
@@ -122,7 +156,15 @@ def test_gbk_removal_page_is_understood(session: Session, settings: Settings, si
 
 def test_only_open_notices_are_rechecked(session: Session, settings: Settings, site: Site) -> None:
     sup = add_user(session, "boss", Role.supervisor)
-    add_listing(session, "jd", site.live("/j", "x"), title="x", text="y", shop="乙店", categories=["guaranteed_grant"])
+    add_listing(
+        session,
+        "jd",
+        site.live("/j", "x"),
+        title="x",
+        text="y",
+        shop="乙店",
+        categories=["guaranteed_grant"],
+    )
     [notice] = draft_notices(session, sup).created
     with pytest.raises(ValueError, match="only sent"):
         recheck_notice(session, notice, settings)

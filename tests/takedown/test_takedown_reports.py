@@ -8,27 +8,52 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
+from td_seed import T0, add_listing, add_user
 
 from store.models import ItemStatus, Review, ReviewAction, Role
 from takedown.errors import TakedownError
 from takedown.grouping import draft_notices
 from takedown.reports import monthly_summary, report_html, report_xlsx
 from takedown.workflow import approve, mark_sent
-from td_seed import T0, add_listing, add_user
 
 
 def test_monthly_summary(session: Session) -> None:
     sup = add_user(session, "sup", Role.supervisor)
     urls = [f"https://item.taobao.com/item.htm?id={i}" for i in range(4)]
     listings = [
-        add_listing(session, "taobao", u, title=f"t{i}", text="包授权", shop="甲店", categories=["guaranteed_grant"],
-                    region="浙江" if i < 3 else "广东")
+        add_listing(
+            session,
+            "taobao",
+            u,
+            title=f"t{i}",
+            text="包授权",
+            shop="甲店",
+            categories=["guaranteed_grant"],
+            region="浙江" if i < 3 else "广东",
+        )
         for i, u in enumerate(urls)
     ]
-    add_listing(session, "jd", "https://item.jd.com/1.html", title="j", text="x", shop="乙", categories=[], region="广东")
-    session.add(Review(listing_id=listings[0].id, user_id=sup.id, action=ReviewAction.confirm,
-                       created_at=T0 - timedelta(days=40)))  # confirmed in September: not an October/November finding
-    [notice, jd_notice] = sorted(draft_notices(session, sup, now=T0).created, key=lambda n: n.platform.key != "taobao")
+    add_listing(
+        session,
+        "jd",
+        "https://item.jd.com/1.html",
+        title="j",
+        text="x",
+        shop="乙",
+        categories=[],
+        region="广东",
+    )
+    session.add(
+        Review(
+            listing_id=listings[0].id,
+            user_id=sup.id,
+            action=ReviewAction.confirm,
+            created_at=T0 - timedelta(days=40),
+        )
+    )  # confirmed in September: not an October/November finding
+    [notice, jd_notice] = sorted(
+        draft_notices(session, sup, now=T0).created, key=lambda n: n.platform.key != "taobao"
+    )
     approve(session, notice, sup, at=T0)
     mark_sent(session, notice, sup, at=T0)
     by_id = {i.listing_id: i for i in notice.items}
@@ -44,7 +69,13 @@ def test_monthly_summary(session: Session) -> None:
     assert zj.removal_rate == pytest.approx(2 / 3, abs=1e-4) and zj.median_days == 2.0
     assert (gd.findings, gd.sent, gd.removed, gd.median_days) == (1, 1, 1, 2.0)
     total = rows[("taobao", "合计")]
-    assert (total.notices, total.sent, total.removed, total.removal_rate, total.median_days) == (1, 4, 3, 0.75, 2.0)
+    assert (total.notices, total.sent, total.removed, total.removal_rate, total.median_days) == (
+        1,
+        4,
+        3,
+        0.75,
+        2.0,
+    )
     assert rows[("jd", "广东")].findings == 1 and rows[("jd", "广东")].notices == 0
     assert monthly_summary(session, "2026-10").rows[-1].findings == 0
 
@@ -60,7 +91,15 @@ def test_monthly_summary(session: Session) -> None:
 
 
 def test_report_escapes_page_text(session: Session) -> None:
-    add_listing(session, "<script>x</script>", "https://evil.example/1", title="t", text="x", shop="s",
-                categories=[], region="<b>r</b>")
+    add_listing(
+        session,
+        "<script>x</script>",
+        "https://evil.example/1",
+        title="t",
+        text="x",
+        shop="s",
+        categories=[],
+        region="<b>r</b>",
+    )
     html = report_html(monthly_summary(session, "2026-11"))
     assert "<script>x" not in html and "&lt;script&gt;x" in html and "&lt;b&gt;r" in html

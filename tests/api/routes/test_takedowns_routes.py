@@ -14,10 +14,23 @@ PASSWORD = "correct horse battery"  # the users fixture's password (tests/api/co
 
 
 def _draft(reviewer: TestClient, seed, png: bytes) -> str:  # type: ignore[no-untyped-def]
-    seed.listing("专利包授权", "包授权 不成功全额退款", platform="taobao", status=ListingStatus.confirmed,
-                 shop="快通店", hits=[("grant", "包授权")], screenshot=png)
-    seed.listing("=cmd|' /C calc'!A0", "挂证", platform="taobao", status=ListingStatus.confirmed, shop="快通店",
-                 categories=("certificate_renting",))
+    seed.listing(
+        "专利包授权",
+        "包授权 不成功全额退款",
+        platform="taobao",
+        status=ListingStatus.confirmed,
+        shop="快通店",
+        hits=[("grant", "包授权")],
+        screenshot=png,
+    )
+    seed.listing(
+        "=cmd|' /C calc'!A0",
+        "挂证",
+        platform="taobao",
+        status=ListingStatus.confirmed,
+        shop="快通店",
+        categories=("certificate_renting",),
+    )
     seed.listing("待审核", "包授权", platform="taobao", status=ListingStatus.flagged, shop="快通店")
     r = reviewer.post("/api/v1/takedowns/draft", json={})
     assert r.status_code == 201, r.text
@@ -26,7 +39,9 @@ def _draft(reviewer: TestClient, seed, png: bytes) -> str:  # type: ignore[no-un
     return str(body["created"][0])
 
 
-def test_rest_flow(reviewer: TestClient, supervisor: TestClient, client: TestClient, seed, png: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_rest_flow(
+    reviewer: TestClient, supervisor: TestClient, client: TestClient, seed, png: bytes
+) -> None:  # type: ignore[no-untyped-def]
     ref = _draft(reviewer, seed, png)
     assert client.get("/api/v1/takedowns").status_code == 401
     assert reviewer.post(f"/api/v1/takedowns/{ref}/approve").status_code == 403
@@ -48,10 +63,17 @@ def test_rest_flow(reviewer: TestClient, supervisor: TestClient, client: TestCli
     csv = reviewer.get("/api/v1/takedowns/export", params={"platform": "taobao", "format": "csv"})
     assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
     assert "'=cmd|" in csv.content.decode("utf-8-sig")
-    assert reviewer.get("/api/v1/takedowns/export", params={"platform": "taobao", "format": "pdf"}).status_code == 422
+    assert (
+        reviewer.get(
+            "/api/v1/takedowns/export", params={"platform": "taobao", "format": "pdf"}
+        ).status_code
+        == 422
+    )
     assert reviewer.get(f"/api/v1/takedowns/{ref}/export/odt").status_code == 422
 
-    sent = reviewer.post(f"/api/v1/takedowns/{ref}/status", json={"status": "sent", "note": "已通过IPP提交"})
+    sent = reviewer.post(
+        f"/api/v1/takedowns/{ref}/status", json={"status": "sent", "note": "已通过IPP提交"}
+    )
     assert sent.json()["status"] == "sent"
     detail = reviewer.get(f"/api/v1/takedowns/{ref}").json()
     assert len(detail["listings"]) == 2 and {i["status"] for i in detail["listings"]} == {"pending"}
@@ -80,9 +102,17 @@ def test_ui_pages_and_forms(reviewer: TestClient, client: TestClient, seed, png:
     detail = client.get(f"/takedowns/{ref}")
     assert detail.status_code == 200
     assert "函件预览" in detail.text and "&lt;" not in ref
-    assert "=cmd|&#39; /C calc&#39;!A0" in detail.text or "=cmd|&#x27; /C calc&#x27;!A0" in detail.text
-    forged = client.post(f"/takedowns/{ref}/status", data={"status": "approved"}, follow_redirects=False)
+    assert (
+        "=cmd|&#39; /C calc&#39;!A0" in detail.text or "=cmd|&#x27; /C calc&#x27;!A0" in detail.text
+    )
+    forged = client.post(
+        f"/takedowns/{ref}/status", data={"status": "approved"}, follow_redirects=False
+    )
     assert forged.status_code == 403
-    ok = client.post(f"/takedowns/{ref}/status", data={"status": "approved", "csrf_token": csrf}, follow_redirects=False)
+    ok = client.post(
+        f"/takedowns/{ref}/status",
+        data={"status": "approved", "csrf_token": csrf},
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
     assert "已批准" in client.get(f"/takedowns/{ref}").text
