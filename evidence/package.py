@@ -68,8 +68,12 @@ def export_package(
     capture_uids: list[str],
     out: Path,
     title: str = "Lantian evidence package",
+    wacz: bool = True,
 ) -> PackageSummary:
-    """Write a case package of ``capture_uids`` to ``out`` (written to a temporary name, then moved)."""
+    """Write a case package of ``capture_uids`` to ``out`` (written to a temporary name, then moved).
+
+    ``wacz=False`` leaves out the web archive (faster; the WARC artifacts are still inside).
+    """
     if not capture_uids:
         raise PackageError("no captures selected for the package")
     uids = list(dict.fromkeys(capture_uids))
@@ -118,7 +122,7 @@ def export_package(
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lantian-pkg-", dir=out.parent) as tmp_name:
         tmp = Path(tmp_name)
-        if warcs:
+        if warcs and wacz:
             wacz_path = tmp / "archive.wacz"
             digest = create_wacz(warcs, pages, wacz_path, title)
             files["archive.wacz"] = wacz_path.read_bytes()

@@ -209,6 +209,7 @@ def export_cmd(
     title: Annotated[
         str, typer.Option(help="title shown in index.html")
     ] = "Lantian evidence package",
+    wacz: Annotated[bool, typer.Option(help="include the WARC records as a validated WACZ")] = True,
 ) -> None:
     """Write a case package (zip) that a third party checks with the public key and common tools."""
     vault = _vault(_settings())
@@ -221,7 +222,7 @@ def export_cmd(
     if not uids:
         fail("name capture ids or --listing")
     try:
-        summary = export_package(vault, uids, out_path, title)
+        summary = export_package(vault, uids, out_path, title, wacz=wacz)
     except EvidenceError as exc:
         fail(str(exc))
     out.print(str(summary.path), markup=False)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from evsite import _png, serve
@@ -23,6 +25,8 @@ from evidence.result import Artifact, CaptureResult
 from evidence.vault import EvidenceVault
 from evidence.warc import Exchange, build_warc
 from lantian.config import Settings
+
+T = TypeVar("T")
 
 PAGES = {
     "zh": "/zh.html",
@@ -53,19 +57,46 @@ def chromium() -> str:
     return path
 
 
+class BrowserThread:
+    """One started BrowserPool on an event loop in a background thread, shared by the session.
+
+    Launching Chromium is the slowest step of a capture; tests share one browser
+    the way the crawler does, each capture still in a fresh context.
+    """
+
+    def __init__(self, chromium: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.pool = self.run(BrowserPool(chromium, max_pages=3).start())
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=120)
+
+    def close(self) -> None:
+        self.run(self.pool.close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
 @pytest.fixture(scope="session")
-def captured(site_url: str, chromium: str) -> dict[str, CaptureResult]:
-    """Each test page captured once, all in one reused browser."""
+def browser(chromium: str) -> Iterator[BrowserThread]:
+    shared = BrowserThread(chromium)
+    yield shared
+    shared.close()
 
-    async def run() -> dict[str, CaptureResult]:
-        opts = CaptureOptions(allow_private_networks=True, attempts=1)
-        async with BrowserPool(chromium, max_pages=3) as pool:
-            results = await asyncio.gather(
-                *(capture(pool, site_url + path, opts) for path in PAGES.values())
-            )
-        return dict(zip(PAGES, results, strict=True))
 
-    return asyncio.run(run())
+@pytest.fixture(scope="session")
+def captured(site_url: str, browser: BrowserThread) -> dict[str, CaptureResult]:
+    """Each test page captured once, concurrently, in the shared browser."""
+    opts = CaptureOptions(allow_private_networks=True, attempts=1)
+
+    async def run() -> list[CaptureResult]:
+        pages = (capture(browser.pool, site_url + p, opts) for p in PAGES.values())
+        return list(await asyncio.gather(*pages))
+
+    return dict(zip(PAGES, browser.run(run()), strict=True))
 
 
 def make_result(

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import socket
 import struct
 
 import pytest
+from conftest import BrowserThread
 from evsite import GBK_PAGE, GBK_TEXT, ZH_PAGE, ZH_TEXT, Handler
 from warcio.archiveiterator import ArchiveIterator
 
 from evidence.batch import CaptureFailure, CaptureRequest, capture_urls
-from evidence.browser import BrowserPool
 from evidence.capture import CaptureOptions, capture_with_retry
 from evidence.errors import BlockedAddressError, CaptureFailed, NavigationError
 from evidence.result import CaptureResult
@@ -121,33 +120,21 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_failed_capture_says_why_and_is_retried(chromium: str) -> None:
+def test_failed_capture_says_why_and_is_retried(browser: BrowserThread) -> None:
     url = f"http://127.0.0.1:{_closed_port()}/x"
 
-    async def run() -> None:
-        async with BrowserPool(chromium) as pool:
-            await capture_with_retry(
-                pool,
-                url,
-                CaptureOptions(allow_private_networks=True, attempts=2, retry_delay_s=0.05),
-            )
-
+    options = CaptureOptions(allow_private_networks=True, attempts=2, retry_delay_s=0.05)
     with pytest.raises(CaptureFailed) as info:
-        asyncio.run(run())
+        browser.run(capture_with_retry(browser.pool, url, options))
     assert len(info.value.attempts) == 2
     assert all(isinstance(a, NavigationError) for a in info.value.attempts)
     assert "ERR_CONNECTION_REFUSED" in str(info.value)
 
 
-def test_private_address_refused_unless_allowed(chromium: str, site_url: str) -> None:
-    async def run() -> None:
-        async with BrowserPool(chromium) as pool:
-            await capture_with_retry(
-                pool, f"{site_url}/zh.html", CaptureOptions(allow_private_networks=False)
-            )
-
+def test_private_address_refused_unless_allowed(browser: BrowserThread, site_url: str) -> None:
+    options = CaptureOptions(allow_private_networks=False)
     with pytest.raises(CaptureFailed) as info:
-        asyncio.run(run())
+        browser.run(capture_with_retry(browser.pool, f"{site_url}/zh.html", options))
     assert len(info.value.attempts) == 1  # not retried
     assert isinstance(info.value.attempts[0], BlockedAddressError)
     assert "non-public address 127.0.0.1" in str(info.value)

@@ -69,7 +69,7 @@ def test_recorded_capture_is_timestamped_and_verified(
     assert report.ok, report.problems
     assert report.timestamps == 1
 
-    pkg = export_package(vault, [stored.capture_uid], tmp_path / "ts.zip").path
+    pkg = export_package(vault, [stored.capture_uid], tmp_path / "ts.zip", wacz=False).path
     assert f"manifests/{stored.capture_uid}.json.tsr" in read_entries(pkg)
     assert verify_package(pkg).timestamps == 1
 
