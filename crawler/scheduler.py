@@ -235,13 +235,17 @@ def reap_job() -> list[int]:
 
 
 def recheck_job() -> Any:
-    """Re-check listings whose takedown is due (``takedown.recheck.recheck_due``)."""
+    """Re-check the listings of sent takedown notices that are due (``takedown.recheck.recheck_due``)."""
     from crawler.runs import unit_of_work
-    from takedown.recheck import recheck_due  # type: ignore[import-not-found,unused-ignore]
+    from takedown.recheck import recheck_due
 
     settings = current_settings()
     with unit_of_work(settings) as session:
-        return recheck_due(session, settings)
+        reports = recheck_due(session, settings)
+    if reports:
+        log.info("takedown re-check: %d notice(s) checked: %s", len(reports),
+                 ", ".join(f"{r.reference} {r.status}" for r in reports))
+    return reports
 
 
 def verify_job() -> Any:
