@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 from lantian.config import Settings
 from lantian.logs import configure_logging
 from lantian.metrics import install_store_collector, render, uninstall_store_collectors
-from store.models import Campaign, CampaignRun, Listing, ListingStatus, Platform, RunStatus, SourceKind
+from store.models import (
+    Campaign,
+    CampaignRun,
+    Listing,
+    ListingStatus,
+    Platform,
+    RunStatus,
+    SourceKind,
+)
 
 
 @pytest.fixture
