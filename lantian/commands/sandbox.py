@@ -58,3 +58,27 @@ def truth(
         if no_text:
             record.pop("text")
         typer.echo(json.dumps(record, ensure_ascii=False))
+
+
+@app.command("stats")
+def stats(
+    seed: int = typer.Option(2025, "--seed", help="world seed"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a table"),
+) -> None:
+    """Count the world's pages: per platform, irregular vs not, per category, encodings, faults."""
+    from sandbox.generate import build_world
+    from sandbox.stats import world_stats
+
+    figures = world_stats(build_world(seed))
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table("figure", *figures["platforms"].keys(), "total")
+    for row in ("pages", "listings", "irregular", "negative", "robots_disallowed", "not_utf8", "faults"):
+        values = [str(figures["platforms"][p][row]) for p in figures["platforms"]]
+        table.add_row(row, *values, str(figures["total"][row]))
+    for category, count in figures["categories"].items():
+        table.add_row(f"category {category}", *[""] * len(figures["platforms"]), str(count))
+    out.print(table)

@@ -133,3 +133,16 @@ def test_cli_truth_prints_json_lines(truth: list[dict[str, Any]]) -> None:
 def test_cli_truth_rejects_bad_port() -> None:
     result = CliRunner().invoke(app, ["sandbox", "truth", "--base-port", "70000"])
     assert result.exit_code == 2
+
+
+def test_cli_stats_agree_with_the_truth(truth: list[dict[str, Any]]) -> None:
+    result = CliRunner().invoke(app, ["sandbox", "stats", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    listings = content(truth)
+    assert figures["total"]["listings"] == len(listings)
+    assert figures["total"]["irregular"] == sum(r["irregular"] for r in listings)
+    assert figures["platforms"]["taobaobei"]["robots_disallowed"] == sum(
+        r["robots_disallowed"] for r in truth if r["platform"] == "taobaobei"
+    )
+    assert figures["categories"]["false_claims"] == sum("false_claims" in r["categories"] for r in listings)
