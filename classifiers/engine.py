@@ -136,9 +136,13 @@ class Classifier:
         self._contact_terms = [self._norm(t) for t in self.signals.contact_terms]
         terms.update(self._contact_terms)
         terms.discard("")
+        # The automaton runs over UTF-16 code units viewed as Latin-1 characters: with a
+        # few hundred distinct first characters the root of a character trie is slow to
+        # step through, while byte-wise it has a few dozen children.  Normalized text
+        # holds no astral characters, so every character is exactly two units.
         self._automaton = ahocorasick.Automaton()
         for term in terms:
-            self._automaton.add_word(term, term)
+            self._automaton.add_word(_units(term), term)
         self._automaton.make_automaton()
         self._by_anchor: dict[str, list[_Compiled]] = defaultdict(list)
         self._always: list[_Compiled] = []
@@ -237,8 +241,9 @@ class Classifier:
 
     def _scan(self, text: str) -> Occurrences:
         occ: Occurrences = defaultdict(list)
-        for end, term in self._automaton.iter(text):
-            occ[term].append(end - len(term) + 1)
+        for end, term in self._automaton.iter(_units(text)):
+            if end & 1:  # aligned on a character, not straddling two
+                occ[term].append((end + 1) // 2 - len(term))
         for positions in occ.values():
             positions.sort()
         return dict(occ)
@@ -353,6 +358,10 @@ class Classifier:
             rules_version=self.rules_version,
             category_scores=scores,
         )
+
+
+def _units(text: str) -> str:
+    return text.encode("utf-16-be").decode("latin-1")
 
 
 class _Merged:

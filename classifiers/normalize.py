@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +35,25 @@ _KEEP_PUNCT = {
 _DROP_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf", "So", "Sk", "Pd", "Pc", "Ps", "Pe", "Pi", "Pf", "Mn", "Me"}
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 _RUNS = re.compile(r"[^\x00]+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _class_escape(ch: str) -> str:
+    return "\\" + ch if ch in "\\]^-[" else ch
+
+
+def _char_ranges(codes: list[int]) -> str:
+    """A regex character class body with consecutive code points collapsed into ranges."""
+    parts: list[str] = []
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        first, last = _class_escape(chr(codes[i])), _class_escape(chr(codes[j]))
+        parts.append(first if i == j else f"{first}-{last}")
+        i = j + 1
+    return "".join(parts)
 
 
 class NormalizationError(Exception):
@@ -154,6 +173,11 @@ class Normalizer:
     def __init__(self, variants: Mapping[str, list[str]]) -> None:
         keep = frozenset(ch for forms in variants.values() for form in forms for ch in form if len(form) == 1)
         self._table = char_table(keep)
+        changed = sorted(code for code, value in self._table.items() if value != chr(code))
+        # sre compiles a class of BMP characters into a bitmap; one astral member turns the
+        # whole class into a list of ranges searched one by one.  So: BMP class | any astral.
+        bmp = [code for code in changed if code <= 0xFFFF]
+        self._changes = re.compile("[" + _char_ranges(bmp) + "]|[\U00010000-\U0010ffff]")
         self._automaton: ahocorasick.Automaton | None = None
         replacements: dict[str, str] = {}
         for canonical, forms in variants.items():
@@ -171,11 +195,17 @@ class Normalizer:
             automaton.make_automaton()
             self._automaton = automaton
 
+    def _translate(self, text: str) -> str:
+        """Step 1.  ``str.translate`` pays a dict lookup for every character; most characters of
+        Chinese text are left alone, so only the ones that change are looked up."""
+        table = self._table
+        return self._changes.sub(lambda m: table.get(ord(m.group()), m.group()), text)
+
     def _step1_only(self, text: str) -> str:
-        return text.translate(self._table).replace(_DROP, "")
+        return self._translate(text).replace(_DROP, "")
 
     def normalize(self, original: str) -> Normalized:
-        translated = original.translate(self._table)
+        translated = self._translate(original)
         if _DROP in translated:
             run_starts: list[int] = []
             run_orig: list[int] = []
@@ -191,10 +221,24 @@ class Normalizer:
                 run_starts, run_orig = [0], [0]
         else:
             step1, run_starts, run_orig = translated, [0], [0]
-        text, segments = self._replace(step1)
+        def latin_neighbours(start: int, end: int) -> tuple[bool, bool]:
+            """Whether, in the original, a Latin letter sits right before/after ``step1[start:end]``."""
+            r = bisect.bisect_right(run_starts, start) - 1
+            o_start = run_orig[r] + start - run_starts[r]
+            r = bisect.bisect_right(run_starts, end - 1) - 1
+            o_end = run_orig[r] + end - 1 - run_starts[r] + 1
+            before = o_start > 0 and translated[o_start - 1] in _ASCII_LETTERS
+            after = o_end < len(translated) and translated[o_end] in _ASCII_LETTERS
+            return before, after
+
+        text, segments = self._replace(step1, latin_neighbours)
+        if _ASTRAL.search(text):
+            text = _ASTRAL.sub("\ufffd", text)  # one UTF-16 unit per character for the scanner
         return Normalized(original, text, run_starts, run_orig, segments)
 
-    def _replace(self, text: str) -> tuple[str, list[_Segment] | None]:
+    def _replace(
+        self, text: str, latin_neighbours: Callable[[int, int], tuple[bool, bool]]
+    ) -> tuple[str, list[_Segment] | None]:
         if self._automaton is None or not text:
             return text, None
         pieces: list[str] = []
@@ -203,7 +247,9 @@ class Normalizer:
         out = 0
         for end_index, (key, target) in self._automaton.iter_long(text):
             start = end_index - len(key) + 1
-            if not _ascii_boundary_ok(text, start, end_index + 1, key):
+            if (key[0] in _ASCII_LETTERS or key[-1] in _ASCII_LETTERS) and not _latin_edges_ok(
+                key, *latin_neighbours(start, end_index + 1)
+            ):
                 continue
             if start > pos:
                 segments.append(_Segment(out, pos, start, True))
@@ -221,8 +267,12 @@ class Normalizer:
         return "".join(pieces), segments
 
 
-def _ascii_boundary_ok(text: str, start: int, end: int, key: str) -> bool:
-    """A variant that begins or ends with a Latin letter must not sit inside a Latin word."""
-    if key[0] in _ASCII_LETTERS and start > 0 and text[start - 1] in _ASCII_LETTERS:
+def _latin_edges_ok(key: str, letter_before: bool, letter_after: bool) -> bool:
+    """A variant that begins or ends with a Latin letter must not sit inside a Latin word of the original.
+
+    Looking at the original (not the text with spaces dropped) lets "zhuan li bao guo"
+    match word by word while "hazlnut" keeps its "zl".
+    """
+    if key[0] in _ASCII_LETTERS and letter_before:
         return False
-    return not (key[-1] in _ASCII_LETTERS and end < len(text) and text[end] in _ASCII_LETTERS)
+    return not (key[-1] in _ASCII_LETTERS and letter_after)

@@ -25,7 +25,8 @@ def tokenizer(userdict: Path | None = None) -> jieba.Tokenizer:
         tok = jieba.Tokenizer()
         tok.initialize()
         if userdict is not None and userdict.exists():
-            tok.load_userdict(str(userdict))
+            with userdict.open("rb") as handle:  # jieba leaves a path it opened unclosed
+                tok.load_userdict(handle)
         return tok
 
 

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from classifiers.entities import contact_keys, extract_entities
+
+
+def test_contacts_and_identities_are_extracted_with_offsets() -> None:
+    text = (
+        "北京某某知识产权代理有限公司（机构代码11234），资格证号：1234567890，"
+        "电话 138-0013-8000 微信同号，QQ：2839123345，邮箱 IP@Example.com，"
+        "网址 https://ip.example.cn/a?b=1 ，V信：zl_agent01"
+    )
+    entities = extract_entities(text)
+    found = {(e.kind, e.value) for e in entities}
+    assert ("phone", "13800138000") in found
+    assert ("wechat", "13800138000") in found
+    assert ("qq", "2839123345") in found
+    assert ("email", "ip@example.com") in found
+    assert ("url", "https://ip.example.cn/a?b=1") in found
+    assert ("wechat", "zl_agent01") in found
+    assert ("agency_code", "11234") in found
+    assert ("agent_licence", "1234567890") in found
+    assert ("company", "北京某某知识产权代理有限公司") in found
+    for e in entities:
+        assert 0 <= e.start < e.end <= len(text)
+
+
+def test_nothing_in_plain_text() -> None:
+    assert extract_entities("今天天气很好，专利申请流程说明。") == []
+
+
+def test_contact_keys_link_listings_sharing_a_contact() -> None:
+    a = contact_keys(extract_entities("加微信同号13800138000"))
+    b = contact_keys(extract_entities("联系电话：13800138000"))
+    c = contact_keys(extract_entities("联系电话：13900000000"))
+    assert a & b == {("phone", "13800138000")}
+    assert not (a & c)
+    assert contact_keys(extract_entities("网址 https://www.taobao.com/shop")) == set()

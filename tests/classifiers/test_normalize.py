@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from classifiers import Classifier
+
+NOISE = st.text(
+    alphabet=st.sampled_from(list("专利包过授权申请的了是 丨|·-_*\u200b\u3000\ufeff，。！？!?,.ＡＢｚｌ專過zlwxv😀💯➕①１２3\n\t")),
+    max_size=40,
+)
+SEPARATORS = st.sampled_from(["", " ", "丨", "·", "\u200b", "  ", "*", "-", "\u3000", "😀"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=NOISE)
+def test_every_normalized_char_maps_into_the_original(classifier: Classifier, text: str) -> None:
+    norm = classifier.normalizer.normalize(text)
+    last_start = 0
+    for i in range(len(norm.text)):
+        start, end = norm.original_span(i, i + 1)
+        assert 0 <= start < end <= len(text)
+        assert start >= last_start
+        last_start = start
+
+
+@settings(max_examples=150, deadline=None)
+@given(prefix=NOISE, suffix=NOISE, sep=SEPARATORS, traditional=st.booleans())
+def test_planted_phrase_maps_back_to_its_disguised_form(
+    classifier: Classifier, prefix: str, suffix: str, sep: str, traditional: bool
+) -> None:
+    phrase = "專利包過" if traditional else "专利包过"
+    disguised = sep.join(phrase)
+    text = prefix + "。" + disguised + "。" + suffix
+    norm = classifier.normalizer.normalize(text)
+    index = norm.text.find("。专利包过。")
+    assert index >= 0, norm.text
+    start, end = norm.original_span(index + 1, index + 5)
+    assert text[start:end] == disguised
+
+
+def test_disguises_are_undone(classifier: Classifier) -> None:
+    cases = {
+        "专 利 包 过": "专利包过",
+        "专丨利": "专利",
+        "砖利受权": "专利授权",
+        "ＺＬ包过": "专利包过",
+        "zhuanli bao guo": "专利包过",
+        "V信": "微信",
+        "薇信": "微信",
+        "💯下证": "100%下证",
+        "百分百下证": "100%下证",
+        "專利掛證": "专利挂证",
+        "z规机构": "正规机构",
+        "专\u200b利": "专利",
+    }
+    for original, expected in cases.items():
+        assert classifier.normalizer.normalize(original).text == expected, original
+
+
+def test_pinyin_inside_latin_words_is_left_alone(classifier: Classifier) -> None:
+    assert "专利" not in classifier.normalizer.normalize("hazlnut wxyz").text
+    assert classifier.normalizer.normalize("加wx").text == "加微信"
+
+
+def test_hit_offsets_point_at_the_original_disguised_text(classifier: Classifier) -> None:
+    text = "店铺公告：專 利 包 授 權，加薇信"
+    verdict = classifier.classify(text)
+    hit = next(h for h in verdict.hits if h.rule == "gg.promise_grant")
+    assert text[hit.start : hit.end] == hit.match
+    assert hit.match == "包 授 權"
+
+
+def test_title_offsets_index_title_newline_text(classifier: Classifier) -> None:
+    verdict = classifier.classify("正文没有问题", title="实用新型包授权")
+    hit = verdict.hits[0]
+    combined = "实用新型包授权\n正文没有问题"
+    assert combined[hit.start : hit.end] == "包授权"
