@@ -14,6 +14,7 @@ from evidence.errors import (
     EvidenceError,
     NavigationError,
     PackageError,
+    ServerError,
     UnknownCapture,
     UnsafePackageEntry,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "PackageError",
     "PackageSummary",
     "Problem",
+    "ServerError",
     "StoredCapture",
     "UnknownCapture",
     "UnsafePackageEntry",

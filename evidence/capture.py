@@ -25,7 +25,13 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from evidence.browser import CHROMIUM_ARGS, VIEWPORT, BrowserPool, playwright_version
 from evidence.clock import clock_info
-from evidence.errors import BlockedAddressError, CaptureError, CaptureFailed, NavigationError
+from evidence.errors import (
+    BlockedAddressError,
+    CaptureError,
+    CaptureFailed,
+    NavigationError,
+    ServerError,
+)
 from evidence.netguard import AddressGuard
 from evidence.result import Artifact, CaptureResult, Redirect
 from evidence.warc import Exchange, build_warc
@@ -74,6 +80,8 @@ class CaptureOptions:
     allow_private_networks: bool = False
     attempts: int = 3
     retry_delay_s: float = 1.0
+    # A 404 or 410 is evidence (the page is gone); these statuses are the server failing.
+    retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 
 
 def _tool_version() -> str:
@@ -268,6 +276,10 @@ async def capture(
             raise NavigationError(url, exc.message.splitlines()[0]) from exc
         if response is None:
             raise NavigationError(url, "the browser got no response for the main document")
+        if response.status in opts.retry_statuses:
+            raise ServerError(
+                url, f"server answered HTTP {response.status} {response.status_text}".rstrip()
+            )
         try:
             return await _collect(cdp, page, response, url, started_at, opts, recorder)
         except PlaywrightTimeoutError as exc:

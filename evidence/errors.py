@@ -20,6 +20,10 @@ class NavigationError(CaptureError):
     """The browser could not load the page (network error, timeout, refused)."""
 
 
+class ServerError(CaptureError):
+    """The server answered with a transient error status (5xx, 429); worth another attempt."""
+
+
 class BlockedAddressError(CaptureError):
     """The URL resolves to a private or loopback address and private networks are not allowed."""
 

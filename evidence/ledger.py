@@ -123,7 +123,24 @@ class Ledger:
         return [line.entry for line in self.read_lines() if line.entry is not None]
 
     def _last(self) -> LedgerEntry | None:
-        entries = self.entries()
+        """The last entry, read from the file's tail (appends stay O(1) as the ledger grows)."""
+        if not self.path.exists():
+            return None
+        with self.path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - 4096))
+            tail = fh.read()
+        lines = tail.splitlines()
+        if lines and size > 4096:
+            lines = lines[1:]  # the first line of the window may be cut
+        for raw in reversed(lines):
+            if raw.strip():
+                try:
+                    return LedgerEntry.from_json(json.loads(raw))
+                except (json.JSONDecodeError, UnicodeDecodeError, LedgerError):
+                    break
+        entries = self.entries()  # damaged tail: fall back to the last readable entry
         return entries[-1] if entries else None
 
     def append_unlocked(

@@ -92,6 +92,13 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, ALERT_PAGE.encode("utf-8"), "text/html; charset=utf-8")
         elif path.startswith("/static/") and path.endswith(".png"):
             self._send(200, _png(50, 50, (200, 30, 30)), "image/png")
+        elif path == "/flaky":
+            if Handler.hits[path] == 1:
+                self._send(503, b"busy", "text/plain")
+            else:
+                self._send(200, ZH_PAGE.encode("utf-8"), "text/html; charset=utf-8")
+        elif path == "/down":
+            self._send(500, b"broken", "text/plain")
         elif path == "/gone":
             self._send(404, "<h1>页面不存在</h1>".encode(), "text/html; charset=utf-8")
         else:

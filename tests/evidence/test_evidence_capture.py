@@ -14,7 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from evidence.batch import CaptureFailure, CaptureRequest, capture_urls
 from evidence.capture import CaptureOptions, capture_with_retry
-from evidence.errors import BlockedAddressError, CaptureFailed, NavigationError
+from evidence.errors import BlockedAddressError, CaptureFailed, NavigationError, ServerError
 from evidence.result import CaptureResult
 from evidence.vault import EvidenceVault, StoredCapture
 
@@ -129,6 +129,16 @@ def test_failed_capture_says_why_and_is_retried(browser: BrowserThread) -> None:
     assert len(info.value.attempts) == 2
     assert all(isinstance(a, NavigationError) for a in info.value.attempts)
     assert "ERR_CONNECTION_REFUSED" in str(info.value)
+
+
+def test_server_errors_are_retried_not_recorded(browser: BrowserThread, site_url: str) -> None:
+    options = CaptureOptions(allow_private_networks=True, attempts=2, retry_delay_s=0.05)
+    result = browser.run(capture_with_retry(browser.pool, f"{site_url}/flaky", options))
+    assert result.http_status == 200 and Handler.hits["/flaky"] == 2
+    with pytest.raises(CaptureFailed) as info:
+        browser.run(capture_with_retry(browser.pool, f"{site_url}/down", options))
+    assert [type(a) for a in info.value.attempts] == [ServerError, ServerError]
+    assert "HTTP 500" in str(info.value)
 
 
 def test_private_address_refused_unless_allowed(browser: BrowserThread, site_url: str) -> None:
