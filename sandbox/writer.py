@@ -127,8 +127,8 @@ class Writer:
         pool = bank["seo_paragraphs"]
         paras = self.picks(pool, len(pool) if long else self.rng.randint(3, 5))
         if long:
-            paras[1:1] = self.picks(vocab.GUIDE_PARAGRAPHS, 3)
-            for aside in self.picks(vocab.LONG_ASIDES, 2):
+            paras[1:1] = self.picks(vocab.GUIDE_PARAGRAPHS, 4)
+            for aside in self.picks(vocab.LONG_ASIDES, 3):
                 paras.insert(len(paras) // 2, aside)
         elif self.rng.random() < 0.4:
             paras.insert(0, self.pick(vocab.GUIDE_PARAGRAPHS))

@@ -264,3 +264,18 @@ def test_serve_command_prints_base_urls() -> None:
         proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_busy_port_is_a_clear_error() -> None:
+    import socket
+
+    from sandbox import SandboxStartError
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        server = SandboxServer(base_port=port - 1)  # the marketplace (N+1) lands on the busy port
+        with pytest.raises(SandboxStartError, match=f"taobaobei to 127.0.0.1:{port}"):
+            server.start()
+        server.stop()
