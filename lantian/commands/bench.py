@@ -24,6 +24,10 @@ def capture_bench(
         list[str] | None,
         typer.Option(help="capture these URLs instead of the local site (repeatable)"),
     ] = None,
+    sandbox: Annotated[
+        bool,
+        typer.Option(help="capture flagged sandbox listings (--no-sandbox: generated local pages)"),
+    ] = True,
 ) -> None:
     """Evidence captures per minute: one reused browser vs a new browser per page, and bytes per capture."""
     try:
@@ -34,12 +38,24 @@ def capture_bench(
         f"capturing {len(url) if url else pages} page(s) per arm with {settings.chromium_path} ..."
     )
     try:
-        bench = run_capture_bench(
-            settings.chromium_path,
-            pages=pages,
-            urls=url,
-            allow_private_networks=True if not url else settings.allow_private_networks,
-        )
+        if url or not sandbox:
+            bench = run_capture_bench(
+                settings.chromium_path,
+                pages=pages,
+                urls=url,
+                allow_private_networks=True if not url else settings.allow_private_networks,
+            )
+        else:
+            from sandbox.server import SandboxServer
+
+            with SandboxServer(seed=2025) as server:
+                targets = [
+                    p["url"]
+                    for p in server.truth()
+                    if p["irregular"] and p["reachable"] and not p["fault"]
+                ][:pages]
+                err.print(f"sandbox: {len(targets)} flagged listing page(s)")
+                bench = run_capture_bench(settings.chromium_path, urls=targets)
     except EvidenceError as exc:
         fail(str(exc), 1)
     for arm in (bench.reuse, bench.fresh):
