@@ -217,6 +217,11 @@ class _Recorder:
             ex.server_ip = self.server_ips.get(ex.url)
         return list(self.exchanges)
 
+    def cancel_pending(self) -> None:
+        """Drop hooks still running when the capture ends (their page is about to close)."""
+        for task in list(self.tasks):
+            task.cancel()
+
     async def on_dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(f"{dialog.type}: {dialog.message[:500]}")
         with contextlib.suppress(PlaywrightError):
@@ -265,31 +270,43 @@ async def capture(
         page.on("requestfailed", recorder.on_failed)
         ctx.on("page", recorder.on_popup)
         try:
-            response = await page.goto(
-                url, wait_until="load", timeout=opts.navigation_timeout_s * 1000
-            )
-        except PlaywrightTimeoutError as exc:
-            raise NavigationError(
-                url, f"page did not load within {opts.navigation_timeout_s:g} s"
-            ) from exc
-        except PlaywrightError as exc:
-            raise NavigationError(url, exc.message.splitlines()[0]) from exc
-        if response is None:
-            raise NavigationError(url, "the browser got no response for the main document")
-        if response.status in opts.retry_statuses:
-            raise ServerError(
-                url, f"server answered HTTP {response.status} {response.status_text}".rstrip()
-            )
-        try:
-            return await _collect(cdp, page, response, url, started_at, opts, recorder)
-        except PlaywrightTimeoutError as exc:
-            raise CaptureError(
-                url, f"timed out while collecting artifacts: {exc.message.splitlines()[0]}"
-            ) from exc
-        except PlaywrightError as exc:
-            raise CaptureError(
-                url, f"browser error while collecting artifacts: {exc.message.splitlines()[0]}"
-            ) from exc
+            return await _navigate_and_collect(cdp, page, url, started_at, opts, recorder)
+        finally:
+            recorder.cancel_pending()
+
+
+async def _navigate_and_collect(
+    cdp: CDPSession,
+    page: Page,
+    url: str,
+    started_at: datetime,
+    opts: CaptureOptions,
+    recorder: _Recorder,
+) -> CaptureResult:
+    try:
+        response = await page.goto(url, wait_until="load", timeout=opts.navigation_timeout_s * 1000)
+    except PlaywrightTimeoutError as exc:
+        raise NavigationError(
+            url, f"page did not load within {opts.navigation_timeout_s:g} s"
+        ) from exc
+    except PlaywrightError as exc:
+        raise NavigationError(url, exc.message.splitlines()[0]) from exc
+    if response is None:
+        raise NavigationError(url, "the browser got no response for the main document")
+    if response.status in opts.retry_statuses:
+        raise ServerError(
+            url, f"server answered HTTP {response.status} {response.status_text}".rstrip()
+        )
+    try:
+        return await _collect(cdp, page, response, url, started_at, opts, recorder)
+    except PlaywrightTimeoutError as exc:
+        raise CaptureError(
+            url, f"timed out while collecting artifacts: {exc.message.splitlines()[0]}"
+        ) from exc
+    except PlaywrightError as exc:
+        raise CaptureError(
+            url, f"browser error while collecting artifacts: {exc.message.splitlines()[0]}"
+        ) from exc
 
 
 async def _settle(page: Page, opts: CaptureOptions) -> int:
