@@ -98,8 +98,9 @@ def run_crawl(campaign: Path, data_dir: Path, *args: str, timeout: float = 150, 
 
 
 def expected_listings(urls: dict[str, str], truth: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Truth listings the keywords reach within depth 2: every result link of every result
-    page, plus the shops of the marketplace items found (their pages link them)."""
+    """Truth listings the keywords reach at depth 1: every result link (on the platform
+    searched) of every result page, plus the shops of the marketplace items found (the
+    result cards link them)."""
     by_url: dict[str, dict[str, Any]] = {}
     for record in truth:
         for url in [record["url"], *record["redirect_from"]]:
@@ -114,12 +115,12 @@ def expected_listings(urls: dict[str, str], truth: list[dict[str, Any]]) -> dict
                     for link in RESULT_LINKS[platform].findall(html):
                         absolute = urljoin(url, link.replace("&amp;", "&"))
                         record = by_url.get(absolute)
-                        if record is not None:
+                        if record is not None and record["platform"] == platform:
                             found[record["url"]] = record
                     nxt = NEXT.search(html)
                     url = urljoin(url, nxt.group(1).replace("&amp;", "&")) if nxt else None
     for record in list(found.values()):
-        if record["kind"] == "listing" and record["fields"].get("shop_id"):
+        if record["kind"] == "listing" and record["fields"].get("shop_id") and "taobaobei" in urls:
             shop = by_url.get(f"{urls['taobaobei']}/shop/{record['fields']['shop_id']}")
             if shop is not None:
                 found[shop["url"]] = shop
