@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from sqlalchemy.orm import Session
 
 from api.security import (
@@ -29,6 +29,7 @@ from store.models import Role, User
 from store.search import SearchBackend
 from store.users import user_for_token
 
+PathId = Annotated[int, Path(ge=1, le=2**62, description="database id")]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ROLE_RANK = {Role.reviewer: 1, Role.supervisor: 2, Role.admin: 3}
 

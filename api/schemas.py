@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from store.models import ListingStatus, ReviewAction, Role, RunStatus
 
 T = TypeVar("T")
+MAX_ID = 2**62
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ORM(BaseModel):
@@ -197,7 +199,7 @@ class ReviewIn(BaseModel):
 
 
 class BulkReviewIn(ReviewIn):
-    listing_ids: list[int] = Field(min_length=1, max_length=500)
+    listing_ids: list[DbId] = Field(min_length=1, max_length=500)
 
 
 class ReviewResult(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 
-from api.deps import CurrentUser, SessionDep, actor_name
+from api.deps import CurrentUser, PathId, SessionDep, actor_name
 from api.schemas import LoginIn, SessionOut, TokenCreate, TokenIssued, TokenOut, UserOut
 from api.security import SESSION_COOKIE, LoginRateLimiter, SessionCodec
 from lantian.config import Settings
@@ -105,7 +105,7 @@ def create_token(body: TokenCreate, user: CurrentUser, session: SessionDep) -> T
 
 
 @router.delete("/tokens/{token_id}", status_code=204, responses={404: {}})
-def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> Response:
+def revoke_token(token_id: PathId, user: CurrentUser, session: SessionDep) -> Response:
     """Revoke one of your tokens."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:

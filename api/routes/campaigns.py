@@ -11,8 +11,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, SupervisorUser, actor_name
+from api.deps import CurrentUser, PathId, SessionDep, SettingsDep, SupervisorUser, actor_name
 from api.schemas import CampaignIn, CampaignOut, CampaignUpdate, RunOut
 from store import audit
 from store.models import Campaign, CampaignRun, Listing
@@ -32,7 +33,7 @@ def _spec(data: dict[str, Any]) -> Any:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{where}: {first['msg']}") from exc
 
 
-def _get(session: SessionDep, campaign_id: int) -> Campaign:
+def _get(session: Session, campaign_id: int) -> Campaign:
     row = session.get(Campaign, campaign_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no campaign {campaign_id}")
@@ -70,14 +71,14 @@ def create_campaign(body: CampaignIn, user: SupervisorUser, session: SessionDep)
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut, responses={404: {}})
-def get_campaign(campaign_id: int, user: CurrentUser, session: SessionDep) -> CampaignOut:
+def get_campaign(campaign_id: PathId, user: CurrentUser, session: SessionDep) -> CampaignOut:
     """One campaign."""
     return CampaignOut.model_validate(_get(session, campaign_id))
 
 
 @router.patch("/campaigns/{campaign_id}", response_model=CampaignOut, responses={404: {}, 422: {}})
 def update_campaign(
-    campaign_id: int, body: CampaignUpdate, user: SupervisorUser, session: SessionDep
+    campaign_id: PathId, body: CampaignUpdate, user: SupervisorUser, session: SessionDep
 ) -> CampaignOut:
     """Change a campaign's keywords, platforms, limits, schedule or robots policy."""
     from crawler.campaigns import spec_from_row, upsert_campaign
@@ -107,7 +108,7 @@ def update_campaign(
 
 
 @router.delete("/campaigns/{campaign_id}", status_code=204, responses={404: {}, 409: {}})
-def delete_campaign(campaign_id: int, user: SupervisorUser, session: SessionDep) -> Response:
+def delete_campaign(campaign_id: PathId, user: SupervisorUser, session: SessionDep) -> Response:
     """Delete a campaign that never ran (one with runs or listings is kept: pause it instead)."""
     row = _get(session, campaign_id)
     runs = session.scalar(select(func.count()).where(CampaignRun.campaign_id == row.id)) or 0
@@ -119,7 +120,7 @@ def delete_campaign(campaign_id: int, user: SupervisorUser, session: SessionDep)
     return Response(status_code=204)
 
 
-def _set_paused(campaign_id: int, paused: bool, user: Any, session: SessionDep) -> CampaignOut:
+def _set_paused(campaign_id: int, paused: bool, user: Any, session: Session) -> CampaignOut:
     row = _get(session, campaign_id)
     row.paused = paused
     audit.record(
@@ -130,19 +131,19 @@ def _set_paused(campaign_id: int, paused: bool, user: Any, session: SessionDep) 
 
 
 @router.post("/campaigns/{campaign_id}/pause", response_model=CampaignOut, responses={404: {}})
-def pause_campaign(campaign_id: int, user: SupervisorUser, session: SessionDep) -> CampaignOut:
+def pause_campaign(campaign_id: PathId, user: SupervisorUser, session: SessionDep) -> CampaignOut:
     """Stop scheduling the campaign (running crawls continue)."""
     return _set_paused(campaign_id, True, user, session)
 
 
 @router.post("/campaigns/{campaign_id}/resume", response_model=CampaignOut, responses={404: {}})
-def resume_campaign(campaign_id: int, user: SupervisorUser, session: SessionDep) -> CampaignOut:
+def resume_campaign(campaign_id: PathId, user: SupervisorUser, session: SessionDep) -> CampaignOut:
     """Schedule the campaign again."""
     return _set_paused(campaign_id, False, user, session)
 
 
 @router.get("/campaigns/{campaign_id}/runs", response_model=list[RunOut], responses={404: {}})
-def list_runs(campaign_id: int, user: CurrentUser, session: SessionDep) -> list[RunOut]:
+def list_runs(campaign_id: PathId, user: CurrentUser, session: SessionDep) -> list[RunOut]:
     """The campaign's runs, newest first, with their progress counters."""
     _get(session, campaign_id)
     rows = session.scalars(
@@ -155,7 +156,7 @@ def list_runs(campaign_id: int, user: CurrentUser, session: SessionDep) -> list[
     "/campaigns/{campaign_id}/runs", response_model=RunOut, status_code=202, responses={404: {}, 409: {}}
 )
 def start_campaign_run(
-    campaign_id: int, user: SupervisorUser, session: SessionDep, settings: SettingsDep
+    campaign_id: PathId, user: SupervisorUser, session: SessionDep, settings: SettingsDep
 ) -> RunOut:
     """Start a run now (a crawl process); 409 when one is already queued or running."""
     from crawler.runs import CampaignNotFound, RunAlreadyActive, start_run
@@ -176,7 +177,7 @@ def start_campaign_run(
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, responses={404: {}})
-def get_run(run_id: int, user: CurrentUser, session: SessionDep) -> RunOut:
+def get_run(run_id: PathId, user: CurrentUser, session: SessionDep) -> RunOut:
     """One run: status, start and end, Scrapy's and our counters, error."""
     run = session.get(CampaignRun, run_id)
     if run is None:
@@ -185,7 +186,7 @@ def get_run(run_id: int, user: CurrentUser, session: SessionDep) -> RunOut:
 
 
 @router.post("/runs/{run_id}/cancel", response_model=RunOut, responses={404: {}, 409: {}})
-def cancel_campaign_run(run_id: int, user: SupervisorUser, session: SessionDep, settings: SettingsDep) -> RunOut:
+def cancel_campaign_run(run_id: PathId, user: SupervisorUser, session: SessionDep, settings: SettingsDep) -> RunOut:
     """Stop a queued or running run."""
     from crawler.runs import RunNotActive, RunNotFound, RunOnOtherHost, cancel_run
 

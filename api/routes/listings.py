@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
+from api.deps import CurrentUser, PathId, SearchDep, SessionDep, SettingsDep
 from api.present import detail, summary
 from api.queries import FilterError, ListingFilters, find_listings, listing_filters
 from api.schemas import ListingDetail, ListingSummary, Page
@@ -49,7 +49,7 @@ def list_listings(
 
 
 @router.get("/{listing_id}", response_model=ListingDetail, responses={404: {}})
-def get_listing(listing_id: int, user: CurrentUser, session: SessionDep) -> ListingDetail:
+def get_listing(listing_id: PathId, user: CurrentUser, session: SessionDep) -> ListingDetail:
     """One listing: its versions, the current classification's rule hits (offsets into
     `title + "\\n" + text` of the current version) and entities, the actor behind it with
     their other listings, evidence captures with hashes and verification state, and reviews."""

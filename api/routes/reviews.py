@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 
-from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
+from api.deps import CurrentUser, PathId, SearchDep, SessionDep, SettingsDep
 from api.present import reviews
 from api.reviewing import ReviewError, apply_review
 from api.schemas import BulkReviewIn, BulkReviewResult, ReviewIn, ReviewOut, ReviewResult
@@ -19,7 +19,7 @@ def _count(request: Request, action: str, n: int = 1) -> None:
 
 
 @router.get("/listings/{listing_id}/reviews", response_model=list[ReviewOut], responses={404: {}})
-def list_reviews(listing_id: int, user: CurrentUser, session: SessionDep) -> list[ReviewOut]:
+def list_reviews(listing_id: PathId, user: CurrentUser, session: SessionDep) -> list[ReviewOut]:
     """The review history of a listing, newest first."""
     if session.get(Listing, listing_id) is None:
         raise HTTPException(404, f"no listing {listing_id}")
@@ -33,7 +33,7 @@ def list_reviews(listing_id: int, user: CurrentUser, session: SessionDep) -> lis
     responses={403: {}, 404: {}, 409: {}, 422: {}},
 )
 def review_listing(
-    listing_id: int,
+    listing_id: PathId,
     body: ReviewIn,
     request: Request,
     user: CurrentUser,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
-from api.deps import AdminUser, SessionDep, SupervisorUser, actor_name
+from api.deps import AdminUser, PathId, SessionDep, SupervisorUser, actor_name
 from api.schemas import UserCreate, UserOut, UserUpdate
 from store import audit
 from store.models import User
@@ -35,7 +35,7 @@ def add_user(body: UserCreate, user: AdminUser, session: SessionDep) -> UserOut:
 
 
 @router.get("/{user_id}", response_model=UserOut, responses={404: {}})
-def get_user(user_id: int, user: SupervisorUser, session: SessionDep) -> UserOut:
+def get_user(user_id: PathId, user: SupervisorUser, session: SessionDep) -> UserOut:
     """One user."""
     found = session.get(User, user_id)
     if found is None:
@@ -44,7 +44,7 @@ def get_user(user_id: int, user: SupervisorUser, session: SessionDep) -> UserOut
 
 
 @router.patch("/{user_id}", response_model=UserOut, responses={404: {}, 409: {}, 422: {}})
-def update_user(user_id: int, body: UserUpdate, user: AdminUser, session: SessionDep) -> UserOut:
+def update_user(user_id: PathId, body: UserUpdate, user: AdminUser, session: SessionDep) -> UserOut:
     """Change a user's role, name, password or whether the account is active."""
     found = session.get(User, user_id)
     if found is None:

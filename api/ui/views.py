@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import SearchDep, SessionDep, SettingsDep, UIUser, UserView, has_role, require_ui_role
+from api.deps import PathId, SearchDep, SessionDep, SettingsDep, UIUser, UserView, has_role, require_ui_role
 from api.present import current_classification, detail, segments, summary
 from api.queries import FilterError, ListingFilters, find_listings, listing_filters, neighbours
 from api.routes.audit import audit_page
@@ -209,11 +209,11 @@ def queue(
 @router.get("/listings/{listing_id}", response_class=HTMLResponse)
 def listing_page(
     request: Request,
-    listing_id: int,
+    listing_id: PathId,
     user: UIUser,
     session: SessionDep,
-    a: Annotated[int | None, Query(description="capture shown on the left")] = None,
-    b: Annotated[int | None, Query(description="capture shown on the right")] = None,
+    a: Annotated[int | None, Query(ge=1, le=2**62, description="capture shown on the left")] = None,
+    b: Annotated[int | None, Query(ge=1, le=2**62, description="capture shown on the right")] = None,
 ) -> HTMLResponse:
     listing = session.get(Listing, listing_id)
     if listing is None:
