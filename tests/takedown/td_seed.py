@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from store.db import make_engine, make_sessionmaker, upgrade
 from store.listings import Observation, get_or_create_platform, record_observation
 from store.models import EvidenceCapture, Listing, ListingStatus, Role, SourceKind, User
 from takedown.categories import StaticCatalog
@@ -85,3 +88,17 @@ def add_listing(
         )
     session.flush()
     return listing
+
+
+@contextmanager
+def sqlite_only_session(url: str) -> Iterator[Session]:
+    """A migrated SQLite session, for modules whose subject does not depend on the database.
+
+    The PostgreSQL side of the takedown package is exercised by the sandbox loop test,
+    which runs on both; the rest stay on SQLite to keep the suite fast.
+    """
+    engine = make_engine(url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        yield session
+    engine.dispose()

@@ -7,13 +7,14 @@ import io
 import json
 import subprocess
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
-from td_seed import CATALOG, T0, Seeded
+from td_seed import CATALOG, T0, Seeded, sqlite_only_session
 
 from store.models import TakedownNotice
 from takedown.errors import ExportError
@@ -21,6 +22,14 @@ from takedown.export import export_notices, parse_format
 from takedown.grouping import draft_notices
 from takedown.platforms import ExportFormat
 from takedown.workflow import approve
+
+
+@pytest.fixture
+def session(sqlite_url: str) -> Iterator[Session]:
+    """SQLite only (see td_seed.sqlite_only_session)."""
+    with sqlite_only_session(sqlite_url) as s:
+        yield s
+
 
 OFFICE = "浙江省知识产权局"
 CONTACT = "执法处 0571-00000000"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from td_seed import T0, add_listing, add_user
+from td_seed import T0, add_listing, add_user, sqlite_only_session
 from td_server import Site, serve
 
 from lantian.config import Settings, load_settings
@@ -29,6 +30,13 @@ from takedown.workflow import approve, mark_sent
 SIGNALS = RemovalSignals(
     status_codes=[404, 410], text_markers=["该商品已下架"], url_markers=["noitem.htm"]
 )
+
+
+@pytest.fixture
+def session(sqlite_url: str) -> Iterator[Session]:
+    """SQLite only (see td_seed.sqlite_only_session)."""
+    with sqlite_only_session(sqlite_url) as s:
+        yield s
 
 
 @pytest.fixture

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
-from td_seed import T0, add_listing, add_user
+from td_seed import T0, add_listing, add_user, sqlite_only_session
 
 from store.models import ItemStatus, Review, ReviewAction, Role
 from takedown.errors import TakedownError
 from takedown.grouping import draft_notices
 from takedown.reports import monthly_summary, report_html, report_xlsx
 from takedown.workflow import approve, mark_sent
+
+
+@pytest.fixture
+def session(sqlite_url: str) -> Iterator[Session]:
+    """SQLite only (see td_seed.sqlite_only_session)."""
+    with sqlite_only_session(sqlite_url) as s:
+        yield s
 
 
 def test_monthly_summary(session: Session) -> None:

@@ -61,7 +61,9 @@ def _pick(
     by_shop: dict[str, list[dict[str, Any]]] = {}
     for page in pages:
         by_shop.setdefault(page["fields"]["shop"], []).append(page)
-    chosen = [p for group in list(by_shop.values())[:shops] for p in group[: n // shops]]
+    per_shop = n // shops
+    full = [group for group in by_shop.values() if len(group) >= per_shop]
+    chosen = [p for group in full[:shops] for p in group[:per_shop]]
     return chosen[:n]
 
 
