@@ -143,7 +143,11 @@ def engine_for(settings: Settings) -> Engine:
 
 
 def dispose_engines() -> None:
-    """Close every pooled connection (tests drop their databases afterwards)."""
+    """Close every pooled connection (tests drop their databases afterwards).
+
+    Waits for the threads finalizing this process's runs first: they hold connections.
+    """
+    join_watchers(30.0)
     with _engines_lock:
         for engine in _engines.values():
             engine.dispose()
@@ -454,9 +458,20 @@ def cancel_run(settings: Settings, run_id: int, *, grace_s: float = 10.0) -> Run
         if not _wait_exit(run_id, info.pid, grace_s):
             _signal_group(info.pid, signal.SIGKILL)
             _wait_exit(run_id, info.pid, 5.0)
+    watcher = next((t for t in threading.enumerate() if t.name == f"lantian-run-{run_id}"), None)
+    if watcher is not None:
+        watcher.join(30)
     _finish(settings, run_id, RunStatus.cancelled, "cancelled", only_active=False)
     log.info("cancelled run %s", run_id)
     return get_run(settings, run_id)
+
+
+def join_watchers(timeout: float) -> None:
+    """Wait until the threads watching this process's crawls have finished their runs."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread.name.startswith("lantian-run-"):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
@@ -581,6 +596,4 @@ def shutdown_children(grace_s: float) -> None:
             log.warning("run %s did not stop after SIGTERM; killing it", run_id)
             _signal_group(proc.pid, signal.SIGKILL)
             proc.wait()
-    for thread in threading.enumerate():
-        if thread.name.startswith("lantian-run-"):
-            thread.join(10)
+    join_watchers(30.0)
