@@ -53,7 +53,7 @@ def lint_cmd(rules_dir: RulesDirOption = None) -> None:
     problems = lint(_rules_dir(rules_dir))
     if problems:
         for problem in problems:
-            err.print(f"[bold red]error:[/] {problem}", markup=True, highlight=False)
+            err.print(f"[bold red]error:[/] {problem}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     err.print("rules ok")
 

@@ -12,7 +12,7 @@ NOISE = st.text(
 SEPARATORS = st.sampled_from(["", " ", "丨", "·", "\u200b", "  ", "*", "-", "\u3000", "😀"])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(text=NOISE)
 def test_every_normalized_char_maps_into_the_original(classifier: Classifier, text: str) -> None:
     norm = classifier.normalizer.normalize(text)
@@ -24,7 +24,7 @@ def test_every_normalized_char_maps_into_the_original(classifier: Classifier, te
         last_start = start
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(prefix=NOISE, suffix=NOISE, sep=SEPARATORS, traditional=st.booleans())
 def test_planted_phrase_maps_back_to_its_disguised_form(
     classifier: Classifier, prefix: str, suffix: str, sep: str, traditional: bool
