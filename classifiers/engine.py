@@ -24,8 +24,15 @@ import yaml
 from classifiers.categories import CATEGORY_KEYS, DEFAULT_RULES_DIR, load_categories
 from classifiers.entities import extract_entities
 from classifiers.licensed import LicensedRegistry
-from classifiers.normalize import Normalized, Normalizer, NormalizationError
-from classifiers.pack import ExceptionContext, ExceptionsFile, Rule, RulePack, RulePackError, Signals
+from classifiers.normalize import NormalizationError, Normalized, Normalizer
+from classifiers.pack import (
+    ExceptionContext,
+    ExceptionsFile,
+    Rule,
+    RulePack,
+    RulePackError,
+    Signals,
+)
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
 
@@ -94,7 +101,9 @@ def load_variants(rules_dir: Path) -> dict[str, list[str]]:
         isinstance(k, str) and isinstance(v, list) and all(isinstance(f, str) for f in v)
         for k, v in variants.items()
     ):
-        raise RulePackError(f"{path}: field variants: expected a mapping of canonical -> list of forms")
+        raise RulePackError(
+            f"{path}: field variants: expected a mapping of canonical -> list of forms"
+        )
     return variants
 
 
@@ -125,7 +134,9 @@ class Classifier:
         self._rules: list[_Compiled] = []
         for pack in packs:
             for rule in pack.rules:
-                compiled = self._compile(rule, exceptions.contexts, categories[rule.category].legal_basis, pack)
+                compiled = self._compile(
+                    rule, exceptions.contexts, categories[rule.category].legal_basis, pack
+                )
                 self._rules.append(compiled)
                 terms.update(compiled.anchors)
                 terms.update(t for g in compiled.groups for t in g)
@@ -183,7 +194,9 @@ class Classifier:
             anchors, groups = groups[0], groups[1:]
         for term in anchors + [t for g in groups for t in g] + rule.none:
             if not self._norm(term):
-                raise RulePackError(f"{pack.source}: rule {rule.id}: term {term!r} normalizes to nothing")
+                raise RulePackError(
+                    f"{pack.source}: rule {rule.id}: term {term!r} normalizes to nothing"
+                )
         ctx = [
             _Context(
                 name,

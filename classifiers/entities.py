@@ -32,7 +32,9 @@ CONTACT_KINDS = frozenset({"phone", "wechat", "qq", "email", "agency_code", "age
 
 # Full-width letters, digits and the symbols of ids and addresses; not the full-width
 # Chinese punctuation (，！？), which is everywhere and never part of a contact.
-_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0e\uff3f\uff0d\uff0b\uff0f\u3000]")
+_FULL_WIDTH = re.compile(
+    "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0e\uff3f\uff0d\uff0b\uff0f\u3000]"
+)
 _GATES: dict[str, tuple[str, ...]] = {
     "qq": ("qq", "QQ", "Qq", "qQ", "扣扣", "企鹅", "q号", "Q号"),
     "wechat": ("微信", "威信", "薇信", "v信", "V信", "vx", "VX", "Vx", "vX", "wx", "WX", "Wx", "wX",
@@ -53,7 +55,9 @@ def _fold_width(text: str) -> str:
     """Full-width ASCII to ASCII, one character for one, so offsets are unchanged."""
     if not _FULL_WIDTH.search(text):
         return text
-    return _FULL_WIDTH.sub(lambda m: " " if m.group() == "\u3000" else chr(ord(m.group()) - 0xFEE0), text)
+    return _FULL_WIDTH.sub(
+        lambda m: " " if m.group() == "\u3000" else chr(ord(m.group()) - 0xFEE0), text
+    )
 
 
 def extract_entities(text: str) -> list[Entity]:
@@ -72,7 +76,9 @@ def extract_entities(text: str) -> list[Entity]:
         phones.append(ent)
         found.append(ent)
     if _gate(text, "email"):
-        found += [Entity("email", m.group().lower(), m.start(), m.end()) for m in _EMAIL.finditer(text)]
+        found += [
+            Entity("email", m.group().lower(), m.start(), m.end()) for m in _EMAIL.finditer(text)
+        ]
     if _gate(text, "url"):
         for m in _URL.finditer(text):
             url = m.group().rstrip(".,;:!?")
@@ -83,11 +89,17 @@ def extract_entities(text: str) -> list[Entity]:
     if _gate(text, "qq"):
         found += [Entity("qq", m.group(1), m.start(1), m.end(1)) for m in _QQ.finditer(text)]
     if _gate(text, "wechat"):
-        found += [Entity("wechat", m.group(1).lower(), m.start(1), m.end(1)) for m in _WECHAT.finditer(text)]
+        found += [
+            Entity("wechat", m.group(1).lower(), m.start(1), m.end(1))
+            for m in _WECHAT.finditer(text)
+        ]
         if phones and _WECHAT_SAME_AS_PHONE.search(text):
             found += [Entity("wechat", p.value, p.start, p.end) for p in phones]
     if _gate(text, "agency_code"):
-        found += [Entity("agency_code", m.group(1), m.start(1), m.end(1)) for m in _AGENCY_CODE.finditer(text)]
+        found += [
+            Entity("agency_code", m.group(1), m.start(1), m.end(1))
+            for m in _AGENCY_CODE.finditer(text)
+        ]
     if _gate(text, "agent_licence"):
         found += [
             Entity("agent_licence", m.group(1).upper(), m.start(1), m.end(1))

@@ -68,7 +68,9 @@ class Counts:
 class Report:
     total: int = 0
     overall: Counts = field(default_factory=Counts)
-    per_category: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in CATEGORY_KEYS})
+    per_category: dict[str, Counts] = field(
+        default_factory=lambda: {k: Counts() for k in CATEGORY_KEYS}
+    )
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -78,7 +80,8 @@ class Report:
             "overall": self.overall.as_dict(),
             "per_category": {k: c.as_dict() for k, c in self.per_category.items()},
             "confusion": [
-                {"gold": g, "predicted": p, "count": n} for (g, p), n in sorted(self.confusion.items())
+                {"gold": g, "predicted": p, "count": n}
+                for (g, p), n in sorted(self.confusion.items())
             ],
             "errors": self.errors,
         }

@@ -29,7 +29,10 @@ def run_examples(classifier: Classifier) -> tuple[int, list[ExampleFailure]]:
     for pack in classifier.packs:
         source = str(pack.source or pack.pack)
         for rule in pack.rules:
-            for kind, texts in (("match", rule.examples.match), ("no_match", rule.examples.no_match)):
+            for kind, texts in (
+                ("match", rule.examples.match),
+                ("no_match", rule.examples.no_match),
+            ):
                 for text in texts:
                     checked += 1
                     fired = any(h.rule == rule.id for h in classifier.hits_only(text))

@@ -50,7 +50,9 @@ def verdict_record(record_id: Any, verdict: Verdict, title: str) -> dict[str, An
     entities = []
     for e in verdict.entities:
         field, start, end = _split_field(e.start, e.end, title)
-        entities.append({"kind": e.kind, "value": e.value, "field": field, "start": start, "end": end})
+        entities.append(
+            {"kind": e.kind, "value": e.value, "field": field, "start": start, "end": end}
+        )
     return {
         "id": record_id,
         "irregular": verdict.irregular,
@@ -73,7 +75,10 @@ def classify_line(classifier: Classifier, line: str, number: int) -> dict[str, A
         message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
         return {"id": None, "error": f"line {number}: not valid JSON: {message}"}
     if not isinstance(row, dict):
-        return {"id": None, "error": f"line {number}: expected a JSON object, got {type(row).__name__}"}
+        return {
+            "id": None,
+            "error": f"line {number}: expected a JSON object, got {type(row).__name__}",
+        }
     record_id = row.get("id")
     if isinstance(record_id, (dict, list)):
         record_id = json.dumps(record_id, ensure_ascii=False)
@@ -87,11 +92,16 @@ def classify_line(classifier: Classifier, line: str, number: int) -> dict[str, A
     try:
         verdict = classifier.classify(text, title)
     except Exception as exc:  # noqa: BLE001 - the contract: a bad line never stops the stream
-        return {"id": record_id, "error": f"line {number}: could not classify: {type(exc).__name__}: {exc}"}
+        return {
+            "id": record_id,
+            "error": f"line {number}: could not classify: {type(exc).__name__}: {exc}",
+        }
     return verdict_record(record_id, verdict, title)
 
 
-def classify_lines(classifier: Classifier, lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
+def classify_lines(
+    classifier: Classifier, lines: Iterable[str | bytes]
+) -> Iterator[dict[str, Any]]:
     """One output object per input line (blank lines included, as errors), in order.
 
     Lines may be bytes (read from a file or stdin in binary mode): each is decoded
@@ -102,7 +112,10 @@ def classify_lines(classifier: Classifier, lines: Iterable[str | bytes]) -> Iter
             try:
                 raw = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
-                yield {"id": None, "error": f"line {number}: not UTF-8: {exc.reason} at byte {exc.start}"}
+                yield {
+                    "id": None,
+                    "error": f"line {number}: not UTF-8: {exc.reason} at byte {exc.start}",
+                }
                 continue
         line = raw.rstrip("\r\n")
         if not line.strip():

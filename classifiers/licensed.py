@@ -80,7 +80,9 @@ def _int_or_none(value: str, path: Path, line: int, field: str) -> int | None:
     try:
         return int(value)
     except ValueError as exc:
-        raise LicensedCsvError(f"{path}:{line}: field {field}: expected a whole number, got {value!r}") from exc
+        raise LicensedCsvError(
+            f"{path}:{line}: field {field}: expected a whole number, got {value!r}"
+        ) from exc
 
 
 def read_register_csv(path: Path) -> tuple[list[AgencyRecord], list[AgentRecord]]:
@@ -103,7 +105,11 @@ def read_register_csv(path: Path) -> tuple[list[AgencyRecord], list[AgentRecord]
     agencies: list[AgencyRecord] = []
     agents: list[AgentRecord] = []
     for line, raw in enumerate(reader, 2):
-        row = {fields[k.strip()]: (v or "").strip() for k, v in raw.items() if k and k.strip() in fields}
+        row = {
+            fields[k.strip()]: (v or "").strip()
+            for k, v in raw.items()
+            if k and k.strip() in fields
+        }
         for field in required:
             if not row.get(field):
                 raise LicensedCsvError(f"{path}:{line}: field {field}: empty")
@@ -133,7 +139,9 @@ def read_register_csv(path: Path) -> tuple[list[AgencyRecord], list[AgentRecord]
                 )
             )
             if row.get("kind", "patent") in ("", "patent") and not _AGENCY_CODE.match(row["code"]):
-                raise LicensedCsvError(f"{path}:{line}: field code: a patent agency code has five digits")
+                raise LicensedCsvError(
+                    f"{path}:{line}: field code: a patent agency code has five digits"
+                )
     return agencies, agents
 
 
@@ -197,22 +205,57 @@ class LicensedRegistry:
         doubled = self.agents_in_several_agencies()
         for ent in entities:
             if ent.kind == "agency_code" and claim and self.agency_by_code(ent.value) is None:
-                hits.append(self._hit("licensed.unknown_agency_code", "unlicensed_agency", ent,
-                                      f"机构代码{ent.value}不在专利代理机构执业许可名录中", ua_basis))
-            elif ent.kind == "company" and claim and ent.value.endswith(("公司", "事务所", "工作室")):
+                hits.append(
+                    self._hit(
+                        "licensed.unknown_agency_code",
+                        "unlicensed_agency",
+                        ent,
+                        f"机构代码{ent.value}不在专利代理机构执业许可名录中",
+                        ua_basis,
+                    )
+                )
+            elif (
+                ent.kind == "company" and claim and ent.value.endswith(("公司", "事务所", "工作室"))
+            ):
                 if self.agency_by_name(ent.value) is None:
-                    hits.append(self._hit("licensed.unlisted_company", "unlicensed_agency", ent,
-                                          f"宣称从事专利代理的“{ent.value}”未在执业许可名录中", ua_basis, 0.6))
+                    hits.append(
+                        self._hit(
+                            "licensed.unlisted_company",
+                            "unlicensed_agency",
+                            ent,
+                            f"宣称从事专利代理的“{ent.value}”未在执业许可名录中",
+                            ua_basis,
+                            0.6,
+                        )
+                    )
             elif ent.kind == "agent_licence":
                 if ent.value in doubled:
-                    hits.append(self._hit("licensed.agent_in_several_agencies", "certificate_renting", ent,
-                                          f"代理师证号{ent.value}登记在多家代理机构", cr_basis, 0.8))
+                    hits.append(
+                        self._hit(
+                            "licensed.agent_in_several_agencies",
+                            "certificate_renting",
+                            ent,
+                            f"代理师证号{ent.value}登记在多家代理机构",
+                            cr_basis,
+                            0.8,
+                        )
+                    )
                 elif claim and ent.value not in self._agents_by_cert:
-                    hits.append(self._hit("licensed.unknown_agent", "unlicensed_agency", ent,
-                                          f"证号{ent.value}不在专利代理师名录中", ua_basis, 0.6))
+                    hits.append(
+                        self._hit(
+                            "licensed.unknown_agent",
+                            "unlicensed_agency",
+                            ent,
+                            f"证号{ent.value}不在专利代理师名录中",
+                            ua_basis,
+                            0.6,
+                        )
+                    )
         return [replace(h, match=text[h.start : h.end]) for h in hits]
 
     @staticmethod
-    def _hit(rule: str, category: str, ent: Entity, why: str, basis: str, weight: float = 0.7) -> Hit:
+    def _hit(
+        rule: str, category: str, ent: Entity, why: str, basis: str, weight: float = 0.7
+    ) -> Hit:
         return Hit(rule=rule, category=category, severity="medium", weight=weight, start=ent.start,
                    end=ent.end, match="", explanation=why, legal_basis=basis)  # fmt: skip

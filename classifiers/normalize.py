@@ -32,7 +32,23 @@ _KEEP_PUNCT = {
     ",": "，", "!": "！", "?": "？", ";": "；", ":": "：",
     "\n": "。", "、": "、", "，": "，", "。": "。", "！": "！", "？": "？", "；": "；", "：": "：",
 }  # fmt: skip
-_DROP_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf", "So", "Sk", "Pd", "Pc", "Ps", "Pe", "Pi", "Pf", "Mn", "Me"}
+_DROP_CATEGORIES = {
+    "Zs",
+    "Zl",
+    "Zp",
+    "Cc",
+    "Cf",
+    "So",
+    "Sk",
+    "Pd",
+    "Pc",
+    "Ps",
+    "Pe",
+    "Pi",
+    "Pf",
+    "Mn",
+    "Me",
+}
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 _RUNS = re.compile(r"[^\x00]+")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -171,7 +187,9 @@ class Normalizer:
     """Holds the compiled tables; build once, call for every text."""
 
     def __init__(self, variants: Mapping[str, list[str]]) -> None:
-        keep = frozenset(ch for forms in variants.values() for form in forms for ch in form if len(form) == 1)
+        keep = frozenset(
+            ch for forms in variants.values() for form in forms for ch in form if len(form) == 1
+        )
         self._table = char_table(keep)
         changed = sorted(code for code, value in self._table.items() if value != chr(code))
         # sre compiles a class of BMP characters into a bitmap; one astral member turns the
@@ -185,7 +203,9 @@ class Normalizer:
             for form in forms:
                 key = self._step1_only(form)
                 if not key:
-                    raise NormalizationError(f"variant {form!r} of {canonical!r} normalizes to nothing")
+                    raise NormalizationError(
+                        f"variant {form!r} of {canonical!r} normalizes to nothing"
+                    )
                 if key != target:
                     replacements[key] = target
         if replacements:
@@ -221,6 +241,7 @@ class Normalizer:
                 run_starts, run_orig = [0], [0]
         else:
             step1, run_starts, run_orig = translated, [0], [0]
+
         def latin_neighbours(start: int, end: int) -> tuple[bool, bool]:
             """Whether, in the original, a Latin letter sits right before/after ``step1[start:end]``."""
             r = bisect.bisect_right(run_starts, start) - 1

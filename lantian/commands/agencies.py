@@ -21,10 +21,14 @@ from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 from store.db import make_engine, make_sessionmaker, session_scope, upgrade
 from store.models import LicensedAgency, LicensedAgent
 
-app = typer.Typer(help="Import and check the register of licensed agencies and agents.", no_args_is_help=True)
+app = typer.Typer(
+    help="Import and check the register of licensed agencies and agents.", no_args_is_help=True
+)
 
 
-def import_register(session: Session, agencies: list[AgencyRecord], agents: list[AgentRecord], replace: bool) -> tuple[int, int]:
+def import_register(
+    session: Session, agencies: list[AgencyRecord], agents: list[AgentRecord], replace: bool
+) -> tuple[int, int]:
     """Upsert agencies by code; agents are replaced per certificate.  Returns (agencies, agents) written."""
     if replace and agencies:
         session.execute(delete(LicensedAgency))
@@ -34,7 +38,11 @@ def import_register(session: Session, agencies: list[AgencyRecord], agents: list
     for rec in agencies:
         row = existing.get(rec.code) or LicensedAgency(code=rec.code)
         row.name, row.kind, row.status, row.org_type = rec.name, rec.kind, rec.status, rec.org_type
-        row.founded, row.agent_count, row.credit_rating = rec.founded, rec.agent_count, rec.credit_rating
+        row.founded, row.agent_count, row.credit_rating = (
+            rec.founded,
+            rec.agent_count,
+            rec.credit_rating,
+        )
         session.add(row)
     if agents and not replace:
         certs = {a.certificate_no for a in agents}
@@ -58,11 +66,15 @@ def import_register(session: Session, agencies: list[AgencyRecord], agents: list
 def load_registry(session: Session) -> LicensedRegistry:
     """The register from the store, for ``Classifier.with_registry`` (the crawler's classify stage)."""
     agencies = [
-        AgencyRecord(a.code, a.name, a.kind, a.status, a.org_type, a.founded, a.agent_count, a.credit_rating)
+        AgencyRecord(
+            a.code, a.name, a.kind, a.status, a.org_type, a.founded, a.agent_count, a.credit_rating
+        )
         for a in session.scalars(select(LicensedAgency))
     ]
     agents = [
-        AgentRecord(a.name, a.certificate_no, a.practice_no, a.field, a.agency_code, a.agency_name, a.rating)
+        AgentRecord(
+            a.name, a.certificate_no, a.practice_no, a.field, a.agency_code, a.agency_name, a.rating
+        )
         for a in session.scalars(select(LicensedAgent))
     ]
     return LicensedRegistry(agencies, agents)
@@ -80,8 +92,15 @@ def _sessions() -> sessionmaker[Session]:
 
 @app.command("import")
 def import_cmd(
-    files: Annotated[list[Path], typer.Argument(help="CSV of agencies (机构代码, 机构名称, ...) or agents (姓名, 资格证号, ...)")],
-    replace: Annotated[bool, typer.Option("--replace", help="replace the whole register instead of merging")] = False,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="CSV of agencies (机构代码, 机构名称, ...) or agents (姓名, 资格证号, ...)"
+        ),
+    ],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="replace the whole register instead of merging")
+    ] = False,
 ) -> None:
     """Import the office's CSV of licensed agencies and registered agents into the store."""
     parsed = []
@@ -110,6 +129,8 @@ def check_cmd() -> None:
     for cert, records in sorted(doubled.items()):
         places = ", ".join(f"{r.agency_name or '?'} ({r.agency_code or '?'})" for r in records)
         out.print(f"{cert}\t{records[0].name}\t{places}", markup=False)
-    err.print(f"{len(registry.agencies)} agencies, {len(registry.agents)} agents, {len(doubled)} in several agencies")
+    err.print(
+        f"{len(registry.agencies)} agencies, {len(registry.agents)} agents, {len(doubled)} in several agencies"
+    )
     if doubled:
         raise typer.Exit(EXIT_CHECK_FAILED)

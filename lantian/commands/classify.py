@@ -23,7 +23,9 @@ RulesDirOption = Annotated[
 ]
 ThresholdOption = Annotated[
     float | None,
-    typer.Option("--threshold", min=0.0, max=1.0, help="irregular at or above this score (default: settings)"),
+    typer.Option(
+        "--threshold", min=0.0, max=1.0, help="irregular at or above this score (default: settings)"
+    ),
 ]
 
 
@@ -84,10 +86,20 @@ def _print_report(report: Report) -> None:
         table.add_column(column, justify="right" if column != "category" else "left")
     rows = [("overall (irregular)", report.overall)] + list(report.per_category.items())
     for name, c in rows:
-        table.add_row(name, str(c.tp), str(c.fp), str(c.fn), f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}")
+        table.add_row(
+            name,
+            str(c.tp),
+            str(c.fp),
+            str(c.fn),
+            f"{c.precision:.3f}",
+            f"{c.recall:.3f}",
+            f"{c.f1:.3f}",
+        )
     out.print(table)
     labels = sorted({g for g, _ in report.confusion} | {p for _, p in report.confusion})
-    confusion = Table(title="confusion: gold first category (rows) x predicted (columns; '-' = none)")
+    confusion = Table(
+        title="confusion: gold first category (rows) x predicted (columns; '-' = none)"
+    )
     confusion.add_column("gold \\ predicted")
     for label in labels:
         confusion.add_column(label[:12], justify="right")
@@ -100,10 +112,16 @@ def eval_cmd(
     file: Annotated[Path, typer.Argument(help="labelled JSON Lines: text, irregular, categories")],
     min_score: Annotated[
         float | None,
-        typer.Option("--min", min=0.0, max=1.0, help="exit 1 if overall precision or recall is below this"),
+        typer.Option(
+            "--min", min=0.0, max=1.0, help="exit 1 if overall precision or recall is below this"
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable report on stdout")] = False,
-    show_errors: Annotated[bool, typer.Option("--errors", help="list misclassified examples")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="machine-readable report on stdout")
+    ] = False,
+    show_errors: Annotated[
+        bool, typer.Option("--errors", help="list misclassified examples")
+    ] = False,
     rules_dir: RulesDirOption = None,
     threshold: ThresholdOption = None,
 ) -> None:
@@ -122,9 +140,13 @@ def eval_cmd(
         _print_report(report)
         if show_errors:
             for e in report.errors:
-                out.print(f"{e['id']}: gold {e['gold']} predicted {e['predicted']} ({e['score']}): {e['text']}")
+                out.print(
+                    f"{e['id']}: gold {e['gold']} predicted {e['predicted']} ({e['score']}): {e['text']}"
+                )
     if min_score is not None:
         worst = min(report.overall.precision, report.overall.recall)
         if worst < min_score:
-            err.print(f"[red]below threshold:[/] min(precision, recall) = {worst:.3f} < {min_score}")
+            err.print(
+                f"[red]below threshold:[/] min(precision, recall) = {worst:.3f} < {min_score}"
+            )
             raise typer.Exit(EXIT_CHECK_FAILED)

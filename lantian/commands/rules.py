@@ -42,7 +42,9 @@ def test_cmd(rules_dir: RulesDirOption = None) -> None:
     for failure in failures:
         out.print(failure.describe(), markup=False)
     rules = sum(len(p.rules) for p in classifier.packs)
-    err.print(f"{rules} rules, {checked} examples, {len(failures)} failed ({classifier.rules_version})")
+    err.print(
+        f"{rules} rules, {checked} examples, {len(failures)} failed ({classifier.rules_version})"
+    )
     if failures:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
@@ -53,7 +55,9 @@ def lint_cmd(rules_dir: RulesDirOption = None) -> None:
     problems = lint(_rules_dir(rules_dir))
     if problems:
         for problem in problems:
-            err.print(f"[bold red]error:[/] {problem}", markup=True, highlight=False, soft_wrap=True)
+            err.print(
+                f"[bold red]error:[/] {problem}", markup=True, highlight=False, soft_wrap=True
+            )
         raise typer.Exit(EXIT_BAD_INPUT)
     err.print("rules ok")
 
@@ -70,5 +74,7 @@ def list_cmd(rules_dir: RulesDirOption = None) -> None:
         table.add_column(column)
     for pack in packs:
         for rule in pack.rules:
-            table.add_row(rule.id, rule.category, rule.severity, f"{rule.weight:.2f}", rule.explanation)
+            table.add_row(
+                rule.id, rule.category, rule.severity, f"{rule.weight:.2f}", rule.explanation
+            )
     out.print(table)

@@ -21,13 +21,19 @@ def _lines(output: str) -> list[dict[str, object]]:
 
 
 def test_classify_contract_in_order_with_bad_lines(settings: Settings, tmp_path: Path) -> None:
-    good = {"id": "a", "title": "外观专利包过", "text": "不下证全额退款，加V信：zl_agent8", "url": "http://x", "platform": "t"}
+    good = {
+        "id": "a",
+        "title": "外观专利包过",
+        "text": "不下证全额退款，加V信：zl_agent8",
+        "url": "http://x",
+        "platform": "t",
+    }
     raw = (
         json.dumps(good, ensure_ascii=False).encode()
         + b"\n{not json\n\n"
         + b'{"id": "no-text"}\n'
         + b'{"id": "num", "text": 42}\n'
-        + b'[1, 2]\n'
+        + b"[1, 2]\n"
         + b'{"id": "bytes", "text": "\xff\xfe broken"}\n'
         + json.dumps({"id": "empty", "text": ""}).encode()
         + b"\n"
@@ -38,7 +44,17 @@ def test_classify_contract_in_order_with_bad_lines(settings: Settings, tmp_path:
     result = runner.invoke(app, ["classify", str(path)])
     assert result.exit_code == 0, result.output
     out = _lines(result.stdout)
-    assert [o.get("id") for o in out] == ["a", None, None, "no-text", "num", None, None, "empty", "clean"]
+    assert [o.get("id") for o in out] == [
+        "a",
+        None,
+        None,
+        "no-text",
+        "num",
+        None,
+        None,
+        "empty",
+        "clean",
+    ]
     first = out[0]
     assert first["irregular"] is True and first["categories"][0] == "guaranteed_grant"
     assert 0 < first["score"] <= 1
@@ -56,7 +72,9 @@ def test_classify_contract_in_order_with_bad_lines(settings: Settings, tmp_path:
 
 
 def test_classify_reads_stdin(settings: Settings) -> None:
-    result = runner.invoke(app, ["classify", "-"], input='{"id": 1, "text": "专利代理师挂证，人不用到岗"}\n')
+    result = runner.invoke(
+        app, ["classify", "-"], input='{"id": 1, "text": "专利代理师挂证，人不用到岗"}\n'
+    )
     assert result.exit_code == 0
     assert _lines(result.stdout)[0]["categories"] == ["certificate_renting"]
 
@@ -79,9 +97,24 @@ def test_rules_lint_clean(settings: Settings) -> None:
     ("edit", "expected"),
     [
         (("weight: 0.9", "weight: 1.9"), ["guaranteed_grant.yaml", "gg.promise_grant", "weight"]),
-        (("category: guaranteed_grant", "category: guaranteed"), ["guaranteed_grant.yaml", "gg.promise_grant", "category"]),
-        (("exceptions: [negation, question, reporting, public_question, retail]", "exceptions: [nonesuch]"), ["gg.promise_grant", "exceptions", "nonesuch"]),
-        (("    examples:\n      match:\n        - 实用新型专利包授权", "    examplez:\n      match:\n        - 实用新型专利包授权"), ["gg.promise_grant", "examples"]),
+        (
+            ("category: guaranteed_grant", "category: guaranteed"),
+            ["guaranteed_grant.yaml", "gg.promise_grant", "category"],
+        ),
+        (
+            (
+                "exceptions: [negation, question, reporting, public_question, retail]",
+                "exceptions: [nonesuch]",
+            ),
+            ["gg.promise_grant", "exceptions", "nonesuch"],
+        ),
+        (
+            (
+                "    examples:\n      match:\n        - 实用新型专利包授权",
+                "    examplez:\n      match:\n        - 实用新型专利包授权",
+            ),
+            ["gg.promise_grant", "examples"],
+        ),
         (("pack: guaranteed_grant", "pack: [unclosed"), ["guaranteed_grant.yaml", "YAML"]),
     ],
 )
@@ -102,7 +135,14 @@ def test_rules_lint_names_file_rule_and_field(
 def test_rules_test_reports_a_failing_example(settings: Settings, rules_copy: Path) -> None:
     path = rules_copy / "false_claims.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("        - 授权率99.8%，业内第一", "        - 授权率99.8%，业内第一\n        - 今天天气很好", 1), encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "        - 授权率99.8%，业内第一",
+            "        - 授权率99.8%，业内第一\n        - 今天天气很好",
+            1,
+        ),
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["rules", "test", "--rules-dir", str(rules_copy)])
     assert result.exit_code == 1
     assert "fc.invented_rate" in result.stdout and "今天天气很好" in result.stdout
@@ -119,7 +159,13 @@ def test_eval_devset_meets_targets(settings: Settings) -> None:
 
 
 def test_eval_exits_1_under_min(settings: Settings, rules_copy: Path, tmp_path: Path) -> None:
-    for name in ("abnormal_patent", "certificate_renting", "unlicensed_agency", "trademark_malicious", "false_claims"):
+    for name in (
+        "abnormal_patent",
+        "certificate_renting",
+        "unlicensed_agency",
+        "trademark_malicious",
+        "false_claims",
+    ):
         (rules_copy / f"{name}.yaml").unlink()
     labelled = tmp_path / "labelled.jsonl"
     rows = [
@@ -127,8 +173,12 @@ def test_eval_exits_1_under_min(settings: Settings, rules_copy: Path, tmp_path: 
         {"text": "实用新型包授权", "categories": ["guaranteed_grant"]},
         {"text": "专利申请流程说明", "categories": []},
     ]
-    labelled.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    result = runner.invoke(app, ["eval", str(labelled), "--min", "0.95", "--rules-dir", str(rules_copy)])
+    labelled.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8"
+    )
+    result = runner.invoke(
+        app, ["eval", str(labelled), "--min", "0.95", "--rules-dir", str(rules_copy)]
+    )
     assert result.exit_code == 1
     assert "recall" in result.stdout
 

@@ -34,7 +34,9 @@ def register_files(tmp_path: Path) -> tuple[Path, Path]:
     return agencies, agents
 
 
-def test_import_into_store_and_flag(session: Session, register_files: tuple[Path, Path], classifier: Classifier) -> None:
+def test_import_into_store_and_flag(
+    session: Session, register_files: tuple[Path, Path], classifier: Classifier
+) -> None:
     for path in (*register_files, register_files[0]):  # a second import merges by code
         agencies, agents = read_register_csv(path)
         import_register(session, agencies, agents, replace=False)
@@ -49,7 +51,9 @@ def test_import_into_store_and_flag(session: Session, register_files: tuple[Path
     listed = checked.classify("北京明正专利代理有限公司（机构代码11001），承接专利代理业务。")
     assert not listed.irregular and not listed.hits
 
-    unlisted = checked.classify("深圳快证知识产权代理有限公司，专业专利代理，机构代码99999，微信同号13800138000")
+    unlisted = checked.classify(
+        "深圳快证知识产权代理有限公司，专业专利代理，机构代码99999，微信同号13800138000"
+    )
     assert unlisted.irregular
     assert unlisted.categories[0] == "unlicensed_agency"
     rules = {h.rule for h in unlisted.hits}

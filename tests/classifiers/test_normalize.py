@@ -6,7 +6,11 @@ from hypothesis import strategies as st
 from classifiers import Classifier
 
 NOISE = st.text(
-    alphabet=st.sampled_from(list("专利包过授权申请的了是 丨|·-_*\u200b\u3000\ufeff，。！？!?,.ＡＢｚｌ專過zlwxv😀💯➕①１２3\n\t")),
+    alphabet=st.sampled_from(
+        list(
+            "专利包过授权申请的了是 丨|·-_*\u200b\u3000\ufeff，。！？!?,.ＡＢｚｌ專過zlwxv😀💯➕①１２3\n\t"
+        )
+    ),
     max_size=40,
 )
 SEPARATORS = st.sampled_from(["", " ", "丨", "·", "\u200b", "  ", "*", "-", "\u3000", "😀"])
