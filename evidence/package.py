@@ -129,6 +129,16 @@ def export_package(
             files[DIGEST_NAME] = digest
             files[f"{DIGEST_NAME}.sig"] = signer.sign(digest)
 
+        # the human-readable files first, so package.json (signed) covers them too
+        files["index.html"] = render_index(
+            title, list(manifests.values()), ledger_slice, signer.fingerprint, artifact_name
+        ).encode("utf-8")
+        files["VERIFY.md"] = render_verify_md(
+            signer.fingerprint,
+            uids,
+            has_wacz="archive.wacz" in files,
+            has_timestamps=any(n.endswith(".tsr") for n in files),
+        ).encode("utf-8")
         index = {
             "format": "lantian-case-package/1",
             "title": title,
@@ -150,12 +160,6 @@ def export_package(
         package_json = canonical_json(index)
         files["package.json"] = package_json
         files["package.json.sig"] = signer.sign(package_json)
-        files["index.html"] = render_index(
-            title, list(manifests.values()), ledger_slice, signer.fingerprint, artifact_name
-        ).encode("utf-8")
-        files["VERIFY.md"] = render_verify_md(
-            signer.fingerprint, uids, has_wacz=bool(warcs)
-        ).encode("utf-8")
 
         partial = tmp / "package.zip"
         with zipfile.ZipFile(partial, "w") as zf:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -59,6 +60,8 @@ def test_package_contents_equal_the_store(packaged: tuple[EvidenceVault, Path]) 
     other = filled_vault.captures_for_listing("L-2")[0].capture_uid
     assert not any(other in n for n in files)
     assert len(files["ledger.jsonl"].splitlines()) == 2
+    signed = json.loads(files["package.json"])["files"]
+    assert set(signed) == set(files) - {"package.json", "package.json.sig"}
     report = verify_package(package, filled_vault.signer.public_pem())
     assert report.ok, report.problems
     assert (report.captures, report.artifacts_checked) == (2, 10)

@@ -70,7 +70,9 @@ def test_recorded_capture_is_timestamped_and_verified(
     assert report.timestamps == 1
 
     pkg = export_package(vault, [stored.capture_uid], tmp_path / "ts.zip", wacz=False).path
-    assert f"manifests/{stored.capture_uid}.json.tsr" in read_entries(pkg)
+    files = read_entries(pkg)
+    assert f"manifests/{stored.capture_uid}.json.tsr" in files
+    assert "openssl ts -verify" in files["VERIFY.md"].decode()
     assert verify_package(pkg).timestamps == 1
 
     other = vault.record(make_result(seq=6), "L-ts")
