@@ -120,6 +120,7 @@ def test_one_digest_per_run_with_the_new_high_severity_listings(
     assert len(receiver.bodies) == 1
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
 def test_reappearance_after_removal_is_alerted_once(
     ops_settings: Settings, session: Session, receiver: Receiver
 ) -> None:
@@ -144,6 +145,7 @@ def test_reappearance_after_removal_is_alerted_once(
     assert len(receiver.bodies) == 1
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
 def test_webhook_on_a_private_address_is_refused_unless_allowed(
     ops_settings: Settings, session: Session, receiver: Receiver
 ) -> None:
@@ -158,6 +160,7 @@ def test_webhook_on_a_private_address_is_refused_unless_allowed(
     assert ALERTS_SENT.labels(channel="webhook", outcome="failed")._value.get() == before + 1
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
 def test_digest_by_email_through_smtp(ops_settings: Settings, session: Session) -> None:
     from aiosmtpd.controller import Controller
 

@@ -83,6 +83,7 @@ def _dead_pid() -> int:
     return proc.pid
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
 def test_reaper_fails_runs_whose_process_is_gone_and_keeps_live_ones(
     ops_settings: Settings, session: Session, tmp_path: Path
 ) -> None:

@@ -71,6 +71,7 @@ def test_restart_keeps_jobs_and_their_next_run_times(ops_settings: Settings, ses
     assert again == first, "a restart neither loses jobs nor resets their schedule"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
 def test_campaign_changes_reach_the_running_scheduler(ops_settings: Settings, session: Session) -> None:
     campaign = _campaign(session, "edited", schedule_interval_s=3600)
     scheduler = start_background_scheduler(ops_settings)
@@ -117,6 +118,7 @@ def _miss(settings: Settings, job_id: str, late: timedelta) -> None:
     jobstore.update_job(job)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
 @pytest.mark.parametrize(("policy", "runs"), [("run_once", 1), ("skip", 0)])
 def test_a_run_missed_while_down_follows_the_misfire_policy(
     ops_settings: Settings, session: Session, policy: str, runs: int

@@ -41,6 +41,7 @@ def _samples() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
 def test_store_figures_are_read_at_scrape_time(collector_settings: Settings, session: Session) -> None:
     install_store_collector(collector_settings)
     install_store_collector(collector_settings)  # idempotent
