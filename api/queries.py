@@ -22,7 +22,9 @@ from store.models import Listing, ListingStatus, Platform
 from store.search import SearchBackend, SearchQuery, run_search
 
 CATEGORY_RE = re.compile(r"^[a-z_]{1,40}$")
-QUEUE_STATUSES = (ListingStatus.flagged, ListingStatus.escalated)
+QUEUE_STATUSES = (ListingStatus.flagged,)
+"""What awaits a reviewer: flagged listings (the store flags what the classifier finds irregular).
+Escalated ones wait for a supervisor and are listed with ``status=escalated``."""
 SortParam = Literal["score", "recent", "relevance"]
 
 
@@ -49,7 +51,7 @@ class ListingFilters:
         if self.status:
             return [str(s) for s in self.status]
         if self.queue:
-            return [str(s) for s in (*QUEUE_STATUSES, ListingStatus.new)]
+            return [str(s) for s in QUEUE_STATUSES]
         return []
 
 
@@ -64,7 +66,7 @@ def listing_filters(
     actor_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     since: Annotated[datetime | None, Query(description="last seen at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="last seen before (ISO 8601)")] = None,
-    queue: Annotated[bool, Query(description="only what awaits review: flagged, escalated, new and irregular")] = False,
+    queue: Annotated[bool, Query(description="only what awaits a reviewer: flagged listings")] = False,
     sort: Annotated[SortParam, Query(description="score (default), recent, relevance (with q)")] = "score",
 ) -> ListingFilters:
     """Listing filters from the query string (a FastAPI dependency)."""
@@ -95,12 +97,7 @@ def _sql_conditions(f: ListingFilters) -> list[ColumnElement[bool]]:
     if f.status:
         conds.append(Listing.status.in_(f.status))
     elif f.queue:
-        conds.append(
-            or_(
-                Listing.status.in_(QUEUE_STATUSES),
-                and_(Listing.status == ListingStatus.new, Listing.irregular.is_(True)),
-            )
-        )
+        conds.append(Listing.status == QUEUE_STATUSES[0] if len(QUEUE_STATUSES) == 1 else Listing.status.in_(QUEUE_STATUSES))
     if f.platform:
         conds.append(Platform.key.in_(f.platform))
     if f.severity:

@@ -29,8 +29,8 @@ def list_listings(
 ) -> Page[ListingSummary]:
     """Listings matching the filters; with `q`, a full-text search through the search index.
 
-    `queue=true` gives what awaits review (flagged, escalated, and new ones judged irregular),
-    highest score first.
+    `queue=true` gives what awaits a reviewer (flagged listings), highest score first;
+    escalated listings wait for a supervisor (`status=escalated`).
     """
     try:
         found = find_listings(

@@ -145,7 +145,8 @@ class FtsBackend:
         clauses: list[str] = []
         params: list[Any] = []
         if tokens:
-            joins = "fts JOIN docs d ON d.id = fts.rowid"
+            # CROSS JOIN makes SQLite drive from the FTS match, never probe MATCH per row
+            joins = "fts CROSS JOIN docs d ON d.id = fts.rowid"
             clauses.append("fts MATCH ?")
             params.append(_match_expression(tokens))
         for column, values in (
