@@ -36,7 +36,7 @@ from classifiers.pack import (
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
 
-RESERVED_FILES = frozenset({"categories.yaml", "variants.yaml", "exceptions.yaml"})
+RESERVED_FILES = frozenset({"categories.yaml", "variants.yaml", "exceptions.yaml", "concepts.yaml"})
 MAX_HITS_PER_RULE = 20
 
 
@@ -57,6 +57,7 @@ class _Compiled:
     anchors: list[str]
     groups: list[tuple[str, ...]]
     none: tuple[str, ...]
+    context: tuple[str, ...]
     regexes: list[re.Pattern[str]]
     regex_anchors: bool
     word: frozenset[str]
@@ -88,23 +89,31 @@ def load_packs(rules_dir: Path) -> list[RulePack]:
     return packs
 
 
+def load_concepts(rules_dir: Path) -> dict[str, list[str]]:
+    """Named term lists (``rules/concepts.yaml``) that rules cite as ``@name``."""
+    return _load_mapping(rules_dir / "concepts.yaml", "concepts")
+
+
 def load_variants(rules_dir: Path) -> dict[str, list[str]]:
-    path = rules_dir / "variants.yaml"
+    return _load_mapping(rules_dir / "variants.yaml", "variants")
+
+
+def _load_mapping(path: Path, key: str) -> dict[str, list[str]]:
     if not path.exists():
         return {}
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise RulePackError(f"{path}: not valid YAML: {exc}") from exc
-    variants = data.get("variants") if isinstance(data, dict) else None
-    if not isinstance(variants, dict) or not all(
-        isinstance(k, str) and isinstance(v, list) and all(isinstance(f, str) for f in v)
-        for k, v in variants.items()
+    mapping = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(f, str) and f for f in v)
+        for k, v in mapping.items()
     ):
         raise RulePackError(
-            f"{path}: field variants: expected a mapping of canonical -> list of forms"
+            f"{path}: field {key}: expected a mapping of name -> list of non-empty strings"
         )
-    return variants
+    return {k: list(map(str, v)) for k, v in mapping.items()}
 
 
 class Classifier:
@@ -117,9 +126,11 @@ class Classifier:
         variants: dict[str, list[str]] | None = None,
         threshold: float = 0.5,
         rules_dir: Path | None = None,
+        concepts: dict[str, list[str]] | None = None,
     ) -> None:
         self.rules_dir = rules_dir or DEFAULT_RULES_DIR
         self.packs = packs
+        self.concepts: dict[str, list[str]] = concepts or {}
         self.registry: LicensedRegistry | None = None
         self.threshold = threshold
         try:
@@ -141,6 +152,7 @@ class Classifier:
                 terms.update(compiled.anchors)
                 terms.update(t for g in compiled.groups for t in g)
                 terms.update(compiled.none)
+                terms.update(compiled.context)
                 for ctx in compiled.contexts:
                     terms.update(ctx.terms)
                     terms.update(ctx.unless)
@@ -167,6 +179,7 @@ class Classifier:
             digest.update(pack.model_dump_json().encode())
         digest.update(exceptions.model_dump_json().encode())
         digest.update(repr(sorted((variants or {}).items())).encode())
+        digest.update(repr(sorted(self.concepts.items())).encode())
         newest = max(pack.version for pack in packs)
         self.rules_version = f"{newest}+{digest.hexdigest()[:10]}"
 
@@ -188,8 +201,26 @@ class Classifier:
                 f"{pack.source}: rule {rule.id}: field exceptions: unknown context(s) {unknown}; "
                 f"known: {sorted(contexts)}"
             )
-        groups = [[self._norm(t) for t in g] for g in rule.all]
-        anchors = [self._norm(t) for t in rule.any]
+
+        def expand(terms: list[str], field: str) -> list[str]:
+            out: list[str] = []
+            for term in terms:
+                if term.startswith("@"):
+                    if term[1:] not in self.concepts:
+                        raise RulePackError(
+                            f"{pack.source}: rule {rule.id}: field {field}: unknown concept {term}; "
+                            f"known: {sorted(self.concepts)}"
+                        )
+                    out.extend(self.concepts[term[1:]])
+                else:
+                    out.append(term)
+            return [self._norm(t) for t in dict.fromkeys(out)]
+
+        groups = [expand(g, f"all.{i}") for i, g in enumerate(rule.all)]
+        anchors = expand(rule.any, "any")
+        rule = rule.model_copy(
+            update={"none": expand(rule.none, "none"), "word": expand(rule.word, "word")}
+        )
         if not anchors and groups:
             anchors, groups = groups[0], groups[1:]
         for term in anchors + [t for g in groups for t in g] + rule.none:
@@ -215,6 +246,7 @@ class Classifier:
             anchors=anchors,
             groups=[tuple(g) for g in groups],
             none=tuple(self._norm(t) for t in rule.none),
+            context=tuple(expand(rule.context, "context")),
             regexes=[re.compile(p) for p in rule.regex],
             regex_anchors=not anchors,
             word=frozenset(self._norm(t) for t in rule.word),
@@ -274,8 +306,8 @@ class Classifier:
         self, c: _Compiled, norm: Normalized, occ: Occurrences, merged: _Merged
     ) -> Iterable[Hit]:
         text = norm.text
-        for group in c.groups:
-            if not any(term in occ for term in group):
+        for group in (*c.groups, c.context):
+            if group and not any(term in occ for term in group):
                 return
         spans: list[tuple[int, int]] = []
         if c.regex_anchors:
@@ -317,6 +349,10 @@ class Classifier:
         for group in c.groups:
             if not merged.within(group, lo, hi):
                 return False
+        if c.context and not merged.within(
+            c.context, start - c.rule.context_window, end + c.rule.context_window
+        ):
+            return False
         if c.regexes and not c.regex_anchors:
             piece = text[max(0, lo) : hi]
             if not any(p.search(piece) for p in c.regexes):
@@ -426,4 +462,5 @@ def build_classifier(rules_dir: Path | None = None, threshold: float = 0.5) -> C
         variants=load_variants(rules_dir),
         threshold=threshold,
         rules_dir=rules_dir,
+        concepts=load_concepts(rules_dir),
     )

@@ -13,6 +13,7 @@ A pack file (``rules/<name>.yaml``)::
         legal_basis: ...          # optional; the category's bases by default
         any: [包授权, 保下证]       # anchor terms: each occurrence is a candidate hit
         all: [[专利, 商标]]         # every group needs a term within ``window`` of the anchor
+        context: [专利, 商标]       # the topic: one term within ``context_window`` (default 80)
         none: [不承诺]              # a term within ``window`` cancels the hit
         regex: ['\\d+天下证']        # with ``any``: must match near the anchor; alone: anchors
         window: 40                 # characters of normalized text either side
@@ -67,6 +68,11 @@ class Rule(BaseModel):
     none: list[str] = Field(default_factory=list)
     regex: list[str] = Field(default_factory=list)
     window: int = Field(default=40, ge=1, le=2000)
+    context: list[str] = Field(
+        default_factory=list,
+        description="topic terms, one of which must occur within context_window",
+    )
+    context_window: int = Field(default=80, ge=1, le=5000)
     word: list[str] = Field(default_factory=list)
     exceptions: list[str] = Field(default_factory=list)
     examples: Examples
