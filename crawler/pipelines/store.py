@@ -89,7 +89,8 @@ def add_capture(session: Session, listing_id: int, run_id: int | None, stored: A
     )
     session.add(capture)
     session.flush()
-    for kind, sha256, size, media_type in stored.artifact_rows():
+    rows = stored.artifact_rows
+    for kind, sha256, size, media_type in rows() if callable(rows) else rows:
         session.add(
             EvidenceArtifact(capture_id=capture.id, kind=kind, sha256=sha256, size=size, media_type=media_type)
         )
@@ -215,8 +216,8 @@ class StorePipeline:
     def _write(self, batch: list[ListingItem]) -> None:
         try:
             self._write_batch(batch)
-        except (IntegrityError, OperationalError) as exc:
-            logger.info("batch of %d conflicted (%s); writing one by one", len(batch), type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - one bad item must not lose its batch
+            logger.info("batch of %d failed (%s); writing one by one", len(batch), type(exc).__name__)
             for item in batch:
                 self._write_one_with_retry(item)
 
@@ -234,10 +235,16 @@ class StorePipeline:
                 return
             except (IntegrityError, OperationalError) as exc:
                 if attempt == attempts - 1:
-                    self.failures += 1
-                    if self.stats is not None:
-                        self.stats.inc_value("lantian/store_failed")
-                    logger.error("could not store %s: %s", item.canonical_url, exc)
+                    self._failed(item, exc)
+            except Exception as exc:  # noqa: BLE001 - logged and counted, the crawl goes on
+                self._failed(item, exc)
+                return
+
+    def _failed(self, item: ListingItem, exc: BaseException) -> None:
+        self.failures += 1
+        if self.stats is not None:
+            self.stats.inc_value("lantian/store_failed")
+        logger.error("could not store %s: %s: %s", item.canonical_url, type(exc).__name__, exc, exc_info=exc)
 
     def _count(self, items: list[ListingItem]) -> None:
         if self.stats is None:
