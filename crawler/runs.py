@@ -174,7 +174,9 @@ def unit_of_work(settings: Settings) -> Iterator[Session]:
 def _lock_campaign(session: Session, campaign_id: int) -> None:
     """Write to the campaign row first: a row lock on PostgreSQL, the write lock on SQLite."""
     session.execute(
-        update(Campaign).where(Campaign.id == campaign_id).values(id=Campaign.id),
+        update(Campaign)
+        .where(Campaign.id == campaign_id)
+        .values(id=Campaign.id, updated_at=Campaign.updated_at),  # a lock, not an edit
         execution_options={"synchronize_session": False},
     )
 
