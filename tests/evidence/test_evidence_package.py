@@ -121,7 +121,7 @@ def test_cli_export_by_listing_then_verify_package(
     filled_vault: EvidenceVault, tmp_path: Path
 ) -> None:
     out = tmp_path / "by-listing.zip"
-    result = runner.invoke(app, ["export", "--listing", "L-2", "--out", str(out)])
+    result = runner.invoke(app, ["export", "--listing", "L-2", "--out", str(out), "--no-wacz"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == str(out)
     pub = tmp_path / "pub.pem"
