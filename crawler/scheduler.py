@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
@@ -337,6 +339,20 @@ def start_background_scheduler(settings: Settings) -> BackgroundScheduler:
     scheduler.resume()
     log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
     return scheduler
+
+
+@contextmanager
+def embedded_scheduler(settings: Settings) -> Iterator[BackgroundScheduler | None]:
+    """For ``lantian serve``'s lifespan: run the scheduler inside the app when
+    ``settings.embed_scheduler`` is true, stop it (letting crawls checkpoint) on the way out."""
+    if not settings.embed_scheduler:
+        yield None
+        return
+    scheduler = start_background_scheduler(settings)
+    try:
+        yield scheduler
+    finally:
+        stop_scheduler(scheduler)
 
 
 def sync_now() -> SyncResult | None:

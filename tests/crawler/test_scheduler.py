@@ -21,6 +21,7 @@ from crawler.scheduler import (
     VERIFY_JOB,
     ScheduleError,
     build_scheduler,
+    embedded_scheduler,
     start_background_scheduler,
     stop_scheduler,
     stored_jobs,
@@ -148,3 +149,13 @@ def test_a_run_missed_while_down_follows_the_misfire_policy(
 def _runs(session: Session, campaign: Campaign) -> list[CampaignRun]:
     session.expire_all()
     return list(session.scalars(select(CampaignRun).where(CampaignRun.campaign_id == campaign.id)))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
+def test_embedded_scheduler_runs_only_when_asked(ops_settings: Settings) -> None:
+    with embedded_scheduler(ops_settings) as none:
+        assert none is None
+    with embedded_scheduler(ops_settings.model_copy(update={"embed_scheduler": True})) as scheduler:
+        assert scheduler is not None and scheduler.running
+        assert scheduler.get_job(SYNC_JOB) is not None
+    assert not scheduler.running
