@@ -5,6 +5,7 @@ Definitions (one month, UTC):
 - findings: listings confirmed in the month (first ``confirm`` review; a listing
   confirmed without a review row counts at its ``first_seen``);
 - notices: notices sent in the month, counted under every region their listings are in;
+- region: the province, the first word of the listing's region;
 - sent: listings in those notices; removed: those of them gone since;
 - removal rate: removed / sent; median days: from the notice's sending to each removal.
 """
@@ -99,6 +100,12 @@ class MonthlyReport:
         ]
 
 
+def province(region: str | None) -> str:
+    """Group by the first part of a region (``浙江 杭州`` -> ``浙江``): offices report per province."""
+    parts = (region or "").split()
+    return parts[0] if parts else UNKNOWN_REGION
+
+
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     match = _MONTH.match(month)
     if not match:
@@ -138,14 +145,14 @@ def monthly_summary(session: Session, month: str, office_name: str = "") -> Mont
     confirmed = {k: v for k, v in _confirmed_at(session).items() if start <= v < end}
     if confirmed:
         for listing in session.scalars(select(Listing).where(Listing.id.in_(list(confirmed)))):
-            row(listing.platform.key, listing.region or UNKNOWN_REGION).findings += 1
+            row(listing.platform.key, province(listing.region)).findings += 1
     notices = session.scalars(
         select(TakedownNotice).where(TakedownNotice.sent_at >= start, TakedownNotice.sent_at < end)
     ).all()
     for notice in notices:
         regions: set[str] = set()
         for item in notice.items:
-            region = item.listing.region or UNKNOWN_REGION
+            region = province(item.listing.region)
             regions.add(region)
             r = row(notice.platform.key, region)
             r.sent += 1
