@@ -9,8 +9,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,7 +23,7 @@ from store.db import make_engine, make_sessionmaker, upgrade
 from store.search import open_backend
 
 UI_DIR = Path(__file__).resolve().parent / "ui"
-SECRET_FILE = "session.secret"
+SECRET_FILE = "session.secret"  # noqa: S105 - a file name, not a secret
 
 
 def session_secret(settings: Settings) -> str:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from sqlalchemy import String, and_, cast, func, or_, select
@@ -168,13 +168,13 @@ def find_listings(
         return Found([loaded[i] for i in hits.ids if i in loaded], hits.total, backend.name)
 
     conds = _sql_conditions(f)
-    order = (
+    order: list[ColumnElement[Any]] = (
         [Listing.last_seen.desc(), Listing.id.desc()]
         if f.sort == "recent"
         else [Listing.score.desc(), Listing.id.desc()]
     )
     stmt = select(Listing, Platform.key).join(Platform, Platform.id == Listing.platform_id).where(*conds)
-    rows = list(session.execute(stmt.order_by(*order).limit(limit).offset(offset)))
+    rows = [(listing, key) for listing, key in session.execute(stmt.order_by(*order).limit(limit).offset(offset))]
     count_stmt = select(func.count()).select_from(Listing)
     if f.platform:
         count_stmt = count_stmt.join(Platform, Platform.id == Listing.platform_id)

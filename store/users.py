@@ -19,7 +19,7 @@ from store.models import ApiToken, Role, User, utcnow
 _hasher = PasswordHasher()
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,80}$")
 MIN_PASSWORD_LENGTH = 8
-TOKEN_PREFIX = "lt_"
+TOKEN_PREFIX = "lt_"  # noqa: S105 - a prefix, not a secret
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 """How stale ``last_used_at`` may get; avoids one write per request."""
 # A fixed hash to verify against when the user does not exist, so that a login

@@ -21,7 +21,16 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import PathId, SearchDep, SessionDep, SettingsDep, UIUser, UserView, has_role, require_ui_role
+from api.deps import (
+    PathId,
+    SearchDep,
+    SessionDep,
+    SettingsDep,
+    UIUser,
+    UserView,
+    has_role,
+    require_ui_role,
+)
 from api.present import current_classification, detail, segments, summary
 from api.queries import FilterError, ListingFilters, find_listings, listing_filters, neighbours
 from api.routes.audit import audit_page

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from lantian.config import ConfigError, load_settings
 from lantian.console import err, fail, out
@@ -18,7 +19,7 @@ from store.users import UserError, create_api_token, create_user, set_password
 app = typer.Typer(help="Create and manage users (reviewer, supervisor, admin).", no_args_is_help=True)
 
 
-def _sessions():  # type: ignore[no-untyped-def]
+def _sessions() -> sessionmaker[Session]:
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -160,7 +160,7 @@ class FtsBackend:
                 params.extend(values)
         if query.categories:
             clauses.append(
-                "d.id IN (SELECT id FROM doc_categories WHERE category IN "
+                "d.id IN (SELECT id FROM doc_categories WHERE category IN "  # noqa: S608 - placeholders only
                 f"({', '.join('?' * len(query.categories))}))"
             )
             params.extend(query.categories)

@@ -10,9 +10,9 @@ import re
 from typing import Any
 
 import schemathesis
-from schemathesis.python import asgi
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
+from schemathesis.python import asgi
 
 EXCLUDED = re.compile(r"(/runs$|/runs/\{run_id\}/cancel$|/recheck$)")
 EXAMPLES = 2

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from store.search import SearchBackend, SearchDoc, SearchQuery, run_search, tokenize_document, tokenize_query
+from store.search import (
+    SearchBackend,
+    SearchDoc,
+    SearchQuery,
+    run_search,
+    tokenize_document,
+    tokenize_query,
+)
 from store.search.fts import FtsBackend
 
 ES_URL = os.environ.get("LANTIAN_ELASTICSEARCH_URL")
