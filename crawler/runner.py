@@ -110,7 +110,7 @@ def worker_id() -> str:
 def build_crawlers(
     spec: CampaignSpec, profiles: list[Profile], options: RunOptions
 ) -> list[Crawler]:
-    crawlers = []
+    crawlers: list[Crawler] = []
     namespace = f"lantian:{spec.name}:{options.run_id or 'adhoc'}"
     for profile in profiles:
         settings = crawl_settings(

@@ -5,7 +5,14 @@ from __future__ import annotations
 from spiders.base import ProfileSpider
 from spiders.forum import ForumSpider
 from spiders.marketplace import MarketplaceSpider
-from spiders.profile import Profile, ProfileError, bind_base, get_profile, load_profile, load_profiles
+from spiders.profile import (
+    Profile,
+    ProfileError,
+    bind_base,
+    get_profile,
+    load_profile,
+    load_profiles,
+)
 from spiders.search import SearchSpider
 
 SPIDERS: dict[str, type[ProfileSpider]] = {

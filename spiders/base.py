@@ -192,7 +192,7 @@ class ProfileSpider(scrapy.Spider):
     ) -> ListingItem:
         fields = dict(data["fields"])
         title = fields.pop("title", None) or data.get("page_title") or ""
-        promoted = {name: fields.get(name) for name in PROMOTED}
+        promoted: dict[str, str | None] = {name: fields.get(name) for name in PROMOTED}
         self.crawler.stats.inc_value(f"lantian/items/{page.emit}")
         return ListingItem(
             platform=self.profile.key,
@@ -207,7 +207,9 @@ class ProfileSpider(scrapy.Spider):
             http_status=status,
             encoding=encoding,
             rendered=rendered,
-            **promoted,
+            shop=promoted["shop"],
+            seller=promoted["seller"],
+            region=promoted["region"],
         )
 
     def _follow(self, sel: Page, page: PageType, response: TextResponse) -> Iterator[Request]:

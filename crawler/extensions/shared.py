@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from typing import Any, Self
+from typing import Self
 
 import redis
 from scrapy import Spider, signals

@@ -83,7 +83,7 @@ class EncodingMiddleware:
         if not isinstance(response, TextResponse) and b"<" not in response.body[:1024]:
             return response
         forced = request.meta.get("encoding")
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         enc = choose_encoding(content_type, response.body, forced)
         current = response.encoding if isinstance(response, TextResponse) else None
         if current == enc:

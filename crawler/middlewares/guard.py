@@ -54,7 +54,7 @@ class ResponseGuard:
             return response
         if len(response.body) > self.max_bytes:
             raise self._skip(request, "oversize", f"{len(response.body)} bytes > {self.max_bytes}")
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         if response.status < 300 and not is_textual(content_type, response.body):
             raise self._skip(request, "binary", content_type or "binary body")
         return response

@@ -53,10 +53,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def delay_for(self, retry_number: int, retry_after: float | None) -> float:
         delay = self.base * 2 ** max(0, retry_number - 1)
-        delay *= random.uniform(0.8, 1.2)
+        delay *= float(random.uniform(0.8, 1.2))
         if retry_after is not None:
             delay = max(delay, retry_after)
-        return min(delay, self.cap)
+        return float(min(delay, self.cap))
 
     async def process_request(self, request: Request) -> Any:
         delay = request.meta.pop(BACKOFF_META, None)

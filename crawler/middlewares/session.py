@@ -75,6 +75,9 @@ class ProfileSessionMiddleware:
             mine = [c for c in self.cookies if _domain_matches(host, str(c["domain"]))]
             if mine:
                 self._seeded.add(host)
-                existing = request.cookies if isinstance(request.cookies, list) else []
-                request.cookies = [*existing, *({"name": c["name"], "value": c["value"], "domain": host, "path": c["path"]} for c in mine)]
+                existing: list[Any] = list(request.cookies) if isinstance(request.cookies, list) else []
+                added: list[Any] = [
+                    {"name": c["name"], "value": c["value"], "domain": host, "path": c["path"]} for c in mine
+                ]
+                request.cookies = [*existing, *added]
         return None

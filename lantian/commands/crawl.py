@@ -146,7 +146,7 @@ def crawl(
             active = dict(run.stats or {})
             active["workers_active"] = int(active.get("workers_active", 0)) + 1
             run.stats = active
-            the_run_id, log_path = run.id, Path(run.log_path)
+            the_run_id, log_path = run.id, Path(str(run.log_path))
     except (CampaignError, ProfileError) as exc:
         fail(str(exc))
 
@@ -264,7 +264,8 @@ def list_campaigns(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
         return
     table = Table("name", "source", "platforms", "keywords", "schedule", "paused")
     for i in items:
-        table.add_row(i["name"], i["source"], ", ".join(i["platforms"]), str(i["keywords"]), i["schedule"], str(i["paused"]))
+        table.add_row(*(str(i[k]) if k != "platforms" else ", ".join(map(str, i[k]))  # type: ignore[call-overload]
+                        for k in ("name", "source", "platforms", "keywords", "schedule", "paused")))
     out.print(table)
 
 

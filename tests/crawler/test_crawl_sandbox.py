@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from crawler.urls import canonical_url
-from tests.crawler.conftest import CrawlResult, expected_listings, missing, run_crawl, write_campaign
+from tests.crawler.conftest import (
+    CrawlResult,
+    expected_listings,
+    missing,
+    run_crawl,
+    write_campaign,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

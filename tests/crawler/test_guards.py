@@ -37,3 +37,28 @@ def test_jobdir_resumes_only_after_a_graceful_stop(tmp_path: Path) -> None:
     (job / MARKER).write_text("finished")
     assert prepare_jobdir(job) == "fresh"
     assert not (job / "requests.seen").exists()
+
+
+def test_profile_cookies_proxy_and_headers(tmp_path: Path) -> None:
+    from crawler.middlewares.session import ProfileSessionMiddleware, load_cookies
+    from spiders.profile import SessionSpec
+
+    netscape = tmp_path / "cookies.txt"
+    netscape.write_text(
+        "# Netscape HTTP Cookie File\n.taobao.com\tTRUE\t/\tFALSE\t0\tcookie2\tsecret-value\n", encoding="utf-8"
+    )
+    assert load_cookies(netscape) == [{"name": "cookie2", "value": "secret-value", "domain": ".taobao.com", "path": "/"}]
+    as_json = tmp_path / "cookies.json"
+    as_json.write_text('[{"name": "t", "value": "v", "domain": "jd.com"}]', encoding="utf-8")
+    assert load_cookies(as_json)[0]["name"] == "t"
+
+    mw = ProfileSessionMiddleware(SessionSpec(cookies_file=netscape, proxy="http://u:p@proxy.example:3128",
+                                              headers={"Referer": "https://www.taobao.com/"}))
+    mine, other = Request("https://s.taobao.com/search?q=x"), Request("https://example.cn/")
+    mw.process_request(mine)
+    mw.process_request(other)
+    assert mine.cookies == [{"name": "cookie2", "value": "secret-value", "domain": "s.taobao.com", "path": "/"}]
+    assert not other.cookies
+    assert mine.meta["proxy"] == "http://u:p@proxy.example:3128"
+    assert mine.headers[b"Referer"] == b"https://www.taobao.com/"
+    assert "secret-value" not in repr(mine)
