@@ -18,7 +18,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -261,34 +261,24 @@ def _bars(
     }
 
 
-def report_html(report: MonthlyReport) -> str:
-    """A self-contained page (inline SVG charts, no external assets)."""
+def report_charts(report: MonthlyReport) -> dict[str, dict[str, object]]:
+    """Bar-chart geometry for the page and the UI: removal rate, median days, findings per region."""
     platforms = report.platform_totals()
-    rate_chart = _bars(
-        [
-            (r.platform, r.removal_rate or 0.0, f"{(r.removal_rate or 0) * 100:.0f}%")
-            for r in platforms
-        ]
-    )
-    findings_chart = _bars(
-        [(r.region, float(r.findings), str(r.findings)) for r in report.region_totals()]
-    )
-    days_chart = _bars(
-        [
-            (
-                r.platform,
-                r.median_days or 0.0,
-                f"{r.median_days:.1f}天" if r.median_days is not None else "—",
-            )
-            for r in platforms
-        ]
-    )
+    return {
+        "rate_chart": _bars(
+            [(r.platform, r.removal_rate or 0.0, f"{(r.removal_rate or 0) * 100:.0f}%") for r in platforms]
+        ),
+        "days_chart": _bars(
+            [
+                (r.platform, r.median_days or 0.0, f"{r.median_days:.1f}天" if r.median_days is not None else "—")
+                for r in platforms
+            ]
+        ),
+        "findings_chart": _bars([(r.region, float(r.findings), str(r.findings)) for r in report.region_totals()]),
+    }
+
+
+def report_html(report: MonthlyReport) -> str:
+    """A self-contained page (inline SVG charts and CSS, no external assets)."""
     template = html_environment().get_template("report.html.j2")
-    return template.render(
-        report=report,
-        headers=HEADERS,
-        rate_chart=rate_chart,
-        findings_chart=findings_chart,
-        days_chart=days_chart,
-        generated=date.fromisoformat(report.month + "-01"),
-    )
+    return template.render(report=report, headers=HEADERS, **report_charts(report))

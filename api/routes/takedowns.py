@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, SupervisorUser, UIUser, has_role
 from lantian.config import Settings
-from store.models import NoticeStatus, Platform, Role, TakedownCheck, TakedownNotice, User
+from store.models import NoticeStatus, Platform, Role, TakedownCheck, TakedownNotice, User, utcnow
 from takedown.errors import (
     ExportError,
     InvalidTransition,
@@ -281,8 +281,18 @@ def monthly_report(
                 )
             ]
         )
-    if format == "html":
-        return HTMLResponse(report_html(report))
+    if (
+        format == "html"
+    ):  # a standalone file (inline CSS), so a download rather than a page of the app
+        return _download(
+            [
+                ExportedFile(
+                    f"report-{month}.html",
+                    report_html(report).encode("utf-8"),
+                    "text/html; charset=utf-8",
+                )
+            ]
+        )
     import json
 
     return Response(json.dumps(report.as_dict(), ensure_ascii=False), media_type="application/json")
@@ -408,6 +418,31 @@ def takedowns_page(
 def takedowns_draft(user: UIUser, session: SessionDep) -> Response:
     draft_notices(session, user)
     return RedirectResponse("/takedowns?status=draft", status_code=303)
+
+
+@router.get("/takedowns/report", response_class=HTMLResponse, include_in_schema=False)
+def takedown_report_page(
+    request: Request,
+    user: UIUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    month: Annotated[str | None, Query(max_length=7)] = None,
+) -> HTMLResponse:
+    from takedown.reports import HEADERS, monthly_summary, report_charts
+
+    month = month or utcnow().strftime("%Y-%m")
+    try:
+        report = monthly_summary(session, month, settings.office_name)
+    except TakedownError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return _page(
+        request,
+        "takedown_report.html",
+        user,
+        report=report,
+        headers=HEADERS,
+        **report_charts(report),
+    )
 
 
 @router.get("/takedowns/{reference}", response_class=HTMLResponse, include_in_schema=False)

@@ -88,6 +88,7 @@ def test_rest_flow(
 
     report = reviewer.get("/api/v1/takedowns/reports/2026-03", params={"format": "html"})
     assert report.status_code == 200 and "<svg" in report.text
+    assert "attachment" in report.headers["content-disposition"]
     assert reviewer.get("/api/v1/takedowns/reports/2026-3").status_code == 422
 
 
@@ -116,3 +117,6 @@ def test_ui_pages_and_forms(reviewer: TestClient, client: TestClient, seed, png:
     )
     assert ok.status_code == 303
     assert "已批准" in client.get(f"/takedowns/{ref}").text
+    monthly = client.get("/takedowns/report", params={"month": "2026-03"})
+    assert monthly.status_code == 200 and monthly.text.count("<svg") == 3 and "<style>" not in monthly.text
+    assert client.get("/takedowns/report", params={"month": "2026-3"}).status_code == 422
