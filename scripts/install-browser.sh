@@ -4,16 +4,16 @@
 set -euo pipefail
 PY=${1:-.venv/bin/python}
 
-have_cjk_font() { command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .; }
+have_cjk_font() { command -v fc-list >/dev/null && fc-list :lang=zh | grep -q . && fc-list | grep -qi "color emoji"; }
 have_chromium() { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }
 
 if { ! have_chromium || ! have_cjk_font; } && command -v apt-get >/dev/null; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "installing chromium and fonts-noto-cjk with apt-get"
+  echo "installing chromium and the CJK and emoji fonts with apt-get"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    chromium fonts-noto-cjk fontconfig >/dev/null
+    chromium fonts-noto-cjk fonts-noto-color-emoji fontconfig >/dev/null
 fi
 
 if have_chromium; then
