@@ -4,10 +4,10 @@
 set -euo pipefail
 PY=${1:-.venv/bin/python}
 
-have_cjk_font() { command -v fc-list >/dev/null && fc-list :lang=zh | grep -q . && fc-list | grep -qi "color emoji"; }
+have_fonts() { command -v fc-list >/dev/null && fc-list :lang=zh | grep -q . && fc-list | grep -qi "color emoji"; }
 have_chromium() { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }
 
-if { ! have_chromium || ! have_cjk_font; } && command -v apt-get >/dev/null; then
+if { ! have_chromium || ! have_fonts; } && command -v apt-get >/dev/null; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "installing chromium and the CJK and emoji fonts with apt-get"
@@ -22,4 +22,4 @@ else
   echo "no system Chromium; downloading Playwright's"
   "$PY" -m playwright install --with-deps chromium
 fi
-have_cjk_font || echo "warning: no CJK font found; Chinese text in screenshots will render as boxes" >&2
+have_fonts || echo "warning: no CJK font found; Chinese text in screenshots will render as boxes" >&2
