@@ -96,6 +96,10 @@ class Channel(_Strict):
     typical_response_days: int | None = Field(default=None, ge=1, le=90)
     response_note: str = ""
     removal_signals: RemovalSignals = Field(default_factory=RemovalSignals)
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="other names for this channel (e.g. a site profile's takedown_channel)",
+    )
 
 
 class PlatformEntry(_Strict):
@@ -122,6 +126,12 @@ class PlatformsFile(_Strict):
                 raise ValueError(
                     f"channels.{key}.actions: unknown action(s) {unknown}; known: {sorted(self.actions)}"
                 )
+        seen: dict[str, str] = {}
+        for key, channel in self.channels.items():
+            for alias in channel.aliases:
+                if alias in self.channels or alias in seen:
+                    raise ValueError(f"channels.{key}.aliases: {alias!r} already names a channel")
+                seen[alias] = key
         for key, platform in self.platforms.items():
             if platform.channel not in self.channels:
                 raise ValueError(
@@ -161,6 +171,15 @@ class PlatformRegistry:
     def platforms(self) -> dict[str, PlatformEntry]:
         return self.data.platforms
 
+    def channel_key(self, name: str) -> str | None:
+        """The channel a key or alias names, or None."""
+        if name in self.data.channels:
+            return name
+        for key, channel in self.data.channels.items():
+            if name in channel.aliases:
+                return key
+        return None
+
     def platform_key_for_url(self, url: str) -> str | None:
         host = (urlsplit(url).hostname or "").lower()
         best: tuple[int, str] | None = None
@@ -191,8 +210,9 @@ class PlatformRegistry:
             by_host = self.platform_key_for_url(url)
             entry = self.data.platforms.get(by_host) if by_host else None
         channel_key = GENERIC_CHANNEL
-        if channel_override and channel_override in self.data.channels:
-            channel_key = channel_override
+        override = self.channel_key(channel_override) if channel_override else None
+        if override is not None:
+            channel_key = override
         elif entry is not None:
             channel_key = entry.channel
         channel = self.data.channels[channel_key]

@@ -266,15 +266,24 @@ def report_charts(report: MonthlyReport) -> dict[str, dict[str, object]]:
     platforms = report.platform_totals()
     return {
         "rate_chart": _bars(
-            [(r.platform, r.removal_rate or 0.0, f"{(r.removal_rate or 0) * 100:.0f}%") for r in platforms]
-        ),
-        "days_chart": _bars(
             [
-                (r.platform, r.median_days or 0.0, f"{r.median_days:.1f}天" if r.median_days is not None else "—")
+                (r.platform, r.removal_rate or 0.0, f"{(r.removal_rate or 0) * 100:.0f}%")
                 for r in platforms
             ]
         ),
-        "findings_chart": _bars([(r.region, float(r.findings), str(r.findings)) for r in report.region_totals()]),
+        "days_chart": _bars(
+            [
+                (
+                    r.platform,
+                    r.median_days or 0.0,
+                    f"{r.median_days:.1f}天" if r.median_days is not None else "—",
+                )
+                for r in platforms
+            ]
+        ),
+        "findings_chart": _bars(
+            [(r.region, float(r.findings), str(r.findings)) for r in report.region_totals()]
+        ),
     }
 
 

@@ -173,3 +173,22 @@ def test_guarded_cells_never_start_a_formula(value: str) -> None:
             "@",
         )
     assert guarded in (value, "'" + value)
+
+
+def test_channel_resolution_by_key_alias_host_and_fallback() -> None:
+    from takedown.platforms import default_registry
+
+    registry = default_registry()
+    assert registry.resolve("zhiquanba", channel_override="baidu_tieba").key == "baidu"
+    assert registry.resolve("taobaobei").key == "alibaba_ipp"
+    assert registry.resolve("unknown", url="https://item.jd.com/1.html").key == "jd_ipr"
+    assert (
+        registry.resolve("unknown", url="https://mobile.yangkeduo.com/goods.html").key == "pdd_ipp"
+    )
+    assert registry.resolve("unknown", url="https://evil.example/jd.com").key == "generic"
+    signals = registry.resolve("taobao").removal_signals
+    assert (
+        404 in signals.status_codes
+        and "此宝贝已下架" in signals.text_markers
+        and "该商品已下架" in signals.text_markers
+    )
