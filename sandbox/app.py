@@ -31,15 +31,18 @@ class AppConfig:
         return render.Ctx(self.urls)
 
 
-def html_response(body: str, *, status: int = 200, encoding: str = "utf-8", header_charset: bool = True) -> web.Response:
-    content_type = f"text/html; charset={encoding}" if header_charset else "text/html"
+def html_response(
+    body: str, *, status: int = 200, encoding: str = "utf-8", header_charset: bool = True, label: str | None = None
+) -> web.Response:
+    """Encode ``body``; the header names ``label`` (default: the encoding) unless ``header_charset`` is false."""
+    content_type = f"text/html; charset={label or encoding}" if header_charset else "text/html"
     data = body.encode(encoding, errors="xmlcharrefreplace")
     return web.Response(body=data, status=status, headers={"Content-Type": content_type})
 
 
 def page_charsets(page: Page) -> tuple[str | None, bool]:
     """(charset for the meta tag or None, whether the header names it)."""
-    meta = page.encoding if page.charset_in in ("meta", "both") else None
+    meta = page.declared_charset if page.charset_in in ("meta", "both") else None
     return meta, page.charset_in in ("header", "both")
 
 
@@ -168,7 +171,7 @@ class PlatformApp:
             return self.removed(page)
         meta, header = page_charsets(page)
         body = self.render_page(request, page, meta)
-        return html_response(body, encoding=page.encoding, header_charset=header)
+        return html_response(body, encoding=page.encoding, header_charset=header, label=page.declared_charset)
 
     def render_page(self, request: web.Request, page: Page, meta: str | None) -> str:
         raise NotImplementedError
@@ -289,7 +292,7 @@ class MarketApp(PlatformApp):
             return html_response(render.shop_closed())
         meta, header = page_charsets(page)
         status = 404 if page.removed_style == "404" else 200
-        return html_response(render.item_removed(meta), status=status, encoding=page.encoding, header_charset=header)
+        return html_response(render.item_removed(meta), status=status, encoding=page.encoding, header_charset=header, label=page.declared_charset)
 
 
 class ForumApp(PlatformApp):
@@ -339,7 +342,7 @@ class ForumApp(PlatformApp):
     def removed(self, page: Page) -> web.Response:
         meta, header = page_charsets(page)
         status = 404 if page.removed_style == "404" else 200
-        return html_response(render.thread_deleted(meta), status=status, encoding=page.encoding, header_charset=header)
+        return html_response(render.thread_deleted(meta), status=status, encoding=page.encoding, header_charset=header, label=page.declared_charset)
 
 
 def build_apps(config: AppConfig) -> dict[str, web.Application]:

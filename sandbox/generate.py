@@ -425,6 +425,8 @@ class Generator:
                 page.encoding = "big5"
             elif r < 0.13:
                 page.encoding = "gbk"
+                if self.rng.random() < 0.3:
+                    page.charset_label = "gb2312"  # common in the wild; the bytes are GBK
             elif r < 0.15:
                 page.encoding = "gb18030"
             if page.encoding != "utf-8":

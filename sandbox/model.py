@@ -75,6 +75,8 @@ class Page:
     path: str
     text: Text
     encoding: str = "utf-8"
+    #: the charset name the page declares when it differs from ``encoding`` (``gb2312`` on GBK bytes)
+    charset_label: str = ""
     charset_in: Literal["header", "meta", "both"] = "both"
     robots_disallowed: bool = False
     fault: Fault | None = None
@@ -94,6 +96,10 @@ class Page:
     @property
     def irregular(self) -> bool:
         return bool(self.categories)
+
+    @property
+    def declared_charset(self) -> str:
+        return self.charset_label or self.encoding
 
     @property
     def reachable(self) -> bool:

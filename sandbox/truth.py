@@ -6,7 +6,8 @@ keys are a contract for tests and benchmarks:
 ``url``, ``id``, ``platform``, ``platform_kind``, ``kind`` (landing, listing,
 thread, shop), ``irregular``, ``categories`` (best first), ``genre``,
 ``claim_location`` (title/body/banner/reply/shop/none), ``disguises``,
-``encoding``, ``charset_in`` (header/meta/both), ``robots_disallowed``,
+``encoding`` (what the bytes are), ``charset_label`` (what the page declares:
+usually the same, ``gb2312`` on some GBK pages), ``charset_in`` (header/meta/both), ``robots_disallowed``,
 ``js_rendered``, ``js_mode``, ``fault`` (slow, transient_500, transient_429,
 error_500, not_found or null), ``reachable`` (a polite, retrying crawler gets a
 200 page), ``redirect_from`` (absolute URLs that redirect here),
@@ -74,6 +75,7 @@ def truth_record(page: Page, urls: dict[str, str]) -> dict[str, Any]:
         "claim_location": page.claim_location,
         "disguises": list(page.text.disguises),
         "encoding": page.encoding,
+        "charset_label": page.declared_charset,
         "charset_in": page.charset_in,
         "robots_disallowed": page.robots_disallowed,
         "js_rendered": isinstance(page, Item),

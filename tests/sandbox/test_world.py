@@ -79,6 +79,8 @@ def test_transport_features(truth: list[dict[str, Any]]) -> None:
     assert 0.10 <= share <= 0.22, encodings
     assert encodings["gbk"] and encodings["gb18030"] and encodings["big5"]
     assert {r["charset_in"] for r in pages if r["encoding"] != "utf-8"} == {"header", "meta", "both"}
+    mislabelled = [r for r in pages if r["charset_label"] != r["encoding"]]
+    assert mislabelled and all((r["encoding"], r["charset_label"]) == ("gbk", "gb2312") for r in mislabelled)
     for platform in URLS:
         on = [r for r in truth if r["platform"] == platform]
         faults = Counter(r["fault"] for r in on)
