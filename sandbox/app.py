@@ -14,7 +14,16 @@ from sandbox.model import FORUM, MARKET, SEARCH, Item, LandingPage, Page, Shop, 
 from sandbox.state import SandboxState, UnknownListingError
 
 DEFAULT_ADMIN_TOKEN = "sandbox-admin"  # noqa: S105 - a fixed token for a loopback test server
-SEARCH_HOT = ["专利代理", "包授权", "评职称专利", "商标转让", "专利代理师挂靠", "撤三", "知识产权", "实用新型"]
+SEARCH_HOT = [
+    "专利代理",
+    "包授权",
+    "评职称专利",
+    "商标转让",
+    "专利代理师挂靠",
+    "撤三",
+    "知识产权",
+    "实用新型",
+]
 MARKET_HOT = ["专利申请", "商标注册", "专利转让", "商标转让", "评职称", "专利代理师", "知识产权"]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -32,7 +41,12 @@ class AppConfig:
 
 
 def html_response(
-    body: str, *, status: int = 200, encoding: str = "utf-8", header_charset: bool = True, label: str | None = None
+    body: str,
+    *,
+    status: int = 200,
+    encoding: str = "utf-8",
+    header_charset: bool = True,
+    label: str | None = None,
 ) -> web.Response:
     """Encode ``body``; the header names ``label`` (default: the encoding) unless ``header_charset`` is false."""
     content_type = f"text/html; charset={label or encoding}" if header_charset else "text/html"
@@ -86,7 +100,9 @@ class PlatformApp:
         return web.Response(text=render.STYLE_CSS, content_type="text/css", charset="utf-8")
 
     async def item_js(self, request: web.Request) -> web.Response:
-        return web.Response(text=render.ITEM_JS, content_type="application/javascript", charset="utf-8")
+        return web.Response(
+            text=render.ITEM_JS, content_type="application/javascript", charset="utf-8"
+        )
 
     # --- admin ---
     async def _admin_ref(self, request: web.Request) -> str:
@@ -116,7 +132,12 @@ class PlatformApp:
             raise web.HTTPNotFound(text=str(exc)) from exc
 
     def _page_json(self, page: Page, removed: bool) -> dict[str, object]:
-        return {"ok": True, "id": page.id, "url": self.cfg.urls[page.platform] + page.path, "removed": removed}
+        return {
+            "ok": True,
+            "id": page.id,
+            "url": self.cfg.urls[page.platform] + page.path,
+            "removed": removed,
+        }
 
     async def admin_takedown(self, request: web.Request) -> web.Response:
         page = self._admin_page(await self._admin_ref(request))
@@ -135,7 +156,10 @@ class PlatformApp:
 
     async def admin_state(self, request: web.Request) -> web.Response:
         await self._admin_ref(request)
-        urls = [self.cfg.urls[p.platform] + p.path for p in map(self.state.by_id.__getitem__, self.state.removed_ids())]
+        urls = [
+            self.cfg.urls[p.platform] + p.path
+            for p in map(self.state.by_id.__getitem__, self.state.removed_ids())
+        ]
         return web.json_response({"ok": True, "removed": urls})
 
     # --- content pages ---
@@ -156,22 +180,31 @@ class PlatformApp:
         if page.fault == "not_found":
             return html_response(render.not_found(self.platform), status=404)
         if page.fault == "error_500":
-            return html_response(render.error_page(self.platform, 500, "服务器内部错误"), status=500)
+            return html_response(
+                render.error_page(self.platform, 500, "服务器内部错误"), status=500
+            )
         if page.fault in ("transient_500", "transient_429"):
             count = self.state.hit(request.path_qs)
             if count % 3 == 1:
                 if page.fault == "transient_429":
-                    resp = html_response(render.error_page(self.platform, 429, "访问过于频繁，请稍后再试"), status=429)
+                    resp = html_response(
+                        render.error_page(self.platform, 429, "访问过于频繁，请稍后再试"),
+                        status=429,
+                    )
                     resp.headers["Retry-After"] = "1"
                     return resp
-                return html_response(render.error_page(self.platform, 500, "服务暂时不可用"), status=500)
+                return html_response(
+                    render.error_page(self.platform, 500, "服务暂时不可用"), status=500
+                )
         if page.fault == "slow":
             await asyncio.sleep(self.cfg.slow_delay)
         if self.state.is_removed(page):
             return self.removed(page)
         meta, header = page_charsets(page)
         body = self.render_page(request, page, meta)
-        return html_response(body, encoding=page.encoding, header_charset=header, label=page.declared_charset)
+        return html_response(
+            body, encoding=page.encoding, header_charset=header, label=page.declared_charset
+        )
 
     def render_page(self, request: web.Request, page: Page, meta: str | None) -> str:
         raise NotImplementedError
@@ -193,7 +226,12 @@ class SearchApp(PlatformApp):
         return html_response(render.search_home(SEARCH_HOT))
 
     def aliases(self) -> dict[str, str]:
-        return {p.id: a for p in self.state.world.search_index for a in p.redirect_from if a.startswith("/link?")}
+        return {
+            p.id: a
+            for p in self.state.world.search_index
+            for a in p.redirect_from
+            if a.startswith("/link?")
+        }
 
     async def search(self, request: web.Request) -> web.Response:
         query = request.query.get("wd", "").strip()
@@ -207,8 +245,14 @@ class SearchApp(PlatformApp):
                     scored.append((-sum(hay.count(t) for t in terms), order, page))
             hits = [p for _, _, p in sorted(scored, key=lambda s: (s[0], s[1]))]
         sponsors = ("grey_company", "banner_site")
-        ads: list[Page] = [p for p in hits if isinstance(p, LandingPage) and p.site is not None and p.site.genre in sponsors]
-        body = render.search_results(self.cfg.ctx, query, hits, ads[:2], int_param(request, "pn"), self.aliases())
+        ads: list[Page] = [
+            p
+            for p in hits
+            if isinstance(p, LandingPage) and p.site is not None and p.site.genre in sponsors
+        ]
+        body = render.search_results(
+            self.cfg.ctx, query, hits, ads[:2], int_param(request, "pn"), self.aliases()
+        )
         return html_response(body)
 
     def redirect(self, page: Page, key: str) -> web.StreamResponse:
@@ -253,7 +297,11 @@ class MarketApp(PlatformApp):
         for item in items:
             if self.state.is_removed(item):
                 continue
-            href = item.redirect_from[0] if item.redirect_from and item.legacy_id % 3 == 0 else item.path
+            href = (
+                item.redirect_from[0]
+                if item.redirect_from and item.legacy_id % 3 == 0
+                else item.path
+            )
             out.append((item, href))
         return out
 
@@ -271,7 +319,9 @@ class MarketApp(PlatformApp):
                     hay = item.text.title + " " + item.text.search_terms
                     if all(t in hay for t in terms):
                         found.append(item)
-        return html_response(render.market_search(query, self.listed(found), int_param(request, "page")))
+        return html_response(
+            render.market_search(query, self.listed(found), int_param(request, "page"))
+        )
 
     async def api_item(self, request: web.Request) -> web.Response:
         page = self.state.by_id.get(request.match_info["iid"])
@@ -279,7 +329,9 @@ class MarketApp(PlatformApp):
             return web.json_response({"error": "商品不存在"}, status=404)
         if self.state.is_removed(page):
             return web.json_response({"error": "该商品已下架"}, status=404)
-        return web.json_response(render.item_json(page), dumps=lambda o: json.dumps(o, ensure_ascii=False))
+        return web.json_response(
+            render.item_json(page), dumps=lambda o: json.dumps(o, ensure_ascii=False)
+        )
 
     def render_page(self, request: web.Request, page: Page, meta: str | None) -> str:
         if isinstance(page, Shop):
@@ -292,7 +344,13 @@ class MarketApp(PlatformApp):
             return html_response(render.shop_closed())
         meta, header = page_charsets(page)
         status = 404 if page.removed_style == "404" else 200
-        return html_response(render.item_removed(meta), status=status, encoding=page.encoding, header_charset=header, label=page.declared_charset)
+        return html_response(
+            render.item_removed(meta),
+            status=status,
+            encoding=page.encoding,
+            header_charset=header,
+            label=page.declared_charset,
+        )
 
 
 class ForumApp(PlatformApp):
@@ -308,7 +366,11 @@ class ForumApp(PlatformApp):
         for thread in threads:
             if self.state.is_removed(thread):
                 continue
-            alias = thread.redirect_from[0] if thread.redirect_from and int(thread.id[1:]) % 4 == 0 else thread.path
+            alias = (
+                thread.redirect_from[0]
+                if thread.redirect_from and int(thread.id[1:]) % 4 == 0
+                else thread.path
+            )
             out.append((thread, alias))
         return out
 
@@ -317,11 +379,15 @@ class ForumApp(PlatformApp):
         return html_response(render.forum_home(rows))
 
     async def board(self, request: web.Request) -> web.Response:
-        board = next((b for b in self.state.world.boards if b.id == request.match_info["bid"]), None)
+        board = next(
+            (b for b in self.state.world.boards if b.id == request.match_info["bid"]), None
+        )
         if board is None:
             return html_response(render.not_found(self.platform, "该吧不存在"), status=404)
         rows = self.listed(board.threads)
-        return html_response(render.board_page(board.id, board.name, board.intro, rows, int_param(request, "page")))
+        return html_response(
+            render.board_page(board.id, board.name, board.intro, rows, int_param(request, "page"))
+        )
 
     async def search(self, request: web.Request) -> web.Response:
         query = request.query.get("kw", "").strip()
@@ -330,10 +396,18 @@ class ForumApp(PlatformApp):
         if terms:
             for board in self.state.world.boards:
                 for thread in board.threads:
-                    hay = thread.text.title + " " + thread.text.search_terms + " " + " ".join(p.content for p in thread.posts[1:])
+                    hay = (
+                        thread.text.title
+                        + " "
+                        + thread.text.search_terms
+                        + " "
+                        + " ".join(p.content for p in thread.posts[1:])
+                    )
                     if all(t in hay for t in terms):
                         found.append(thread)
-        return html_response(render.forum_search(query, self.listed(found), int_param(request, "page")))
+        return html_response(
+            render.forum_search(query, self.listed(found), int_param(request, "page"))
+        )
 
     def render_page(self, request: web.Request, page: Page, meta: str | None) -> str:
         assert isinstance(page, Thread)
@@ -342,8 +416,18 @@ class ForumApp(PlatformApp):
     def removed(self, page: Page) -> web.Response:
         meta, header = page_charsets(page)
         status = 404 if page.removed_style == "404" else 200
-        return html_response(render.thread_deleted(meta), status=status, encoding=page.encoding, header_charset=header, label=page.declared_charset)
+        return html_response(
+            render.thread_deleted(meta),
+            status=status,
+            encoding=page.encoding,
+            header_charset=header,
+            label=page.declared_charset,
+        )
 
 
 def build_apps(config: AppConfig) -> dict[str, web.Application]:
-    return {SEARCH: SearchApp(config).build(), MARKET: MarketApp(config).build(), FORUM: ForumApp(config).build()}
+    return {
+        SEARCH: SearchApp(config).build(),
+        MARKET: MarketApp(config).build(),
+        FORUM: ForumApp(config).build(),
+    }

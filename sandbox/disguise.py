@@ -12,8 +12,29 @@ from collections.abc import Callable
 from functools import lru_cache
 
 KEYWORDS = [
-    "专利", "授权", "下证", "挂证", "挂靠", "包过", "微信", "发明人", "职称", "商标", "注册", "代理",
-    "退款", "内部", "渠道", "撤三", "抢注", "证书", "资质", "不成功", "全额", "包授权", "正规",
+    "专利",
+    "授权",
+    "下证",
+    "挂证",
+    "挂靠",
+    "包过",
+    "微信",
+    "发明人",
+    "职称",
+    "商标",
+    "注册",
+    "代理",
+    "退款",
+    "内部",
+    "渠道",
+    "撤三",
+    "抢注",
+    "证书",
+    "资质",
+    "不成功",
+    "全额",
+    "包授权",
+    "正规",
 ]
 SEPARATORS = [" ", "丨", "|", "·", "*", "-", "/", "_", "︱"]
 HOMOPHONES: dict[str, list[str]] = {
@@ -132,7 +153,15 @@ TECHNIQUES: dict[str, Callable[[str, random.Random], str]] = {
     "traditional": traditional,
 }
 #: Everyday techniques; "traditional" is applied per page (copied/converted articles).
-COMMON = ["separators", "homophones", "pinyin", "letter_for_char", "number_words", "fullwidth", "emoji"]
+COMMON = [
+    "separators",
+    "homophones",
+    "pinyin",
+    "letter_for_char",
+    "number_words",
+    "fullwidth",
+    "emoji",
+]
 
 
 def disguise(text: str, names: list[str], rng: random.Random) -> tuple[str, list[str]]:

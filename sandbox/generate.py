@@ -45,7 +45,13 @@ SECONDARY = {
 }
 JS_MODES: tuple[Literal["inline", "fetch"], ...] = ("inline", "fetch")
 CHARSET_PLACES: tuple[Literal["header", "meta", "both"], ...] = ("header", "meta", "both")
-SEO_CATEGORIES = ["abnormal_patent", "certificate_renting", "trademark_malicious", "unlicensed_agency", "guaranteed_grant"]
+SEO_CATEGORIES = [
+    "abnormal_patent",
+    "certificate_renting",
+    "trademark_malicious",
+    "unlicensed_agency",
+    "guaranteed_grant",
+]
 IP_TAGS = " 知识产权 专利 商标 代理"
 
 
@@ -146,15 +152,24 @@ class Generator:
         brand = self.rng.choice(vocab.BRAND_WORDS)
         slug = f"{genre.replace('_', '')[:6]}{index:02d}"
         names = {
-            "seo_blog": f"{brand}知产百科", "grey_company": w.grey_company(), "city_template": f"{brand}专利服务网",
-            "trad_mirror": f"{brand}知識產權資訊網", "banner_site": f"{brand}专利商标网", "agency": w.agency(),
+            "seo_blog": f"{brand}知产百科",
+            "grey_company": w.grey_company(),
+            "city_template": f"{brand}专利服务网",
+            "trad_mirror": f"{brand}知識產權資訊網",
+            "banner_site": f"{brand}专利商标网",
+            "agency": w.agency(),
             "news": f"{w.rng.choice(vocab.CITIES)}{w.rng.choice(['日报', '晚报', '科技报', '商报'])}",
-            "gov": f"{w.rng.choice(vocab.CITIES)}市知识产权局", "brand": f"{w.rng.choice(vocab.BRAND_NAMES)}官网",
+            "gov": f"{w.rng.choice(vocab.CITIES)}市知识产权局",
+            "brand": f"{w.rng.choice(vocab.BRAND_NAMES)}官网",
             "exam": f"{brand}法考教育",
         }
         banner, footer, cats = "", "", []
-        if genre in ("banner_site",) or (genre in ("seo_blog", "grey_company") and self.rng.random() < 0.5):
-            cats = self.balance.categories(["guaranteed_grant", "false_claims", "unlicensed_agency"], multi=0.3)
+        if genre in ("banner_site",) or (
+            genre in ("seo_blog", "grey_company") and self.rng.random() < 0.5
+        ):
+            cats = self.balance.categories(
+                ["guaranteed_grant", "false_claims", "unlicensed_agency"], multi=0.3
+            )
             banner = self.w.claim_line(cats, self.level()).body
         elif genre == "agency":
             banner = f"经国家知识产权局批准设立 机构代码{w.fill('{code}')} ｜ 不承诺授权结果，如实告知风险"
@@ -190,7 +205,11 @@ class Generator:
         if g == "banner_site":
             return self.w.negative("guide")
         if g == "agency":
-            return self.w.negative(self.rng.choices(["licensed_agency", "guide", "job", "tech_transfer"], [5, 3, 1, 1])[0])
+            return self.w.negative(
+                self.rng.choices(
+                    ["licensed_agency", "guide", "job", "tech_transfer"], [5, 3, 1, 1]
+                )[0]
+            )
         if g == "news":
             return self.w.negative(self.rng.choices(["news", "warning", "victim"], [6, 2, 1])[0])
         if g == "gov":
@@ -218,27 +237,40 @@ class Generator:
                 text = Text(
                     template.title.replace(CITY_MARK, city),
                     [p.replace(CITY_MARK, city) for p in template.paragraphs],
-                    list(template.categories), list(template.disguises), template.genre,
+                    list(template.categories),
+                    list(template.disguises),
+                    template.genre,
                     template.search_terms.replace(CITY_MARK, city),
                 )
             else:
                 text = self.site_text(site)
             text.search_terms += IP_TAGS
             page = LandingPage(
-                id=self.new_id("l"), platform=SEARCH, kind="landing", path=f"/site/{site.slug}/{n}.html",
-                text=text, site=site, date=self.date(), source=site.name,
+                id=self.new_id("l"),
+                platform=SEARCH,
+                kind="landing",
+                path=f"/site/{site.slug}/{n}.html",
+                text=text,
+                site=site,
+                date=self.date(),
+                source=site.name,
             )
             page.extra_categories = list(site.banner_categories)
-            page.claim_location = "body" if text.categories else ("banner" if site.banner_categories else "none")
+            page.claim_location = (
+                "body" if text.categories else ("banner" if site.banner_categories else "none")
+            )
             site.pages.append(page)
 
     # ------------------------------------------------------------------ market
     def build_shops(self) -> tuple[list[Shop], list[Item]]:
         p = self.plan
         specs = (
-            [("grey", (8, 12))] * p.grey_shops + [("trademark", (7, 10))] * p.trademark_shops
-            + [("cert", (4, 6))] * p.cert_shops + [("licensed", (6, 8))] * p.licensed_shops
-            + [("product", (7, 9))] * p.product_shops + [("exam", (4, 6))] * p.exam_shops
+            [("grey", (8, 12))] * p.grey_shops
+            + [("trademark", (7, 10))] * p.trademark_shops
+            + [("cert", (4, 6))] * p.cert_shops
+            + [("licensed", (6, 8))] * p.licensed_shops
+            + [("product", (7, 9))] * p.product_shops
+            + [("exam", (4, 6))] * p.exam_shops
         )
         self.rng.shuffle(specs)
         shops: list[Shop] = []
@@ -259,9 +291,20 @@ class Generator:
         region = f"{province} {self.rng.choice(cities)}" if cities else province
         seller = w.nickname()
         if genre == "grey":
-            name = self.rng.choice([f"{w.person()}知产工作室", f"{self.rng.choice(vocab.BRAND_WORDS)}专利商标代办", f"{seller}的小店", f"{self.rng.choice(vocab.BRAND_WORDS)}知识产权服务"])
+            name = self.rng.choice(
+                [
+                    f"{w.person()}知产工作室",
+                    f"{self.rng.choice(vocab.BRAND_WORDS)}专利商标代办",
+                    f"{seller}的小店",
+                    f"{self.rng.choice(vocab.BRAND_WORDS)}知识产权服务",
+                ]
+            )
             cats = ["unlicensed_agency"] if self.rng.random() < 0.6 else []
-            intro = w.claim_line(cats, self.level()).body if cats else w.pick(vocab.SERVICE_LINES) + w.contact()
+            intro = (
+                w.claim_line(cats, self.level()).body
+                if cats
+                else w.pick(vocab.SERVICE_LINES) + w.contact()
+            )
             licence = ""
         elif genre == "trademark":
             name = f"{self.rng.choice(vocab.BRAND_WORDS)}商标转让网"
@@ -282,10 +325,19 @@ class Generator:
         else:
             name = f"{self.rng.choice(vocab.BRAND_WORDS)}考试教育"
             cats, intro, licence = [], w.pick(vocab.EXAM_PARAGRAPHS), "营业执照已公示"
-        text = Text(name, [intro], cats, genre=f"shop_{genre}", search_terms=name + " " + intro + IP_TAGS)
+        text = Text(
+            name, [intro], cats, genre=f"shop_{genre}", search_terms=name + " " + intro + IP_TAGS
+        )
         shop = Shop(
-            id=sid, platform=MARKET, kind="shop", path=f"/shop/{sid}", text=text,
-            name=name, seller=seller, region=region, licence=licence,
+            id=sid,
+            platform=MARKET,
+            kind="shop",
+            path=f"/shop/{sid}",
+            text=text,
+            name=name,
+            seller=seller,
+            region=region,
+            licence=licence,
         )
         shop.claim_location = "shop" if cats else "none"
         return shop
@@ -294,18 +346,27 @@ class Generator:
         r = self.rng.random()
         if genre == "grey":
             if r < 0.85:
-                allowed = ["guaranteed_grant", "abnormal_patent", "unlicensed_agency", "false_claims"]
+                allowed = [
+                    "guaranteed_grant",
+                    "abnormal_patent",
+                    "unlicensed_agency",
+                    "false_claims",
+                ]
                 text = self.w.ad(self.balance.categories(allowed), self.level(heavy=True))
             else:
                 text = self.w.negative("guide")
                 text.title = self.w.pick(vocab.LICENSED_TITLES)
         elif genre == "trademark":
             if r < 0.85:
-                text = self.w.ad(self.balance.categories(["trademark_malicious"]), self.level(heavy=True))
+                text = self.w.ad(
+                    self.balance.categories(["trademark_malicious"]), self.level(heavy=True)
+                )
             else:
                 text = self.w.negative("own_trademark")
         elif genre == "cert":
-            text = self.w.ad(self.balance.categories(["certificate_renting"]), self.level(heavy=True))
+            text = self.w.ad(
+                self.balance.categories(["certificate_renting"]), self.level(heavy=True)
+            )
         elif genre == "licensed":
             text = self.w.negative("licensed_agency")
         elif genre == "product":
@@ -316,11 +377,25 @@ class Generator:
             text.paragraphs += self.w.picks(vocab.PURCHASE_NOTES, self.rng.randint(1, 3))
         text.search_terms += " " + shop.name + IP_TAGS
         iid = self.new_id("m")
-        price = round(self.rng.choice([9.9, 19.9, 49, 99, 199, 299, 399, 599, 899, 1280, 2580, 3999, 6800, 12800]) * self.rng.choice([1, 1, 1, 0.9, 1.2]), 2)
+        price = round(
+            self.rng.choice(
+                [9.9, 19.9, 49, 99, 199, 299, 399, 599, 899, 1280, 2580, 3999, 6800, 12800]
+            )
+            * self.rng.choice([1, 1, 1, 0.9, 1.2]),
+            2,
+        )
         item = Item(
-            id=iid, platform=MARKET, kind="listing", path=f"/item/{iid}.html", text=text, shop=shop,
-            price=price, sales=self.rng.choice([0, 1, 3, 8, 15, 36, 88, 120, 356, 1024, 2301]),
-            seller=shop.seller, region=shop.region, js_mode=self.rng.choices(JS_MODES, [6, 4])[0],
+            id=iid,
+            platform=MARKET,
+            kind="listing",
+            path=f"/item/{iid}.html",
+            text=text,
+            shop=shop,
+            price=price,
+            sales=self.rng.choice([0, 1, 3, 8, 15, 36, 88, 120, 356, 1024, 2301]),
+            seller=shop.seller,
+            region=shop.region,
+            js_mode=self.rng.choices(JS_MODES, [6, 4])[0],
             legacy_id=600_000_000 + self._counter["m"] * 7919,
         )
         item.claim_location = "body" if text.categories else "none"
@@ -328,13 +403,21 @@ class Generator:
 
     # ------------------------------------------------------------------- forum
     def build_forum(self) -> tuple[list[Board], list[Thread]]:
-        boards = [Board(f"b{i}", name, intro) for i, (name, intro) in enumerate(vocab.BOARDS, start=1)]
+        boards = [
+            Board(f"b{i}", name, intro) for i, (name, intro) in enumerate(vocab.BOARDS, start=1)
+        ]
         by_name = {b.name: b for b in boards}
         p = self.plan
         kinds = (
-            ["ad"] * p.forum_ads + ["soft"] * p.forum_soft + ["scam_question"] * p.forum_scam_questions
-            + ["victim"] * p.forum_victims + ["news"] * p.forum_news + ["guide"] * p.forum_guides
-            + ["exam_prep"] * p.forum_exam + ["job"] * p.forum_jobs + ["tech_transfer"] * p.forum_transfer
+            ["ad"] * p.forum_ads
+            + ["soft"] * p.forum_soft
+            + ["scam_question"] * p.forum_scam_questions
+            + ["victim"] * p.forum_victims
+            + ["news"] * p.forum_news
+            + ["guide"] * p.forum_guides
+            + ["exam_prep"] * p.forum_exam
+            + ["job"] * p.forum_jobs
+            + ["tech_transfer"] * p.forum_transfer
         )
         self.rng.shuffle(kinds)
         threads: list[Thread] = []
@@ -373,19 +456,32 @@ class Generator:
             text = w.negative(kind)
         text.search_terms += IP_TAGS
         tid = self.new_id("t")
-        n_replies = self.rng.choices([self.rng.randint(0, 4), self.rng.randint(5, 12), self.rng.randint(15, 45)], [40, 45, 15])[0]
+        n_replies = self.rng.choices(
+            [self.rng.randint(0, 4), self.rng.randint(5, 12), self.rng.randint(15, 45)],
+            [40, 45, 15],
+        )[0]
         op = Post(1, w.nickname(), "", text.body, list(text.categories))
         posts = [op]
         extra: list[str] = []
         ad_floor = 0
-        if kind in ("scam_question", "victim", "guide") and self.rng.random() < 0.25 and n_replies >= 2:
+        if (
+            kind in ("scam_question", "victim", "guide")
+            and self.rng.random() < 0.25
+            and n_replies >= 2
+        ):
             ad_floor = self.rng.randint(2, n_replies + 1)
         if kind == "victim":
             pools, weights = [vocab.REPLIES_TRADEMARK, vocab.REPLIES_CHATTER], [6, 3]
         elif kind in ("scam_question", "news"):
-            pools, weights = [vocab.REPLIES_WARNING, vocab.REPLIES_NEUTRAL, vocab.REPLIES_CHATTER], [5, 2, 3]
+            pools, weights = (
+                [vocab.REPLIES_WARNING, vocab.REPLIES_NEUTRAL, vocab.REPLIES_CHATTER],
+                [5, 2, 3],
+            )
         else:
-            pools, weights = [vocab.REPLIES_WARNING, vocab.REPLIES_NEUTRAL, vocab.REPLIES_CHATTER], [1, 3, 5]
+            pools, weights = (
+                [vocab.REPLIES_WARNING, vocab.REPLIES_NEUTRAL, vocab.REPLIES_CHATTER],
+                [1, 3, 5],
+            )
         contents = w.replies(pools, weights, n_replies)
         for floor, content in zip(range(2, n_replies + 2), contents, strict=True):
             if floor == ad_floor:
@@ -399,7 +495,9 @@ class Generator:
         day = self.rng.randint(1, 300)
         for i, post in enumerate(posts):
             post.time = self.date(day + i // 4, hour=(8 + i * 3) % 24)
-        thread = Thread(id=tid, platform=FORUM, kind="thread", path=f"/thread/{tid}", text=text, posts=posts)
+        thread = Thread(
+            id=tid, platform=FORUM, kind="thread", path=f"/thread/{tid}", text=text, posts=posts
+        )
         thread.extra_categories = extra
         thread.claim_location = "body" if text.categories else ("reply" if extra else "none")
         return thread
@@ -408,7 +506,9 @@ class Generator:
     def date(self, day: int | None = None, hour: int | None = None) -> str:
         import datetime as dt
 
-        d = dt.date(2025, 1, 1) + dt.timedelta(days=self.rng.randint(0, 320) if day is None else min(day, 330))
+        d = dt.date(2025, 1, 1) + dt.timedelta(
+            days=self.rng.randint(0, 320) if day is None else min(day, 330)
+        )
         h = self.rng.randint(7, 23) if hour is None else hour
         return f"{d.isoformat()} {h:02d}:{self.rng.randint(0, 59):02d}"
 
@@ -418,7 +518,9 @@ class Generator:
         for page in pages:
             page.removed_style = self.rng.choice(["notice", "404"])
             is_trad = "traditional" in page.text.disguises or (
-                isinstance(page, LandingPage) and page.site is not None and page.site.genre == "trad_mirror"
+                isinstance(page, LandingPage)
+                and page.site is not None
+                and page.site.genre == "trad_mirror"
             )
             r = self.rng.random()
             if is_trad and r < 0.7:
@@ -458,16 +560,33 @@ class Generator:
             title.paragraphs, title.categories = [], []
             title.search_terms = title.title + IP_TAGS
             site = sites[self.rng.randrange(len(sites))]
-            stubs.append(LandingPage(
-                id=self.new_id("x"), platform=SEARCH, kind="landing", path=f"/site/{site.slug}/{900 + i}.html",
-                text=title, fault=fault, site=site, date=self.date(), source=site.name,
-            ))
+            stubs.append(
+                LandingPage(
+                    id=self.new_id("x"),
+                    platform=SEARCH,
+                    kind="landing",
+                    path=f"/site/{site.slug}/{900 + i}.html",
+                    text=title,
+                    fault=fault,
+                    site=site,
+                    date=self.date(),
+                    source=site.name,
+                )
+            )
             shop = shops[self.rng.randrange(len(shops))]
             item_text = Text(self.w.pick(vocab.LICENSED_TITLES), [], genre="stub")
             item_text.search_terms = item_text.title + " " + shop.name + IP_TAGS
             item = Item(
-                id=self.new_id("x"), platform=MARKET, kind="listing", path=f"/item/m{9900 + i}.html",
-                text=item_text, fault=fault, shop=shop, price=99.0, seller=shop.seller, region=shop.region,
+                id=self.new_id("x"),
+                platform=MARKET,
+                kind="listing",
+                path=f"/item/m{9900 + i}.html",
+                text=item_text,
+                fault=fault,
+                shop=shop,
+                price=99.0,
+                seller=shop.seller,
+                region=shop.region,
             )
             shop.items.append(item)
             stubs.append(item)
@@ -475,8 +594,13 @@ class Generator:
             thread_text = Text(self.w.pick(vocab.SCAM_Q_TITLES), [], genre="stub")
             thread_text.search_terms = thread_text.title + IP_TAGS
             thread = Thread(
-                id=self.new_id("x"), platform=FORUM, kind="thread", path=f"/thread/t{9900 + i}",
-                text=thread_text, fault=fault, board=board,
+                id=self.new_id("x"),
+                platform=FORUM,
+                kind="thread",
+                path=f"/thread/t{9900 + i}",
+                text=thread_text,
+                fault=fault,
+                board=board,
                 posts=[Post(1, self.w.nickname(), self.date(), "")],
             )
             board.threads.insert(self.rng.randrange(len(board.threads) + 1), thread)

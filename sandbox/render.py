@@ -43,7 +43,7 @@ def layout(title: str, body: str, charset: str | None, platform: str, extra_head
     meta = f'<meta charset="{charset}">' if charset else ""
     name = PLATFORMS[platform].name
     return (
-        f"<!DOCTYPE html>\n<html lang=\"zh-CN\"><head>{meta}<title>{h(title)}</title>"
+        f'<!DOCTYPE html>\n<html lang="zh-CN"><head>{meta}<title>{h(title)}</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<link rel="stylesheet" href="/static/style.css">{extra_head}</head>'
         f'<body class="platform-{platform}"><div class="topbar"><a class="logo" href="/">{h(name)}</a></div>'
@@ -69,11 +69,21 @@ def pager(base: str, param: str, page: int, pages: int) -> str:
 
 
 def not_found(platform: str, message: str = "页面不存在") -> str:
-    return layout(message, f'<div class="error-page"><h1 class="error-title">404</h1><p class="error-message">{h(message)}</p></div>', "utf-8", platform)
+    return layout(
+        message,
+        f'<div class="error-page"><h1 class="error-title">404</h1><p class="error-message">{h(message)}</p></div>',
+        "utf-8",
+        platform,
+    )
 
 
 def error_page(platform: str, status: int, message: str) -> str:
-    return layout(message, f'<div class="error-page"><h1 class="error-title">{status}</h1><p class="error-message">{h(message)}</p></div>', "utf-8", platform)
+    return layout(
+        message,
+        f'<div class="error-page"><h1 class="error-title">{status}</h1><p class="error-message">{h(message)}</p></div>',
+        "utf-8",
+        platform,
+    )
 
 
 # ------------------------------------------------------------------ search
@@ -109,12 +119,17 @@ def _result(ctx: Ctx, p: Page, href: str, rank: int, is_ad: bool) -> str:
     )
 
 
-def search_results(ctx: Ctx, query: str, hits: list[Page], ads: list[Page], page: int, aliases: dict[str, str]) -> str:
+def search_results(
+    ctx: Ctx, query: str, hits: list[Page], ads: list[Page], page: int, aliases: dict[str, str]
+) -> str:
     """Organic results ``hits`` (paginated) with sponsored ``ads`` on top of page 1."""
     pages = max(1, -(-len(hits) // SEARCH_PAGE_SIZE))
     start = (page - 1) * SEARCH_PAGE_SIZE
     chunk = hits[start : start + SEARCH_PAGE_SIZE]
-    items = [_result(ctx, p, ctx.link(p, aliases.get(p.id), current=SEARCH), 0, True) for p in (ads if page == 1 else [])]
+    items = [
+        _result(ctx, p, ctx.link(p, aliases.get(p.id), current=SEARCH), 0, True)
+        for p in (ads if page == 1 else [])
+    ]
     items += [
         _result(ctx, p, ctx.link(p, aliases.get(p.id), current=SEARCH), start + i, False)
         for i, p in enumerate(chunk, start=1)
@@ -130,8 +145,12 @@ def search_results(ctx: Ctx, query: str, hits: list[Page], ads: list[Page], page
     return layout(f"{query}_搜搜搜索", body, "utf-8", SEARCH)
 
 
-def site_index(site_name: str, slug: str, banner: str, footer: str, pages: list[tuple[str, str]]) -> str:
-    links = "".join(f'<li><a class="article-link" href="{h(href)}">{h(title)}</a></li>' for href, title in pages)
+def site_index(
+    site_name: str, slug: str, banner: str, footer: str, pages: list[tuple[str, str]]
+) -> str:
+    links = "".join(
+        f'<li><a class="article-link" href="{h(href)}">{h(title)}</a></li>' for href, title in pages
+    )
     body = (
         f'<header class="site-header"><div class="site-name">{h(site_name)}</div><div class="site-banner">{h(banner)}</div></header>'
         f'<ul class="article-list">{links}</ul><footer class="site-footer">{h(footer)}</footer>'
@@ -157,7 +176,9 @@ def landing(page: LandingPage, charset: str | None) -> str:
 # ------------------------------------------------------------------ market
 def market_home(hot: list[str], shops: list[Shop]) -> str:
     words = "".join(f'<a class="hot-word" href="/search?q={quote(w)}">{h(w)}</a>' for w in hot)
-    shop_links = "".join(f'<li><a class="shop-link" href="{h(s.path)}">{h(s.name)}</a></li>' for s in shops)
+    shop_links = "".join(
+        f'<li><a class="shop-link" href="{h(s.path)}">{h(s.name)}</a></li>' for s in shops
+    )
     body = (
         '<form class="search-form" action="/search" method="get"><input name="q" type="text">'
         '<button type="submit">搜索宝贝</button></form>'
@@ -190,9 +211,12 @@ def market_search(query: str, hits: list[tuple[Item, str]], page: int) -> str:
         '<button type="submit">搜索宝贝</button></form>'
     )
     if not query:
-        return layout("淘宝贝搜索", form + '<div class="no-result">请输入关键词</div>', "utf-8", MARKET)
+        return layout(
+            "淘宝贝搜索", form + '<div class="no-result">请输入关键词</div>', "utf-8", MARKET
+        )
     body = (
-        form + f'<div class="result-stats">共<span class="result-count">{len(hits)}</span>件宝贝</div>'
+        form
+        + f'<div class="result-stats">共<span class="result-count">{len(hits)}</span>件宝贝</div>'
         + (item_cards(chunk) if chunk else '<div class="no-result">没有找到相关宝贝</div>')
         + pager(f"/search?q={quote(query)}&", "page", page, pages)
     )
@@ -208,7 +232,8 @@ def shop_page(shop: Shop, items: list[tuple[Item, str]], page: int, charset: str
         f'<div class="shop-seller">掌柜：<span class="seller-name">{h(shop.seller)}</span></div>'
         f'<div class="shop-region">所在地：{h(shop.region)}</div>{licence}'
         f'<div class="shop-intro">{h(shop.text.body)}</div></div>'
-        + item_cards(chunk) + pager(f"{shop.path}?", "page", page, pages)
+        + item_cards(chunk)
+        + pager(f"{shop.path}?", "page", page, pages)
     )
     return layout(f"{shop.name} - 淘宝贝", body, charset, MARKET)
 
@@ -238,7 +263,7 @@ def item_page(item: Item, charset: str | None) -> str:
         f'<h1 class="item-title">{h(item.text.title)}</h1>'
         '<div class="item-loading">宝贝详情加载中…</div></div>'
         f'{data}<script src="/static/item.js"></script>'
-        '<noscript>请开启JavaScript查看宝贝详情</noscript>'
+        "<noscript>请开启JavaScript查看宝贝详情</noscript>"
     )
     return layout(f"{item.text.title}-淘宝贝", body, charset, MARKET)
 
@@ -324,7 +349,8 @@ def board_page(bid: str, name: str, intro: str, rows: list[tuple[Thread, str]], 
     body = (
         f'<div class="board-header" data-board-id="{bid}"><h1 class="board-name">{h(name)}吧</h1>'
         f'<div class="board-intro">{h(intro)}</div></div>'
-        + thread_rows(chunk) + pager(f"/board/{bid}?", "page", page, pages)
+        + thread_rows(chunk)
+        + pager(f"/board/{bid}?", "page", page, pages)
     )
     return layout(f"{name}吧-知识产权吧", body, "utf-8", FORUM)
 

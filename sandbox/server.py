@@ -79,7 +79,9 @@ class SandboxServer:
             sock.setblocking(False)
             self._sockets[key] = sock
         host = f"[{self.host}]" if ":" in self.host else self.host
-        self.urls = {key: f"http://{host}:{sock.getsockname()[1]}" for key, sock in self._sockets.items()}
+        self.urls = {
+            key: f"http://{host}:{sock.getsockname()[1]}" for key, sock in self._sockets.items()
+        }
 
     def start(self) -> SandboxServer:
         if self._thread is not None:
@@ -145,7 +147,12 @@ class SandboxServer:
     def __enter__(self) -> SandboxServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def serve_forever(self) -> None:

@@ -36,7 +36,9 @@ class SandboxState:
         with self._lock:
             if page.id in self._removed:
                 return True
-            return isinstance(page, Item) and page.shop is not None and page.shop.id in self._removed
+            return (
+                isinstance(page, Item) and page.shop is not None and page.shop.id in self._removed
+            )
 
     def removed_ids(self) -> list[str]:
         with self._lock:

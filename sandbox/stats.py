@@ -29,4 +29,9 @@ def world_stats(world: World) -> dict[str, Any]:
         total.update(row)
         for page in listings:
             categories.update(page.categories)
-    return {"seed": world.seed, "platforms": platforms, "total": dict(total), "categories": dict(categories)}
+    return {
+        "seed": world.seed,
+        "platforms": platforms,
+        "total": dict(total),
+        "categories": dict(categories),
+    }

@@ -31,17 +31,25 @@ def base_urls(host: str = "127.0.0.1", base_port: int = 8700) -> dict[str, str]:
 def page_fields(page: Page) -> dict[str, Any]:
     fields: dict[str, Any] = {"title": page.text.title}
     if isinstance(page, LandingPage) and page.site is not None:
-        fields.update(site=page.site.name, domain=page.site.domain, date=page.date, source=page.source)
+        fields.update(
+            site=page.site.name, domain=page.site.domain, date=page.date, source=page.source
+        )
     elif isinstance(page, Item) and page.shop is not None:
         fields.update(
-            price=f"{page.price:.2f}", sales=page.sales, shop=page.shop.name, shop_id=page.shop.id,
-            seller=page.seller, region=page.region,
+            price=f"{page.price:.2f}",
+            sales=page.sales,
+            shop=page.shop.name,
+            shop_id=page.shop.id,
+            seller=page.seller,
+            region=page.region,
         )
     elif isinstance(page, Shop):
         fields.update(shop=page.name, seller=page.seller, region=page.region, licence=page.licence)
     elif isinstance(page, Thread) and page.board is not None:
         fields.update(
-            author=page.author, board=page.board.name, replies=len(page.posts) - 1,
+            author=page.author,
+            board=page.board.name,
+            replies=len(page.posts) - 1,
             pages=max(1, -(-len(page.posts) // THREAD_PAGE_SIZE)),
         )
     return fields
@@ -51,7 +59,13 @@ def page_text(page: Page) -> str:
     """The text a reader sees on the page (all pages of a thread)."""
     parts = [page.text.title]
     if isinstance(page, LandingPage) and page.site is not None:
-        parts = [page.site.name, page.site.banner, page.text.title, page.text.body, page.site.footer]
+        parts = [
+            page.site.name,
+            page.site.banner,
+            page.text.title,
+            page.text.body,
+            page.site.footer,
+        ]
     elif isinstance(page, Thread):
         parts += [p.content for p in page.posts]
     elif isinstance(page, Shop):

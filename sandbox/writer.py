@@ -33,8 +33,14 @@ class Writer:
             "wx": self.wx,
             "qq": lambda: str(self.rng.randint(10_000_000, 3_999_999_999)),
             "phone": self.phone,
-            "price": lambda: str(self.rng.choice([98, 199, 299, 399, 498, 599, 800, 980, 1200, 1500, 2800, 3500, 4800, 6800])),
-            "n": lambda: str(self.rng.choice([2, 3, 5, 6, 8, 10, 12, 15, 20, 30, 50, 100, 200, 500, 1000, 3000])),
+            "price": lambda: str(
+                self.rng.choice(
+                    [98, 199, 299, 399, 498, 599, 800, 980, 1200, 1500, 2800, 3500, 4800, 6800]
+                )
+            ),
+            "n": lambda: str(
+                self.rng.choice([2, 3, 5, 6, 8, 10, 12, 15, 20, 30, 50, 100, 200, 500, 1000, 3000])
+            ),
             "year": lambda: str(self.rng.choice([2023, 2024, 2025])),
             "field": lambda: self.rng.choice(vocab.FIELDS),
             "brand": lambda: self.rng.choice(vocab.BRAND_NAMES),
@@ -73,9 +79,9 @@ class Writer:
         return self.rng.choice(vocab.WX_PREFIXES) + str(self.rng.randint(100, 99999))
 
     def phone(self) -> str:
-        return self.rng.choice(["138", "139", "150", "151", "186", "187", "177", "133", "199"]) + "".join(
-            str(self.rng.randint(0, 9)) for _ in range(8)
-        )
+        return self.rng.choice(
+            ["138", "139", "150", "151", "186", "187", "177", "133", "199"]
+        ) + "".join(str(self.rng.randint(0, 9)) for _ in range(8))
 
     def patent_number(self) -> str:
         year = self.rng.choice([2019, 2020, 2021, 2022, 2023])
@@ -84,10 +90,18 @@ class Writer:
         return f"ZL{year}{kind}{serial:07d}.{self.rng.randint(0, 9)}"
 
     def agency(self) -> str:
-        return self.rng.choice(vocab.CITIES) + self.rng.choice(vocab.BRAND_WORDS) + self.rng.choice(vocab.AGENCY_SUFFIXES)
+        return (
+            self.rng.choice(vocab.CITIES)
+            + self.rng.choice(vocab.BRAND_WORDS)
+            + self.rng.choice(vocab.AGENCY_SUFFIXES)
+        )
 
     def grey_company(self) -> str:
-        return self.rng.choice(vocab.CITIES) + self.rng.choice(vocab.BRAND_WORDS) + self.rng.choice(vocab.GREY_SUFFIXES)
+        return (
+            self.rng.choice(vocab.CITIES)
+            + self.rng.choice(vocab.BRAND_WORDS)
+            + self.rng.choice(vocab.GREY_SUFFIXES)
+        )
 
     def contact(self) -> str:
         return self.pick(vocab.CONTACT_CALLS)
@@ -103,18 +117,24 @@ class Writer:
             paras.append(self.pick(vocab.AD_OPENERS))
         claims = self.picks(bank["claims"], self.rng.randint(2, 4))
         for extra in categories[1:]:
-            claims.insert(self.rng.randint(0, len(claims)), self.pick(vocab.CATEGORY_BANKS[extra]["claims"]))
+            claims.insert(
+                self.rng.randint(0, len(claims)), self.pick(vocab.CATEGORY_BANKS[extra]["claims"])
+            )
         paras.append("".join(claims))
         if self.rng.random() < 0.7:
             paras.append("".join(self.picks(vocab.SERVICE_LINES, self.rng.randint(1, 3))))
         paras.append(self.contact() + ("。" if self.rng.random() < 0.5 else ""))
         return self._finish(Text(title, paras, list(categories), genre="ad"), disguise_level)
 
-    def claim_line(self, categories: list[str], disguise_level: int, lead: list[str] | None = None) -> Text:
+    def claim_line(
+        self, categories: list[str], disguise_level: int, lead: list[str] | None = None
+    ) -> Text:
         """A short pitch (banner, reply, shop blurb): one or two claims per category and a contact."""
         claims: list[str] = []
         for i, cat in enumerate(categories):
-            claims += self.picks(vocab.CATEGORY_BANKS[cat]["claims"], 2 if i == 0 and self.rng.random() < 0.5 else 1)
+            claims += self.picks(
+                vocab.CATEGORY_BANKS[cat]["claims"], 2 if i == 0 and self.rng.random() < 0.5 else 1
+            )
         opening = self.pick(lead) if lead else ""
         line = opening + "".join(claims) + self.contact()
         return self._finish(Text("", [line], list(categories), genre="ad"), disguise_level)
@@ -132,7 +152,9 @@ class Writer:
                 paras.insert(len(paras) // 2, aside)
         elif self.rng.random() < 0.4:
             paras.insert(0, self.pick(vocab.GUIDE_PARAGRAPHS))
-        paras.append(self.pick(vocab.SOFT_CTAS) + (self.contact() if self.rng.random() < 0.5 else ""))
+        paras.append(
+            self.pick(vocab.SOFT_CTAS) + (self.contact() if self.rng.random() < 0.5 else "")
+        )
         return self._finish(Text(title, paras, [category], genre="seo_qa"), disguise_level)
 
     def negative(self, genre: str) -> Text:

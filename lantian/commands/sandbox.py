@@ -8,15 +8,22 @@ import typer
 
 from lantian.console import err, fail, out
 
-app = typer.Typer(help="Serve the simulated internet (search engine, marketplace, forum) and print its truth.", no_args_is_help=True)
+app = typer.Typer(
+    help="Serve the simulated internet (search engine, marketplace, forum) and print its truth.",
+    no_args_is_help=True,
+)
 
 
 @app.command("serve")
 def serve(
-    port: int = typer.Option(8700, "--port", "-p", help="base port: platforms on N, N+1, N+2 (0: free ports)"),
+    port: int = typer.Option(
+        8700, "--port", "-p", help="base port: platforms on N, N+1, N+2 (0: free ports)"
+    ),
     seed: int = typer.Option(2025, "--seed", help="world seed; same seed, same sites"),
     host: str = typer.Option("127.0.0.1", "--host", help="address to bind (keep it loopback)"),
-    slow_delay: float = typer.Option(0.8, "--slow-delay", help="seconds the deliberately slow pages take"),
+    slow_delay: float = typer.Option(
+        0.8, "--slow-delay", help="seconds the deliberately slow pages take"
+    ),
 ) -> None:
     """Serve the three platforms until interrupted; prints their base URLs (one `key url` per line)."""
     from sandbox.server import SandboxServer, SandboxStartError
@@ -76,7 +83,15 @@ def stats(
     from rich.table import Table
 
     table = Table("figure", *figures["platforms"].keys(), "total")
-    for row in ("pages", "listings", "irregular", "negative", "robots_disallowed", "not_utf8", "faults"):
+    for row in (
+        "pages",
+        "listings",
+        "irregular",
+        "negative",
+        "robots_disallowed",
+        "not_utf8",
+        "faults",
+    ):
         values = [str(figures["platforms"][p][row]) for p in figures["platforms"]]
         table.add_row(row, *values, str(figures["total"][row]))
     for category, count in figures["categories"].items():

@@ -24,7 +24,8 @@ def page() -> Iterator[Any]:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
             yield browser.new_page()
@@ -32,10 +33,19 @@ def page() -> Iterator[Any]:
             browser.close()
 
 
-def test_item_details_render_in_both_js_modes_and_vanish_when_removed(page: Any, sandbox: SandboxServer) -> None:
+def test_item_details_render_in_both_js_modes_and_vanish_when_removed(
+    page: Any, sandbox: SandboxServer
+) -> None:
     truth = sandbox.truth()
     for mode in ("inline", "fetch"):
-        item = next(t for t in truth if t.get("js_mode") == mode and t["fault"] is None and t["reachable"] and t["encoding"] == "gbk")
+        item = next(
+            t
+            for t in truth
+            if t.get("js_mode") == mode
+            and t["fault"] is None
+            and t["reachable"]
+            and t["encoding"] == "gbk"
+        )
         page.goto(item["url"])
         page.wait_for_selector("#item-root[data-rendered]", timeout=10_000)
         fields = item["fields"]

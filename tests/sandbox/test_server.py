@@ -67,7 +67,9 @@ async def fetch_all(records: list[dict[str, Any]]) -> dict[str, tuple[int, bytes
     return results
 
 
-def test_every_truth_url_answers_as_the_truth_says(sandbox: SandboxServer, truth: list[dict[str, Any]]) -> None:
+def test_every_truth_url_answers_as_the_truth_says(
+    sandbox: SandboxServer, truth: list[dict[str, Any]]
+) -> None:
     results = asyncio.run(fetch_all(truth))
     for r in truth:
         status, body, _ = results[r["url"]]
@@ -81,10 +83,22 @@ def test_every_truth_url_answers_as_the_truth_says(sandbox: SandboxServer, truth
             assert r["fields"]["title"] in text, r["url"]
 
 
-def test_non_utf8_pages_decode_in_their_declared_charset(client: httpx.Client, truth: list[dict[str, Any]]) -> None:
+def test_non_utf8_pages_decode_in_their_declared_charset(
+    client: httpx.Client, truth: list[dict[str, Any]]
+) -> None:
     for encoding in ("gbk", "gb18030", "big5"):
         for charset_in in ("header", "meta", "both"):
-            r = next((t for t in truth if t["encoding"] == encoding and t["charset_in"] == charset_in and t["reachable"] and t["fault"] is None), None)
+            r = next(
+                (
+                    t
+                    for t in truth
+                    if t["encoding"] == encoding
+                    and t["charset_in"] == charset_in
+                    and t["reachable"]
+                    and t["fault"] is None
+                ),
+                None,
+            )
             if r is None:
                 continue
             resp = client.get(r["url"])
@@ -114,7 +128,9 @@ def test_robots_txt(client: httpx.Client, sandbox: SandboxServer) -> None:
         assert "Disallow: /private/" in resp.text
 
 
-def test_robots_disallowed_listings_are_linked_from_lists(client: httpx.Client, sandbox: SandboxServer, truth: list[dict[str, Any]]) -> None:
+def test_robots_disallowed_listings_are_linked_from_lists(
+    client: httpx.Client, sandbox: SandboxServer, truth: list[dict[str, Any]]
+) -> None:
     hidden = [r for r in truth if r["robots_disallowed"] and r["platform"] == "zhiquanba"]
     assert hidden
     paths = {r["url"].split(sandbox.urls["zhiquanba"], 1)[1] for r in hidden}
@@ -122,7 +138,9 @@ def test_robots_disallowed_listings_are_linked_from_lists(client: httpx.Client, 
     pages = int(re.findall(r'class="page-num"[^>]*>(\d+)<', resp.text)[-1])
     links: set[str] = set()
     for page in range(1, pages + 1):
-        body = client.get(sandbox.urls["zhiquanba"] + "/search", params={"kw": "知识产权", "page": page}).text
+        body = client.get(
+            sandbox.urls["zhiquanba"] + "/search", params={"kw": "知识产权", "page": page}
+        ).text
         links.update(re.findall(r'class="thread-title" href="([^"]+)"', body))
     assert paths & links
 
@@ -150,20 +168,30 @@ def test_slow_pages_are_slow(client: httpx.Client, truth: list[dict[str, Any]]) 
     assert resp.elapsed.total_seconds() >= 0.25
 
 
-def test_redirects_reach_the_canonical_listing(client: httpx.Client, truth: list[dict[str, Any]]) -> None:
+def test_redirects_reach_the_canonical_listing(
+    client: httpx.Client, truth: list[dict[str, Any]]
+) -> None:
     for platform in ("sousou", "taobaobei", "zhiquanba"):
-        r = next(t for t in truth if t["platform"] == platform and t["redirect_from"] and t["fault"] is None)
+        r = next(
+            t
+            for t in truth
+            if t["platform"] == platform and t["redirect_from"] and t["fault"] is None
+        )
         first = client.get(r["redirect_from"][0])
         assert first.status_code in (301, 302)
         resp = client.get(r["redirect_from"][0], follow_redirects=True)
         assert resp.status_code == 200
         assert str(resp.url) == r["url"]
     chained = [t for t in truth if any("/link?" in u for u in t["redirect_from"])]
-    hops = {len(client.get(t["redirect_from"][0], follow_redirects=True).history) for t in chained[:12]}
+    hops = {
+        len(client.get(t["redirect_from"][0], follow_redirects=True).history) for t in chained[:12]
+    }
     assert hops == {1, 2}
 
 
-def test_search_pagination_covers_every_result_once(client: httpx.Client, sandbox: SandboxServer) -> None:
+def test_search_pagination_covers_every_result_once(
+    client: httpx.Client, sandbox: SandboxServer
+) -> None:
     base = sandbox.urls["sousou"]
     first = client.get(base + "/s", params={"wd": "评职称"}).text
     count = int(re.search(r'class="result-count">(\d+)<', first).group(1))  # type: ignore[union-attr]
@@ -172,23 +200,33 @@ def test_search_pagination_covers_every_result_once(client: httpx.Client, sandbo
     url: str | None = base + "/s?wd=" + "评职称"
     while url:
         body = client.get(url).text
-        organic = re.findall(r'<div class="result" data-rank="\d+"><h3 class="result-title"><a href="([^"]+)"', body)
+        organic = re.findall(
+            r'<div class="result" data-rank="\d+"><h3 class="result-title"><a href="([^"]+)"', body
+        )
         seen += organic
         nxt = re.search(r'class="page-next" href="([^"]+)"', body)
         url = urljoin(base + "/", html.unescape(nxt.group(1))) if nxt else None
     assert len(seen) == count == len(set(seen))
 
 
-def test_marketplace_item_details_need_javascript(client: httpx.Client, sandbox: SandboxServer, truth: list[dict[str, Any]]) -> None:
+def test_marketplace_item_details_need_javascript(
+    client: httpx.Client, sandbox: SandboxServer, truth: list[dict[str, Any]]
+) -> None:
     for mode in ("inline", "fetch"):
-        r = next(t for t in truth if t.get("js_mode") == mode and t["fault"] is None and t["reachable"] and t["irregular"])
+        r = next(
+            t
+            for t in truth
+            if t.get("js_mode") == mode and t["fault"] is None and t["reachable"] and t["irregular"]
+        )
         body = client.get(r["url"]).content.decode(r["encoding"])
         fields = r["fields"]
         assert fields["title"] in html.unescape(body)
         assert fields["seller"] not in body and fields["shop"] not in body  # not in raw HTML
         data = client.get(sandbox.urls["taobaobei"] + f"/api/item/{r['id']}").json()
         if mode == "inline":
-            inline = re.search(r'<script id="item-data" type="application/json">(.*?)</script>', body, re.S)
+            inline = re.search(
+                r'<script id="item-data" type="application/json">(.*?)</script>', body, re.S
+            )
             assert inline is not None
             assert json.loads(inline.group(1)) == data
         else:
@@ -199,7 +237,14 @@ def test_marketplace_item_details_need_javascript(client: httpx.Client, sandbox:
 
 
 def test_thread_pages_hold_every_post(client: httpx.Client, truth: list[dict[str, Any]]) -> None:
-    r = next(t for t in truth if t["kind"] == "thread" and t["fields"]["pages"] >= 3 and t["fault"] is None and t["reachable"])
+    r = next(
+        t
+        for t in truth
+        if t["kind"] == "thread"
+        and t["fields"]["pages"] >= 3
+        and t["fault"] is None
+        and t["reachable"]
+    )
     floors: list[int] = []
     for pn in range(1, r["fields"]["pages"] + 1):
         body = client.get(r["url"], params={"pn": pn}).content.decode(r["encoding"])
@@ -207,11 +252,26 @@ def test_thread_pages_hold_every_post(client: httpx.Client, truth: list[dict[str
     assert floors == list(range(1, r["fields"]["replies"] + 2))
 
 
-def test_takedown_endpoint(client: httpx.Client, sandbox: SandboxServer, truth: list[dict[str, Any]]) -> None:
+def test_takedown_endpoint(
+    client: httpx.Client, sandbox: SandboxServer, truth: list[dict[str, Any]]
+) -> None:
     base = sandbox.urls["taobaobei"]
-    item = next(t for t in truth if t["kind"] == "listing" and t["removed_style"] == "notice" and t["fault"] is None and t["reachable"] and t["platform"] == "taobaobei")
+    item = next(
+        t
+        for t in truth
+        if t["kind"] == "listing"
+        and t["removed_style"] == "notice"
+        and t["fault"] is None
+        and t["reachable"]
+        and t["platform"] == "taobaobei"
+    )
     assert client.post(base + "/_admin/takedown", json={"url": item["url"]}).status_code == 403
-    assert client.post(base + "/_admin/takedown", json={"url": base + "/item/nope.html"}, headers=ADMIN).status_code == 404
+    assert (
+        client.post(
+            base + "/_admin/takedown", json={"url": base + "/item/nope.html"}, headers=ADMIN
+        ).status_code
+        == 404
+    )
     resp = client.post(base + "/_admin/takedown", json={"url": item["url"]}, headers=ADMIN)
     try:
         assert resp.json() == {"ok": True, "id": item["id"], "url": item["url"], "removed": True}
@@ -219,33 +279,57 @@ def test_takedown_endpoint(client: httpx.Client, sandbox: SandboxServer, truth: 
         assert gone.status_code == 200 and "该商品已下架" in gone.content.decode(item["encoding"])
         assert client.get(base + f"/api/item/{item['id']}").status_code == 404
         assert item["url"] in client.get(base + "/_admin/state", headers=ADMIN).json()["removed"]
-        listing = client.get(base + "/search", params={"q": item["fields"]["title"].split()[0]}).text
+        listing = client.get(
+            base + "/search", params={"q": item["fields"]["title"].split()[0]}
+        ).text
         assert f'data-item-id="{item["id"]}"' not in listing
     finally:
         client.post(base + "/_admin/restore", data={"url": item["url"]}, headers=ADMIN)
     assert "该商品已下架" not in client.get(item["url"]).content.decode(item["encoding"])
 
     forum = sandbox.urls["zhiquanba"]
-    thread = next(t for t in truth if t["kind"] == "thread" and t["removed_style"] == "404" and t["fault"] is None and t["reachable"])
-    client.post(forum + "/_admin/takedown", params={"id": thread["id"], "token": DEFAULT_ADMIN_TOKEN})
+    thread = next(
+        t
+        for t in truth
+        if t["kind"] == "thread"
+        and t["removed_style"] == "404"
+        and t["fault"] is None
+        and t["reachable"]
+    )
+    client.post(
+        forum + "/_admin/takedown", params={"id": thread["id"], "token": DEFAULT_ADMIN_TOKEN}
+    )
     try:
         gone = client.get(thread["url"])
-        assert gone.status_code == 404 and "该帖子已被删除" in gone.content.decode(thread["encoding"])
+        assert gone.status_code == 404 and "该帖子已被删除" in gone.content.decode(
+            thread["encoding"]
+        )
     finally:
         sandbox.restore(thread["url"])
     assert client.get(thread["url"]).status_code == 200
 
 
-def test_closing_a_shop_removes_its_items(client: httpx.Client, sandbox: SandboxServer, truth: list[dict[str, Any]]) -> None:
+def test_closing_a_shop_removes_its_items(
+    client: httpx.Client, sandbox: SandboxServer, truth: list[dict[str, Any]]
+) -> None:
     shop = next(t for t in truth if t["kind"] == "shop" and t["reachable"])
-    items = [t for t in truth if t["kind"] == "listing" and t["fields"].get("shop_id") == shop["id"] and t["reachable"] and t["fault"] is None]
+    items = [
+        t
+        for t in truth
+        if t["kind"] == "listing"
+        and t["fields"].get("shop_id") == shop["id"]
+        and t["reachable"]
+        and t["fault"] is None
+    ]
     sandbox.take_down(shop["url"])
     try:
         assert "该店铺已关闭" in client.get(shop["url"]).text
         assert shop["url"] in sandbox.removed_urls()
         for item in items:
             resp = client.get(item["url"])
-            assert resp.status_code == 404 or "该商品已下架" in resp.content.decode(item["encoding"])
+            assert resp.status_code == 404 or "该商品已下架" in resp.content.decode(
+                item["encoding"]
+            )
     finally:
         sandbox.restore(shop["url"])
     assert shop["url"] not in sandbox.removed_urls()
@@ -254,7 +338,9 @@ def test_closing_a_shop_removes_its_items(client: httpx.Client, sandbox: Sandbox
 def test_serve_command_prints_base_urls() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "sandbox", "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         assert proc.stdout is not None

@@ -38,7 +38,9 @@ def test_size_and_balance(truth: list[dict[str, Any]]) -> None:
     for category in CATEGORIES:
         assert per_category[category] >= 40, (category, per_category)
         assert first[category] >= 40, (category, first)
-    assert sum(len(r["categories"]) > 1 for r in irregular) >= 50  # several categories on some pages
+    assert (
+        sum(len(r["categories"]) > 1 for r in irregular) >= 50
+    )  # several categories on some pages
 
 
 def test_every_platform_has_both_kinds(truth: list[dict[str, Any]]) -> None:
@@ -51,10 +53,29 @@ def test_every_platform_has_both_kinds(truth: list[dict[str, Any]]) -> None:
 def test_hard_negatives_share_the_vocabulary(truth: list[dict[str, Any]]) -> None:
     negatives = [r for r in content(truth) if not r["irregular"]]
     genres = Counter(r["genre"] for r in negatives)
-    for genre in ("licensed_agency", "product", "news", "warning", "scam_question", "victim", "exam_prep", "tech_transfer"):
+    for genre in (
+        "licensed_agency",
+        "product",
+        "news",
+        "warning",
+        "scam_question",
+        "victim",
+        "exam_prep",
+        "tech_transfer",
+    ):
         assert genres[genre] >= 5, (genre, genres)
     texts = "\n".join(r["text"] for r in negatives)
-    for phrase in ("包授权", "挂证", "不承诺授权结果", "专利号", "官方授权店", "包邮", "全额退款", "保过班", "专利转化"):
+    for phrase in (
+        "包授权",
+        "挂证",
+        "不承诺授权结果",
+        "专利号",
+        "官方授权店",
+        "包邮",
+        "全额退款",
+        "保过班",
+        "专利转化",
+    ):
         assert phrase in texts, phrase
 
 
@@ -68,7 +89,9 @@ def test_disguises_and_placements_are_varied(truth: list[dict[str, Any]]) -> Non
     assert places["banner"] >= 10 and places["reply"] >= 10 and places["body"] >= 200
     assert sum(r["genre"] == "seo_qa" for r in irregular) >= 60
     # wording varies: few exact duplicate bodies among irregular pages (city templates aside)
-    bodies = Counter(r["text"].split("\n", 2)[-1] if r["kind"] == "landing" else r["text"] for r in irregular)
+    bodies = Counter(
+        r["text"].split("\n", 2)[-1] if r["kind"] == "landing" else r["text"] for r in irregular
+    )
     assert max(bodies.values()) <= 3
 
 
@@ -78,9 +101,15 @@ def test_transport_features(truth: list[dict[str, Any]]) -> None:
     share = 1 - encodings["utf-8"] / len(pages)
     assert 0.10 <= share <= 0.22, encodings
     assert encodings["gbk"] and encodings["gb18030"] and encodings["big5"]
-    assert {r["charset_in"] for r in pages if r["encoding"] != "utf-8"} == {"header", "meta", "both"}
+    assert {r["charset_in"] for r in pages if r["encoding"] != "utf-8"} == {
+        "header",
+        "meta",
+        "both",
+    }
     mislabelled = [r for r in pages if r["charset_label"] != r["encoding"]]
-    assert mislabelled and all((r["encoding"], r["charset_label"]) == ("gbk", "gb2312") for r in mislabelled)
+    assert mislabelled and all(
+        (r["encoding"], r["charset_label"]) == ("gbk", "gb2312") for r in mislabelled
+    )
     for platform in URLS:
         on = [r for r in truth if r["platform"] == platform]
         faults = Counter(r["fault"] for r in on)
@@ -102,7 +131,9 @@ def test_fields_for_spiders(truth: list[dict[str, Any]]) -> None:
             assert {"price", "sales", "shop", "seller", "region"} <= set(fields)
         if r["kind"] == "thread":
             assert fields["author"] and fields["board"] and fields["pages"] >= 1
-    long_threads = [r for r in content(truth) if r["kind"] == "thread" and r["fields"]["pages"] >= 3]
+    long_threads = [
+        r for r in content(truth) if r["kind"] == "thread" and r["fields"]["pages"] >= 3
+    ]
     assert len(long_threads) >= 10
 
 
@@ -147,4 +178,6 @@ def test_cli_stats_agree_with_the_truth(truth: list[dict[str, Any]]) -> None:
     assert figures["platforms"]["taobaobei"]["robots_disallowed"] == sum(
         r["robots_disallowed"] for r in truth if r["platform"] == "taobaobei"
     )
-    assert figures["categories"]["false_claims"] == sum("false_claims" in r["categories"] for r in listings)
+    assert figures["categories"]["false_claims"] == sum(
+        "false_claims" in r["categories"] for r in listings
+    )
