@@ -38,6 +38,7 @@ from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
 
 RESERVED_FILES = frozenset({"categories.yaml", "variants.yaml", "exceptions.yaml", "concepts.yaml"})
 MAX_HITS_PER_RULE = 20
+MAX_HIGHLIGHT = 24
 
 
 @dataclass(slots=True)
@@ -322,10 +323,11 @@ class Classifier:
         for start, end in spans:
             if start < last_end:
                 continue
-            if not self._holds(c, text, start, end, occ, merged):
+            span = self._holds(c, text, start, end, occ, merged)
+            if span is None:
                 continue
             last_end = end
-            o_start, o_end = norm.original_span(start, end)
+            o_start, o_end = norm.original_span(*span)
             yield Hit(
                 rule=c.rule.id,
                 category=c.rule.category,
@@ -343,33 +345,47 @@ class Classifier:
 
     def _holds(
         self, c: _Compiled, text: str, start: int, end: int, occ: Occurrences, merged: _Merged
-    ) -> bool:
+    ) -> tuple[int, int] | None:
+        """The span to report if the rule holds at this anchor, else None.
+
+        The span covers the anchor and the nearest term of each group when that stays
+        short (e.g. "保证" + "出证"), so the reviewer sees the claim, not one word of it.
+        """
         window = c.rule.window
         lo, hi = start - window, end + window
+        span_start, span_end = start, end
         for group in c.groups:
-            if not merged.within(group, lo, hi):
-                return False
+            found = merged.nearest(group, lo, hi, start, end)
+            if found is None:
+                return None
+            span_start, span_end = min(span_start, found[0]), max(span_end, found[1])
         if c.context and not merged.within(
             c.context, start - c.rule.context_window, end + c.rule.context_window
         ):
-            return False
+            return None
         if c.regexes and not c.regex_anchors:
             piece = text[max(0, lo) : hi]
             if not any(p.search(piece) for p in c.regexes):
-                return False
+                return None
         if c.none and merged.within(c.none, lo, hi):
-            return False
+            return None
         for ctx in c.contexts:
             if ctx.unless and any(term in occ for term in ctx.unless):
                 continue
             if ctx.document:
                 if any(term in occ for term in ctx.terms):
-                    return False
+                    return None
             elif merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end)):
-                return False
-        if c.word and text[start:end] in c.word:
-            return is_whole_word(tokenizer(self._userdict), text, start, end)
-        return True
+                return None
+        if (
+            c.word
+            and text[start:end] in c.word
+            and not is_whole_word(tokenizer(self._userdict), text, start, end)
+        ):
+            return None
+        if span_end - span_start > MAX_HIGHLIGHT:
+            return start, end
+        return span_start, span_end
 
     def _verdict(self, hits: list[Hit], entities: list[Entity], occ: Occurrences) -> Verdict:
         best: dict[str, dict[str, float]] = defaultdict(dict)
@@ -430,6 +446,22 @@ class _Merged:
             found = ([a for a, _ in pairs], [b for _, b in pairs])
             self._cache[id(terms)] = found
         return found
+
+    def nearest(
+        self, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
+    ) -> tuple[int, int] | None:
+        """The occurrence inside ``[lo, hi)`` closest to the anchor ``[start, end)``, if any."""
+        starts, ends = self._spans(terms)
+        i = bisect.bisect_left(starts, lo)
+        best: tuple[int, int] | None = None
+        best_gap = 1 << 30
+        while i < len(starts) and starts[i] < hi:
+            if ends[i] <= hi:
+                gap = max(starts[i] - end, start - ends[i], 0)
+                if gap < best_gap:
+                    best, best_gap = (starts[i], ends[i]), gap
+            i += 1
+        return best
 
     def within(
         self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int] | None = None

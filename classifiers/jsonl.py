@@ -29,11 +29,12 @@ def _split_field(start: int, end: int, title: str) -> tuple[str, int, int]:
     return "title", start, min(end, len(title))
 
 
-def verdict_record(record_id: Any, verdict: Verdict, title: str) -> dict[str, Any]:
-    """The output object for one classified input line."""
+def verdict_record(record_id: Any, verdict: Verdict, title: str, text: str) -> dict[str, Any]:
+    """The output object for one classified input line; a hit spanning title and text is cut at the title's end."""
     hits = []
     for h in verdict.hits:
         field, start, end = _split_field(h.start, h.end, title)
+        source = title if field == "title" else text
         hits.append(
             {
                 "rule": h.rule,
@@ -42,7 +43,7 @@ def verdict_record(record_id: Any, verdict: Verdict, title: str) -> dict[str, An
                 "field": field,
                 "start": start,
                 "end": end,
-                "match": h.match,
+                "match": source[start:end],
                 "explanation": h.explanation,
                 "legal_basis": h.legal_basis,
             }
@@ -96,7 +97,7 @@ def classify_line(classifier: Classifier, line: str, number: int) -> dict[str, A
             "id": record_id,
             "error": f"line {number}: could not classify: {type(exc).__name__}: {exc}",
         }
-    return verdict_record(record_id, verdict, title)
+    return verdict_record(record_id, verdict, title, text)
 
 
 def classify_lines(

@@ -116,6 +116,10 @@ def test_rules_lint_clean(settings: Settings) -> None:
             ["gg.promise_grant", "examples"],
         ),
         (("pack: guaranteed_grant", "pack: [unclosed"), ["guaranteed_grant.yaml", "YAML"]),
+        (
+            ('      - ["@never_failed"]', '      - ["@nonesuch"]'),
+            ["gg.never_rejected", "all.0", "@nonesuch"],
+        ),
     ],
 )
 def test_rules_lint_names_file_rule_and_field(

@@ -21,6 +21,12 @@ POSITIVES = [
     ("trademark_malicious", "商标投资：四年循环注册防撤三，稳定收益"),
     ("false_claims", "国知局内部渠道，审查员关系过硬，专利加急"),
     ("false_claims", "官方指定专利代理，授权率99.8%，业内第一"),
+    # concept pairs: wordings no single phrase in the packs spells out
+    ("guaranteed_grant", "办商标：若没批下来，代理费我们原路退回"),
+    ("abnormal_patent", "申报专精特新缺专利？现成实用新型可以直接转给你"),
+    ("certificate_renting", "有专利代理师证的朋友，证书挂到我们所，你照常上班"),
+    ("trademark_malicious", "某网红奶茶爆火，同名商标我们已申请，品牌方可来谈转让"),
+    ("false_claims", "我们跟国知局审查部门有熟人，专利加急没问题"),
 ]
 
 NEGATIVES = [
