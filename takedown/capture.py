@@ -11,7 +11,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from evidence.browser import BrowserPool
+from evidence.browser import BrowserLaunchError, BrowserPool
 from evidence.capture import CaptureOptions, capture_with_retry
 from evidence.vault import EvidenceVault, StoredCapture
 from lantian.config import Settings
@@ -45,12 +45,19 @@ class BrowserRecapturer:
         )
         self._runner: asyncio.Runner | None = None
         self._pool: BrowserPool | None = None
+        self._launch_error: BrowserLaunchError | None = None
 
     def _ensure_pool(self) -> tuple[asyncio.Runner, BrowserPool]:
+        if self._launch_error is not None:  # one failed launch is enough for the whole batch
+            raise self._launch_error
         if self._runner is None:
             self._runner = asyncio.Runner()
         if self._pool is None:
-            self._pool = self._runner.run(BrowserPool(self.chromium_path).start())
+            try:
+                self._pool = self._runner.run(BrowserPool(self.chromium_path).start())
+            except BrowserLaunchError as exc:
+                self._launch_error = exc
+                raise
         return self._runner, self._pool
 
     def capture(self, url: str, listing_ref: str, reason: str = RECHECK_REASON) -> StoredCapture:

@@ -176,3 +176,15 @@ def test_only_open_notices_are_rechecked(session: Session, settings: Settings, s
     [notice] = draft_notices(session, sup).created
     with pytest.raises(ValueError, match="only sent"):
         recheck_notice(session, notice, settings)
+
+
+def test_recheck_survives_a_browser_that_will_not_start(
+    session: Session, settings: Settings, site: Site
+) -> None:
+    notice = _sent_notice(session, site, 2)
+    site.set("/item/0", 404, "gone")
+    broken = settings.model_copy(update={"chromium_path": "/nonexistent/chromium"})
+    [report] = recheck_due(session, broken, now=T0 + timedelta(days=1))
+    assert [c.verdict for c in report.checks] == [Verdict.removed, Verdict.online]
+    assert all("capture failed" in c.detail and c.capture_uid is None for c in report.checks)
+    assert notice.status is NoticeStatus.partly_removed
