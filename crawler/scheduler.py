@@ -50,6 +50,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
+from crawler.leader import LeaderLock
 from lantian.config import Settings, get_settings
 from lantian.metrics import SCHEDULER_JOB_RUNS, SCHEDULER_JOBS
 from store.models import Campaign
@@ -282,6 +283,9 @@ class LantianScheduler(BackgroundScheduler):  # type: ignore[misc]  # apschedule
     following its misfire policy at the next start.
     """
 
+    leader: LeaderLock | None = None
+    """Held while started by :func:`start_background_scheduler`: one scheduler per database."""
+
     def _process_jobs(self) -> float | None:
         if self.state == STATE_STOPPED:
             return None
@@ -289,11 +293,16 @@ class LantianScheduler(BackgroundScheduler):  # type: ignore[misc]  # apschedule
         return result
 
 
+def _jobstore(settings: Settings) -> SQLAlchemyJobStore:
+    """A job store with an engine of its own: its shutdown disposes that engine."""
+    from store.db import make_engine
+
+    return SQLAlchemyJobStore(engine=make_engine(settings.resolved_database_url), tablename=JOBSTORE_TABLE)
+
+
 def build_scheduler(settings: Settings) -> LantianScheduler:
     """A scheduler whose job store is the project's database (not started)."""
-    from crawler.runs import engine_for
-
-    jobstore = SQLAlchemyJobStore(engine=engine_for(settings), tablename=JOBSTORE_TABLE)
+    jobstore = _jobstore(settings)
     scheduler = LantianScheduler(
         jobstores={"default": jobstore},
         executors={"default": ThreadPoolExecutor(8)},
@@ -315,28 +324,35 @@ def _prepare(scheduler: BaseScheduler, settings: Settings) -> None:
 
 def stored_jobs(settings: Settings) -> list[Job]:
     """The jobs in the database, read without starting a scheduler."""
-    jobstore = SQLAlchemyJobStore(engine=_engine(settings), tablename=JOBSTORE_TABLE)
+    jobstore = _jobstore(settings)
     jobstore.start(build_scheduler(settings), "default")
-    return list(jobstore.get_all_jobs())
-
-
-def _engine(settings: Settings) -> Any:
-    from crawler.runs import engine_for
-
-    return engine_for(settings)
+    try:
+        return list(jobstore.get_all_jobs())
+    finally:
+        jobstore.shutdown()
 
 
 def start_background_scheduler(settings: Settings) -> BackgroundScheduler:
     """Start the scheduler in background threads (``lantian serve`` calls this in its lifespan).
 
-    Stop it with :func:`stop_scheduler`.
+    Raises ``crawler.leader.SchedulerAlreadyRunning`` when another scheduler
+    runs against the same database.  Stop it with :func:`stop_scheduler`.
     """
     scheduler = build_scheduler(settings)
-    _prepare(scheduler, settings)
-    scheduler.start(paused=True)
-    install_system_jobs(scheduler, settings)
-    sync_campaign_jobs(scheduler, settings)
-    scheduler.resume()
+    leader = LeaderLock.for_url(settings.resolved_database_url)
+    leader.acquire()
+    scheduler.leader = leader
+    try:
+        _prepare(scheduler, settings)
+        scheduler.start(paused=True)
+        install_system_jobs(scheduler, settings)
+        sync_campaign_jobs(scheduler, settings)
+        scheduler.resume()
+    except BaseException:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        leader.release()
+        raise
     log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
     return scheduler
 
@@ -373,6 +389,10 @@ def stop_scheduler(scheduler: BaseScheduler, *, grace_s: float | None = None) ->
     if scheduler.running:
         scheduler.shutdown(wait=True)
     shutdown_children(settings.shutdown_grace_s if grace_s is None else grace_s)
+    leader = getattr(scheduler, "leader", None)
+    if leader is not None:
+        leader.release()
+        scheduler.leader = None
     with _state_lock:
         if _scheduler is scheduler:
             _scheduler = None

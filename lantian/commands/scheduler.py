@@ -77,7 +77,12 @@ def run(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    scheduler = start_background_scheduler(settings)
+    from crawler.leader import SchedulerAlreadyRunning
+
+    try:
+        scheduler = start_background_scheduler(settings)
+    except SchedulerAlreadyRunning as exc:
+        fail(str(exc), 1)
     err.print(f"scheduler running with {len(scheduler.get_jobs())} jobs; SIGTERM or Ctrl-C stops it")
     while not stop.wait(1.0):
         pass

@@ -12,7 +12,8 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.runs import RunNotActive, cancel_run, dispose_engines, engine_for
+from crawler.leader import SchedulerAlreadyRunning
+from crawler.runs import RunNotActive, cancel_run, dispose_engines
 from crawler.scheduler import (
     JOBSTORE_TABLE,
     REAP_JOB,
@@ -29,6 +30,7 @@ from crawler.scheduler import (
     validate_schedule,
 )
 from lantian.config import Settings
+from store.db import make_engine
 from store.models import Campaign, CampaignRun, utcnow
 
 
@@ -112,11 +114,13 @@ def test_validate_schedule_names_the_field() -> None:
 
 def _miss(settings: Settings, job_id: str, late: timedelta) -> None:
     """Pretend the scheduler was down when the job was due ``late`` ago."""
-    jobstore = SQLAlchemyJobStore(engine=engine_for(settings), tablename=JOBSTORE_TABLE)
+    engine = make_engine(settings.resolved_database_url)
+    jobstore = SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
     jobstore.start(build_scheduler(settings), "default")
     job = jobstore.lookup_job(job_id)
     job._modify(next_run_time=utcnow() - late)
     jobstore.update_job(job)
+    engine.dispose()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
@@ -159,3 +163,13 @@ def test_embedded_scheduler_runs_only_when_asked(ops_settings: Settings) -> None
         assert scheduler is not None and scheduler.running
         assert scheduler.get_job(SYNC_JOB) is not None
     assert not scheduler.running
+
+
+def test_only_one_scheduler_runs_per_database(ops_settings: Settings) -> None:
+    first = start_background_scheduler(ops_settings)
+    try:
+        with pytest.raises(SchedulerAlreadyRunning, match="run only one"):
+            start_background_scheduler(ops_settings)
+    finally:
+        stop_scheduler(first, grace_s=0)
+    stop_scheduler(start_background_scheduler(ops_settings), grace_s=0)  # released on stop
