@@ -221,6 +221,7 @@ class SearchApp(PlatformApp):
         app.router.add_get("/s", self.search)
         app.router.add_get("/jump/{pid}", self.jump)
         app.router.add_get("/site/{slug}/", self.site)
+        app.router.add_get("/site/{slug}", self.site_slash)
 
     async def home(self, request: web.Request) -> web.Response:
         return html_response(render.search_home(SEARCH_HOT))
@@ -268,6 +269,9 @@ class SearchApp(PlatformApp):
         if page is None:
             return html_response(render.not_found(self.platform), status=404)
         raise web.HTTPMovedPermanently(location=self.cfg.urls[page.platform] + page.path)
+
+    async def site_slash(self, request: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently(location=f"/site/{request.match_info['slug']}/")
 
     async def site(self, request: web.Request) -> web.Response:
         slug = request.match_info["slug"]

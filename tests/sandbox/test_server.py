@@ -169,7 +169,7 @@ def test_slow_pages_are_slow(client: httpx.Client, truth: list[dict[str, Any]]) 
 
 
 def test_redirects_reach_the_canonical_listing(
-    client: httpx.Client, truth: list[dict[str, Any]]
+    client: httpx.Client, sandbox: SandboxServer, truth: list[dict[str, Any]]
 ) -> None:
     for platform in ("sousou", "taobaobei", "zhiquanba"):
         r = next(
@@ -182,6 +182,9 @@ def test_redirects_reach_the_canonical_listing(
         resp = client.get(r["redirect_from"][0], follow_redirects=True)
         assert resp.status_code == 200
         assert str(resp.url) == r["url"]
+    site_index = client.get(sandbox.urls["sousou"] + "/site/news33", follow_redirects=True)
+    assert site_index.status_code == 200 and str(site_index.url).endswith("/site/news33/")
+    assert 'class="article-link"' in site_index.text
     chained = [t for t in truth if any("/link?" in u for u in t["redirect_from"])]
     hops = {
         len(client.get(t["redirect_from"][0], follow_redirects=True).history) for t in chained[:12]
