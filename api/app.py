@@ -15,12 +15,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import LoginRequired
+from api.indexing import IndexSyncer
 from api.metrics import Metrics, MetricsMiddleware
 from api.security import LoginRateLimiter, SecurityHeadersMiddleware, SessionCodec
 from lantian import __version__
 from lantian.config import Settings, get_settings
 from store.db import make_engine, make_sessionmaker, upgrade
-from store.search import open_backend
+from store.search import open_backend, userdict_path
 
 UI_DIR = Path(__file__).resolve().parent / "ui"
 SECRET_FILE = "session.secret"  # noqa: S105 - a file name, not a secret
@@ -41,8 +42,11 @@ def session_secret(settings: Settings) -> str:
     return secret
 
 
-def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
-    """Build the app; with ``migrate`` the schema is brought to head at start-up."""
+def create_app(
+    settings: Settings | None = None, *, migrate: bool = True, index_sync_s: float | None = 30.0
+) -> FastAPI:
+    """Build the app; with ``migrate`` the schema is brought to head at start-up, and every
+    ``index_sync_s`` seconds listings the search index lacks are indexed (None: never)."""
     settings = settings or get_settings()
     engine = make_engine(settings.resolved_database_url)
 
@@ -50,7 +54,13 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrate:
             upgrade(engine)
+        syncer = None
+        if index_sync_s:
+            syncer = IndexSyncer(app.state.sessionmaker, app.state.search, userdict_path(settings), index_sync_s)
+            syncer.start()
         yield
+        if syncer is not None:
+            syncer.stop()
         app.state.search.close()
         engine.dispose()
 

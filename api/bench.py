@@ -175,7 +175,7 @@ def run_api_bench(
         started = time.perf_counter()
         seed(settings, listings, rng, progress)
         seed_seconds = time.perf_counter() - started
-        app = create_app(settings, migrate=False)
+        app = create_app(settings, migrate=False, index_sync_s=None)
         with session_scope(app.state.sessionmaker) as s:
             user = User(username="bench", password_hash=hash_password("bench-password"), role=Role.reviewer)
             s.add(user)

@@ -25,7 +25,7 @@ from store.search.base import (
     SearchQuery,
     SortKey,
 )
-from store.search.documents import build_doc, index_listings_into, rebuild_into, run_search
+from store.search.documents import build_doc, catch_up_into, index_listings_into, rebuild_into, run_search
 from store.search.tokens import tokenize_document, tokenize_query
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "SearchQuery",
     "SortKey",
     "build_doc",
+    "catch_up",
     "fts_path",
     "index_listings",
     "open_backend",
@@ -97,6 +98,11 @@ def index_listings(
     return index_listings_into(
         backend or _shared_backend(settings), session, listing_ids, userdict_path(settings)
     )
+
+
+def catch_up(session: Session, settings: Settings, backend: SearchBackend | None = None) -> int:
+    """Index what the database has and the index lacks (new ids, recently seen listings)."""
+    return catch_up_into(backend or _shared_backend(settings), session, userdict_path(settings))
 
 
 def rebuild_index(session: Session, settings: Settings, backend: SearchBackend | None = None) -> int:

@@ -92,6 +92,9 @@ class SearchBackend(Protocol):
     def terms(self, facet: FacetField, query: SearchQuery, size: int = 20) -> list[tuple[str, int]]:
         """The most frequent values of ``facet`` among listings matching ``query``."""
 
+    def watermark(self) -> tuple[int, datetime | None]:
+        """The highest listing id and the latest ``last_seen`` in the index (0, None when empty)."""
+
     def ping(self) -> bool: ...
 
     def close(self) -> None: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from store.models import Listing, ListingVersion, Platform
@@ -86,6 +86,15 @@ def rebuild_into(backend: SearchBackend, session: Session, userdict: Path | None
     backend.clear()
     ids = session.scalars(select(Listing.id).order_by(Listing.id)).all()
     return index_listings_into(backend, session, ids, userdict)
+
+
+def catch_up_into(backend: SearchBackend, session: Session, userdict: Path | None = None) -> int:
+    """Index listings the index has not seen: ids above its highest id, or seen since its latest
+    ``last_seen``.  Covers writers that did not call ``index_listings`` themselves."""
+    max_id, max_seen = backend.watermark()
+    newer = Listing.id > max_id
+    stmt = select(Listing.id).where(or_(newer, Listing.last_seen >= max_seen) if max_seen else newer)
+    return index_listings_into(backend, session, session.scalars(stmt.order_by(Listing.id)).all(), userdict)
 
 
 def run_search(backend: SearchBackend, query: SearchQuery, userdict: Path | None = None) -> SearchHits:

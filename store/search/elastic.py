@@ -44,6 +44,7 @@ def index_template(index: str) -> dict[str, Any]:
             "mappings": {
                 "dynamic": "strict",
                 "properties": {
+                    "listing_id": {"type": "long"},
                     "tokens": {"type": "text", "analyzer": "lantian_tokens"},
                     "platform": {"type": "keyword"},
                     "status": {"type": "keyword"},
@@ -99,6 +100,7 @@ class ElasticBackend:
 
     def _source(self, doc: SearchDoc) -> dict[str, Any]:
         return {
+            "listing_id": doc.listing_id,
             "tokens": " ".join(doc.tokens),
             "platform": doc.platform,
             "status": doc.status,
@@ -213,6 +215,18 @@ class ElasticBackend:
         buckets = resp["aggregations"]["by"]["buckets"]
         pairs = [(str(b["key"]), int(b["doc_count"])) for b in buckets]
         return sorted(pairs, key=lambda p: (-p[1], p[0]))
+
+    def watermark(self) -> tuple[int, datetime | None]:
+        resp = self.client.search(
+            index=self.index_name,
+            size=0,
+            aggs={"max_id": {"max": {"field": "listing_id"}}, "max_seen": {"max": {"field": "last_seen"}}},
+        )
+        aggs = resp["aggregations"]
+        max_id = int(aggs["max_id"]["value"] or 0)
+        seen_ms = aggs["max_seen"]["value"]
+        seen = datetime.fromtimestamp(seen_ms / 1000, tz=UTC) if seen_ms is not None else None
+        return max_id, seen
 
     def ping(self) -> bool:
         try:

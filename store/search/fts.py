@@ -222,6 +222,11 @@ class FtsBackend:
         rows = self._connect().execute(sql, [*params, size]).fetchall()
         return [(str(r[0]), int(r[1])) for r in rows]
 
+    def watermark(self) -> tuple[int, datetime | None]:
+        row = self._connect().execute("SELECT max(id), max(last_seen) FROM docs").fetchone()
+        seen = datetime.fromisoformat(row[1]).replace(tzinfo=UTC) if row[1] else None
+        return int(row[0] or 0), seen
+
     def ping(self) -> bool:
         try:
             self._connect().execute("SELECT 1 FROM docs LIMIT 1").fetchall()

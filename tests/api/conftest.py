@@ -40,7 +40,7 @@ def password_hash() -> str:
 def app(settings: Settings, migrated_db: Path) -> Iterator[FastAPI]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(migrated_db, settings.data_dir / "lantian.db")
-    application = create_app(settings, migrate=False)
+    application = create_app(settings, migrate=False, index_sync_s=None)
     with TestClient(application):
         yield application
 

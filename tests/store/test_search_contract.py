@@ -103,6 +103,7 @@ def test_sorting_paging_and_totals(loaded: SearchBackend) -> None:
 
 
 def test_reindex_replaces_and_delete_removes(loaded: SearchBackend) -> None:
+    assert loaded.watermark() == (4, T0 + timedelta(days=1))
     loaded.index([doc(1, "商标抢注 囤积", status="dismissed", categories=["trademark_malicious"])])
     assert ids(loaded, text="包授权") == [3]
     assert ids(loaded, text="抢注") == [1]
@@ -110,7 +111,7 @@ def test_reindex_replaces_and_delete_removes(loaded: SearchBackend) -> None:
     loaded.delete([1])
     assert ids(loaded, text="抢注") == [] and loaded.count() == 3
     loaded.clear()
-    assert loaded.count() == 0
+    assert loaded.count() == 0 and loaded.watermark() == (0, None)
 
 
 def test_aggregations_for_the_dashboard(loaded: SearchBackend) -> None:

@@ -1,0 +1,54 @@
+"""Listings reach the index: index_listings after writes, catch_up for writers that did not call it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from store.listings import Observation, record_observation
+from store.models import Listing, ListingStatus
+from store.search import SearchDoc, SearchQuery, index_listings, run_search
+from store.search.documents import catch_up_into, rebuild_into
+from store.search.fts import FtsBackend
+
+T0 = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def _store(session: Session, n: int, text: str, when: datetime) -> int:
+    rec = record_observation(session, Observation(
+        platform_key="market", canonical_url=f"https://m.example/{n}", url=f"https://m.example/{n}",
+        title=f"标题{n}", text=text, fetched_at=when, shop="某某知识产权工作室",
+    ))
+    rec.listing.status = ListingStatus.flagged
+    session.flush()
+    return rec.listing.id
+
+
+def backend_doc_for_ghost() -> SearchDoc:
+    return SearchDoc(listing_id=999, tokens=["幽灵"], platform="market", status="flagged")
+
+
+def test_index_listings_and_catch_up(session: Session, tmp_path: Path) -> None:
+    backend = FtsBackend(tmp_path / "search.sqlite3")
+    a = _store(session, 1, "发明专利包授权", T0)
+    index_listings(session, [a], backend=backend)
+    assert backend.watermark() == (a, T0)
+    hits = run_search(backend, SearchQuery(text="工作室"))  # shop names are searchable too
+    assert hits.ids == [a]
+
+    # another process stores a listing and changes an old one without indexing them
+    b = _store(session, 2, "代理师证书挂靠", T0 + timedelta(hours=1))
+    session.get(Listing, a).status = ListingStatus.confirmed  # type: ignore[union-attr]
+    session.get(Listing, a).last_seen = T0 + timedelta(hours=2)  # type: ignore[union-attr]
+    session.commit()
+    assert catch_up_into(backend, session) == 2
+    assert run_search(backend, SearchQuery(text="挂靠")).ids == [b]
+    assert run_search(backend, SearchQuery(statuses=["confirmed"])).ids == [a]
+    assert catch_up_into(backend, session) == 1  # only the listing at the watermark is looked at again
+
+    backend.index([backend_doc_for_ghost()])  # a document whose listing is not in the database
+    assert backend.count() == 3
+    assert rebuild_into(backend, session) == 2 and backend.count() == 2
+    backend.close()
