@@ -42,6 +42,12 @@ class Writer:
                 self.rng.choice([2, 3, 5, 6, 8, 10, 12, 15, 20, 30, 50, 100, 200, 500, 1000, 3000])
             ),
             "year": lambda: str(self.rng.choice([2023, 2024, 2025])),
+            "wan": lambda: str(self.rng.choice([1, 2, 3, 4, 5, 6, 8])),
+            "years": lambda: str(self.rng.choice([3, 5, 6, 8, 10, 12, 15])),
+            "months": lambda: str(self.rng.choice([2, 3, 4, 6, 8])),
+            "fold": lambda: str(self.rng.choice([3, 5, 10, 20])),
+            "klass": lambda: str(self.rng.randint(1, 45)),
+            "serial": lambda: f"{self.rng.randint(0, 9999):04d}",
             "field": lambda: self.rng.choice(vocab.FIELDS),
             "brand": lambda: self.rng.choice(vocab.BRAND_NAMES),
             "product": lambda: self.rng.choice(vocab.PRODUCTS),
