@@ -184,6 +184,10 @@ class Classifier:
         newest = max(pack.version for pack in packs)
         self.rules_version = f"{newest}+{digest.hexdigest()[:10]}"
 
+    def warm_up(self) -> None:
+        """Load jieba and the user dictionary now rather than on the first ambiguous term."""
+        tokenizer(self._userdict)
+
     def with_registry(self, registry: LicensedRegistry | None) -> Classifier:
         """A copy sharing the compiled rules that also runs the licensed-agency check."""
         clone = copy.copy(self)
