@@ -155,7 +155,8 @@ def run_campaign(
         options.log_file.parent.mkdir(parents=True, exist_ok=True)
         process_settings.set("LOG_FILE", str(options.log_file), priority="cmdline")
         process_settings.set("LOG_FILE_APPEND", True, priority="cmdline")
-    process = CrawlerProcess(process_settings, install_root_handler=True)
+    process_settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
+    process = CrawlerProcess(process_settings)
     crawlers = build_crawlers(spec, profiles, options)
     limits = spec.limits
     for crawler, profile in zip(crawlers, profiles, strict=True):

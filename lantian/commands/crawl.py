@@ -174,14 +174,7 @@ def crawl(
     err.print(f"crawling {spec.name} (run {the_run_id}) on {', '.join(spec.platforms)}; log: {log_path if log_to_file else 'stderr'}")
     result = _run_with_progress(spec, profiles, options)
 
-    pages = result.total("pages")
     reasons = set(result.finish_reasons.values())
-    if pages == 0:
-        status, error = RunStatus.failed, f"nothing could be fetched: {_why_nothing(result)}"
-    elif reasons and reasons <= {"shutdown", "cancelled"}:
-        status, error = RunStatus.cancelled, "stopped by a signal"
-    else:
-        status, error = RunStatus.succeeded, None
     with session_scope(sessions) as session:
         run = session.get(CampaignRun, the_run_id)
         assert run is not None
@@ -189,10 +182,21 @@ def crawl(
         stats["workers_active"] = max(0, int((run.stats or {}).get("workers_active", 1)) - 1)
         stats["finish_reasons"] = result.finish_reasons
         run.stats = stats
-        if stats["workers_active"] == 0 or status is RunStatus.failed:
+        # Workers sharing a Redis frontier share the run: the last one out decides it.
+        last = stats["workers_active"] == 0
+        run_pages = int(stats.get("lantian/pages", 0))
+        if run_pages == 0:
+            status, error = RunStatus.failed, f"nothing could be fetched: {_why_nothing(result)}"
+        elif reasons and reasons <= {"shutdown", "cancelled"}:
+            status, error = RunStatus.cancelled, "stopped by a signal"
+        else:
+            status, error = RunStatus.succeeded, None
+        if last:
             run.status = status if run.status is RunStatus.running else run.status
             run.finished_at = utcnow()
             run.error = error
+        else:
+            status = run.status
     engine.dispose()
     summary = {
         "run_id": the_run_id,
@@ -204,7 +208,7 @@ def crawl(
         "peak_rss_kb": result.peak_rss_kb,
     }
     out.print(json.dumps(summary, ensure_ascii=False), markup=False)
-    if status is RunStatus.failed:
+    if last and status is RunStatus.failed:
         fail(error or "the crawl failed", EXIT_CHECK_FAILED)
 
 

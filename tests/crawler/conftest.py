@@ -60,10 +60,10 @@ class CrawlResult:
         return {"status": status, "stats": json.loads(stats), "robots_override": bool(robots)}
 
 
-def write_campaign(path: Path, urls: dict[str, str], **limits: Any) -> Path:
+def write_campaign(path: Path, urls: dict[str, str], keywords: list[str] = KEYWORDS, **limits: Any) -> Path:
     spec = {
         "name": path.stem,
-        "keywords": KEYWORDS,
+        "keywords": keywords,
         "platforms": list(urls),
         "base_urls": urls,
         "limits": {"depth": 1, "pages": 40, **limits},
@@ -97,7 +97,9 @@ def run_crawl(campaign: Path, data_dir: Path, *args: str, timeout: float = 150, 
     return CrawlResult(proc.returncode, summary, proc.stderr, data_dir / "lantian.db")
 
 
-def expected_listings(urls: dict[str, str], truth: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def expected_listings(
+    urls: dict[str, str], truth: list[dict[str, Any]], keywords: list[str] = KEYWORDS
+) -> dict[str, dict[str, Any]]:
     """Truth listings the keywords reach at depth 1: every result link (on the platform
     searched) of every result page, plus the shops of the marketplace items found (the
     result cards link them)."""
@@ -108,7 +110,7 @@ def expected_listings(urls: dict[str, str], truth: list[dict[str, Any]]) -> dict
     found: dict[str, dict[str, Any]] = {}
     with httpx.Client(timeout=10) as client:
         for platform, base in urls.items():
-            for keyword in KEYWORDS:
+            for keyword in keywords:
                 url: str | None = base + SEARCH_PATHS[platform] + quote(keyword)
                 while url:
                     html = client.get(url).text
