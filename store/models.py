@@ -173,6 +173,9 @@ class CampaignRun(Base):
     host: Mapped[str | None] = mapped_column(
         String(255), doc="host the crawl process runs on; its pid means something only there"
     )
+    cancel_requested: Mapped[bool] = mapped_column(
+        Boolean, default=False, doc="asked from another host; the launching host stops the crawl"
+    )
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict, doc="Scrapy's stats and ours")
     robots_override: Mapped[bool] = mapped_column(Boolean, default=False)
     log_path: Mapped[str | None] = mapped_column(String(500))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:42:28.057008
+Create Date: 2026-11-26 15:34:13.718002
 """
 
 from __future__ import annotations
@@ -149,6 +149,7 @@ def upgrade() -> None:
     sa.Column('finished_at', store.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('pid', sa.Integer(), nullable=True),
     sa.Column('host', sa.String(length=255), nullable=True),
+    sa.Column('cancel_requested', sa.Boolean(), nullable=False),
     sa.Column('stats', sa.JSON(), nullable=False),
     sa.Column('robots_override', sa.Boolean(), nullable=False),
     sa.Column('log_path', sa.String(length=500), nullable=True),
