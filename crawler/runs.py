@@ -17,6 +17,7 @@ then checks for an active run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -448,12 +449,20 @@ def _finish(
 
 
 def cancel_run(settings: Settings, run_id: int, *, grace_s: float = 10.0) -> RunInfo:
-    """Stop a queued or running run: SIGTERM its process group (SIGKILL after ``grace_s``)."""
+    """Stop a queued or running run: SIGTERM its process group (SIGKILL after ``grace_s``).
+
+    A run whose crawl runs on another host is marked ``cancel_requested``; that
+    host's scheduler stops it at its next reaping (``scheduler_reap_interval_s``),
+    and the run returned is still active.
+    """
     info = get_run(settings, run_id)
     if info.status not in ACTIVE:
         raise RunNotActive(run_id, str(info.status))
     if info.host and info.host != this_host() and info.pid is not None:
-        raise RunOnOtherHost(run_id, info.host)
+        with unit_of_work(settings) as session:
+            session.execute(update(CampaignRun).where(CampaignRun.id == run_id).values(cancel_requested=True))
+        log.info("run %s runs on %s: cancel requested there", run_id, info.host)
+        return get_run(settings, run_id)
     _cancelled.add(run_id)
     if info.pid is not None and process_alive(info.pid, run_id):
         _signal_group(info.pid, signal.SIGTERM)
@@ -505,10 +514,23 @@ def _wait_exit(run_id: int, pid: int, timeout: float) -> bool:
 def reap_stale_runs(settings: Settings) -> list[int]:
     """Mark failed every active run on this host whose crawl process is gone; return their ids.
 
+    First, runs on this host that another host asked to cancel are cancelled.
+
     A run that stayed queued without a process for two minutes is failed too
     (its launcher died between creating the row and starting the crawl).
     """
     now = utcnow()
+    with unit_of_work(settings) as session:
+        requested = list(session.scalars(
+            select(CampaignRun.id).where(
+                CampaignRun.status.in_(ACTIVE),
+                CampaignRun.cancel_requested.is_(True),
+                CampaignRun.host == this_host(),
+            )
+        ))
+    for run_id in requested:
+        with contextlib.suppress(RunNotActive):
+            cancel_run(settings, run_id)
     with unit_of_work(settings) as session:
         candidates = [
             (run.id, run.campaign_id, run.pid, run.started_at)

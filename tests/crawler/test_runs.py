@@ -128,3 +128,32 @@ def test_reaper_fails_runs_whose_process_is_gone_and_keeps_live_ones(
     assert get_run(ops_settings, fresh.id).status is RunStatus.queued, "just created, still launching"
     # now the live crawl is gone too
     assert reap_stale_runs(ops_settings) == [alive.id]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
+def test_cancel_from_another_host_is_carried_out_by_the_launching_host(
+    ops_settings: Settings, session: Session
+) -> None:
+    campaign = _campaign(session)
+    run = CampaignRun(campaign_id=campaign.id, status=RunStatus.running, started_at=utcnow(), host="scheduler-box")
+    session.add(run)
+    session.commit()
+    crawl = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "--run-id", str(run.id)],
+                             start_new_session=True)
+    try:
+        session.query(CampaignRun).filter_by(id=run.id).update({"pid": crawl.pid})
+        session.commit()
+        # The API on another host can only ask.
+        asked = cancel_run(ops_settings, run.id)
+        assert asked.status is RunStatus.running and crawl.poll() is None
+        # The scheduler on the launching host (played here by renaming the run's host) acts on it.
+        session.query(CampaignRun).filter_by(id=run.id).update({"host": this_host()})
+        session.commit()
+        reap_stale_runs(ops_settings)
+        assert crawl.wait(10) == -15
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+            crawl.wait()
+    done = get_run(ops_settings, run.id)
+    assert done.status is RunStatus.cancelled and done.finished_at is not None
