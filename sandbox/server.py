@@ -65,7 +65,8 @@ class SandboxServer:
     def _bind(self) -> None:
         for key in PLATFORM_KEYS:
             port = self.base_port + PLATFORMS[key].offset if self.base_port else 0
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((self.host, port))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import typer
 
@@ -36,8 +37,8 @@ def serve(
     except SandboxStartError as exc:
         fail(str(exc))
     for key, url in server.urls.items():
-        out.print(f"{key} {url}")
-    out.file.flush()  # whoever started us reads the URLs from a pipe
+        typer.echo(f"{key} {url}")  # plain text: an IPv6 "[::1]" is not rich markup
+    sys.stdout.flush()  # whoever started us reads the URLs from a pipe
     err.print(f"admin token: {server.admin_token}  (POST /_admin/takedown with X-Sandbox-Token)")
     err.print(f"{len(server.world.pages())} pages, seed {seed}; Ctrl-C to stop")
     try:
