@@ -46,6 +46,11 @@ def test_campaign_lifecycle_from_the_cli(settings: Settings) -> None:
         assert sync_campaign_jobs(scheduler, settings).added == [f"campaign:{created['id']}"]
     finally:
         scheduler.shutdown(wait=False)
+    jobs = runner.invoke(app, ["scheduler", "jobs", "--json"])
+    assert jobs.exit_code == 0, jobs.output
+    [job] = [json.loads(line) for line in jobs.stdout.splitlines()]
+    assert job["id"] == f"campaign:{created['id']}" and job["trigger"].startswith("cron[")
+    assert job["coalesce"] is True and job["misfire_grace_time"] == 60  # the "skip" policy
 
     from crawler.runs import unit_of_work
 
