@@ -44,6 +44,7 @@ CATALOG = StaticCatalog(
 def _site(removed: set[str]) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else each keep-alive answer waits on a delayed ACK
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             if self.path in removed:

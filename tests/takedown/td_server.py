@@ -32,6 +32,8 @@ def serve() -> Iterator[Site]:
     site = Site()
 
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True
+
         def do_GET(self) -> None:  # noqa: N802
             status, ctype, body = site.pages.get(
                 self.path, (404, "text/html; charset=utf-8", "页面不存在")
