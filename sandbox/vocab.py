@@ -1082,6 +1082,14 @@ NEGATIVE_TOPICS: dict[str, list[tuple[list[str], list[str]]]] = {
 SCAM_Q_TITLES = [t for titles, _ in SCAM_Q_TOPICS for t in titles]
 
 # --- forum replies ---
+FORUM_AD_TAGS = ["【接单】", "【长期有效】", "【靠谱】", "【{city}】", "【急】", "[置顶]"]
+FORUM_AD_TAILS = [
+    "帖子长期有效，看到就是还在做。",
+    "顶贴的老板优先安排。",
+    "吧友专属优惠，报“知识产权吧”再减{price}。",
+    "之前合作过的吧友可以回复证明一下。",
+    "不回复帖子里的问题，有需要直接加我。",
+]
 REPLY_AD_LEADS = [
     "楼主可以找我，",
     "需要的私我，",
