@@ -13,7 +13,8 @@ from lantian.config import ConfigError, Settings, load_settings
 from lantian.console import err, fail, out
 
 app = typer.Typer(
-    help="Run the scheduler (campaign runs, takedown re-checks, evidence re-verification).",
+    help="Without a command: run the scheduler (campaign runs, takedown re-checks, evidence "
+    "re-verification, reaping dead runs) until SIGTERM; running crawls then finish or checkpoint.",
     invoke_without_command=True,
 )
 
