@@ -21,7 +21,7 @@ from api.security import LoginRateLimiter, SecurityHeadersMiddleware, SessionCod
 from lantian import __version__
 from lantian.config import Settings, get_settings
 from store.db import make_engine, make_sessionmaker, upgrade
-from store.search import open_backend, userdict_path
+from store.search import open_backend, tokenize_query, userdict_path
 
 UI_DIR = Path(__file__).resolve().parent / "ui"
 SECRET_FILE = "session.secret"  # noqa: S105 - a file name, not a secret
@@ -54,6 +54,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrate:
             upgrade(engine)
+        tokenize_query("预热", userdict_path(settings))  # load jieba now, not on the first search
         syncer = None
         if index_sync_s:
             syncer = IndexSyncer(app.state.sessionmaker, app.state.search, userdict_path(settings), index_sync_s)

@@ -173,11 +173,14 @@ def run_api_bench(
         settings = load_settings(data_dir=tmp, database_url=None, elasticsearch_url=None)
         rng = random.Random(20260301)
         started = time.perf_counter()
-        seed(settings, listings, rng, progress)
+        if (tmp / "lantian.db").exists():
+            progress(f"reusing the database seeded earlier in {tmp}")
+        else:
+            seed(settings, listings, rng, progress)
         seed_seconds = time.perf_counter() - started
         app = create_app(settings, migrate=False, index_sync_s=None)
         with session_scope(app.state.sessionmaker) as s:
-            user = User(username="bench", password_hash=hash_password("bench-password"), role=Role.reviewer)
+            user = User(username=f"bench-{random.getrandbits(32):08x}", password_hash=hash_password("bench-pw"), role=Role.reviewer)
             s.add(user)
             s.flush()
             token = create_api_token(s, user, "bench", by="system:bench").secret

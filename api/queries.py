@@ -99,7 +99,7 @@ def _sql_conditions(f: ListingFilters) -> list[ColumnElement[bool]]:
     elif f.queue:
         conds.append(Listing.status == QUEUE_STATUSES[0] if len(QUEUE_STATUSES) == 1 else Listing.status.in_(QUEUE_STATUSES))
     if f.platform:
-        conds.append(Platform.key.in_(f.platform))
+        conds.append(Listing.platform_id.in_(select(Platform.id).where(Platform.key.in_(f.platform)).scalar_subquery()))
     if f.severity:
         conds.append(Listing.severity.in_(f.severity))
     if f.region:
@@ -121,12 +121,17 @@ def _sql_conditions(f: ListingFilters) -> list[ColumnElement[bool]]:
     return conds
 
 
+COUNT_CAP = 1000
+"""Totals above this are reported as "at least COUNT_CAP": exact counts of big filtered sets cost a scan."""
+
+
 @dataclass(frozen=True)
 class Found:
     rows: list[tuple[Listing, str]]
     """(listing, platform key) in order."""
     total: int
     backend: str
+    total_exact: bool = True
 
 
 def find_listings(
@@ -153,10 +158,11 @@ def find_listings(
             sort="relevance" if f.sort == "relevance" else f.sort,
             limit=limit,
             offset=offset,
+            count_limit=COUNT_CAP,
         )
         hits = run_search(backend, query, userdict)
         if not hits.ids:
-            return Found([], hits.total, backend.name)
+            return Found([], hits.total, backend.name, hits.exact)
         loaded = {
             listing.id: (listing, key)
             for listing, key in session.execute(
@@ -165,7 +171,7 @@ def find_listings(
                 .where(Listing.id.in_(hits.ids))
             )
         }
-        return Found([loaded[i] for i in hits.ids if i in loaded], hits.total, backend.name)
+        return Found([loaded[i] for i in hits.ids if i in loaded], hits.total, backend.name, hits.exact)
 
     conds = _sql_conditions(f)
     order: list[ColumnElement[Any]] = (
@@ -175,11 +181,11 @@ def find_listings(
     )
     stmt = select(Listing, Platform.key).join(Platform, Platform.id == Listing.platform_id).where(*conds)
     rows = [(listing, key) for listing, key in session.execute(stmt.order_by(*order).limit(limit).offset(offset))]
-    count_stmt = select(func.count()).select_from(Listing)
-    if f.platform:
-        count_stmt = count_stmt.join(Platform, Platform.id == Listing.platform_id)
-    total = session.scalar(count_stmt.where(*conds)) or 0
-    return Found(rows, int(total), "sql")
+    capped = select(Listing.id).where(*conds).limit(COUNT_CAP + 1).subquery()
+    total = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+    if total > COUNT_CAP:
+        return Found(rows, COUNT_CAP, "sql", total_exact=False)
+    return Found(rows, total, "sql")
 
 
 def neighbours(session: Session, listing: Listing) -> tuple[int | None, int | None]:

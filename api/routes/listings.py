@@ -45,6 +45,7 @@ def list_listings(
         total=found.total,
         limit=limit,
         offset=offset,
+        total_exact=found.total_exact,
     )
 
 

@@ -186,6 +186,7 @@ def queue(
     error = ""
     rows: list[Any] = []
     total = 0
+    total_exact = True
     try:
         found = find_listings(
             session, search, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
@@ -193,6 +194,7 @@ def queue(
         )
         rows = [summary(listing, key) for listing, key in found.rows]
         total = found.total
+        total_exact = found.total_exact
     except FilterError as exc:
         error = f"筛选条件无效：{exc}"
     except SearchError:
@@ -205,8 +207,9 @@ def queue(
         user,
         rows=rows,
         total=total,
+        total_exact=total_exact,
         page=page,
-        pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+        pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE) + (0 if total_exact else 1),
         filters=filters,
         platforms=platforms,
         base_query=urlencode(params),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -142,11 +143,12 @@ def crawl_bench(
 def api_bench(
     listings: Annotated[int, typer.Option(min=100, max=2_000_000, help="listings seeded into a temporary SQLite")] = 100_000,
     requests: Annotated[int, typer.Option(min=20, max=10_000, help="timed requests of each kind")] = 200,
+    data_dir: Annotated[Path | None, typer.Option(help="keep the seeded database here and reuse it next time")] = None,
 ) -> None:
     """p95 latency of the review queue and of full-text search (target < 100 ms), against a LIKE-scan baseline."""
     from api.bench import TARGET_MS, run_api_bench
 
-    bench = run_api_bench(listings, requests, progress=lambda m: err.print(m))
+    bench = run_api_bench(listings, requests, progress=lambda m: err.print(m), data_dir=data_dir)
     err.print(f"seeded {bench.listings} listings in {bench.seed_seconds:.1f} s")
     for t in (bench.queue, bench.search, bench.baseline_like, bench.floor):
         out.print(f"{t.name:<22} p50 {t.p50_ms:7.1f} ms   p95 {t.p95_ms:7.1f} ms   (n={t.n})", markup=False)

@@ -25,7 +25,13 @@ from store.search.base import (
     SearchQuery,
     SortKey,
 )
-from store.search.documents import build_doc, catch_up_into, index_listings_into, rebuild_into, run_search
+from store.search.documents import (
+    build_doc,
+    catch_up_into,
+    index_listings_into,
+    rebuild_into,
+    run_search,
+)
 from store.search.tokens import tokenize_document, tokenize_query
 
 __all__ = [

@@ -52,12 +52,16 @@ class SearchQuery:
     sort: SortKey = "relevance"
     limit: int = 50
     offset: int = 0
+    count_limit: int | None = None
+    """Count matches only up to this many (the total is then a lower bound); None: exact."""
 
 
 @dataclass(frozen=True)
 class SearchHits:
     ids: list[int]
     total: int
+    exact: bool = True
+    """False when counting stopped at ``count_limit``."""
 
 
 @dataclass(frozen=True)

@@ -178,13 +178,17 @@ class ElasticBackend:
                 sort=sort,
                 from_=query.offset,
                 size=query.limit,
-                track_total_hits=True,
+                track_total_hits=True if query.count_limit is None else query.count_limit,
                 source=False,
             )
         except (es_exceptions.ApiError, es_exceptions.TransportError) as exc:
             raise SearchError(f"elasticsearch search in {self.index_name}: {exc}") from exc
         hits = resp["hits"]
-        return SearchHits([int(h["_id"]) for h in hits["hits"]], int(hits["total"]["value"]))
+        total = int(hits["total"]["value"])
+        exact = hits["total"].get("relation", "eq") == "eq"
+        if query.count_limit is not None and total >= query.count_limit and not exact:
+            total = query.count_limit
+        return SearchHits([int(h["_id"]) for h in hits["hits"]], total, exact=exact)
 
     def histogram(self, facet: FacetField, query: SearchQuery) -> list[Bucket]:
         resp = self.client.search(

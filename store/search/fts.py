@@ -178,6 +178,7 @@ class FtsBackend:
         return joins, where, params
 
     def search(self, query: SearchQuery, tokens: list[str]) -> SearchHits:
+        conn = self._connect()
         joins, where, params = self._where(query, tokens)
         if query.sort == "relevance" and tokens:
             order = "fts.rank, d.score DESC, d.id DESC"
@@ -185,16 +186,24 @@ class FtsBackend:
             order = "d.last_seen DESC, d.id DESC"
         else:
             order = "d.score DESC, d.id DESC"
-        conn = self._connect()
         try:
             rows = conn.execute(
                 f"SELECT d.id FROM {joins} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
                 [*params, query.limit, query.offset],
             ).fetchall()
-            total = conn.execute(f"SELECT count(*) FROM {joins} WHERE {where}", params).fetchone()  # noqa: S608
+            if query.count_limit is None:
+                total = conn.execute(f"SELECT count(*) FROM {joins} WHERE {where}", params).fetchone()  # noqa: S608
+            else:
+                total = conn.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {joins} WHERE {where} LIMIT ?)",  # noqa: S608
+                    [*params, query.count_limit + 1],
+                ).fetchone()
         except sqlite3.Error as exc:
             raise SearchError(f"fts5 search in {self.path}: {exc}") from exc
-        return SearchHits([int(r[0]) for r in rows], int(total[0]))
+        n = int(total[0])
+        if query.count_limit is not None and n > query.count_limit:
+            return SearchHits([int(r[0]) for r in rows], query.count_limit, exact=False)
+        return SearchHits([int(r[0]) for r in rows], n)
 
     def _facet_from(self, facet: FacetField, joins: str) -> str:
         if facet == "category":
