@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 from docx import Document
 from fastapi.testclient import TestClient
@@ -81,10 +80,16 @@ def test_rest_flow(
     assert [n["reference"] for n in listed] == [ref]
     assert reviewer.get("/api/v1/takedowns/TD-nope").status_code == 404
 
-    audit = supervisor.get("/api/v1/audit", params={"object_type": "takedown_notice"})
-    if audit.status_code == 200:
-        actions = json.dumps(audit.json(), ensure_ascii=False)
-        assert "takedown.approved" in actions and "takedown.sent" in actions
+    audit = supervisor.get(
+        "/api/v1/audit", params={"object_type": "takedown_notice", "action": "takedown."}
+    )
+    assert audit.status_code == 200, audit.text
+    trail = [(e["actor"], e["action"]) for e in reversed(audit.json()["items"])]
+    assert trail == [
+        ("reviewer", "takedown.draft"),
+        ("supervisor", "takedown.approved"),
+        ("reviewer", "takedown.sent"),
+    ]
 
     report = reviewer.get("/api/v1/takedowns/reports/2026-03", params={"format": "html"})
     assert report.status_code == 200 and "<svg" in report.text
@@ -118,5 +123,9 @@ def test_ui_pages_and_forms(reviewer: TestClient, client: TestClient, seed, png:
     assert ok.status_code == 303
     assert "已批准" in client.get(f"/takedowns/{ref}").text
     monthly = client.get("/takedowns/report", params={"month": "2026-03"})
-    assert monthly.status_code == 200 and monthly.text.count("<svg") == 3 and "<style>" not in monthly.text
+    assert (
+        monthly.status_code == 200
+        and monthly.text.count("<svg") == 3
+        and "<style>" not in monthly.text
+    )
     assert client.get("/takedowns/report", params={"month": "2026-3"}).status_code == 422
