@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -125,3 +126,51 @@ def test_platforms_check_names_file_and_field(tmp_path: Path) -> None:
     assert {"platform": "xianyu", "channel": "alibaba_ipp"}.items() <= next(
         r for r in rows if r["platform"] == "xianyu"
     ).items()
+
+
+def test_cli_recheck_and_report(settings: Settings, tmp_path: Path) -> None:
+    from td_server import serve
+
+    with serve() as site:
+        engine = make_engine(settings.resolved_database_url)
+        upgrade(engine)
+        with make_sessionmaker(engine)() as session:
+            for i in range(2):
+                add_listing(
+                    session,
+                    "taobao",
+                    site.live(f"/i/{i}", f"商品{i}"),
+                    title=f"商品{i}",
+                    text="包授权",
+                    shop="某店",
+                    categories=["guaranteed_grant"],
+                )
+            add_user(session, "sup", Role.supervisor)
+            session.commit()
+        engine.dispose()
+        [draft] = [
+            json.loads(x)
+            for x in runner.invoke(
+                app, ["takedown", "draft", "--as", "sup", "--json"]
+            ).stdout.splitlines()
+        ]
+        ref = draft["reference"]
+        assert runner.invoke(app, ["takedown", "approve", ref, "--as", "sup"]).exit_code == 0
+        assert runner.invoke(app, ["takedown", "mark-sent", ref, "--as", "sup"]).exit_code == 0
+        site.set("/i/1", 410, "gone")
+        result = runner.invoke(app, ["takedown", "recheck", ref, "--no-capture", "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert (report["status"], report["removed"], report["online"]) == ("partly_removed", 1, 1)
+
+    month = datetime.now(UTC).strftime("%Y-%m")
+    summary = runner.invoke(app, ["takedown", "report", "--month", month, "--json"])
+    rows = {(r["platform"], r["region"]): r for r in json.loads(summary.stdout)["rows"]}
+    assert rows[("taobao", "合计")]["sent"] == 2 and rows[("taobao", "合计")]["removed"] == 1
+    files = runner.invoke(app, ["takedown", "report", "--month", month, "--out", str(tmp_path)])
+    assert files.exit_code == 0 and sorted(p.suffix for p in tmp_path.glob("report-*")) == [
+        ".html",
+        ".xlsx",
+    ]
+    bad = runner.invoke(app, ["takedown", "report", "--month", "11/2026"])
+    assert bad.exit_code == 2 and "month must look like" in bad.output
