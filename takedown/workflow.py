@@ -22,7 +22,13 @@ from store.models import (
     User,
     utcnow,
 )
-from takedown.errors import InvalidTransition, NoticeNotFound, PermissionDenied, UnknownUser
+from takedown.errors import (
+    InvalidTransition,
+    NoticeNotFound,
+    PermissionDenied,
+    TakedownError,
+    UnknownUser,
+)
 from takedown.platforms import PlatformRegistry, default_registry
 
 Actor = User | str
@@ -108,7 +114,7 @@ def transition(
                 f"{actor_name(actor)!r} is {getattr(actor, 'role', 'not a user')}"
             )
         if not notice.items:
-            raise InvalidTransition(notice.reference, current.value, target.value, [])
+            raise TakedownError(f"notice {notice.reference} lists no listings; there is nothing to approve")
         from takedown.document import resolve_channel
 
         days = resolve_channel(notice, registry or default_registry()).channel.deadline_days
