@@ -166,7 +166,7 @@ def _move(
         transition(session, notice, target, user, note=note)
     except PermissionDenied as exc:
         raise HTTPException(403, str(exc)) from exc
-    except InvalidTransition as exc:
+    except (InvalidTransition, TakedownError) as exc:
         raise HTTPException(409, str(exc)) from exc
 
 
