@@ -13,7 +13,7 @@ from rich.table import Table
 from classifiers import load_default_classifier
 from classifiers.engine import Classifier
 from classifiers.evaluate import DatasetError, Report, evaluate, read_examples
-from classifiers.jsonl import classify_lines
+from classifiers.jsonl import classify_lines, classify_lines_parallel
 from classifiers.pack import RulePackError
 from lantian.config import ConfigError, load_settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
@@ -47,6 +47,10 @@ def classify_cmd(
     file: Annotated[str, typer.Argument(help="JSON Lines file, or - for stdin")] = "-",
     rules_dir: RulesDirOption = None,
     threshold: ThresholdOption = None,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, max=64, help="processes for large files (order is kept)"),
+    ] = 1,
 ) -> None:
     """Classify JSON Lines (``text``, optional ``id``/``title``/``url``/``platform``); one JSON object out per line.
 
@@ -68,10 +72,16 @@ def classify_cmd(
         interactive = False
     write = sys.stdout.write
     try:
-        for record in classify_lines(classifier, source):
-            write(json.dumps(record, ensure_ascii=False) + "\n")
-            if interactive:
-                sys.stdout.flush()
+        if workers > 1:
+            for text in classify_lines_parallel(
+                source, classifier.rules_dir, classifier.threshold, workers
+            ):
+                write(text + "\n")
+        else:
+            for record in classify_lines(classifier, source):
+                write(json.dumps(record, ensure_ascii=False) + "\n")
+                if interactive:
+                    sys.stdout.flush()
     except BrokenPipeError:
         return
     finally:
