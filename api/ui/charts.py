@@ -14,8 +14,8 @@ from markupsafe import Markup, escape
 from api.schemas import SeriesPoint
 
 MAX_SERIES = 8
-WIDTH, HEIGHT = 640, 220
-PAD_L, PAD_R, PAD_T, PAD_B = 40, 150, 12, 28
+WIDTH, HEIGHT = 680, 220
+PAD_L, PAD_R, PAD_T, PAD_B = 40, 200, 12, 28
 
 
 def _label(key: str, names: dict[str, str] | None) -> str:

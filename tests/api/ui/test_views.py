@@ -93,3 +93,14 @@ def test_dashboard_draws_charts(client: TestClient, users: dict[str, str], seed)
     assert html.count("<svg") == 6
     assert "承诺授权结果" in html and "挂证与出借资质" in html
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_only_http_urls_become_links() -> None:
+    from api.ui.views import local_path, safe_href
+
+    assert safe_href("https://m.example/item/1") == "https://m.example/item/1"
+    for bad in ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<script>", "vbscript:x", "", None):
+        assert safe_href(bad) is None
+    assert local_path("/listings/3") == "/listings/3"
+    for bad in ("//evil.example", "https://evil.example/", "/\\evil.example", None):
+        assert local_path(bad) == "/queue"
