@@ -73,7 +73,9 @@ def test_exceptions_cancel_only_their_context(classifier: Classifier) -> None:
 
 def test_news_article_quoting_an_ad_far_from_the_cue_is_not_flagged(classifier: Classifier) -> None:
     filler = "检查人员走访了多家网店和论坛，相关广告被大量转发，内容五花八门。" * 3
-    news = "本报讯 市场监管局开展专项整治。" + filler + "有商家宣称“实用新型包授权，不授权全额退款”。"
+    news = (
+        "本报讯 市场监管局开展专项整治。" + filler + "有商家宣称“实用新型包授权，不授权全额退款”。"
+    )
     assert not classifier.classify(news).irregular
     assert classifier.classify(news + "需要的朋友加微信详聊").irregular
 
