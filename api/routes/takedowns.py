@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from api.deps import CurrentUser, SessionDep, SettingsDep, SupervisorUser, UIUser, has_role
 from lantian.config import Settings
 from store.models import NoticeStatus, Platform, Role, TakedownCheck, TakedownNotice, User, utcnow
+from takedown.categories import default_catalog
 from takedown.errors import (
     ExportError,
     InvalidTransition,
@@ -209,6 +210,7 @@ def _export(
             parse_format(fmt),
             office_name=settings.office_name,
             office_contact=settings.office_contact,
+            catalog=default_catalog(settings.rules_dir),
         )
     except ExportError as exc:
         raise HTTPException(422, str(exc)) from exc
@@ -453,7 +455,11 @@ def takedown_page(
 
     notice = _notice(session, reference)
     doc = build_document(
-        session, notice, office_name=settings.office_name, office_contact=settings.office_contact
+        session,
+        notice,
+        office_name=settings.office_name,
+        office_contact=settings.office_contact,
+        catalog=default_catalog(settings.rules_dir),
     )
     return _page(
         request,

@@ -16,6 +16,7 @@ from lantian.config import ConfigError, Settings, load_settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 from store.db import make_engine, make_sessionmaker, session_scope
 from store.models import NoticeStatus, Platform, TakedownCheck, TakedownNotice
+from takedown.categories import default_catalog
 from takedown.errors import TakedownError
 from takedown.export import export_notices, parse_format, write_files
 from takedown.grouping import draft_notices
@@ -326,6 +327,7 @@ def export_cmd(
             export_format,
             office_name=settings.office_name,
             office_contact=settings.office_contact,
+            catalog=default_catalog(settings.rules_dir),
         )
         for path in write_files(files, out_dir):
             out.print(str(path), markup=False)
@@ -347,6 +349,7 @@ def _write_case_packages(
             notice,
             office_name=settings.office_name,
             office_contact=settings.office_contact,
+            catalog=default_catalog(settings.rules_dir),
         )
         try:
             summary = export_case_package(settings, doc, out_dir)
