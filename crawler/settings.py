@@ -163,6 +163,9 @@ def crawl_settings(
                 "DUPEFILTER_KEY": f"{prefix}:dupefilter",
                 "REDIS_URL": redis_url,
                 "LANTIAN_REDIS_PREFIX": prefix,
+                # A worker pulls from the shared queue only what it can download now;
+                # a larger buffer would hoard requests the other workers could take.
+                "CONCURRENT_REQUESTS": profile.rate.concurrency * 2,
                 "EXTENSIONS": {
                     "crawler.extensions.resume.ResumeGuard": 10,
                     "crawler.extensions.urllog.UrlLog": 30,
