@@ -1,5 +1,6 @@
 """Chinese segmentation for the search index: one token stream for every backend.
 
+The jieba instance and dictionary are the classifier's (``classifiers.segment``).
 Documents are cut in jieba's search mode (words and the shorter words inside
 them), queries in precise mode, after NFKC folding and lower-casing.  Only runs
 of letters and digits survive, split exactly where SQLite's ``unicode61``
@@ -9,29 +10,20 @@ see the same tokens.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 
 import jieba
 
 _WORD = re.compile(r"[^\W_]+")
-_lock = threading.Lock()
-jieba.setLogLevel(logging.WARNING)
 
 
-@lru_cache(maxsize=4)
 def _segmenter(userdict: Path | None) -> jieba.Tokenizer:
-    tokenizer = jieba.Tokenizer()
-    with _lock:
-        tokenizer.initialize()
-        if userdict is not None and userdict.is_file():
-            with userdict.open("rb") as fh:  # jieba leaves a path it opens itself unclosed
-                tokenizer.load_userdict(fh)
-    return tokenizer
+    """The classifier's jieba (same dictionary, one instance per process)."""
+    from classifiers.segment import tokenizer
+
+    return tokenizer(userdict)
 
 
 def _fold(text: str) -> str:
