@@ -24,11 +24,15 @@ A pack file (``rules/<name>.yaml``)::
           no_match: [...]          # and must not fire on these
 
 Terms are written plainly; they go through the same normalization as the text,
-so traditional or full-width spellings in a pack still work.
+so traditional or full-width spellings in a pack still work.  A term ``@name``
+stands for the list ``name`` in ``rules/concepts.yaml``: rules that pair
+concepts ("@failure" near "@compensation") catch wordings no one wrote down.
 
 ``rules/exceptions.yaml`` names contexts that cancel a hit: negation,
-reporting/warning, retail, exam prep.  Each has terms, and either a window
-(``before``/``after`` characters around the anchor) or ``scope: document``.
+reporting/warning, news, public questions, retail, exam prep.  Each has terms,
+either a window (``before``/``after`` characters around the anchor) or
+``scope: document``, and optionally ``unless`` terms that switch it off (a
+rhetorical question or a news quote followed by "加微信详聊" is still an ad).
 """
 
 from __future__ import annotations
