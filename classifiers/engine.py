@@ -49,6 +49,7 @@ class _Context:
     before: int
     after: int
     unless: tuple[str, ...]
+    quoted: bool
 
 
 @dataclass(slots=True)
@@ -241,6 +242,7 @@ class Classifier:
                 c.before,
                 c.after,
                 tuple(self._norm(t) for t in c.unless),
+                c.quoted,
             )
             for name, c in contexts.items()
             if name in rule.exceptions
@@ -327,7 +329,7 @@ class Classifier:
         for start, end in spans:
             if start < last_end:
                 continue
-            span = self._holds(c, text, start, end, occ, merged)
+            span = self._holds(c, norm, start, end, occ, merged)
             if span is None:
                 continue
             last_end = end
@@ -348,13 +350,20 @@ class Classifier:
                 return
 
     def _holds(
-        self, c: _Compiled, text: str, start: int, end: int, occ: Occurrences, merged: _Merged
+        self,
+        c: _Compiled,
+        norm: Normalized,
+        start: int,
+        end: int,
+        occ: Occurrences,
+        merged: _Merged,
     ) -> tuple[int, int] | None:
         """The span to report if the rule holds at this anchor, else None.
 
         The span covers the anchor and the nearest term of each group when that stays
         short (e.g. "保证" + "出证"), so the reviewer sees the claim, not one word of it.
         """
+        text = norm.text
         window = c.rule.window
         lo, hi = start - window, end + window
         span_start, span_end = start, end
@@ -375,6 +384,8 @@ class Classifier:
             return None
         for ctx in c.contexts:
             if ctx.unless and any(term in occ for term in ctx.unless):
+                continue
+            if ctx.quoted and not _in_quotes(norm.original, *norm.original_span(start, end)):
                 continue
             if ctx.document:
                 if any(term in occ for term in ctx.terms):
@@ -427,6 +438,34 @@ class Classifier:
             rules_version=self.rules_version,
             category_scores=scores,
         )
+
+
+_OPEN_QUOTES = "“「『\"‘《【'"
+_CLOSE_QUOTES = "”」』\"’》】'"
+_SENTENCE_END = "。！？!?\n"
+
+
+def _in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
+    """Whether ``original[start:end]`` sits inside quotation marks within one sentence."""
+    i = start - 1
+    while i >= max(0, start - reach):
+        ch = original[i]
+        if ch in _OPEN_QUOTES:
+            break
+        if ch in _CLOSE_QUOTES and ch not in _OPEN_QUOTES or ch in _SENTENCE_END:
+            return False
+        i -= 1
+    else:
+        return False
+    j = end
+    while j < min(len(original), end + reach):
+        ch = original[j]
+        if ch in _CLOSE_QUOTES:
+            return True
+        if ch in _OPEN_QUOTES and ch not in _CLOSE_QUOTES or ch in _SENTENCE_END:
+            return False
+        j += 1
+    return False
 
 
 def _units(text: str) -> str:

@@ -127,6 +127,10 @@ class ExceptionContext(BaseModel):
     scope: Literal["window", "document"] = "window"
     before: int = Field(default=20, ge=0, le=500)
     after: int = Field(default=20, ge=0, le=500)
+    quoted: bool = Field(
+        default=False,
+        description="applies only to an anchor inside quotation marks (a quoted phrase)",
+    )
     unless: list[str] = Field(
         default_factory=list,
         description="the context does not apply when any of these occurs in the document "
