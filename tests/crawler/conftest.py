@@ -60,14 +60,16 @@ class CrawlResult:
         return {"status": status, "stats": json.loads(stats), "robots_override": bool(robots)}
 
 
-def write_campaign(path: Path, urls: dict[str, str], keywords: list[str] = KEYWORDS, **limits: Any) -> Path:
+def write_campaign(
+    path: Path, urls: dict[str, str], keywords: list[str] = KEYWORDS, capture: bool = False, **limits: Any
+) -> Path:
     spec = {
         "name": path.stem,
         "keywords": keywords,
         "platforms": list(urls),
         "base_urls": urls,
         "limits": {"depth": 1, "pages": 40, **limits},
-        "capture": False,
+        "capture": capture,
     }
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     return path
@@ -84,13 +86,15 @@ def crawl_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def crawl_cmd(campaign: Path | str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "lantian", "crawl", str(campaign), "--no-capture", *args]
+def crawl_cmd(campaign: Path | str, *args: str, capture: bool = False) -> list[str]:
+    return [sys.executable, "-m", "lantian", "crawl", str(campaign), *([] if capture else ["--no-capture"]), *args]
 
 
-def run_crawl(campaign: Path, data_dir: Path, *args: str, timeout: float = 150, **env: str) -> CrawlResult:
+def run_crawl(
+    campaign: Path, data_dir: Path, *args: str, timeout: float = 150, capture: bool = False, **env: str
+) -> CrawlResult:
     proc = subprocess.run(
-        crawl_cmd(campaign, *args), env=crawl_env(data_dir, **env), cwd=data_dir.parent,
+        crawl_cmd(campaign, *args, capture=capture), env=crawl_env(data_dir, **env), cwd=data_dir.parent,
         capture_output=True, text=True, timeout=timeout,
     )
     summary = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else {}

@@ -127,3 +127,25 @@ def test_nothing_fetched_is_a_clear_failure(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "nothing could be fetched" in result.stderr
     assert result.run_row()["status"] == "failed"
+
+
+def test_flagged_listings_are_captured_as_evidence(sandbox: Any, tmp_path: Path) -> None:
+    import sqlite3
+
+    campaign = write_campaign(
+        tmp_path / "capture.yaml", {"zhiquanba": sandbox.urls["zhiquanba"]}, keywords=["挂靠"], capture=True,
+        max_requests=5,
+    )
+    result = run_crawl(campaign, tmp_path / "var", capture=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with sqlite3.connect(result.db) as conn:
+        flagged = conn.execute("select id from listings where status = 'flagged'").fetchall()
+        captures = conn.execute(
+            "select c.listing_id, c.manifest_sha256, count(a.id) from evidence_captures c "
+            "join evidence_artifacts a on a.capture_id = c.id group by c.id"
+        ).fetchall()
+    assert flagged, "the keyword should reach flagged threads"
+    assert {row[0] for row in captures} == {row[0] for row in flagged}
+    assert all(len(sha) == 64 and artifacts >= 4 for _, sha, artifacts in captures)
+    manifests = list((tmp_path / "var" / "evidence").rglob("*.json.sig"))
+    assert len(manifests) == len(captures)

@@ -62,3 +62,23 @@ def test_profile_cookies_proxy_and_headers(tmp_path: Path) -> None:
     assert mine.meta["proxy"] == "http://u:p@proxy.example:3128"
     assert mine.headers[b"Referer"] == b"https://www.taobao.com/"
     assert "secret-value" not in repr(mine)
+
+
+def test_binary_and_oversized_responses_are_skipped_and_counted() -> None:
+    from scrapy.http import HtmlResponse, Response
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares.guard import ResponseGuard, SkippedResponse
+
+    stats = MemoryStatsCollector(get_crawler())
+    guard = ResponseGuard(max_bytes=2048, stats=stats)
+    request = Request("http://shop.example/item/1")
+    page = HtmlResponse(request.url, body="<p>专利</p>".encode(), headers={"Content-Type": "text/html"})
+    assert guard.process_response(request, page) is page
+    with pytest.raises(SkippedResponse, match="binary"):
+        guard.process_response(request, Response(request.url, body=b"%PDF-1.7", headers={"Content-Type": "application/pdf"}))
+    with pytest.raises(SkippedResponse, match="oversize"):
+        guard.process_response(request, HtmlResponse(request.url, body=b"<p>" + b"x" * 4096))
+    assert stats.get_value("lantian/skipped_binary") == 1
+    assert stats.get_value("lantian/skipped_oversize") == 1
