@@ -259,6 +259,10 @@ class Profile(_Model):
         if self.start.entry not in self.pages:
             raise ValueError(f"start.entry: unknown page type {self.start.entry!r}; known: {known}")
         for name, page in self.pages.items():
+            if (page.records or page.fields) and not page.emit:
+                raise ValueError(
+                    f"pages.{name}: fields and records need emit (this page yields no listing)"
+                )
             for i, follow in enumerate(page.follow):
                 if follow.to not in self.pages:
                     raise ValueError(

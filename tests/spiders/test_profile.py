@@ -67,6 +67,7 @@ def test_invalid_profile_names_file_and_field(path: str, value: object, expected
 
 def test_no_emitting_page_is_rejected() -> None:
     data = _with("pages.landing.emit", None)
+    del data["pages"]["landing"]["fields"]
     with pytest.raises(ProfileError, match="no page type emits"):
         parse_profile(data, "x.yaml")
 
@@ -94,3 +95,9 @@ def test_bind_base_fills_placeholders_and_domains() -> None:
     assert "127.0.0.1" in bound.allowed_domains
     assert bound.pages["results"].follow[0].match == r"^http://127\.0\.0\.1:9000/"
     assert not bound.needs_base
+
+
+def test_fields_on_a_navigation_page_are_rejected() -> None:
+    data = _with("pages.results.fields", {"title": "h1::text"})
+    with pytest.raises(ProfileError, match="pages.results: fields and records need emit"):
+        parse_profile(data, "x.yaml")
