@@ -80,7 +80,7 @@ def test_news_article_quoting_an_ad_far_from_the_cue_is_not_flagged(classifier: 
     assert classifier.classify(news + "需要的朋友加微信详聊").irregular
     banner = " | 实用新型包授权，不授权全额退款"  # a site-wide ad beside an article, not quoted
     assert classifier.classify(
-        news.replace("“实用新型包授权，不授权全额退款”", "违规内容") + banner
+        news.replace("“实用新型包授权，不授权全额退款”", "一些说法") + banner
     ).irregular
 
 
