@@ -339,6 +339,39 @@ def export_one(
     return _download(_export(session, settings, [notice], fmt))
 
 
+@router.get(f"{API}/{{reference}}/evidence.zip", responses={404: {}, 409: {}})
+def evidence_package(
+    reference: str, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The evidence case package of every capture the notice cites (verifiable with the office's public key)."""
+    import tempfile
+    from pathlib import Path
+
+    from evidence.errors import EvidenceError
+    from takedown.casefile import export_case_package
+    from takedown.document import build_document
+
+    notice = _notice(session, reference)
+    doc = build_document(
+        session,
+        notice,
+        office_name=settings.office_name,
+        office_contact=settings.office_contact,
+        catalog=default_catalog(settings.rules_dir),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            summary = export_case_package(settings, doc, Path(tmp))
+        except EvidenceError as exc:
+            raise HTTPException(
+                409, f"evidence package of {notice.reference} not available: {exc}"
+            ) from exc
+        if summary is None:
+            raise HTTPException(404, f"notice {notice.reference} cites no evidence capture")
+        content = summary.path.read_bytes()
+    return _download([ExportedFile(summary.path.name, content, "application/zip")])
+
+
 @router.post(
     f"{API}/{{reference}}/recheck", response_model=RecheckOut, responses={404: {}, 409: {}}
 )

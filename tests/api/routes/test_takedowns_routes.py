@@ -79,6 +79,9 @@ def test_rest_flow(
     listed = reviewer.get("/api/v1/takedowns", params={"status": "sent"}).json()
     assert [n["reference"] for n in listed] == [ref]
     assert reviewer.get("/api/v1/takedowns/TD-nope").status_code == 404
+    # the seeded capture rows have no signed manifest in the vault: refused, not a broken zip
+    missing = reviewer.get(f"/api/v1/takedowns/{ref}/evidence.zip")
+    assert missing.status_code == 409 and "not available" in missing.json()["detail"], missing.text
 
     audit = supervisor.get(
         "/api/v1/audit", params={"object_type": "takedown_notice", "action": "takedown."}
