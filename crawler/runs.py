@@ -612,7 +612,10 @@ def shutdown_children(grace_s: float) -> None:
         except subprocess.TimeoutExpired:
             log.info("run %s still running after %.0fs grace; asking it to checkpoint", run_id, grace_s)
             _checkpointing.add(run_id)
-            _signal_group(proc.pid, signal.SIGTERM)
+            # Only the crawl's main process: Scrapy stops gracefully and closes its own
+            # helpers (a classifier process pool), which a group-wide SIGTERM would kill mid-item.
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
     for run_id, proc in children.items():
         try:
             proc.wait(30)

@@ -95,7 +95,7 @@ def test_scheduled_campaign_lifecycle_on_the_sandbox(
     spec = CampaignSpec(
         name="蓝天-每两秒", keywords=["专利"], platforms=["zhiquanba"],
         base_urls={"zhiquanba": sandbox.urls["zhiquanba"]},
-        limits=Limits(depth=1, pages=1), capture=False, schedule=Schedule(interval_s=2),
+        limits=Limits(depth=1, pages=4), capture=False, schedule=Schedule(interval_s=2),
     )
     with unit_of_work(settings) as session:
         campaign_id = upsert_campaign(session, spec).id
@@ -128,6 +128,7 @@ def test_scheduled_campaign_lifecycle_on_the_sandbox(
         second = _wait("the next run's spider to be crawling", lambda: next(
             (r for r in runs() if r.status is RunStatus.running and r.id > first.id and r.log_path
              and "Spider opened" in Path(r.log_path).read_text(errors="replace")), None))
+        time.sleep(1.0)  # some pages fetched (about 20 a second here), most still queued
 
         # 3. SIGTERM to the scheduler: the crawl in progress stops gracefully and keeps its JOBDIR.
         assert scheduler.stop() == 0
