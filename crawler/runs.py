@@ -449,7 +449,7 @@ def _finish(
 
 
 def cancel_run(settings: Settings, run_id: int, *, grace_s: float = 10.0) -> RunInfo:
-    """Stop a queued or running run: SIGTERM its process group (SIGKILL after ``grace_s``).
+    """Stop a queued or running run: SIGTERM to its crawl, SIGKILL to its process group after ``grace_s``.
 
     A run whose crawl runs on another host is marked ``cancel_requested``; that
     host's scheduler stops it at its next reaping (``scheduler_reap_interval_s``),
@@ -465,10 +465,14 @@ def cancel_run(settings: Settings, run_id: int, *, grace_s: float = 10.0) -> Run
         return get_run(settings, run_id)
     _cancelled.add(run_id)
     if info.pid is not None and process_alive(info.pid, run_id):
-        _signal_group(info.pid, signal.SIGTERM)
+        # SIGTERM to the crawl itself (Scrapy stops gracefully and closes its helpers);
+        # SIGKILL to its whole group if it does not stop, and to whatever it left behind.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(info.pid, signal.SIGTERM)
         if not _wait_exit(run_id, info.pid, grace_s):
             _signal_group(info.pid, signal.SIGKILL)
             _wait_exit(run_id, info.pid, 5.0)
+        _signal_group(info.pid, signal.SIGKILL)
     watcher = next((t for t in threading.enumerate() if t.name == f"lantian-run-{run_id}"), None)
     if watcher is not None:
         watcher.join(30)
@@ -623,4 +627,5 @@ def shutdown_children(grace_s: float) -> None:
             log.warning("run %s did not stop after SIGTERM; killing it", run_id)
             _signal_group(proc.pid, signal.SIGKILL)
             proc.wait()
+        _signal_group(proc.pid, signal.SIGKILL)  # anything the crawl left behind in its group
     join_watchers(30.0)

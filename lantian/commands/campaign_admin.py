@@ -259,7 +259,7 @@ def history(
 
 
 def cancel(run_id: Annotated[int, typer.Argument(help="the run to stop")]) -> None:
-    """Cancel a queued or running run (its crawl process group gets SIGTERM, then SIGKILL)."""
+    """Cancel a queued or running run (its crawl gets SIGTERM; its process group SIGKILL after 10 s)."""
     from crawler.runs import RunError, cancel_run, unit_of_work
     from store.audit import record
 
