@@ -91,7 +91,8 @@ def summarize(per_platform: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def peak_rss_kb() -> int:
-    """This process's peak resident memory (VmHWM), in KiB."""
+    """This process's peak resident memory (VmHWM) in KiB; the browser and the
+    classification worker are separate processes, not counted here."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -179,6 +180,9 @@ def run_campaign(
         ticker.start(0.5, now=True)
     process.start(install_signal_handlers=True)
     seconds = time.monotonic() - started
+    from crawler.pipelines.classify import shutdown_executors
+
+    shutdown_executors()
     per_platform = {
         profile.key: {k: _jsonable(v) for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
         for crawler, profile in zip(crawlers, profiles, strict=True)

@@ -114,6 +114,7 @@ def classify_bench(
 @app.command("crawl")
 def crawl_bench(
     depth: Annotated[int, typer.Option(min=0, max=3, help="links followed from search pages")] = 1,
+    repeat: Annotated[int, typer.Option(min=1, max=10, help="alternate the arms this often; best of each")] = 2,
 ) -> None:
     """Pages/s of the full crawl pipeline (no screenshots) vs a bare Scrapy spider on the same URLs."""
     import json
@@ -126,13 +127,13 @@ def crawl_bench(
         fail(str(exc))
     err.print("crawling the sandbox: full pipeline, then a bare spider over the same URLs ...")
     try:
-        bench = run_crawl_bench(settings.chromium_path, depth=depth)
+        bench = run_crawl_bench(settings.chromium_path, depth=depth, repeat=repeat)
     except RuntimeError as exc:
         fail(str(exc), 1)
     figures = bench.as_dict()
     err.print(
         f"full pipeline {figures['full_pages_per_s']} pages/s ({figures['full_pages']} pages, "
-        f"peak {figures['full_peak_rss_mb']} MB); bare Scrapy {figures['bare_pages_per_s']} pages/s "
+        f"crawl process peak {figures['full_peak_rss_mb']} MB); bare Scrapy {figures['bare_pages_per_s']} pages/s "
         f"({figures['bare_pages']} pages, peak {figures['bare_peak_rss_mb']} MB)"
     )
     err.print(f"ratio {figures['ratio']} (overhead {figures['overhead_pct']}%)")
