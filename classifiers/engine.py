@@ -50,6 +50,7 @@ class _Context:
     after: int
     unless: tuple[str, ...]
     quoted: bool
+    line: bool
 
 
 @dataclass(slots=True)
@@ -243,6 +244,7 @@ class Classifier:
                 c.after,
                 tuple(self._norm(t) for t in c.unless),
                 c.quoted,
+                c.line,
             )
             for name, c in contexts.items()
             if name in rule.exceptions
@@ -390,6 +392,14 @@ class Classifier:
             if ctx.document:
                 if any(term in occ for term in ctx.terms):
                     return None
+            elif ctx.line:
+                if any(
+                    _same_line(norm, (start, end), found)
+                    for found in merged.spans_within(
+                        ctx.terms, start - ctx.before, end + ctx.after, (start, end)
+                    )
+                ):
+                    return None
             elif merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end)):
                 return None
         if (
@@ -468,6 +478,13 @@ def _in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
     return False
 
 
+def _same_line(norm: Normalized, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two normalized spans come from one line of the original (no line break between)."""
+    a0, a1 = norm.original_span(*a)
+    b0, b1 = norm.original_span(*b)
+    return "\n" not in norm.original[min(a0, b0) : max(a1, b1)]
+
+
 def _units(text: str) -> str:
     return text.encode("utf-16-be").decode("latin-1")
 
@@ -505,6 +522,17 @@ class _Merged:
                     best, best_gap = (starts[i], ends[i]), gap
             i += 1
         return best
+
+    def spans_within(
+        self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int]
+    ) -> Iterable[tuple[int, int]]:
+        """Every occurrence entirely inside ``[lo, hi)`` but not inside ``exclude``."""
+        starts, ends = self._spans(terms)
+        i = bisect.bisect_left(starts, lo)
+        while i < len(starts) and starts[i] < hi:
+            if ends[i] <= hi and not (starts[i] >= exclude[0] and ends[i] <= exclude[1]):
+                yield starts[i], ends[i]
+            i += 1
 
     def within(
         self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int] | None = None

@@ -136,6 +136,11 @@ class ExceptionContext(BaseModel):
         description="the context does not apply when any of these occurs in the document "
         "(a rhetorical question followed by an offer is still an ad)",
     )
+    line: bool = Field(
+        default=False,
+        description="a window context counts only terms on the anchor's own line: in a "
+        "forum thread a warning in one reply does not cancel an ad in the next",
+    )
 
 
 class Signals(BaseModel):

@@ -103,7 +103,7 @@ def test_rules_lint_clean(settings: Settings) -> None:
         ),
         (
             (
-                "exceptions: [news, negation, question, reporting, public_question, retail]",
+                "exceptions: [news, negation, question, reporting, public_question, hearsay, retail]",
                 "exceptions: [nonesuch]",
             ),
             ["gg.promise_grant", "exceptions", "nonesuch"],
