@@ -51,3 +51,11 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
     assert r.status_code == 200
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_api_logout_clears_the_session(client: TestClient, users: dict[str, str]) -> None:
+    csrf = client.post("/api/v1/auth/login", json={"username": "supervisor", "password": PASSWORD}).json()["csrf_token"]
+    assert client.post("/api/v1/auth/logout").status_code == 403  # no CSRF token
+    r = client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 204 and "lantian_session=" in r.headers["set-cookie"]
+    assert client.get("/api/v1/auth/me").status_code == 401
