@@ -65,7 +65,7 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(sandbox: Any, tmp_path:
     urls = {"zhiquanba": sandbox.urls["zhiquanba"]}
     campaign = write_campaign(tmp_path / "resume.yaml", urls, keywords=["挂靠"])
     data, jobdir = tmp_path / "var", tmp_path / "job"
-    profiles = slow_profiles(tmp_path, delay=0.25)
+    profiles = slow_profiles(tmp_path, delay=0.15)
     env = crawl_env(data, LANTIAN_PROFILES_DIR=str(profiles))
     proc = subprocess.Popen(
         crawl_cmd(campaign, "--jobdir", str(jobdir)), env=env, cwd=tmp_path,
@@ -89,6 +89,30 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(sandbox: Any, tmp_path:
     assert not missing(expected, stored)
     # The second run continued: it did not fetch every thread again.
     assert resumed.summary["items"] < len(expected)
+    _versions_equal_listings(data / "lantian.db")
+
+
+def test_hard_killed_crawl_starts_over_without_loss_or_duplicates(sandbox: Any, tmp_path: Path) -> None:
+    """After SIGKILL the saved queue cannot be trusted: the next run starts over, and the
+    store's dedup keeps every listing once."""
+    urls = {"zhiquanba": sandbox.urls["zhiquanba"]}
+    campaign = write_campaign(tmp_path / "hardkill.yaml", urls, keywords=["挂靠"])
+    data, jobdir = tmp_path / "var", tmp_path / "job"
+    profiles = slow_profiles(tmp_path, delay=0.1)
+    env = crawl_env(data, LANTIAN_PROFILES_DIR=str(profiles))
+    proc = subprocess.Popen(crawl_cmd(campaign, "--jobdir", str(jobdir)), env=env, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while count_listings(data / "lantian.db") < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, "the crawl ended before it could be killed"
+    proc.kill()
+    proc.wait(timeout=30)
+    rerun = run_crawl(campaign, data, "--jobdir", str(jobdir), LANTIAN_PROFILES_DIR=str(profiles))
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    worker = next(iter(rerun.run_row()["stats"]["workers"].values()))
+    assert worker["platforms"]["zhiquanba"]["lantian/jobdir"] == "restart-after-hard-kill"
+    assert not missing(expected_listings(urls, sandbox.truth(), ["挂靠"]), rerun.listings())
     _versions_equal_listings(data / "lantian.db")
 
 
