@@ -57,7 +57,9 @@ def create_app(
         tokenize_query("预热", userdict_path(settings))  # load jieba now, not on the first search
         syncer = None
         if index_sync_s:
-            syncer = IndexSyncer(app.state.sessionmaker, app.state.search, userdict_path(settings), index_sync_s)
+            syncer = IndexSyncer(
+                app.state.sessionmaker, app.state.search, userdict_path(settings), index_sync_s
+            )
             syncer.start()
         yield
         if syncer is not None:
@@ -97,7 +99,18 @@ def create_app(
     )
     from api.ui import views
 
-    for module in (health, auth, listings, reviews, campaigns, evidence, users, audit, dashboard, takedowns):
+    for module in (
+        health,
+        auth,
+        listings,
+        reviews,
+        campaigns,
+        evidence,
+        users,
+        audit,
+        dashboard,
+        takedowns,
+    ):
         app.include_router(module.router)
     app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")

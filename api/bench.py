@@ -32,22 +32,85 @@ from store.search.fts import FtsBackend
 from store.users import create_api_token, hash_password
 
 PHRASES = [
-    "发明专利包授权", "不授权全额退款", "实用新型100%下证", "先下证后付款", "审查意见轻松通过", "商标包通过",
-    "论文改专利", "评职称专用专利", "积分落户加分", "高企认定专利打包", "可加发明人", "授权未缴费专利转让",
-    "代理师证书挂靠", "人不用到岗", "出租专利代理师资格证", "个人代理专利申请", "无需资质", "工作室低价代理",
-    "国知局内部渠道", "审查员关系", "官方指定代理", "特殊通道加急", "商标抢注", "囤积商标出售", "防撤三服务",
-    "正规专利代理机构", "不承诺授权结果", "专利产品热销", "授权经销商", "全国包邮", "保过班报名", "知识产权宣传周",
-    "打击非正常专利申请", "专利转化运用", "请问这是骗局吗", "商标被抢注怎么办", "微信同号", "私聊报价", "扣1了解",
-    "北京", "上海", "深圳", "杭州", "成都", "武汉", "西安", "南京", "广州", "苏州", "天津",
+    "发明专利包授权",
+    "不授权全额退款",
+    "实用新型100%下证",
+    "先下证后付款",
+    "审查意见轻松通过",
+    "商标包通过",
+    "论文改专利",
+    "评职称专用专利",
+    "积分落户加分",
+    "高企认定专利打包",
+    "可加发明人",
+    "授权未缴费专利转让",
+    "代理师证书挂靠",
+    "人不用到岗",
+    "出租专利代理师资格证",
+    "个人代理专利申请",
+    "无需资质",
+    "工作室低价代理",
+    "国知局内部渠道",
+    "审查员关系",
+    "官方指定代理",
+    "特殊通道加急",
+    "商标抢注",
+    "囤积商标出售",
+    "防撤三服务",
+    "正规专利代理机构",
+    "不承诺授权结果",
+    "专利产品热销",
+    "授权经销商",
+    "全国包邮",
+    "保过班报名",
+    "知识产权宣传周",
+    "打击非正常专利申请",
+    "专利转化运用",
+    "请问这是骗局吗",
+    "商标被抢注怎么办",
+    "微信同号",
+    "私聊报价",
+    "扣1了解",
+    "北京",
+    "上海",
+    "深圳",
+    "杭州",
+    "成都",
+    "武汉",
+    "西安",
+    "南京",
+    "广州",
+    "苏州",
+    "天津",
 ]
-CATEGORIES = ["guaranteed_grant", "abnormal_patent", "certificate_renting", "unlicensed_agency",
-              "trademark_malicious", "false_claims"]
+CATEGORIES = [
+    "guaranteed_grant",
+    "abnormal_patent",
+    "certificate_renting",
+    "unlicensed_agency",
+    "trademark_malicious",
+    "false_claims",
+]
 REGIONS = ["北京", "上海", "广东", "浙江", "江苏", "四川", "湖北", "陕西", "山东", "河南"]
 STATUS_WEIGHTS = [
-    (ListingStatus.flagged, 30), (ListingStatus.escalated, 5), (ListingStatus.new, 20),
-    (ListingStatus.dismissed, 25), (ListingStatus.confirmed, 20),
+    (ListingStatus.flagged, 30),
+    (ListingStatus.escalated, 5),
+    (ListingStatus.new, 20),
+    (ListingStatus.dismissed, 25),
+    (ListingStatus.confirmed, 20),
 ]
-SEARCH_WORDS = ["包授权", "挂靠", "评职称", "抢注", "内部渠道", "全额退款", "发明人", "无需资质", "下证", "撤三"]
+SEARCH_WORDS = [
+    "包授权",
+    "挂靠",
+    "评职称",
+    "抢注",
+    "内部渠道",
+    "全额退款",
+    "发明人",
+    "无需资质",
+    "下证",
+    "撤三",
+]
 TARGET_MS = 100.0
 
 
@@ -62,7 +125,9 @@ def serve_in_thread(app: Any) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -109,44 +174,84 @@ def seed(settings: Settings, n: int, rng: random.Random, progress: Callable[[str
     """Bulk-insert ``n`` listings with versions and index them in FTS5."""
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
-    platforms = [("taobao", SourceKind.marketplace), ("baidu", SourceKind.search), ("tieba", SourceKind.forum)]
+    platforms = [
+        ("taobao", SourceKind.marketplace),
+        ("baidu", SourceKind.search),
+        ("tieba", SourceKind.forum),
+    ]
     tokens_of = {p: tokenize_document(p) for p in PHRASES}
     backend = FtsBackend(settings.data_dir / "search.sqlite3")
     now = datetime.now(UTC)
     statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
     batch = 10_000
     with engine.begin() as conn:
-        conn.execute(insert(Platform), [
-            {"id": i + 1, "key": k, "name": k, "kind": kind} for i, (k, kind) in enumerate(platforms)
-        ])
+        conn.execute(
+            insert(Platform),
+            [
+                {"id": i + 1, "key": k, "name": k, "kind": kind}
+                for i, (k, kind) in enumerate(platforms)
+            ],
+        )
     for start in range(1, n + 1, batch):
         listings, versions, docs = [], [], []
         for i in range(start, min(n, start + batch - 1) + 1):
             title_p = rng.sample(PHRASES, 2)
             body_p = rng.sample(PHRASES, rng.randint(4, 8))
             status = rng.choice(statuses)
-            cats = rng.sample(CATEGORIES, rng.randint(0 if status == ListingStatus.dismissed else 1, 2))
+            cats = rng.sample(
+                CATEGORIES, rng.randint(0 if status == ListingStatus.dismissed else 1, 2)
+            )
             score = round(rng.random(), 4)
             severity = rng.choice(["high", "medium", "low"]) if cats else None
             pid = rng.randint(1, len(platforms))
             region = rng.choice(REGIONS)
             seen = now - timedelta(days=rng.randint(0, 180), seconds=rng.randint(0, 86_400))
             title, body = "".join(title_p), "，".join(body_p)
-            listings.append({
-                "id": i, "platform_id": pid, "canonical_url": f"https://{platforms[pid - 1][0]}.example/item/{i}",
-                "url": f"https://{platforms[pid - 1][0]}.example/item/{i}", "title": title, "region": region,
-                "first_seen": seen, "last_seen": seen, "status": status, "irregular": bool(cats), "score": score,
-                "severity": severity, "categories": cats, "page_kind": "listing", "online": True,
-            })
-            versions.append({
-                "id": i, "listing_id": i, "content_sha256": f"{i:064x}", "title": title, "text": body,
-                "fields": {}, "fetched_at": seen,
-            })
-            docs.append(SearchDoc(
-                listing_id=i, tokens=[t for p in (*title_p, *body_p) for t in tokens_of[p]],
-                platform=platforms[pid - 1][0], status=str(status), categories=cats, severity=severity,
-                region=region, score=score, irregular=bool(cats), first_seen=seen, last_seen=seen,
-            ))
+            listings.append(
+                {
+                    "id": i,
+                    "platform_id": pid,
+                    "canonical_url": f"https://{platforms[pid - 1][0]}.example/item/{i}",
+                    "url": f"https://{platforms[pid - 1][0]}.example/item/{i}",
+                    "title": title,
+                    "region": region,
+                    "first_seen": seen,
+                    "last_seen": seen,
+                    "status": status,
+                    "irregular": bool(cats),
+                    "score": score,
+                    "severity": severity,
+                    "categories": cats,
+                    "page_kind": "listing",
+                    "online": True,
+                }
+            )
+            versions.append(
+                {
+                    "id": i,
+                    "listing_id": i,
+                    "content_sha256": f"{i:064x}",
+                    "title": title,
+                    "text": body,
+                    "fields": {},
+                    "fetched_at": seen,
+                }
+            )
+            docs.append(
+                SearchDoc(
+                    listing_id=i,
+                    tokens=[t for p in (*title_p, *body_p) for t in tokens_of[p]],
+                    platform=platforms[pid - 1][0],
+                    status=str(status),
+                    categories=cats,
+                    severity=severity,
+                    region=region,
+                    score=score,
+                    irregular=bool(cats),
+                    first_seen=seen,
+                    last_seen=seen,
+                )
+            )
         with engine.begin() as conn:
             conn.execute(insert(Listing), listings)
             conn.execute(insert(ListingVersion), versions)
@@ -160,7 +265,9 @@ def seed(settings: Settings, n: int, rng: random.Random, progress: Callable[[str
 
 
 def run_api_bench(
-    listings: int = 100_000, requests: int = 200, progress: Callable[[str], None] = lambda _: None,
+    listings: int = 100_000,
+    requests: int = 200,
+    progress: Callable[[str], None] = lambda _: None,
     data_dir: Path | None = None,
 ) -> ApiBench:
     """Seed ``listings`` into a temporary SQLite database and time ``requests`` of each kind."""
@@ -180,14 +287,22 @@ def run_api_bench(
         seed_seconds = time.perf_counter() - started
         app = create_app(settings, migrate=False, index_sync_s=None)
         with session_scope(app.state.sessionmaker) as s:
-            user = User(username=f"bench-{random.getrandbits(32):08x}", password_hash=hash_password("bench-pw"), role=Role.reviewer)
+            user = User(
+                username=f"bench-{random.getrandbits(32):08x}",
+                password_hash=hash_password("bench-pw"),
+                role=Role.reviewer,
+            )
             s.add(user)
             s.flush()
             token = create_api_token(s, user, "bench", by="system:bench").secret
         headers = {"Authorization": f"Bearer {token}"}
 
         def queue_params() -> dict[str, str | int]:
-            params: dict[str, str | int] = {"queue": "true", "limit": 50, "offset": 50 * rng.randint(0, 9)}
+            params: dict[str, str | int] = {
+                "queue": "true",
+                "limit": 50,
+                "offset": 50 * rng.randint(0, 9),
+            }
             roll = rng.random()
             if roll < 0.3:
                 params["category"] = rng.choice(CATEGORIES)
@@ -206,7 +321,11 @@ def run_api_bench(
                 params["platform"] = rng.choice(["taobao", "baidu", "tieba"])
             return params
 
-        with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+        with (
+            serve_in_thread(app) as base_url,
+            httpx.Client(base_url=base_url, timeout=30) as client,
+        ):
+
             def timed(path: str, params: dict[str, str | int] | None = None) -> float:
                 t0 = time.perf_counter()
                 r = client.get(path, params=params, headers=headers)
@@ -229,12 +348,16 @@ def run_api_bench(
                 word = rng.choice(SEARCH_WORDS)
                 t0 = time.perf_counter()
                 conn.execute(
-                    text("SELECT l.id FROM listings l JOIN listing_versions v ON v.id = l.current_version_id "
-                         "WHERE v.text LIKE :w OR v.title LIKE :w ORDER BY l.score DESC LIMIT 50"),
+                    text(
+                        "SELECT l.id FROM listings l JOIN listing_versions v ON v.id = l.current_version_id "
+                        "WHERE v.text LIKE :w OR v.title LIKE :w ORDER BY l.score DESC LIMIT 50"
+                    ),
                     {"w": f"%{word}%"},
                 ).all()
                 conn.execute(
-                    text("SELECT count(*) FROM listing_versions v WHERE v.text LIKE :w OR v.title LIKE :w"),
+                    text(
+                        "SELECT count(*) FROM listing_versions v WHERE v.text LIKE :w OR v.title LIKE :w"
+                    ),
                     {"w": f"%{word}%"},
                 ).all()
                 like.append(time.perf_counter() - t0)

@@ -107,7 +107,11 @@ async def _resolve_user(request: Request, session: Session) -> User | None:
     if data is None:
         return None
     user = session.get(User, data.user_id)
-    if user is None or not user.active or password_fingerprint(user.password_hash) != data.fingerprint:
+    if (
+        user is None
+        or not user.active
+        or password_fingerprint(user.password_hash) != data.fingerprint
+    ):
         return None
     if request.method not in SAFE_METHODS and not await _csrf_ok(request, data):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF token missing or wrong")
@@ -127,7 +131,9 @@ async def current_user(request: Request, session: SessionDep) -> User:
     user = _remember(request, await _resolve_user(request, session))
     if user is None:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "not authenticated", headers={"WWW-Authenticate": "Bearer"}
+            status.HTTP_401_UNAUTHORIZED,
+            "not authenticated",
+            headers={"WWW-Authenticate": "Bearer"},
         )
     request.state.user = user
     return user
@@ -163,7 +169,9 @@ def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, User]]:
 
     async def dependency(user: CurrentUser) -> User:
         if not has_role(user, *roles):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role {allowed}; you are {user.role}")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"needs role {allowed}; you are {user.role}"
+            )
         return user
 
     return dependency

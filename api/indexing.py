@@ -21,7 +21,11 @@ log = logging.getLogger(__name__)
 
 class IndexSyncer:
     def __init__(
-        self, sessions: sessionmaker[Session], backend: SearchBackend, userdict: Path | None, interval_s: float
+        self,
+        sessions: sessionmaker[Session],
+        backend: SearchBackend,
+        userdict: Path | None,
+        interval_s: float,
     ) -> None:
         self.sessions = sessions
         self.backend = backend

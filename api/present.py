@@ -110,7 +110,9 @@ def captures(session: Session, listing_id: int) -> list[EvidenceCapture]:
 
 def reviews(session: Session, listing_id: int) -> list[ReviewOut]:
     names = dict(session.execute(select(User.id, User.username)).all())
-    rows = session.scalars(select(Review).where(Review.listing_id == listing_id).order_by(Review.id.desc()))
+    rows = session.scalars(
+        select(Review).where(Review.listing_id == listing_id).order_by(Review.id.desc())
+    )
     return [
         ReviewOut(
             id=r.id,
@@ -126,12 +128,18 @@ def reviews(session: Session, listing_id: int) -> list[ReviewOut]:
 
 
 def detail(session: Session, listing: Listing) -> ListingDetail:
-    platform_key = session.scalar(select(Platform.key).where(Platform.id == listing.platform_id)) or ""
+    platform_key = (
+        session.scalar(select(Platform.key).where(Platform.id == listing.platform_id)) or ""
+    )
     versions = session.scalars(
-        select(ListingVersion).where(ListingVersion.listing_id == listing.id).order_by(ListingVersion.id.desc())
+        select(ListingVersion)
+        .where(ListingVersion.listing_id == listing.id)
+        .order_by(ListingVersion.id.desc())
     )
     actor = (
-        session.scalar(select(Actor).where(Actor.id == listing.actor_id).options(selectinload(Actor.contacts)))
+        session.scalar(
+            select(Actor).where(Actor.id == listing.actor_id).options(selectinload(Actor.contacts))
+        )
         if listing.actor_id
         else None
     )

@@ -59,15 +59,23 @@ def listing_filters(
     q: Annotated[str, Query(max_length=200, description="full-text words, all must match")] = "",
     category: Annotated[list[str] | None, Query(description="category key; repeatable")] = None,
     platform: Annotated[list[str] | None, Query(description="platform key; repeatable")] = None,
-    severity: Annotated[list[str] | None, Query(description="high, medium, low; repeatable")] = None,
-    status: Annotated[list[ListingStatus] | None, Query(description="review status; repeatable")] = None,
+    severity: Annotated[
+        list[str] | None, Query(description="high, medium, low; repeatable")
+    ] = None,
+    status: Annotated[
+        list[ListingStatus] | None, Query(description="review status; repeatable")
+    ] = None,
     region: Annotated[list[str] | None, Query(description="region; repeatable")] = None,
     campaign_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     actor_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     since: Annotated[datetime | None, Query(description="last seen at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="last seen before (ISO 8601)")] = None,
-    queue: Annotated[bool, Query(description="only what awaits a reviewer: flagged listings")] = False,
-    sort: Annotated[SortParam, Query(description="score (default), recent, relevance (with q)")] = "score",
+    queue: Annotated[
+        bool, Query(description="only what awaits a reviewer: flagged listings")
+    ] = False,
+    sort: Annotated[
+        SortParam, Query(description="score (default), recent, relevance (with q)")
+    ] = "score",
 ) -> ListingFilters:
     """Listing filters from the query string (a FastAPI dependency)."""
     return ListingFilters(
@@ -97,9 +105,17 @@ def _sql_conditions(f: ListingFilters) -> list[ColumnElement[bool]]:
     if f.status:
         conds.append(Listing.status.in_(f.status))
     elif f.queue:
-        conds.append(Listing.status == QUEUE_STATUSES[0] if len(QUEUE_STATUSES) == 1 else Listing.status.in_(QUEUE_STATUSES))
+        conds.append(
+            Listing.status == QUEUE_STATUSES[0]
+            if len(QUEUE_STATUSES) == 1
+            else Listing.status.in_(QUEUE_STATUSES)
+        )
     if f.platform:
-        conds.append(Listing.platform_id.in_(select(Platform.id).where(Platform.key.in_(f.platform)).scalar_subquery()))
+        conds.append(
+            Listing.platform_id.in_(
+                select(Platform.id).where(Platform.key.in_(f.platform)).scalar_subquery()
+            )
+        )
     if f.severity:
         conds.append(Listing.severity.in_(f.severity))
     if f.region:
@@ -171,7 +187,9 @@ def find_listings(
                 .where(Listing.id.in_(hits.ids))
             )
         }
-        return Found([loaded[i] for i in hits.ids if i in loaded], hits.total, backend.name, hits.exact)
+        return Found(
+            [loaded[i] for i in hits.ids if i in loaded], hits.total, backend.name, hits.exact
+        )
 
     conds = _sql_conditions(f)
     order: list[ColumnElement[Any]] = (
@@ -179,8 +197,15 @@ def find_listings(
         if f.sort == "recent"
         else [Listing.score.desc(), Listing.id.desc()]
     )
-    stmt = select(Listing, Platform.key).join(Platform, Platform.id == Listing.platform_id).where(*conds)
-    rows = [(listing, key) for listing, key in session.execute(stmt.order_by(*order).limit(limit).offset(offset))]
+    stmt = (
+        select(Listing, Platform.key)
+        .join(Platform, Platform.id == Listing.platform_id)
+        .where(*conds)
+    )
+    rows = [
+        (listing, key)
+        for listing, key in session.execute(stmt.order_by(*order).limit(limit).offset(offset))
+    ]
     capped = select(Listing.id).where(*conds).limit(COUNT_CAP + 1).subquery()
     total = int(session.scalar(select(func.count()).select_from(capped)) or 0)
     if total > COUNT_CAP:
@@ -195,14 +220,24 @@ def neighbours(session: Session, listing: Listing) -> tuple[int | None, int | No
     before = session.scalar(
         select(Listing.id)
         .where(*conds)
-        .where(or_(Listing.score > listing.score, and_(Listing.score == listing.score, Listing.id > listing.id)))
+        .where(
+            or_(
+                Listing.score > listing.score,
+                and_(Listing.score == listing.score, Listing.id > listing.id),
+            )
+        )
         .order_by(Listing.score.asc(), Listing.id.asc())
         .limit(1)
     )
     after = session.scalar(
         select(Listing.id)
         .where(*conds)
-        .where(or_(Listing.score < listing.score, and_(Listing.score == listing.score, Listing.id < listing.id)))
+        .where(
+            or_(
+                Listing.score < listing.score,
+                and_(Listing.score == listing.score, Listing.id < listing.id),
+            )
+        )
         .order_by(Listing.score.desc(), Listing.id.desc())
         .limit(1)
     )

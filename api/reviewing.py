@@ -49,20 +49,28 @@ def apply_review(
     if action in (ReviewAction.confirm, ReviewAction.dismiss, ReviewAction.escalate):
         if before not in DECIDABLE:
             raise ReviewError(f"listing {listing.id} is {before}; reopen it first")
-        if before == ListingStatus.escalated and user.role == Role.reviewer and action != ReviewAction.escalate:
+        if (
+            before == ListingStatus.escalated
+            and user.role == Role.reviewer
+            and action != ReviewAction.escalate
+        ):
             raise ReviewError(f"listing {listing.id} is escalated: a supervisor decides it", 403)
         if action == ReviewAction.dismiss and not reason:
             raise ReviewError("dismissing needs a reason", 422)
     elif action == ReviewAction.reopen:
         if before not in REOPENABLE:
-            raise ReviewError(f"listing {listing.id} is {before}; only decided listings can be reopened")
+            raise ReviewError(
+                f"listing {listing.id} is {before}; only decided listings can be reopened"
+            )
     elif action == ReviewAction.note:
         if not reason:
             raise ReviewError("a note needs text", 422)
     elif action == ReviewAction.assign:
         if not assignee:
             raise ReviewError("assign needs an assignee username", 422)
-        assignee_user = session.scalar(select(User).where(User.username == assignee, User.active.is_(True)))
+        assignee_user = session.scalar(
+            select(User).where(User.username == assignee, User.active.is_(True))
+        )
         if assignee_user is None:
             raise ReviewError(f"no active user {assignee!r}", 422)
         listing.assigned_to_id = assignee_user.id

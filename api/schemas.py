@@ -23,7 +23,9 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
-    total_exact: bool = Field(default=True, description="false: counting stopped, there are at least `total`")
+    total_exact: bool = Field(
+        default=True, description="false: counting stopped, there are at least `total`"
+    )
 
 
 # --- auth and users -------------------------------------------------------------------------

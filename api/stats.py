@@ -10,11 +10,18 @@ from store.search import FacetField, SearchBackend, SearchQuery
 
 FINDING_STATUSES = [
     str(s)
-    for s in (ListingStatus.flagged, ListingStatus.confirmed, ListingStatus.escalated, ListingStatus.removed)
+    for s in (
+        ListingStatus.flagged,
+        ListingStatus.confirmed,
+        ListingStatus.escalated,
+        ListingStatus.removed,
+    )
 ]
 
 
-def dashboard(backend: SearchBackend, since: datetime | None = None, until: datetime | None = None) -> DashboardOut:
+def dashboard(
+    backend: SearchBackend, since: datetime | None = None, until: datetime | None = None
+) -> DashboardOut:
     """Findings (flagged, confirmed, escalated, removed listings) by category, platform and region,
     in total and per day first seen; ``since``/``until`` bound last_seen."""
     everything = SearchQuery(since=since, until=until)

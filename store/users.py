@@ -70,7 +70,9 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, created_by, "user.create", "user", user.id, username=username, role=str(role))
+    audit.record(
+        session, created_by, "user.create", "user", user.id, username=username, role=str(role)
+    )
     return user
 
 
@@ -118,7 +120,9 @@ def user_for_token(session: Session, secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     row = session.scalar(
-        select(ApiToken).where(ApiToken.token_sha256 == token_digest(secret), ApiToken.revoked.is_(False))
+        select(ApiToken).where(
+            ApiToken.token_sha256 == token_digest(secret), ApiToken.revoked.is_(False)
+        )
     )
     if row is None:
         return None

@@ -44,7 +44,11 @@ def audit_page(
         conds.append(AuditEntry.at < until)
     rows = list(
         session.scalars(
-            select(AuditEntry).where(*conds).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
+            select(AuditEntry)
+            .where(*conds)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+            .offset(offset)
         )
     )
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conds)) or 0
@@ -66,7 +70,16 @@ def list_audit(
 ) -> Page[AuditOut]:
     """Audit entries, newest first, filtered by actor, action prefix, object and time."""
     rows, total = audit_page(
-        session, actor=actor, action=action, object_type=object_type, object_id=object_id,
-        since=aware_utc(since), until=aware_utc(until), limit=limit, offset=offset,
+        session,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        since=aware_utc(since),
+        until=aware_utc(until),
+        limit=limit,
+        offset=offset,
     )
-    return Page[AuditOut](items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
+    return Page[AuditOut](
+        items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )

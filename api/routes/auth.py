@@ -39,7 +39,9 @@ def login_user(request: Request, session: SessionDep, username: str, password: s
     user = authenticate(session, username, password)
     if user is None:
         limiter.failed(client, username)
-        audit.record(session, f"anonymous@{client}", "auth.login_failed", "user", "", username=username[:80])
+        audit.record(
+            session, f"anonymous@{client}", "auth.login_failed", "user", "", username=username[:80]
+        )
         session.commit()
         return None
     limiter.succeeded(client, username)
@@ -92,7 +94,9 @@ def me(user: CurrentUser) -> UserOut:
 @router.get("/tokens", response_model=list[TokenOut])
 def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenOut]:
     """Your API tokens (never their secrets)."""
-    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    rows = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    )
     return [TokenOut.model_validate(r) for r in rows]
 
 

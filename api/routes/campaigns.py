@@ -30,7 +30,9 @@ def _spec(data: dict[str, Any]) -> Any:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "campaign"
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{where}: {first['msg']}") from exc
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{where}: {first['msg']}"
+        ) from exc
 
 
 def _get(session: Session, campaign_id: int) -> Campaign:
@@ -43,10 +45,15 @@ def _get(session: Session, campaign_id: int) -> Campaign:
 @router.get("/campaigns", response_model=list[CampaignOut])
 def list_campaigns(user: CurrentUser, session: SessionDep) -> list[CampaignOut]:
     """All campaigns, by name."""
-    return [CampaignOut.model_validate(c) for c in session.scalars(select(Campaign).order_by(Campaign.name))]
+    return [
+        CampaignOut.model_validate(c)
+        for c in session.scalars(select(Campaign).order_by(Campaign.name))
+    ]
 
 
-@router.post("/campaigns", response_model=CampaignOut, status_code=201, responses={409: {}, 422: {}})
+@router.post(
+    "/campaigns", response_model=CampaignOut, status_code=201, responses={409: {}, 422: {}}
+)
 def create_campaign(body: CampaignIn, user: SupervisorUser, session: SessionDep) -> CampaignOut:
     """Create a campaign."""
     from crawler.campaigns import upsert_campaign
@@ -114,7 +121,9 @@ def delete_campaign(campaign_id: PathId, user: SupervisorUser, session: SessionD
     runs = session.scalar(select(func.count()).where(CampaignRun.campaign_id == row.id)) or 0
     found = session.scalar(select(func.count()).where(Listing.first_campaign_id == row.id)) or 0
     if runs or found:
-        raise HTTPException(status.HTTP_409_CONFLICT, "campaign has runs or listings; pause it instead")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "campaign has runs or listings; pause it instead"
+        )
     audit.record(session, actor_name(user), "campaign.delete", "campaign", row.id, name=row.name)
     session.delete(row)
     return Response(status_code=204)
@@ -124,7 +133,11 @@ def _set_paused(campaign_id: int, paused: bool, user: Any, session: Session) -> 
     row = _get(session, campaign_id)
     row.paused = paused
     audit.record(
-        session, actor_name(user), "campaign.pause" if paused else "campaign.resume", "campaign", row.id
+        session,
+        actor_name(user),
+        "campaign.pause" if paused else "campaign.resume",
+        "campaign",
+        row.id,
     )
     session.commit()
     return CampaignOut.model_validate(row)
@@ -147,13 +160,19 @@ def list_runs(campaign_id: PathId, user: CurrentUser, session: SessionDep) -> li
     """The campaign's runs, newest first, with their progress counters."""
     _get(session, campaign_id)
     rows = session.scalars(
-        select(CampaignRun).where(CampaignRun.campaign_id == campaign_id).order_by(CampaignRun.id.desc()).limit(100)
+        select(CampaignRun)
+        .where(CampaignRun.campaign_id == campaign_id)
+        .order_by(CampaignRun.id.desc())
+        .limit(100)
     )
     return [RunOut.model_validate(r) for r in rows]
 
 
 @router.post(
-    "/campaigns/{campaign_id}/runs", response_model=RunOut, status_code=202, responses={404: {}, 409: {}}
+    "/campaigns/{campaign_id}/runs",
+    response_model=RunOut,
+    status_code=202,
+    responses={404: {}, 409: {}},
 )
 def start_campaign_run(
     campaign_id: PathId, user: SupervisorUser, session: SessionDep, settings: SettingsDep
@@ -169,7 +188,9 @@ def start_campaign_run(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     except RunAlreadyActive as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    audit.record(session, actor_name(user), "run.start", "campaign_run", run_id, campaign_id=campaign_id)
+    audit.record(
+        session, actor_name(user), "run.start", "campaign_run", run_id, campaign_id=campaign_id
+    )
     run = session.get(CampaignRun, run_id)
     if run is None:
         raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, f"run {run_id} vanished")
@@ -186,7 +207,9 @@ def get_run(run_id: PathId, user: CurrentUser, session: SessionDep) -> RunOut:
 
 
 @router.post("/runs/{run_id}/cancel", response_model=RunOut, responses={404: {}, 409: {}})
-def cancel_campaign_run(run_id: PathId, user: SupervisorUser, session: SessionDep, settings: SettingsDep) -> RunOut:
+def cancel_campaign_run(
+    run_id: PathId, user: SupervisorUser, session: SessionDep, settings: SettingsDep
+) -> RunOut:
     """Stop a queued or running run."""
     from crawler.runs import RunNotActive, RunNotFound, RunOnOtherHost, cancel_run
 

@@ -39,8 +39,11 @@ def _headers(filename: str, disposition: str) -> dict[str, str]:
 @router.get(
     "/evidence/{sha256}",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}, "text/plain": {}, "application/octet-stream": {}}},
-               404: {}, 409: {}},
+    responses={
+        200: {"content": {"image/png": {}, "text/plain": {}, "application/octet-stream": {}}},
+        404: {},
+        409: {},
+    },
 )
 def get_artifact(
     sha256: Sha256, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
@@ -49,18 +52,24 @@ def get_artifact(
     from evidence.errors import ArtifactNotFound, ArtifactStoreError
     from evidence.store import LocalArtifactStore
 
-    artifact = session.scalar(select(EvidenceArtifact).where(EvidenceArtifact.sha256 == sha256).limit(1))
+    artifact = session.scalar(
+        select(EvidenceArtifact).where(EvidenceArtifact.sha256 == sha256).limit(1)
+    )
     if artifact is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such evidence artifact")
     store = LocalArtifactStore(settings.resolved_evidence_dir)
     try:
         data = store.get(sha256)
     except ArtifactNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "artifact recorded but missing from the store") from exc
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, "artifact recorded but missing from the store"
+        ) from exc
     except ArtifactStoreError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"evidence store: {exc}") from exc
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise HTTPException(status.HTTP_409_CONFLICT, "artifact fails its hash check: the store was altered")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "artifact fails its hash check: the store was altered"
+        )
 
     media = artifact.media_type.split(";")[0].strip().lower()
     magic = IMAGE_MAGIC.get(media)
@@ -69,7 +78,9 @@ def get_artifact(
         return Response(data, media_type=media, headers=_headers(f"{sha256}.{ext}", "inline"))
     if artifact.kind in TEXT_KINDS or media.startswith("text/") or media in {"application/json"}:
         return Response(
-            data, media_type="text/plain; charset=utf-8", headers=_headers(f"{sha256}.txt", "inline")
+            data,
+            media_type="text/plain; charset=utf-8",
+            headers=_headers(f"{sha256}.txt", "inline"),
         )
     return Response(
         data, media_type="application/octet-stream", headers=_headers(f"{sha256}.bin", "attachment")

@@ -39,7 +39,9 @@ def list_listings(
     except FilterError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     except SearchError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"search unavailable: {exc}") from exc
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, f"search unavailable: {exc}"
+        ) from exc
     return Page[ListingSummary](
         items=[summary(listing, key) for listing, key in found.rows],
         total=found.total,

@@ -80,7 +80,9 @@ def review_bulk(
         except ReviewError as exc:
             errors[listing_id] = str(exc)
             continue
-        results.append(ReviewResult(listing_id=listing.id, status=listing.status, review_id=decision.review.id))
+        results.append(
+            ReviewResult(listing_id=listing.id, status=listing.status, review_id=decision.review.id)
+        )
     session.commit()
     index_listings(session, [r.listing_id for r in results], backend=search, settings=settings)
     _count(request, str(body.action), len(results))

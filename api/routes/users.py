@@ -17,7 +17,9 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
 @router.get("", response_model=list[UserOut])
 def list_users(user: SupervisorUser, session: SessionDep) -> list[UserOut]:
     """Everyone with an account, by username."""
-    return [UserOut.model_validate(u) for u in session.scalars(select(User).order_by(User.username))]
+    return [
+        UserOut.model_validate(u) for u in session.scalars(select(User).order_by(User.username))
+    ]
 
 
 @router.post("", response_model=UserOut, status_code=201, responses={409: {}, 422: {}})
@@ -25,10 +27,19 @@ def add_user(body: UserCreate, user: AdminUser, session: SessionDep) -> UserOut:
     """Create a user with a role (reviewer, supervisor, admin)."""
     try:
         created = create_user(
-            session, body.username, body.password, body.role, display_name=body.display_name, created_by=actor_name(user)
+            session,
+            body.username,
+            body.password,
+            body.role,
+            display_name=body.display_name,
+            created_by=actor_name(user),
         )
     except UserError as exc:
-        code = status.HTTP_409_CONFLICT if "exists" in str(exc) else status.HTTP_422_UNPROCESSABLE_CONTENT
+        code = (
+            status.HTTP_409_CONFLICT
+            if "exists" in str(exc)
+            else status.HTTP_422_UNPROCESSABLE_CONTENT
+        )
         raise HTTPException(code, str(exc)) from exc
     session.commit()
     return UserOut.model_validate(created)
@@ -49,8 +60,12 @@ def update_user(user_id: PathId, body: UserUpdate, user: AdminUser, session: Ses
     found = session.get(User, user_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {user_id}")
-    if found.id == user.id and (body.active is False or (body.role is not None and body.role != found.role)):
-        raise HTTPException(status.HTTP_409_CONFLICT, "you cannot deactivate yourself or change your own role")
+    if found.id == user.id and (
+        body.active is False or (body.role is not None and body.role != found.role)
+    ):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "you cannot deactivate yourself or change your own role"
+        )
     changed: dict[str, str] = {}
     if body.role is not None and body.role != found.role:
         changed["role"] = f"{found.role}->{body.role}"

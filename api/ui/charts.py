@@ -57,9 +57,13 @@ def line_chart(points: list[SeriesPoint], names: dict[str, str] | None = None) -
     for n, key in enumerate(keys):
         coords = " ".join(f"{x(i):.1f},{y(series[key].get(d, 0)):.1f}" for i, d in enumerate(days))
         label = escape(_label(key, names))
-        parts.append(f'<polyline class="line series-{n}" points="{coords}"><title>{label}</title></polyline>')
+        parts.append(
+            f'<polyline class="line series-{n}" points="{coords}"><title>{label}</title></polyline>'
+        )
         ly = PAD_T + 14 + n * 18
-        parts.append(f'<rect class="swatch series-{n}" x="{WIDTH - PAD_R + 12}" y="{ly - 9}" width="10" height="10"/>')
+        parts.append(
+            f'<rect class="swatch series-{n}" x="{WIDTH - PAD_R + 12}" y="{ly - 9}" width="10" height="10"/>'
+        )
         parts.append(
             f'<text class="legend" x="{WIDTH - PAD_R + 28}" y="{ly}">{label}（{totals[key]}）</text>'
         )
@@ -75,13 +79,19 @@ def bar_chart(counts: dict[str, int], names: dict[str, str] | None = None) -> Ma
     top = max(v for _, v in items) or 1
     row_h, label_w, bar_w = 22, 170, 380
     height = row_h * len(items) + 8
-    parts = [f'<svg class="chart bars" viewBox="0 0 {label_w + bar_w + 60} {height}" xmlns="http://www.w3.org/2000/svg">']
+    parts = [
+        f'<svg class="chart bars" viewBox="0 0 {label_w + bar_w + 60} {height}" xmlns="http://www.w3.org/2000/svg">'
+    ]
     for i, (key, value) in enumerate(items):
         yy = 4 + i * row_h
         w = max(1.0, bar_w * value / top)
         label = escape(_label(key, names))
-        parts.append(f'<text class="legend" x="{label_w - 8}" y="{yy + 15}" text-anchor="end">{label}</text>')
-        parts.append(f'<rect class="bar series-{i % MAX_SERIES}" x="{label_w}" y="{yy + 3}" width="{w:.1f}" height="{row_h - 6}"/>')
+        parts.append(
+            f'<text class="legend" x="{label_w - 8}" y="{yy + 15}" text-anchor="end">{label}</text>'
+        )
+        parts.append(
+            f'<rect class="bar series-{i % MAX_SERIES}" x="{label_w}" y="{yy + 3}" width="{w:.1f}" height="{row_h - 6}"/>'
+        )
         parts.append(f'<text class="tick" x="{label_w + w + 6}" y="{yy + 15}">{value}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every label above went through escape()

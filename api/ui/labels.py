@@ -24,7 +24,13 @@ ACTION = {
     "reopen": "重新打开",
 }
 ROLE = {"reviewer": "审核员", "supervisor": "主管", "admin": "管理员"}
-RUN_STATUS = {"queued": "排队中", "running": "运行中", "succeeded": "已完成", "failed": "失败", "cancelled": "已取消"}
+RUN_STATUS = {
+    "queued": "排队中",
+    "running": "运行中",
+    "succeeded": "已完成",
+    "failed": "失败",
+    "cancelled": "已取消",
+}
 ENTITY = {
     "phone": "电话",
     "wechat": "微信",
@@ -60,7 +66,10 @@ def categories(rules_dir: Path) -> dict[str, dict[str, Any]]:
 
         loaded = load_categories(rules_dir)
     except Exception:  # noqa: BLE001 - the UI falls back to bare names rather than failing
-        return {k: {"name": v, "description": "", "campaign": "", "legal_bases": []} for k, v in FALLBACK_CATEGORY_NAMES.items()}
+        return {
+            k: {"name": v, "description": "", "campaign": "", "legal_bases": []}
+            for k, v in FALLBACK_CATEGORY_NAMES.items()
+        }
     return {
         key: {
             "name": c.name,

@@ -86,7 +86,9 @@ _env.globals.update(
 )
 
 
-def render(request: Request, name: str, user: User | UserView | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+def render(
+    request: Request, name: str, user: User | UserView | None, status_code: int = 200, **ctx: Any
+) -> HTMLResponse:
     settings = request.app.state.settings
     ctx.setdefault("categories", labels.categories(settings.rules_dir))
     return templates.TemplateResponse(
@@ -112,12 +114,22 @@ def local_path(target: str | None) -> str:
 # --- login ----------------------------------------------------------------------------------
 
 
-def _login_page(request: Request, next_path: str, error: str = "", status_code: int = 200) -> HTMLResponse:
+def _login_page(
+    request: Request, next_path: str, error: str = "", status_code: int = 200
+) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
     response = render(
-        request, "login.html", None, status_code=status_code, login_csrf=token, next_path=next_path, error=error
+        request,
+        "login.html",
+        None,
+        status_code=status_code,
+        login_csrf=token,
+        next_path=next_path,
+        error=error,
     )
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login", max_age=3600)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login", max_age=3600
+    )
     return response
 
 
@@ -189,7 +201,11 @@ def queue(
     total_exact = True
     try:
         found = find_listings(
-            session, search, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+            session,
+            search,
+            filters,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
             userdict=userdict_path(settings),
         )
         rows = [summary(listing, key) for listing, key in found.rows]
@@ -225,13 +241,26 @@ def listing_page(
     user: UIUser,
     session: SessionDep,
     a: Annotated[int | None, Query(ge=1, le=2**62, description="capture shown on the left")] = None,
-    b: Annotated[int | None, Query(ge=1, le=2**62, description="capture shown on the right")] = None,
+    b: Annotated[
+        int | None, Query(ge=1, le=2**62, description="capture shown on the right")
+    ] = None,
 ) -> HTMLResponse:
     listing = session.get(Listing, listing_id)
     if listing is None:
-        return render(request, "error.html", user, status_code=404, title="未找到", message=f"没有编号为 {listing_id} 的线索。")
+        return render(
+            request,
+            "error.html",
+            user,
+            status_code=404,
+            title="未找到",
+            message=f"没有编号为 {listing_id} 的线索。",
+        )
     data = detail(session, listing)
-    version = session.get(ListingVersion, listing.current_version_id) if listing.current_version_id else None
+    version = (
+        session.get(ListingVersion, listing.current_version_id)
+        if listing.current_version_id
+        else None
+    )
     classification = current_classification(session, listing)
     hits = list(classification.hits) if classification else []
     full_text = (version.title + "\n" + version.text) if version else listing.title
@@ -255,7 +284,11 @@ def listing_page(
         prev_id=prev_id,
         next_id=next_id,
         dismiss_reasons=labels.DISMISS_REASONS,
-        assignees=list(session.scalars(select(User.username).where(User.active.is_(True)).order_by(User.username))),
+        assignees=list(
+            session.scalars(
+                select(User.username).where(User.active.is_(True)).order_by(User.username)
+            )
+        ),
     )
 
 
@@ -296,8 +329,14 @@ def dashboard_page(
     try:
         stats = dashboard(search, since=since)
     except SearchError:
-        return render(request, "error.html", user, status_code=503, title="仪表盘暂不可用",
-                      message="搜索索引没有响应，请稍后重试。")
+        return render(
+            request,
+            "error.html",
+            user,
+            status_code=503,
+            title="仪表盘暂不可用",
+            message="搜索索引没有响应，请稍后重试。",
+        )
     cats = labels.categories(request.app.state.settings.rules_dir)
     cat_name = {k: v["name"] for k, v in cats.items()}
     charts = {
@@ -322,12 +361,25 @@ def audit_view(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     rows, total = audit_page(
-        session, actor=actor, action=action, object_id=object_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        session,
+        actor=actor,
+        action=action,
+        object_id=object_id,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
     )
     params = urlencode({"actor": actor, "action": action, "object_id": object_id})
     return render(
-        request, "audit.html", user, rows=rows, total=total, page=page,
-        pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE), actor=actor, action=action, object_id=object_id,
+        request,
+        "audit.html",
+        user,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+        actor=actor,
+        action=action,
+        object_id=object_id,
         base_query=params,
     )
 
@@ -348,7 +400,10 @@ def ui_http_error(request: Request, exc: StarletteHTTPException) -> Response | N
     titles = {403: "无权访问", 404: "未找到", 405: "不支持的操作", 422: "请求无效"}
     user = getattr(request.state, "user_view", None)
     return render(
-        request, "error.html", user, status_code=exc.status_code,
-        title=titles.get(exc.status_code, "出错了"), message=str(exc.detail),
+        request,
+        "error.html",
+        user,
+        status_code=exc.status_code,
+        title=titles.get(exc.status_code, "出错了"),
+        message=str(exc.detail),
     )
-

@@ -11,8 +11,12 @@ from lantian.console import err, fail
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="bind address (default: settings.api_host)")] = None,
-    port: Annotated[int | None, typer.Option(min=1, max=65535, help="port (default: settings.api_port)")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="bind address (default: settings.api_host)")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="port (default: settings.api_port)")
+    ] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes")] = 1,
 ) -> None:
     """Serve the REST API (/api/v1, OpenAPI at /openapi.json) and the reviewers' UI."""
@@ -26,14 +30,24 @@ def serve(
         fail(str(exc))
     bind_host = host or settings.api_host
     bind_port = port or settings.api_port
-    err.print(f"Lantian review UI on http://{bind_host}:{bind_port}/  (API: /api/v1, spec: /openapi.json)")
+    err.print(
+        f"Lantian review UI on http://{bind_host}:{bind_port}/  (API: /api/v1, spec: /openapi.json)"
+    )
     if workers > 1:
         uvicorn.run(
-            "api.app:create_app", factory=True, host=bind_host, port=bind_port, workers=workers,
-            log_level=settings.log_level.lower(), proxy_headers=False,
+            "api.app:create_app",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            proxy_headers=False,
         )
     else:
         uvicorn.run(
-            create_app(settings), host=bind_host, port=bind_port, log_level=settings.log_level.lower(),
+            create_app(settings),
+            host=bind_host,
+            port=bind_port,
+            log_level=settings.log_level.lower(),
             proxy_headers=False,
         )

@@ -16,7 +16,9 @@ from store.db import make_engine, make_sessionmaker, session_scope, upgrade
 from store.models import Role, User
 from store.users import UserError, create_api_token, create_user, set_password
 
-app = typer.Typer(help="Create and manage users (reviewer, supervisor, admin).", no_args_is_help=True)
+app = typer.Typer(
+    help="Create and manage users (reviewer, supervisor, admin).", no_args_is_help=True
+)
 
 
 def _sessions() -> sessionmaker[Session]:
@@ -42,18 +44,33 @@ def _read_password(from_stdin: bool) -> str:
 @app.command("create")
 def create(
     username: Annotated[str, typer.Argument(help="login name")],
-    role: Annotated[Role, typer.Option("--role", "-r", help="reviewer, supervisor or admin")] = Role.reviewer,
+    role: Annotated[
+        Role, typer.Option("--role", "-r", help="reviewer, supervisor or admin")
+    ] = Role.reviewer,
     display_name: Annotated[str, typer.Option(help="name shown in the UI")] = "",
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
-    token: Annotated[bool, typer.Option("--token", help="also issue an API token and print it")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+    token: Annotated[
+        bool, typer.Option("--token", help="also issue an API token and print it")
+    ] = False,
 ) -> None:
     """Create a user; the password is prompted for (twice) or read from stdin."""
     password = _read_password(password_stdin)
     factory = _sessions()
     try:
         with session_scope(factory) as session:
-            user = create_user(session, username, password, role, display_name=display_name, created_by="system:cli")
-            secret = create_api_token(session, user, "cli", by="system:cli").secret if token else None
+            user = create_user(
+                session,
+                username,
+                password,
+                role,
+                display_name=display_name,
+                created_by="system:cli",
+            )
+            secret = (
+                create_api_token(session, user, "cli", by="system:cli").secret if token else None
+            )
     except UserError as exc:
         fail(str(exc))
     err.print(f"created {role} {username}")
@@ -88,5 +105,10 @@ def list_users() -> None:
         rows = session.scalars(select(User).order_by(User.username)).all()
         table = Table("username", "role", "active", "created")
         for u in rows:
-            table.add_row(u.username, str(u.role), "yes" if u.active else "no", u.created_at.isoformat(timespec="seconds"))
+            table.add_row(
+                u.username,
+                str(u.role),
+                "yes" if u.active else "no",
+                u.created_at.isoformat(timespec="seconds"),
+            )
     out.print(table)

@@ -111,5 +111,7 @@ def catch_up(session: Session, settings: Settings, backend: SearchBackend | None
     return catch_up_into(backend or _shared_backend(settings), session, userdict_path(settings))
 
 
-def rebuild_index(session: Session, settings: Settings, backend: SearchBackend | None = None) -> int:
+def rebuild_index(
+    session: Session, settings: Settings, backend: SearchBackend | None = None
+) -> int:
     return rebuild_into(backend or open_backend(settings), session, userdict_path(settings))

@@ -67,7 +67,10 @@ def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
 
 
 def index_listings_into(
-    backend: SearchBackend, session: Session, listing_ids: Iterable[int], userdict: Path | None = None
+    backend: SearchBackend,
+    session: Session,
+    listing_ids: Iterable[int],
+    userdict: Path | None = None,
 ) -> int:
     """(Re)index these listings as the session sees them; ids that no longer exist are removed."""
     done = 0
@@ -93,11 +96,17 @@ def catch_up_into(backend: SearchBackend, session: Session, userdict: Path | Non
     ``last_seen``.  Covers writers that did not call ``index_listings`` themselves."""
     max_id, max_seen = backend.watermark()
     newer = Listing.id > max_id
-    stmt = select(Listing.id).where(or_(newer, Listing.last_seen >= max_seen) if max_seen else newer)
-    return index_listings_into(backend, session, session.scalars(stmt.order_by(Listing.id)).all(), userdict)
+    stmt = select(Listing.id).where(
+        or_(newer, Listing.last_seen >= max_seen) if max_seen else newer
+    )
+    return index_listings_into(
+        backend, session, session.scalars(stmt.order_by(Listing.id)).all(), userdict
+    )
 
 
-def run_search(backend: SearchBackend, query: SearchQuery, userdict: Path | None = None) -> SearchHits:
+def run_search(
+    backend: SearchBackend, query: SearchQuery, userdict: Path | None = None
+) -> SearchHits:
     """Segment ``query.text`` as documents were segmented and ask the backend."""
     tokens = tokenize_query(query.text, userdict) if query.text.strip() else []
     if query.text.strip() and not tokens:

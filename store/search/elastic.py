@@ -84,7 +84,9 @@ class ElasticBackend:
 
     name = "elasticsearch"
 
-    def __init__(self, url: str, index: str = DEFAULT_INDEX, *, client: Elasticsearch | None = None) -> None:
+    def __init__(
+        self, url: str, index: str = DEFAULT_INDEX, *, client: Elasticsearch | None = None
+    ) -> None:
         self.url = url
         self.index_name = index
         self.client = client or Elasticsearch(url, request_timeout=10)
@@ -119,15 +121,22 @@ class ElasticBackend:
         if not docs:
             return
         actions = (
-            {"_index": self.index_name, "_id": str(d.listing_id), "_source": self._source(d)} for d in docs
+            {"_index": self.index_name, "_id": str(d.listing_id), "_source": self._source(d)}
+            for d in docs
         )
         try:
             helpers.bulk(self.client, actions, refresh="wait_for")
-        except (helpers.BulkIndexError, es_exceptions.ApiError, es_exceptions.TransportError) as exc:
+        except (
+            helpers.BulkIndexError,
+            es_exceptions.ApiError,
+            es_exceptions.TransportError,
+        ) as exc:
             raise SearchError(f"elasticsearch bulk index into {self.index_name}: {exc}") from exc
 
     def delete(self, listing_ids: list[int]) -> None:
-        actions = ({"_op_type": "delete", "_index": self.index_name, "_id": str(i)} for i in listing_ids)
+        actions = (
+            {"_op_type": "delete", "_index": self.index_name, "_id": str(i)} for i in listing_ids
+        )
         helpers.bulk(self.client, actions, refresh="wait_for", raise_on_error=False)
 
     def clear(self) -> None:
@@ -197,7 +206,11 @@ class ElasticBackend:
             size=0,
             aggs={
                 "days": {
-                    "date_histogram": {"field": "first_seen", "calendar_interval": "day", "min_doc_count": 1},
+                    "date_histogram": {
+                        "field": "first_seen",
+                        "calendar_interval": "day",
+                        "min_doc_count": 1,
+                    },
                     "aggs": {"by": {"terms": _terms_agg(facet, 100)}},
                 }
             },
@@ -224,7 +237,10 @@ class ElasticBackend:
         resp = self.client.search(
             index=self.index_name,
             size=0,
-            aggs={"max_id": {"max": {"field": "listing_id"}}, "max_seen": {"max": {"field": "last_seen"}}},
+            aggs={
+                "max_id": {"max": {"field": "listing_id"}},
+                "max_seen": {"max": {"field": "last_seen"}},
+            },
         )
         aggs = resp["aggregations"]
         max_id = int(aggs["max_id"]["value"] or 0)

@@ -104,8 +104,17 @@ class FtsBackend:
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
-                            d.listing_id, d.platform, d.status, d.severity, d.region, d.campaign_id,
-                            d.actor_id, d.score, int(d.irregular), _iso(d.first_seen), _iso(d.last_seen),
+                            d.listing_id,
+                            d.platform,
+                            d.status,
+                            d.severity,
+                            d.region,
+                            d.campaign_id,
+                            d.actor_id,
+                            d.score,
+                            int(d.irregular),
+                            _iso(d.first_seen),
+                            _iso(d.last_seen),
                         )
                         for d in docs
                     ],
@@ -192,7 +201,10 @@ class FtsBackend:
                 [*params, query.limit, query.offset],
             ).fetchall()
             if query.count_limit is None:
-                total = conn.execute(f"SELECT count(*) FROM {joins} WHERE {where}", params).fetchone()  # noqa: S608
+                total = conn.execute(
+                    f"SELECT count(*) FROM {joins} WHERE {where}",  # noqa: S608
+                    params,
+                ).fetchone()
             else:
                 total = conn.execute(
                     f"SELECT count(*) FROM (SELECT 1 FROM {joins} WHERE {where} LIMIT ?)",  # noqa: S608

@@ -57,7 +57,9 @@ def users(db: sessionmaker[Session], password_hash: str) -> dict[str, str]:
     tokens: dict[str, str] = {}
     with session_scope(db) as s:
         for role in Role:
-            user = User(username=str(role), display_name=str(role), password_hash=password_hash, role=role)
+            user = User(
+                username=str(role), display_name=str(role), password_hash=password_hash, role=role
+            )
             s.add(user)
             s.flush()
             tokens[str(role)] = create_api_token(s, user, "test", by="test").secret
@@ -148,8 +150,14 @@ class Seeder:
             rec = record_observation(
                 s,
                 Observation(
-                    platform_key=platform, canonical_url=url, url=url, title=title, text=text,
-                    region=region, fetched_at=when, shop=extra.get("shop", f"店铺{n}"),
+                    platform_key=platform,
+                    canonical_url=url,
+                    url=url,
+                    title=title,
+                    text=text,
+                    region=region,
+                    fetched_at=when,
+                    shop=extra.get("shop", f"店铺{n}"),
                     seller=extra.get("seller"),
                 ),
             )
@@ -162,18 +170,30 @@ class Seeder:
             listing.actor_id = actor_id
             full = title + "\n" + text
             c = Classification(
-                version_id=rec.version.id, irregular=True, score=score, severity=severity,
-                categories=list(categories), rules_version="test",
+                version_id=rec.version.id,
+                irregular=True,
+                score=score,
+                severity=severity,
+                categories=list(categories),
+                rules_version="test",
             )
             s.add(c)
             s.flush()
             for rule, match in hits or []:
                 start = full.index(match)
-                s.add(RuleHit(
-                    classification_id=c.id, rule=rule, category=categories[0], severity=severity,
-                    start=start, end=start + len(match), match=match,
-                    explanation=f"承诺结果：{match}", legal_basis="商标法第六十八条",
-                ))
+                s.add(
+                    RuleHit(
+                        classification_id=c.id,
+                        rule=rule,
+                        category=categories[0],
+                        severity=severity,
+                        start=start,
+                        end=start + len(match),
+                        match=match,
+                        explanation=f"承诺结果：{match}",
+                        legal_basis="商标法第六十八条",
+                    )
+                )
             if "wx" in text:
                 s.add(Entity(classification_id=c.id, kind="wechat", value="wx123", start=0, end=1))
             if screenshot is not None:
@@ -182,15 +202,32 @@ class Seeder:
 
                 LocalArtifactStore(self.app.state.settings.resolved_evidence_dir).put(screenshot)
                 cap = EvidenceCapture(
-                    listing_id=listing.id, capture_uid=f"cap-{n}", manifest_sha256=hashlib.sha256(url.encode()).hexdigest(),
-                    url=url, final_url=url, http_status=200, captured_at=when, screenshot_sha256=sha,
-                    verified_ok=True, verified_at=when,
+                    listing_id=listing.id,
+                    capture_uid=f"cap-{n}",
+                    manifest_sha256=hashlib.sha256(url.encode()).hexdigest(),
+                    url=url,
+                    final_url=url,
+                    http_status=200,
+                    captured_at=when,
+                    screenshot_sha256=sha,
+                    verified_ok=True,
+                    verified_at=when,
                 )
                 s.add(cap)
                 s.flush()
-                s.add(EvidenceArtifact(capture_id=cap.id, kind="screenshot", sha256=sha, size=len(screenshot), media_type="image/png"))
+                s.add(
+                    EvidenceArtifact(
+                        capture_id=cap.id,
+                        kind="screenshot",
+                        sha256=sha,
+                        size=len(screenshot),
+                        media_type="image/png",
+                    )
+                )
             s.flush()
-            index_listings(s, [listing.id], backend=self.app.state.search, settings=self.app.state.settings)
+            index_listings(
+                s, [listing.id], backend=self.app.state.search, settings=self.app.state.settings
+            )
             return listing.id
 
     def actor(self, label: str, wechat: str) -> int:
@@ -213,7 +250,12 @@ def tiny_png() -> bytes:
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     raw = b"\x00\xff\x00\x00"
     return (

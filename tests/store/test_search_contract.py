@@ -32,7 +32,9 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBa
         b.close()
         return
     if not ES_URL:
-        pytest.skip("Elasticsearch contract not run: set LANTIAN_ELASTICSEARCH_URL to a server to run it")
+        pytest.skip(
+            "Elasticsearch contract not run: set LANTIAN_ELASTICSEARCH_URL to a server to run it"
+        )
     from store.search.elastic import ElasticBackend
 
     index = f"lantian-test-{uuid.uuid4().hex[:8]}"
@@ -44,8 +46,15 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBa
 
 def doc(i: int, text: str, **kw: object) -> SearchDoc:
     fields: dict[str, object] = {
-        "platform": "market", "status": "flagged", "categories": ["guaranteed_grant"], "severity": "high",
-        "region": "北京", "score": 0.5, "irregular": True, "first_seen": T0, "last_seen": T0,
+        "platform": "market",
+        "status": "flagged",
+        "categories": ["guaranteed_grant"],
+        "severity": "high",
+        "region": "北京",
+        "score": 0.5,
+        "irregular": True,
+        "first_seen": T0,
+        "last_seen": T0,
     }
     fields.update(kw)
     return SearchDoc(listing_id=i, tokens=tokenize_document(text), **fields)  # type: ignore[arg-type]
@@ -53,16 +62,41 @@ def doc(i: int, text: str, **kw: object) -> SearchDoc:
 
 @pytest.fixture
 def loaded(backend: SearchBackend) -> SearchBackend:
-    backend.index([
-        doc(1, "发明专利包授权，不授权全额退款", score=0.9),
-        doc(2, "代理师证书挂靠，人不用到岗", platform="forum", categories=["certificate_renting"],
-            severity="medium", region="上海", score=0.7, first_seen=T0 + timedelta(days=1),
-            last_seen=T0 + timedelta(days=1)),
-        doc(3, "论文改专利 评职称 包授权", categories=["abnormal_patent", "guaranteed_grant"], score=0.8,
-            status="confirmed", actor_id=7, campaign_id=3),
-        doc(4, "正规专利代理机构，不承诺授权结果", status="dismissed", categories=[], severity=None,
-            region=None, score=0.1, irregular=False),
-    ])
+    backend.index(
+        [
+            doc(1, "发明专利包授权，不授权全额退款", score=0.9),
+            doc(
+                2,
+                "代理师证书挂靠，人不用到岗",
+                platform="forum",
+                categories=["certificate_renting"],
+                severity="medium",
+                region="上海",
+                score=0.7,
+                first_seen=T0 + timedelta(days=1),
+                last_seen=T0 + timedelta(days=1),
+            ),
+            doc(
+                3,
+                "论文改专利 评职称 包授权",
+                categories=["abnormal_patent", "guaranteed_grant"],
+                score=0.8,
+                status="confirmed",
+                actor_id=7,
+                campaign_id=3,
+            ),
+            doc(
+                4,
+                "正规专利代理机构，不承诺授权结果",
+                status="dismissed",
+                categories=[],
+                severity=None,
+                region=None,
+                score=0.1,
+                irregular=False,
+            ),
+        ]
+    )
     return backend
 
 
@@ -71,7 +105,9 @@ def ids(backend: SearchBackend, **kw: object) -> list[int]:
 
 
 def test_tokens_are_the_same_for_document_and_query_words() -> None:
-    assert "包授权" in tokenize_document("专利包授权") or {"包", "授权"} <= set(tokenize_document("专利包授权"))
+    assert "包授权" in tokenize_document("专利包授权") or {"包", "授权"} <= set(
+        tokenize_document("专利包授权")
+    )
     assert tokenize_query("ＡＢＣ 专利") == ["abc", "专利"]  # NFKC + lower-case
     assert all(t.strip() and " " not in t for t in tokenize_document("专 利，包-授权！!"))
 
@@ -87,7 +123,10 @@ def test_filters(loaded: SearchBackend) -> None:
     assert ids(loaded, text="专利", platforms=["forum"]) == []
     assert ids(loaded, statuses=["confirmed", "dismissed"], sort="score") == [3, 4]
     assert ids(loaded, categories=["abnormal_patent"]) == [3]
-    assert ids(loaded, categories=["certificate_renting", "abnormal_patent"], sort="score") == [3, 2]
+    assert ids(loaded, categories=["certificate_renting", "abnormal_patent"], sort="score") == [
+        3,
+        2,
+    ]
     assert ids(loaded, regions=["上海"]) == [2]
     assert ids(loaded, severities=["medium"]) == [2]
     assert ids(loaded, actor_id=7) == [3]
@@ -116,14 +155,21 @@ def test_reindex_replaces_and_delete_removes(loaded: SearchBackend) -> None:
 
 def test_aggregations_for_the_dashboard(loaded: SearchBackend) -> None:
     everything = SearchQuery()
-    assert dict(loaded.terms("status", everything)) == {"flagged": 2, "confirmed": 1, "dismissed": 1}
+    assert dict(loaded.terms("status", everything)) == {
+        "flagged": 2,
+        "confirmed": 1,
+        "dismissed": 1,
+    }
     assert dict(loaded.terms("category", everything)) == {
-        "guaranteed_grant": 2, "certificate_renting": 1, "abnormal_patent": 1,
+        "guaranteed_grant": 2,
+        "certificate_renting": 1,
+        "abnormal_patent": 1,
     }
     assert dict(loaded.terms("region", everything)) == {"北京": 2, "上海": 1, "": 1}
     buckets = loaded.histogram("platform", SearchQuery(statuses=["flagged", "confirmed"]))
     assert [(b.day, b.key, b.count) for b in buckets] == [
-        (date(2026, 5, 1), "market", 2), (date(2026, 5, 2), "forum", 1),
+        (date(2026, 5, 1), "market", 2),
+        (date(2026, 5, 2), "forum", 1),
     ]
 
 

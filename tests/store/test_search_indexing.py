@@ -17,10 +17,18 @@ T0 = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def _store(session: Session, n: int, text: str, when: datetime) -> int:
-    rec = record_observation(session, Observation(
-        platform_key="market", canonical_url=f"https://m.example/{n}", url=f"https://m.example/{n}",
-        title=f"标题{n}", text=text, fetched_at=when, shop="某某知识产权工作室",
-    ))
+    rec = record_observation(
+        session,
+        Observation(
+            platform_key="market",
+            canonical_url=f"https://m.example/{n}",
+            url=f"https://m.example/{n}",
+            title=f"标题{n}",
+            text=text,
+            fetched_at=when,
+            shop="某某知识产权工作室",
+        ),
+    )
     rec.listing.status = ListingStatus.flagged
     session.flush()
     return rec.listing.id
@@ -46,7 +54,9 @@ def test_index_listings_and_catch_up(session: Session, tmp_path: Path) -> None:
     assert catch_up_into(backend, session) == 2
     assert run_search(backend, SearchQuery(text="挂靠")).ids == [b]
     assert run_search(backend, SearchQuery(statuses=["confirmed"])).ids == [a]
-    assert catch_up_into(backend, session) == 1  # only the listing at the watermark is looked at again
+    assert (
+        catch_up_into(backend, session) == 1
+    )  # only the listing at the watermark is looked at again
 
     backend.index([backend_doc_for_ghost()])  # a document whose listing is not in the database
     assert backend.count() == 3

@@ -5,7 +5,9 @@ from fastapi.testclient import TestClient
 PASSWORD = "correct horse battery"
 
 
-def test_login_sets_httponly_cookie_and_csrf_protects_writes(client: TestClient, users: dict[str, str]) -> None:
+def test_login_sets_httponly_cookie_and_csrf_protects_writes(
+    client: TestClient, users: dict[str, str]
+) -> None:
     r = client.post("/api/v1/auth/login", json={"username": "reviewer", "password": PASSWORD})
     assert r.status_code == 200, r.text
     cookie = r.headers["set-cookie"].lower()
@@ -22,14 +24,19 @@ def test_login_sets_httponly_cookie_and_csrf_protects_writes(client: TestClient,
 
     client.cookies.clear()
     assert client.get("/api/v1/auth/me").status_code == 401
-    assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
 
 
 def test_wrong_password_is_401_and_repeated_failures_are_throttled(
     client: TestClient, users: dict[str, str]
 ) -> None:
     codes = [
-        client.post("/api/v1/auth/login", json={"username": "admin", "password": "nope-nope"}).status_code
+        client.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": "nope-nope"}
+        ).status_code
         for _ in range(6)
     ]
     assert codes[:5] == [401] * 5
@@ -54,7 +61,9 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
 
 
 def test_api_logout_clears_the_session(client: TestClient, users: dict[str, str]) -> None:
-    csrf = client.post("/api/v1/auth/login", json={"username": "supervisor", "password": PASSWORD}).json()["csrf_token"]
+    csrf = client.post(
+        "/api/v1/auth/login", json={"username": "supervisor", "password": PASSWORD}
+    ).json()["csrf_token"]
     assert client.post("/api/v1/auth/logout").status_code == 403  # no CSRF token
     r = client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
     assert r.status_code == 204 and "lantian_session=" in r.headers["set-cookie"]

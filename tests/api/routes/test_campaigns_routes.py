@@ -9,12 +9,19 @@ from store.db import session_scope
 from store.models import CampaignRun, RunStatus, utcnow
 
 
-def test_start_now_refuses_overlap_and_unknown_campaigns(app: FastAPI, supervisor: TestClient, reviewer: TestClient) -> None:
+def test_start_now_refuses_overlap_and_unknown_campaigns(
+    app: FastAPI, supervisor: TestClient, reviewer: TestClient
+) -> None:
     body = {"name": "蓝天-专项", "keywords": ["包授权"], "platforms": ["market"]}
     cid = supervisor.post("/api/v1/campaigns", json=body).json()["id"]
     with session_scope(app.state.sessionmaker) as s:
-        run = CampaignRun(campaign_id=cid, status=RunStatus.running, trigger="schedule", started_at=utcnow(),
-                          stats={"item_scraped_count": 12})
+        run = CampaignRun(
+            campaign_id=cid,
+            status=RunStatus.running,
+            trigger="schedule",
+            started_at=utcnow(),
+            stats={"item_scraped_count": 12},
+        )
         s.add(run)
         s.flush()
         run_id = run.id

@@ -9,7 +9,9 @@ def test_health_ready_and_metrics(client: TestClient, reviewer: TestClient) -> N
     assert ready["status"] == "ok" and ready["checks"] == {"database": "ok", "search": "ok"}
     reviewer.get("/api/v1/listings")
     metrics = client.get("/metrics").text
-    assert 'lantian_http_requests_total{method="GET",route="/api/v1/listings",status="200"}' in metrics
+    assert (
+        'lantian_http_requests_total{method="GET",route="/api/v1/listings",status="200"}' in metrics
+    )
     assert "lantian_http_request_seconds_bucket" in metrics
 
 

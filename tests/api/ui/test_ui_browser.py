@@ -20,8 +20,10 @@ from store.models import Role, User
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
-XSS_TITLE = '<script>window.__pwned="script"</script><img src=x onerror="window.__pwned=\'img\'">标题'
-XSS_TEXT = '包授权 <a href="javascript:window.__pwned=\'href\'">点我</a> <svg onload="window.__pwned=\'svg\'"></svg>'
+XSS_TITLE = (
+    '<script>window.__pwned="script"</script><img src=x onerror="window.__pwned=\'img\'">标题'
+)
+XSS_TEXT = "包授权 <a href=\"javascript:window.__pwned='href'\">点我</a> <svg onload=\"window.__pwned='svg'\"></svg>"
 
 
 def _free_port() -> int:
@@ -35,7 +37,9 @@ def live(app: FastAPI) -> Iterator[str]:
     import uvicorn
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -62,8 +66,13 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path=chromium,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield instance
         instance.close()
@@ -81,7 +90,14 @@ def browser_page(browser: Any) -> Iterator[Any]:
 @pytest.fixture
 def supervisor_account(app: FastAPI, password_hash: str) -> str:
     with session_scope(app.state.sessionmaker) as s:
-        s.add(User(username="zhang", display_name="张主管", password_hash=password_hash, role=Role.supervisor))
+        s.add(
+            User(
+                username="zhang",
+                display_name="张主管",
+                password_hash=password_hash,
+                role=Role.supervisor,
+            )
+        )
     return "zhang"
 
 
@@ -103,18 +119,28 @@ def _login(page: Any, base: str, username: str) -> None:
     page.wait_for_url("**/queue")
 
 
-def test_review_a_queue_with_the_keyboard(live: str, browser_page: Any, seed, supervisor_account: str, png: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_review_a_queue_with_the_keyboard(
+    live: str, browser_page: Any, seed, supervisor_account: str, png: bytes
+) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
     now = datetime.now(UTC)
     ids = [
-        seed.listing(f"专利包授权 第{i}条", f"发明专利包授权，不授权全额退款，第{i}条", hits=[("guarantee", "包授权")],
-                     score=0.9 - i * 0.1, screenshot=png, when=now - timedelta(hours=i))
+        seed.listing(
+            f"专利包授权 第{i}条",
+            f"发明专利包授权，不授权全额退款，第{i}条",
+            hits=[("guarantee", "包授权")],
+            score=0.9 - i * 0.1,
+            screenshot=png,
+            when=now - timedelta(hours=i),
+        )
         for i in range(4)
     ]
     _login(page, live, supervisor_account)
     rows = page.locator("#queue-table tr.row")
     assert rows.count() == 4
-    assert rows.nth(0).get_attribute("class") and "current" in (rows.nth(0).get_attribute("class") or "")
+    assert rows.nth(0).get_attribute("class") and "current" in (
+        rows.nth(0).get_attribute("class") or ""
+    )
 
     page.keyboard.press("?")
     assert page.locator("#help").is_visible()
@@ -140,7 +166,9 @@ def test_review_a_queue_with_the_keyboard(live: str, browser_page: Any, seed, su
     page.wait_for_url(f"**/listings/{ids[0]}")
     assert page.locator("h1.listing-title mark.hit").first.inner_text() == "包授权"
     expect(page.locator("#screenshot")).to_be_visible()
-    assert _eventually(lambda: page.locator("#screenshot").evaluate("el => el.complete && el.naturalWidth > 0"))
+    assert _eventually(
+        lambda: page.locator("#screenshot").evaluate("el => el.complete && el.naturalWidth > 0")
+    )
     assert page.locator(".ver.ok").first.inner_text() == "校验通过"
     assert "承诺授权结果" in page.locator("ul.reasons").inner_text()
 
@@ -153,7 +181,9 @@ def test_review_a_queue_with_the_keyboard(live: str, browser_page: Any, seed, su
     assert "zhang" in text
 
 
-def test_hostile_markup_shows_as_text_and_runs_nothing(live: str, browser_page: Any, seed, supervisor_account: str) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_markup_shows_as_text_and_runs_nothing(
+    live: str, browser_page: Any, seed, supervisor_account: str
+) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -166,7 +196,12 @@ def test_hostile_markup_shows_as_text_and_runs_nothing(live: str, browser_page: 
     assert '<script>window.__pwned="script"</script>' in title and "onerror=" in title
     body = page.locator("#page-text").inner_text()
     assert "javascript:" in body and "<svg onload=" in body
-    assert page.locator("#page-text a, #page-text svg, h1.listing-title img, h1.listing-title script").count() == 0
+    assert (
+        page.locator(
+            "#page-text a, #page-text svg, h1.listing-title img, h1.listing-title script"
+        ).count()
+        == 0
+    )
     page.wait_for_timeout(300)
     assert page.evaluate("window.__pwned === undefined")
     assert dialogs == []

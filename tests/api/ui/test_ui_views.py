@@ -14,8 +14,11 @@ PAYLOAD_TEXT = '包授权 <a href="javascript:window.__pwned=3">点我</a> <svg 
 def _login(client: TestClient, username: str, next_path: str = "/queue"):  # type: ignore[no-untyped-def]
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    return client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token, "next": next_path},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token, "next": next_path},
+        follow_redirects=False,
+    )
 
 
 def test_anonymous_is_sent_to_login_and_back(client: TestClient, users: dict[str, str]) -> None:
@@ -26,8 +29,12 @@ def test_anonymous_is_sent_to_login_and_back(client: TestClient, users: dict[str
     assert client.get("/queue").status_code == 200
 
 
-def test_login_refuses_missing_csrf_and_open_redirects(client: TestClient, users: dict[str, str]) -> None:
-    r = client.post("/login", data={"username": "reviewer", "password": PASSWORD, "csrf_token": "forged"})
+def test_login_refuses_missing_csrf_and_open_redirects(
+    client: TestClient, users: dict[str, str]
+) -> None:
+    r = client.post(
+        "/login", data={"username": "reviewer", "password": PASSWORD, "csrf_token": "forged"}
+    )
     assert r.status_code == 400
     r = _login(client, "reviewer", "//evil.example/")
     assert r.headers["location"] == "/queue"
@@ -39,13 +46,23 @@ def test_logout_needs_the_csrf_token(client: TestClient, users: dict[str, str]) 
     assert client.post("/logout", data={}, follow_redirects=False).status_code == 403
     page = client.get("/queue").text
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code
+        == 303
+    )
     assert client.get("/queue", follow_redirects=False).status_code == 303
 
 
-def test_crawled_markup_is_escaped_everywhere(client: TestClient, users: dict[str, str], seed, png: bytes) -> None:  # type: ignore[no-untyped-def]
-    lid = seed.listing(PAYLOAD_TITLE, PAYLOAD_TEXT, hits=[("guarantee", "包授权")], screenshot=png,
-                       shop='<b onmouseover="x()">店</b>')
+def test_crawled_markup_is_escaped_everywhere(
+    client: TestClient, users: dict[str, str], seed, png: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    lid = seed.listing(
+        PAYLOAD_TITLE,
+        PAYLOAD_TEXT,
+        hits=[("guarantee", "包授权")],
+        screenshot=png,
+        shop='<b onmouseover="x()">店</b>',
+    )
     _login(client, "supervisor")
     for path in ("/queue", f"/listings/{lid}", "/audit"):
         html = client.get(path).text
@@ -57,8 +74,15 @@ def test_crawled_markup_is_escaped_everywhere(client: TestClient, users: dict[st
     assert '<mark class="hit sev-high"' in html
 
 
-def test_listing_page_has_reasons_with_legal_basis_and_screenshot(client: TestClient, users: dict[str, str], seed, png: bytes) -> None:  # type: ignore[no-untyped-def]
-    lid = seed.listing("专利包授权", "发明专利包授权，不授权全额退款", hits=[("guarantee", "包授权")], screenshot=png)
+def test_listing_page_has_reasons_with_legal_basis_and_screenshot(
+    client: TestClient, users: dict[str, str], seed, png: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    lid = seed.listing(
+        "专利包授权",
+        "发明专利包授权，不授权全额退款",
+        hits=[("guarantee", "包授权")],
+        screenshot=png,
+    )
     _login(client, "reviewer")
     html = client.get(f"/listings/{lid}").text
     assert "承诺授权结果" in html  # the category's Chinese name
@@ -87,7 +111,14 @@ def test_dashboard_draws_charts(client: TestClient, users: dict[str, str], seed)
 
     now = datetime.now(UTC)
     seed.listing("一", "包授权", when=now - timedelta(days=2), region="北京")
-    seed.listing("二", "挂证", when=now - timedelta(days=1), categories=("certificate_renting",), platform="forum", region="<b>x</b>")
+    seed.listing(
+        "二",
+        "挂证",
+        when=now - timedelta(days=1),
+        categories=("certificate_renting",),
+        platform="forum",
+        region="<b>x</b>",
+    )
     _login(client, "reviewer")
     html = client.get("/dashboard").text
     assert html.count("<svg") == 6
@@ -99,7 +130,14 @@ def test_only_http_urls_become_links() -> None:
     from api.ui.views import local_path, safe_href
 
     assert safe_href("https://m.example/item/1") == "https://m.example/item/1"
-    for bad in ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<script>", "vbscript:x", "", None):
+    for bad in (
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "data:text/html,<script>",
+        "vbscript:x",
+        "",
+        None,
+    ):
         assert safe_href(bad) is None
     assert local_path("/listings/3") == "/listings/3"
     for bad in ("//evil.example", "https://evil.example/", "/\\evil.example", None):
