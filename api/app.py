@@ -20,6 +20,7 @@ from api.metrics import Metrics, MetricsMiddleware
 from api.security import LoginRateLimiter, SecurityHeadersMiddleware, SessionCodec
 from lantian import __version__
 from lantian.config import Settings, get_settings
+from lantian.metrics import StoreCollector
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.search import open_backend, tokenize_query, userdict_path
 
@@ -61,7 +62,10 @@ def create_app(
                 app.state.sessionmaker, app.state.search, userdict_path(settings), index_sync_s
             )
             syncer.start()
-        yield
+        from crawler.scheduler import embedded_scheduler
+
+        with embedded_scheduler(settings):  # starts one only when settings.embed_scheduler
+            yield
         if syncer is not None:
             syncer.stop()
         app.state.search.close()
@@ -84,6 +88,7 @@ def create_app(
     app.state.session_codec = SessionCodec(session_secret(settings))
     app.state.login_limiter = LoginRateLimiter()
     app.state.metrics = Metrics()
+    app.state.metrics.registry.register(StoreCollector(settings.resolved_database_url))
 
     from api.routes import (
         audit,

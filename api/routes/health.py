@@ -36,7 +36,12 @@ def readyz(session: SessionDep, search: SearchDep) -> Response:
 
 @router.get("/metrics", response_class=Response)
 def metrics(request: Request) -> Response:
-    """Prometheus metrics of this process."""
+    """Prometheus metrics: this app's requests, reviews and crawl figures read from the store
+    (runs, pages, flags, capture failures, review queue), then the process-wide counters
+    (runs started, alerts, scheduler jobs)."""
+    from lantian.metrics import render
+
+    shared, _ = render()
     return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+        generate_latest(request.app.state.metrics.registry) + shared, media_type=CONTENT_TYPE_LATEST
     )

@@ -13,6 +13,8 @@ def test_health_ready_and_metrics(client: TestClient, reviewer: TestClient) -> N
         'lantian_http_requests_total{method="GET",route="/api/v1/listings",status="200"}' in metrics
     )
     assert "lantian_http_request_seconds_bucket" in metrics
+    # crawl figures come from the store, whichever process crawled
+    assert "lantian_review_queue_size" in metrics and "lantian_runs{" in metrics
 
 
 def test_dashboard_counts_by_category_platform_region(reviewer: TestClient, seed) -> None:  # type: ignore[no-untyped-def]
