@@ -162,6 +162,24 @@ def test_eval_devset_meets_targets(settings: Settings) -> None:
         assert counts["precision"] >= 0.9 and counts["recall"] >= 0.9, key
 
 
+def test_eval_sandbox_2025_meets_targets(settings: Settings) -> None:
+    """The sandbox's ground truth (another engineer's generator) at >= 0.95 overall.
+
+    Per category the floor is 0.9: the sandbox labels a page's categories by the
+    claims its generator planted, and a few overlap (a 100% grant rate is both a
+    promised outcome and an invented rate).  The seed-7 file is held out and
+    deliberately not asserted here.
+    """
+    path = DATA / "sandbox-2025.jsonl"
+    result = runner.invoke(app, ["eval", str(path), "--json", "--min", "0.95"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["total"] >= 900
+    assert report["overall"]["precision"] >= 0.95 and report["overall"]["recall"] >= 0.95
+    for key, counts in report["per_category"].items():
+        assert counts["precision"] >= 0.9 and counts["recall"] >= 0.9, key
+
+
 def test_eval_exits_1_under_min(settings: Settings, rules_copy: Path, tmp_path: Path) -> None:
     for name in (
         "abnormal_patent",

@@ -129,3 +129,17 @@ def test_megabyte_text(classifier: Classifier) -> None:
     assert verdict.irregular
     hit = next(h for h in verdict.hits if h.rule == "gg.promise_grant")
     assert text[hit.start : hit.end] == "包授权"
+
+
+def test_a_warning_cancels_only_the_ad_on_its_own_line(classifier: Classifier) -> None:
+    """Forum threads: a reply warning about 包授权 must not hide another reply's offer."""
+    warning = "提醒大家，所谓包授权都是违规宣传，要警惕"
+    offer = "实用新型包授权，下证快，加微信详聊"
+    assert not classifier.classify(warning).irregular
+    assert classifier.classify(f"{warning}\n{offer}").irregular
+    assert not classifier.classify(f"{warning}，{offer.replace('加微信详聊', '')}").irregular
+
+
+def test_reported_speech_is_not_an_offer(classifier: Classifier) -> None:
+    assert not classifier.classify("对方说实用新型不授权全额退款，这种能信吗").irregular
+    assert classifier.classify("实用新型不授权全额退款，放心交给我们").irregular
