@@ -146,6 +146,9 @@ class Classifier:
         categories = load_categories(self.rules_dir)
         terms: set[str] = set()
         self._rules: list[_Compiled] = []
+        # One tuple object per distinct term list: _Merged caches merged occurrences by
+        # identity, so rules citing the same concept share one merge per document.
+        self._interned: dict[tuple[str, ...], tuple[str, ...]] = {}
         for pack in packs:
             for rule in pack.rules:
                 compiled = self._compile(
@@ -196,6 +199,9 @@ class Classifier:
         clone.registry = registry
         return clone
 
+    def _intern(self, terms: tuple[str, ...]) -> tuple[str, ...]:
+        return self._interned.setdefault(terms, terms)
+
     def _norm(self, term: str) -> str:
         return self.normalizer.normalize(term).text
 
@@ -238,7 +244,7 @@ class Classifier:
         ctx = [
             _Context(
                 name,
-                tuple(self._norm(t) for t in c.terms),
+                self._intern(tuple(self._norm(t) for t in c.terms)),
                 c.scope == "document",
                 c.before,
                 c.after,
@@ -253,9 +259,9 @@ class Classifier:
             rule=rule,
             legal_basis=rule.legal_basis or default_basis,
             anchors=anchors,
-            groups=[tuple(g) for g in groups],
-            none=tuple(self._norm(t) for t in rule.none),
-            context=tuple(expand(rule.context, "context")),
+            groups=[self._intern(tuple(g)) for g in groups],
+            none=self._intern(tuple(self._norm(t) for t in rule.none)),
+            context=self._intern(tuple(expand(rule.context, "context"))),
             regexes=[re.compile(p) for p in rule.regex],
             regex_anchors=not anchors,
             word=frozenset(self._norm(t) for t in rule.word),
