@@ -47,11 +47,16 @@ class CrawlBench:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "full_pages": self.full.pages, "full_seconds": round(self.full.seconds, 2),
-            "full_pages_per_s": round(self.full.rate, 2), "full_peak_rss_mb": round(self.full.peak_rss_kb / 1024, 1),
-            "bare_pages": self.bare.pages, "bare_seconds": round(self.bare.seconds, 2),
-            "bare_pages_per_s": round(self.bare.rate, 2), "bare_peak_rss_mb": round(self.bare.peak_rss_kb / 1024, 1),
-            "ratio": round(self.ratio, 3), "overhead_pct": round((1 / self.ratio - 1) * 100, 1) if self.ratio else None,
+            "full_pages": self.full.pages,
+            "full_seconds": round(self.full.seconds, 2),
+            "full_pages_per_s": round(self.full.rate, 2),
+            "full_peak_rss_mb": round(self.full.peak_rss_kb / 1024, 1),
+            "bare_pages": self.bare.pages,
+            "bare_seconds": round(self.bare.seconds, 2),
+            "bare_pages_per_s": round(self.bare.rate, 2),
+            "bare_peak_rss_mb": round(self.bare.peak_rss_kb / 1024, 1),
+            "ratio": round(self.ratio, 3),
+            "overhead_pct": round((1 / self.ratio - 1) * 100, 1) if self.ratio else None,
         }
 
 
@@ -59,7 +64,9 @@ def _env(data_dir: Path) -> dict[str, str]:
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTIAN_")}
-    env.update(LANTIAN_DATA_DIR=str(data_dir), LANTIAN_ALLOW_PRIVATE_NETWORKS="true", PYTHONUNBUFFERED="1")
+    env.update(
+        LANTIAN_DATA_DIR=str(data_dir), LANTIAN_ALLOW_PRIVATE_NETWORKS="true", PYTHONUNBUFFERED="1"
+    )
     return env
 
 
@@ -83,17 +90,43 @@ def run_crawl_bench(chromium_path: str | None, depth: int = 1, repeat: int = 2) 
 def _run_once(chromium_path: str | None, depth: int) -> CrawlBench:
     from sandbox.server import SandboxServer
 
-    with tempfile.TemporaryDirectory(prefix="lantian-bench-") as tmp, SandboxServer(seed=2025, slow_delay=0.3) as sb:
+    with (
+        tempfile.TemporaryDirectory(prefix="lantian-bench-") as tmp,
+        SandboxServer(seed=2025, slow_delay=0.3) as sb,
+    ):
         root = Path(tmp)
         campaign = root / "bench.yaml"
-        campaign.write_text(yaml.safe_dump({
-            "name": "bench", "keywords": BENCH_KEYWORDS, "platforms": list(sb.urls), "base_urls": dict(sb.urls),
-            "limits": {"depth": depth, "pages": 40}, "capture": False,
-        }, allow_unicode=True), encoding="utf-8")
+        campaign.write_text(
+            yaml.safe_dump(
+                {
+                    "name": "bench",
+                    "keywords": BENCH_KEYWORDS,
+                    "platforms": list(sb.urls),
+                    "base_urls": dict(sb.urls),
+                    "limits": {"depth": depth, "pages": 40},
+                    "capture": False,
+                },
+                allow_unicode=True,
+            ),
+            encoding="utf-8",
+        )
         url_log = root / "urls.jsonl"
         proc = subprocess.run(
-            [sys.executable, "-m", "lantian", "crawl", str(campaign), "--no-capture", "--url-log", str(url_log)],
-            env=_env(root / "var"), cwd=root, capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                "-m",
+                "lantian",
+                "crawl",
+                str(campaign),
+                "--no-capture",
+                "--url-log",
+                str(url_log),
+            ],
+            env=_env(root / "var"),
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"full-pipeline crawl failed: {proc.stderr[-2000:]}")
@@ -101,7 +134,11 @@ def _run_once(chromium_path: str | None, depth: int) -> CrawlBench:
         full = Arm(int(summary["pages"]), float(summary["seconds"]), int(summary["peak_rss_kb"]))
         proc = subprocess.run(
             [sys.executable, "-m", "crawler.bare", str(url_log), chromium_path or ""],
-            env=_env(root / "var"), cwd=root, capture_output=True, text=True, check=False,
+            env=_env(root / "var"),
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"bare crawl failed: {proc.stderr[-2000:]}")
@@ -119,7 +156,9 @@ def main_bare(url_log: str, chromium_path: str) -> None:
     from crawler.runner import peak_rss_kb
     from crawler.settings import browser_settings
 
-    entries = [json.loads(line) for line in Path(url_log).read_text(encoding="utf-8").splitlines() if line]
+    entries = [
+        json.loads(line) for line in Path(url_log).read_text(encoding="utf-8").splitlines() if line
+    ]
     counted = {"pages": 0}
 
     class Bare(scrapy.Spider):
@@ -140,13 +179,26 @@ def main_bare(url_log: str, chromium_path: str) -> None:
             counted["pages"] += 1
 
     settings = {
-        "LOG_LEVEL": "ERROR", "CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-        "DOWNLOAD_DELAY": 0, "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False,
-        "RETRY_HTTP_CODES": [500, 502, 503, 504, 429], "HTTPERROR_ALLOW_ALL": True,
+        "LOG_LEVEL": "ERROR",
+        "CONCURRENT_REQUESTS": 32,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+        "DOWNLOAD_DELAY": 0,
+        "ROBOTSTXT_OBEY": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 429],
+        "HTTPERROR_ALLOW_ALL": True,
         **browser_settings(chromium_path or None, 8),
     }
     process = CrawlerProcess(settings)
     process.crawl(Bare)
     started = time.monotonic()
     process.start()
-    print(json.dumps({"pages": counted["pages"], "seconds": time.monotonic() - started, "peak_rss_kb": peak_rss_kb()}))
+    print(
+        json.dumps(
+            {
+                "pages": counted["pages"],
+                "seconds": time.monotonic() - started,
+                "peak_rss_kb": peak_rss_kb(),
+            }
+        )
+    )

@@ -26,7 +26,9 @@ class Limits(BaseModel):
     pages: int = Field(default=5, ge=1, le=1000, description="result pages per query or board")
     reply_pages: int = Field(default=50, ge=1, le=1000, description="pages merged into one thread")
     max_seconds: int = Field(default=0, ge=0, description="stop after this long; 0 = no limit")
-    max_requests: int = Field(default=0, ge=0, description="stop after this many responses; 0 = none")
+    max_requests: int = Field(
+        default=0, ge=0, description="stop after this many responses; 0 = none"
+    )
 
 
 class Schedule(BaseModel):
@@ -116,7 +118,11 @@ def upsert_campaign(session: Session, spec: CampaignSpec) -> Campaign:
     row.description = spec.description
     row.keywords = list(spec.keywords)
     row.platforms = list(spec.platforms)
-    row.limits = {**spec.limits.model_dump(), "base_urls": dict(spec.base_urls), "capture": spec.capture}
+    row.limits = {
+        **spec.limits.model_dump(),
+        "base_urls": dict(spec.base_urls),
+        "capture": spec.capture,
+    }
     row.schedule_cron = spec.schedule.cron
     row.schedule_interval_s = spec.schedule.interval_s
     row.misfire_policy = spec.schedule.misfire
@@ -125,7 +131,9 @@ def upsert_campaign(session: Session, spec: CampaignSpec) -> Campaign:
     return row
 
 
-def resolve_campaign(session: Session, ref: str, directory: Path = CAMPAIGNS_DIR) -> tuple[CampaignSpec, Campaign]:
+def resolve_campaign(
+    session: Session, ref: str, directory: Path = CAMPAIGNS_DIR
+) -> tuple[CampaignSpec, Campaign]:
     """Find a campaign by file path, database name, or built-in YAML name (in that order).
 
     A file is imported (its row created or updated); a database row is taken

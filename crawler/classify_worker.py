@@ -16,7 +16,9 @@ def init(rules_dir: str | None, threshold: float) -> None:
     global _classifier
     from classifiers import load_default_classifier
 
-    _classifier = load_default_classifier(rules_dir=Path(rules_dir) if rules_dir else None, threshold=threshold)
+    _classifier = load_default_classifier(
+        rules_dir=Path(rules_dir) if rules_dir else None, threshold=threshold
+    )
 
 
 def classify(text: str, title: str) -> Any:

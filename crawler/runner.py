@@ -184,7 +184,9 @@ def run_campaign(
 
     shutdown_executors()
     per_platform = {
-        profile.key: {k: _jsonable(v) for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
+        profile.key: {
+            k: _jsonable(v) for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()
+        }
         for crawler, profile in zip(crawlers, profiles, strict=True)
     }
     if on_tick is not None:

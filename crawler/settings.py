@@ -64,7 +64,10 @@ BASE: dict[str, Any] = {
     "LANTIAN_CLASSIFY_PROCESSES": 0,
     "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
     "ITEM_PIPELINES": ITEM_PIPELINES,
-    "EXTENSIONS": {"crawler.extensions.resume.ResumeGuard": 10, "crawler.extensions.urllog.UrlLog": 30},
+    "EXTENSIONS": {
+        "crawler.extensions.resume.ResumeGuard": 10,
+        "crawler.extensions.urllog.UrlLog": 30,
+    },
     "DEPTH_LIMIT": 0,
     "TELNETCONSOLE_ENABLED": False,
     "LOG_LEVEL": "INFO",
@@ -132,7 +135,9 @@ def crawl_settings(
         priority="spider",
     )
     if profile.uses_browser:
-        settings.setdict(browser_settings(chromium_path, max_pages=max(2, rate.concurrency)), priority="spider")
+        settings.setdict(
+            browser_settings(chromium_path, max_pages=max(2, rate.concurrency)), priority="spider"
+        )
     pipelines = dict(ITEM_PIPELINES)
     if not capture:
         pipelines.pop("crawler.pipelines.capture.CapturePipeline")

@@ -23,11 +23,19 @@ def canonical_url(url: str, tracking_params: Iterable[str] = ()) -> str:
     """
     patterns = list(tracking_params)
     parts = urlsplit(url.strip())
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k, patterns)]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking(k, patterns)
+    ]
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     port = parts.port
-    netloc = host if port is None or (scheme, port) in {("http", 80), ("https", 443)} else f"{host}:{port}"
+    netloc = (
+        host
+        if port is None or (scheme, port) in {("http", 80), ("https", 443)}
+        else f"{host}:{port}"
+    )
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
     rebuilt = urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))

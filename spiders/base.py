@@ -64,7 +64,9 @@ class ProfileSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for url, keyword in self.start_urls_for_run():
-            yield self.page_request(url, self.profile.start.entry, keyword=keyword, hops=0, page_no=1)
+            yield self.page_request(
+                url, self.profile.start.entry, keyword=keyword, hops=0, page_no=1
+            )
 
     def page_request(
         self,
@@ -128,9 +130,7 @@ class ProfileSpider(scrapy.Spider):
                 item_data = _merge(partial, item_data)
             next_url = self._next_url(sel, page, response)
             continuing = (
-                page.continues
-                and next_url is not None
-                and meta["page_no"] < self.max_continuations
+                page.continues and next_url is not None and meta["page_no"] < self.max_continuations
             )
             if continuing:
                 assert next_url is not None

@@ -59,7 +59,9 @@ def fields(node: Page | SelectorList[Page], specs: dict[str, Selector]) -> dict[
 
 
 def records(page: Page, spec: Records) -> list[dict[str, Any]]:
-    return [rec for rec in (fields(block, spec.fields) for block in select(page, spec.selector)) if rec]
+    return [
+        rec for rec in (fields(block, spec.fields) for block in select(page, spec.selector)) if rec
+    ]
 
 
 def page_text(page: Page, spec: Selector) -> str:

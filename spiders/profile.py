@@ -152,11 +152,14 @@ class PageType(_Model):
     render: Literal["http", "browser"] = "http"
     wait_for: str | None = Field(default=None, description="CSS selector a browser waits for")
     emit: str | None = Field(
-        default=None, description="page_kind of the listing this page yields; none = navigation only"
+        default=None,
+        description="page_kind of the listing this page yields; none = navigation only",
     )
     fields: dict[str, Selector] = Field(default_factory=dict)
     text: Selector = Field(
-        default_factory=lambda: Selector(xpath="//body//text()[not(ancestor::script) and not(ancestor::style)]", many=True),
+        default_factory=lambda: Selector(
+            xpath="//body//text()[not(ancestor::script) and not(ancestor::style)]", many=True
+        ),
         description="the text classified: the whole page by default, banners included",
     )
     records: dict[str, Records] = Field(default_factory=dict)
@@ -368,7 +371,9 @@ def bind_base(profile: Profile, base: str | None) -> Profile:
         name: page.model_copy(
             update={
                 "follow": [
-                    f.model_copy(update={"match": f.match.replace(BASE_PLACEHOLDER, re.escape(base))})
+                    f.model_copy(
+                        update={"match": f.match.replace(BASE_PLACEHOLDER, re.escape(base))}
+                    )
                     if f.match
                     else f
                     for f in page.follow

@@ -14,7 +14,9 @@ def _normalise(kind: str, value: str) -> tuple[str, str]:
     return kind.strip().lower()[:32], value.strip().lower()[:300]
 
 
-def link_actor(session: Session, listing: Listing, contacts: Iterable[tuple[str, str]]) -> Actor | None:
+def link_actor(
+    session: Session, listing: Listing, contacts: Iterable[tuple[str, str]]
+) -> Actor | None:
     """Attach ``listing`` to the actor owning any of ``contacts`` (kind, value).
 
     No known contact: a new actor is made.  Contacts owned by several actors
@@ -26,17 +28,24 @@ def link_actor(session: Session, listing: Listing, contacts: Iterable[tuple[str,
         return None
     rows = session.scalars(
         select(ActorContact).where(
-            ActorContact.value.in_([v for _, v in wanted]), ActorContact.kind.in_([k for k, _ in wanted])
+            ActorContact.value.in_([v for _, v in wanted]),
+            ActorContact.kind.in_([k for k, _ in wanted]),
         )
     ).all()
     owned = {(c.kind, c.value): c for c in rows if (c.kind, c.value) in wanted}
-    actor_ids = sorted({c.actor_id for c in owned.values()} | ({listing.actor_id} if listing.actor_id else set()))
+    actor_ids = sorted(
+        {c.actor_id for c in owned.values()} | ({listing.actor_id} if listing.actor_id else set())
+    )
     if actor_ids:
         actor = session.get(Actor, actor_ids[0])
         assert actor is not None
         for other in actor_ids[1:]:
-            session.execute(update(ActorContact).where(ActorContact.actor_id == other).values(actor_id=actor.id))
-            session.execute(update(Listing).where(Listing.actor_id == other).values(actor_id=actor.id))
+            session.execute(
+                update(ActorContact).where(ActorContact.actor_id == other).values(actor_id=actor.id)
+            )
+            session.execute(
+                update(Listing).where(Listing.actor_id == other).values(actor_id=actor.id)
+            )
     else:
         actor = Actor(label=sorted(wanted)[0][1])
         session.add(actor)

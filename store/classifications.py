@@ -11,7 +11,12 @@ from store.models import Classification, Entity, Listing, ListingStatus, Listing
 
 #: Statuses a reviewer set; a new verdict never overrides them.
 REVIEWED = frozenset(
-    {ListingStatus.confirmed, ListingStatus.dismissed, ListingStatus.escalated, ListingStatus.removed}
+    {
+        ListingStatus.confirmed,
+        ListingStatus.dismissed,
+        ListingStatus.escalated,
+        ListingStatus.removed,
+    }
 )
 
 

@@ -66,7 +66,11 @@ class SharedFrontierIdle:
         self._beat.start(0.5, now=False)
 
     def others_busy(self) -> bool:
-        keys = [k for k in self.client.scan_iter(match=f"{self.prefix}:busy:*") if k.decode() != self.busy_key]
+        keys = [
+            k
+            for k in self.client.scan_iter(match=f"{self.prefix}:busy:*")
+            if k.decode() != self.busy_key
+        ]
         return bool(keys)
 
     def spider_idle(self, spider: Spider) -> None:

@@ -28,8 +28,16 @@ class UrlLog:
     def response_received(self, response: Response, request: Request, spider: Any) -> None:
         if request.url.endswith("/robots.txt"):
             return
-        self.file.write(json.dumps({"url": request.url, "browser": bool(request.meta.get("playwright")),
-                                    "wait_for": request.meta.get("lantian_wait_for")}) + "\n")
+        self.file.write(
+            json.dumps(
+                {
+                    "url": request.url,
+                    "browser": bool(request.meta.get("playwright")),
+                    "wait_for": request.meta.get("lantian_wait_for"),
+                }
+            )
+            + "\n"
+        )
 
     def spider_closed(self, spider: Any) -> None:
         self.file.close()

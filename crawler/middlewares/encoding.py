@@ -25,7 +25,11 @@ def _cjk_share(text: str) -> float:
 
 
 def declared_encoding(content_type: str, body: bytes) -> str | None:
-    enc = read_bom(body)[0] or http_content_type_encoding(content_type) or html_body_declared_encoding(body)
+    enc = (
+        read_bom(body)[0]
+        or http_content_type_encoding(content_type)
+        or html_body_declared_encoding(body)
+    )
     return resolve_encoding(enc) if enc else None
 
 

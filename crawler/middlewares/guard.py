@@ -41,7 +41,9 @@ class ResponseGuard:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.settings.getint("LANTIAN_MAX_BODY_BYTES", 5 * 1024 * 1024), crawler.stats)
+        return cls(
+            crawler.settings.getint("LANTIAN_MAX_BODY_BYTES", 5 * 1024 * 1024), crawler.stats
+        )
 
     def _skip(self, request: Request, what: str, detail: str) -> SkippedResponse:
         if self.stats is not None:

@@ -28,9 +28,16 @@ def load_cookies(path: Path) -> list[dict[str, Any]]:
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise CookieFileError(f"cookie file {path}: not valid JSON (line {exc.lineno})") from exc
+            raise CookieFileError(
+                f"cookie file {path}: not valid JSON (line {exc.lineno})"
+            ) from exc
         return [
-            {"name": c["name"], "value": c["value"], "domain": c.get("domain", ""), "path": c.get("path", "/")}
+            {
+                "name": c["name"],
+                "value": c["value"],
+                "domain": c.get("domain", ""),
+                "path": c.get("path", "/"),
+            }
             for c in data
             if isinstance(c, dict) and "name" in c and "value" in c
         ]
@@ -39,7 +46,9 @@ def load_cookies(path: Path) -> list[dict[str, Any]]:
         jar.load(str(path), ignore_discard=True, ignore_expires=True)
     except (http.cookiejar.LoadError, OSError) as exc:
         raise CookieFileError(f"cookie file {path}: not a Netscape cookies.txt") from exc
-    return [{"name": c.name, "value": c.value or "", "domain": c.domain, "path": c.path} for c in jar]
+    return [
+        {"name": c.name, "value": c.value or "", "domain": c.domain, "path": c.path} for c in jar
+    ]
 
 
 def _domain_matches(host: str, domain: str) -> bool:
@@ -75,9 +84,12 @@ class ProfileSessionMiddleware:
             mine = [c for c in self.cookies if _domain_matches(host, str(c["domain"]))]
             if mine:
                 self._seeded.add(host)
-                existing: list[Any] = list(request.cookies) if isinstance(request.cookies, list) else []
+                existing: list[Any] = (
+                    list(request.cookies) if isinstance(request.cookies, list) else []
+                )
                 added: list[Any] = [
-                    {"name": c["name"], "value": c["value"], "domain": host, "path": c["path"]} for c in mine
+                    {"name": c["name"], "value": c["value"], "domain": host, "path": c["path"]}
+                    for c in mine
                 ]
                 request.cookies = [*existing, *added]
         return None

@@ -65,7 +65,9 @@ class PrivateNetworkGuard:
             except OSError:
                 return None  # unresolvable: the download itself reports the DNS error
             private = [a for a in addresses if not is_public(a)]
-            self._verdicts[host] = f"{host} resolves to non-public {private[0]}" if private else None
+            self._verdicts[host] = (
+                f"{host} resolves to non-public {private[0]}" if private else None
+            )
         return self._verdicts[host]
 
     async def process_request(self, request: Request) -> Any:

@@ -75,7 +75,9 @@ class CapturePipeline:
         from evidence.vault import EvidenceVault
 
         conf = crawler.settings.getdict("LANTIAN_EVIDENCE")
-        vault = EvidenceVault(Path(conf["root"]), Path(conf["key_dir"]), conf.get("operator", "lantian"))
+        vault = EvidenceVault(
+            Path(conf["root"]), Path(conf["key_dir"]), conf.get("operator", "lantian")
+        )
         run_id = crawler.settings.getint("LANTIAN_RUN_ID")
         return cls(
             vault,

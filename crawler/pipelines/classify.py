@@ -21,7 +21,9 @@ def shared_classifier(rules_dir: str | None, threshold: float) -> Any:
     """One in-process classifier, however many platforms crawl in this process."""
     from classifiers import load_default_classifier
 
-    return load_default_classifier(rules_dir=Path(rules_dir) if rules_dir else None, threshold=threshold)
+    return load_default_classifier(
+        rules_dir=Path(rules_dir) if rules_dir else None, threshold=threshold
+    )
 
 
 _executors: list[Executor] = []
@@ -58,7 +60,9 @@ def shared_executor(rules_dir: str | None, threshold: float, processes: int) -> 
 class ClassifyPipeline:
     """``classify(text, title)`` per item, off the reactor thread."""
 
-    def __init__(self, classify: Any, executor: Executor, stats: StatsCollector | None = None) -> None:
+    def __init__(
+        self, classify: Any, executor: Executor, stats: StatsCollector | None = None
+    ) -> None:
         self._classify = classify
         self.executor = executor
         self.stats = stats
@@ -79,7 +83,9 @@ class ClassifyPipeline:
         if not isinstance(item, ListingItem):
             return item
         loop = asyncio.get_running_loop()
-        item.verdict = await loop.run_in_executor(self.executor, partial(self._classify, item.text, item.title))
+        item.verdict = await loop.run_in_executor(
+            self.executor, partial(self._classify, item.text, item.title)
+        )
         if self.stats is not None:
             self.stats.inc_value("lantian/classified")
             if item.flagged:

@@ -71,7 +71,9 @@ class NormalizePipeline:
                 number = parse_number(item.fields[name])
                 if number is not None:
                     item.fields[f"{name}_raw"] = item.fields[name]
-                    item.fields[name] = int(number) if name != "price" and number.is_integer() else number
+                    item.fields[name] = (
+                        int(number) if name != "price" and number.is_integer() else number
+                    )
         for name in ("shop", "seller", "region"):
             value = getattr(item, name)
             if isinstance(value, str):

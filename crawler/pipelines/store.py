@@ -39,7 +39,9 @@ def contact_keys(verdict: Any) -> list[tuple[str, str]]:
     return [tuple(k) for k in keys(entities)]  # type: ignore[misc]
 
 
-def store_item(session: Session, item: ListingItem, *, run_id: int | None, campaign_id: int | None) -> None:
+def store_item(
+    session: Session, item: ListingItem, *, run_id: int | None, campaign_id: int | None
+) -> None:
     """One listing: observation (dedup + versioning), verdict, actor, evidence rows."""
     recorded = record_observation(
         session,
@@ -72,7 +74,9 @@ def store_item(session: Session, item: ListingItem, *, run_id: int | None, campa
     item.created, item.changed = recorded.created, recorded.changed
 
 
-def add_capture(session: Session, listing_id: int, run_id: int | None, stored: Any) -> EvidenceCapture:
+def add_capture(
+    session: Session, listing_id: int, run_id: int | None, stored: Any
+) -> EvidenceCapture:
     """Rows for an ``evidence.vault.StoredCapture`` (the files are already in the vault)."""
     capture = EvidenceCapture(
         listing_id=listing_id,
@@ -92,13 +96,22 @@ def add_capture(session: Session, listing_id: int, run_id: int | None, stored: A
     rows = stored.artifact_rows
     for kind, sha256, size, media_type in rows() if callable(rows) else rows:
         session.add(
-            EvidenceArtifact(capture_id=capture.id, kind=kind, sha256=sha256, size=size, media_type=media_type)
+            EvidenceArtifact(
+                capture_id=capture.id, kind=kind, sha256=sha256, size=size, media_type=media_type
+            )
         )
     return capture
 
 
-def ensure_platform(session: Session, key: str, name: str, kind: str, base_url: str | None,
-                    verified: bool, takedown_channel: str | None) -> Platform:
+def ensure_platform(
+    session: Session,
+    key: str,
+    name: str,
+    kind: str,
+    base_url: str | None,
+    verified: bool,
+    takedown_channel: str | None,
+) -> Platform:
     from sqlalchemy import select
 
     platform = session.scalar(select(Platform).where(Platform.key == key))
@@ -175,8 +188,13 @@ class StorePipeline:
             return
         with session_scope(self.sessions) as session:
             ensure_platform(
-                session, profile.key, profile.name, profile.kind.value, profile.base_url,
-                profile.verified, profile.takedown_channel,
+                session,
+                profile.key,
+                profile.name,
+                profile.kind.value,
+                profile.base_url,
+                profile.verified,
+                profile.takedown_channel,
             )
 
     def process_item(self, item: Any) -> Any:
@@ -217,7 +235,9 @@ class StorePipeline:
         try:
             self._write_batch(batch)
         except Exception as exc:  # noqa: BLE001 - one bad item must not lose its batch
-            logger.info("batch of %d failed (%s); writing one by one", len(batch), type(exc).__name__)
+            logger.info(
+                "batch of %d failed (%s); writing one by one", len(batch), type(exc).__name__
+            )
             for item in batch:
                 self._write_one_with_retry(item)
 
@@ -244,7 +264,9 @@ class StorePipeline:
         self.failures += 1
         if self.stats is not None:
             self.stats.inc_value("lantian/store_failed")
-        logger.error("could not store %s: %s: %s", item.canonical_url, type(exc).__name__, exc, exc_info=exc)
+        logger.error(
+            "could not store %s: %s: %s", item.canonical_url, type(exc).__name__, exc, exc_info=exc
+        )
 
     def _count(self, items: list[ListingItem]) -> None:
         if self.stats is None:

@@ -29,7 +29,9 @@ from spiders.profile import Profile, ProfileError, bind_base, get_profile
 from store.db import make_engine, make_sessionmaker, session_scope, upgrade
 from store.models import Campaign, CampaignRun, RunStatus, utcnow
 
-campaigns_app = typer.Typer(help="Campaigns: keywords x platforms x limits x schedule.", no_args_is_help=True)
+campaigns_app = typer.Typer(
+    help="Campaigns: keywords x platforms x limits x schedule.", no_args_is_help=True
+)
 
 
 def _settings() -> Settings:
@@ -50,7 +52,10 @@ def parse_base_urls(values: list[str]) -> dict[str, str]:
 
 
 def bound_profiles(settings: Settings, spec: CampaignSpec) -> list[Profile]:
-    return [bind_base(get_profile(settings.profiles_dir, key), spec.base_urls.get(key)) for key in spec.platforms]
+    return [
+        bind_base(get_profile(settings.profiles_dir, key), spec.base_urls.get(key))
+        for key in spec.platforms
+    ]
 
 
 def _progress_table(totals: dict[str, int], seconds: float, title: str) -> Table:
@@ -69,7 +74,9 @@ def _progress_table(totals: dict[str, int], seconds: float, title: str) -> Table
 def _why_nothing(result: RunResult) -> str:
     reasons = []
     for key, value in sorted(result.stats.items()):
-        if key.startswith("downloader/exception_type_count/") or key.startswith("downloader/response_status_count/"):
+        if key.startswith("downloader/exception_type_count/") or key.startswith(
+            "downloader/response_status_count/"
+        ):
             reasons.append(f"{key.rsplit('/', 1)[-1]} x{value}")
     for key in ("lantian/blocked_private", "robotstxt/forbidden"):
         if result.stats.get(key):
@@ -79,8 +86,12 @@ def _why_nothing(result: RunResult) -> str:
 
 def _merge_worker_stats(existing: dict[str, Any], worker: str, result: RunResult) -> dict[str, Any]:
     workers = dict(existing.get("workers", {}))
-    workers[worker] = {"totals": result.stats, "seconds": round(result.seconds, 3),
-                       "peak_rss_kb": result.peak_rss_kb, "platforms": result.per_platform}
+    workers[worker] = {
+        "totals": result.stats,
+        "seconds": round(result.seconds, 3),
+        "peak_rss_kb": result.peak_rss_kb,
+        "platforms": result.per_platform,
+    }
     totals: dict[str, Any] = {}
     for w in workers.values():
         for key, value in w["totals"].items():
@@ -90,14 +101,23 @@ def _merge_worker_stats(existing: dict[str, Any], worker: str, result: RunResult
 
 
 def crawl(
-    campaign: Annotated[str, typer.Argument(help="campaign name (database or built-in) or YAML file")],
+    campaign: Annotated[
+        str, typer.Argument(help="campaign name (database or built-in) or YAML file")
+    ],
     base_url: Annotated[
-        list[str] | None, typer.Option("--base-url", help="PLATFORM=URL for profiles using {base}; repeatable")
+        list[str] | None,
+        typer.Option("--base-url", help="PLATFORM=URL for profiles using {base}; repeatable"),
     ] = None,
-    run_id: Annotated[int | None, typer.Option("--run-id", help="the queued run to carry out")] = None,
-    jobdir: Annotated[Path | None, typer.Option("--jobdir", help="resumable state; rerun with it to resume")] = None,
+    run_id: Annotated[
+        int | None, typer.Option("--run-id", help="the queued run to carry out")
+    ] = None,
+    jobdir: Annotated[
+        Path | None, typer.Option("--jobdir", help="resumable state; rerun with it to resume")
+    ] = None,
     no_capture: Annotated[bool, typer.Option("--no-capture", help="skip evidence capture")] = False,
-    url_log: Annotated[Path | None, typer.Option("--url-log", hidden=True, help="append fetched URLs (bench)")] = None,
+    url_log: Annotated[
+        Path | None, typer.Option("--url-log", hidden=True, help="append fetched URLs (bench)")
+    ] = None,
     ignore_robots: Annotated[
         bool, typer.Option("--ignore-robots", help="do not obey robots.txt (recorded in the run)")
     ] = False,
@@ -123,7 +143,9 @@ def crawl(
                 spec = spec.model_copy(update={"obey_robots": False})
             unknown = sorted(set(overrides) - set(spec.platforms))
             if unknown:
-                raise CampaignError(f"--base-url names {', '.join(unknown)}, not platforms of {spec.name}")
+                raise CampaignError(
+                    f"--base-url names {', '.join(unknown)}, not platforms of {spec.name}"
+                )
             profiles = bound_profiles(settings, spec)
             run = session.get(CampaignRun, run_id) if run_id is not None else None
             if run_id is not None and run is None:
@@ -171,7 +193,9 @@ def crawl(
         classify_threshold=settings.classify_threshold,
         overrides={"LANTIAN_URL_LOG": str(url_log)} if url_log else {},
     )
-    err.print(f"crawling {spec.name} (run {the_run_id}) on {', '.join(spec.platforms)}; log: {log_path if log_to_file else 'stderr'}")
+    err.print(
+        f"crawling {spec.name} (run {the_run_id}) on {', '.join(spec.platforms)}; log: {log_path if log_to_file else 'stderr'}"
+    )
     result = _run_with_progress(spec, profiles, options)
 
     reasons = set(result.finish_reasons.values())
@@ -212,10 +236,13 @@ def crawl(
         fail(error or "the crawl failed", EXIT_CHECK_FAILED)
 
 
-def _run_with_progress(spec: CampaignSpec, profiles: list[Profile], options: RunOptions) -> RunResult:
+def _run_with_progress(
+    spec: CampaignSpec, profiles: list[Profile], options: RunOptions
+) -> RunResult:
     title = f"{spec.name}: {', '.join(p.key for p in profiles)}"
     if err.is_terminal:
         with Live(console=err, refresh_per_second=4, transient=False) as live:
+
             def tick(totals: dict[str, int], seconds: float) -> None:
                 live.update(_progress_table(totals, seconds, title))
 
@@ -247,9 +274,15 @@ def list_campaigns(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
     with session_scope(make_sessionmaker(engine)) as session:
         rows = session.scalars(select(Campaign).order_by(Campaign.name)).all()
         items = [
-            {"name": r.name, "source": "database", "platforms": r.platforms, "keywords": len(r.keywords),
-             "schedule": r.schedule_cron or (f"every {r.schedule_interval_s}s" if r.schedule_interval_s else ""),
-             "paused": r.paused}
+            {
+                "name": r.name,
+                "source": "database",
+                "platforms": r.platforms,
+                "keywords": len(r.keywords),
+                "schedule": r.schedule_cron
+                or (f"every {r.schedule_interval_s}s" if r.schedule_interval_s else ""),
+                "paused": r.paused,
+            }
             for r in rows
         ]
     names = {i["name"] for i in items}
@@ -260,16 +293,28 @@ def list_campaigns(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
             except CampaignError as exc:
                 err.print(f"[yellow]skipped[/] {exc}")
                 continue
-            items.append({"name": spec.name, "source": str(path), "platforms": spec.platforms,
-                          "keywords": len(spec.keywords), "schedule": spec.schedule.cron or "", "paused": False})
+            items.append(
+                {
+                    "name": spec.name,
+                    "source": str(path),
+                    "platforms": spec.platforms,
+                    "keywords": len(spec.keywords),
+                    "schedule": spec.schedule.cron or "",
+                    "paused": False,
+                }
+            )
     if as_json:
         for item in items:
             out.print(json.dumps(item, ensure_ascii=False), markup=False)
         return
     table = Table("name", "source", "platforms", "keywords", "schedule", "paused")
     for i in items:
-        table.add_row(*(str(i[k]) if k != "platforms" else ", ".join(map(str, i[k]))  # type: ignore[call-overload]
-                        for k in ("name", "source", "platforms", "keywords", "schedule", "paused")))
+        table.add_row(
+            *(
+                str(i[k]) if k != "platforms" else ", ".join(map(str, i[k]))  # type: ignore[call-overload]
+                for k in ("name", "source", "platforms", "keywords", "schedule", "paused")
+            )
+        )
     out.print(table)
 
 

@@ -47,21 +47,34 @@ class CrawlResult:
         out = {}
         for url, title, shop, seller, region, fields, text, enc, status, irregular, _ in rows:
             data = json.loads(fields)
-            data.update({k: v for k, v in {"shop": shop, "seller": seller, "region": region}.items() if v})
+            data.update(
+                {k: v for k, v in {"shop": shop, "seller": seller, "region": region}.items() if v}
+            )
             data["title"] = title
-            out[url] = {"fields": data, "text": text, "encoding": enc, "status": status, "irregular": irregular}
+            out[url] = {
+                "fields": data,
+                "text": text,
+                "encoding": enc,
+                "status": status,
+                "irregular": irregular,
+            }
         return out
 
     def run_row(self) -> dict[str, Any]:
         with sqlite3.connect(self.db) as conn:
             status, stats, robots = conn.execute(
-                "select status, stats, robots_override from campaign_runs where id = ?", (self.summary["run_id"],)
+                "select status, stats, robots_override from campaign_runs where id = ?",
+                (self.summary["run_id"],),
             ).fetchone()
         return {"status": status, "stats": json.loads(stats), "robots_override": bool(robots)}
 
 
 def write_campaign(
-    path: Path, urls: dict[str, str], keywords: list[str] = KEYWORDS, capture: bool = False, **limits: Any
+    path: Path,
+    urls: dict[str, str],
+    keywords: list[str] = KEYWORDS,
+    capture: bool = False,
+    **limits: Any,
 ) -> Path:
     spec = {
         "name": path.stem,
@@ -87,15 +100,32 @@ def crawl_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def crawl_cmd(campaign: Path | str, *args: str, capture: bool = False) -> list[str]:
-    return [sys.executable, "-m", "lantian", "crawl", str(campaign), *([] if capture else ["--no-capture"]), *args]
+    return [
+        sys.executable,
+        "-m",
+        "lantian",
+        "crawl",
+        str(campaign),
+        *([] if capture else ["--no-capture"]),
+        *args,
+    ]
 
 
 def run_crawl(
-    campaign: Path, data_dir: Path, *args: str, timeout: float = 150, capture: bool = False, **env: str
+    campaign: Path,
+    data_dir: Path,
+    *args: str,
+    timeout: float = 150,
+    capture: bool = False,
+    **env: str,
 ) -> CrawlResult:
     proc = subprocess.run(
-        crawl_cmd(campaign, *args, capture=capture), env=crawl_env(data_dir, **env), cwd=data_dir.parent,
-        capture_output=True, text=True, timeout=timeout,
+        crawl_cmd(campaign, *args, capture=capture),
+        env=crawl_env(data_dir, **env),
+        cwd=data_dir.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     summary = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else {}
     return CrawlResult(proc.returncode, summary, proc.stderr, data_dir / "lantian.db")

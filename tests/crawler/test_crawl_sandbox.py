@@ -23,7 +23,9 @@ NOT_ON_PAGE = {"domain"}
 
 
 @pytest.fixture(scope="module")
-def crawled(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, dict[str, Any]]:
+def crawled(
+    sandbox: Any, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[CrawlResult, dict[str, Any]]:
     root = tmp_path_factory.mktemp("crawl")
     urls = dict(sandbox.urls)
     campaign = write_campaign(root / "sandbox-test.yaml", urls)
@@ -32,11 +34,15 @@ def crawled(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Cra
     return result, expected_listings(urls, sandbox.truth())
 
 
-def test_finds_99_percent_of_reachable_listings(crawled: tuple[CrawlResult, dict[str, Any]]) -> None:
+def test_finds_99_percent_of_reachable_listings(
+    crawled: tuple[CrawlResult, dict[str, Any]],
+) -> None:
     result, expected = crawled
     stored = result.listings()
     kinds = {r["kind"] for r in expected.values()}
-    assert {"landing", "listing", "thread", "shop"} <= kinds, "the keywords must reach every page kind"
+    assert {"landing", "listing", "thread", "shop"} <= kinds, (
+        "the keywords must reach every page kind"
+    )
     lost = missing(expected, stored)
     coverage = 1 - len(lost) / len(expected)
     assert coverage >= 0.99, f"coverage {coverage:.3f}; missing {lost[:10]}"
@@ -66,10 +72,14 @@ def test_every_field_the_page_shows_is_filled(crawled: tuple[CrawlResult, dict[s
     assert not wrong, f"{len(wrong)} fields wrong, e.g. {wrong[:5]}"
 
 
-def test_thread_replies_from_every_page_are_merged(crawled: tuple[CrawlResult, dict[str, Any]]) -> None:
+def test_thread_replies_from_every_page_are_merged(
+    crawled: tuple[CrawlResult, dict[str, Any]],
+) -> None:
     result, expected = crawled
     stored = result.listings()
-    multi = [r for r in expected.values() if r["kind"] == "thread" and r["fields"].get("pages", 1) > 1]
+    multi = [
+        r for r in expected.values() if r["kind"] == "thread" and r["fields"].get("pages", 1) > 1
+    ]
     assert multi, "the keywords should reach threads with several reply pages"
     for record in multi:
         posts = stored[canonical_url(record["url"])]["fields"]["posts"]
@@ -80,11 +90,18 @@ def test_thread_replies_from_every_page_are_merged(crawled: tuple[CrawlResult, d
 def test_chinese_encodings_decoded(crawled: tuple[CrawlResult, dict[str, Any]]) -> None:
     result, expected = crawled
     stored = result.listings()
-    legacy = [r for r in expected.values() if r["encoding"] != "utf-8" and canonical_url(r["url"]) in stored]
+    legacy = [
+        r
+        for r in expected.values()
+        if r["encoding"] != "utf-8" and canonical_url(r["url"]) in stored
+    ]
     assert {r["encoding"] for r in legacy} >= {"gbk"}, "the keywords should reach GBK pages"
     for record in legacy:
         page = stored[canonical_url(record["url"])]
-        assert record["fields"]["title"] in page["text"] or record["fields"]["title"] == page["fields"]["title"]
+        assert (
+            record["fields"]["title"] in page["text"]
+            or record["fields"]["title"] == page["fields"]["title"]
+        )
         assert "\ufffd" not in page["text"]
 
 
@@ -96,7 +113,9 @@ def test_javascript_rendered_details(crawled: tuple[CrawlResult, dict[str, Any]]
     assert modes == {"inline", "fetch"}, modes
     for record in items:
         fields = stored[canonical_url(record["url"])]["fields"]
-        assert fields.get("description"), f"{record['id']} ({record['js_mode']}): no rendered description"
+        assert fields.get("description"), (
+            f"{record['id']} ({record['js_mode']}): no rendered description"
+        )
 
 
 def test_robots_and_retries(crawled: tuple[CrawlResult, dict[str, Any]], sandbox: Any) -> None:
@@ -133,7 +152,10 @@ def test_flagged_listings_are_captured_as_evidence(sandbox: Any, tmp_path: Path)
     import sqlite3
 
     campaign = write_campaign(
-        tmp_path / "capture.yaml", {"zhiquanba": sandbox.urls["zhiquanba"]}, keywords=["挂靠"], capture=True,
+        tmp_path / "capture.yaml",
+        {"zhiquanba": sandbox.urls["zhiquanba"]},
+        keywords=["挂靠"],
+        capture=True,
         max_requests=5,
     )
     result = run_crawl(campaign, tmp_path / "var", capture=True, timeout=120)

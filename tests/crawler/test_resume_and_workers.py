@@ -68,11 +68,19 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(sandbox: Any, tmp_path:
     profiles = slow_profiles(tmp_path, delay=0.15)
     env = crawl_env(data, LANTIAN_PROFILES_DIR=str(profiles))
     proc = subprocess.Popen(
-        crawl_cmd(campaign, "--jobdir", str(jobdir)), env=env, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        crawl_cmd(campaign, "--jobdir", str(jobdir)),
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 90
-    while count_listings(data / "lantian.db") < 5 and proc.poll() is None and time.monotonic() < deadline:
+    while (
+        count_listings(data / "lantian.db") < 5
+        and proc.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.2)
     assert proc.poll() is None, "the crawl ended before it could be killed; slow it down"
     proc.send_signal(signal.SIGTERM)
@@ -84,7 +92,10 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(sandbox: Any, tmp_path:
     resumed = run_crawl(campaign, data, "--jobdir", str(jobdir), LANTIAN_PROFILES_DIR=str(profiles))
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     stats = resumed.run_row()["stats"]
-    assert stats["workers"][next(iter(stats["workers"]))]["platforms"]["zhiquanba"]["lantian/jobdir"] == "resume"
+    assert (
+        stats["workers"][next(iter(stats["workers"]))]["platforms"]["zhiquanba"]["lantian/jobdir"]
+        == "resume"
+    )
     stored = resumed.listings()
     assert not missing(expected, stored)
     # The second run continued: it did not fetch every thread again.
@@ -92,7 +103,9 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(sandbox: Any, tmp_path:
     _versions_equal_listings(data / "lantian.db")
 
 
-def test_hard_killed_crawl_starts_over_without_loss_or_duplicates(sandbox: Any, tmp_path: Path) -> None:
+def test_hard_killed_crawl_starts_over_without_loss_or_duplicates(
+    sandbox: Any, tmp_path: Path
+) -> None:
     """After SIGKILL the saved queue cannot be trusted: the next run starts over, and the
     store's dedup keeps every listing once."""
     urls = {"zhiquanba": sandbox.urls["zhiquanba"]}
@@ -100,10 +113,19 @@ def test_hard_killed_crawl_starts_over_without_loss_or_duplicates(sandbox: Any, 
     data, jobdir = tmp_path / "var", tmp_path / "job"
     profiles = slow_profiles(tmp_path, delay=0.1)
     env = crawl_env(data, LANTIAN_PROFILES_DIR=str(profiles))
-    proc = subprocess.Popen(crawl_cmd(campaign, "--jobdir", str(jobdir)), env=env, cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        crawl_cmd(campaign, "--jobdir", str(jobdir)),
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 90
-    while count_listings(data / "lantian.db") < 3 and proc.poll() is None and time.monotonic() < deadline:
+    while (
+        count_listings(data / "lantian.db") < 3
+        and proc.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
     assert proc.poll() is None, "the crawl ended before it could be killed"
     proc.kill()
@@ -117,7 +139,9 @@ def test_hard_killed_crawl_starts_over_without_loss_or_duplicates(sandbox: Any, 
 
 
 @pytest.mark.redis
-def test_two_workers_split_one_campaign_through_redis(sandbox: Any, redis_url: str, tmp_path: Path) -> None:
+def test_two_workers_split_one_campaign_through_redis(
+    sandbox: Any, redis_url: str, tmp_path: Path
+) -> None:
     urls = {"zhiquanba": sandbox.urls["zhiquanba"], "sousou": sandbox.urls["sousou"]}
     campaign = write_campaign(tmp_path / "twoworkers.yaml", urls, keywords=["挂靠"])
     data = tmp_path / "var"
@@ -137,8 +161,14 @@ def test_two_workers_split_one_campaign_through_redis(sandbox: Any, redis_url: s
 
     env = crawl_env(data, LANTIAN_PROFILES_DIR=str(profiles), LANTIAN_REDIS_URL=redis_url)
     workers = [
-        subprocess.Popen(crawl_cmd(campaign, "--run-id", str(run_id)), env=env, cwd=tmp_path,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            crawl_cmd(campaign, "--run-id", str(run_id)),
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     outputs = [w.communicate(timeout=180) for w in workers]
@@ -157,7 +187,9 @@ def test_two_workers_split_one_campaign_through_redis(sandbox: Any, redis_url: s
     assert not missing(expected, stored)
     _versions_equal_listings(data / "lantian.db")
     items = sum(w["totals"].get("item_scraped_count", 0) for w in per_worker.values())
-    assert items == len(stored), f"{items} items scraped for {len(stored)} listings: some page was fetched twice"
+    assert items == len(stored), (
+        f"{items} items scraped for {len(stored)} listings: some page was fetched twice"
+    )
     for key in client.scan_iter(match="lantian:twoworkers:*"):
         client.delete(key)
     client.close()

@@ -12,8 +12,16 @@ from store.models import Actor, Classification, Listing, ListingStatus, ListingV
 
 
 def _item(url: str, text: str, title: str = "代理服务") -> ListingItem:
-    item = ListingItem(platform="zhiquanba", kind="forum", page_kind="thread", url=url, canonical_url=url,
-                       title=title, text=text, fields={"author": "甲"})
+    item = ListingItem(
+        platform="zhiquanba",
+        kind="forum",
+        page_kind="thread",
+        url=url,
+        canonical_url=url,
+        title=title,
+        text=text,
+        fields={"author": "甲"},
+    )
     item.verdict = shared_classifier(None, 0.5).classify(item.text, item.title)
     return item
 
@@ -26,9 +34,13 @@ def test_listing_versions_flags_and_actor_links(session: Session) -> None:
     assert listing is not None and ad.created and ad.changed
     assert listing.status == ListingStatus.flagged and listing.irregular
     assert "guaranteed_grant" in listing.categories
-    classification = session.scalar(select(Classification).where(Classification.version_id == ad.version_id))
+    classification = session.scalar(
+        select(Classification).where(Classification.version_id == ad.version_id)
+    )
     assert classification is not None
-    hits = session.scalars(select(RuleHit).where(RuleHit.classification_id == classification.id)).all()
+    hits = session.scalars(
+        select(RuleHit).where(RuleHit.classification_id == classification.id)
+    ).all()
     assert hits and all(h.legal_basis for h in hits)
 
     again = _item("http://a.example/t/1", ad.text)
@@ -39,7 +51,11 @@ def test_listing_versions_flags_and_actor_links(session: Session) -> None:
     store_item(session, edited, run_id=None, campaign_id=None)
     session.commit()
     assert edited.changed and edited.version_id != ad.version_id
-    versions = session.scalar(select(func.count()).select_from(ListingVersion).where(ListingVersion.listing_id == ad.listing_id))
+    versions = session.scalar(
+        select(func.count())
+        .select_from(ListingVersion)
+        .where(ListingVersion.listing_id == ad.listing_id)
+    )
     assert versions == 2
 
     elsewhere = _item("http://b.example/item/9", "商标注册包通过，联系微信 zl888999")

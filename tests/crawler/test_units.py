@@ -20,7 +20,11 @@ def test_canonical_url_strips_tracking_and_fragments() -> None:
 
 @pytest.mark.parametrize("codec", ["gbk", "gb18030", "big5"])
 def test_undeclared_chinese_encodings_are_sniffed(codec: str) -> None:
-    text = "专利代理包授权，不成功全额退款。" if codec != "big5" else "專利代理包授權，不成功全額退款。"
+    text = (
+        "专利代理包授权，不成功全额退款。"
+        if codec != "big5"
+        else "專利代理包授權，不成功全額退款。"
+    )
     body = f"<html><body><p>{text}</p></body></html>".encode(codec)
     chosen = choose_encoding("text/html", body)
     assert body.decode(chosen) == f"<html><body><p>{text}</p></body></html>"
@@ -42,15 +46,25 @@ def test_numbers_in_chinese_listings() -> None:
 
 @pytest.mark.parametrize(
     ("address", "public"),
-    [("8.8.8.8", True), ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.1", False),
-     ("169.254.169.254", False), ("::1", False), ("::ffff:127.0.0.1", False), ("100.64.0.1", False)],
+    [
+        ("8.8.8.8", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.0.1", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("100.64.0.1", False),
+    ],
 )
 def test_private_addresses_are_not_public(address: str, public: bool) -> None:
     assert is_public(address) is public
 
 
 def test_backoff_grows_and_honours_retry_after() -> None:
-    mw = BackoffRetryMiddleware(Settings({"LANTIAN_RETRY_BACKOFF_BASE": 1.0, "LANTIAN_RETRY_BACKOFF_MAX": 10.0}))
+    mw = BackoffRetryMiddleware(
+        Settings({"LANTIAN_RETRY_BACKOFF_BASE": 1.0, "LANTIAN_RETRY_BACKOFF_MAX": 10.0})
+    )
     assert 0.8 <= mw.delay_for(1, None) <= 1.2
     assert 3.2 <= mw.delay_for(3, None) <= 4.8
     assert mw.delay_for(1, 7.0) == 7.0

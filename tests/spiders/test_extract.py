@@ -19,9 +19,16 @@ def test_fields_records_and_whole_page_text() -> None:
     assert extract.fields(page, {"missing": Selector(css=".nope::text")}) == {}
     posts = extract.records(
         page,
-        Records(selector=Selector(css=".post"), fields={"author": Selector(css=".a::text"),
-                                                         "content": Selector(css="p::text", many=True, join="\n")}),
+        Records(
+            selector=Selector(css=".post"),
+            fields={
+                "author": Selector(css=".a::text"),
+                "content": Selector(css="p::text", many=True, join="\n"),
+            },
+        ),
     )
     assert posts == [{"author": "甲", "content": "一楼"}, {"author": "乙", "content": "二楼\n续"}]
-    text = extract.page_text(page, Selector(xpath="//body//text()[not(ancestor::script)]", many=True))
+    text = extract.page_text(
+        page, Selector(xpath="//body//text()[not(ancestor::script)]", many=True)
+    )
     assert "banner 加微信" in text and "hidden" not in text

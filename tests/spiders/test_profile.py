@@ -48,7 +48,11 @@ def test_every_shipped_profile_loads() -> None:
     ("path", "value", "expected"),
     [
         ("pages.landing.fields.title", "h1::text(", "pages.landing.fields.title"),
-        ("pages.results.follow.0.to", "nowhere", "pages.results.follow.0.to: unknown page type 'nowhere'"),
+        (
+            "pages.results.follow.0.to",
+            "nowhere",
+            "pages.results.follow.0.to: unknown page type 'nowhere'",
+        ),
         ("start.queries", ["https://example.cn/s"], "lacks {keyword}"),
         ("start.entry", "home", "start.entry: unknown page type 'home'"),
         ("kind", "blog", "kind"),
