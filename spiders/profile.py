@@ -315,6 +315,11 @@ def load_profile(path: Path) -> Profile:
     profile = parse_profile(data, path)
     if profile.key != path.stem:
         raise ProfileError(f"{path}: key: {profile.key!r} must match the file name {path.stem!r}")
+    cookies = profile.session.cookies_file
+    if cookies is not None and not cookies.is_absolute():
+        # A relative cookie file lives beside the profile, wherever the crawl runs from.
+        session = profile.session.model_copy(update={"cookies_file": path.parent / cookies})
+        profile = profile.model_copy(update={"session": session})
     return profile
 
 

@@ -105,3 +105,11 @@ def test_fields_on_a_navigation_page_are_rejected() -> None:
     data = _with("pages.results.fields", {"title": "h1::text"})
     with pytest.raises(ProfileError, match="pages.results: fields and records need emit"):
         parse_profile(data, "x.yaml")
+
+
+def test_relative_cookie_file_resolves_beside_the_profile(tmp_path: Path) -> None:
+    data = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    data["session"] = {"cookies_file": "secrets/demo_site.cookies.txt"}
+    path = tmp_path / "demo_site.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert load_profile(path).session.cookies_file == tmp_path / "secrets" / "demo_site.cookies.txt"
