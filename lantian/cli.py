@@ -1,55 +1,82 @@
-"""The ``lantian`` command: every command group is registered here."""
+"""The ``lantian`` command: every command group is registered here.
+
+Command modules are imported only when their command runs, so that
+``lantian sandbox serve`` does not pay for Scrapy, Playwright and jieba.
+Each entry names where the command lives; ``lantian --help`` loads them all.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
+import click
 import typer
+from typer.core import TyperGroup
 
 from lantian import __version__
-from lantian.commands import agencies as agencies_cmd
-from lantian.commands import bench as bench_cmd
-from lantian.commands import campaign_admin as campaign_admin_cmd
-from lantian.commands import classify as classify_cmd
-from lantian.commands import config as config_cmd
-from lantian.commands import crawl as crawl_cmd
-from lantian.commands import db as db_cmd
-from lantian.commands import demo as demo_cmd
-from lantian.commands import doctor as doctor_cmd
-from lantian.commands import evidence as evidence_cmd
-from lantian.commands import index as index_cmd
-from lantian.commands import rules as rules_cmd
-from lantian.commands import sandbox as sandbox_cmd
-from lantian.commands import scheduler as scheduler_cmd
-from lantian.commands import serve as serve_cmd
-from lantian.commands import takedown as takedown_cmd
-from lantian.commands import users as users_cmd
+
+# name -> (module, attribute, kind): "group" is a Typer app, "factory" a function returning
+# one, "command" a function that is the command itself
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("lantian.commands.demo", "demo", "command"),
+    "config": ("lantian.commands.config", "app", "group"),
+    "db": ("lantian.commands.db", "app", "group"),
+    "sandbox": ("lantian.commands.sandbox", "app", "group"),
+    "crawl": ("lantian.commands.crawl", "crawl", "command"),
+    "campaigns": ("lantian.commands.campaign_admin", "campaigns_group", "factory"),
+    "classify": ("lantian.commands.classify", "classify_cmd", "command"),
+    "eval": ("lantian.commands.classify", "eval_cmd", "command"),
+    "rules": ("lantian.commands.rules", "app", "group"),
+    "agencies": ("lantian.commands.agencies", "app", "group"),
+    "evidence": ("lantian.commands.evidence", "app", "group"),
+    "serve": ("lantian.commands.serve", "serve", "command"),
+    "users": ("lantian.commands.users", "app", "group"),
+    "index": ("lantian.commands.index", "app", "group"),
+    "takedown": ("lantian.commands.takedown", "app", "group"),
+    "scheduler": ("lantian.commands.scheduler", "app", "group"),
+    "doctor": ("lantian.commands.doctor", "doctor", "command"),
+    "bench": ("lantian.commands.bench", "app", "group"),
+}
+
+
+def load_command(name: str) -> click.Command:
+    """Import the module behind ``name`` and build its click command."""
+    module_name, attribute, kind = COMMANDS[name]
+    target: Any = getattr(importlib.import_module(module_name), attribute)
+    if kind == "factory":
+        target, kind = target(), "group"
+    if kind == "group":
+        command = typer.main.get_group(target)
+    else:
+        single = typer.Typer()
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *COMMANDS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            return load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
     name="lantian",
-    help="Lantian (蓝天): find irregular IP-agency solicitation online, keep evidence, get it taken down.",
+    cls=LazyGroup,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
 
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(db_cmd.app, name="db")
-app.command("demo")(demo_cmd.demo)
-# Command groups of the other packages register below, one line each.
-app.add_typer(sandbox_cmd.app, name="sandbox")
-app.add_typer(scheduler_cmd.app, name="scheduler")
-app.command("doctor")(doctor_cmd.doctor)
-app.add_typer(evidence_cmd.app, name="evidence")
-app.add_typer(bench_cmd.app, name="bench")
-app.command("crawl")(crawl_cmd.crawl)
-app.add_typer(crawl_cmd.campaigns_app, name="campaigns")
-campaign_admin_cmd.register(crawl_cmd.campaigns_app)
-app.add_typer(takedown_cmd.app, name="takedown")
-app.command("serve")(serve_cmd.serve)
-app.add_typer(users_cmd.app, name="users")
-app.add_typer(index_cmd.app, name="index")
-app.command("classify")(classify_cmd.classify_cmd)
-app.command("eval")(classify_cmd.eval_cmd)
-app.add_typer(rules_cmd.app, name="rules")
-app.add_typer(agencies_cmd.app, name="agencies")
+
+@app.callback()
+def root() -> None:
+    """Lantian (蓝天): find irregular IP-agency solicitation online, keep evidence, get it taken down."""
 
 
 @app.command("version")

@@ -282,3 +282,12 @@ def register(campaigns: typer.Typer) -> None:
     campaigns.command("run-now")(run_now)
     campaigns.command("history")(history)
     campaigns.command("cancel")(cancel)
+
+
+def campaigns_group() -> typer.Typer:
+    """``lantian campaigns``: the crawl engineer's list/import plus the commands above."""
+    from lantian.commands.crawl import campaigns_app
+
+    if not any(info.name == "create" for info in campaigns_app.registered_commands):
+        register(campaigns_app)
+    return campaigns_app
