@@ -115,9 +115,11 @@ class DemoSummary:
         }
 
 
-def run_crawl(settings: Settings, sandbox: SandboxServer, log: Callable[[str], None]) -> None:
-    """Run the demo campaign in its own process (Twisted's reactor can't restart)."""
-    cmd = [sys.executable, "-m", "lantian", "crawl", DEMO_CAMPAIGN]
+def run_crawl(
+    settings: Settings, sandbox: SandboxServer, log: Callable[[str], None], campaign: str
+) -> None:
+    """Run the campaign in its own process (Twisted's reactor can't restart)."""
+    cmd = [sys.executable, "-m", "lantian", "crawl", campaign]
     for key, url in sandbox.urls.items():
         cmd += ["--base-url", f"{key}={url}"]
     env = dict(os.environ)
@@ -188,6 +190,7 @@ def run_demo(
     sandbox: SandboxServer,
     log: Callable[[str], None],
     demo_password: str | None = None,
+    campaign: str = DEMO_CAMPAIGN,
 ) -> DemoSummary:
     """Everything but serving the UI; the sandbox must be running."""
     from takedown.grouping import draft_notices
@@ -201,7 +204,7 @@ def run_demo(
         login = {"username": DEMO_USER, "password": password}
         ensure_user(session, DEMO_REVIEWER, Role.reviewer, None)
 
-    run_crawl(settings, sandbox, log)
+    run_crawl(settings, sandbox, log, campaign)
 
     truth = sandbox.truth()
     with session_scope(factory) as session:

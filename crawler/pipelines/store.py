@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Self
 
@@ -125,6 +125,13 @@ def ensure_platform(
     return platform
 
 
+def _search_indexer() -> Callable[[Session, list[int]], object]:
+    """The configured search backend (FTS5 or Elasticsearch), as the API reads it."""
+    from store.search import index_listings
+
+    return index_listings
+
+
 class StorePipeline:
     """Buffers items and writes them in batches on one worker thread.
 
@@ -143,8 +150,10 @@ class StorePipeline:
         batch_size: int = 25,
         stats: StatsCollector | None = None,
         engine: Engine | None = None,
+        indexer: Callable[[Session, list[int]], object] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.indexer = indexer
         self.run_id = run_id
         self.campaign_id = campaign_id
         self.batch_size = batch_size
@@ -170,6 +179,7 @@ class StorePipeline:
             batch_size=crawler.settings.getint("LANTIAN_STORE_BATCH", 25),
             stats=crawler.stats,
             engine=engine,
+            indexer=_search_indexer() if crawler.settings.getbool("LANTIAN_SEARCH_INDEX", True) else None,
         )
         crawler.signals.connect(pipe.spider_opened, signal=signals.spider_opened)
         return pipe
@@ -247,6 +257,19 @@ class StorePipeline:
             for item in items:
                 store_item(session, item, run_id=self.run_id, campaign_id=self.campaign_id)
         self._count(items)
+        self._index([item.listing_id for item in items if item.listing_id is not None])
+
+    def _index(self, listing_ids: list[int]) -> None:
+        """Keep the search index in step; it is a cache, so a failure is logged, never fatal."""
+        if self.indexer is None or not listing_ids:
+            return
+        try:
+            with self.sessions() as session:
+                self.indexer(session, listing_ids)
+        except Exception as exc:  # noqa: BLE001 - `lantian index rebuild` repairs the index
+            logger.warning("search indexing of %d listings failed: %s", len(listing_ids), exc)
+            if self.stats is not None:
+                self.stats.inc_value("lantian/index_failed")
 
     def _write_one_with_retry(self, item: ListingItem, attempts: int = 3) -> None:
         for attempt in range(attempts):

@@ -9,7 +9,7 @@ import typer
 
 from lantian.config import ConfigError, load_settings
 from lantian.console import err, fail, out
-from lantian.demo import DemoError, run_demo
+from lantian.demo import DEMO_CAMPAIGN, DemoError, run_demo
 from sandbox.server import DEFAULT_BASE_PORT, SandboxServer, SandboxStartError
 
 
@@ -28,6 +28,9 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="end with one JSON summary line on stdout")] = False,
     sandbox_port: Annotated[int, typer.Option(help="first of the sandbox's three ports (0: free ports)")] = DEFAULT_BASE_PORT,
     port: Annotated[int | None, typer.Option(help="port of the review UI (default: settings.api_port)")] = None,
+    campaign: Annotated[
+        str, typer.Option(help="campaign name or YAML file over the sandbox platforms")
+    ] = DEMO_CAMPAIGN,
     password: Annotated[
         str | None, typer.Option(envvar="LANTIAN_DEMO_PASSWORD", help="the demo login's password")
     ] = None,
@@ -44,7 +47,9 @@ def demo(
     try:
         err.print(f"sandbox: {', '.join(f'{k} {v}' for k, v in sandbox.urls.items())}")
         try:
-            summary = run_demo(settings, sandbox, lambda line: err.print(line), demo_password=password)
+            summary = run_demo(
+                settings, sandbox, lambda line: err.print(line), demo_password=password, campaign=campaign
+            )
         except DemoError as exc:
             fail(str(exc), code=1)
         score = summary.score

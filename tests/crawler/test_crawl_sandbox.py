@@ -171,3 +171,16 @@ def test_flagged_listings_are_captured_as_evidence(sandbox: Any, tmp_path: Path)
     assert all(len(sha) == 64 and artifacts >= 4 for _, sha, artifacts in captures)
     manifests = list((tmp_path / "var" / "evidence").rglob("*.json.sig"))
     assert len(manifests) == len(captures)
+
+
+def test_stored_listings_are_in_the_search_index(crawled: tuple[CrawlResult, dict[str, Any]]) -> None:
+    """The store stage indexes as it writes: the API finds a crawl's listings without a rebuild."""
+    from store.search.fts import FtsBackend
+
+    result, _ = crawled
+    stored = result.listings()
+    backend = FtsBackend(result.db.parent / "search.sqlite3")
+    try:
+        assert backend.count() == len(stored) > 0
+    finally:
+        backend.close()
