@@ -145,7 +145,9 @@ def _finding(listing: Listing, platform_key: str) -> Finding:
 
 def collect_findings(session: Session, run: CampaignRun) -> Digest:
     """What the run found that staff should hear about now (see the module docstring)."""
-    campaign_name = session.scalar(select(Campaign.name).where(Campaign.id == run.campaign_id)) or "?"
+    campaign_name = (
+        session.scalar(select(Campaign.name).where(Campaign.id == run.campaign_id)) or "?"
+    )
     digest = Digest(
         run_id=run.id,
         campaign=campaign_name,
@@ -201,7 +203,9 @@ def collect_findings(session: Session, run: CampaignRun) -> Digest:
         }
         for listing, key in candidates:
             alerted = any(
-                oid == str(listing.id) and listing.removed_at is not None and at >= listing.removed_at
+                oid == str(listing.id)
+                and listing.removed_at is not None
+                and at >= listing.removed_at
                 for oid, at in already
             )
             if not alerted:
@@ -281,7 +285,9 @@ def send_run_digest(settings: Settings, run_id: int) -> Digest | None:
     else:
         log.info(
             "run %s: alerted %d new high-severity, %d reappeared",
-            run_id, len(digest.new_high), len(digest.reappeared),
+            run_id,
+            len(digest.new_high),
+            len(digest.reappeared),
         )
     return digest
 
@@ -300,13 +306,17 @@ def send_pending_digests(settings: Settings, within: timedelta = timedelta(hours
         alerted = select(AuditEntry.object_id).where(
             AuditEntry.action == DIGEST_ACTION, AuditEntry.object_type == "campaign_run"
         )
-        candidates = list(session.scalars(
-            select(CampaignRun.id).where(
-                CampaignRun.status.in_(FINISHED),
-                CampaignRun.finished_at >= since,
-                cast(CampaignRun.id, String).not_in(alerted),
-            ).order_by(CampaignRun.id)
-        ))
+        candidates = list(
+            session.scalars(
+                select(CampaignRun.id)
+                .where(
+                    CampaignRun.status.in_(FINISHED),
+                    CampaignRun.finished_at >= since,
+                    cast(CampaignRun.id, String).not_in(alerted),
+                )
+                .order_by(CampaignRun.id)
+            )
+        )
     return [run_id for run_id in candidates if send_run_digest(settings, run_id) is not None]
 
 
@@ -326,7 +336,9 @@ def post_webhook(url: str, payload: dict[str, Any], *, allow_private: bool) -> N
         if attempt:
             time.sleep(0.5 * 2**attempt)
         try:
-            response = httpx.post(url, json=payload, timeout=WEBHOOK_TIMEOUT_S, follow_redirects=False)
+            response = httpx.post(
+                url, json=payload, timeout=WEBHOOK_TIMEOUT_S, follow_redirects=False
+            )
         except httpx.HTTPError as exc:
             last = f"{type(exc).__name__}: {exc}"
             continue
@@ -343,7 +355,9 @@ def send_email(smtp_url: str, to: list[str], digest: Digest) -> None:
     (``smtps://`` for implicit TLS)."""
     parts = urlsplit(smtp_url)
     if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
-        raise AlertError("smtp_url must look like smtp://[user:pass@]host[:port]; got a different URL")
+        raise AlertError(
+            "smtp_url must look like smtp://[user:pass@]host[:port]; got a different URL"
+        )
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     sender = query.get("from") or f"lantian@{parts.hostname}"
     message = EmailMessage()

@@ -36,17 +36,23 @@ class LeaderLock:
         from store.db import make_engine
 
         url = make_url(database_url)
-        engine = make_engine(database_url, **({} if url.get_backend_name() == "sqlite" else {"pool_size": 1}))
+        engine = make_engine(
+            database_url, **({} if url.get_backend_name() == "sqlite" else {"pool_size": 1})
+        )
         if url.get_backend_name() == "sqlite":
             database = url.database or ""
-            path = Path(f"{database}.scheduler.lock") if database and database != ":memory:" else None
+            path = (
+                Path(f"{database}.scheduler.lock") if database and database != ":memory:" else None
+            )
             return cls(engine, path)
         return cls(engine, None)
 
     def acquire(self) -> None:
         if self.engine.dialect.name == "postgresql":
             conn = self.engine.connect()
-            got = conn.execute(text("select pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
+            got = conn.execute(
+                text("select pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}
+            ).scalar()
             conn.commit()
             if not got:
                 conn.close()

@@ -69,7 +69,9 @@ class RunAlreadyActive(RunError):
     """A run of the campaign is queued or running; runs of one campaign never overlap."""
 
     def __init__(self, campaign: str, run_id: int, status: str) -> None:
-        super().__init__(f"campaign {campaign!r} already has run {run_id} {status}; not starting another")
+        super().__init__(
+            f"campaign {campaign!r} already has run {run_id} {status}; not starting another"
+        )
         self.campaign = campaign
         self.run_id = run_id
 
@@ -209,7 +211,9 @@ def get_run(settings: Settings, run_id: int) -> RunInfo:
         return RunInfo.of(run, run.campaign.name)
 
 
-def list_runs(settings: Settings, campaign: int | str | None = None, limit: int = 20) -> list[RunInfo]:
+def list_runs(
+    settings: Settings, campaign: int | str | None = None, limit: int = 20
+) -> list[RunInfo]:
     """The newest runs first, of one campaign or of all."""
     with unit_of_work(settings) as session:
         query = select(CampaignRun).order_by(CampaignRun.id.desc()).limit(limit)
@@ -252,7 +256,16 @@ def _discard_jobdir(path: Path) -> None:
 
 
 def crawl_command(campaign_name: str, run_id: int, crawl_args: Sequence[str] = ()) -> list[str]:
-    return [sys.executable, "-m", "lantian", "crawl", campaign_name, "--run-id", str(run_id), *crawl_args]
+    return [
+        sys.executable,
+        "-m",
+        "lantian",
+        "crawl",
+        campaign_name,
+        "--run-id",
+        str(run_id),
+        *crawl_args,
+    ]
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
@@ -266,8 +279,11 @@ def child_environment(settings: Settings) -> dict[str, str]:
         if hasattr(getattr(settings, name), "get_secret_value"):
             value = getattr(settings, name).get_secret_value()
         env[f"LANTIAN_{name.upper()}"] = (
-            json.dumps(value) if isinstance(value, list | dict) else str(value).lower()
-            if isinstance(value, bool) else str(value)
+            json.dumps(value)
+            if isinstance(value, list | dict)
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
         )
     env["LANTIAN_DATABASE_URL"] = settings.resolved_database_url
     env["LANTIAN_DATA_DIR"] = str(settings.data_dir.resolve())
@@ -374,9 +390,18 @@ def start_run(
     with _children_lock:
         _children[run_id] = proc
     threading.Thread(
-        target=_watch, args=(settings, run_id, proc, jobdir), name=f"lantian-run-{run_id}", daemon=True
+        target=_watch,
+        args=(settings, run_id, proc, jobdir),
+        name=f"lantian-run-{run_id}",
+        daemon=True,
     ).start()
-    log.info("started run %s of campaign %r (pid %s, trigger %s)", run_id, campaign_name, proc.pid, trigger)
+    log.info(
+        "started run %s of campaign %r (pid %s, trigger %s)",
+        run_id,
+        campaign_name,
+        proc.pid,
+        trigger,
+    )
     _count_started(trigger)
     return run_id
 
@@ -393,7 +418,9 @@ def _watch(settings: Settings, run_id: int, proc: subprocess.Popen[bytes], jobdi
     try:
         status = finalize_run(settings, run_id, code)
         if status is RunStatus.cancelled and run_id in _checkpointing:
-            log.info("run %s checkpointed in %s; the campaign's next run resumes it", run_id, jobdir)
+            log.info(
+                "run %s checkpointed in %s; the campaign's next run resumes it", run_id, jobdir
+            )
         else:
             _discard_jobdir(jobdir)
     except Exception:
@@ -410,8 +437,10 @@ def finalize_run(settings: Settings, run_id: int, returncode: int | None) -> Run
     elif run_id in _checkpointing:
         status = _finish(settings, run_id, RunStatus.cancelled, "stopped by a shutdown")
     else:
-        detail = f"crawl process exited with code {returncode}" if returncode is not None else (
-            "crawl process is gone"
+        detail = (
+            f"crawl process exited with code {returncode}"
+            if returncode is not None
+            else ("crawl process is gone")
         )
         status = _finish(settings, run_id, RunStatus.failed, detail)
     from lantian.metrics import RUNS_FINISHED
@@ -441,7 +470,11 @@ def _finish(
         run.finished_at = utcnow()
         log_tail = tail(run.log_path)
         if status is RunStatus.failed:
-            run.error = f"{detail}\n--- last lines of {run.log_path} ---\n{log_tail}" if log_tail else detail
+            run.error = (
+                f"{detail}\n--- last lines of {run.log_path} ---\n{log_tail}"
+                if log_tail
+                else detail
+            )
             log.warning("run %s failed: %s", run_id, detail)
         else:
             run.error = detail
@@ -460,7 +493,9 @@ def cancel_run(settings: Settings, run_id: int, *, grace_s: float = 10.0) -> Run
         raise RunNotActive(run_id, str(info.status))
     if info.host and info.host != this_host() and info.pid is not None:
         with unit_of_work(settings) as session:
-            session.execute(update(CampaignRun).where(CampaignRun.id == run_id).values(cancel_requested=True))
+            session.execute(
+                update(CampaignRun).where(CampaignRun.id == run_id).values(cancel_requested=True)
+            )
         log.info("run %s runs on %s: cancel requested there", run_id, info.host)
         return get_run(settings, run_id)
     _cancelled.add(run_id)
@@ -525,13 +560,15 @@ def reap_stale_runs(settings: Settings) -> list[int]:
     """
     now = utcnow()
     with unit_of_work(settings) as session:
-        requested = list(session.scalars(
-            select(CampaignRun.id).where(
-                CampaignRun.status.in_(ACTIVE),
-                CampaignRun.cancel_requested.is_(True),
-                CampaignRun.host == this_host(),
+        requested = list(
+            session.scalars(
+                select(CampaignRun.id).where(
+                    CampaignRun.status.in_(ACTIVE),
+                    CampaignRun.cancel_requested.is_(True),
+                    CampaignRun.host == this_host(),
+                )
             )
-        ))
+        )
     for run_id in requested:
         with contextlib.suppress(RunNotActive):
             cancel_run(settings, run_id)
@@ -571,7 +608,9 @@ def reap_stale_runs(settings: Settings) -> list[int]:
     return reaped
 
 
-def wait_run(settings: Settings, run_id: int, timeout: float | None = None, poll_s: float = 0.2) -> RunInfo:
+def wait_run(
+    settings: Settings, run_id: int, timeout: float | None = None, poll_s: float = 0.2
+) -> RunInfo:
     """Block until the run is finished (succeeded, failed or cancelled); return it."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
@@ -614,7 +653,9 @@ def shutdown_children(grace_s: float) -> None:
         try:
             proc.wait(remaining)
         except subprocess.TimeoutExpired:
-            log.info("run %s still running after %.0fs grace; asking it to checkpoint", run_id, grace_s)
+            log.info(
+                "run %s still running after %.0fs grace; asking it to checkpoint", run_id, grace_s
+            )
             _checkpointing.add(run_id)
             # Only the crawl's main process: Scrapy stops gracefully and closes its own
             # helpers (a classifier process pool), which a group-wide SIGTERM would kill mid-item.

@@ -134,8 +134,15 @@ def _same(job: Any, trigger: BaseTrigger, options: dict[str, Any]) -> bool:
     )
 
 
-def _put(scheduler: BaseScheduler, job_id: str, func: Any, trigger: BaseTrigger, name: str,
-         args: tuple[Any, ...] = (), **options: Any) -> str | None:
+def _put(
+    scheduler: BaseScheduler,
+    job_id: str,
+    func: Any,
+    trigger: BaseTrigger,
+    name: str,
+    args: tuple[Any, ...] = (),
+    **options: Any,
+) -> str | None:
     """Add the job, or replace it if its trigger or options changed; 'added'/'updated'/None."""
     existing = scheduler.get_job(job_id)
     opts = {"coalesce": True, "misfire_grace_time": None, **options}
@@ -144,7 +151,14 @@ def _put(scheduler: BaseScheduler, job_id: str, func: Any, trigger: BaseTrigger,
             existing.modify(name=name)
         return None
     scheduler.add_job(
-        func, trigger, id=job_id, name=name, args=args, replace_existing=True, max_instances=1, **opts
+        func,
+        trigger,
+        id=job_id,
+        name=name,
+        args=args,
+        replace_existing=True,
+        max_instances=1,
+        **opts,
     )
     return "updated" if existing is not None else "added"
 
@@ -172,15 +186,26 @@ def sync_campaign_jobs(scheduler: BaseScheduler, settings: Settings) -> SyncResu
             scheduler.remove_job(job.id)
             result.removed.append(job.id)
     for job_id, (campaign_id, name, trigger, options) in wanted.items():
-        change = _put(scheduler, job_id, run_campaign_job, trigger, f"campaign {name}",
-                      (campaign_id,), **options)
+        change = _put(
+            scheduler,
+            job_id,
+            run_campaign_job,
+            trigger,
+            f"campaign {name}",
+            (campaign_id,),
+            **options,
+        )
         if change == "added":
             result.added.append(job_id)
         elif change == "updated":
             result.updated.append(job_id)
     if result.added or result.updated or result.removed:
-        log.info("campaign jobs synced: added %s, updated %s, removed %s",
-                 result.added, result.updated, result.removed)
+        log.info(
+            "campaign jobs synced: added %s, updated %s, removed %s",
+            result.added,
+            result.updated,
+            result.removed,
+        )
     SCHEDULER_JOBS.set(len(scheduler.get_jobs()))
     return result
 
@@ -246,8 +271,11 @@ def recheck_job() -> Any:
     with unit_of_work(settings) as session:
         reports = recheck_due(session, settings)
     if reports:
-        log.info("takedown re-check: %d notice(s) checked: %s", len(reports),
-                 ", ".join(f"{r.reference} {r.status}" for r in reports))
+        log.info(
+            "takedown re-check: %d notice(s) checked: %s",
+            len(reports),
+            ", ".join(f"{r.reference} {r.status}" for r in reports),
+        )
     return reports
 
 
@@ -259,14 +287,19 @@ def verify_job() -> Any:
 
 
 def _on_event(event: JobExecutionEvent) -> None:
-    job = event.job_id.split(":", 1)[0] if event.job_id.startswith(CAMPAIGN_JOB_PREFIX) else event.job_id
+    job = (
+        event.job_id.split(":", 1)[0]
+        if event.job_id.startswith(CAMPAIGN_JOB_PREFIX)
+        else event.job_id
+    )
     if event.code == EVENT_JOB_ERROR:
         SCHEDULER_JOB_RUNS.labels(job=job, outcome="error").inc()
         log.error("job %s failed: %r", event.job_id, event.exception)
     elif event.code == EVENT_JOB_MISSED:
         SCHEDULER_JOB_RUNS.labels(job=job, outcome="missed").inc()
-        log.warning("job %s missed its run time %s (misfire policy)", event.job_id,
-                    event.scheduled_run_time)
+        log.warning(
+            "job %s missed its run time %s (misfire policy)", event.job_id, event.scheduled_run_time
+        )
     else:
         SCHEDULER_JOB_RUNS.labels(job=job, outcome="ok").inc()
 
@@ -297,7 +330,9 @@ def _jobstore(settings: Settings) -> SQLAlchemyJobStore:
     """A job store with an engine of its own: its shutdown disposes that engine."""
     from store.db import make_engine
 
-    return SQLAlchemyJobStore(engine=make_engine(settings.resolved_database_url), tablename=JOBSTORE_TABLE)
+    return SQLAlchemyJobStore(
+        engine=make_engine(settings.resolved_database_url), tablename=JOBSTORE_TABLE
+    )
 
 
 def build_scheduler(settings: Settings) -> LantianScheduler:

@@ -50,7 +50,9 @@ def reverify_evidence(settings: Settings) -> Reverification | None:
         failed = sorted(uid for uid in uids if any(uid in p for p in problems))
         chain_broken = any(p.startswith("ledger") for p in problems)
         now = utcnow()
-        session.execute(update(EvidenceCapture).values(verified_at=now, verified_ok=not chain_broken))
+        session.execute(
+            update(EvidenceCapture).values(verified_at=now, verified_ok=not chain_broken)
+        )
         if failed:
             session.execute(
                 update(EvidenceCapture)
@@ -70,10 +72,15 @@ def reverify_evidence(settings: Settings) -> Reverification | None:
             problems=problems[:MAX_PROBLEMS_RECORDED],
         )
     if report.ok:
-        log.info("evidence re-verified: %d captures, %d artifacts, all intact",
-                 report.captures, report.artifacts_checked)
+        log.info(
+            "evidence re-verified: %d captures, %d artifacts, all intact",
+            report.captures,
+            report.artifacts_checked,
+        )
     else:
-        log.error("evidence re-verification found %d problems, e.g. %s", len(problems), problems[:3])
+        log.error(
+            "evidence re-verification found %d problems, e.g. %s", len(problems), problems[:3]
+        )
     return Reverification(
         ok=report.ok,
         captures=report.captures,

@@ -49,8 +49,10 @@ def run_worker(settings: Settings, stop: threading.Event, poll_s: float = 5.0) -
     from crawler.runs import child_environment, crawl_command, logs_dir
 
     if not settings.redis_url:
-        raise WorkerError("a crawler worker needs LANTIAN_REDIS_URL: without a shared frontier it would "
-                          "crawl the whole campaign again")
+        raise WorkerError(
+            "a crawler worker needs LANTIAN_REDIS_URL: without a shared frontier it would "
+            "crawl the whole campaign again"
+        )
     joined: set[int] = set()
     crawls = 0
     while not stop.is_set():
@@ -63,8 +65,12 @@ def run_worker(settings: Settings, stop: threading.Event, poll_s: float = 5.0) -
             log.info("joining run %s of campaign %r; log: %s", run_id, campaign, log_path)
             with open(log_path, "ab") as log_file:
                 proc = subprocess.Popen(
-                    crawl_command(campaign, run_id), stdin=subprocess.DEVNULL, stdout=log_file,
-                    stderr=subprocess.STDOUT, env=child_environment(settings), start_new_session=True,
+                    crawl_command(campaign, run_id),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    env=child_environment(settings),
+                    start_new_session=True,
                 )
             while proc.poll() is None:
                 if stop.wait(1.0):

@@ -67,13 +67,21 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LANTIAN_", extra="forbid", validate_default=True)
 
-    data_dir: Path = Field(default=Path("var"), description="where the database, evidence and keys live")
+    data_dir: Path = Field(
+        default=Path("var"), description="where the database, evidence and keys live"
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default SQLite under data_dir"
     )
-    elasticsearch_url: str | None = Field(default=None, description="use Elasticsearch as search index")
-    redis_url: str | None = Field(default=None, description="share the crawl frontier through Redis")
-    evidence_dir: Path | None = Field(default=None, description="artifact store; default data_dir/evidence")
+    elasticsearch_url: str | None = Field(
+        default=None, description="use Elasticsearch as search index"
+    )
+    redis_url: str | None = Field(
+        default=None, description="share the crawl frontier through Redis"
+    )
+    evidence_dir: Path | None = Field(
+        default=None, description="artifact store; default data_dir/evidence"
+    )
     key_dir: Path | None = Field(default=None, description="signing keys; default data_dir/keys")
     rules_dir: Path = Field(default=PROJECT_ROOT / "rules", description="rule packs and dictionary")
     profiles_dir: Path = Field(
@@ -81,14 +89,21 @@ class Settings(BaseSettings):
     )
     classify_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     allow_private_networks: bool = Field(
-        default=False, description="let crawls reach loopback/private addresses (the sandbox needs it)"
+        default=False,
+        description="let crawls reach loopback/private addresses (the sandbox needs it)",
     )
     chromium_path: str | None = Field(default_factory=_default_chromium)
-    operator: str = Field(default="lantian", description="who captures evidence, named in manifests")
-    office_name: str = Field(default="某省知识产权局", description="the requesting office in notices")
+    operator: str = Field(
+        default="lantian", description="who captures evidence, named in manifests"
+    )
+    office_name: str = Field(
+        default="某省知识产权局", description="the requesting office in notices"
+    )
     office_contact: str = Field(default="", description="contact line printed in notices")
     takedown_recheck_age_s: int = Field(
-        default=21600, ge=0, description="re-fetch a sent notice's listings when the last check is older"
+        default=21600,
+        ge=0,
+        description="re-fetch a sent notice's listings when the last check is older",
     )
     takedown_recheck_capture: bool = Field(
         default=True, description="capture new evidence (browser) when re-checking a takedown"
@@ -96,7 +111,9 @@ class Settings(BaseSettings):
     takedown_recheck_timeout_s: float = Field(default=20.0, gt=0, description="per-request timeout")
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
-    secret_key: SecretStr = Field(default=SecretStr(""), description="session signing; generated if empty")
+    secret_key: SecretStr = Field(
+        default=SecretStr(""), description="session signing; generated if empty"
+    )
     session_cookie_secure: bool = Field(
         default=False, description="mark the UI session cookie Secure (set when served over HTTPS)"
     )
@@ -105,7 +122,9 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = None
     alert_email_to: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
-    log_json: bool = Field(default=False, description="log one JSON object per line (for log shippers)")
+    log_json: bool = Field(
+        default=False, description="log one JSON object per line (for log shippers)"
+    )
     scheduler_sync_interval_s: int = Field(
         default=30, ge=1, description="how often the scheduler re-reads campaigns for changes"
     )
@@ -122,7 +141,9 @@ class Settings(BaseSettings):
         "`lantian scheduler` process",
     )
     shutdown_grace_s: float = Field(
-        default=60.0, ge=0, description="on SIGTERM, how long running crawls may finish before they checkpoint"
+        default=60.0,
+        ge=0,
+        description="on SIGTERM, how long running crawls may finish before they checkpoint",
     )
 
     @field_validator("log_level")

@@ -131,7 +131,9 @@ def run_crawl(
     log(f"crawling the sandbox: {' '.join(cmd[2:])}")
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, check=False)
     if proc.returncode != 0:
-        raise DemoError(f"the demo crawl failed with exit code {proc.returncode} (its log is above)")
+        raise DemoError(
+            f"the demo crawl failed with exit code {proc.returncode} (its log is above)"
+        )
 
 
 def ensure_user(session: Session, username: str, role: Role, password: str | None) -> str:
@@ -139,13 +141,17 @@ def ensure_user(session: Session, username: str, role: Role, password: str | Non
     password = password or secrets.token_urlsafe(12)
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        create_user(session, username, password, role, display_name=username, created_by="system:demo")
+        create_user(
+            session, username, password, role, display_name=username, created_by="system:demo"
+        )
     else:
         set_password(session, user, password, by="system:demo")
     return password
 
 
-def simulated_review(session: Session, truth: list[dict[str, Any]], share: float = 0.5) -> tuple[int, int]:
+def simulated_review(
+    session: Session, truth: list[dict[str, Any]], share: float = 0.5
+) -> tuple[int, int]:
     """A demo reviewer works through the first ``share`` of the flag queue.
 
     The sandbox knows which flags are right, so the simulated reviewer confirms
@@ -172,8 +178,12 @@ def simulated_review(session: Session, truth: list[dict[str, Any]], share: float
         action = ReviewAction.confirm if right else ReviewAction.dismiss
         listing.status = ListingStatus.confirmed if right else ListingStatus.dismissed
         reason = "" if right else "误报：正常信息"
-        session.add(Review(listing_id=listing.id, user_id=reviewer.id, action=action, reason=reason))
-        audit.record(session, DEMO_REVIEWER, f"review.{action.value}", "listing", listing.id, reason=reason)
+        session.add(
+            Review(listing_id=listing.id, user_id=reviewer.id, action=action, reason=reason)
+        )
+        audit.record(
+            session, DEMO_REVIEWER, f"review.{action.value}", "listing", listing.id, reason=reason
+        )
         if right:
             confirmed += 1
         else:

@@ -56,32 +56,61 @@ def check_browser(settings: Settings) -> Check:
     """The Chromium that captures evidence exists and starts headless."""
     path = settings.chromium_path
     if not path:
-        return Check("browser", Status.fail, "no Chromium found on PATH (chromium, chromium-browser, google-chrome)",
-                     INSTALL_BROWSER)
+        return Check(
+            "browser",
+            Status.fail,
+            "no Chromium found on PATH (chromium, chromium-browser, google-chrome)",
+            INSTALL_BROWSER,
+        )
     resolved = shutil.which(path) or (path if Path(path).is_file() else None)
     if resolved is None:
         return Check("browser", Status.fail, f"Chromium not found at {path}", INSTALL_BROWSER)
     if not os.access(resolved, os.X_OK):
-        return Check("browser", Status.fail, f"{resolved} is not executable", f"chmod +x {resolved}, or "
-                     + INSTALL_BROWSER)
-    command = [resolved, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", "--dump-dom", "about:blank"]
+        return Check(
+            "browser",
+            Status.fail,
+            f"{resolved} is not executable",
+            f"chmod +x {resolved}, or " + INSTALL_BROWSER,
+        )
+    command = [
+        resolved,
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--dump-dom",
+        "about:blank",
+    ]
     started = time.monotonic()
     try:
         done = subprocess.run(command, capture_output=True, timeout=BROWSER_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
-        return Check("browser", Status.fail, f"{resolved} did not answer within {BROWSER_TIMEOUT_S:.0f}s",
-                     "check that the machine has the libraries Chromium needs: " + INSTALL_BROWSER)
+        return Check(
+            "browser",
+            Status.fail,
+            f"{resolved} did not answer within {BROWSER_TIMEOUT_S:.0f}s",
+            "check that the machine has the libraries Chromium needs: " + INSTALL_BROWSER,
+        )
     except OSError as exc:
         return Check("browser", Status.fail, f"{resolved} cannot start: {exc}", INSTALL_BROWSER)
     if done.returncode != 0 or b"<html" not in done.stdout:
         last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        return Check("browser", Status.fail, f"{resolved} exited {done.returncode}: {last[0][:200]}",
-                     "run it by hand with --headless=new --dump-dom about:blank to see why; " + INSTALL_BROWSER)
+        return Check(
+            "browser",
+            Status.fail,
+            f"{resolved} exited {done.returncode}: {last[0][:200]}",
+            "run it by hand with --headless=new --dump-dom about:blank to see why; "
+            + INSTALL_BROWSER,
+        )
     version = subprocess.run([resolved, "--version"], capture_output=True, timeout=30, check=False)
     label = version.stdout.decode("utf-8", "replace").strip() or resolved
-    return Check("browser", Status.ok, f"{label} starts headless ({time.monotonic() - started:.1f}s)")
+    return Check(
+        "browser", Status.ok, f"{label} starts headless ({time.monotonic() - started:.1f}s)"
+    )
 
 
 def check_fonts(settings: Settings) -> Check:
@@ -89,14 +118,29 @@ def check_fonts(settings: Settings) -> Check:
     fix = "sudo apt-get install fonts-noto-cjk (screenshots of Chinese pages show boxes without it)"
     fc_list = shutil.which("fc-list")
     if fc_list is None:
-        return Check("CJK fonts", Status.fail, "fc-list (fontconfig) not found", "sudo apt-get install fontconfig "
-                     "fonts-noto-cjk")
-    done = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, timeout=30, check=False)
-    families = sorted({line.split(",")[0].strip() for line in done.stdout.decode("utf-8", "replace").splitlines()
-                       if line.strip()})
+        return Check(
+            "CJK fonts",
+            Status.fail,
+            "fc-list (fontconfig) not found",
+            "sudo apt-get install fontconfig fonts-noto-cjk",
+        )
+    done = subprocess.run(
+        [fc_list, ":lang=zh", "family"], capture_output=True, timeout=30, check=False
+    )
+    families = sorted(
+        {
+            line.split(",")[0].strip()
+            for line in done.stdout.decode("utf-8", "replace").splitlines()
+            if line.strip()
+        }
+    )
     if not families:
-        return Check("CJK fonts", Status.fail, "no font covers Chinese (fc-list :lang=zh is empty)", fix)
-    shown = ", ".join(families[:3]) + (f" and {len(families) - 3} more" if len(families) > 3 else "")
+        return Check(
+            "CJK fonts", Status.fail, "no font covers Chinese (fc-list :lang=zh is empty)", fix
+        )
+    shown = ", ".join(families[:3]) + (
+        f" and {len(families) - 3} more" if len(families) > 3 else ""
+    )
     return Check("CJK fonts", Status.ok, shown)
 
 
@@ -120,13 +164,21 @@ def check_database(settings: Settings) -> Check:
         head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     except Exception as exc:  # noqa: BLE001
         first = str(exc).strip().splitlines()[0][:200]
-        return Check("database", Status.fail, f"{shown}: cannot connect: {first}",
-                     "start the database server or fix LANTIAN_DATABASE_URL")
+        return Check(
+            "database",
+            Status.fail,
+            f"{shown}: cannot connect: {first}",
+            "start the database server or fix LANTIAN_DATABASE_URL",
+        )
     finally:
         engine.dispose()
     if current != head:
-        return Check("database", Status.fail, f"{shown}: schema at {current or 'nothing'}, newest is {head}",
-                     "run `lantian db upgrade`")
+        return Check(
+            "database",
+            Status.fail,
+            f"{shown}: schema at {current or 'nothing'}, newest is {head}",
+            "run `lantian db upgrade`",
+        )
     return Check("database", Status.ok, f"{shown} (schema {head})")
 
 
@@ -140,31 +192,52 @@ def check_search(settings: Settings) -> Check:
         try:
             response = httpx.get(f"{url}/_cluster/health", timeout=10)
         except httpx.HTTPError as exc:
-            return Check("search", Status.fail, f"Elasticsearch at {shown}: {type(exc).__name__}: {exc}",
-                         "start Elasticsearch or unset LANTIAN_ELASTICSEARCH_URL to use the embedded FTS5 index")
+            return Check(
+                "search",
+                Status.fail,
+                f"Elasticsearch at {shown}: {type(exc).__name__}: {exc}",
+                "start Elasticsearch or unset LANTIAN_ELASTICSEARCH_URL to use the embedded FTS5 index",
+            )
         if response.status_code != 200:
-            return Check("search", Status.fail, f"Elasticsearch at {shown}: HTTP {response.status_code}",
-                         "check the URL and credentials in LANTIAN_ELASTICSEARCH_URL")
+            return Check(
+                "search",
+                Status.fail,
+                f"Elasticsearch at {shown}: HTTP {response.status_code}",
+                "check the URL and credentials in LANTIAN_ELASTICSEARCH_URL",
+            )
         health = response.json().get("status", "?")
         status = Status.ok if health in {"green", "yellow"} else Status.fail
-        return Check("search", status, f"Elasticsearch at {shown}, cluster {health}",
-                     "" if status is Status.ok else "the cluster is red: check its nodes")
+        return Check(
+            "search",
+            status,
+            f"Elasticsearch at {shown}, cluster {health}",
+            "" if status is Status.ok else "the cluster is red: check its nodes",
+        )
     try:
         conn = sqlite3.connect(":memory:")
         conn.execute("create virtual table t using fts5(body)")
         conn.close()
     except sqlite3.Error as exc:
-        return Check("search", Status.fail, f"SQLite {sqlite3.sqlite_version} lacks FTS5: {exc}",
-                     "use a Python built with FTS5 (python.org and Debian builds have it) or set "
-                     "LANTIAN_ELASTICSEARCH_URL")
+        return Check(
+            "search",
+            Status.fail,
+            f"SQLite {sqlite3.sqlite_version} lacks FTS5: {exc}",
+            "use a Python built with FTS5 (python.org and Debian builds have it) or set "
+            "LANTIAN_ELASTICSEARCH_URL",
+        )
     return Check("search", Status.ok, f"embedded SQLite FTS5 (SQLite {sqlite3.sqlite_version})")
 
 
 def check_redis(settings: Settings) -> Check:
     """Redis, when crawler workers share the frontier through it."""
     if not settings.redis_url:
-        return Check("Redis", Status.skip, "not configured: each crawl keeps its own frontier",
-                     "set LANTIAN_REDIS_URL to let several crawler workers split a campaign", required=False)
+        return Check(
+            "Redis",
+            Status.skip,
+            "not configured: each crawl keeps its own frontier",
+            "set LANTIAN_REDIS_URL to let several crawler workers split a campaign",
+            required=False,
+        )
     import redis
 
     shown = mask_url_password(settings.redis_url)
@@ -173,7 +246,9 @@ def check_redis(settings: Settings) -> Check:
         client.ping()
         version = client.info("server").get("redis_version", "?")
     except redis.RedisError as exc:
-        return Check("Redis", Status.fail, f"{shown}: {exc}", "start Redis or fix LANTIAN_REDIS_URL")
+        return Check(
+            "Redis", Status.fail, f"{shown}: {exc}", "start Redis or fix LANTIAN_REDIS_URL"
+        )
     finally:
         client.close()
     return Check("Redis", Status.ok, f"{shown} (Redis {version})")
@@ -192,8 +267,12 @@ def check_disk(settings: Settings) -> Check:
     free = shutil.disk_usage(where).free
     detail = f"{free / (1 << 30):.1f} GiB free at {where}"
     if free < DISK_FAIL_BYTES:
-        return Check("disk", Status.fail, detail, "free space or point LANTIAN_DATA_DIR / LANTIAN_EVIDENCE_DIR "
-                     "at a larger volume")
+        return Check(
+            "disk",
+            Status.fail,
+            detail,
+            "free space or point LANTIAN_DATA_DIR / LANTIAN_EVIDENCE_DIR at a larger volume",
+        )
     if free < DISK_WARN_BYTES:
         return Check("disk", Status.warn, detail, "captures take about 1 MB each; plan more space")
     return Check("disk", Status.ok, detail)
@@ -207,14 +286,24 @@ def check_alerts(settings: Settings) -> Check:
     if settings.smtp_url is not None and settings.alert_email_to:
         channels.append(f"e-mail to {len(settings.alert_email_to)} address(es)")
     if not channels:
-        return Check("alerts", Status.warn, "no channel: new high-severity findings only show in the UI",
-                     "set LANTIAN_ALERT_WEBHOOK_URLS or LANTIAN_SMTP_URL and LANTIAN_ALERT_EMAIL_TO",
-                     required=False)
+        return Check(
+            "alerts",
+            Status.warn,
+            "no channel: new high-severity findings only show in the UI",
+            "set LANTIAN_ALERT_WEBHOOK_URLS or LANTIAN_SMTP_URL and LANTIAN_ALERT_EMAIL_TO",
+            required=False,
+        )
     return Check("alerts", Status.ok, ", ".join(channels), required=False)
 
 
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
-    check_browser, check_fonts, check_database, check_search, check_redis, check_disk, check_alerts,
+    check_browser,
+    check_fonts,
+    check_database,
+    check_search,
+    check_redis,
+    check_disk,
+    check_alerts,
 )
 
 
@@ -225,5 +314,7 @@ def run_checks(settings: Settings) -> list[Check]:
             results.append(check(settings))
         except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others
             name = check.__name__.removeprefix("check_")
-            results.append(Check(name, Status.fail, f"the check itself failed: {type(exc).__name__}: {exc}"))
+            results.append(
+                Check(name, Status.fail, f"the check itself failed: {type(exc).__name__}: {exc}")
+            )
     return results

@@ -42,7 +42,9 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
-def configure_logging(level: str = "INFO", json_lines: bool = False, stream: IO[str] | None = None) -> None:
+def configure_logging(
+    level: str = "INFO", json_lines: bool = False, stream: IO[str] | None = None
+) -> None:
     """Replace the root logger's handlers with one writing to ``stream`` (stderr)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT))

@@ -40,7 +40,10 @@ RUNS_FINISHED = Counter(
     "lantian_runs_finished", "Campaign runs this process saw finish", ["status"], registry=REGISTRY
 )
 ALERTS_SENT = Counter(
-    "lantian_alerts", "Alert digests sent, by channel and outcome", ["channel", "outcome"], registry=REGISTRY
+    "lantian_alerts",
+    "Alert digests sent, by channel and outcome",
+    ["channel", "outcome"],
+    registry=REGISTRY,
 )
 SCHEDULER_JOB_RUNS = Counter(
     "lantian_scheduler_job_runs", "Scheduler job executions", ["job", "outcome"], registry=REGISTRY
@@ -80,7 +83,9 @@ class StoreCollector(Collector):
         queue = GaugeMetricFamily(
             "lantian_review_queue_size", "Irregular listings waiting for a reviewer"
         )
-        flagged_listings = GaugeMetricFamily("lantian_listings_irregular", "Listings judged irregular")
+        flagged_listings = GaugeMetricFamily(
+            "lantian_listings_irregular", "Listings judged irregular"
+        )
         try:
             engine = _engine(self.database_url, make_engine)
             with engine.connect() as conn:
@@ -110,7 +115,9 @@ class StoreCollector(Collector):
             log.warning("metrics: database unavailable: %s", exc)
             return
         for status in RunStatus:
-            runs.add_metric([status.value], float(counts.get(status, counts.get(status.value)) or 0))
+            runs.add_metric(
+                [status.value], float(counts.get(status, counts.get(status.value)) or 0)
+            )
         pages.add_metric([], totals[0])
         flags.add_metric([], totals[1])
         failures.add_metric([], totals[2])

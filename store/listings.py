@@ -56,7 +56,11 @@ class Recorded:
 
 
 def get_or_create_platform(
-    session: Session, key: str, *, name: str | None = None, kind: SourceKind = SourceKind.search,
+    session: Session,
+    key: str,
+    *,
+    name: str | None = None,
+    kind: SourceKind = SourceKind.search,
     base_url: str | None = None,
 ) -> Platform:
     platform = session.scalar(select(Platform).where(Platform.key == key))

@@ -148,7 +148,9 @@ class Campaign(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[list[Any]] = mapped_column(default=list)
     platforms: Mapped[list[Any]] = mapped_column(default=list, doc="profile keys")
-    limits: Mapped[dict[str, Any]] = mapped_column(default=dict, doc="max_pages, depth, max_seconds")
+    limits: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, doc="max_pages, depth, max_seconds"
+    )
     schedule_cron: Mapped[str | None] = mapped_column(String(120))
     schedule_interval_s: Mapped[int | None] = mapped_column(Integer)
     misfire_policy: Mapped[str] = mapped_column(String(32), default="run_once")
@@ -202,7 +204,9 @@ class ActorContact(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32), doc="phone, wechat, qq, email, url, agency_code, ...")
+    kind: Mapped[str] = mapped_column(
+        String(32), doc="phone, wechat, qq, email, url, agency_code, ..."
+    )
     value: Mapped[str] = mapped_column(String(300))
 
     actor: Mapped[Actor] = relationship(back_populates="contacts")
@@ -267,7 +271,9 @@ class ListingVersion(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
-    fields: Mapped[dict[str, Any]] = mapped_column(default=dict, doc="price, sales, author, replies...")
+    fields: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, doc="price, sales, author, replies..."
+    )
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_runs.id"))
     http_status: Mapped[int | None] = mapped_column(Integer)
@@ -290,7 +296,9 @@ class Classification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     version: Mapped[ListingVersion] = relationship(back_populates="classification")
-    hits: Mapped[list[RuleHit]] = relationship(back_populates="classification", order_by="RuleHit.start")
+    hits: Mapped[list[RuleHit]] = relationship(
+        back_populates="classification", order_by="RuleHit.start"
+    )
     entities: Mapped[list[Entity]] = relationship(back_populates="classification")
 
 
@@ -343,7 +351,9 @@ class EvidenceCapture(Base):
     http_status: Mapped[int | None] = mapped_column(Integer)
     captured_at: Mapped[datetime]
     screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(String(32), default="flagged", doc="flagged, recheck, manual")
+    reason: Mapped[str] = mapped_column(
+        String(32), default="flagged", doc="flagged, recheck, manual"
+    )
     verified_at: Mapped[datetime | None]
     verified_ok: Mapped[bool | None] = mapped_column(Boolean)
 
@@ -456,7 +466,9 @@ class LicensedAgency(Base):
     __tablename__ = "licensed_agencies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True, doc="机构代码, five digits for patents")
+    code: Mapped[str] = mapped_column(
+        String(16), unique=True, doc="机构代码, five digits for patents"
+    )
     name: Mapped[str] = mapped_column(String(300), index=True)
     kind: Mapped[str] = mapped_column(String(32), default="patent")
     status: Mapped[str] = mapped_column(String(32), default="")

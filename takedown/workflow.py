@@ -114,7 +114,9 @@ def transition(
                 f"{actor_name(actor)!r} is {getattr(actor, 'role', 'not a user')}"
             )
         if not notice.items:
-            raise TakedownError(f"notice {notice.reference} lists no listings; there is nothing to approve")
+            raise TakedownError(
+                f"notice {notice.reference} lists no listings; there is nothing to approve"
+            )
         from takedown.document import resolve_channel
 
         days = resolve_channel(notice, registry or default_registry()).channel.deadline_days

@@ -179,7 +179,9 @@ class StorePipeline:
             batch_size=crawler.settings.getint("LANTIAN_STORE_BATCH", 25),
             stats=crawler.stats,
             engine=engine,
-            indexer=_search_indexer() if crawler.settings.getbool("LANTIAN_SEARCH_INDEX", True) else None,
+            indexer=_search_indexer()
+            if crawler.settings.getbool("LANTIAN_SEARCH_INDEX", True)
+            else None,
         )
         crawler.signals.connect(pipe.spider_opened, signal=signals.spider_opened)
         return pipe

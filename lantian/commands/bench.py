@@ -114,7 +114,9 @@ def classify_bench(
 @app.command("crawl")
 def crawl_bench(
     depth: Annotated[int, typer.Option(min=0, max=3, help="links followed from search pages")] = 1,
-    repeat: Annotated[int, typer.Option(min=1, max=10, help="alternate the arms this often; best of each")] = 2,
+    repeat: Annotated[
+        int, typer.Option(min=1, max=10, help="alternate the arms this often; best of each")
+    ] = 2,
 ) -> None:
     """Pages/s of the full crawl pipeline (no screenshots) vs a bare Scrapy spider on the same URLs."""
     import json
@@ -142,9 +144,15 @@ def crawl_bench(
 
 @app.command("api")
 def api_bench(
-    listings: Annotated[int, typer.Option(min=100, max=2_000_000, help="listings seeded into a temporary SQLite")] = 100_000,
-    requests: Annotated[int, typer.Option(min=20, max=10_000, help="timed requests of each kind")] = 200,
-    data_dir: Annotated[Path | None, typer.Option(help="keep the seeded database here and reuse it next time")] = None,
+    listings: Annotated[
+        int, typer.Option(min=100, max=2_000_000, help="listings seeded into a temporary SQLite")
+    ] = 100_000,
+    requests: Annotated[
+        int, typer.Option(min=20, max=10_000, help="timed requests of each kind")
+    ] = 200,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="keep the seeded database here and reuse it next time")
+    ] = None,
 ) -> None:
     """p95 latency of the review queue and of full-text search (target < 100 ms), against a LIKE-scan baseline."""
     from api.bench import TARGET_MS, run_api_bench
@@ -152,12 +160,17 @@ def api_bench(
     bench = run_api_bench(listings, requests, progress=lambda m: err.print(m), data_dir=data_dir)
     err.print(f"seeded {bench.listings} listings in {bench.seed_seconds:.1f} s")
     for t in (bench.queue, bench.search, bench.baseline_like, bench.floor):
-        out.print(f"{t.name:<22} p50 {t.p50_ms:7.1f} ms   p95 {t.p95_ms:7.1f} ms   (n={t.n})", markup=False)
+        out.print(
+            f"{t.name:<22} p50 {t.p50_ms:7.1f} ms   p95 {t.p95_ms:7.1f} ms   (n={t.n})",
+            markup=False,
+        )
     out.print(
         f"search p95 vs LIKE-scan baseline p95: {bench.baseline_like.p95_ms / max(bench.search.p95_ms, 1e-6):.1f}x faster",
         markup=False,
     )
     verdict = "meets" if bench.ok else "MISSES"
-    out.print(f"target p95 < {TARGET_MS:.0f} ms with {bench.listings} listings: {verdict}", markup=False)
+    out.print(
+        f"target p95 < {TARGET_MS:.0f} ms with {bench.listings} listings: {verdict}", markup=False
+    )
     if not bench.ok:
         raise typer.Exit(1)

@@ -60,7 +60,8 @@ def _save(settings: Settings, data: dict[str, Any], *, creating: bool) -> dict[s
         spec = CampaignSpec.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
         )
         fail(f"campaign {data.get('name')!r}: {problems}")
     try:
@@ -75,26 +76,55 @@ def _save(settings: Settings, data: dict[str, Any], *, creating: bool) -> dict[s
         if creating and exists:
             fail(f"campaign {spec.name!r} exists; change it with `lantian campaigns edit`")
         row = upsert_campaign(session, spec)
-        record(session, _actor(), "campaign.create" if creating else "campaign.update", "campaign", row.id,
-               spec=spec.model_dump(mode="json"))
-        return {"id": row.id, "name": row.name, "schedule": spec.schedule.model_dump(), "paused": row.paused}
+        record(
+            session,
+            _actor(),
+            "campaign.create" if creating else "campaign.update",
+            "campaign",
+            row.id,
+            spec=spec.model_dump(mode="json"),
+        )
+        return {
+            "id": row.id,
+            "name": row.name,
+            "schedule": spec.schedule.model_dump(),
+            "paused": row.paused,
+        }
 
 
 def create(
     name: Annotated[str, typer.Argument(help="a unique name")],
-    keyword: Annotated[list[str], typer.Option("--keyword", "-k", help="search keyword; repeatable")],
-    platform: Annotated[list[str], typer.Option("--platform", "-p", help="profile key; repeatable")],
-    base_url: Annotated[list[str] | None, typer.Option("--base-url", help="PLATFORM=URL; repeatable")] = None,
-    cron: Annotated[str | None, typer.Option(help="crontab schedule, UTC, e.g. '0 3 * * *'")] = None,
-    every: Annotated[int | None, typer.Option(help="run every N seconds instead of a cron schedule")] = None,
-    misfire: Annotated[str, typer.Option(help="run_once | skip | run_all: a run missed while down")] = "run_once",
+    keyword: Annotated[
+        list[str], typer.Option("--keyword", "-k", help="search keyword; repeatable")
+    ],
+    platform: Annotated[
+        list[str], typer.Option("--platform", "-p", help="profile key; repeatable")
+    ],
+    base_url: Annotated[
+        list[str] | None, typer.Option("--base-url", help="PLATFORM=URL; repeatable")
+    ] = None,
+    cron: Annotated[
+        str | None, typer.Option(help="crontab schedule, UTC, e.g. '0 3 * * *'")
+    ] = None,
+    every: Annotated[
+        int | None, typer.Option(help="run every N seconds instead of a cron schedule")
+    ] = None,
+    misfire: Annotated[
+        str, typer.Option(help="run_once | skip | run_all: a run missed while down")
+    ] = "run_once",
     description: Annotated[str, typer.Option()] = "",
-    no_capture: Annotated[bool, typer.Option("--no-capture", help="do not capture evidence")] = False,
+    no_capture: Annotated[
+        bool, typer.Option("--no-capture", help="do not capture evidence")
+    ] = False,
 ) -> None:
     """Create a campaign (keywords x platforms x schedule); prints it as JSON."""
     data = {
-        "name": name, "description": description, "keywords": keyword, "platforms": platform,
-        "base_urls": _base_urls(base_url or []), "capture": not no_capture,
+        "name": name,
+        "description": description,
+        "keywords": keyword,
+        "platforms": platform,
+        "base_urls": _base_urls(base_url or []),
+        "capture": not no_capture,
         "schedule": {"cron": cron, "interval_s": every, "misfire": misfire},
     }
     out.print(json.dumps(_save(_settings(), data, creating=True), ensure_ascii=False), markup=False)
@@ -113,12 +143,22 @@ def _current(settings: Settings, name: str) -> dict[str, Any]:
 
 def edit(
     name: Annotated[str, typer.Argument(help="campaign name or id")],
-    keyword: Annotated[list[str] | None, typer.Option("--keyword", "-k", help="replace the keywords")] = None,
-    platform: Annotated[list[str] | None, typer.Option("--platform", "-p", help="replace the platforms")] = None,
-    base_url: Annotated[list[str] | None, typer.Option("--base-url", help="PLATFORM=URL; added")] = None,
+    keyword: Annotated[
+        list[str] | None, typer.Option("--keyword", "-k", help="replace the keywords")
+    ] = None,
+    platform: Annotated[
+        list[str] | None, typer.Option("--platform", "-p", help="replace the platforms")
+    ] = None,
+    base_url: Annotated[
+        list[str] | None, typer.Option("--base-url", help="PLATFORM=URL; added")
+    ] = None,
     cron: Annotated[str | None, typer.Option(help="new crontab schedule (clears --every)")] = None,
-    every: Annotated[int | None, typer.Option(help="new interval in seconds (clears --cron)")] = None,
-    no_schedule: Annotated[bool, typer.Option("--no-schedule", help="run only when started by hand")] = False,
+    every: Annotated[
+        int | None, typer.Option(help="new interval in seconds (clears --cron)")
+    ] = None,
+    no_schedule: Annotated[
+        bool, typer.Option("--no-schedule", help="run only when started by hand")
+    ] = False,
     misfire: Annotated[str | None, typer.Option(help="run_once | skip | run_all")] = None,
     description: Annotated[str | None, typer.Option()] = None,
 ) -> None:
@@ -156,7 +196,9 @@ def _set_paused(name: str, paused: bool) -> None:
         except CampaignNotFound as exc:
             fail(str(exc))
         row.paused = paused
-        record(session, _actor(), "campaign.pause" if paused else "campaign.resume", "campaign", row.id)
+        record(
+            session, _actor(), "campaign.pause" if paused else "campaign.resume", "campaign", row.id
+        )
         err.print(f"{row.name}: {'paused' if paused else 'resumed'}")
 
 
@@ -172,8 +214,12 @@ def resume(name: Annotated[str, typer.Argument(help="campaign name or id")]) -> 
 
 def run_now(
     name: Annotated[str, typer.Argument(help="campaign name or id")],
-    wait: Annotated[bool, typer.Option("--wait", help="wait for the run to end; exit 1 if it failed")] = False,
-    timeout: Annotated[float | None, typer.Option(help="with --wait: give up after this many seconds")] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="wait for the run to end; exit 1 if it failed")
+    ] = False,
+    timeout: Annotated[
+        float | None, typer.Option(help="with --wait: give up after this many seconds")
+    ] = None,
 ) -> None:
     """Start a run now, in its own crawl process; prints the run as JSON."""
     from crawler.runs import (
@@ -213,7 +259,9 @@ def run_now(
 def _run_row(settings: Settings, info: Any) -> dict[str, Any]:
     stats = info.stats or {}
     seconds = (
-        (info.finished_at - info.started_at).total_seconds() if info.finished_at and info.started_at else None
+        (info.finished_at - info.started_at).total_seconds()
+        if info.finished_at and info.started_at
+        else None
     )
     return {
         "run_id": info.id,
@@ -250,11 +298,21 @@ def history(
         for row in rows:
             out.print(json.dumps(row, ensure_ascii=False), markup=False)
         return
-    table = Table("run", "status", "trigger", "started (UTC)", "s", "pages", "new", "flagged", "error / link")
+    table = Table(
+        "run", "status", "trigger", "started (UTC)", "s", "pages", "new", "flagged", "error / link"
+    )
     for r in rows:
-        table.add_row(str(r["run_id"]), r["status"], r["trigger"], (r["started_at"] or "")[:19],
-                      str(r["seconds"] or ""), str(r["pages"]), str(r["new_listings"]), str(r["flagged"]),
-                      r["error"] or r["link"])
+        table.add_row(
+            str(r["run_id"]),
+            r["status"],
+            r["trigger"],
+            (r["started_at"] or "")[:19],
+            str(r["seconds"] or ""),
+            str(r["pages"]),
+            str(r["new_listings"]),
+            str(r["flagged"]),
+            r["error"] or r["link"],
+        )
     out.print(table)
 
 

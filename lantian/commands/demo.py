@@ -24,10 +24,18 @@ def _start_sandbox(port: int) -> SandboxServer:
 
 
 def demo(
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the review UI afterwards")] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="end with one JSON summary line on stdout")] = False,
-    sandbox_port: Annotated[int, typer.Option(help="first of the sandbox's three ports (0: free ports)")] = DEFAULT_BASE_PORT,
-    port: Annotated[int | None, typer.Option(help="port of the review UI (default: settings.api_port)")] = None,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="serve the review UI afterwards")
+    ] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="end with one JSON summary line on stdout")
+    ] = False,
+    sandbox_port: Annotated[
+        int, typer.Option(help="first of the sandbox's three ports (0: free ports)")
+    ] = DEFAULT_BASE_PORT,
+    port: Annotated[
+        int | None, typer.Option(help="port of the review UI (default: settings.api_port)")
+    ] = None,
     campaign: Annotated[
         str, typer.Option(help="campaign name or YAML file over the sandbox platforms")
     ] = DEMO_CAMPAIGN,
@@ -48,7 +56,11 @@ def demo(
         err.print(f"sandbox: {', '.join(f'{k} {v}' for k, v in sandbox.urls.items())}")
         try:
             summary = run_demo(
-                settings, sandbox, lambda line: err.print(line), demo_password=password, campaign=campaign
+                settings,
+                sandbox,
+                lambda line: err.print(line),
+                demo_password=password,
+                campaign=campaign,
             )
         except DemoError as exc:
             fail(str(exc), code=1)
@@ -76,8 +88,11 @@ def demo(
         )
         demo_settings = settings.model_copy(update={"allow_private_networks": True})
         uvicorn.run(
-            create_app(demo_settings), host=settings.api_host, port=bind_port,
-            log_level="warning", proxy_headers=False,
+            create_app(demo_settings),
+            host=settings.api_host,
+            port=bind_port,
+            log_level="warning",
+            proxy_headers=False,
         )
     finally:
         sandbox.stop()

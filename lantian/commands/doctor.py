@@ -28,7 +28,9 @@ def doctor(
     checks = run_checks(settings)
     if as_json:
         for check in checks:
-            out.print(json.dumps(check.as_dict(), ensure_ascii=False), markup=False, highlight=False)
+            out.print(
+                json.dumps(check.as_dict(), ensure_ascii=False), markup=False, highlight=False
+            )
     else:
         table = Table(title="lantian doctor", show_lines=False)
         table.add_column("check")
@@ -39,7 +41,9 @@ def doctor(
             status = f"[{STYLE[check.status]}]{check.status.value}[/]"
             if not check.required and check.status is Status.fail:
                 status += " (optional)"
-            table.add_row(check.name, status, check.detail, check.fix if check.status is not Status.ok else "")
+            table.add_row(
+                check.name, status, check.detail, check.fix if check.status is not Status.ok else ""
+            )
         out.print(table)
     blocking = [c.name for c in checks if c.blocking]
     if blocking:

@@ -39,7 +39,10 @@ def _require_schema(settings: Settings) -> None:
         fail(f"database {settings.masked()['database_url']} unavailable: {exc}", 1)
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     if current != head:
-        fail(f"database schema at {current or 'nothing'}, newest is {head}: run `lantian db upgrade`", 1)
+        fail(
+            f"database schema at {current or 'nothing'}, newest is {head}: run `lantian db upgrade`",
+            1,
+        )
 
 
 @app.callback()
@@ -73,7 +76,9 @@ def run(
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
-        err.print(f"{signal.Signals(signum).name}: stopping (grace {settings.shutdown_grace_s:.0f}s)")
+        err.print(
+            f"{signal.Signals(signum).name}: stopping (grace {settings.shutdown_grace_s:.0f}s)"
+        )
         stop.set()
 
     signal.signal(signal.SIGTERM, _stop)
@@ -84,7 +89,9 @@ def run(
         scheduler = start_background_scheduler(settings)
     except SchedulerAlreadyRunning as exc:
         fail(str(exc), 1)
-    err.print(f"scheduler running with {len(scheduler.get_jobs())} jobs; SIGTERM or Ctrl-C stops it")
+    err.print(
+        f"scheduler running with {len(scheduler.get_jobs())} jobs; SIGTERM or Ctrl-C stops it"
+    )
     while not stop.wait(1.0):
         pass
     stop_scheduler(scheduler)
@@ -135,5 +142,8 @@ def jobs(as_json: bool = typer.Option(False, "--json", help="JSON Lines on stdou
         if as_json:
             out.print(json.dumps(row), markup=False, highlight=False)
         else:
-            out.print(f"{row['id']:<16} {row['trigger']:<34} next {row['next_run_time']}  {row['name']}",
-                      markup=False, highlight=False)
+            out.print(
+                f"{row['id']:<16} {row['trigger']:<34} next {row['next_run_time']}  {row['name']}",
+                markup=False,
+                highlight=False,
+            )

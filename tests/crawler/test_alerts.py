@@ -58,9 +58,15 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def ops_settings(settings: Settings, database_url: str, session_factory: sessionmaker[Session],
-                 receiver: Receiver) -> Iterator[Settings]:
-    yield settings.model_copy(update={"database_url": database_url, "alert_webhook_urls": [receiver.url]})
+def ops_settings(
+    settings: Settings,
+    database_url: str,
+    session_factory: sessionmaker[Session],
+    receiver: Receiver,
+) -> Iterator[Settings]:
+    yield settings.model_copy(
+        update={"database_url": database_url, "alert_webhook_urls": [receiver.url]}
+    )
     dispose_engines()
 
 
@@ -72,18 +78,33 @@ def _campaign(session: Session) -> Campaign:
 
 
 def _run(session: Session, campaign: Campaign, minutes_ago: int = 1) -> CampaignRun:
-    run = CampaignRun(campaign_id=campaign.id, status=RunStatus.succeeded, trigger="schedule",
-                      started_at=utcnow() - timedelta(minutes=minutes_ago), finished_at=utcnow())
+    run = CampaignRun(
+        campaign_id=campaign.id,
+        status=RunStatus.succeeded,
+        trigger="schedule",
+        started_at=utcnow() - timedelta(minutes=minutes_ago),
+        finished_at=utcnow(),
+    )
     session.add(run)
     session.flush()
     return run
 
 
-def _see(session: Session, run: CampaignRun, n: int, *, severity: str | None, title: str = "") -> Listing:
-    recorded = record_observation(session, Observation(
-        platform_key="market", canonical_url=f"http://market.test/item/{n}", url=f"http://market.test/item/{n}",
-        title=title or f"商品 {n}", text="包授权 不成功全额退款", run_id=run.id, campaign_id=run.campaign_id,
-    ))
+def _see(
+    session: Session, run: CampaignRun, n: int, *, severity: str | None, title: str = ""
+) -> Listing:
+    recorded = record_observation(
+        session,
+        Observation(
+            platform_key="market",
+            canonical_url=f"http://market.test/item/{n}",
+            url=f"http://market.test/item/{n}",
+            title=title or f"商品 {n}",
+            text="包授权 不成功全额退款",
+            run_id=run.id,
+            campaign_id=run.campaign_id,
+        ),
+    )
     listing = recorded.listing
     listing.severity = severity
     listing.irregular = severity is not None
@@ -120,7 +141,9 @@ def test_one_digest_per_run_with_the_new_high_severity_listings(
     assert len(receiver.bodies) == 1
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # PostgreSQL: see the tests run on both
 def test_reappearance_after_removal_is_alerted_once(
     ops_settings: Settings, session: Session, receiver: Receiver
 ) -> None:
@@ -141,11 +164,15 @@ def test_reappearance_after_removal_is_alerted_once(
     run3 = _run(session, campaign)
     _see(session, run3, 7, severity="medium")
     session.commit()
-    assert send_run_digest(ops_settings, run3.id) is None, "the same reappearance is not alerted twice"
+    assert send_run_digest(ops_settings, run3.id) is None, (
+        "the same reappearance is not alerted twice"
+    )
     assert len(receiver.bodies) == 1
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # PostgreSQL: see the tests run on both
 def test_webhook_on_a_private_address_is_refused_unless_allowed(
     ops_settings: Settings, session: Session, receiver: Receiver
 ) -> None:
@@ -160,7 +187,9 @@ def test_webhook_on_a_private_address_is_refused_unless_allowed(
     assert ALERTS_SENT.labels(channel="webhook", outcome="failed")._value.get() == before + 1
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # PostgreSQL: see the tests run on both
 def test_digest_by_email_through_smtp(ops_settings: Settings, session: Session) -> None:
     from aiosmtpd.controller import Controller
 
@@ -179,11 +208,13 @@ def test_digest_by_email_through_smtp(ops_settings: Settings, session: Session) 
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        mail = ops_settings.model_copy(update={
-            "alert_webhook_urls": [],
-            "smtp_url": SecretStr(f"smtp://127.0.0.1:{port}?from=lantian@office.example"),
-            "alert_email_to": ["staff@office.example"],
-        })
+        mail = ops_settings.model_copy(
+            update={
+                "alert_webhook_urls": [],
+                "smtp_url": SecretStr(f"smtp://127.0.0.1:{port}?from=lantian@office.example"),
+                "alert_email_to": ["staff@office.example"],
+            }
+        )
         campaign = _campaign(session)
         run = _run(session, campaign)
         _see(session, run, 1, severity="high", title="商标100%注册成功")

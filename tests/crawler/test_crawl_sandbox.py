@@ -173,7 +173,9 @@ def test_flagged_listings_are_captured_as_evidence(sandbox: Any, tmp_path: Path)
     assert len(manifests) == len(captures)
 
 
-def test_stored_listings_are_in_the_search_index(crawled: tuple[CrawlResult, dict[str, Any]]) -> None:
+def test_stored_listings_are_in_the_search_index(
+    crawled: tuple[CrawlResult, dict[str, Any]],
+) -> None:
     """The store stage indexes as it writes: the API finds a crawl's listings without a rebuild."""
     from store.search.fts import FtsBackend
 

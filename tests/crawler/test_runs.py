@@ -29,7 +29,9 @@ from store.models import Campaign, CampaignRun, RunStatus, utcnow
 
 
 @pytest.fixture
-def ops_settings(settings: Settings, database_url: str, session_factory: sessionmaker[Session]) -> Iterator[Settings]:
+def ops_settings(
+    settings: Settings, database_url: str, session_factory: sessionmaker[Session]
+) -> Iterator[Settings]:
     yield settings.model_copy(update={"database_url": database_url})
     dispose_engines()
 
@@ -74,7 +76,9 @@ def test_concurrent_starts_of_one_campaign_launch_exactly_one_run(
     again = start_run(ops_settings, campaign.id)
     assert again != started[0]
     assert cancel_run(ops_settings, again, grace_s=5).status is RunStatus.cancelled
-    assert [run.status for run in list_runs(ops_settings, campaign.name)] == [RunStatus.cancelled] * 2
+    assert [run.status for run in list_runs(ops_settings, campaign.name)] == [
+        RunStatus.cancelled
+    ] * 2
 
 
 def _dead_pid() -> int:
@@ -83,25 +87,51 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # PostgreSQL: see the tests run on both
 def test_reaper_fails_runs_whose_process_is_gone_and_keeps_live_ones(
     ops_settings: Settings, session: Session, tmp_path: Path
 ) -> None:
     campaign = _campaign(session)
     log = tmp_path / "crashed.log"
-    log.write_text("2026 INFO crawled 12 pages\nTraceback (most recent call last):\nMemoryError: boom\n")
-    crashed = CampaignRun(campaign_id=campaign.id, status=RunStatus.running, started_at=utcnow(),
-                          pid=_dead_pid(), host=this_host(), log_path=str(log))
-    elsewhere = CampaignRun(campaign_id=campaign.id, status=RunStatus.running, started_at=utcnow(),
-                            pid=_dead_pid(), host="another-host")
-    never = CampaignRun(campaign_id=campaign.id, status=RunStatus.queued, host=this_host(),
-                        started_at=utcnow() - timedelta(minutes=5))
-    fresh = CampaignRun(campaign_id=campaign.id, status=RunStatus.queued, host=this_host(), started_at=utcnow())
+    log.write_text(
+        "2026 INFO crawled 12 pages\nTraceback (most recent call last):\nMemoryError: boom\n"
+    )
+    crashed = CampaignRun(
+        campaign_id=campaign.id,
+        status=RunStatus.running,
+        started_at=utcnow(),
+        pid=_dead_pid(),
+        host=this_host(),
+        log_path=str(log),
+    )
+    elsewhere = CampaignRun(
+        campaign_id=campaign.id,
+        status=RunStatus.running,
+        started_at=utcnow(),
+        pid=_dead_pid(),
+        host="another-host",
+    )
+    never = CampaignRun(
+        campaign_id=campaign.id,
+        status=RunStatus.queued,
+        host=this_host(),
+        started_at=utcnow() - timedelta(minutes=5),
+    )
+    fresh = CampaignRun(
+        campaign_id=campaign.id, status=RunStatus.queued, host=this_host(), started_at=utcnow()
+    )
     session.add_all([crashed, elsewhere, never, fresh])
     session.flush()
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "--run-id", "0"])
-    alive = CampaignRun(campaign_id=campaign.id, status=RunStatus.running, started_at=utcnow(),
-                        pid=live.pid, host=this_host())
+    alive = CampaignRun(
+        campaign_id=campaign.id,
+        status=RunStatus.running,
+        started_at=utcnow(),
+        pid=live.pid,
+        host=this_host(),
+    )
     session.add(alive)
     session.commit()
     try:
@@ -124,22 +154,32 @@ def test_reaper_fails_runs_whose_process_is_gone_and_keeps_live_ones(
     assert failed.status is RunStatus.failed and failed.finished_at is not None
     assert "MemoryError: boom" in (failed.error or "")
     assert "never started" in (get_run(ops_settings, never.id).error or "")
-    assert get_run(ops_settings, elsewhere.id).status is RunStatus.running, "another host's pid means nothing here"
-    assert get_run(ops_settings, fresh.id).status is RunStatus.queued, "just created, still launching"
+    assert get_run(ops_settings, elsewhere.id).status is RunStatus.running, (
+        "another host's pid means nothing here"
+    )
+    assert get_run(ops_settings, fresh.id).status is RunStatus.queued, (
+        "just created, still launching"
+    )
     # now the live crawl is gone too
     assert reap_stale_runs(ops_settings) == [alive.id]
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # PostgreSQL: see the tests run on both
 def test_cancel_from_another_host_is_carried_out_by_the_launching_host(
     ops_settings: Settings, session: Session
 ) -> None:
     campaign = _campaign(session)
-    run = CampaignRun(campaign_id=campaign.id, status=RunStatus.running, started_at=utcnow(), host="scheduler-box")
+    run = CampaignRun(
+        campaign_id=campaign.id, status=RunStatus.running, started_at=utcnow(), host="scheduler-box"
+    )
     session.add(run)
     session.commit()
-    crawl = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "--run-id", str(run.id)],
-                             start_new_session=True)
+    crawl = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)", "--run-id", str(run.id)],
+        start_new_session=True,
+    )
     try:
         session.query(CampaignRun).filter_by(id=run.id).update({"pid": crawl.pid})
         session.commit()

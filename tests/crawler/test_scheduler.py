@@ -35,7 +35,9 @@ from store.models import Campaign, CampaignRun, utcnow
 
 
 @pytest.fixture
-def ops_settings(settings: Settings, database_url: str, session_factory: sessionmaker[Session]) -> Iterator[Settings]:
+def ops_settings(
+    settings: Settings, database_url: str, session_factory: sessionmaker[Session]
+) -> Iterator[Settings]:
     yield settings.model_copy(update={"database_url": database_url})
     dispose_engines()
 
@@ -51,7 +53,9 @@ def _stored_jobs(settings: Settings) -> dict[str, object]:
     return {job.id: job.next_run_time for job in stored_jobs(settings)}
 
 
-def test_restart_keeps_jobs_and_their_next_run_times(ops_settings: Settings, session: Session) -> None:
+def test_restart_keeps_jobs_and_their_next_run_times(
+    ops_settings: Settings, session: Session
+) -> None:
     nightly = _campaign(session, "nightly", schedule_cron="0 3 * * *")
     hourly = _campaign(session, "hourly", schedule_interval_s=3600)
     _campaign(session, "manual-only")
@@ -60,8 +64,14 @@ def test_restart_keeps_jobs_and_their_next_run_times(ops_settings: Settings, ses
     scheduler = start_background_scheduler(ops_settings)
     first = {job.id: job.next_run_time for job in scheduler.get_jobs()}
     stop_scheduler(scheduler, grace_s=0)
-    assert set(first) == {f"campaign:{nightly.id}", f"campaign:{hourly.id}", SYNC_JOB, REAP_JOB,
-                          RECHECK_JOB, VERIFY_JOB}
+    assert set(first) == {
+        f"campaign:{nightly.id}",
+        f"campaign:{hourly.id}",
+        SYNC_JOB,
+        REAP_JOB,
+        RECHECK_JOB,
+        VERIFY_JOB,
+    }
     assert first[f"campaign:{nightly.id}"].hour == 3
 
     assert _stored_jobs(ops_settings) == first, "the job store in the database kept every job"
@@ -74,8 +84,12 @@ def test_restart_keeps_jobs_and_their_next_run_times(ops_settings: Settings, ses
     assert again == first, "a restart neither loses jobs nor resets their schedule"
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
-def test_campaign_changes_reach_the_running_scheduler(ops_settings: Settings, session: Session) -> None:
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # PostgreSQL: see the tests run on both
+def test_campaign_changes_reach_the_running_scheduler(
+    ops_settings: Settings, session: Session
+) -> None:
     campaign = _campaign(session, "edited", schedule_interval_s=3600)
     scheduler = start_background_scheduler(ops_settings)
     job_id = f"campaign:{campaign.id}"
@@ -123,12 +137,16 @@ def _miss(settings: Settings, job_id: str, late: timedelta) -> None:
     engine.dispose()
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # PostgreSQL: see the tests run on both
 @pytest.mark.parametrize(("policy", "runs"), [("run_once", 1), ("skip", 0)])
 def test_a_run_missed_while_down_follows_the_misfire_policy(
     ops_settings: Settings, session: Session, policy: str, runs: int
 ) -> None:
-    campaign = _campaign(session, f"missed-{policy}", schedule_interval_s=3600, misfire_policy=policy)
+    campaign = _campaign(
+        session, f"missed-{policy}", schedule_interval_s=3600, misfire_policy=policy
+    )
     stop_scheduler(start_background_scheduler(ops_settings), grace_s=0)
     # down for two and a half periods: run_once runs once (coalesced), skip waits for the next period
     _miss(ops_settings, f"campaign:{campaign.id}", timedelta(hours=2, minutes=30))
@@ -155,7 +173,9 @@ def _runs(session: Session, campaign: Campaign) -> list[CampaignRun]:
     return list(session.scalars(select(CampaignRun).where(CampaignRun.campaign_id == campaign.id)))
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # PostgreSQL: see the tests run on both
 def test_embedded_scheduler_runs_only_when_asked(ops_settings: Settings) -> None:
     with embedded_scheduler(ops_settings) as none:
         assert none is None

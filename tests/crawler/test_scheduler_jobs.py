@@ -31,22 +31,45 @@ def job_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 
 def _capture(settings: Settings, session: Session, n: int) -> EvidenceCapture:
-    vault = EvidenceVault(settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator)
+    vault = EvidenceVault(
+        settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator
+    )
     moment = utcnow()
     result = CaptureResult(
-        url=f"http://market.test/item/{n}", final_url=f"http://market.test/item/{n}", http_status=200,
-        server_ip="127.0.0.1", server_port=80, redirects=(), started_at=moment - timedelta(seconds=1),
-        captured_at=moment, clock=ClockInfo("system", None, "test"), environment={"browser": "none"},
-        artifacts=(Artifact("body", f"<html>包授权 {n}</html>".encode(), "text/html"),
-                   Artifact("dom", f"<html><body>包授权 {n}</body></html>".encode(), "text/html")),
+        url=f"http://market.test/item/{n}",
+        final_url=f"http://market.test/item/{n}",
+        http_status=200,
+        server_ip="127.0.0.1",
+        server_port=80,
+        redirects=(),
+        started_at=moment - timedelta(seconds=1),
+        captured_at=moment,
+        clock=ClockInfo("system", None, "test"),
+        environment={"browser": "none"},
+        artifacts=(
+            Artifact("body", f"<html>包授权 {n}</html>".encode(), "text/html"),
+            Artifact("dom", f"<html><body>包授权 {n}</body></html>".encode(), "text/html"),
+        ),
     )
-    listing = record_observation(session, Observation(
-        platform_key="market", canonical_url=result.url, url=result.url, title=f"商品 {n}", text="包授权",
-    )).listing
+    listing = record_observation(
+        session,
+        Observation(
+            platform_key="market",
+            canonical_url=result.url,
+            url=result.url,
+            title=f"商品 {n}",
+            text="包授权",
+        ),
+    ).listing
     stored = vault.record(result, listing_ref=str(listing.id))
-    row = EvidenceCapture(listing_id=listing.id, capture_uid=stored.capture_uid,
-                          manifest_sha256=stored.manifest_sha256, ledger_index=stored.ledger_index,
-                          url=stored.url, captured_at=stored.captured_at)
+    row = EvidenceCapture(
+        listing_id=listing.id,
+        capture_uid=stored.capture_uid,
+        manifest_sha256=stored.manifest_sha256,
+        ledger_index=stored.ledger_index,
+        url=stored.url,
+        captured_at=stored.captured_at,
+    )
     session.add(row)
     session.flush()
     return row
@@ -60,7 +83,9 @@ def test_verify_job_records_intact_and_tampered_captures(job_settings: Settings)
     first = scheduler.verify_job()
     assert first is not None and first.ok and first.captures == 2
 
-    vault = EvidenceVault(job_settings.resolved_evidence_dir, job_settings.resolved_key_dir, job_settings.operator)
+    vault = EvidenceVault(
+        job_settings.resolved_evidence_dir, job_settings.resolved_key_dir, job_settings.operator
+    )
     body = vault.manifest(tampered_uid).artifact("body")
     assert body is not None
     path = next(Path(job_settings.resolved_evidence_dir).rglob(body.sha256))
@@ -70,8 +95,12 @@ def test_verify_job_records_intact_and_tampered_captures(job_settings: Settings)
     second = reverify_evidence(job_settings)
     assert second is not None and not second.ok and second.failed_captures == [tampered_uid]
     with unit_of_work(job_settings) as session:
-        verdicts = dict(session.execute(select(EvidenceCapture.capture_uid, EvidenceCapture.verified_ok)).all())
-        entries = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "evidence_reverified")))
+        verdicts = dict(
+            session.execute(select(EvidenceCapture.capture_uid, EvidenceCapture.verified_ok)).all()
+        )
+        entries = list(
+            session.scalars(select(AuditEntry).where(AuditEntry.action == "evidence_reverified"))
+        )
     assert verdicts == {kept_uid: True, tampered_uid: False}
     assert [e.detail["ok"] for e in entries] == [True, False]
     assert any("content changed" in p for p in entries[-1].detail["problems"])

@@ -75,8 +75,12 @@ class SchedulerProcess:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.log = log
         with open(log, "ab") as fh:
-            self.proc = subprocess.Popen([sys.executable, "-m", "lantian", "scheduler"], env=env,
-                                         stdout=fh, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "lantian", "scheduler"],
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+            )
 
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
@@ -93,9 +97,13 @@ def test_scheduled_campaign_lifecycle_on_the_sandbox(
 ) -> None:
     upgrade(make_engine(settings.resolved_database_url))
     spec = CampaignSpec(
-        name="蓝天-每两秒", keywords=["专利"], platforms=["zhiquanba"],
+        name="蓝天-每两秒",
+        keywords=["专利"],
+        platforms=["zhiquanba"],
         base_urls={"zhiquanba": sandbox.urls["zhiquanba"]},
-        limits=Limits(depth=1, pages=4), capture=False, schedule=Schedule(interval_s=2),
+        limits=Limits(depth=1, pages=4),
+        capture=False,
+        schedule=Schedule(interval_s=2),
     )
     with unit_of_work(settings) as session:
         campaign_id = upsert_campaign(session, spec).id
@@ -119,29 +127,59 @@ def test_scheduled_campaign_lifecycle_on_the_sandbox(
         # 1. The first scheduled run's crawl dies (SIGKILL to its process group): marked failed.
         first = _wait("the first run to be running", running_run)
         os.killpg(first.pid, signal.SIGKILL)
-        killed = _wait("the killed run to be marked failed",
-                       lambda: next((r for r in runs() if r.id == first.id and r.status is RunStatus.failed), None))
+        killed = _wait(
+            "the killed run to be marked failed",
+            lambda: next(
+                (r for r in runs() if r.id == first.id and r.status is RunStatus.failed), None
+            ),
+        )
         assert "exited with code -9" in (killed.error or "")
         assert killed.finished_at is not None
 
         # 2. The next run starts on schedule all the same.
-        second = _wait("the next run's spider to be crawling", lambda: next(
-            (r for r in runs() if r.status is RunStatus.running and r.id > first.id and r.log_path
-             and "Spider opened" in Path(r.log_path).read_text(errors="replace")), None))
+        second = _wait(
+            "the next run's spider to be crawling",
+            lambda: next(
+                (
+                    r
+                    for r in runs()
+                    if r.status is RunStatus.running
+                    and r.id > first.id
+                    and r.log_path
+                    and "Spider opened" in Path(r.log_path).read_text(errors="replace")
+                ),
+                None,
+            ),
+        )
         time.sleep(1.0)  # some pages fetched (about 20 a second here), most still queued
 
         # 3. SIGTERM to the scheduler: the crawl in progress stops gracefully and keeps its JOBDIR.
         assert scheduler.stop() == 0
-        stopped = _wait("the interrupted run to be finished",
-                        lambda: next((r for r in runs() if r.id == second.id and r.status is not RunStatus.running),
-                                     None), timeout=30)
+        stopped = _wait(
+            "the interrupted run to be finished",
+            lambda: next(
+                (r for r in runs() if r.id == second.id and r.status is not RunStatus.running), None
+            ),
+            timeout=30,
+        )
         assert stopped.status is RunStatus.cancelled, stopped.error
-        assert (jobdir_for(settings, campaign_id) / "zhiquanba").is_dir(), "the frontier is kept to resume"
+        assert (jobdir_for(settings, campaign_id) / "zhiquanba").is_dir(), (
+            "the frontier is kept to resume"
+        )
 
         # 4. A restarted scheduler still has the job and its next run resumes the crawl.
         scheduler = SchedulerProcess(env, tmp_path / "scheduler.log")
-        resumed = _wait("a run after the restart to finish", lambda: next(
-            (r for r in runs() if r.id > second.id and r.status in {RunStatus.succeeded, RunStatus.failed}), None))
+        resumed = _wait(
+            "a run after the restart to finish",
+            lambda: next(
+                (
+                    r
+                    for r in runs()
+                    if r.id > second.id and r.status in {RunStatus.succeeded, RunStatus.failed}
+                ),
+                None,
+            ),
+        )
         assert resumed.status is RunStatus.succeeded, resumed.error
         log = Path(resumed.log_path or "").read_text(errors="replace")
         assert "resuming the interrupted crawl" in log and "zhiquanba: resume" in log

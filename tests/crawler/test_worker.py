@@ -27,8 +27,15 @@ def test_worker_joins_running_runs_it_has_not_joined(settings: Settings) -> None
         campaign = Campaign(name="shared", keywords=["专利"], platforms=["zhiquanba"])
         session.add(campaign)
         session.flush()
-        runs = [CampaignRun(campaign_id=campaign.id, status=status, started_at=utcnow())
-                for status in (RunStatus.succeeded, RunStatus.running, RunStatus.queued, RunStatus.running)]
+        runs = [
+            CampaignRun(campaign_id=campaign.id, status=status, started_at=utcnow())
+            for status in (
+                RunStatus.succeeded,
+                RunStatus.running,
+                RunStatus.queued,
+                RunStatus.running,
+            )
+        ]
         session.add_all(runs)
         session.commit()
         ids = [r.id for r in runs]

@@ -41,7 +41,12 @@ def test_demo_runs_the_main_job_and_prints_the_summary(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "lantian", "demo", "--no-serve", "--json", "--sandbox-port", "0"]
     proc = subprocess.run(
         [*cmd, "--campaign", str(campaign)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -53,6 +58,11 @@ def test_demo_runs_the_main_job_and_prints_the_summary(tmp_path: Path) -> None:
 
     verify = subprocess.run(
         [sys.executable, "-m", "lantian", "evidence", "verify"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]

@@ -24,10 +24,29 @@ def _ok(*args: str) -> str:
 
 
 def test_campaign_lifecycle_from_the_cli(settings: Settings) -> None:
-    created = json.loads(_ok("create", "蓝天-cli", "-k", "专利代理", "-k", "包授权", "-p", "zhiquanba",
-                             "--base-url", "zhiquanba=http://127.0.0.1:9", "--every", "600"))
+    created = json.loads(
+        _ok(
+            "create",
+            "蓝天-cli",
+            "-k",
+            "专利代理",
+            "-k",
+            "包授权",
+            "-p",
+            "zhiquanba",
+            "--base-url",
+            "zhiquanba=http://127.0.0.1:9",
+            "--every",
+            "600",
+        )
+    )
     assert created["schedule"]["interval_s"] == 600
-    assert runner.invoke(app, ["campaigns", "create", "蓝天-cli", "-k", "x", "-p", "zhiquanba"]).exit_code == 2
+    assert (
+        runner.invoke(
+            app, ["campaigns", "create", "蓝天-cli", "-k", "x", "-p", "zhiquanba"]
+        ).exit_code
+        == 2
+    )
 
     edited = json.loads(_ok("edit", "蓝天-cli", "--cron", "0 3 * * *", "--misfire", "skip"))
     assert edited["schedule"] == {"cron": "0 3 * * *", "interval_s": None, "misfire": "skip"}
@@ -57,12 +76,27 @@ def test_campaign_lifecycle_from_the_cli(settings: Settings) -> None:
     with unit_of_work(settings) as session:
         assert isinstance(session, Session)
         campaign = session.scalar(select(Campaign).where(Campaign.name == "蓝天-cli"))
-        assert campaign is not None and campaign.limits["base_urls"] == {"zhiquanba": "http://127.0.0.1:9"}
-        session.add(CampaignRun(campaign_id=campaign.id, status=RunStatus.succeeded, trigger="schedule",
-                                started_at=utcnow(), finished_at=utcnow(),
-                                stats={"lantian/pages": 26, "lantian/flagged": 13, "lantian/listings_new": 18}))
-        session.add(CampaignRun(campaign_id=campaign.id, status=RunStatus.running, trigger="manual",
-                                started_at=utcnow()))
+        assert campaign is not None and campaign.limits["base_urls"] == {
+            "zhiquanba": "http://127.0.0.1:9"
+        }
+        session.add(
+            CampaignRun(
+                campaign_id=campaign.id,
+                status=RunStatus.succeeded,
+                trigger="schedule",
+                started_at=utcnow(),
+                finished_at=utcnow(),
+                stats={"lantian/pages": 26, "lantian/flagged": 13, "lantian/listings_new": 18},
+            )
+        )
+        session.add(
+            CampaignRun(
+                campaign_id=campaign.id,
+                status=RunStatus.running,
+                trigger="manual",
+                started_at=utcnow(),
+            )
+        )
         actions = [a for (a,) in session.execute(select(AuditEntry.action).order_by(AuditEntry.id))]
     assert actions == ["campaign.create", "campaign.update", "campaign.pause", "campaign.resume"]
 

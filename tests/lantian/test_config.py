@@ -9,12 +9,16 @@ from lantian.cli import app
 from lantian.config import ConfigError, load_settings, mask_url_password
 
 
-def test_defaults_then_toml_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_defaults_then_toml_then_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     for key in ("LANTIAN_CLASSIFY_THRESHOLD", "LANTIAN_OPERATOR", "LANTIAN_CONFIG"):
         monkeypatch.delenv(key, raising=False)
     assert load_settings().classify_threshold == 0.5
-    (tmp_path / "lantian.toml").write_text('[lantian]\nclassify_threshold = 0.7\noperator = "张三"\n', encoding="utf-8")
+    (tmp_path / "lantian.toml").write_text(
+        '[lantian]\nclassify_threshold = 0.7\noperator = "张三"\n', encoding="utf-8"
+    )
     settings = load_settings()
     assert settings.classify_threshold == 0.7 and settings.operator == "张三"
     monkeypatch.setenv("LANTIAN_CLASSIFY_THRESHOLD", "0.8")
@@ -52,7 +56,9 @@ def test_config_show_masks_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "postgresql://lantian:***@db/lantian" in result.output
 
 
-def test_config_show_reports_corrupt_config_with_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_show_reports_corrupt_config_with_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "lantian.toml").write_text("nonsense_key = 1\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["config", "show"])

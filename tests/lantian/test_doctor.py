@@ -24,7 +24,10 @@ def test_doctor_without_chromium_says_how_to_install_it(
     browser = checks["browser"]
     assert browser["status"] == "fail" and browser["required"]
     assert "not found at /nonexistent/chromium" in browser["detail"]
-    assert "apt-get install chromium" in browser["fix"] and "playwright install chromium" in browser["fix"]
+    assert (
+        "apt-get install chromium" in browser["fix"]
+        and "playwright install chromium" in browser["fix"]
+    )
     assert checks["database"]["status"] == "ok"
     assert "not ready: browser" in result.stderr
 
@@ -43,8 +46,9 @@ def test_database_check_asks_for_the_migration(settings: Settings) -> None:
 
 def test_services_that_are_down_are_named_with_a_fix(settings: Settings) -> None:
     # port 9 (discard) is closed on loopback
-    down = settings.model_copy(update={"redis_url": "redis://127.0.0.1:9/0",
-                                       "elasticsearch_url": "http://127.0.0.1:9"})
+    down = settings.model_copy(
+        update={"redis_url": "redis://127.0.0.1:9/0", "elasticsearch_url": "http://127.0.0.1:9"}
+    )
     redis = check_redis(down)
     assert redis.status is Status.fail and "LANTIAN_REDIS_URL" in redis.fix
     search = check_search(down)

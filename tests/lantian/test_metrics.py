@@ -26,7 +26,9 @@ from store.models import (
 
 
 @pytest.fixture
-def collector_settings(settings: Settings, database_url: str, session: Session) -> Iterator[Settings]:
+def collector_settings(
+    settings: Settings, database_url: str, session: Session
+) -> Iterator[Settings]:
     yield settings.model_copy(update={"database_url": database_url})
     uninstall_store_collectors()
 
@@ -41,24 +43,48 @@ def _samples() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: see the tests run on both
-def test_store_figures_are_read_at_scrape_time(collector_settings: Settings, session: Session) -> None:
+@pytest.mark.parametrize(
+    "database_url", ["sqlite"], indirect=True
+)  # PostgreSQL: see the tests run on both
+def test_store_figures_are_read_at_scrape_time(
+    collector_settings: Settings, session: Session
+) -> None:
     install_store_collector(collector_settings)
     install_store_collector(collector_settings)  # idempotent
     campaign = Campaign(name="m", keywords=["专利"], platforms=["p"])
     platform = Platform(key="p", name="p", kind=SourceKind.marketplace)
     session.add_all([campaign, platform])
     session.flush()
-    session.add_all([
-        CampaignRun(campaign_id=campaign.id, status=RunStatus.succeeded,
-                    stats={"lantian/pages": 26, "lantian/flagged": 13, "lantian/capture_failed": 1}),
-        CampaignRun(campaign_id=campaign.id, status=RunStatus.failed, stats={"response_received_count": 4}),
-        CampaignRun(campaign_id=campaign.id, status=RunStatus.running, stats={}),
-        Listing(platform_id=platform.id, canonical_url="u1", url="u1", irregular=True, status=ListingStatus.flagged),
-        Listing(platform_id=platform.id, canonical_url="u2", url="u2", irregular=True,
-                status=ListingStatus.confirmed),
-        Listing(platform_id=platform.id, canonical_url="u3", url="u3", irregular=False),
-    ])
+    session.add_all(
+        [
+            CampaignRun(
+                campaign_id=campaign.id,
+                status=RunStatus.succeeded,
+                stats={"lantian/pages": 26, "lantian/flagged": 13, "lantian/capture_failed": 1},
+            ),
+            CampaignRun(
+                campaign_id=campaign.id,
+                status=RunStatus.failed,
+                stats={"response_received_count": 4},
+            ),
+            CampaignRun(campaign_id=campaign.id, status=RunStatus.running, stats={}),
+            Listing(
+                platform_id=platform.id,
+                canonical_url="u1",
+                url="u1",
+                irregular=True,
+                status=ListingStatus.flagged,
+            ),
+            Listing(
+                platform_id=platform.id,
+                canonical_url="u2",
+                url="u2",
+                irregular=True,
+                status=ListingStatus.confirmed,
+            ),
+            Listing(platform_id=platform.id, canonical_url="u3", url="u3", irregular=False),
+        ]
+    )
     session.commit()
     samples = _samples()
     assert samples[("lantian_runs", (("status", "succeeded"),))] == 1
@@ -90,6 +116,14 @@ def test_json_logs_are_one_object_per_line() -> None:
         logging.getLogger("apscheduler").setLevel(saved[2])
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert len(lines) == 2
-    assert lines[0]["message"] == "run 7 started" and lines[0]["run_id"] == 7 and lines[0]["campaign"] == "蓝天"
-    assert lines[0]["level"] == "INFO" and lines[0]["logger"] == "lantian.test" and lines[0]["ts"].endswith("+00:00")
+    assert (
+        lines[0]["message"] == "run 7 started"
+        and lines[0]["run_id"] == 7
+        and lines[0]["campaign"] == "蓝天"
+    )
+    assert (
+        lines[0]["level"] == "INFO"
+        and lines[0]["logger"] == "lantian.test"
+        and lines[0]["ts"].endswith("+00:00")
+    )
     assert "ValueError: boom" in lines[1]["exc"]

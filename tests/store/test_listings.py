@@ -14,8 +14,13 @@ from store.models import AuditEntry, Listing, ListingVersion
 
 def _obs(url: str, text_: str, when: datetime, **kw: object) -> Observation:
     return Observation(
-        platform_key="market", canonical_url=url, url=url + "?spm=1", title="标题", text=text_,
-        fetched_at=when, **kw,  # type: ignore[arg-type]
+        platform_key="market",
+        canonical_url=url,
+        url=url + "?spm=1",
+        title="标题",
+        text=text_,
+        fetched_at=when,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -24,13 +29,17 @@ def test_same_url_is_one_listing_and_changes_become_versions(session: Session) -
     first = record_observation(session, _obs("https://m.example/item/1", "专利包授权", t0))
     assert first.created and first.changed
 
-    again = record_observation(session, _obs("https://m.example/item/1", "专利包授权", t0 + timedelta(days=1)))
+    again = record_observation(
+        session, _obs("https://m.example/item/1", "专利包授权", t0 + timedelta(days=1))
+    )
     assert not again.created and not again.changed
     assert again.listing.id == first.listing.id
     assert again.listing.last_seen == t0 + timedelta(days=1)
     assert again.listing.first_seen == t0
 
-    changed = record_observation(session, _obs("https://m.example/item/1", "专利代理 不承诺结果", t0 + timedelta(days=2)))
+    changed = record_observation(
+        session, _obs("https://m.example/item/1", "专利代理 不承诺结果", t0 + timedelta(days=2))
+    )
     assert changed.changed and not changed.created
     session.commit()
 
@@ -44,7 +53,9 @@ def test_same_url_is_one_listing_and_changes_become_versions(session: Session) -
 def test_out_of_order_observation_keeps_latest_last_seen(session: Session) -> None:
     t0 = datetime(2026, 3, 1, tzinfo=UTC)
     record_observation(session, _obs("https://m.example/item/2", "a", t0))
-    rec = record_observation(session, _obs("https://m.example/item/2", "a", t0 - timedelta(hours=1)))
+    rec = record_observation(
+        session, _obs("https://m.example/item/2", "a", t0 - timedelta(hours=1))
+    )
     assert rec.listing.last_seen == t0
 
 
