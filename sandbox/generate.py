@@ -448,7 +448,7 @@ class Generator:
         if kind == "ad":
             text = w.ad(self.balance.categories(), self.level(heavy=True))
             if self.rng.random() < 0.5:
-                text.title = self.rng.choice(vocab.FORUM_AD_TAGS) + text.title
+                text.title = w.fill(self.rng.choice(vocab.FORUM_AD_TAGS)) + text.title
             if self.rng.random() < 0.4:
                 text.paragraphs.append(w.pick(vocab.FORUM_AD_TAILS))
         elif kind == "soft":

@@ -181,3 +181,17 @@ def test_cli_stats_agree_with_the_truth(truth: list[dict[str, Any]]) -> None:
     assert figures["categories"]["false_claims"] == sum(
         "false_claims" in r["categories"] for r in listings
     )
+
+
+def test_no_template_slot_is_left_unfilled(truth: list[dict[str, Any]]) -> None:
+    """A page must never show a generator slot such as ``{city}``."""
+    import re
+
+    slot = re.compile(r"\{[a-z_]+\}")
+    leaks = [
+        (row["id"], value)
+        for row in truth
+        for value in (row["fields"].get("title", ""), row.get("text", ""))
+        if isinstance(value, str) and slot.search(value)
+    ]
+    assert leaks == []
