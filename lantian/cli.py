@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-import click
 import typer
+from typer import _click as click  # Typer vendors click; TyperGroup speaks its types
 from typer.core import TyperGroup
 
 from lantian import __version__
@@ -46,6 +46,7 @@ def load_command(name: str) -> click.Command:
     target: Any = getattr(importlib.import_module(module_name), attribute)
     if kind == "factory":
         target, kind = target(), "group"
+    command: click.Command
     if kind == "group":
         command = typer.main.get_group(target)
     else:
