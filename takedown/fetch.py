@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from evidence.netguard import is_public_ip
 from takedown.platforms import RemovalSignals
 
 MAX_REDIRECTS = 5
@@ -55,13 +56,6 @@ class BlockedURL(Exception):
     """The URL, or a redirect target, is not http(s) or resolves to a non-public address."""
 
 
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
 def check_address(url: str, allow_private_networks: bool) -> None:
     """Raise :class:`BlockedURL` unless ``url`` may be fetched."""
     parts = urlsplit(url)
@@ -81,7 +75,7 @@ def check_address(url: str, allow_private_networks: bool) -> None:
             raise BlockedURL(f"{url}: {host} does not resolve ({exc})") from exc
         addresses = [str(info[4][0]) for info in infos]
     for address in addresses:
-        if not _is_public(address):
+        if not is_public_ip(address):
             raise BlockedURL(f"{url}: {host} resolves to non-public address {address}")
 
 

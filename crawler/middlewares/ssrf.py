@@ -14,18 +14,13 @@ from scrapy.http import Request
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
+from evidence.netguard import is_public_ip
+
 logger = logging.getLogger(__name__)
 
 
 class BlockedAddress(IgnoreRequest):
     """The request's host resolves to a private, loopback or otherwise non-public address."""
-
-
-def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
 
 
 async def resolve(host: str) -> list[str]:
@@ -64,7 +59,7 @@ class PrivateNetworkGuard:
                 addresses = await resolve(host)
             except OSError:
                 return None  # unresolvable: the download itself reports the DNS error
-            private = [a for a in addresses if not is_public(a)]
+            private = [a for a in addresses if not is_public_ip(a)]
             self._verdicts[host] = (
                 f"{host} resolves to non-public {private[0]}" if private else None
             )

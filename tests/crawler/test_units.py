@@ -7,9 +7,9 @@ from scrapy.settings import Settings
 
 from crawler.middlewares.encoding import choose_encoding, sniff_encoding
 from crawler.middlewares.retry import BackoffRetryMiddleware, retry_after_seconds
-from crawler.middlewares.ssrf import is_public
 from crawler.pipelines.normalize import parse_number
 from crawler.urls import canonical_url
+from evidence.netguard import is_public_ip
 
 
 def test_canonical_url_strips_tracking_and_fragments() -> None:
@@ -58,7 +58,7 @@ def test_numbers_in_chinese_listings() -> None:
     ],
 )
 def test_private_addresses_are_not_public(address: str, public: bool) -> None:
-    assert is_public(address) is public
+    assert is_public_ip(address) is public
 
 
 def test_backoff_grows_and_honours_retry_after() -> None:
