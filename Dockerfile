@@ -7,9 +7,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # Debian's Chromium drives the evidence captures (Playwright's download is not needed);
-# fonts-noto-cjk or Chinese renders as boxes in screenshots; tini reaps the crawl processes.
+# fonts-noto-cjk or Chinese renders as boxes in screenshots (the emoji font for ➕V-style disguises); tini reaps the crawl processes.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends chromium fonts-noto-cjk fontconfig tini ca-certificates \
+ && apt-get install -y --no-install-recommends chromium fonts-noto-cjk fonts-noto-color-emoji fontconfig tini ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin lantian \
