@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import lru_cache, partial
@@ -11,9 +12,12 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
+from sqlalchemy.orm import Session
 
 from crawler import classify_worker
 from crawler.items import ListingItem
+
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
@@ -24,6 +28,26 @@ def shared_classifier(rules_dir: str | None, threshold: float) -> Any:
     return load_default_classifier(
         rules_dir=Path(rules_dir) if rules_dir else None, threshold=threshold
     )
+
+
+def licensed_register(database_url: str | None) -> Any:
+    """The office's register of licensed agencies, or None while none has been imported.
+
+    With an empty register every company claiming agency work would look
+    unlicensed, so the check only runs once ``lantian agencies import`` has filled it.
+    """
+    if not database_url:
+        return None
+    from store.db import make_engine
+    from store.licensed import load_registry
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            registry = load_registry(session)
+    finally:
+        engine.dispose()
+    return registry if registry.agencies else None
 
 
 _executors: list[Executor] = []
@@ -73,10 +97,16 @@ class ClassifyPipeline:
         threshold = crawler.settings.getfloat("LANTIAN_CLASSIFY_THRESHOLD", 0.5)
         processes = crawler.settings.getint("LANTIAN_CLASSIFY_PROCESSES", 0)
         executor = shared_executor(rules_dir, threshold, processes)
+        registry = licensed_register(crawler.settings.get("LANTIAN_DATABASE_URL"))
         if processes > 0:
+            if registry is not None:
+                logger.warning(
+                    "the licensed-agency check runs only with in-process classification "
+                    "(LANTIAN_CLASSIFY_PROCESSES=0); worker processes apply the rules alone"
+                )
             classify: Any = classify_worker.classify
         else:
-            classify = shared_classifier(rules_dir, threshold).classify
+            classify = shared_classifier(rules_dir, threshold).with_registry(registry).classify
         return cls(classify, executor, crawler.stats)
 
     async def process_item(self, item: Any) -> Any:

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from classifiers import Classifier
 from classifiers.licensed import LicensedCsvError, read_register_csv
 from lantian.cli import app
-from lantian.commands.agencies import import_register, load_registry
 from lantian.config import Settings
+from store.licensed import import_register, load_registry
 
 AGENCIES = """机构代码,机构名称,状态,机构类型,成立年份,代理师人数,信用等级
 11001,北京明正专利代理有限公司,正常,有限责任公司,2001,25,A
