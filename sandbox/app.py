@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -67,7 +68,7 @@ def int_param(request: web.Request, name: str) -> int:
         return 1
 
 
-class PlatformApp:
+class PlatformApp(ABC):
     """Routes shared by every platform: robots.txt, static files, admin, content pages."""
 
     platform: str = ""
@@ -89,8 +90,9 @@ class PlatformApp:
         app.router.add_get("/{tail:.*}", self.content)
         return app
 
+    @abstractmethod
     def add_routes(self, app: web.Application) -> None:
-        raise NotImplementedError
+        """The platform's own pages (search results, items, threads...)."""
 
     # --- fixed files ---
     async def robots(self, request: web.Request) -> web.Response:
@@ -206,8 +208,9 @@ class PlatformApp:
             body, encoding=page.encoding, header_charset=header, label=page.declared_charset
         )
 
+    @abstractmethod
     def render_page(self, request: web.Request, page: Page, meta: str | None) -> str:
-        raise NotImplementedError
+        """The HTML of one content page, with ``meta`` as its declared charset."""
 
     def removed(self, page: Page) -> web.Response:
         return html_response(render.not_found(self.platform), status=404)
