@@ -33,7 +33,7 @@ class TomlFileSource(PydanticBaseSettingsSource):
         self.path = path
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        raise NotImplementedError  # pragma: no cover - __call__ is used instead
+        return self().get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
         if self.path is None or not self.path.exists():

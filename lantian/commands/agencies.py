@@ -6,27 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.licensed import LicensedCsvError, read_register_csv
-from lantian.config import ConfigError, load_settings
+from lantian.commands.common import migrated_sessions
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
-from store.db import make_engine, make_sessionmaker, session_scope, upgrade
+from store.db import session_scope
 from store.licensed import import_register, load_registry
 
 app = typer.Typer(
     help="Import and check the register of licensed agencies and agents.", no_args_is_help=True
 )
-
-
-def _sessions() -> sessionmaker[Session]:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    return make_sessionmaker(engine)
 
 
 @app.command("import")
@@ -48,7 +37,7 @@ def import_cmd(
             parsed.append(read_register_csv(path))
         except LicensedCsvError as exc:
             fail(str(exc))
-    factory = _sessions()
+    factory = migrated_sessions()
     total_agencies = total_agents = 0
     with session_scope(factory) as session:
         for agencies, agents in parsed:
@@ -61,7 +50,7 @@ def import_cmd(
 @app.command("check")
 def check_cmd() -> None:
     """List agents registered under more than one agency (exit 1 if any)."""
-    factory = _sessions()
+    factory = migrated_sessions()
     with session_scope(factory) as session:
         registry = load_registry(session)
     doubled = registry.agents_in_several_agencies()

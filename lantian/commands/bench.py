@@ -9,6 +9,7 @@ import typer
 
 from evidence.bench import run_capture_bench
 from evidence.errors import EvidenceError
+from lantian.commands.common import settings_or_exit
 from lantian.config import ConfigError, load_settings
 from lantian.console import err, fail, out
 
@@ -31,10 +32,7 @@ def capture_bench(
     ] = True,
 ) -> None:
     """Evidence captures per minute: one reused browser vs a new browser per page, and bytes per capture."""
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
+    settings = settings_or_exit()
     err.print(
         f"capturing {len(url) if url else pages} page(s) per arm with {settings.chromium_path} ..."
     )
@@ -123,10 +121,7 @@ def crawl_bench(
 
     from crawler.bench import run_crawl_bench
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
+    settings = settings_or_exit()
     err.print("crawling the sandbox: full pipeline, then a bare spider over the same URLs ...")
     try:
         bench = run_crawl_bench(settings.chromium_path, depth=depth, repeat=repeat)

@@ -17,15 +17,9 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from lantian.config import ConfigError, Settings, load_settings
+from lantian.commands.common import settings_or_exit
+from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
 
 
 def _actor() -> str:
@@ -127,7 +121,9 @@ def create(
         "capture": not no_capture,
         "schedule": {"cron": cron, "interval_s": every, "misfire": misfire},
     }
-    out.print(json.dumps(_save(_settings(), data, creating=True), ensure_ascii=False), markup=False)
+    out.print(
+        json.dumps(_save(settings_or_exit(), data, creating=True), ensure_ascii=False), markup=False
+    )
 
 
 def _current(settings: Settings, name: str) -> dict[str, Any]:
@@ -163,7 +159,7 @@ def edit(
     description: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Change a campaign; options not given stay as they are."""
-    settings = _settings()
+    settings = settings_or_exit()
     data = _current(settings, name)
     if keyword:
         data["keywords"] = keyword
@@ -189,7 +185,7 @@ def _set_paused(name: str, paused: bool) -> None:
     from crawler.runs import CampaignNotFound, resolve_campaign, unit_of_work
     from store.audit import record
 
-    settings = _settings()
+    settings = settings_or_exit()
     with unit_of_work(settings) as session:
         try:
             row = resolve_campaign(session, name)
@@ -233,7 +229,7 @@ def run_now(
     from store.audit import record
     from store.models import RunStatus
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         run_id = start_run(settings, name, trigger="manual")
     except CampaignNotFound as exc:
@@ -289,7 +285,7 @@ def history(
     """A campaign's runs, newest first: status, duration, pages, new and flagged listings, where to look."""
     from crawler.runs import CampaignNotFound, list_runs
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         rows = [_run_row(settings, info) for info in list_runs(settings, name, limit=limit)]
     except CampaignNotFound as exc:
@@ -321,7 +317,7 @@ def cancel(run_id: Annotated[int, typer.Argument(help="the run to stop")]) -> No
     from crawler.runs import RunError, cancel_run, unit_of_work
     from store.audit import record
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         info = cancel_run(settings, run_id)
     except RunError as exc:

@@ -15,7 +15,7 @@ from classifiers.engine import Classifier
 from classifiers.evaluate import DatasetError, Report, evaluate, read_examples
 from classifiers.jsonl import classify_lines, classify_lines_parallel
 from classifiers.pack import RulePackError
-from lantian.config import ConfigError, load_settings
+from lantian.commands.common import settings_or_exit
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 
 RulesDirOption = Annotated[
@@ -30,10 +30,7 @@ ThresholdOption = Annotated[
 
 
 def _classifier(rules_dir: Path | None, threshold: float | None) -> Classifier:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
+    settings = settings_or_exit()
     try:
         return load_default_classifier(
             (rules_dir or settings.rules_dir).resolve(),

@@ -6,8 +6,8 @@ import json
 
 import typer
 
-from lantian.config import ConfigError, load_settings
-from lantian.console import fail, out
+from lantian.commands.common import settings_or_exit
+from lantian.console import out
 
 app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
 
@@ -15,10 +15,7 @@ app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True
 @app.command("show")
 def show(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Print the effective configuration, secrets masked."""
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
+    settings = settings_or_exit()
     values = settings.masked()
     if as_json:
         out.print_json(json.dumps(values, ensure_ascii=False, default=str))

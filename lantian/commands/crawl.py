@@ -23,7 +23,8 @@ from crawler.campaigns import (
     upsert_campaign,
 )
 from crawler.runner import RunOptions, RunResult, run_campaign, worker_id
-from lantian.config import ConfigError, Settings, load_settings
+from lantian.commands.common import settings_or_exit
+from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 from spiders.profile import Profile, ProfileError, bind_base, get_profile
 from store.db import make_engine, make_sessionmaker, session_scope, upgrade
@@ -32,13 +33,6 @@ from store.models import Campaign, CampaignRun, RunStatus, utcnow
 campaigns_app = typer.Typer(
     help="Campaigns: keywords x platforms x limits x schedule.", no_args_is_help=True
 )
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
 
 
 def parse_base_urls(values: list[str]) -> dict[str, str]:
@@ -126,7 +120,7 @@ def crawl(
 
     Exits 1 when no page could be fetched, 2 when the campaign or a profile is wrong.
     """
-    settings = _settings()
+    settings = settings_or_exit()
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
@@ -268,7 +262,7 @@ def _run_with_progress(
 @campaigns_app.command("list")
 def list_campaigns(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Campaigns in the database and built-in YAML files not imported yet."""
-    settings = _settings()
+    settings = settings_or_exit()
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     with session_scope(make_sessionmaker(engine)) as session:
@@ -321,7 +315,7 @@ def list_campaigns(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
 @campaigns_app.command("import")
 def import_campaign(path: Annotated[Path, typer.Argument(help="campaign YAML file")]) -> None:
     """Create or update a database campaign from a YAML file (its profiles must exist)."""
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         spec = load_campaign_file(path)
         for key in spec.platforms:

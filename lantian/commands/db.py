@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from lantian.config import ConfigError, load_settings
-from lantian.console import err, fail
+from lantian.commands.common import settings_or_exit
+from lantian.console import err
 from store.db import current_revision, make_engine, upgrade
 
 app = typer.Typer(help="Create or migrate the database schema.", no_args_is_help=True)
@@ -14,10 +14,7 @@ app = typer.Typer(help="Create or migrate the database schema.", no_args_is_help
 @app.command("upgrade")
 def upgrade_cmd(revision: str = typer.Argument("head", help="target revision")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
+    settings = settings_or_exit()
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine, revision)
     err.print(f"schema at {current_revision(engine)}")

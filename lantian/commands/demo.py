@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lantian.config import ConfigError, load_settings
+from lantian.commands.common import settings_or_exit
 from lantian.console import err, fail, out
 from lantian.demo import DEMO_CAMPAIGN, DemoError, run_demo
 from sandbox.server import DEFAULT_BASE_PORT, SandboxServer, SandboxStartError
@@ -44,10 +44,7 @@ def demo(
     ] = None,
 ) -> None:
     """Start the sandbox internet, crawl it, classify, capture evidence, draft notices, serve the UI."""
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
+    settings = settings_or_exit()
     try:
         sandbox = _start_sandbox(sandbox_port)
     except SandboxStartError as exc:

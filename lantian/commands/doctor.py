@@ -7,8 +7,8 @@ import json
 import typer
 from rich.table import Table
 
-from lantian.config import ConfigError, load_settings
-from lantian.console import EXIT_CHECK_FAILED, err, fail, out
+from lantian.commands.common import settings_or_exit
+from lantian.console import EXIT_CHECK_FAILED, err, out
 from lantian.doctor import Status, run_checks
 
 STYLE = {Status.ok: "green", Status.warn: "yellow", Status.fail: "bold red", Status.skip: "dim"}
@@ -21,10 +21,7 @@ def doctor(
 
     Exits 1 when something required is missing.
     """
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
+    settings = settings_or_exit()
     checks = run_checks(settings)
     if as_json:
         for check in checks:

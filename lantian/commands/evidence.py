@@ -16,19 +16,13 @@ from evidence.signing import key_fingerprint, load_public_key
 from evidence.vault import EvidenceVault, StoredCapture
 from evidence.verify import VerifyReport
 from evidence.zipsafe import safe_extract
-from lantian.config import ConfigError, Settings, load_settings
+from lantian.commands.common import settings_or_exit
+from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 
 app = typer.Typer(
     help="Evidence: capture pages, verify the store, export case packages.", no_args_is_help=True
 )
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
 
 
 def _vault(settings: Settings, store: Path | None = None) -> EvidenceVault:
@@ -88,7 +82,7 @@ def verify_cmd(
 
     Exit 0 when intact; exit 1 naming each artifact or ledger entry that fails and how.
     """
-    settings = _settings()
+    settings = settings_or_exit()
     root = store or settings.resolved_evidence_dir
     if not root.is_dir():
         fail(f"no evidence store at {root}")
@@ -107,7 +101,7 @@ def pubkey_cmd(
     ] = False,
 ) -> None:
     """Print the deployment's Ed25519 public key (PEM), creating the key pair on first use."""
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         signer = _vault(settings).signer
     except EvidenceError as exc:
@@ -150,7 +144,7 @@ def capture_cmd(
     timeout: Annotated[float, typer.Option(min=1, help="page load timeout, seconds")] = 30.0,
 ) -> None:
     """Capture pages now (manual capture) and print each manifest summary as JSON Lines."""
-    settings = _settings()
+    settings = settings_or_exit()
     vault = _vault(settings)
     requests = [CaptureRequest(u, listing or f"manual:{u}", run, "manual") for u in urls]
     options = CaptureOptions(
@@ -181,7 +175,7 @@ def list_cmd(
     ] = None,
 ) -> None:
     """List captures (JSON Lines, ledger order)."""
-    vault = _vault(_settings())
+    vault = _vault(settings_or_exit())
     manifests = vault.captures_for_listing(listing) if listing else list(vault.iter_manifests())
     for m in manifests:
         shot = m.artifact("screenshot")
@@ -212,7 +206,7 @@ def export_cmd(
     wacz: Annotated[bool, typer.Option(help="include the WARC records as a validated WACZ")] = True,
 ) -> None:
     """Write a case package (zip) that a third party checks with the public key and common tools."""
-    vault = _vault(_settings())
+    vault = _vault(settings_or_exit())
     uids = list(capture_uids or [])
     for ref in listing or []:
         found = vault.captures_for_listing(ref)

@@ -6,6 +6,7 @@ import time
 
 import typer
 
+from lantian.commands.common import settings_or_exit
 from lantian.config import ConfigError, load_settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 from store.db import make_engine, make_sessionmaker, session_scope, upgrade
@@ -17,10 +18,7 @@ app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=Tr
 @app.command("rebuild")
 def rebuild() -> None:
     """Empty the search index and index every listing from the database again."""
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
+    settings = settings_or_exit()
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     try:

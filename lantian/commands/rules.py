@@ -11,7 +11,7 @@ from rich.table import Table
 from classifiers.engine import build_classifier, load_packs
 from classifiers.examples import lint, run_examples
 from classifiers.pack import RulePackError
-from lantian.config import ConfigError, load_settings
+from lantian.commands.common import settings_or_exit
 from lantian.console import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, err, fail, out
 
 app = typer.Typer(help="Test, lint and list the rule packs in rules/.", no_args_is_help=True)
@@ -24,10 +24,7 @@ RulesDirOption = Annotated[
 def _rules_dir(rules_dir: Path | None) -> Path:
     if rules_dir is not None:
         return rules_dir
-    try:
-        return load_settings().rules_dir
-    except ConfigError as exc:
-        fail(str(exc))
+    return settings_or_exit().rules_dir
 
 
 @app.command("test")

@@ -9,7 +9,8 @@ from types import FrameType
 
 import typer
 
-from lantian.config import ConfigError, Settings, load_settings
+from lantian.commands.common import settings_or_exit
+from lantian.config import Settings
 from lantian.console import err, fail, out
 
 app = typer.Typer(
@@ -17,13 +18,6 @@ app = typer.Typer(
     "re-verification, reaping dead runs) until SIGTERM; running crawls then finish or checkpoint.",
     invoke_without_command=True,
 )
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
 
 
 def _require_schema(settings: Settings) -> None:
@@ -63,7 +57,7 @@ def run(
     from crawler.scheduler import start_background_scheduler, stop_scheduler
     from lantian.logs import configure_logging
 
-    settings = _settings()
+    settings = settings_or_exit()
     configure_logging(settings.log_level, settings.log_json)
     _require_schema(settings)
     if metrics_port is not None:
@@ -103,7 +97,7 @@ def worker(poll: float = typer.Option(5.0, help="seconds between looks for runs 
     from crawler.worker import WorkerError, run_worker
     from lantian.logs import configure_logging
 
-    settings = _settings()
+    settings = settings_or_exit()
     configure_logging(settings.log_level, settings.log_json)
     _require_schema(settings)
     stop = threading.Event()
@@ -125,7 +119,7 @@ def jobs(as_json: bool = typer.Option(False, "--json", help="JSON Lines on stdou
     """List the jobs stored in the database and when each runs next."""
     from crawler.scheduler import stored_jobs
 
-    settings = _settings()
+    settings = settings_or_exit()
     _require_schema(settings)
     found = sorted(stored_jobs(settings), key=lambda j: j.id)
     if not found:

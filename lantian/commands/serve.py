@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from lantian.config import ConfigError, load_settings
-from lantian.console import err, fail
+from lantian.commands.common import settings_or_exit
+from lantian.console import err
 
 
 def serve(
@@ -24,10 +24,7 @@ def serve(
 
     from api.app import create_app
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
+    settings = settings_or_exit()
     bind_host = host or settings.api_host
     bind_port = port or settings.api_port
     err.print(

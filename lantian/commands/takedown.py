@@ -12,7 +12,8 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lantian.config import ConfigError, Settings, load_settings
+from lantian.commands.common import settings_or_exit
+from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 from store.db import make_engine, make_sessionmaker, session_scope
 from store.models import NoticeStatus, Platform, TakedownCheck, TakedownNotice
@@ -31,13 +32,6 @@ AsUser = Annotated[
     str, typer.Option("--as", help="username of who acts (approval needs a supervisor)")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output on stdout")]
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
 
 
 @contextmanager
@@ -178,7 +172,7 @@ def draft_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Group confirmed listings not yet in a notice into draft notices, one per platform and shop."""
-    settings = _settings()
+    settings = settings_or_exit()
     with _session(settings) as session:
         user = find_user(session, as_user)
         result = draft_notices(session, user, platform_key=platform)
@@ -201,7 +195,7 @@ def status_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Show notices (or one notice with its listings and re-checks)."""
-    settings = _settings()
+    settings = settings_or_exit()
     with _session(settings) as session:
         if reference:
             detail = _detail(session, find_notice(session, reference))
@@ -226,7 +220,7 @@ def status_cmd(
 
 
 def _move(reference: str, target: NoticeStatus, as_user: str, note: str) -> None:
-    settings = _settings()
+    settings = settings_or_exit()
     with _session(settings) as session:
         actor: Actor = find_user(session, as_user)
         notice = transition(session, find_notice(session, reference), target, actor, note=note)
@@ -296,7 +290,7 @@ def export_cmd(
     ] = False,
 ) -> None:
     """Export notices as letters (docx, pdf, txt, one file each) or bulk files (xlsx, csv, json)."""
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         export_format = parse_format(fmt)
     except TakedownError as exc:
@@ -375,7 +369,7 @@ def recheck_cmd(
     from takedown.capture import BrowserRecapturer
     from takedown.recheck import recheck_due, recheck_notice
 
-    settings = _settings()
+    settings = settings_or_exit()
     if not capture:
         settings = settings.model_copy(update={"takedown_recheck_capture": False})
     with _session(settings) as session:
@@ -419,7 +413,7 @@ def report_cmd(
     """Monthly summary per platform and region: findings, notices, removal rate, median days to removal."""
     from takedown.reports import monthly_summary, report_html, report_xlsx
 
-    settings = _settings()
+    settings = settings_or_exit()
     with _session(settings) as session:
         report = monthly_summary(session, month, settings.office_name)
     if as_json:

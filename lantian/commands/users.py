@@ -8,27 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from lantian.config import ConfigError, load_settings
+from lantian.commands.common import migrated_sessions
 from lantian.console import err, fail, out
-from store.db import make_engine, make_sessionmaker, session_scope, upgrade
+from store.db import session_scope
 from store.models import Role, User
 from store.users import UserError, create_api_token, create_user, set_password
 
 app = typer.Typer(
     help="Create and manage users (reviewer, supervisor, admin).", no_args_is_help=True
 )
-
-
-def _sessions() -> sessionmaker[Session]:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    return make_sessionmaker(engine)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -57,7 +46,7 @@ def create(
 ) -> None:
     """Create a user; the password is prompted for (twice) or read from stdin."""
     password = _read_password(password_stdin)
-    factory = _sessions()
+    factory = migrated_sessions()
     try:
         with session_scope(factory) as session:
             user = create_user(
@@ -85,7 +74,7 @@ def password(
 ) -> None:
     """Set a user's password (ends their sessions)."""
     new = _read_password(password_stdin)
-    factory = _sessions()
+    factory = migrated_sessions()
     try:
         with session_scope(factory) as session:
             user = session.scalar(select(User).where(User.username == username))
@@ -100,7 +89,7 @@ def password(
 @app.command("list")
 def list_users() -> None:
     """List users and roles."""
-    factory = _sessions()
+    factory = migrated_sessions()
     with session_scope(factory) as session:
         rows = session.scalars(select(User).order_by(User.username)).all()
         table = Table("username", "role", "active", "created")
