@@ -446,6 +446,7 @@ class TakedownItem(Base):
 
     notice: Mapped[TakedownNotice] = relationship(back_populates="items")
     listing: Mapped[Listing] = relationship()
+    checks: Mapped[list[TakedownCheck]] = relationship(order_by="TakedownCheck.checked_at")
 
 
 class TakedownCheck(Base):

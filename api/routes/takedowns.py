@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, SupervisorUser, UIUser, has_role
 from lantian.config import Settings
-from store.models import NoticeStatus, Platform, Role, TakedownCheck, TakedownNotice, User, utcnow
+from store.models import NoticeStatus, Platform, Role, TakedownNotice, User, utcnow
 from takedown.categories import default_catalog
 from takedown.errors import (
     ExportError,
@@ -122,14 +122,10 @@ def _out(notice: TakedownNotice) -> NoticeOut:
     )
 
 
-def _detail(session: Session, notice: TakedownNotice) -> NoticeDetail:
+def _detail(notice: TakedownNotice) -> NoticeDetail:
     items = []
     for item in sorted(notice.items, key=lambda i: i.id):
-        checks = session.scalars(
-            select(TakedownCheck)
-            .where(TakedownCheck.item_id == item.id)
-            .order_by(TakedownCheck.checked_at)
-        ).all()
+        checks = item.checks
         items.append(
             ItemOut(
                 listing_id=item.listing_id,
@@ -303,7 +299,7 @@ def monthly_report(
 @router.get(f"{API}/{{reference}}", response_model=NoticeDetail, responses={404: {}})
 def get_notice(reference: str, user: CurrentUser, session: SessionDep) -> NoticeDetail:
     """One notice with its listings and every re-check."""
-    return _detail(session, _notice(session, reference))
+    return _detail(_notice(session, reference))
 
 
 @router.post(
@@ -498,7 +494,7 @@ def takedown_page(
         request,
         "takedown.html",
         user,
-        notice=_detail(session, notice),
+        notice=_detail(notice),
         doc=doc,
         blocks=render_letter(doc),
         BlockKind=BlockKind,

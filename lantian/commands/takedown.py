@@ -16,7 +16,7 @@ from lantian.commands.common import settings_or_exit
 from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 from store.db import make_engine, make_sessionmaker, session_scope
-from store.models import NoticeStatus, Platform, TakedownCheck, TakedownNotice
+from store.models import NoticeStatus, Platform, TakedownNotice
 from takedown.categories import default_catalog
 from takedown.errors import TakedownError
 from takedown.export import export_notices, parse_format, write_files
@@ -62,15 +62,11 @@ def _summary(notice: TakedownNotice) -> dict[str, object]:
     }
 
 
-def _detail(session: Session, notice: TakedownNotice) -> dict[str, object]:
+def _detail(notice: TakedownNotice) -> dict[str, object]:
     data = _summary(notice)
     items = []
     for item in sorted(notice.items, key=lambda i: i.id):
-        checks = session.scalars(
-            select(TakedownCheck)
-            .where(TakedownCheck.item_id == item.id)
-            .order_by(TakedownCheck.checked_at)
-        ).all()
+        checks = item.checks
         items.append(
             {
                 "listing_id": item.listing_id,
@@ -198,7 +194,7 @@ def status_cmd(
     settings = settings_or_exit()
     with _session(settings) as session:
         if reference:
-            detail = _detail(session, find_notice(session, reference))
+            detail = _detail(find_notice(session, reference))
             if as_json:
                 out.print(json.dumps(detail, ensure_ascii=False), markup=False)
             else:
