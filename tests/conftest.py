@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from leakguard import no_leaked_resources  # noqa: F401 - autouse, registered by import
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
