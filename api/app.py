@@ -69,6 +69,7 @@ def create_app(
         if syncer is not None:
             syncer.stop()
         app.state.search.close()
+        app.state.store_collector.close()
         engine.dispose()
 
     app = FastAPI(
@@ -88,7 +89,8 @@ def create_app(
     app.state.session_codec = SessionCodec(session_secret(settings))
     app.state.login_limiter = LoginRateLimiter()
     app.state.metrics = Metrics()
-    app.state.metrics.registry.register(StoreCollector(settings.resolved_database_url))
+    app.state.store_collector = StoreCollector(settings.resolved_database_url)
+    app.state.metrics.registry.register(app.state.store_collector)
 
     from api.routes import (
         audit,

@@ -431,4 +431,7 @@ def stop_scheduler(scheduler: BaseScheduler, *, grace_s: float | None = None) ->
     with _state_lock:
         if _scheduler is scheduler:
             _scheduler = None
+    from lantian.metrics import uninstall_store_collectors
+
+    uninstall_store_collectors()
     log.info("scheduler stopped")

@@ -69,11 +69,28 @@ class StoreCollector(Collector):
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
+        self._engine: Any = None
+        self._engine_lock = threading.Lock()
+
+    def _store_engine(self) -> Any:
+        """The collector's own engine, made on the first scrape and disposed by :meth:`close`."""
+        from store.db import make_engine
+
+        with self._engine_lock:
+            if self._engine is None:
+                self._engine = make_engine(self.database_url)
+            return self._engine
+
+    def close(self) -> None:
+        """Close the pooled connections (the owner calls this when it stops)."""
+        with self._engine_lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
 
     def collect(self) -> Iterator[Metric]:
         from sqlalchemy import func, select
 
-        from store.db import make_engine
         from store.models import CampaignRun, Listing, ListingStatus, RunStatus
 
         runs = GaugeMetricFamily("lantian_runs", "Campaign runs by status", labels=["status"])
@@ -87,8 +104,7 @@ class StoreCollector(Collector):
             "lantian_listings_irregular", "Listings judged irregular"
         )
         try:
-            engine = _engine(self.database_url, make_engine)
-            with engine.connect() as conn:
+            with self._store_engine().connect() as conn:
                 counts = dict(
                     conn.execute(
                         select(CampaignRun.status, func.count()).group_by(CampaignRun.status)
@@ -129,16 +145,8 @@ class StoreCollector(Collector):
         return iter(())
 
 
-_engines: dict[str, Any] = {}
 _lock = threading.Lock()
 _installed: dict[str, StoreCollector] = {}
-
-
-def _engine(url: str, factory: Any) -> Any:
-    with _lock:
-        if url not in _engines:
-            _engines[url] = factory(url)
-        return _engines[url]
 
 
 def install_store_collector(settings: Settings) -> StoreCollector:
@@ -153,13 +161,12 @@ def install_store_collector(settings: Settings) -> StoreCollector:
 
 
 def uninstall_store_collectors() -> None:
+    """Unregister the database-backed collectors and close their connections."""
     with _lock:
         for collector in _installed.values():
             REGISTRY.unregister(collector)
+            collector.close()
         _installed.clear()
-        for engine in _engines.values():
-            engine.dispose()
-        _engines.clear()
 
 
 def render() -> tuple[bytes, str]:

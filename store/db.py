@@ -37,6 +37,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+@contextmanager
+def engine_scope(url: str, *, migrate: bool = False, **kwargs: Any) -> Iterator[Engine]:
+    """An engine for one command or test, disposed when the block ends.
+
+    Disposing closes the pooled connections now; an engine merely dropped leaves them
+    to the garbage collector, which closes them (with a ResourceWarning) whenever it
+    runs, possibly after their database is gone.  With ``migrate`` the schema is
+    brought to the newest revision first.
+    """
+    engine = make_engine(url, **kwargs)
+    try:
+        if migrate:
+            upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
@@ -70,6 +88,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
+
+
+def upgrade_url(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` with an engine of its own, disposed after."""
+    with engine_scope(url) as engine:
+        upgrade(engine, revision)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from classifiers.licensed import LicensedCsvError, read_register_csv
-from lantian.commands.common import migrated_sessions
+from lantian.commands.common import migrated_session
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
-from store.db import session_scope
 from store.licensed import import_register, load_registry
 
 app = typer.Typer(
@@ -37,9 +36,8 @@ def import_cmd(
             parsed.append(read_register_csv(path))
         except LicensedCsvError as exc:
             fail(str(exc))
-    factory = migrated_sessions()
     total_agencies = total_agents = 0
-    with session_scope(factory) as session:
+    with migrated_session() as session:
         for agencies, agents in parsed:
             a, b = import_register(session, agencies, agents, replace)
             total_agencies += a
@@ -50,8 +48,7 @@ def import_cmd(
 @app.command("check")
 def check_cmd() -> None:
     """List agents registered under more than one agency (exit 1 if any)."""
-    factory = migrated_sessions()
-    with session_scope(factory) as session:
+    with migrated_session() as session:
         registry = load_registry(session)
     doubled = registry.agents_in_several_agencies()
     for cert, records in sorted(doubled.items()):

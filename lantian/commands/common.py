@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from lantian.config import ConfigError, Settings, load_settings
 from lantian.console import fail
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session
 
 
 def settings_or_exit() -> Settings:
@@ -19,10 +21,12 @@ def settings_or_exit() -> Settings:
         fail(str(exc))
 
 
-def migrated_sessions(settings: Settings | None = None) -> sessionmaker[Session]:
-    """Sessions on the configured database, its schema brought to the newest revision."""
-    from store.db import make_engine, make_sessionmaker, upgrade
+@contextmanager
+def migrated_session(settings: Settings | None = None) -> Iterator[Session]:
+    """One unit of work on the configured database, its schema brought to the newest
+    revision; the engine is disposed when the block ends (commands also run in-process)."""
+    from store.db import engine_scope, make_sessionmaker, session_scope
 
-    engine = make_engine((settings or settings_or_exit()).resolved_database_url)
-    upgrade(engine)
-    return make_sessionmaker(engine)
+    url = (settings or settings_or_exit()).resolved_database_url
+    with engine_scope(url, migrate=True) as engine, session_scope(make_sessionmaker(engine)) as s:
+        yield s

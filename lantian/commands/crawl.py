@@ -23,7 +23,7 @@ from crawler.campaigns import (
     upsert_campaign,
 )
 from crawler.runner import RunOptions, RunResult, run_campaign, worker_id
-from lantian.commands.common import settings_or_exit
+from lantian.commands.common import migrated_session, settings_or_exit
 from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 from spiders.profile import Profile, ProfileError, bind_base, get_profile
@@ -263,9 +263,7 @@ def _run_with_progress(
 def list_campaigns(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Campaigns in the database and built-in YAML files not imported yet."""
     settings = settings_or_exit()
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    with session_scope(make_sessionmaker(engine)) as session:
+    with migrated_session(settings) as session:
         rows = session.scalars(select(Campaign).order_by(Campaign.name)).all()
         items = [
             {
@@ -322,8 +320,6 @@ def import_campaign(path: Annotated[Path, typer.Argument(help="campaign YAML fil
             get_profile(settings.profiles_dir, key)
     except (CampaignError, ProfileError) as exc:
         fail(str(exc))
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    with session_scope(make_sessionmaker(engine)) as session:
+    with migrated_session(settings) as session:
         row = upsert_campaign(session, spec)
         out.print(json.dumps({"name": row.name, "id": row.id}, ensure_ascii=False), markup=False)

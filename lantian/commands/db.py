@@ -6,7 +6,7 @@ import typer
 
 from lantian.commands.common import settings_or_exit
 from lantian.console import err
-from store.db import current_revision, make_engine, upgrade
+from store.db import current_revision, engine_scope, upgrade
 
 app = typer.Typer(help="Create or migrate the database schema.", no_args_is_help=True)
 
@@ -15,6 +15,6 @@ app = typer.Typer(help="Create or migrate the database schema.", no_args_is_help
 def upgrade_cmd(revision: str = typer.Argument("head", help="target revision")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     settings = settings_or_exit()
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine, revision)
-    err.print(f"schema at {current_revision(engine)}")
+    with engine_scope(settings.resolved_database_url) as engine:
+        upgrade(engine, revision)
+        err.print(f"schema at {current_revision(engine)}")

@@ -9,7 +9,7 @@ import typer
 from lantian.commands.common import settings_or_exit
 from lantian.config import ConfigError, load_settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
-from store.db import make_engine, make_sessionmaker, session_scope, upgrade
+from store.db import engine_scope, make_sessionmaker, session_scope
 from store.search import SearchError, open_backend, rebuild_index
 
 app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=True)
@@ -19,22 +19,22 @@ app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=Tr
 def rebuild() -> None:
     """Empty the search index and index every listing from the database again."""
     settings = settings_or_exit()
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    try:
-        backend = open_backend(settings)
-    except SearchError as exc:
-        fail(str(exc), EXIT_CHECK_FAILED)
-    started = time.perf_counter()
-    with session_scope(make_sessionmaker(engine)) as session:
+    with engine_scope(settings.resolved_database_url, migrate=True) as engine:
         try:
-            n = rebuild_index(session, settings, backend)
+            backend = open_backend(settings)
         except SearchError as exc:
             fail(str(exc), EXIT_CHECK_FAILED)
+        started = time.perf_counter()
+        try:
+            with session_scope(make_sessionmaker(engine)) as session:
+                n = rebuild_index(session, settings, backend)
+        except SearchError as exc:
+            fail(str(exc), EXIT_CHECK_FAILED)
+        finally:
+            backend.close()
     elapsed = time.perf_counter() - started
     err.print(f"indexed {n} listing(s) into {backend.name} in {elapsed:.1f} s")
     out.print(str(n), markup=False)
-    backend.close()
 
 
 @app.command("status")

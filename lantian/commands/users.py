@@ -9,9 +9,8 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from lantian.commands.common import migrated_sessions
+from lantian.commands.common import migrated_session
 from lantian.console import err, fail, out
-from store.db import session_scope
 from store.models import Role, User
 from store.users import UserError, create_api_token, create_user, set_password
 
@@ -46,9 +45,8 @@ def create(
 ) -> None:
     """Create a user; the password is prompted for (twice) or read from stdin."""
     password = _read_password(password_stdin)
-    factory = migrated_sessions()
     try:
-        with session_scope(factory) as session:
+        with migrated_session() as session:
             user = create_user(
                 session,
                 username,
@@ -74,9 +72,8 @@ def password(
 ) -> None:
     """Set a user's password (ends their sessions)."""
     new = _read_password(password_stdin)
-    factory = migrated_sessions()
     try:
-        with session_scope(factory) as session:
+        with migrated_session() as session:
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
                 fail(f"no user {username!r}")
@@ -89,8 +86,7 @@ def password(
 @app.command("list")
 def list_users() -> None:
     """List users and roles."""
-    factory = migrated_sessions()
-    with session_scope(factory) as session:
+    with migrated_session() as session:
         rows = session.scalars(select(User).order_by(User.username)).all()
         table = Table("username", "role", "active", "created")
         for u in rows:

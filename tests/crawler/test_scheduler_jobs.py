@@ -17,14 +17,14 @@ from crawler.verification import reverify_evidence
 from evidence.result import Artifact, CaptureResult, ClockInfo
 from evidence.vault import EvidenceVault
 from lantian.config import Settings
-from store.db import make_engine, upgrade
+from store.db import upgrade_url
 from store.listings import Observation, record_observation
 from store.models import AuditEntry, EvidenceCapture, utcnow
 
 
 @pytest.fixture
 def job_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    upgrade(make_engine(settings.resolved_database_url))
+    upgrade_url(settings.resolved_database_url)
     monkeypatch.setattr(scheduler, "_settings", settings)
     yield settings
     dispose_engines()

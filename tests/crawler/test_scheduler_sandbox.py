@@ -28,7 +28,7 @@ from sqlalchemy import select
 from crawler.campaigns import CampaignSpec, Limits, Schedule, upsert_campaign
 from crawler.runs import RunInfo, dispose_engines, jobdir_for, list_runs, unit_of_work
 from lantian.config import Settings
-from store.db import make_engine, upgrade
+from store.db import upgrade_url
 from store.models import Listing, ListingVersion, RunStatus
 
 pytestmark = pytest.mark.slow
@@ -95,7 +95,7 @@ class SchedulerProcess:
 def test_scheduled_campaign_lifecycle_on_the_sandbox(
     settings: Settings, sandbox: Any, receiver: Receiver, tmp_path: Path
 ) -> None:
-    upgrade(make_engine(settings.resolved_database_url))
+    upgrade_url(settings.resolved_database_url)
     spec = CampaignSpec(
         name="蓝天-每两秒",
         keywords=["专利"],

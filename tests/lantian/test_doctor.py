@@ -10,14 +10,14 @@ from typer.testing import CliRunner
 from lantian.cli import app
 from lantian.config import Settings
 from lantian.doctor import Status, check_database, check_disk, check_redis, check_search
-from store.db import make_engine, upgrade
+from store.db import upgrade_url
 
 
 def test_doctor_without_chromium_says_how_to_install_it(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LANTIAN_CHROMIUM_PATH", "/nonexistent/chromium")
-    upgrade(make_engine(settings.resolved_database_url))
+    upgrade_url(settings.resolved_database_url)
     result = CliRunner().invoke(app, ["doctor", "--json"])
     assert result.exit_code == 1, result.output
     checks = {c["name"]: c for c in map(json.loads, result.stdout.splitlines())}
@@ -40,7 +40,7 @@ def test_doctor_without_chromium_says_how_to_install_it(
 def test_database_check_asks_for_the_migration(settings: Settings) -> None:
     before = check_database(settings)
     assert before.status is Status.fail and "lantian db upgrade" in before.fix
-    upgrade(make_engine(settings.resolved_database_url))
+    upgrade_url(settings.resolved_database_url)
     assert check_database(settings).status is Status.ok
 
 
