@@ -23,7 +23,9 @@ def test_database_commands_leave_nothing_open(
 ) -> None:
     monkeypatch.setenv("LANTIAN_DATABASE_URL", database_url)
     _run("db", "upgrade")
-    _run("users", "create", "ada", "--role", "reviewer", "--password-stdin", stdin="s3cret-pass-1\n")
+    _run(
+        "users", "create", "ada", "--role", "reviewer", "--password-stdin", stdin="s3cret-pass-1\n"
+    )
     _run("users", "password", "ada", "--password-stdin", stdin="s3cret-pass-2\n")
     assert "ada" in _run("users", "list")
     assert _run("index", "rebuild").strip() == "0"
