@@ -50,6 +50,20 @@ class SessionOut(BaseModel):
     csrf_token: str = Field(description="send it as X-CSRF-Token with state-changing requests")
 
 
+class SessionInfo(ORM):
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    client: str
+    user_agent: str
+    current: bool = Field(default=False, description="the session this request came with")
+
+
+class SessionsEnded(BaseModel):
+    ended: int
+
+
 class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
     password: str = Field(min_length=8, max_length=1024)
