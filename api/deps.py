@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.security import CSRF_FORM_FIELD, CSRF_HEADER, SESSION_COOKIE, tokens_match
 from lantian.config import Settings
+from store import permissions
 from store.models import Role, User
 from store.search import SearchBackend
 from store.sessions import SessionPolicy, resolve_session
@@ -173,6 +174,19 @@ def require_ui_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, User]]:
     async def dependency(user: UIUser) -> User:
         if not has_role(user, *roles):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "你的角色无权访问此页面")
+        return user
+
+    return dependency
+
+
+def require_permission(subject: str, action: str) -> Callable[..., Coroutine[Any, Any, User]]:
+    """A dependency admitting users the permission table lets take ``action`` on ``subject``."""
+
+    async def dependency(user: CurrentUser) -> User:
+        try:
+            permissions.require(user.role, user.username, subject, action)
+        except permissions.NotPermitted as exc:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
         return user
 
     return dependency

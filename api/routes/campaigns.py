@@ -6,17 +6,17 @@ supervisor.  Runs are launched by ``crawler.runs.start_run`` (a crawl process).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.deps import CurrentUser, PathId, SessionDep, SettingsDep, SupervisorUser, actor_name
+from api.deps import CurrentUser, PathId, SessionDep, SettingsDep, actor_name, require_permission
 from api.schemas import CampaignIn, CampaignOut, CampaignUpdate, RunOut
 from store import audit
-from store.models import Campaign, CampaignRun, Listing
+from store.models import Campaign, CampaignRun, Listing, User
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
 
@@ -54,7 +54,11 @@ def list_campaigns(user: CurrentUser, session: SessionDep) -> list[CampaignOut]:
 @router.post(
     "/campaigns", response_model=CampaignOut, status_code=201, responses={409: {}, 422: {}}
 )
-def create_campaign(body: CampaignIn, user: SupervisorUser, session: SessionDep) -> CampaignOut:
+def create_campaign(
+    body: CampaignIn,
+    user: Annotated[User, Depends(require_permission("campaign", "create"))],
+    session: SessionDep,
+) -> CampaignOut:
     """Create a campaign."""
     from crawler.campaigns import upsert_campaign
 
@@ -85,7 +89,10 @@ def get_campaign(campaign_id: PathId, user: CurrentUser, session: SessionDep) ->
 
 @router.patch("/campaigns/{campaign_id}", response_model=CampaignOut, responses={404: {}, 422: {}})
 def update_campaign(
-    campaign_id: PathId, body: CampaignUpdate, user: SupervisorUser, session: SessionDep
+    campaign_id: PathId,
+    body: CampaignUpdate,
+    user: Annotated[User, Depends(require_permission("campaign", "update"))],
+    session: SessionDep,
 ) -> CampaignOut:
     """Change a campaign's keywords, platforms, limits, schedule or robots policy."""
     from crawler.campaigns import spec_from_row, upsert_campaign
@@ -115,7 +122,11 @@ def update_campaign(
 
 
 @router.delete("/campaigns/{campaign_id}", status_code=204, responses={404: {}, 409: {}})
-def delete_campaign(campaign_id: PathId, user: SupervisorUser, session: SessionDep) -> Response:
+def delete_campaign(
+    campaign_id: PathId,
+    user: Annotated[User, Depends(require_permission("campaign", "delete"))],
+    session: SessionDep,
+) -> Response:
     """Delete a campaign that never ran (one with runs or listings is kept: pause it instead)."""
     row = _get(session, campaign_id)
     runs = session.scalar(select(func.count()).where(CampaignRun.campaign_id == row.id)) or 0
@@ -144,13 +155,21 @@ def _set_paused(campaign_id: int, paused: bool, user: Any, session: Session) -> 
 
 
 @router.post("/campaigns/{campaign_id}/pause", response_model=CampaignOut, responses={404: {}})
-def pause_campaign(campaign_id: PathId, user: SupervisorUser, session: SessionDep) -> CampaignOut:
+def pause_campaign(
+    campaign_id: PathId,
+    user: Annotated[User, Depends(require_permission("campaign", "pause"))],
+    session: SessionDep,
+) -> CampaignOut:
     """Stop scheduling the campaign (running crawls continue)."""
     return _set_paused(campaign_id, True, user, session)
 
 
 @router.post("/campaigns/{campaign_id}/resume", response_model=CampaignOut, responses={404: {}})
-def resume_campaign(campaign_id: PathId, user: SupervisorUser, session: SessionDep) -> CampaignOut:
+def resume_campaign(
+    campaign_id: PathId,
+    user: Annotated[User, Depends(require_permission("campaign", "resume"))],
+    session: SessionDep,
+) -> CampaignOut:
     """Schedule the campaign again."""
     return _set_paused(campaign_id, False, user, session)
 
@@ -175,7 +194,10 @@ def list_runs(campaign_id: PathId, user: CurrentUser, session: SessionDep) -> li
     responses={404: {}, 409: {}},
 )
 def start_campaign_run(
-    campaign_id: PathId, user: SupervisorUser, session: SessionDep, settings: SettingsDep
+    campaign_id: PathId,
+    user: Annotated[User, Depends(require_permission("campaign", "run"))],
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> RunOut:
     """Start a run now (a crawl process); 409 when one is already queued or running."""
     from crawler.runs import CampaignNotFound, RunAlreadyActive, start_run
@@ -208,7 +230,10 @@ def get_run(run_id: PathId, user: CurrentUser, session: SessionDep) -> RunOut:
 
 @router.post("/runs/{run_id}/cancel", response_model=RunOut, responses={404: {}, 409: {}})
 def cancel_campaign_run(
-    run_id: PathId, user: SupervisorUser, session: SessionDep, settings: SettingsDep
+    run_id: PathId,
+    user: Annotated[User, Depends(require_permission("campaign", "cancel"))],
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> RunOut:
     """Stop a queued or running run."""
     from crawler.runs import RunNotActive, RunNotFound, RunOnOtherHost, cancel_run

@@ -70,7 +70,10 @@ def test_rest_flow(
     )
     assert reviewer.get(f"/api/v1/takedowns/{ref}/export/odt").status_code == 422
 
-    sent = reviewer.post(
+    # sending in the office's name is a supervisor's act (issue 17, finding 2)
+    refused = reviewer.post(f"/api/v1/takedowns/{ref}/status", json={"status": "sent"})
+    assert refused.status_code == 403 and "supervisor" in refused.json()["detail"]
+    sent = supervisor.post(
         f"/api/v1/takedowns/{ref}/status", json={"status": "sent", "note": "已通过IPP提交"}
     )
     assert sent.json()["status"] == "sent"
@@ -91,7 +94,7 @@ def test_rest_flow(
     assert trail == [
         ("reviewer", "takedown.draft"),
         ("supervisor", "takedown.approved"),
-        ("reviewer", "takedown.sent"),
+        ("supervisor", "takedown.sent"),
     ]
 
     report = reviewer.get("/api/v1/takedowns/reports/2026-03", params={"format": "html"})
