@@ -12,6 +12,8 @@ from store.models import ListingStatus, ReviewAction, Role, RunStatus
 T = TypeVar("T")
 MAX_ID = 2**62
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+MAX_INTERVAL_S = 366 * 86400
+"""A campaign runs at least once a year (crawler.campaigns.MAX_INTERVAL_S)."""
 
 
 class ORM(BaseModel):
@@ -240,7 +242,7 @@ class CampaignIn(BaseModel):
     platforms: list[str] = Field(default_factory=list, max_length=100)
     limits: dict[str, int] = Field(default_factory=dict)
     schedule_cron: str | None = Field(default=None, max_length=120)
-    schedule_interval_s: int | None = Field(default=None, ge=60)
+    schedule_interval_s: int | None = Field(default=None, ge=60, le=MAX_INTERVAL_S)
     obey_robots: bool = True
 
 
@@ -250,7 +252,7 @@ class CampaignUpdate(BaseModel):
     platforms: list[str] | None = Field(default=None, max_length=100)
     limits: dict[str, int] | None = None
     schedule_cron: str | None = Field(default=None, max_length=120)
-    schedule_interval_s: int | None = Field(default=None, ge=60)
+    schedule_interval_s: int | None = Field(default=None, ge=60, le=MAX_INTERVAL_S)
     obey_robots: bool | None = None
 
 

@@ -39,6 +39,7 @@ from takedown.letter import html_environment
 UNKNOWN_REGION = "未知"
 ALL = "合计"
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MIN_YEAR, MAX_YEAR = 2000, 2100
 CONFIRMED_STATES = (ListingStatus.confirmed, ListingStatus.escalated, ListingStatus.removed)
 
 
@@ -111,6 +112,8 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     if not match:
         raise TakedownError(f"month must look like 2026-11, not {month!r}")
     year, mon = int(match.group(1)), int(match.group(2))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise TakedownError(f"month {month!r}: the year must be between {MIN_YEAR} and {MAX_YEAR}")
     start = datetime(year, mon, 1, tzinfo=UTC)
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
     return start, end

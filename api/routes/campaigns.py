@@ -15,24 +15,23 @@ from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, PathId, SessionDep, SettingsDep, actor_name, require_permission
 from api.schemas import CampaignIn, CampaignOut, CampaignUpdate, RunOut
+from lantian.config import Settings
 from store import audit
 from store.models import Campaign, CampaignRun, Listing, User
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
 
 
-def _spec(data: dict[str, Any]) -> Any:
-    """Validate through the crawler's own campaign model, so the API accepts what a crawl can run."""
-    from crawler.campaigns import CampaignSpec
+def _spec(data: dict[str, Any], settings: Settings) -> Any:
+    """Validate through the crawler's campaign model with the same checks as the CLI: the cron
+    line by the scheduler's parser, platforms against the profiles, base URLs by the address guard."""
+    from crawler.campaigns import campaign_problems, validate_campaign, validation_context
 
+    context = validation_context(settings.profiles_dir, settings.allow_private_networks)
     try:
-        return CampaignSpec.model_validate(data)
+        return validate_campaign(data, context)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "campaign"
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{where}: {first['msg']}"
-        ) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, campaign_problems(exc)) from exc
 
 
 def _get(session: Session, campaign_id: int) -> Campaign:
@@ -58,6 +57,7 @@ def create_campaign(
     body: CampaignIn,
     user: Annotated[User, Depends(require_permission("campaign", "create"))],
     session: SessionDep,
+    settings: SettingsDep,
 ) -> CampaignOut:
     """Create a campaign."""
     from crawler.campaigns import upsert_campaign
@@ -73,7 +73,8 @@ def create_campaign(
             "limits": body.limits,
             "schedule": {"cron": body.schedule_cron, "interval_s": body.schedule_interval_s},
             "obey_robots": body.obey_robots,
-        }
+        },
+        settings,
     )
     row = upsert_campaign(session, spec)
     audit.record(session, actor_name(user), "campaign.create", "campaign", row.id, name=row.name)
@@ -93,6 +94,7 @@ def update_campaign(
     body: CampaignUpdate,
     user: Annotated[User, Depends(require_permission("campaign", "update"))],
     session: SessionDep,
+    settings: SettingsDep,
 ) -> CampaignOut:
     """Change a campaign's keywords, platforms, limits, schedule or robots policy."""
     from crawler.campaigns import spec_from_row, upsert_campaign
@@ -112,7 +114,7 @@ def update_campaign(
         current["schedule"]["cron"] = changes["schedule_cron"]
     if "schedule_interval_s" in changes:
         current["schedule"]["interval_s"] = changes["schedule_interval_s"]
-    spec = _spec(current)
+    spec = _spec(current, settings)
     upsert_campaign(session, spec)
     audit.record(
         session, actor_name(user), "campaign.update", "campaign", row.id, changed=sorted(changes)
