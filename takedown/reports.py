@@ -33,7 +33,7 @@ from store.models import (
     TakedownNotice,
 )
 from takedown.errors import TakedownError
-from takedown.exporters.common import normalize_ooxml
+from takedown.exporters.common import append_guarded, normalize_ooxml
 from takedown.letter import html_environment
 
 UNKNOWN_REGION = "未知"
@@ -212,11 +212,12 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = report.month
-    sheet.append(list(HEADERS))
+    append_guarded(sheet, HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for r in report.rows:
-        sheet.append(
+    for r in report.rows:  # platform and region come from crawled pages: guarded like any cell
+        append_guarded(
+            sheet,
             [
                 r.platform,
                 r.region,
@@ -226,7 +227,7 @@ def report_xlsx(report: MonthlyReport) -> bytes:
                 r.removed,
                 r.removal_rate,
                 r.median_days,
-            ]
+            ],
         )
     for row in sheet.iter_rows(min_row=2, min_col=7, max_col=7):
         for cell in row:
