@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,30 +16,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import LoginRequired
 from api.indexing import IndexSyncer
 from api.metrics import Metrics, MetricsMiddleware
-from api.security import LoginRateLimiter, SecurityHeadersMiddleware, SessionCodec
+from api.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from lantian import __version__
 from lantian.config import Settings, get_settings
 from lantian.metrics import StoreCollector
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.search import open_backend, tokenize_query, userdict_path
+from store.sessions import LoginLimiter, SessionPolicy
 
 UI_DIR = Path(__file__).resolve().parent / "ui"
-SECRET_FILE = "session.secret"  # noqa: S105 - a file name, not a secret
-
-
-def session_secret(settings: Settings) -> str:
-    """The configured secret, or one generated once and kept under the key directory."""
-    configured = settings.secret_key.get_secret_value()
-    if configured:
-        return configured
-    path = settings.resolved_key_dir / SECRET_FILE
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    path.write_text(secret, encoding="utf-8")
-    path.chmod(0o600)
-    return secret
 
 
 def create_app(
@@ -86,8 +70,10 @@ def create_app(
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.search = open_backend(settings)
-    app.state.session_codec = SessionCodec(session_secret(settings))
-    app.state.login_limiter = LoginRateLimiter()
+    app.state.session_policy = SessionPolicy(
+        idle_s=settings.session_idle_timeout_s, absolute_s=settings.session_absolute_timeout_s
+    )
+    app.state.login_limiter = LoginLimiter()
     app.state.metrics = Metrics()
     app.state.store_collector = StoreCollector(settings.resolved_database_url)
     app.state.metrics.registry.register(app.state.store_collector)
@@ -104,7 +90,7 @@ def create_app(
         takedowns,
         users,
     )
-    from api.ui import views
+    from api.ui import account, views
 
     for module in (
         health,
@@ -119,6 +105,7 @@ def create_app(
         takedowns,
     ):
         app.include_router(module.router)
+    app.include_router(account.router)
     app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")
 
@@ -132,5 +119,6 @@ def create_app(
         return RedirectResponse(f"/login?next={quote(exc.next_path, safe='')}", status_code=303)
 
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

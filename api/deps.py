@@ -15,18 +15,12 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Path, Request, status
 from sqlalchemy.orm import Session
 
-from api.security import (
-    CSRF_FORM_FIELD,
-    CSRF_HEADER,
-    SESSION_COOKIE,
-    SessionCodec,
-    SessionData,
-    password_fingerprint,
-    tokens_match,
-)
+from api.security import CSRF_FORM_FIELD, CSRF_HEADER, SESSION_COOKIE, tokens_match
 from lantian.config import Settings
+from store import permissions
 from store.models import Role, User
 from store.search import SearchBackend
+from store.sessions import SessionPolicy, resolve_session
 from store.users import user_for_token
 
 PathId = Annotated[int, Path(ge=1, le=2**62, description="database id")]
@@ -80,12 +74,12 @@ SessionDep = Annotated[Session, Depends(get_db)]
 SearchDep = Annotated[SearchBackend, Depends(get_search)]
 
 
-def session_data(request: Request) -> SessionData | None:
-    codec: SessionCodec = request.app.state.session_codec
-    return codec.read(request.cookies.get(SESSION_COOKIE))
+def session_policy(request: Request) -> SessionPolicy:
+    policy: SessionPolicy = request.app.state.session_policy
+    return policy
 
 
-async def _csrf_ok(request: Request, data: SessionData) -> bool:
+async def _csrf_ok(request: Request, expected: str) -> bool:
     given = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -93,7 +87,7 @@ async def _csrf_ok(request: Request, data: SessionData) -> bool:
         form = await request.form()
         value = form.get(CSRF_FORM_FIELD)
         given = value if isinstance(value, str) else None
-    return tokens_match(data.csrf, given)
+    return tokens_match(expected, given)
 
 
 async def _resolve_user(request: Request, session: Session) -> User | None:
@@ -103,19 +97,16 @@ async def _resolve_user(request: Request, session: Session) -> User | None:
         if scheme.lower() != "bearer" or not secret.strip():
             return None
         return user_for_token(session, secret.strip())
-    data = session_data(request)
-    if data is None:
+    found = resolve_session(
+        session, request.cookies.get(SESSION_COOKIE, ""), session_policy(request)
+    )
+    if found is None:
         return None
-    user = session.get(User, data.user_id)
-    if (
-        user is None
-        or not user.active
-        or password_fingerprint(user.password_hash) != data.fingerprint
-    ):
-        return None
-    if request.method not in SAFE_METHODS and not await _csrf_ok(request, data):
+    row, user = found
+    if request.method not in SAFE_METHODS and not await _csrf_ok(request, row.csrf_token):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF token missing or wrong")
-    request.state.csrf_token = data.csrf
+    request.state.csrf_token = row.csrf_token
+    request.state.session_id = row.id
     return user
 
 
@@ -183,6 +174,19 @@ def require_ui_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, User]]:
     async def dependency(user: UIUser) -> User:
         if not has_role(user, *roles):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "你的角色无权访问此页面")
+        return user
+
+    return dependency
+
+
+def require_permission(subject: str, action: str) -> Callable[..., Coroutine[Any, Any, User]]:
+    """A dependency admitting users the permission table lets take ``action`` on ``subject``."""
+
+    async def dependency(user: CurrentUser) -> User:
+        try:
+            permissions.require(user.role, user.username, subject, action)
+        except permissions.NotPermitted as exc:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
         return user
 
     return dependency

@@ -1,4 +1,8 @@
-"""Review decisions on listings: the state machine, the Review row and the audit entry."""
+"""Review decisions on listings: the state machine, the Review row and the audit entry.
+
+Who may take which action in which state is the permission table's say
+(``store.permissions``); this module asks it before changing anything.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import audit
+from store import audit, permissions
 from store.models import Listing, ListingStatus, Review, ReviewAction, Role, User
 
 DECIDABLE = frozenset({ListingStatus.new, ListingStatus.flagged, ListingStatus.escalated})
@@ -26,6 +30,29 @@ class ReviewError(Exception):
     def __init__(self, message: str, status_code: int = 409) -> None:
         super().__init__(message)
         self.status_code = status_code
+
+
+def permission_state(session: Session, listing: Listing) -> str:
+    """The listing's state as the permission table sees it.
+
+    A confirmed or dismissed listing whose latest decision a supervisor (or
+    admin) made is ``supervisor_decided``: only a supervisor reopens it.
+    """
+    status = listing.status
+    if status in (ListingStatus.confirmed, ListingStatus.dismissed):
+        decider = session.scalar(
+            select(User.role)
+            .join(Review, Review.user_id == User.id)
+            .where(
+                Review.listing_id == listing.id,
+                Review.action.in_((ReviewAction.confirm, ReviewAction.dismiss)),
+            )
+            .order_by(Review.id.desc())
+            .limit(1)
+        )
+        if decider is not None and decider != Role.reviewer:
+            return permissions.SUPERVISOR_DECIDED
+    return str(status)
 
 
 @dataclass(frozen=True)
@@ -49,20 +76,19 @@ def apply_review(
     if action in (ReviewAction.confirm, ReviewAction.dismiss, ReviewAction.escalate):
         if before not in DECIDABLE:
             raise ReviewError(f"listing {listing.id} is {before}; reopen it first")
-        if (
-            before == ListingStatus.escalated
-            and user.role == Role.reviewer
-            and action != ReviewAction.escalate
-        ):
-            raise ReviewError(f"listing {listing.id} is escalated: a supervisor decides it", 403)
-        if action == ReviewAction.dismiss and not reason:
-            raise ReviewError("dismissing needs a reason", 422)
-    elif action == ReviewAction.reopen:
-        if before not in REOPENABLE:
-            raise ReviewError(
-                f"listing {listing.id} is {before}; only decided listings can be reopened"
-            )
-    elif action == ReviewAction.note:
+    elif action == ReviewAction.reopen and before not in REOPENABLE:
+        raise ReviewError(
+            f"listing {listing.id} is {before}; only decided listings can be reopened"
+        )
+    try:
+        permissions.require(
+            user.role, user.username, "listing", str(action), permission_state(session, listing)
+        )
+    except permissions.NotPermitted as exc:
+        raise ReviewError(f"listing {listing.id}: {exc}", 403) from exc
+    if action == ReviewAction.dismiss and not reason:
+        raise ReviewError("dismissing needs a reason", 422)
+    if action == ReviewAction.note:
         if not reason:
             raise ReviewError("a note needs text", 422)
     elif action == ReviewAction.assign:

@@ -12,6 +12,8 @@ from store.models import ListingStatus, ReviewAction, Role, RunStatus
 T = TypeVar("T")
 MAX_ID = 2**62
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+MAX_INTERVAL_S = 366 * 86400
+"""A campaign runs at least once a year (crawler.campaigns.MAX_INTERVAL_S)."""
 
 
 class ORM(BaseModel):
@@ -48,6 +50,20 @@ class UserOut(ORM):
 class SessionOut(BaseModel):
     user: UserOut
     csrf_token: str = Field(description="send it as X-CSRF-Token with state-changing requests")
+
+
+class SessionInfo(ORM):
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    client: str
+    user_agent: str
+    current: bool = Field(default=False, description="the session this request came with")
+
+
+class SessionsEnded(BaseModel):
+    ended: int
 
 
 class UserCreate(BaseModel):
@@ -226,7 +242,7 @@ class CampaignIn(BaseModel):
     platforms: list[str] = Field(default_factory=list, max_length=100)
     limits: dict[str, int] = Field(default_factory=dict)
     schedule_cron: str | None = Field(default=None, max_length=120)
-    schedule_interval_s: int | None = Field(default=None, ge=60)
+    schedule_interval_s: int | None = Field(default=None, ge=60, le=MAX_INTERVAL_S)
     obey_robots: bool = True
 
 
@@ -236,7 +252,7 @@ class CampaignUpdate(BaseModel):
     platforms: list[str] | None = Field(default=None, max_length=100)
     limits: dict[str, int] | None = None
     schedule_cron: str | None = Field(default=None, max_length=120)
-    schedule_interval_s: int | None = Field(default=None, ge=60)
+    schedule_interval_s: int | None = Field(default=None, ge=60, le=MAX_INTERVAL_S)
     obey_robots: bool | None = None
 
 

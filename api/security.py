@@ -1,29 +1,25 @@
-"""Session cookies, CSRF tokens, login rate limiting and the security headers.
+"""Cookie names, CSRF token checks, the request body limit and the security headers.
 
-The session cookie is a signed (itsdangerous) record of the user id, the
-user's password-hash fingerprint (so a password change ends old sessions) and
-the session's CSRF token.  The cookie is HttpOnly and SameSite=Lax; ``Secure``
-follows ``settings.session_cookie_secure``.
+Sessions themselves live in the database (``store.sessions``): the cookie
+carries a random secret whose SHA-256 names a ``sessions`` row.  The cookie is
+HttpOnly and SameSite=Lax, and ``Secure`` whenever the request came over HTTPS
+(directly, or per X-Forwarded-Proto behind a trusted proxy) or
+``settings.session_cookie_secure`` forces it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass
+import ipaddress
+import json
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "lantian_session"
 LOGIN_CSRF_COOKIE = "lantian_login_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FORM_FIELD = "csrf_token"
-SESSION_MAX_AGE_S = 12 * 3600
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -39,86 +35,105 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
-@dataclass(frozen=True)
-class SessionData:
-    user_id: int
-    fingerprint: str
-    csrf: str
-
-
-def password_fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
-
-
-class SessionCodec:
-    """Signs and reads the session cookie."""
-
-    def __init__(self, secret: str, max_age_s: int = SESSION_MAX_AGE_S) -> None:
-        self._serializer = URLSafeTimedSerializer(secret, salt="lantian.session")
-        self.max_age_s = max_age_s
-
-    def issue(self, user_id: int, password_hash: str) -> tuple[str, SessionData]:
-        data = SessionData(user_id, password_fingerprint(password_hash), secrets.token_urlsafe(24))
-        cookie = self._serializer.dumps({"u": data.user_id, "f": data.fingerprint, "c": data.csrf})
-        return cookie, data
-
-    def read(self, cookie: str | None) -> SessionData | None:
-        if not cookie:
-            return None
-        try:
-            raw = self._serializer.loads(cookie, max_age=self.max_age_s)
-        except BadSignature:
-            return None
-        if not isinstance(raw, dict):
-            return None
-        try:
-            return SessionData(int(raw["u"]), str(raw["f"]), str(raw["c"]))
-        except (KeyError, TypeError, ValueError):
-            return None
-
-
 def tokens_match(expected: str | None, given: str | None) -> bool:
     return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
 
 
-class LoginRateLimiter:
-    """At most ``max_failures`` failed logins per client address and per username per window.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
-    In-process memory: with several API workers each counts on its own.
+
+def is_loopback(host: str | None) -> bool:
+    """True for a loopback client address (127.0.0.0/8, ::1)."""
+    if not host:
+        return False
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def request_is_https(scheme: str, headers: Headers, trust_forwarded_proto: bool) -> bool:
+    """Whether the browser reached us over HTTPS (behind a trusted proxy: its X-Forwarded-Proto)."""
+    if scheme == "https":
+        return True
+    if trust_forwarded_proto:
+        forwarded = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        return forwarded == "https"
+    return False
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies over ``max_bytes`` with 413, before any handler parses them.
+
+    A declared Content-Length over the limit is refused without reading; a
+    chunked body is counted as it arrives and cut off once it passes the limit.
     """
 
-    def __init__(self, max_failures: int = 5, window_s: float = 300.0) -> None:
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and now - q[0] > self.window_s:
-            q.popleft()
-        return q
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({"detail": f"request body larger than {self.max_bytes} bytes"}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
-    def retry_after(self, client: str, username: str) -> int:
-        """Seconds to wait before another attempt is allowed, 0 if allowed now."""
-        now = time.monotonic()
-        with self._lock:
-            worst = 0.0
-            for key in (f"ip:{client}", f"user:{username.lower()}"):
-                q = self._recent(key, now)
-                if len(q) >= self.max_failures:
-                    worst = max(worst, self.window_s - (now - q[0]))
-            return int(worst) + 1 if worst > 0 else 0
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.max_bytes
+            except ValueError:
+                too_big = False
+            if too_big:
+                await self._refuse(send)
+                return
+        seen = 0
+        started = False
+        refused = False
 
-    def failed(self, client: str, username: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in (f"ip:{client}", f"user:{username.lower()}"):
-                self._recent(key, now).append(now)
+        async def counting_receive() -> Message:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes and not started:
+                    # answer now; the handler sees the client gone and its answer is dropped
+                    refused = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
+            return message
 
-    def succeeded(self, client: str, username: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{username.lower()}", None)
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except Exception:
+            if not refused:
+                raise
 
 
 class SecurityHeadersMiddleware:

@@ -112,10 +112,33 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     secret_key: SecretStr = Field(
-        default=SecretStr(""), description="session signing; generated if empty"
+        default=SecretStr(""),
+        description="unused since sessions live in the database; accepted so older configs load",
     )
     session_cookie_secure: bool = Field(
-        default=False, description="mark the UI session cookie Secure (set when served over HTTPS)"
+        default=False,
+        description="always mark the UI session cookie Secure (it is anyway when the request is HTTPS)",
+    )
+    session_idle_timeout_s: int = Field(
+        default=3600, ge=60, le=7 * 86400, description="a UI session ends after this long unused"
+    )
+    session_absolute_timeout_s: int = Field(
+        default=12 * 3600,
+        ge=300,
+        le=30 * 86400,
+        description="a UI session ends this long after login",
+    )
+    trust_forwarded_proto: bool = Field(
+        default=False,
+        description="behind a trusted reverse proxy: believe its X-Forwarded-Proto (Secure cookies)",
+    )
+    max_request_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="larger request bodies are refused with 413"
+    )
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="when set, /metrics needs 'Authorization: Bearer <token>'; when empty, only "
+        "loopback clients may read it",
     )
     tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority")
     alert_webhook_urls: list[str] = Field(default_factory=list)
@@ -145,6 +168,13 @@ class Settings(BaseSettings):
         ge=0,
         description="on SIGTERM, how long running crawls may finish before they checkpoint",
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        return check_database_url(value)
 
     @field_validator("log_level")
     @classmethod
@@ -199,6 +229,34 @@ class Settings(BaseSettings):
         return out
 
 
+KNOWN_DATABASE_BACKENDS = frozenset({"sqlite", "postgresql"})
+
+
+def check_database_url(url: str) -> str:
+    """``url`` if SQLAlchemy can parse it and names a backend Lantian runs on, else ValueError."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ValueError(
+            f"not a database URL ({mask_url_password(url)!r}); expected e.g. "
+            "sqlite:///var/lantian.db or postgresql://user@host/db"
+        ) from exc
+    backend = parsed.get_backend_name()
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError as exc:
+        raise ValueError(f"unknown database driver {parsed.drivername!r}") from exc
+    if backend not in KNOWN_DATABASE_BACKENDS:
+        raise ValueError(
+            f"unsupported database {backend!r} in {mask_url_password(url)!r}; "
+            f"expected one of {', '.join(sorted(KNOWN_DATABASE_BACKENDS))}"
+        )
+    return url
+
+
 def mask_url_password(url: str) -> str:
     """``postgresql://u:secret@h/db`` -> ``postgresql://u:***@h/db``."""
     if "://" not in url or "@" not in url:
@@ -217,7 +275,8 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '?'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or '?'}: {err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
         )
         raise ConfigError(f"invalid configuration: {problems}") from exc
 

@@ -397,6 +397,39 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class UserSession(Base):
+    """One signed-in browser: the cookie carries a random secret, the row only its SHA-256.
+
+    Ending a session (logout, password or role change, deactivation, "sign out
+    everywhere", a timeout) sets ``revoked_at``; the row stays for the record.
+    """
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(doc="absolute end, whatever the activity")
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+
+class LoginFailure(Base):
+    """One failed login, counted by the rate limiter of every API process alike."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), doc="ip:<address> or user:<name>")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Review(Base):
     __tablename__ = "reviews"
 

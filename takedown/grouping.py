@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import audit
+from store import audit, permissions
 from store.models import (
     Listing,
     ListingStatus,
@@ -20,6 +20,7 @@ from store.models import (
     utcnow,
 )
 from takedown.document import one_line
+from takedown.errors import PermissionDenied
 from takedown.workflow import Actor, actor_name
 
 NO_SHOP = ""
@@ -81,6 +82,11 @@ def draft_notices(
     now: datetime | None = None,
 ) -> DraftResult:
     """Group pending confirmed listings into draft notices (adding to an open draft of the same shop)."""
+    if not isinstance(actor, str):
+        try:
+            permissions.require(actor.role, actor.username, "notice", "create")
+        except permissions.NotPermitted as exc:
+            raise PermissionDenied(str(exc)) from exc
     now = now or utcnow()
     groups: dict[tuple[int, str], list[Listing]] = defaultdict(list)
     listings = pending_listings(session, platform_key)

@@ -33,12 +33,13 @@ from store.models import (
     TakedownNotice,
 )
 from takedown.errors import TakedownError
-from takedown.exporters.common import normalize_ooxml
+from takedown.exporters.common import append_guarded, normalize_ooxml
 from takedown.letter import html_environment
 
 UNKNOWN_REGION = "未知"
 ALL = "合计"
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MIN_YEAR, MAX_YEAR = 2000, 2100
 CONFIRMED_STATES = (ListingStatus.confirmed, ListingStatus.escalated, ListingStatus.removed)
 
 
@@ -111,6 +112,8 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     if not match:
         raise TakedownError(f"month must look like 2026-11, not {month!r}")
     year, mon = int(match.group(1)), int(match.group(2))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise TakedownError(f"month {month!r}: the year must be between {MIN_YEAR} and {MAX_YEAR}")
     start = datetime(year, mon, 1, tzinfo=UTC)
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
     return start, end
@@ -209,11 +212,12 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = report.month
-    sheet.append(list(HEADERS))
+    append_guarded(sheet, HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for r in report.rows:
-        sheet.append(
+    for r in report.rows:  # platform and region come from crawled pages: guarded like any cell
+        append_guarded(
+            sheet,
             [
                 r.platform,
                 r.region,
@@ -223,7 +227,7 @@ def report_xlsx(report: MonthlyReport) -> bytes:
                 r.removed,
                 r.removal_rate,
                 r.median_days,
-            ]
+            ],
         )
     for row in sheet.iter_rows(min_row=2, min_col=7, max_col=7):
         for cell in row:

@@ -1,8 +1,9 @@
 """A notice's life: draft -> approved -> sent -> acknowledged -> removed / partly_removed / refused.
 
-Every change is checked against :data:`TRANSITIONS`, stamped with its date and
-who made it, and appended to the audit log.  Only a supervisor (or admin)
-approves, and only an approved notice can be marked sent.
+Every change is checked against :data:`TRANSITIONS` and against the
+permission table (``store.permissions``: a supervisor or admin approves,
+withdraws an approval and sends), stamped with its date and who made it, and
+appended to the audit log.  Only an approved notice can be marked sent.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import audit
+from store import audit, permissions
 from store.models import (
     ItemStatus,
     ListingStatus,
     NoticeStatus,
-    Role,
     TakedownNotice,
     User,
     utcnow,
@@ -56,7 +56,6 @@ OPEN_STATUSES = frozenset(
     {NoticeStatus.sent, NoticeStatus.acknowledged, NoticeStatus.partly_removed}
 )
 """Notices the platform still has to act on: these are re-checked."""
-APPROVER_ROLES = frozenset({Role.supervisor, Role.admin})
 _ORDER = list(NoticeStatus)
 
 
@@ -88,6 +87,25 @@ def allowed_targets(status: NoticeStatus) -> list[str]:
     return [s.value for s in _ORDER if s in TRANSITIONS[status]]
 
 
+def check_permission(notice: TakedownNotice, target: NoticeStatus, actor: Actor) -> None:
+    """Refuse unless the permission table lets ``actor`` move the notice to ``target``.
+
+    A user is checked by role.  A system actor (re-checks, tools) records
+    outcomes and sends, but never approves: approval is a person's decision.
+    """
+    if not isinstance(actor, User):
+        if target is NoticeStatus.approved:
+            raise PermissionDenied(
+                f"approving notice {notice.reference} needs a supervisor or admin; "
+                f"{actor!r} is not a user"
+            )
+        return
+    try:
+        permissions.require(actor.role, actor.username, "notice", target.value, notice.status.value)
+    except permissions.NotPermitted as exc:
+        raise PermissionDenied(f"notice {notice.reference}: {exc}") from exc
+
+
 def transition(
     session: Session,
     notice: TakedownNotice,
@@ -106,13 +124,10 @@ def transition(
         )
     if isinstance(actor, User) and not actor.active:
         raise PermissionDenied(f"user {actor.username!r} is not active")
+    check_permission(notice, target, actor)
     at = at or utcnow()
     if target is NoticeStatus.approved:
-        if not isinstance(actor, User) or actor.role not in APPROVER_ROLES:
-            raise PermissionDenied(
-                f"approving notice {notice.reference} needs a supervisor or admin; "
-                f"{actor_name(actor)!r} is {getattr(actor, 'role', 'not a user')}"
-            )
+        assert isinstance(actor, User)  # check_permission refuses system actors
         if not notice.items:
             raise TakedownError(
                 f"notice {notice.reference} lists no listings; there is nothing to approve"

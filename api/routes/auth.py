@@ -1,4 +1,4 @@
-"""Logging in and out (session cookie for the UI) and personal API tokens."""
+"""Logging in and out (server-side sessions behind the UI cookie), one's sessions, personal API tokens."""
 
 from __future__ import annotations
 
@@ -6,11 +6,28 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 
 from api.deps import CurrentUser, PathId, SessionDep, actor_name
-from api.schemas import LoginIn, SessionOut, TokenCreate, TokenIssued, TokenOut, UserOut
-from api.security import SESSION_COOKIE, LoginRateLimiter, SessionCodec
+from api.schemas import (
+    LoginIn,
+    SessionInfo,
+    SessionOut,
+    SessionsEnded,
+    TokenCreate,
+    TokenIssued,
+    TokenOut,
+    UserOut,
+)
+from api.security import SESSION_COOKIE, request_is_https
 from lantian.config import Settings
 from store import audit
-from store.models import ApiToken, User
+from store.models import ApiToken, User, UserSession
+from store.sessions import (
+    LoginLimiter,
+    SessionPolicy,
+    create_session,
+    live_sessions,
+    revoke_session,
+    revoke_user_sessions,
+)
 from store.users import authenticate, create_api_token
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -31,39 +48,64 @@ def client_address(request: Request) -> str:
 
 def login_user(request: Request, session: SessionDep, username: str, password: str) -> User | None:
     """Check credentials under the rate limit; audit the attempt.  Raises LoginThrottled."""
-    limiter: LoginRateLimiter = request.app.state.login_limiter
+    limiter: LoginLimiter = request.app.state.login_limiter
     client = client_address(request)
-    wait = limiter.retry_after(client, username)
+    wait = limiter.retry_after(session, client, username)
     if wait:
         raise LoginThrottled(wait)
     user = authenticate(session, username, password)
     if user is None:
-        limiter.failed(client, username)
+        limiter.failed(session, client, username)
         audit.record(
             session, f"anonymous@{client}", "auth.login_failed", "user", "", username=username[:80]
         )
         session.commit()
         return None
-    limiter.succeeded(client, username)
+    limiter.succeeded(session, client, username)
     audit.record(session, user.username, "auth.login", "user", user.id, client=client)
     return user
 
 
-def set_session_cookie(request: Request, response: Response, user: User) -> str:
-    """Issue the session cookie; returns its CSRF token."""
-    codec: SessionCodec = request.app.state.session_codec
+def cookie_secure(request: Request) -> bool:
+    """Secure when forced by the settings or when the browser reached us over HTTPS."""
     settings: Settings = request.app.state.settings
-    cookie, data = codec.issue(user.id, user.password_hash)
+    return settings.session_cookie_secure or request_is_https(
+        request.url.scheme, request.headers, settings.trust_forwarded_proto
+    )
+
+
+def set_session_cookie(
+    request: Request, session: SessionDep, response: Response, user: User
+) -> str:
+    """Open a server-side session and set its cookie; returns the session's CSRF token."""
+    policy: SessionPolicy = request.app.state.session_policy
+    issued = create_session(
+        session,
+        user,
+        policy,
+        client=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+    )
     response.set_cookie(
         SESSION_COOKIE,
-        cookie,
-        max_age=codec.max_age_s,
+        issued.secret,
+        max_age=policy.absolute_s,
         httponly=True,
         samesite="lax",
-        secure=settings.session_cookie_secure,
+        secure=cookie_secure(request),
         path="/",
     )
-    return data.csrf
+    return issued.row.csrf_token
+
+
+def end_current_session(request: Request, session: SessionDep, response: Response) -> None:
+    """Revoke the request's cookie session (if it has one) and clear the cookie."""
+    session_id = getattr(request.state, "session_id", None)
+    if session_id is not None:
+        row = session.get(UserSession, session_id)
+        if row is not None:
+            revoke_session(session, row, "logout")
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=cookie_secure(request), httponly=True)
 
 
 @router.post("/login", response_model=SessionOut, responses={401: {}, 429: {}})
@@ -72,17 +114,53 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
     user = login_user(request, session, body.username, body.password)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
-    csrf = set_session_cookie(request, response, user)
+    csrf = set_session_cookie(request, session, response, user)
     return SessionOut(user=UserOut.model_validate(user), csrf_token=csrf)
 
 
 @router.post("/logout", status_code=204)
-def logout(user: CurrentUser, session: SessionDep, response: Response) -> Response:
-    """End the session (the cookie is cleared)."""
+def logout(
+    request: Request, user: CurrentUser, session: SessionDep, response: Response
+) -> Response:
+    """End this session at once (the server forgets it; the cookie is cleared)."""
     audit.record(session, actor_name(user), "auth.logout", "user", user.id)
     response.status_code = 204
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    end_current_session(request, session, response)
     return response
+
+
+@router.get("/sessions", response_model=list[SessionInfo])
+def list_sessions(request: Request, user: CurrentUser, session: SessionDep) -> list[SessionInfo]:
+    """Your signed-in browsers that still work, newest first."""
+    current = getattr(request.state, "session_id", None)
+    return [
+        SessionInfo.model_validate(row).model_copy(update={"current": row.id == current})
+        for row in live_sessions(session, user.id, request.app.state.session_policy)
+    ]
+
+
+@router.delete("/sessions/{session_id}", status_code=204, responses={404: {}})
+def revoke_one_session(session_id: PathId, user: CurrentUser, session: SessionDep) -> Response:
+    """Sign one of your sessions out."""
+    row = session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such session")
+    revoke_session(session, row, "signed_out")
+    audit.record(session, actor_name(user), "auth.session_revoke", "session", row.id)
+    return Response(status_code=204)
+
+
+@router.post("/sessions/revoke-all", response_model=SessionsEnded)
+def sign_out_everywhere(
+    request: Request, user: CurrentUser, session: SessionDep, response: Response
+) -> SessionsEnded:
+    """Sign out everywhere: every session of yours ends, this one included."""
+    ended = revoke_user_sessions(session, user.id, "signed_out_everywhere")
+    audit.record(
+        session, actor_name(user), "auth.sign_out_everywhere", "user", user.id, ended=ended
+    )
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=cookie_secure(request), httponly=True)
+    return SessionsEnded(ended=ended)
 
 
 @router.get("/me", response_model=UserOut)

@@ -6,33 +6,32 @@ supervisor.  Runs are launched by ``crawler.runs.start_run`` (a crawl process).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.deps import CurrentUser, PathId, SessionDep, SettingsDep, SupervisorUser, actor_name
+from api.deps import CurrentUser, PathId, SessionDep, SettingsDep, actor_name, require_permission
 from api.schemas import CampaignIn, CampaignOut, CampaignUpdate, RunOut
+from lantian.config import Settings
 from store import audit
-from store.models import Campaign, CampaignRun, Listing
+from store.models import Campaign, CampaignRun, Listing, User
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
 
 
-def _spec(data: dict[str, Any]) -> Any:
-    """Validate through the crawler's own campaign model, so the API accepts what a crawl can run."""
-    from crawler.campaigns import CampaignSpec
+def _spec(data: dict[str, Any], settings: Settings) -> Any:
+    """Validate through the crawler's campaign model with the same checks as the CLI: the cron
+    line by the scheduler's parser, platforms against the profiles, base URLs by the address guard."""
+    from crawler.campaigns import campaign_problems, validate_campaign, validation_context
 
+    context = validation_context(settings.profiles_dir, settings.allow_private_networks)
     try:
-        return CampaignSpec.model_validate(data)
+        return validate_campaign(data, context)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "campaign"
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{where}: {first['msg']}"
-        ) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, campaign_problems(exc)) from exc
 
 
 def _get(session: Session, campaign_id: int) -> Campaign:
@@ -54,7 +53,12 @@ def list_campaigns(user: CurrentUser, session: SessionDep) -> list[CampaignOut]:
 @router.post(
     "/campaigns", response_model=CampaignOut, status_code=201, responses={409: {}, 422: {}}
 )
-def create_campaign(body: CampaignIn, user: SupervisorUser, session: SessionDep) -> CampaignOut:
+def create_campaign(
+    body: CampaignIn,
+    user: Annotated[User, Depends(require_permission("campaign", "create"))],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> CampaignOut:
     """Create a campaign."""
     from crawler.campaigns import upsert_campaign
 
@@ -69,7 +73,8 @@ def create_campaign(body: CampaignIn, user: SupervisorUser, session: SessionDep)
             "limits": body.limits,
             "schedule": {"cron": body.schedule_cron, "interval_s": body.schedule_interval_s},
             "obey_robots": body.obey_robots,
-        }
+        },
+        settings,
     )
     row = upsert_campaign(session, spec)
     audit.record(session, actor_name(user), "campaign.create", "campaign", row.id, name=row.name)
@@ -85,7 +90,11 @@ def get_campaign(campaign_id: PathId, user: CurrentUser, session: SessionDep) ->
 
 @router.patch("/campaigns/{campaign_id}", response_model=CampaignOut, responses={404: {}, 422: {}})
 def update_campaign(
-    campaign_id: PathId, body: CampaignUpdate, user: SupervisorUser, session: SessionDep
+    campaign_id: PathId,
+    body: CampaignUpdate,
+    user: Annotated[User, Depends(require_permission("campaign", "update"))],
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> CampaignOut:
     """Change a campaign's keywords, platforms, limits, schedule or robots policy."""
     from crawler.campaigns import spec_from_row, upsert_campaign
@@ -105,7 +114,7 @@ def update_campaign(
         current["schedule"]["cron"] = changes["schedule_cron"]
     if "schedule_interval_s" in changes:
         current["schedule"]["interval_s"] = changes["schedule_interval_s"]
-    spec = _spec(current)
+    spec = _spec(current, settings)
     upsert_campaign(session, spec)
     audit.record(
         session, actor_name(user), "campaign.update", "campaign", row.id, changed=sorted(changes)
@@ -115,7 +124,11 @@ def update_campaign(
 
 
 @router.delete("/campaigns/{campaign_id}", status_code=204, responses={404: {}, 409: {}})
-def delete_campaign(campaign_id: PathId, user: SupervisorUser, session: SessionDep) -> Response:
+def delete_campaign(
+    campaign_id: PathId,
+    user: Annotated[User, Depends(require_permission("campaign", "delete"))],
+    session: SessionDep,
+) -> Response:
     """Delete a campaign that never ran (one with runs or listings is kept: pause it instead)."""
     row = _get(session, campaign_id)
     runs = session.scalar(select(func.count()).where(CampaignRun.campaign_id == row.id)) or 0
@@ -144,13 +157,21 @@ def _set_paused(campaign_id: int, paused: bool, user: Any, session: Session) -> 
 
 
 @router.post("/campaigns/{campaign_id}/pause", response_model=CampaignOut, responses={404: {}})
-def pause_campaign(campaign_id: PathId, user: SupervisorUser, session: SessionDep) -> CampaignOut:
+def pause_campaign(
+    campaign_id: PathId,
+    user: Annotated[User, Depends(require_permission("campaign", "pause"))],
+    session: SessionDep,
+) -> CampaignOut:
     """Stop scheduling the campaign (running crawls continue)."""
     return _set_paused(campaign_id, True, user, session)
 
 
 @router.post("/campaigns/{campaign_id}/resume", response_model=CampaignOut, responses={404: {}})
-def resume_campaign(campaign_id: PathId, user: SupervisorUser, session: SessionDep) -> CampaignOut:
+def resume_campaign(
+    campaign_id: PathId,
+    user: Annotated[User, Depends(require_permission("campaign", "resume"))],
+    session: SessionDep,
+) -> CampaignOut:
     """Schedule the campaign again."""
     return _set_paused(campaign_id, False, user, session)
 
@@ -175,7 +196,10 @@ def list_runs(campaign_id: PathId, user: CurrentUser, session: SessionDep) -> li
     responses={404: {}, 409: {}},
 )
 def start_campaign_run(
-    campaign_id: PathId, user: SupervisorUser, session: SessionDep, settings: SettingsDep
+    campaign_id: PathId,
+    user: Annotated[User, Depends(require_permission("campaign", "run"))],
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> RunOut:
     """Start a run now (a crawl process); 409 when one is already queued or running."""
     from crawler.runs import CampaignNotFound, RunAlreadyActive, start_run
@@ -208,7 +232,10 @@ def get_run(run_id: PathId, user: CurrentUser, session: SessionDep) -> RunOut:
 
 @router.post("/runs/{run_id}/cancel", response_model=RunOut, responses={404: {}, 409: {}})
 def cancel_campaign_run(
-    run_id: PathId, user: SupervisorUser, session: SessionDep, settings: SettingsDep
+    run_id: PathId,
+    user: Annotated[User, Depends(require_permission("campaign", "cancel"))],
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> RunOut:
     """Stop a queued or running run."""
     from crawler.runs import RunNotActive, RunNotFound, RunOnOtherHost, cancel_run

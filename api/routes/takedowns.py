@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, SupervisorUser, UIUser, has_role
 from lantian.config import Settings
+from store import permissions
 from store.models import NoticeStatus, Platform, Role, TakedownNotice, User, utcnow
 from takedown.categories import default_catalog
 from takedown.errors import (
@@ -330,7 +331,9 @@ def export_one(
 ) -> Response:
     """Download one notice as docx, pdf, txt, xlsx, csv or json (drafts only to supervisors, as a preview)."""
     notice = _notice(session, reference)
-    if notice.status is NoticeStatus.draft and not has_role(user, Role.supervisor):
+    if notice.status is NoticeStatus.draft and not permissions.allowed(
+        user.role, "notice", "preview_draft"
+    ):
         raise HTTPException(409, f"notice {notice.reference} is not approved yet")
     return _download(_export(session, settings, [notice], fmt))
 

@@ -9,7 +9,7 @@ from api.deps import AdminUser, PathId, SessionDep, SupervisorUser, actor_name
 from api.schemas import UserCreate, UserOut, UserUpdate
 from store import audit
 from store.models import User
-from store.users import UserError, create_user, set_password
+from store.users import UserError, create_user, set_active, set_password, set_role
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -67,12 +67,11 @@ def update_user(user_id: PathId, body: UserUpdate, user: AdminUser, session: Ses
             status.HTTP_409_CONFLICT, "you cannot deactivate yourself or change your own role"
         )
     changed: dict[str, str] = {}
-    if body.role is not None and body.role != found.role:
-        changed["role"] = f"{found.role}->{body.role}"
-        found.role = body.role
-    if body.active is not None and body.active != found.active:
+    before = found.role
+    if body.role is not None and set_role(session, found, body.role, by=actor_name(user)):
+        changed["role"] = f"{before}->{body.role}"
+    if body.active is not None and set_active(session, found, body.active, by=actor_name(user)):
         changed["active"] = str(body.active)
-        found.active = body.active
     if body.display_name is not None:
         found.display_name = body.display_name
         changed["display_name"] = body.display_name

@@ -34,8 +34,8 @@ from api.deps import (
 from api.present import current_classification, detail, segments, summary
 from api.queries import FilterError, ListingFilters, find_listings, listing_filters, neighbours
 from api.routes.audit import audit_page
-from api.routes.auth import LoginThrottled, login_user, set_session_cookie
-from api.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, tokens_match
+from api.routes.auth import LoginThrottled, end_current_session, login_user, set_session_cookie
+from api.security import LOGIN_CSRF_COOKIE, tokens_match
 from api.stats import dashboard
 from api.ui import labels
 from api.ui.charts import bar_chart, line_chart
@@ -161,7 +161,7 @@ def login_submit(
         return _login_page(request, target, "用户名或密码错误。", 401)
     request.app.state.metrics.logins.labels("ok").inc()
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(request, response, user)
+    set_session_cookie(request, session, response, user)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -170,7 +170,7 @@ def login_submit(
 def logout(request: Request, user: UIUser, session: SessionDep) -> Response:
     audit.record(session, user.username, "auth.logout", "user", user.id)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    end_current_session(request, session, response)
     return response
 
 

@@ -43,21 +43,23 @@ def _save(settings: Settings, data: dict[str, Any], *, creating: bool) -> dict[s
     """Validate ``data`` as a campaign, check its schedule, upsert it and audit the change."""
     from sqlalchemy import select
 
-    from crawler.campaigns import CampaignSpec, upsert_campaign
+    from crawler.campaigns import (
+        campaign_problems,
+        upsert_campaign,
+        validate_campaign,
+        validation_context,
+    )
     from crawler.runs import unit_of_work
     from crawler.scheduler import ScheduleError, validate_schedule
     from store.audit import record
     from store.db import upgrade
     from store.models import Campaign
 
+    context = validation_context(settings.profiles_dir, settings.allow_private_networks)
     try:
-        spec = CampaignSpec.model_validate(data)
+        spec = validate_campaign(data, context)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
-        fail(f"campaign {data.get('name')!r}: {problems}")
+        fail(f"campaign {data.get('name')!r}: {campaign_problems(exc)}")
     try:
         validate_schedule(spec.schedule.cron, spec.schedule.interval_s, spec.schedule.misfire)
     except ScheduleError as exc:

@@ -1,12 +1,16 @@
-"""What every exporter shares: the bulk-sheet columns, the formula guard, reproducible zips."""
+"""What every exporter shares: the bulk-sheet columns, the formula guard and the one guarded
+row writer for XLSX and CSV (notice exports and the monthly report alike), reproducible zips."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+
+from openpyxl.worksheet.worksheet import Worksheet
 
 from takedown.document import NoticeDocument, NoticeItemDoc
 
@@ -48,6 +52,29 @@ def guard_cell(value: object) -> object:
     if value[0] in FORMULA_TRIGGERS or value.lstrip()[:1] in FORMULA_TRIGGERS:
         return "'" + value
     return value
+
+
+def append_guarded(sheet: Worksheet, values: Sequence[object]) -> None:
+    """Append one row to an openpyxl sheet, every text cell guarded and typed as text.
+
+    openpyxl stores a string starting with ``=`` as a formula; :func:`guard_cell`
+    prefixes it, and the explicit text type keeps it from ever being read as one.
+    Every XLSX the product writes appends its rows through here.
+    """
+    sheet.append([guard_cell(value) for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
+def guarded_csv(header: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:
+    """CSV (UTF-8 with BOM, for Excel) with every cell guarded; every CSV the product writes."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([guard_cell(value) for value in header])
+    for row in rows:
+        writer.writerow([guard_cell(value) for value in row])
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def utc_text(value: datetime) -> str:

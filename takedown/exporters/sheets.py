@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 
@@ -13,8 +12,9 @@ from openpyxl.utils import get_column_letter
 from takedown.document import NoticeDocument
 from takedown.exporters.common import (
     SHEET_COLUMNS,
+    append_guarded,
     fixed_moment,
-    guard_cell,
+    guarded_csv,
     normalize_ooxml,
     sheet_rows,
 )
@@ -30,12 +30,7 @@ _WIDTHS = {
 
 
 def to_csv(docs: Sequence[NoticeDocument]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(SHEET_COLUMNS)
-    for row in sheet_rows(docs):
-        writer.writerow([guard_cell(value) for value in row])
-    return buffer.getvalue().encode("utf-8-sig")
+    return guarded_csv(SHEET_COLUMNS, sheet_rows(docs))
 
 
 def to_xlsx(docs: Sequence[NoticeDocument]) -> bytes:
@@ -48,13 +43,10 @@ def to_xlsx(docs: Sequence[NoticeDocument]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in sheet_rows(docs):
-        sheet.append([guard_cell(value) for value in row])
+        append_guarded(sheet, row)
     for row_cells in sheet.iter_rows(min_row=2):
         for cell in row_cells:
             if isinstance(cell.value, str):
-                # openpyxl would store a text starting with "=" as a formula; guard_cell
-                # already prefixed it, and the explicit type makes sure it stays text.
-                cell.data_type = "s"
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     for index, name in enumerate(SHEET_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(name, 16)

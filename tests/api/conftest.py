@@ -72,7 +72,8 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, base_url="http://127.0.0.1") as c:
+    """An anonymous client on loopback (as a local browser or Prometheus would be)."""
+    with TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000)) as c:
         yield c
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -108,4 +109,34 @@ def test_campaign_lifecycle_from_the_cli(settings: Settings) -> None:
     assert rows[0]["status"] == "running" and rows[1]["status"] == "succeeded"
     assert (rows[1]["pages"], rows[1]["flagged"], rows[1]["new_listings"]) == (26, 13, 18)
     assert rows[1]["link"].endswith("/api/v1/runs/1")
+    dispose_engines()
+
+
+def _create(*extra: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["campaigns", "create", "edge", "-k", "包授权", *extra])
+    return result.exit_code, result.output
+
+
+def test_cli_refuses_unknown_platforms_and_bad_base_urls(settings: Settings) -> None:
+    code, output = _create("-p", "nosuchplatform")
+    assert code == 2 and "nosuchplatform" in output and "zhiquanba" in output
+    for url in ("file:///etc/passwd", "javascript:alert(1)", "ftp://example.com/"):
+        code, output = _create("-p", "zhiquanba", "--base-url", f"zhiquanba={url}")
+        assert code == 2 and "is not http or https" in output, output
+    code, output = _create("-p", "zhiquanba", "--every", "9223372036854775808")
+    assert code == 2 and "interval_s" in output
+    code, output = _create("-p", "zhiquanba", "--cron", "* * *")
+    assert code == 2 and "schedule_cron" in output
+    dispose_engines()
+
+
+def test_cli_refuses_private_base_urls_unless_allowed(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANTIAN_ALLOW_PRIVATE_NETWORKS", "false")
+    for url in ("http://127.0.0.1:9", "http://10.0.0.5/", "http://[::1]/", "http://localhost:8080"):
+        code, output = _create("-p", "zhiquanba", "--base-url", f"zhiquanba={url}")
+        assert code == 2 and "allow_private_networks" in output, output
+    code, output = _create("-p", "zhiquanba", "--base-url", "zhiquanba=https://93.184.216.34/")
+    assert code == 0, output
     dispose_engines()

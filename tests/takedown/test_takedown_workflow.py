@@ -116,7 +116,9 @@ def test_grouping_and_approval_rules(session: Session, seeded: Seeded) -> None:
     transition(session, notice, NoticeStatus.draft, seeded.supervisor, note="wrong shop")
     assert notice.deadline is None and notice.approved_at is None
     approve(session, notice, seeded.supervisor, at=T0)
-    transition(session, notice, NoticeStatus.sent, seeded.reviewer, at=T0 + timedelta(hours=1))
+    with pytest.raises(PermissionDenied, match="needs a supervisor"):
+        transition(session, notice, NoticeStatus.sent, seeded.reviewer)
+    transition(session, notice, NoticeStatus.sent, seeded.supervisor, at=T0 + timedelta(hours=1))
     transition(
         session,
         notice,
@@ -140,7 +142,7 @@ def test_grouping_and_approval_rules(session: Session, seeded: Seeded) -> None:
         ("sup", "takedown.approved"),
         ("sup", "takedown.draft"),
         ("sup", "takedown.approved"),
-        ("rev", "takedown.sent"),
+        ("sup", "takedown.sent"),
         ("rev", "takedown.removed"),
     ]
     assert trail[-1][2]["note"] == "平台回函" and trail[-1][2]["previous"] == "sent"

@@ -12,7 +12,7 @@ from store.models import CampaignRun, RunStatus, utcnow
 def test_start_now_refuses_overlap_and_unknown_campaigns(
     app: FastAPI, supervisor: TestClient, reviewer: TestClient
 ) -> None:
-    body = {"name": "蓝天-专项", "keywords": ["包授权"], "platforms": ["market"]}
+    body = {"name": "蓝天-专项", "keywords": ["包授权"], "platforms": ["taobaobei"]}
     cid = supervisor.post("/api/v1/campaigns", json=body).json()["id"]
     with session_scope(app.state.sessionmaker) as s:
         run = CampaignRun(

