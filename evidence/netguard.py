@@ -14,14 +14,46 @@ from urllib.parse import urlsplit
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
+# IPv6 ranges whose last 32 bits are an IPv4 address the packet ends up at
+_LOW32_EMBEDDING = (
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated), also :: and ::1
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated (SIIT, RFC 6052/7915)
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64 well-known prefix (RFC 6052)
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # NAT64 local-use prefix (RFC 8215)
+)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """The IPv4 addresses an IPv6 address carries (mapped, compatible, SIIT, NAT64, 6to4, Teredo).
+
+    Such an address reaches the IPv4 host inside it (through the kernel, a
+    translator or a relay), so it is only as public as that host.
+    """
+    if ip.ipv4_mapped is not None:
+        return (ip.ipv4_mapped,)
+    if any(ip in net for net in _LOW32_EMBEDDING):
+        return (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF),)
+    if ip.sixtofour is not None:
+        return (ip.sixtofour,)
+    if ip.teredo is not None:
+        return ip.teredo  # (server, client)
+    return ()
+
 
 def is_public_ip(text: str) -> bool:
+    """True for a globally routable unicast address: the one predicate every guard uses."""
     try:
         ip = ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = embedded_ipv4(ip)
+        if inner:
+            return all(_public(v4) for v4 in inner)
+    return _public(ip)
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
