@@ -73,6 +73,8 @@ BASE: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+    # resolve once, refuse non-public answers, connect to the answer checked (no rebinding)
+    "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",
     "FEED_EXPORT_ENCODING": "utf-8",
     "HTTPERROR_ALLOWED_CODES": [],
 }

@@ -41,8 +41,12 @@ def reverify_evidence(settings: Settings) -> Reverification | None:
     if not (root / "ledger.jsonl").exists() and not (root / "manifests").is_dir():
         log.info("evidence re-verification: nothing captured yet under %s", root)
         return None
+    from store.evidence import capture_anchors
+
     vault = EvidenceVault(root, settings.resolved_key_dir, settings.operator)
-    report = vault.verify()
+    with unit_of_work(settings) as session:
+        anchors = capture_anchors(session)
+    report = vault.verify(anchors=anchors)
     problems = [str(p) for p in report.problems]
     uids: set[str] = set()
     with unit_of_work(settings) as session:

@@ -25,6 +25,8 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # WebRTC may only use the (guarding) proxy: no direct UDP to any address
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
 VIEWPORT = {"width": 1280, "height": 900}
 
@@ -92,8 +94,12 @@ class BrowserPool:
         return self.browser.version
 
     @contextlib.asynccontextmanager
-    async def context(self) -> AsyncIterator[BrowserContext]:
-        """A fresh profile, limited to ``max_pages`` at once across the pool."""
+    async def context(self, proxy: str | None = None) -> AsyncIterator[BrowserContext]:
+        """A fresh profile, limited to ``max_pages`` at once across the pool.
+
+        ``proxy`` (e.g. an :class:`evidence.egress.EgressProxy`'s ``server``)
+        carries every connection of the context, loopback included.
+        """
         async with self._semaphore:
             ctx = await self.browser.new_context(
                 viewport=VIEWPORT,  # type: ignore[arg-type]
@@ -101,6 +107,7 @@ class BrowserPool:
                 timezone_id="UTC",
                 service_workers="block",
                 accept_downloads=False,
+                proxy={"server": proxy} if proxy else None,
             )
             try:
                 yield ctx

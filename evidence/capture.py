@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import CDPSession, Dialog, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
@@ -25,6 +26,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from evidence.browser import CHROMIUM_ARGS, VIEWPORT, BrowserPool, playwright_version
 from evidence.clock import clock_info
+from evidence.egress import EgressPolicy, EgressProxy
 from evidence.errors import (
     BlockedAddressError,
     CaptureError,
@@ -78,6 +80,8 @@ class CaptureOptions:
     scroll_step_ms: int = 120
     max_scroll_steps: int = 40
     allow_private_networks: bool = False
+    # host:port origins allowed even when private (an intranet mirror; the tests' own page)
+    allowed_origins: frozenset[str] = frozenset()
     attempts: int = 3
     retry_delay_s: float = 1.0
     # A 404 or 410 is evidence (the page is gone); these statuses are the server failing.
@@ -112,9 +116,12 @@ class _Recorder:
     The same hook refuses requests to non-public addresses when required.
     """
 
-    def __init__(self, cdp: CDPSession, guard: AddressGuard | None) -> None:
+    def __init__(
+        self, cdp: CDPSession, guard: AddressGuard | None, egress: EgressProxy | None = None
+    ) -> None:
         self.cdp = cdp
         self.guard = guard
+        self.egress = egress
         self.exchanges: list[Exchange] = []
         self.documents: dict[str, bytes] = {}
         self.server_ips: dict[str, str] = {}
@@ -214,8 +221,21 @@ class _Recorder:
                     f"{len(pending)} response(s) still pending when the capture ended"
                 )
         for ex in self.exchanges:
-            ex.server_ip = self.server_ips.get(ex.url)
+            ex.server_ip = self.server_address(ex.url) or self.server_ips.get(ex.url)
         return list(self.exchanges)
+
+    def server_address(self, url: str) -> str | None:
+        """The address the egress proxy connected to for ``url`` (the browser only sees the proxy)."""
+        if self.egress is None:
+            return None
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme in ("https", "wss") else 80)
+        return self.egress.address_of(parts.hostname or "", port)
+
+    @property
+    def refused(self) -> list[str]:
+        """Requests refused by the DevTools guard and connections refused by the egress proxy."""
+        return self.blocked + (self.egress.blocked if self.egress else [])
 
     def cancel_pending(self) -> None:
         """Drop hooks still running when the capture ends (their page is about to close)."""
@@ -255,15 +275,16 @@ async def capture(
 ) -> CaptureResult:
     """One capture attempt of ``url`` in a fresh browser profile."""
     opts = options or CaptureOptions()
-    guard = AddressGuard(opts.allow_private_networks)
+    guard = AddressGuard(opts.allow_private_networks, opts.allowed_origins)
     refusal = await guard.refusal(url)
     if refusal is not None:
         raise BlockedAddressError(url, refusal)
     started_at = datetime.now(UTC)
-    async with pool.context() as ctx:
+    policy = EgressPolicy(opts.allow_private_networks, opts.allowed_origins)
+    async with EgressProxy(policy) as egress, pool.context(proxy=egress.server) as ctx:
         page = await ctx.new_page()
         cdp = await ctx.new_cdp_session(page)
-        recorder = _Recorder(cdp, None if opts.allow_private_networks else guard)
+        recorder = _Recorder(cdp, None if opts.allow_private_networks else guard, egress)
         await recorder.enable()
         page.on("dialog", recorder.on_dialog)
         page.on("response", recorder.on_response)
@@ -271,8 +292,22 @@ async def capture(
         ctx.on("page", recorder.on_popup)
         try:
             return await _navigate_and_collect(cdp, page, url, started_at, opts, recorder)
+        except NavigationError as exc:
+            raise _with_egress_reason(exc, url, egress) from exc
         finally:
             recorder.cancel_pending()
+
+
+def _with_egress_reason(exc: NavigationError, url: str, egress: EgressProxy) -> CaptureError:
+    """The proxy knows why a connection failed; the browser only says the SOCKS connect failed."""
+    host = (urlsplit(url).hostname or "").lower()
+    refused = [b for b in egress.blocked if b.startswith(f"{host}:")]
+    if refused:
+        return BlockedAddressError(url, refused[0])
+    failed = [f for f in egress.failed if f.startswith(f"{host}:")]
+    if failed:
+        return NavigationError(url, f"{exc.reason} (proxy: {failed[0]})")
+    return exc
 
 
 async def _navigate_and_collect(
@@ -349,6 +384,11 @@ async def _collect(
     captured_at = datetime.now(UTC)
     clock = clock_info()
     addr = await response.server_addr()
+    pinned = recorder.server_address(response.url)
+    if pinned is not None:
+        parts = urlsplit(response.url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addr = {"ipAddress": pinned, "port": port}
     redirects = await _redirect_chain(response)
     user_agent = str(await page.evaluate("navigator.userAgent"))
     exchanges = await recorder.settle(opts.settle_timeout_s)
@@ -361,8 +401,8 @@ async def _collect(
         notes.append(f"{len(recorder.dialogs)} JavaScript dialog(s) dismissed")
     if recorder.popups:
         notes.append(f"{len(recorder.popups)} pop-up window(s) closed")
-    if recorder.blocked:
-        notes.append(f"{len(recorder.blocked)} request(s) to non-public addresses blocked")
+    if recorder.refused:
+        notes.append(f"{len(recorder.refused)} request(s) to non-public addresses blocked")
     environment: dict[str, Any] = {
         "tool": "lantian",
         "tool_version": _tool_version(),
@@ -398,7 +438,7 @@ async def _collect(
         "dialogs_dismissed": recorder.dialogs,
         "popups_closed": recorder.popups,
         "requests_failed": recorder.failed,
-        "requests_blocked": recorder.blocked,
+        "requests_blocked": recorder.refused,
         "responses_archived": len(exchanges),
         "page_height_px": height,
         "clock": clock.as_dict(),

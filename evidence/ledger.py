@@ -122,6 +122,10 @@ class Ledger:
     def entries(self) -> list[LedgerEntry]:
         return [line.entry for line in self.read_lines() if line.entry is not None]
 
+    def head(self) -> LedgerEntry | None:
+        """The newest entry (call under :meth:`locked` when about to append)."""
+        return self._last()
+
     def _last(self) -> LedgerEntry | None:
         """The last entry, read from the file's tail (appends stay O(1) as the ledger grows)."""
         if not self.path.exists():

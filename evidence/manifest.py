@@ -45,6 +45,21 @@ class SignerRef(BaseModel):
     public_key_sha256: str
 
 
+class ChainRef(BaseModel):
+    """Where this manifest sits in the ledger, committed to by its signature.
+
+    ``index`` is the ledger entry the manifest takes; ``prev_hash`` is the entry
+    hash of the head before it (64 zeros for the first).  Rewriting the ledger
+    after removing an entry (recomputing every hash) then no longer verifies:
+    the later signed manifests still name the old chain.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    index: int
+    prev_hash: str
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -67,10 +82,13 @@ class Manifest(BaseModel):
     notes: list[str]
     artifacts: list[ArtifactRef]
     signer: SignerRef
+    chain: ChainRef | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
         data["schema"] = data.pop("schema_")
+        if data.get("chain") is None:  # manifests written before the chain anchor existed
+            data.pop("chain", None)
         return data
 
     def canonical_bytes(self) -> bytes:

@@ -21,20 +21,20 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from evidence.canonical import parse_utc, utc_iso
 from evidence.errors import EvidenceError, UnknownCapture
-from evidence.ledger import Ledger
-from evidence.manifest import ArtifactRef, Manifest, RedirectRef, SignerRef
+from evidence.ledger import GENESIS, Ledger
+from evidence.manifest import ArtifactRef, ChainRef, Manifest, RedirectRef, SignerRef
 from evidence.result import CaptureResult
 from evidence.signing import Signer
 from evidence.store import READ_ONLY, ArtifactStore, LocalArtifactStore, sha256_hex
 from evidence.timestamp import TimestampError, request_timestamp
-from evidence.verify import VerifyReport, verify_store
+from evidence.verify import CaptureAnchor, VerifyReport, verify_store
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ class StoredCapture:
     artifacts: tuple[ArtifactRef, ...]
     timestamp_time: datetime | None = None
     timestamp_error: str | None = None
+    ledger_entry_hash: str | None = None
 
     @property
     def artifact_rows(self) -> list[tuple[str, str, int, str]]:
@@ -141,7 +142,49 @@ class EvidenceVault:
             for a in result.artifacts
         )
         uid = new_capture_uid(result.captured_at)
-        manifest = Manifest(
+        self._ensure_public_key_copy()
+        with self.ledger.locked():
+            head = self.ledger.head()
+            chain = ChainRef(
+                index=0 if head is None else head.index + 1,
+                prev_hash=GENESIS if head is None else head.entry_hash,
+            )
+            manifest = self._manifest(result, uid, listing_ref, run_ref, reason, refs, chain)
+            raw = manifest.canonical_bytes()
+            digest = sha256_hex(raw)
+            _write_once(self.manifest_path(uid), raw)
+            _write_once(self.manifest_path(uid).with_suffix(".json.sig"), signer.sign(raw))
+            entry = self.ledger.append_unlocked(uid, digest)
+        stamp_time, stamp_error = self._timestamp(uid, raw)
+        shot = manifest.artifact("screenshot")
+        return StoredCapture(
+            capture_uid=uid,
+            manifest_sha256=digest,
+            ledger_index=entry.index,
+            listing_ref=listing_ref,
+            run_ref=run_ref,
+            url=result.url,
+            final_url=result.final_url,
+            http_status=result.http_status,
+            captured_at=result.captured_at,
+            screenshot_sha256=shot.sha256 if shot else None,
+            artifacts=refs,
+            timestamp_time=stamp_time,
+            timestamp_error=stamp_error,
+            ledger_entry_hash=entry.entry_hash,
+        )
+
+    def _manifest(
+        self,
+        result: CaptureResult,
+        uid: str,
+        listing_ref: str,
+        run_ref: str | None,
+        reason: str,
+        refs: tuple[ArtifactRef, ...],
+        chain: ChainRef,
+    ) -> Manifest:
+        return Manifest(
             capture_uid=uid,
             listing_ref=listing_ref,
             run_ref=run_ref,
@@ -162,31 +205,8 @@ class EvidenceVault:
             operator=self.operator,
             notes=list(result.notes),
             artifacts=list(refs),
-            signer=SignerRef(public_key_sha256=signer.fingerprint),
-        )
-        raw = manifest.canonical_bytes()
-        digest = sha256_hex(raw)
-        self._ensure_public_key_copy()
-        with self.ledger.locked():
-            _write_once(self.manifest_path(uid), raw)
-            _write_once(self.manifest_path(uid).with_suffix(".json.sig"), signer.sign(raw))
-            entry = self.ledger.append_unlocked(uid, digest)
-        stamp_time, stamp_error = self._timestamp(uid, raw)
-        shot = manifest.artifact("screenshot")
-        return StoredCapture(
-            capture_uid=uid,
-            manifest_sha256=digest,
-            ledger_index=entry.index,
-            listing_ref=listing_ref,
-            run_ref=run_ref,
-            url=result.url,
-            final_url=result.final_url,
-            http_status=result.http_status,
-            captured_at=result.captured_at,
-            screenshot_sha256=shot.sha256 if shot else None,
-            artifacts=refs,
-            timestamp_time=stamp_time,
-            timestamp_error=stamp_error,
+            signer=SignerRef(public_key_sha256=self.signer.fingerprint),
+            chain=chain,
         )
 
     def _timestamp(self, uid: str, raw: bytes) -> tuple[datetime | None, str | None]:
@@ -246,13 +266,17 @@ class EvidenceVault:
         )
 
     def verify(
-        self, public_key_pem: bytes | None = None, tsa_ca: Path | None = None
+        self,
+        public_key_pem: bytes | None = None,
+        tsa_ca: Path | None = None,
+        anchors: Sequence[CaptureAnchor] | None = None,
     ) -> VerifyReport:
         """Check every artifact, manifest signature and the ledger chain.
 
         The public key defaults to the deployment's own (from ``key_dir``), never to
         the copy inside the store, which an attacker could replace along with the data.
-        With ``tsa_ca`` each trusted timestamp is also checked with ``openssl ts -verify``.
+        With ``tsa_ca`` each trusted timestamp is also checked with ``openssl ts -verify``;
+        with ``anchors`` (the database's capture rows) the store is cross-checked against them.
         """
         pem = public_key_pem if public_key_pem is not None else self.signer.public_pem()
-        return verify_store(self.root, self.artifacts, pem, tsa_ca)
+        return verify_store(self.root, self.artifacts, pem, tsa_ca, anchors)

@@ -2,12 +2,22 @@
 
 Every problem is reported with the artifact or entry it concerns and how it
 fails; nothing stops at the first problem.
+
+The files alone cannot show that their newest part is gone: removing the last
+ledger lines with their manifests and signatures leaves a valid shorter chain.
+So the caller may pass what the database recorded of each capture
+(:class:`CaptureAnchor`, written in the same transaction as the capture row,
+in a table that refuses deletes); the check then runs both ways: every
+capture the database knows must be in the ledger with the same index and
+hashes, and every ledger entry must be in the database unless it was a manual
+capture, which has no listing to belong to.
 """
 
 from __future__ import annotations
 
 import hashlib
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,12 +41,26 @@ class Problem:
         return f"{self.subject}: {self.how}"
 
 
+@dataclass(frozen=True)
+class CaptureAnchor:
+    """What the database recorded of one capture when it was stored."""
+
+    capture_uid: str
+    ledger_index: int | None
+    manifest_sha256: str
+    ledger_entry_hash: str | None
+
+
+MANUAL_REASON = "manual"
+
+
 @dataclass
 class VerifyReport:
     captures: int = 0
     artifacts_checked: int = 0
     ledger_entries: int = 0
     timestamps: int = 0
+    database_rows: int | None = None
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -144,8 +168,13 @@ def check_timestamp_with_openssl(tsr: Path, data: Path, tsa_ca: Path) -> str | N
 
 
 def verify_store(
-    root: Path, store: ArtifactStore, public_key_pem: bytes, tsa_ca: Path | None = None
+    root: Path,
+    store: ArtifactStore,
+    public_key_pem: bytes,
+    tsa_ca: Path | None = None,
+    anchors: Sequence[CaptureAnchor] | None = None,
 ) -> VerifyReport:
+    """Check the files; with ``anchors`` (the database's rows) cross-check both ways."""
     root = Path(root)
     report = VerifyReport()
     public_key = load_public_key(public_key_pem)
@@ -153,6 +182,7 @@ def verify_store(
     entries = _check_chain(Ledger(root), report)
     manifest_dir = root / "manifests"
     seen: set[str] = set()
+    reasons: dict[str, str] = {}
     for entry in entries:
         uid = entry.capture_uid
         seen.add(uid)
@@ -195,19 +225,132 @@ def verify_store(
             continue
         if manifest.capture_uid != uid:
             report.add(subject, f"names capture {manifest.capture_uid}, not {uid}", uid)
+        reasons[uid] = manifest.reason
+        chain = manifest.chain
+        if chain is not None and (chain.index, chain.prev_hash) != (entry.index, entry.prev_hash):
+            report.add(
+                subject,
+                f"signed as ledger entry {chain.index} after head {chain.prev_hash[:16]}…, "
+                f"but the ledger has it as entry {entry.index} after {entry.prev_hash[:16]}…: "
+                "the ledger was rewritten",
+                uid,
+            )
         if manifest.signer.public_key_sha256 != fingerprint:
             report.notes.append(
                 f"capture {uid} was signed by key {manifest.signer.public_key_sha256[:16]}…, not the key checked against"
             )
         report.captures += 1
         _check_artifacts(manifest, store, report)
-    if manifest_dir.is_dir():
-        for path in sorted(manifest_dir.glob("*.json")):
-            uid = path.name.removesuffix(".json")
-            if uid not in seen:
+    _check_orphan_files(manifest_dir, seen, report)
+    _note_orphan_artifacts(store, root, report)
+    if anchors is not None:
+        _cross_check_database(entries, anchors, reasons, manifest_dir, report)
+    return report
+
+
+def _check_orphan_files(manifest_dir: Path, seen: set[str], report: VerifyReport) -> None:
+    """Manifests, signatures and timestamps that no ledger entry accounts for."""
+    if not manifest_dir.is_dir():
+        return
+    for path in sorted(manifest_dir.glob("*.json")):
+        uid = path.name.removesuffix(".json")
+        if uid not in seen:
+            report.add(
+                f"manifest {uid}",
+                "not in the ledger: its ledger entry was removed (or never written)",
+                uid,
+            )
+    for suffix, what in ((".json.sig", "signature"), (".json.tsr", "trusted timestamp")):
+        for path in sorted(manifest_dir.glob(f"*{suffix}")):
+            uid = path.name.removesuffix(suffix)
+            if uid not in seen and not (manifest_dir / f"{uid}.json").exists():
                 report.add(
-                    f"manifest {uid}",
-                    "not in the ledger: its ledger entry was removed (or never written)",
+                    f"{what} {path.name}",
+                    f"orphan: capture {uid} has neither a manifest nor a ledger entry (both removed)",
                     uid,
                 )
-    return report
+
+
+def _note_orphan_artifacts(store: ArtifactStore, root: Path, report: VerifyReport) -> None:
+    """Artifact files no manifest names: a capture interrupted before its manifest, or a removed one.
+
+    A note, not a problem: artifacts are written first, so a crash leaves some
+    behind legitimately; a removed capture is caught by its ledger entry or row.
+    """
+    referenced: set[str] = set()
+    manifest_dir = root / "manifests"
+    if manifest_dir.is_dir():
+        for path in manifest_dir.glob("*.json"):
+            try:
+                referenced.update(
+                    a.sha256 for a in Manifest.from_bytes(path.read_bytes()).artifacts
+                )
+            except (EvidenceError, OSError):  # noqa: S112 - reported by the manifest check
+                continue
+    try:
+        stray = sum(1 for sha in store.iter() if sha not in referenced)
+    except (OSError, EvidenceError, NotImplementedError):
+        return
+    if stray:
+        report.notes.append(f"{stray} artifact file(s) are named by no manifest")
+
+
+def _cross_check_database(
+    entries: list[LedgerEntry],
+    anchors: Sequence[CaptureAnchor],
+    reasons: dict[str, str],
+    manifest_dir: Path,
+    report: VerifyReport,
+) -> None:
+    """Database rows against the ledger and back: missing tail entries, gaps, orphans."""
+    report.database_rows = len(anchors)
+    by_uid = {e.capture_uid: e for e in entries}
+    last = entries[-1].index if entries else -1
+    for anchor in sorted(anchors, key=lambda a: -1 if a.ledger_index is None else a.ledger_index):
+        uid = anchor.capture_uid
+        where = f"capture {uid}" + (
+            f" (ledger entry {anchor.ledger_index}, in the database)"
+            if anchor.ledger_index is not None
+            else " (in the database)"
+        )
+        entry = by_uid.get(uid)
+        if entry is None:
+            files = (
+                "its manifest is still on disk"
+                if (manifest_dir / f"{uid}.json").is_file()
+                else "its manifest and signature are gone too"
+            )
+            if anchor.ledger_index is not None and anchor.ledger_index > last:
+                how = f"missing tail entry: the ledger ends at entry {last}; {files}"
+            else:
+                how = f"missing from the ledger (a gap in the chain); {files}"
+            report.add(where, how, uid)
+            continue
+        if anchor.ledger_index is not None and anchor.ledger_index != entry.index:
+            report.add(where, f"the ledger has it as entry {entry.index}", uid)
+        if anchor.manifest_sha256 != entry.manifest_sha256:
+            report.add(where, "manifest hash differs between the database and the ledger", uid)
+        if anchor.ledger_entry_hash and anchor.ledger_entry_hash != entry.entry_hash:
+            report.add(
+                where,
+                "ledger entry hash differs from the one the database anchored: the ledger was rewritten",
+                uid,
+            )
+    indexed = [a for a in anchors if a.ledger_index is not None]
+    head = max(indexed, key=lambda a: a.ledger_index or 0, default=None)
+    if head is not None and head.ledger_index is not None and head.ledger_index > last:
+        report.add(
+            "ledger",
+            f"truncated: the database anchors the head at entry {head.ledger_index} "
+            f"(capture {head.capture_uid}) but the ledger ends at entry {last}",
+        )
+    known = {a.capture_uid for a in anchors}
+    for entry in entries:
+        reason = reasons.get(entry.capture_uid)
+        if entry.capture_uid not in known and reason is not None and reason != MANUAL_REASON:
+            report.add(
+                f"capture {entry.capture_uid} (ledger entry {entry.index})",
+                f"orphan: a {reason} capture in the ledger with no row in the database "
+                "(recorded but never stored, or checked against another database)",
+                entry.capture_uid,
+            )

@@ -346,6 +346,9 @@ class EvidenceCapture(Base):
     capture_uid: Mapped[str] = mapped_column(String(64), unique=True)
     manifest_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     ledger_index: Mapped[int | None] = mapped_column(Integer)
+    ledger_entry_hash: Mapped[str | None] = mapped_column(
+        String(64), doc="the ledger entry's hash: the database's anchor of the chain head"
+    )
     url: Mapped[str] = mapped_column(String(2000))
     final_url: Mapped[str | None] = mapped_column(String(2000))
     http_status: Mapped[int | None] = mapped_column(Integer)

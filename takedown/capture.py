@@ -15,7 +15,8 @@ from evidence.browser import BrowserLaunchError, BrowserPool
 from evidence.capture import CaptureOptions, capture_with_retry
 from evidence.vault import EvidenceVault, StoredCapture
 from lantian.config import Settings
-from store.models import EvidenceArtifact, EvidenceCapture
+from store.evidence import add_capture
+from store.models import EvidenceCapture
 
 RECHECK_REASON = "recheck"
 
@@ -77,24 +78,4 @@ def store_capture(
     session: Session, listing_id: int, stored: StoredCapture, reason: str = RECHECK_REASON
 ) -> EvidenceCapture:
     """Rows for a capture already written to the vault."""
-    row = EvidenceCapture(
-        listing_id=listing_id,
-        capture_uid=stored.capture_uid,
-        manifest_sha256=stored.manifest_sha256,
-        ledger_index=stored.ledger_index,
-        url=stored.url,
-        final_url=stored.final_url,
-        http_status=stored.http_status,
-        captured_at=stored.captured_at,
-        screenshot_sha256=stored.screenshot_sha256,
-        reason=reason,
-    )
-    session.add(row)
-    session.flush()
-    for kind, sha256, size, media_type in stored.artifact_rows:
-        session.add(
-            EvidenceArtifact(
-                capture_id=row.id, kind=kind, sha256=sha256, size=size, media_type=media_type
-            )
-        )
-    return row
+    return add_capture(session, listing_id, None, stored, reason)

@@ -8,16 +8,14 @@ link-local address, unless ``allow_private_networks`` is set (the sandbox).
 from __future__ import annotations
 
 import enum
-import ipaddress
 import re
-import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from evidence.netguard import is_public_ip
+from evidence.netguard import RefusedAddress, checked_address
 from takedown.platforms import RemovalSignals
 
 MAX_REDIRECTS = 5
@@ -67,16 +65,9 @@ def check_address(url: str, allow_private_networks: bool) -> None:
     if allow_private_networks:
         return
     try:
-        addresses = [str(ipaddress.ip_address(host))]
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise BlockedURL(f"{url}: {host} does not resolve ({exc})") from exc
-        addresses = [str(info[4][0]) for info in infos]
-    for address in addresses:
-        if not is_public_ip(address):
-            raise BlockedURL(f"{url}: {host} resolves to non-public address {address}")
+        checked_address(host, parts.port or 443, allow_private_networks=False)
+    except RefusedAddress as exc:
+        raise BlockedURL(f"{url}: {exc}") from exc
 
 
 def decode_body(body: bytes, content_type: str) -> str:
@@ -197,6 +188,8 @@ def _fetch_once(
         )
     except BlockedURL as exc:
         return FetchOutcome(Verdict.inconclusive, url, current, None, f"refused: {exc}")
+    except RefusedAddress as exc:  # the pinned transport's own check, at connect time
+        return FetchOutcome(Verdict.inconclusive, url, current, None, f"refused: {current}: {exc}")
     except httpx.HTTPError as exc:
         return FetchOutcome(
             Verdict.inconclusive, url, current, None, f"fetch failed: {type(exc).__name__}: {exc}"

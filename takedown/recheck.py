@@ -34,6 +34,7 @@ from store.models import (
 from takedown.capture import BrowserRecapturer, Recapturer, store_capture
 from takedown.document import resolve_channel
 from takedown.fetch import Verdict, fetch_and_judge
+from takedown.pinned import PinnedTransport
 from takedown.platforms import PlatformRegistry, default_registry
 from takedown.workflow import OPEN_STATUSES, transition
 
@@ -86,7 +87,10 @@ class RecheckReport:
 
 def _client(settings: Settings) -> httpx.Client:
     return httpx.Client(
-        follow_redirects=False, timeout=settings.takedown_recheck_timeout_s, trust_env=False
+        follow_redirects=False,
+        timeout=settings.takedown_recheck_timeout_s,
+        trust_env=False,
+        transport=PinnedTransport(settings.allow_private_networks),
     )
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import socket
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -14,7 +12,7 @@ from scrapy.http import Request
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
-from evidence.netguard import is_public_ip
+from evidence.netguard import is_public_ip, resolve_host
 
 logger = logging.getLogger(__name__)
 
@@ -24,18 +22,16 @@ class BlockedAddress(IgnoreRequest):
 
 
 async def resolve(host: str) -> list[str]:
-    """Every address ``host`` resolves to (a literal IP resolves to itself)."""
-    try:
-        return [str(ipaddress.ip_address(host.strip("[]")))]
-    except ValueError:
-        pass
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]) for info in infos})
+    """Every address ``host`` resolves to (a literal IP resolves to itself), off the loop."""
+    return await asyncio.get_running_loop().run_in_executor(None, resolve_host, host, None)
 
 
 class PrivateNetworkGuard:
     """Downloader middleware: drop requests whose host is not on the public internet.
+
+    This is the early, counted refusal; the connection itself is guarded by
+    :class:`crawler.resolver.GuardedResolver`, which checks the answer Twisted
+    connects with (a name answering differently the second time cannot slip past).
 
     Every address the name resolves to must be public (one private answer is
     enough to refuse).  Off when ``LANTIAN_ALLOW_PRIVATE_NETWORKS`` is true, as

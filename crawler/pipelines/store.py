@@ -19,8 +19,9 @@ from crawler.items import ListingItem
 from store.actors import link_actor
 from store.classifications import apply_verdict, record_verdict
 from store.db import make_engine, make_sessionmaker, session_scope
+from store.evidence import add_capture
 from store.listings import Observation, record_observation
-from store.models import EvidenceArtifact, EvidenceCapture, Platform, SourceKind
+from store.models import Platform, SourceKind
 
 logger = logging.getLogger(__name__)
 
@@ -72,35 +73,6 @@ def store_item(
         add_capture(session, listing.id, run_id, item.capture)
     item.listing_id, item.version_id = listing.id, version.id
     item.created, item.changed = recorded.created, recorded.changed
-
-
-def add_capture(
-    session: Session, listing_id: int, run_id: int | None, stored: Any
-) -> EvidenceCapture:
-    """Rows for an ``evidence.vault.StoredCapture`` (the files are already in the vault)."""
-    capture = EvidenceCapture(
-        listing_id=listing_id,
-        run_id=run_id,
-        capture_uid=stored.capture_uid,
-        manifest_sha256=stored.manifest_sha256,
-        ledger_index=getattr(stored, "ledger_index", None),
-        url=stored.url,
-        final_url=getattr(stored, "final_url", None),
-        http_status=getattr(stored, "http_status", None),
-        captured_at=stored.captured_at,
-        screenshot_sha256=getattr(stored, "screenshot_sha256", None),
-        reason="flagged",
-    )
-    session.add(capture)
-    session.flush()
-    rows = stored.artifact_rows
-    for kind, sha256, size, media_type in rows() if callable(rows) else rows:
-        session.add(
-            EvidenceArtifact(
-                capture_id=capture.id, kind=kind, sha256=sha256, size=size, media_type=media_type
-            )
-        )
-    return capture
 
 
 def ensure_platform(

@@ -14,7 +14,7 @@ from evidence.errors import EvidenceError
 from evidence.package import export_package, verify_package
 from evidence.signing import key_fingerprint, load_public_key
 from evidence.vault import EvidenceVault, StoredCapture
-from evidence.verify import VerifyReport
+from evidence.verify import CaptureAnchor, VerifyReport
 from evidence.zipsafe import safe_extract
 from lantian.commands.common import settings_or_exit
 from lantian.config import Settings
@@ -38,6 +38,7 @@ def _report_json(report: VerifyReport) -> dict[str, Any]:
         "artifacts_checked": report.artifacts_checked,
         "ledger_entries": report.ledger_entries,
         "timestamps": report.timestamps,
+        "database_rows": report.database_rows,
         "problems": [{"subject": p.subject, "how": p.how} for p in report.problems],
         "notes": report.notes,
     }
@@ -55,12 +56,52 @@ def _print_report(report: VerifyReport, what: str, as_json: bool) -> None:
         f"{what}: {report.captures} capture(s), {report.artifacts_checked} artifact(s), "
         f"{report.ledger_entries} ledger entr{'y' if report.ledger_entries == 1 else 'ies'}, "
         f"{report.timestamps} trusted timestamp(s)"
+        + (
+            f", {report.database_rows} database row(s)"
+            if report.database_rows is not None
+            else ", database not cross-checked"
+        )
     )
     if report.ok:
         err.print(f"[green]intact[/] - {summary}")
     else:
         err.print(f"[bold red]{len(report.problems)} problem(s)[/] - {summary}")
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _database_anchors(settings: Settings) -> list[CaptureAnchor] | None:
+    """The database's capture rows; None (with a note) when there is no database to ask.
+
+    A database that exists but cannot be read is bad configuration (exit 2):
+    silently skipping it would hide exactly the loss this check is for.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.db import make_engine, make_sessionmaker
+    from store.evidence import capture_anchors
+
+    url = settings.resolved_database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        err.print(f"note: no database at {parsed.database}; not cross-checked", markup=False)
+        return None
+    engine = make_engine(url)
+    try:
+        inspector = inspect(engine)
+        if not inspector.has_table("evidence_captures"):
+            err.print("note: the database has no evidence table yet; not cross-checked")
+            return None
+        columns = {c["name"] for c in inspector.get_columns("evidence_captures")}
+        if "ledger_entry_hash" not in columns:
+            fail("the database schema is older than this check: run `lantian db upgrade`")
+        with make_sessionmaker(engine)() as session:
+            return capture_anchors(session)
+    except SQLAlchemyError as exc:
+        fail(f"database_url: cannot read the evidence captures: {type(exc).__name__}: {exc}")
+    finally:
+        engine.dispose()
 
 
 @app.command("verify")
@@ -77,18 +118,29 @@ def verify_cmd(
         typer.Option(help="TSA CA certificate: also check each trusted timestamp with openssl"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    database: Annotated[
+        bool,
+        typer.Option(
+            "--db/--no-db",
+            help="cross-check the configured database's capture rows against the store",
+        ),
+    ] = True,
 ) -> None:
     """Check every artifact against its manifest, every signature and the whole ledger chain.
 
-    Exit 0 when intact; exit 1 naming each artifact or ledger entry that fails and how.
+    With the database (the default), every capture it records must be in the
+    ledger with the same index and hashes, and every non-manual ledger entry
+    must be in the database: a removed newest capture is named.
+    Exit 0 when intact; exit 1 naming each artifact, ledger entry or capture that fails and how.
     """
     settings = settings_or_exit()
     root = store or settings.resolved_evidence_dir
     if not root.is_dir():
         fail(f"no evidence store at {root}")
+    anchors = _database_anchors(settings) if database else None
     try:
         pem = pubkey.read_bytes() if pubkey else None
-        report = _vault(settings, root).verify(pem, tsa_ca)
+        report = _vault(settings, root).verify(pem, tsa_ca, anchors)
     except (EvidenceError, OSError) as exc:
         fail(str(exc))
     _print_report(report, str(root), as_json)

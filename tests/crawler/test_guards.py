@@ -106,3 +106,94 @@ def test_binary_and_oversized_responses_are_skipped_and_counted() -> None:
         guard.process_response(request, HtmlResponse(request.url, body=b"<p>" + b"x" * 4096))
     assert stats.get_value("lantian/skipped_binary") == 1
     assert stats.get_value("lantian/skipped_oversize") == 1
+
+
+REBINDING_CRAWL = r"""
+import json, socket, sys
+from scrapy import Spider
+from scrapy.crawler import CrawlerProcess
+from crawler.settings import BASE
+
+port, out = int(sys.argv[1]), sys.argv[2]
+answers = []
+real_getaddrinfo, real_gethostbyname = socket.getaddrinfo, socket.gethostbyname
+
+def answer(host):
+    answers.append("93.184.216.34" if not answers else "127.0.0.1")
+    return answers[-1]
+
+def getaddrinfo(host, *args, **kwargs):
+    if host != "rebind.example":
+        return real_getaddrinfo(host, *args, **kwargs)
+    return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer(host), port))]
+
+def gethostbyname(host):
+    return answer(host) if host == "rebind.example" else real_gethostbyname(host)
+
+socket.getaddrinfo, socket.gethostbyname = getaddrinfo, gethostbyname
+errors = []
+
+class Once(Spider):
+    name = "once"
+    async def start(self):
+        from scrapy import Request
+        yield Request(f"http://rebind.example:{port}/", errback=self.failed, dont_filter=True)
+    def parse(self, response):
+        errors.append(f"fetched {response.status}")
+    def failed(self, failure):
+        errors.append(repr(failure.value))
+
+settings = {k: v for k, v in BASE.items() if k not in ("ITEM_PIPELINES", "EXTENSIONS")}
+settings.update(ROBOTSTXT_OBEY=False, RETRY_TIMES=0, LOG_LEVEL="WARNING", DOWNLOAD_TIMEOUT=5,
+                LANTIAN_ALLOW_PRIVATE_NETWORKS=False)
+process = CrawlerProcess(settings)
+process.crawl(Once)
+process.start()
+json.dump({"answers": answers, "errors": errors}, open(out, "w"))
+"""
+
+
+def test_dns_rebinding_cannot_switch_a_crawl_to_a_private_address(tmp_path: Path) -> None:
+    """The name answers public to the guard's lookup, loopback after: nothing reaches loopback."""
+    import json
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    accepted: list[int] = []
+    stop = threading.Event()
+
+    def count() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.append(1)
+            conn.close()
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    script, out = tmp_path / "crawl.py", tmp_path / "out.json"
+    script.write_text(REBINDING_CRAWL)
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(script), str(listener.getsockname()[1]), str(out)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+    finally:
+        stop.set()
+        counter.join()
+        listener.close()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["answers"][:2] == ["93.184.216.34", "127.0.0.1"], result
+    assert accepted == [], result
+    assert any("DNS lookup failed" in e for e in result["errors"]), result
+    assert "rebind.example resolves to non-public address 127.0.0.1" in proc.stderr

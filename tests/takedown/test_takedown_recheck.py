@@ -188,3 +188,59 @@ def test_recheck_survives_a_browser_that_will_not_start(
     assert [c.verdict for c in report.checks] == [Verdict.removed, Verdict.online]
     assert all("capture failed" in c.detail and c.capture_uid is None for c in report.checks)
     assert notice.status is NoticeStatus.partly_removed
+
+
+def test_dns_rebinding_cannot_switch_a_recheck_to_a_private_address(
+    session: Session, site: Site, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name answers public to the first lookup and loopback after: nothing reaches loopback."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    port = listener.getsockname()[1]
+    accepted: list[object] = []
+    stop = threading.Event()
+
+    def count() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.append(1)
+            conn.close()
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    real = socket.getaddrinfo
+    answers: list[str] = []
+
+    def rebinding(host: str, *args: object, **kwargs: object) -> list[tuple[object, ...]]:
+        if host != "rebind.example":
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+        answers.append("93.184.216.34" if not answers else "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[-1], port))]
+
+    notice = _sent_notice(session, site, 1)
+    notice.items[0].listing.url = f"http://rebind.example:{port}/item/0"
+    session.flush()
+    strict = load_settings(
+        data_dir=tmp_path,
+        allow_private_networks=False,
+        takedown_recheck_capture=False,
+        takedown_recheck_timeout_s=1.0,
+    )
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    try:
+        [check] = recheck_notice(session, notice, strict, now=T0 + timedelta(days=1)).checks
+    finally:
+        monkeypatch.undo()
+        stop.set()
+        counter.join()
+        listener.close()
+    assert answers[0] == "93.184.216.34" and len(answers) >= 2
+    assert accepted == []
+    assert check.verdict is Verdict.inconclusive
+    assert "non-public address 127.0.0.1" in check.detail
