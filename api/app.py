@@ -91,6 +91,7 @@ def create_app(
     app.state.metrics.registry.register(StoreCollector(settings.resolved_database_url))
 
     from api.routes import (
+        actors,
         audit,
         auth,
         campaigns,
@@ -98,6 +99,7 @@ def create_app(
         evidence,
         health,
         listings,
+        offices,
         reviews,
         takedowns,
         users,
@@ -115,6 +117,8 @@ def create_app(
         audit,
         dashboard,
         takedowns,
+        actors,
+        offices,
     ):
         app.include_router(module.router)
     app.include_router(views.router)
