@@ -104,7 +104,7 @@ def create_app(
         takedowns,
         users,
     )
-    from api.ui import views
+    from api.ui import actor_views, views
 
     for module in (
         health,
@@ -122,6 +122,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(views.router)
+    app.include_router(actor_views.router)
     app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")
 
     @app.exception_handler(StarletteHTTPException)

@@ -38,6 +38,8 @@ ENTITY = {
     "email": "邮箱",
     "url": "网址",
     "agency_code": "机构代码",
+    "agent_licence": "代理师证号",
+    "company": "机构名称",
     "certificate_no": "证书号",
     "price": "价格",
 }
@@ -99,3 +101,13 @@ def split_citations(text: str, rules_dir: Path) -> list[dict[str, str]]:
             status = "unchecked"
         out.append({"text": part, "status": status})
     return out
+
+
+def offices(rules_dir: Path) -> list[Any]:
+    """The office directory for selects; empty (not an error page) if the file is broken."""
+    from classifiers.offices import OfficeError, load_directory
+
+    try:
+        return list(load_directory(rules_dir).offices)
+    except OfficeError:
+        return []

@@ -93,6 +93,7 @@ def render(
     settings = request.app.state.settings
     ctx.setdefault("categories", labels.categories(settings.rules_dir))
     ctx.setdefault("split_citations", partial(labels.split_citations, rules_dir=settings.rules_dir))
+    ctx.setdefault("offices", labels.offices(settings.rules_dir))
     return templates.TemplateResponse(
         request,
         name,
