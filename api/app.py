@@ -79,6 +79,7 @@ def create_app(
     app.state.metrics.registry.register(app.state.store_collector)
 
     from api.routes import (
+        actors,
         audit,
         auth,
         campaigns,
@@ -86,11 +87,12 @@ def create_app(
         evidence,
         health,
         listings,
+        offices,
         reviews,
         takedowns,
         users,
     )
-    from api.ui import account, views
+    from api.ui import account, actor_views, views
 
     for module in (
         health,
@@ -103,10 +105,13 @@ def create_app(
         audit,
         dashboard,
         takedowns,
+        actors,
+        offices,
     ):
         app.include_router(module.router)
     app.include_router(account.router)
     app.include_router(views.router)
+    app.include_router(actor_views.router)
     app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")
 
     @app.exception_handler(StarletteHTTPException)

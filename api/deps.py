@@ -36,6 +36,7 @@ class UserView:
     username: str
     display_name: str
     role: Role
+    office_code: str | None = None
 
 
 class LoginRequired(Exception):
@@ -113,7 +114,9 @@ async def _resolve_user(request: Request, session: Session) -> User | None:
 def _remember(request: Request, user: User | None) -> User | None:
     if user is not None:
         request.state.user = user
-        request.state.user_view = UserView(user.id, user.username, user.display_name, user.role)
+        request.state.user_view = UserView(
+            user.id, user.username, user.display_name, user.role, user.office_code
+        )
     return user
 
 

@@ -46,6 +46,7 @@ class ListingFilters:
     until: datetime | None = None
     queue: bool = False
     sort: SortParam = "score"
+    office: str | None = None
 
     def effective_statuses(self) -> list[str]:
         if self.status:
@@ -76,6 +77,13 @@ def listing_filters(
     sort: Annotated[
         SortParam, Query(description="score (default), recent, relevance (with q)")
     ] = "score",
+    office: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{6}$",
+            description="responsible office code (rules/offices.yaml); a province includes its cities",
+        ),
+    ] = None,
 ) -> ListingFilters:
     """Listing filters from the query string (a FastAPI dependency)."""
     return ListingFilters(
@@ -91,6 +99,7 @@ def listing_filters(
         until=aware_utc(until),
         queue=queue,
         sort=sort,
+        office=office,
     )
 
 
@@ -130,11 +139,21 @@ def _sql_conditions(f: ListingFilters) -> list[ColumnElement[bool]]:
         conds.append(Listing.first_campaign_id == f.campaign_id)
     if f.actor_id is not None:
         conds.append(Listing.actor_id == f.actor_id)
+    if f.office is not None:
+        conds.append(office_condition(f.office))
     if f.since is not None:
         conds.append(Listing.last_seen >= f.since)
     if f.until is not None:
         conds.append(Listing.last_seen < f.until)
     return conds
+
+
+def office_condition(code: str) -> ColumnElement[bool]:
+    """Listings the office is responsible for; a provincial office (code ``PP0000``) also
+    sees its cities' (administrative division codes share the province's first two digits)."""
+    if code.endswith("0000"):
+        return Listing.office_code.like(f"{code[:2]}%")
+    return Listing.office_code == code
 
 
 COUNT_CAP = 1000
@@ -160,6 +179,11 @@ def find_listings(
     userdict: Path | None = None,
 ) -> Found:
     if f.q:
+        if f.office is not None:
+            raise FilterError(
+                "the office filter cannot be combined with search words yet (the search index "
+                "does not hold responsible offices); filter by office without q"
+            )
         query = SearchQuery(
             text=f.q,
             categories=f.category,

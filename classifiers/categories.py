@@ -26,11 +26,29 @@ CategoryKey = Literal[
     "false_claims",
 ]
 Severity = Literal["high", "medium", "low"]
+CitationStatus = Literal["checked", "secondary", "unchecked"]
+CITABLE: frozenset[str] = frozenset({"checked", "secondary"})
+"""Statuses a letter to a platform may cite; ``unchecked`` never leaves the office."""
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 
 class CategoryError(Exception):
     """``categories.yaml`` is missing, malformed or does not list exactly the six keys."""
+
+
+class Citation(BaseModel):
+    """One legal basis and whether anyone checked it (DOMAIN.md, *Legal bases, as checked*)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str = Field(min_length=1)
+    status: CitationStatus
+    note: str = ""
+
+    @property
+    def citable(self) -> bool:
+        """May go into an outgoing letter."""
+        return self.status in CITABLE
 
 
 class Category(BaseModel):
@@ -41,19 +59,33 @@ class Category(BaseModel):
     description: str
     campaign: str = ""
     severity: Severity
-    legal_bases: list[str] = Field(min_length=1)
+    citations: list[Citation] = Field(min_length=1)
+
+    @property
+    def legal_bases(self) -> list[str]:
+        """The citations a letter may carry (checked or secondary), in file order."""
+        return [c.text for c in self.citations if c.citable]
+
+    @property
+    def unchecked_bases(self) -> list[str]:
+        """Citations nobody could check: shown in the UI as 待核实, never in a letter."""
+        return [c.text for c in self.citations if not c.citable]
 
     @property
     def legal_basis(self) -> str:
-        """The legal bases as one line, for a hit or a notice."""
+        """The citable legal bases as one line, for a hit or a notice."""
         return "；".join(self.legal_bases)
 
 
-def _read(path: Path) -> dict[str, Category]:
+def _load_yaml(path: Path) -> object:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise CategoryError(f"{path}: cannot read: {exc}") from exc
+
+
+def _read(path: Path) -> dict[str, Category]:
+    data = _load_yaml(path)
     items = data.get("categories") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise CategoryError(f"{path}: expected a top-level 'categories' list")
@@ -76,3 +108,29 @@ def _read(path: Path) -> dict[str, Category]:
 def load_categories(rules_dir: Path | None = None) -> dict[str, Category]:
     """The six categories keyed by their fixed key, in the canonical order."""
     return _read((rules_dir or DEFAULT_RULES_DIR) / "categories.yaml")
+
+
+@lru_cache(maxsize=8)
+def load_general_grounds(rules_dir: Path | None = None) -> tuple[Citation, ...]:
+    """What every notice to a platform rests on (``general_grounds`` in ``categories.yaml``)."""
+    path = (rules_dir or DEFAULT_RULES_DIR) / "categories.yaml"
+    data = _load_yaml(path)
+    items = data.get("general_grounds", []) if isinstance(data, dict) else []
+    if not isinstance(items, list):
+        raise CategoryError(f"{path}: general_grounds: expected a list")
+    out: list[Citation] = []
+    for i, item in enumerate(items):
+        try:
+            out.append(Citation.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise CategoryError(f"{path}: general_grounds[{i}].{field}: {first['msg']}") from exc
+    return tuple(out)
+
+
+def citation_status(text: str, rules_dir: Path | None = None) -> CitationStatus:
+    """The status of a citation's text; text the category list does not know is ``unchecked``."""
+    known = {c.text: c.status for cat in load_categories(rules_dir).values() for c in cat.citations}
+    known.update({c.text: c.status for c in load_general_grounds(rules_dir)})
+    return known.get(text.strip(), "unchecked")

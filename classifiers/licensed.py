@@ -10,7 +10,8 @@ Recognised headers (English or the Chinese of the CNIPA look-up):
 
 - agencies: ``code``/机构代码, ``name``/机构名称, ``kind``/类型, ``status``/状态,
   ``org_type``/机构类型, ``founded``/成立年份, ``agent_count``/代理师人数,
-  ``credit_rating``/信用等级
+  ``credit_rating``/信用等级, ``address``/地址 (registered address; it places the
+  agency under an office, see ``classifiers.offices``)
 - agents: ``name``/姓名, ``certificate_no``/资格证号, ``practice_no``/执业证号,
   ``field``/专业, ``agency_code``/机构代码, ``agency_name``/机构名称, ``rating``/信用等级
 """
@@ -32,6 +33,7 @@ AGENCY_HEADERS = {
     "status": "status", "状态": "status", "org_type": "org_type", "机构类型": "org_type",
     "founded": "founded", "成立年份": "founded", "agent_count": "agent_count", "代理师人数": "agent_count",
     "credit_rating": "credit_rating", "信用等级": "credit_rating",
+    "address": "address", "地址": "address", "住所": "address",
 }  # fmt: skip
 AGENT_HEADERS = {
     "name": "name", "姓名": "name", "certificate_no": "certificate_no", "资格证号": "certificate_no",
@@ -60,6 +62,7 @@ class AgencyRecord:
     founded: int | None = None
     agent_count: int | None = None
     credit_rating: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,7 @@ def read_register_csv(path: Path) -> tuple[list[AgencyRecord], list[AgentRecord]
                     founded=_int_or_none(row.get("founded", ""), path, line, "founded"),
                     agent_count=_int_or_none(row.get("agent_count", ""), path, line, "agent_count"),
                     credit_rating=row.get("credit_rating", ""),
+                    address=row.get("address", ""),
                 )
             )
             if row.get("kind", "patent") in ("", "patent") and not _AGENCY_CODE.match(row["code"]):

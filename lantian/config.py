@@ -100,6 +100,16 @@ class Settings(BaseSettings):
         default="某省知识产权局", description="the requesting office in notices"
     )
     office_contact: str = Field(default="", description="contact line printed in notices")
+    office_code: str = Field(
+        default="330000",
+        pattern=r"^\d{6}$",
+        description="this office's code in rules/offices.yaml; findings with no location signal stay here",
+    )
+    takedown_close_shop_threshold: int = Field(
+        default=3,
+        ge=2,
+        description="confirmed findings of one actor on one platform before a notice asks to close the shop",
+    )
     takedown_recheck_age_s: int = Field(
         default=21600,
         ge=0,

@@ -1,17 +1,77 @@
-"""Who stands behind listings: linked across platforms by the contacts they share."""
+"""Who stands behind listings: linked automatically by shared contacts, corrected by reviewers.
+
+Automatic linking (:func:`link_actor`, called by the crawler's store stage)
+joins listings that share a phone, WeChat, QQ, e-mail, agency code or agent
+licence.  A reviewer can merge two actors or split listings off one
+(:func:`merge_actors`, :func:`split_actor`); both go to the audit log with the
+reason, and both are remembered so that a later crawl never undoes them: a
+split records an :class:`ActorSeparation` that automatic linking will not
+merge across, and a listing a reviewer placed is pinned to its actor.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Result, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Actor, ActorContact, Listing
+from store import audit
+from store.models import (
+    Actor,
+    ActorContact,
+    ActorSeparation,
+    Classification,
+    Entity,
+    Listing,
+    ListingVersion,
+)
+
+LINKER = "system:actor-linker"
+
+
+class ActorError(Exception):
+    """A merge or split that cannot be done; the message says which actor and why."""
 
 
 def _normalise(kind: str, value: str) -> tuple[str, str]:
     return kind.strip().lower()[:32], value.strip().lower()[:300]
+
+
+def separated_pairs(session: Session, actor_ids: Iterable[int]) -> set[frozenset[int]]:
+    """Pairs among ``actor_ids`` a reviewer declared to be different people."""
+    ids = list(set(actor_ids))
+    if len(ids) < 2:
+        return set()
+    rows = session.scalars(
+        select(ActorSeparation).where(
+            ActorSeparation.actor_id.in_(ids), ActorSeparation.other_actor_id.in_(ids)
+        )
+    ).all()
+    return {frozenset((r.actor_id, r.other_actor_id)) for r in rows}
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+def _absorb(session: Session, target: Actor, other_id: int) -> tuple[int, int]:
+    """Move ``other_id``'s contacts and listings to ``target``; returns (contacts, listings) moved."""
+    contacts = _rowcount(
+        session.execute(
+            update(ActorContact).where(ActorContact.actor_id == other_id).values(actor_id=target.id)
+        )
+    )
+    listings = _rowcount(
+        session.execute(
+            update(Listing).where(Listing.actor_id == other_id).values(actor_id=target.id)
+        )
+    )
+    other = session.get(Actor, other_id)
+    if other is not None:
+        other.merged_into_id = target.id
+    return contacts, listings
 
 
 def link_actor(
@@ -20,8 +80,9 @@ def link_actor(
     """Attach ``listing`` to the actor owning any of ``contacts`` (kind, value).
 
     No known contact: a new actor is made.  Contacts owned by several actors
-    prove they are one: the others are merged into the oldest (their contacts
-    and listings move).  Returns ``None`` when there are no contacts at all.
+    prove they are one: the others are merged into the oldest, unless a
+    reviewer separated them.  A listing a reviewer placed (``actor_pinned``)
+    stays where it is.  Returns ``None`` when there are no contacts at all.
     """
     wanted = {_normalise(k, v) for k, v in contacts if k and v and v.strip()}
     if not wanted:
@@ -33,25 +94,148 @@ def link_actor(
         )
     ).all()
     owned = {(c.kind, c.value): c for c in rows if (c.kind, c.value) in wanted}
-    actor_ids = sorted(
-        {c.actor_id for c in owned.values()} | ({listing.actor_id} if listing.actor_id else set())
-    )
-    if actor_ids:
-        actor = session.get(Actor, actor_ids[0])
+    if listing.actor_pinned and listing.actor_id is not None:
+        actor = session.get(Actor, listing.actor_id)
         assert actor is not None
-        for other in actor_ids[1:]:
-            session.execute(
-                update(ActorContact).where(ActorContact.actor_id == other).values(actor_id=actor.id)
-            )
-            session.execute(
-                update(Listing).where(Listing.actor_id == other).values(actor_id=actor.id)
-            )
     else:
-        actor = Actor(label=sorted(wanted)[0][1])
-        session.add(actor)
-        session.flush()
+        candidates = sorted(
+            {c.actor_id for c in owned.values()}
+            | ({listing.actor_id} if listing.actor_id else set())
+        )
+        if candidates:
+            actor = session.get(Actor, candidates[0])
+            assert actor is not None
+            apart = separated_pairs(session, candidates)
+            group = [actor.id]
+            for other in candidates[1:]:
+                if any(frozenset((other, member)) in apart for member in group):
+                    continue
+                moved = _absorb(session, actor, other)
+                group.append(other)
+                audit.record(
+                    session, LINKER, "actor.auto_merge", "actor", actor.id,
+                    merged=other, contacts=moved[0], listings=moved[1],
+                    via=sorted(f"{k}:{v}" for (k, v), c in owned.items() if c.actor_id == other),
+                )  # fmt: skip
+        else:
+            actor = Actor(label=sorted(wanted)[0][1])
+            session.add(actor)
+            session.flush()
     for kind, value in sorted(wanted - set(owned)):
         session.add(ActorContact(actor_id=actor.id, kind=kind, value=value))
     listing.actor_id = actor.id
     session.flush()
     return actor
+
+
+def _live_actor(session: Session, actor_id: int) -> Actor:
+    actor = session.get(Actor, actor_id)
+    if actor is None:
+        raise ActorError(f"actor {actor_id} does not exist")
+    if actor.merged_into_id is not None:
+        raise ActorError(f"actor {actor_id} was merged into actor {actor.merged_into_id}")
+    return actor
+
+
+def merge_actors(
+    session: Session, source_id: int, target_id: int, *, by: str, reason: str
+) -> Actor:
+    """A reviewer's merge: ``source`` becomes part of ``target`` (its listings and contacts move).
+
+    A separation between the two, if any, is lifted: the newer decision wins.
+    """
+    if not reason.strip():
+        raise ActorError("a merge needs a reason (it goes into the audit log)")
+    if source_id == target_id:
+        raise ActorError(f"cannot merge actor {source_id} into itself")
+    source = _live_actor(session, source_id)
+    target = _live_actor(session, target_id)
+    session.execute(
+        delete(ActorSeparation).where(
+            or_(
+                (ActorSeparation.actor_id == source.id)
+                & (ActorSeparation.other_actor_id == target.id),
+                (ActorSeparation.actor_id == target.id)
+                & (ActorSeparation.other_actor_id == source.id),
+            )
+        )
+    )
+    contacts, listings = _absorb(session, target, source.id)
+    audit.record(
+        session, by, "actor.merge", "actor", target.id,
+        merged=source.id, contacts=contacts, listings=listings, reason=reason.strip(),
+    )  # fmt: skip
+    session.flush()
+    return target
+
+
+def listing_contacts(session: Session, listing_ids: Sequence[int]) -> set[tuple[str, str]]:
+    """The linking keys found in any version of the listings (the same keys the crawler links on)."""
+    from classifiers.entities import contact_keys
+    from classifiers.verdict import Entity as FoundEntity
+
+    if not listing_ids:
+        return set()
+    rows = session.execute(
+        select(Entity.kind, Entity.value)
+        .join(Classification, Entity.classification_id == Classification.id)
+        .join(ListingVersion, Classification.version_id == ListingVersion.id)
+        .where(ListingVersion.listing_id.in_(list(listing_ids)))
+    ).all()
+    found = [FoundEntity(kind=k, value=v, start=0, end=0) for k, v in rows]
+    return {_normalise(k, v) for k, v in contact_keys(found)}
+
+
+def split_actor(
+    session: Session,
+    actor_id: int,
+    listing_ids: Sequence[int],
+    *,
+    by: str,
+    reason: str,
+    label: str = "",
+) -> Actor:
+    """A reviewer's split: ``listing_ids`` leave ``actor_id`` for a new actor.
+
+    Contacts seen only on the moved listings go with them; contacts still seen
+    on listings that stay remain.  The moved listings are pinned and the two
+    actors are recorded as separate, so automatic linking never rejoins them.
+    """
+    if not reason.strip():
+        raise ActorError("a split needs a reason (it goes into the audit log)")
+    actor = _live_actor(session, actor_id)
+    moving = session.scalars(
+        select(Listing).where(Listing.id.in_(list(listing_ids)), Listing.actor_id == actor.id)
+    ).all()
+    missing = sorted(set(listing_ids) - {listing.id for listing in moving})
+    if missing:
+        raise ActorError(f"listings {missing} do not belong to actor {actor.id}")
+    staying = session.scalars(
+        select(Listing.id).where(Listing.actor_id == actor.id, Listing.id.not_in(list(listing_ids)))
+    ).all()
+    if not staying:
+        raise ActorError(f"splitting off every listing of actor {actor.id} leaves it empty")
+    moved_keys = listing_contacts(session, [listing.id for listing in moving])
+    kept_keys = listing_contacts(session, list(staying))
+    new = Actor(label=label.strip()[:200] or f"{actor.label}（拆分）"[:200])
+    session.add(new)
+    session.flush()
+    contacts = 0
+    for contact in list(actor.contacts):
+        key = (contact.kind, contact.value)
+        if key in moved_keys and key not in kept_keys:
+            contact.actor_id = new.id
+            contacts += 1
+    for listing in moving:
+        listing.actor_id = new.id
+        listing.actor_pinned = True
+    session.add(ActorSeparation(actor_id=actor.id, other_actor_id=new.id, decided_by=by,
+                                reason=reason.strip()))  # fmt: skip
+    audit.record(
+        session, by, "actor.split", "actor", actor.id,
+        new_actor=new.id, listings=sorted(listing.id for listing in moving),
+        contacts=contacts, reason=reason.strip(),
+    )  # fmt: skip
+    session.flush()
+    session.expire(actor, ["contacts"])
+    return new

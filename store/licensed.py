@@ -31,6 +31,7 @@ def import_register(
             rec.agent_count,
             rec.credit_rating,
         )
+        row.address = rec.address
         session.add(row)
     if agents and not replace:
         certs = {a.certificate_no for a in agents}
@@ -55,7 +56,15 @@ def load_registry(session: Session) -> LicensedRegistry:
     """The register from the store, for ``Classifier.with_registry`` (the crawler's classify stage)."""
     agencies = [
         AgencyRecord(
-            a.code, a.name, a.kind, a.status, a.org_type, a.founded, a.agent_count, a.credit_rating
+            a.code,
+            a.name,
+            a.kind,
+            a.status,
+            a.org_type,
+            a.founded,
+            a.agent_count,
+            a.credit_rating,
+            a.address,
         )
         for a in session.scalars(select(LicensedAgency))
     ]

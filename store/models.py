@@ -194,8 +194,31 @@ class Actor(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        Integer, doc="set when a reviewer merged this actor into another; it then owns nothing"
+    )
+    office_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    office_source: Mapped[str | None] = mapped_column(
+        String(32),
+        doc="agency_address, shop_region, landline, mobile_prefix, platform_region, transfer",
+    )
+    office_reason: Mapped[str] = mapped_column(Text, default="")
 
     contacts: Mapped[list[ActorContact]] = relationship(back_populates="actor")
+
+
+class ActorSeparation(Base):
+    """A reviewer's decision that two actors are different people; automatic linking respects it."""
+
+    __tablename__ = "actor_separations"
+    __table_args__ = (UniqueConstraint("actor_id", "other_actor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"), index=True)
+    other_actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"), index=True)
+    decided_by: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ActorContact(Base):
@@ -237,6 +260,12 @@ class Listing(Base):
         Integer, doc="the newest version; no FK constraint, since versions point back here"
     )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
+    actor_pinned: Mapped[bool] = mapped_column(
+        Boolean, default=False, doc="a reviewer placed this listing; automatic linking leaves it"
+    )
+    office_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    office_source: Mapped[str | None] = mapped_column(String(32))
+    office_reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus), default=ListingStatus.new)
     irregular: Mapped[bool] = mapped_column(Boolean, default=False)
     score: Mapped[float] = mapped_column(Float, default=0.0)
@@ -384,6 +413,9 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.reviewer)
+    office_code: Mapped[str | None] = mapped_column(
+        String(16), doc="the IP office the user works for (rules/offices.yaml)"
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -464,6 +496,13 @@ class TakedownNotice(Base):
     closed_at: Mapped[datetime | None]
     deadline: Mapped[datetime | None]
     escalation_due: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalated_at: Mapped[datetime | None]
+    reopened_at: Mapped[datetime | None] = mapped_column(
+        doc="a removed listing came back online; the notice is open again"
+    )
+    close_shop: Mapped[bool] = mapped_column(
+        Boolean, default=False, doc="the notice asks to close the shop or account, not only links"
+    )
 
     platform: Mapped[Platform] = relationship()
     items: Mapped[list[TakedownItem]] = relationship(back_populates="notice")
@@ -513,6 +552,7 @@ class LicensedAgency(Base):
     founded: Mapped[int | None] = mapped_column(Integer)
     agent_count: Mapped[int | None] = mapped_column(Integer)
     credit_rating: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(300), default="", doc="registered address")
 
 
 class LicensedAgent(Base):

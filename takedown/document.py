@@ -18,12 +18,7 @@ from takedown.platforms import PlatformRegistry, ResolvedChannel, default_regist
 
 OFFER_SUMMARY_CHARS = 160
 
-GENERAL_GROUNDS: tuple[str, ...] = (
-    "《中华人民共和国电子商务法》第十二条、第十五条（从事需要取得相关行政许可的经营活动应当依法取得许可并在首页显著位置公示）",
-    "《中华人民共和国电子商务法》第二十九条（平台经营者发现平台内商品或者服务信息违法的，应当依法采取必要的处置措施，并向有关主管部门报告）",
-    "《中华人民共和国电子商务法》第二十五条（有关主管部门依法要求提供有关电子商务数据信息的，平台经营者应当提供）",
-    "《国家知识产权局关于深入开展“蓝天”行动 强化知识产权代理行业综合治理的通知》（2025年5月）第一部分第（四）项（督促搜索引擎、电商平台、论坛等互联网平台完善内部审核管理，及时关闭违法代理店铺、删除违法信息链接）",
-)
+CITATION_SEPARATOR = "；"
 
 
 class _Doc(BaseModel):
@@ -133,12 +128,23 @@ def _evidence(session: Session, listing_id: int) -> list[EvidenceRef]:
     ]
 
 
-def _rule_bases(listing: Listing) -> list[str]:
+def _rule_bases(listing: Listing, catalog: CategoryCatalog) -> list[str]:
+    """The citable parts of the stored hits' legal bases.
+
+    A hit keeps the basis text it was classified with, which may predate the
+    checked list (an old "[verify ...]" note); only text the catalog vouches
+    for goes into a letter.
+    """
     version = listing.current_version
     classification = version.classification if version else None
     if classification is None:
         return []
-    return [hit.legal_basis.strip() for hit in classification.hits if hit.legal_basis.strip()]
+    parts = (
+        part.strip()
+        for hit in classification.hits
+        for part in hit.legal_basis.split(CITATION_SEPARATOR)
+    )
+    return [part for part in parts if part and catalog.citable(part)]
 
 
 def _username(session: Session, user_id: int | None) -> str:
@@ -183,7 +189,7 @@ def build_document(
         bases: list[str] = []
         for key in keys:
             bases.extend(catalog.legal_bases(key))
-        bases.extend(_rule_bases(listing))
+        bases.extend(_rule_bases(listing, catalog))
         items.append(
             NoticeItemDoc(
                 no=no,
@@ -224,7 +230,7 @@ def build_document(
         shop=one_line(notice.shop),
         seller="、".join(sellers),
         actions=list(resolved.actions.values()),
-        general_grounds=list(GENERAL_GROUNDS),
+        general_grounds=catalog.general_grounds(),
         created_by=_username(session, notice.created_by_id),
         approved_by=_username(session, notice.approved_by_id),
         items=items,

@@ -38,6 +38,8 @@ ENTITY = {
     "email": "邮箱",
     "url": "网址",
     "agency_code": "机构代码",
+    "agent_licence": "代理师证号",
+    "company": "机构名称",
     "certificate_no": "证书号",
     "price": "价格",
 }
@@ -67,7 +69,7 @@ def categories(rules_dir: Path) -> dict[str, dict[str, Any]]:
         loaded = load_categories(rules_dir)
     except Exception:  # noqa: BLE001 - the UI falls back to bare names rather than failing
         return {
-            k: {"name": v, "description": "", "campaign": "", "legal_bases": []}
+            k: {"name": v, "description": "", "campaign": "", "legal_bases": [], "citations": []}
             for k, v in FALLBACK_CATEGORY_NAMES.items()
         }
     return {
@@ -76,6 +78,36 @@ def categories(rules_dir: Path) -> dict[str, dict[str, Any]]:
             "description": c.description,
             "campaign": c.campaign,
             "legal_bases": list(c.legal_bases),
+            "citations": [{"text": x.text, "status": x.status} for x in c.citations],
         }
         for key, c in loaded.items()
     }
+
+
+CITATION_STATUS = {"checked": "已核实", "secondary": "据二手资料核实", "unchecked": "待核实"}
+
+
+def split_citations(text: str, rules_dir: Path) -> list[dict[str, str]]:
+    """A stored hit's legal basis ("；"-joined) as citations with their status, for badges."""
+    from classifiers.categories import CategoryError, citation_status
+
+    out: list[dict[str, str]] = []
+    for part in (p.strip() for p in (text or "").split("；")):
+        if not part:
+            continue
+        try:
+            status: str = citation_status(part, rules_dir)
+        except CategoryError:
+            status = "unchecked"
+        out.append({"text": part, "status": status})
+    return out
+
+
+def offices(rules_dir: Path) -> list[Any]:
+    """The office directory for selects; empty (not an error page) if the file is broken."""
+    from classifiers.offices import OfficeError, load_directory
+
+    try:
+        return list(load_directory(rules_dir).offices)
+    except OfficeError:
+        return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
@@ -91,6 +92,8 @@ def render(
 ) -> HTMLResponse:
     settings = request.app.state.settings
     ctx.setdefault("categories", labels.categories(settings.rules_dir))
+    ctx.setdefault("split_citations", partial(labels.split_citations, rules_dir=settings.rules_dir))
+    ctx.setdefault("offices", labels.offices(settings.rules_dir))
     return templates.TemplateResponse(
         request,
         name,

@@ -1,0 +1,91 @@
+"""Actor linking is automatic, and a reviewer's merge or split survives every later crawl."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.actors import ActorError, link_actor, merge_actors, split_actor
+from store.listings import Observation, record_observation
+from store.models import Actor, ActorContact, AuditEntry, Classification, Entity, Listing
+
+T0 = datetime(2026, 11, 2, tzinfo=UTC)
+
+
+def _listing(session: Session, n: int, contacts: list[tuple[str, str]]) -> Listing:
+    url = f"https://m.example/item/{n}"
+    rec = record_observation(
+        session,
+        Observation(platform_key="market", canonical_url=url, url=url, title=f"t{n}",
+                    text="专利包授权", fetched_at=T0),
+    )  # fmt: skip
+    c = Classification(version_id=rec.version.id, irregular=True, score=0.9, categories=[])
+    session.add(c)
+    session.flush()
+    for kind, value in contacts:
+        session.add(Entity(classification_id=c.id, kind=kind, value=value, start=0, end=1))
+    session.flush()
+    link_actor(session, rec.listing, contacts)
+    return rec.listing
+
+
+def _owner(session: Session, kind: str, value: str) -> int:
+    return session.scalars(
+        select(ActorContact.actor_id).where(ActorContact.kind == kind, ActorContact.value == value)
+    ).one()
+
+
+def test_shared_contacts_link_and_bridge_actors(session: Session) -> None:
+    a = _listing(session, 1, [("wechat", "wx1")])
+    b = _listing(session, 2, [("phone", "13800000001")])
+    assert a.actor_id != b.actor_id
+    c = _listing(session, 3, [("wechat", "WX1 "), ("phone", "13800000001")])
+    session.refresh(a), session.refresh(b)
+    assert a.actor_id == b.actor_id == c.actor_id
+    [entry] = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "actor.auto_merge")
+    ).all()
+    assert entry.actor == "system:actor-linker"
+
+
+def test_a_split_is_never_undone_by_automatic_linking(session: Session) -> None:
+    a = _listing(session, 1, [("wechat", "wx1"), ("qq", "12345")])
+    b = _listing(session, 2, [("wechat", "wx1"), ("phone", "13800000002")])
+    assert a.actor_id == b.actor_id
+    old = a.actor_id
+    assert old is not None
+    new = split_actor(session, old, [b.id], by="rev", reason="微信号被冒用")
+    # the shared WeChat stays with the old actor; the phone seen only on b moves
+    assert _owner(session, "wechat", "wx1") == old
+    assert _owner(session, "phone", "13800000002") == new.id
+    # b is crawled again with the same contacts: it stays with the new actor
+    link_actor(session, b, [("wechat", "wx1"), ("phone", "13800000002")])
+    assert b.actor_id == new.id and b.actor_pinned
+    # a third listing bridging both actors does not rejoin them
+    c = _listing(session, 3, [("qq", "12345"), ("phone", "13800000002")])
+    assert c.actor_id in (old, new.id)
+    session.refresh(a)
+    assert a.actor_id == old and session.get(Actor, new.id).merged_into_id is None  # type: ignore[union-attr]
+    # a reviewer may still merge them; the newer decision wins and lifts the separation
+    merge_actors(session, new.id, old, by="sup", reason="核实为同一主体")
+    session.refresh(b)
+    assert b.actor_id == old
+    actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions.count("actor.split") == 1 and actions.count("actor.merge") == 1
+
+
+def test_decisions_need_a_reason_and_live_actors(session: Session) -> None:
+    a = _listing(session, 1, [("wechat", "wx1")])
+    b = _listing(session, 2, [("wechat", "wx2")])
+    first, second = a.actor_id, b.actor_id
+    assert first and second
+    with pytest.raises(ActorError, match="reason"):
+        merge_actors(session, first, second, by="rev", reason=" ")
+    merge_actors(session, first, second, by="rev", reason="同一人")
+    with pytest.raises(ActorError, match="merged into"):
+        merge_actors(session, first, second, by="rev", reason="again")
+    with pytest.raises(ActorError, match="do not belong"):
+        split_actor(session, second, [999], by="rev", reason="x")
