@@ -74,9 +74,8 @@ def empty_selectors(sel: Page, spec: PageType, base_url: str) -> list[str]:
     for rule in spec.follow:
         if not extract.values(sel, rule.links):
             empty.append(f"follow[{rule.to}]: {describe(rule.links)}")
-    if spec.results is not None:
-        if not results(sel, spec.results, base_url):
-            empty.append("results.block: " + " | ".join(describe(b) for b in spec.results.block))
+    if spec.results is not None and not results(sel, spec.results, base_url):
+        empty.append("results.block: " + " | ".join(describe(b) for b in spec.results.block))
     for name, field_spec in spec.fields.items():
         if extract.value(sel, field_spec) is None:
             empty.append(f"fields.{name}: {describe(field_spec)}")

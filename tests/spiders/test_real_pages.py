@@ -7,8 +7,6 @@ it would follow are compared with the hand-checked annotations of that page.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from lantian.config import PROJECT_ROOT
