@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -102,3 +103,50 @@ def warc_files(path: Path) -> list[Path]:
 def read_archives(path: Path) -> Iterator[ArchivedResponse]:
     for file in warc_files(path):
         yield from read_warc(file)
+
+
+def _query_value(url: str, name: str) -> str | None:
+    """A query parameter's value, percent-decoded as UTF-8, else GB18030 (old Chinese pages)."""
+    from urllib.parse import unquote_to_bytes
+
+    for pair in urlsplit(url).query.split("&"):
+        key, _, raw = pair.partition("=")
+        if key == name:
+            data = unquote_to_bytes(raw.replace("+", " "))
+            for encoding in ("utf-8", "gb18030"):
+                try:
+                    return data.decode(encoding)
+                except UnicodeDecodeError:
+                    continue
+            return data.decode("utf-8", errors="replace")
+    return None
+
+
+def entry_pages(
+    responses: list[ArchivedResponse], templates: list[str]
+) -> list[tuple[str, str | None]]:
+    """(url, keyword) of the archived pages a query template could have produced.
+
+    A page matches a template with the same host and path; its keyword is the
+    value of the query parameter that holds ``{keyword}`` in the template.
+    """
+    out: list[tuple[str, str | None]] = []
+    for response in responses:
+        if response.status != 200:
+            continue
+        got = urlsplit(response.url)
+        for template in templates:
+            want = urlsplit(template)
+            if (got.hostname, got.path.lower()) != (want.hostname, want.path.lower()):
+                continue
+            param = next(
+                (
+                    k
+                    for k, _, v in (p.partition("=") for p in want.query.split("&"))
+                    if "{keyword}" in v
+                ),
+                None,
+            )
+            out.append((response.url, _query_value(response.url, param) if param else None))
+            break
+    return out

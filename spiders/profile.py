@@ -338,12 +338,27 @@ class Profile(_Model):
     blocked: list[BlockMarker] = Field(
         default_factory=list, description="anti-bot, CAPTCHA and login-wall pages"
     )
+    redirects: list[str] = Field(
+        default_factory=list,
+        description="regular expressions of the platform's click-through links "
+        "(baidu.com/link?url=): a page still on one is resolved by its script or meta refresh",
+    )
     notes: str = ""
 
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, value: str | None) -> str | None:
         return None if value is None else _check_encoding(value)
+
+    @field_validator("redirects")
+    @classmethod
+    def _valid_redirects(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+        return values
 
     @model_validator(mode="after")
     def _graph(self) -> Profile:

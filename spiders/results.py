@@ -139,3 +139,24 @@ def followed(page: Page, spec: PageType, base_url: str) -> list[Link]:
         for result in results(page, spec.results, base_url):
             out.append(Link(result.url, spec.results.to, False, result))
     return out
+
+
+_SCRIPT_TARGET = re.compile(
+    r"""(?:location\.replace|location\.href\s*=|location\s*=|window\.open)\s*\(?\s*["']([^"']+)["']"""
+)
+_META_TARGET = re.compile(r"""url\s*=\s*['"]?([^'">\s]+)""", re.IGNORECASE)
+
+
+def redirect_target(page: Page, base_url: str) -> str | None:
+    """Where a click-through page sends the browser: a meta refresh or a script's location."""
+    for content in page.xpath(
+        "//meta[translate(@http-equiv, 'REFSH', 'refsh') = 'refresh']/@content"
+    ).getall():
+        match = _META_TARGET.search(content)
+        if match:
+            return urljoin(base_url, str(match.group(1)))
+    for script in page.xpath("//script/text()").getall():
+        match = _SCRIPT_TARGET.search(script)
+        if match:
+            return urljoin(base_url, str(match.group(1)))
+    return None
