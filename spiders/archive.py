@@ -9,7 +9,7 @@ unwrapped to the URL the platform served.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -122,13 +122,18 @@ def _query_value(url: str, name: str) -> str | None:
     return None
 
 
+def _on(host: str, domains: Sequence[str]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
 def entry_pages(
-    responses: list[ArchivedResponse], templates: list[str]
+    responses: list[ArchivedResponse], templates: list[str], domains: Sequence[str] = ()
 ) -> list[tuple[str, str | None]]:
     """(url, keyword) of the archived pages a query template could have produced.
 
-    A page matches a template with the same host and path; its keyword is the
-    value of the query parameter that holds ``{keyword}`` in the template.
+    A page matches a template with the same path on the template's host or on
+    one of ``domains`` (www.bing.com for cn.bing.com); its keyword is the value
+    of the query parameter that holds ``{keyword}`` in the template.
     """
     out: list[tuple[str, str | None]] = []
     for response in responses:
@@ -137,7 +142,10 @@ def entry_pages(
         got = urlsplit(response.url)
         for template in templates:
             want = urlsplit(template)
-            if (got.hostname, got.path.lower()) != (want.hostname, want.path.lower()):
+            host = got.hostname or ""
+            if got.path.lower() != want.path.lower():
+                continue
+            if host != want.hostname and not _on(host, domains):
                 continue
             param = next(
                 (

@@ -78,7 +78,9 @@ class ProfileSpider(scrapy.Spider):
 
         from spiders.archive import entry_pages, read_archives
 
-        return entry_pages(list(read_archives(Path(path))), self.profile.start.queries)
+        return entry_pages(
+            list(read_archives(Path(path))), self.profile.start.queries, self.allowed_domains
+        )
 
     def page_request(
         self,
