@@ -352,13 +352,18 @@ class ProfileSpider(scrapy.Spider):
         for link in links:
             extra = None
             if link.result is not None:
+                keyword = response.meta.get("keyword")
                 extra = {
                     "from_result": {
                         "engine": self.profile.key,
-                        "query": response.meta.get("keyword"),
+                        "query": keyword,
                         "rank": link.result.rank,
                         "page_no": response.meta.get("page_no", 1),
                         "url": link.url,
+                        # the serp_result listing's canonical URL: the landing page links to it
+                        "listing": serp_result_key(
+                            canonical_url(link.url, self.profile.tracking_params), keyword
+                        ),
                     }
                 }
             yield self.page_request(

@@ -140,6 +140,4 @@ def status(profiles_dir: Path, key: str) -> Status:
     current = sha256_file(profiles_dir / f"{key}.yaml")
     if current != record.profile_sha256:
         return Status(False, "profile changed since its check", record)
-    return Status(
-        True, f"{len(record.pages)} real pages, {record.checked_at[:10]}", record
-    )
+    return Status(True, f"{len(record.pages)} real pages, {record.checked_at[:10]}", record)
