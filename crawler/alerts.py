@@ -6,7 +6,9 @@ findings are gathered:
 * new high-severity listings: ``severity == "high"`` and the listing's first
   version was written by this run;
 * reappearances: listings once removed (``removed_at`` set) that this run saw
-  online again, each reported once per removal.
+  online again, each reported once per removal;
+* platform problems: a profile that stopped matching its pages ("profile
+  broken: ...") or a platform that blocked the crawl (``store.problems``).
 
 When there is anything, one digest goes to every configured channel (JSON POST
 to each ``alert_webhook_urls``; one e-mail through ``smtp_url`` to
@@ -69,6 +71,17 @@ class Finding:
     removed_at: str | None = None
 
 
+@dataclass(frozen=True)
+class Problem:
+    platform: str
+    page_type: str
+    kind: str
+    message: str
+    url: str
+    count: int
+    sample_path: str | None
+
+
 @dataclass
 class Digest:
     run_id: int
@@ -78,10 +91,11 @@ class Digest:
     finished_at: str | None
     new_high: list[Finding] = field(default_factory=list)
     reappeared: list[Finding] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not self.new_high and not self.reappeared
+        return not self.new_high and not self.reappeared and not self.problems
 
     def payload(self) -> dict[str, Any]:
         by_platform: dict[str, int] = {}
@@ -98,15 +112,18 @@ class Digest:
                 "new_high_severity": len(self.new_high),
                 "reappeared": len(self.reappeared),
                 "reappeared_by_platform": by_platform,
+                "problems": len(self.problems),
             },
             "new_high_severity": [asdict(f) for f in self.new_high],
             "reappeared": [asdict(f) for f in self.reappeared],
+            "problems": [asdict(p) for p in self.problems],
         }
 
     def subject(self) -> str:
         return (
             f"[Lantian] {self.campaign} run {self.run_id}: "
             f"{len(self.new_high)} new high-severity, {len(self.reappeared)} reappeared"
+            + (f", {len(self.problems)} platform problems" if self.problems else "")
         )
 
     def text(self) -> str:
@@ -118,6 +135,13 @@ class Digest:
         if self.reappeared:
             lines.append("Listings online again after removal:")
             lines += [_line(f) + f" (removed {f.removed_at})" for f in self.reappeared]
+            lines.append("")
+        if self.problems:
+            lines.append("Platform problems (repair the profile or slow down):")
+            lines += [
+                f"- {p.message} ({p.count} pages; sample: {p.sample_path or '-'})"
+                for p in self.problems
+            ]
         return "\n".join(lines) + "\n"
 
 
@@ -210,6 +234,12 @@ def collect_findings(session: Session, run: CampaignRun) -> Digest:
             )
             if not alerted:
                 digest.reappeared.append(_finding(listing, key))
+    from store.problems import problems_for_run
+
+    digest.problems = [
+        Problem(p.platform, p.page_type, p.kind, p.message, p.url, p.count, p.sample_path)
+        for p in problems_for_run(session, run.id)
+    ]
     return digest
 
 
@@ -247,6 +277,7 @@ def _claim(settings: Settings, run_id: int) -> Digest | None:
             run_id,
             new_high=[f.listing_id for f in digest.new_high],
             reappeared=[f.listing_id for f in digest.reappeared],
+            problems=[p.message for p in digest.problems],
         )
         for finding in digest.reappeared:
             record(session, ACTOR, REAPPEARED_ACTION, "listing", finding.listing_id, run_id=run_id)

@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
 ]
 
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
+    "crawler.middlewares.replay.ReplayMiddleware": 10,
     "crawler.middlewares.ssrf.PrivateNetworkGuard": 50,
     "crawler.middlewares.session.ProfileSessionMiddleware": 560,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -67,7 +68,10 @@ BASE: dict[str, Any] = {
     "EXTENSIONS": {
         "crawler.extensions.resume.ResumeGuard": 10,
         "crawler.extensions.urllog.UrlLog": 30,
+        "crawler.extensions.health.ProfileHealth": 40,
     },
+    "LANTIAN_DRIFT_THRESHOLD": 3,
+    "LANTIAN_MAX_BLOCKS": 3,
     "DEPTH_LIMIT": 0,
     "TELNETCONSOLE_ENABLED": False,
     "LOG_LEVEL": "INFO",
@@ -179,6 +183,7 @@ def crawl_settings(
                 "EXTENSIONS": {
                     "crawler.extensions.resume.ResumeGuard": 10,
                     "crawler.extensions.urllog.UrlLog": 30,
+                    "crawler.extensions.health.ProfileHealth": 40,
                     "crawler.extensions.shared.SharedFrontierIdle": 20,
                 },
             }

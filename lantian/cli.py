@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "classify": ("lantian.commands.classify", "classify_cmd", "command"),
     "eval": ("lantian.commands.classify", "eval_cmd", "command"),
     "rules": ("lantian.commands.rules", "app", "group"),
+    "profiles": ("lantian.commands.profiles", "app", "group"),
     "agencies": ("lantian.commands.agencies", "app", "group"),
     "evidence": ("lantian.commands.evidence", "app", "group"),
     "serve": ("lantian.commands.serve", "serve", "command"),

@@ -7,6 +7,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -25,6 +26,9 @@ SEARCH_HOT = [
     "知识产权",
     "实用新型",
 ]
+#: A search containing this word meets the engine's CAPTCHA wall, every time: real engines
+#: show one to suspected robots, and crawls must recognise it (tests rely on it).
+CAPTCHA_WORD = "验证码"
 MARKET_HOT = ["专利申请", "商标注册", "专利转让", "商标转让", "评职称", "专利代理师", "知识产权"]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -222,6 +226,7 @@ class SearchApp(PlatformApp):
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self.home)
         app.router.add_get("/s", self.search)
+        app.router.add_get("/verify", self.verify)
         app.router.add_get("/jump/{pid}", self.jump)
         app.router.add_get("/site/{slug}/", self.site)
         app.router.add_get("/site/{slug}", self.site_slash)
@@ -237,8 +242,13 @@ class SearchApp(PlatformApp):
             if a.startswith("/link?")
         }
 
+    async def verify(self, request: web.Request) -> web.Response:
+        return html_response(render.captcha_page(self.platform))
+
     async def search(self, request: web.Request) -> web.Response:
         query = request.query.get("wd", "").strip()
+        if CAPTCHA_WORD in query:
+            raise web.HTTPFound(location="/verify?from=" + quote(request.path_qs, safe=""))
         terms = query.split()
         hits: list[Page] = []
         if terms:

@@ -86,6 +86,19 @@ def error_page(platform: str, status: int, message: str) -> str:
     )
 
 
+def captcha_page(platform: str) -> str:
+    """The verification wall an engine shows a suspected robot instead of its results."""
+    return layout(
+        "安全验证",
+        '<div class="verify-page"><h1 class="verify-title">安全验证</h1>'
+        '<p class="verify-message">网络环境存在异常，请输入验证码后继续访问</p>'
+        '<img id="verify_img" alt="验证码" src="/static/captcha.png">'
+        '<form action="/verify" method="post"><input name="code"><button>提交</button></form></div>',
+        "utf-8",
+        platform,
+    )
+
+
 # ------------------------------------------------------------------ search
 def search_home(hot: list[str]) -> str:
     words = "".join(f'<a class="hot-word" href="/s?wd={quote(w)}">{h(w)}</a>' for w in hot)

@@ -19,7 +19,9 @@ from scrapy.http import Request, Response, TextResponse
 from crawler.items import ListingItem
 from crawler.urls import canonical_url
 from spiders import extract
+from spiders.health import page_problem
 from spiders.profile import PageType, Profile
+from spiders.results import Result, blocked_by, followed, redirect_target
 
 PROMOTED = ("shop", "seller", "region")
 
@@ -63,10 +65,22 @@ class ProfileSpider(scrapy.Spider):
             yield url, None
 
     async def start(self) -> AsyncIterator[Any]:
-        for url, keyword in self.start_urls_for_run():
+        replay = self.settings.get("LANTIAN_REPLAY")
+        starts = self.replay_starts(replay) if replay else list(self.start_urls_for_run())
+        for url, keyword in starts:
             yield self.page_request(
                 url, self.profile.start.entry, keyword=keyword, hops=0, page_no=1
             )
+
+    def replay_starts(self, path: str) -> list[tuple[str, str | None]]:
+        """Replaying an archive: enter at its pages that the profile's query templates produce."""
+        from pathlib import Path
+
+        from spiders.archive import entry_pages, read_archives
+
+        return entry_pages(
+            list(read_archives(Path(path))), self.profile.start.queries, self.allowed_domains
+        )
 
     def page_request(
         self,
@@ -78,6 +92,7 @@ class ProfileSpider(scrapy.Spider):
         page_no: int,
         offsite: bool = False,
         partial: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> Request:
         page = self.profile.pages[page_type]
         meta: dict[str, Any] = {
@@ -91,6 +106,8 @@ class ProfileSpider(scrapy.Spider):
             meta["allow_offsite"] = True
         if partial is not None:
             meta["partial"] = partial
+        if extra:
+            meta.update(extra)
         if page.render == "browser":
             from scrapy_playwright.page import PageMethod
 
@@ -108,7 +125,7 @@ class ProfileSpider(scrapy.Spider):
             errback=self.page_failed,
             meta=meta,
             priority=priority,
-            dont_filter=partial is not None,
+            dont_filter=partial is not None or bool(extra and extra.get("dont_filter")),
         )
 
     # -- parsing ----------------------------------------------------------
@@ -123,6 +140,19 @@ class ProfileSpider(scrapy.Spider):
         page = self.profile.pages[page_type]
         sel = Page(text=response.text, base_url=response.url)
         partial = meta.get("partial")
+
+        marker = blocked_by(self.profile.blocked, response.url, sel)
+        if marker is not None:
+            self._problem(
+                "blocked",
+                page_type,
+                f"blocked: {self.profile.key}.{page_type}: {marker.name} on {response.url}",
+                response,
+            )
+            return
+        if self._is_redirector(response.url):
+            yield from self._resolve_redirect(sel, response)
+            return
 
         if page.emit:
             item_data = self._page_data(sel, page, response)
@@ -146,9 +176,107 @@ class ProfileSpider(scrapy.Spider):
                 yield self._item(item_data, page, response)
 
         if partial is None:
-            yield from self._follow(sel, page, response)
+            links = followed(sel, page, response.url)
+            if page.results is not None and page.results.emit:
+                yield from self._result_items(sel, page, response)
+            if not links and not page.emit:
+                self._check_drift(sel, page, response)
+            yield from self._follow(links, response)
             if not page.continues:
                 yield from self._paginate(sel, page, response)
+
+    # -- search results, click-through links, drift and blocks --------------
+
+    def _result_items(self, sel: Page, page: PageType, response: TextResponse) -> Iterator[Any]:
+        from spiders.results import results
+
+        assert page.results is not None
+        for result in results(sel, page.results, response.url):
+            yield self._result_item(result, page.results.emit or "serp_result", response)
+
+    def _result_item(self, result: Result, page_kind: str, response: TextResponse) -> ListingItem:
+        """One search result as a listing: what the engine shows for the query, ads marked."""
+        keyword = response.meta.get("keyword")
+        fields: dict[str, Any] = {
+            "engine": self.profile.key,
+            "query": keyword,
+            "rank": result.rank,
+            "page_no": response.meta.get("page_no", 1),
+            "snippet": result.snippet,
+            "displayed_url": result.displayed_url,
+            "ad": result.ad,
+            "serp_url": response.url,
+        }
+        self.crawler.stats.inc_value(f"lantian/items/{page_kind}")
+        text = "\n".join(t for t in (result.title, result.snippet, result.displayed_url) if t)
+        return ListingItem(
+            platform=self.profile.key,
+            kind=self.profile.kind.value,
+            page_kind=page_kind,
+            url=result.url,
+            canonical_url=serp_result_key(
+                canonical_url(result.url, self.profile.tracking_params), keyword
+            ),
+            title=result.title,
+            text=text,
+            fields=fields,
+            keyword=keyword,
+            http_status=response.status,
+            encoding=response.encoding,
+        )
+
+    def _is_redirector(self, url: str) -> bool:
+        return any(re.search(pattern, url) for pattern in self.profile.redirects)
+
+    def _resolve_redirect(self, sel: Page, response: TextResponse) -> Iterator[Request]:
+        """A click-through page that sends the browser on by script or meta refresh: go there."""
+        target = redirect_target(sel, response.url)
+        chain = [*response.meta.get("redirect_chain", []), *_redirects(response), response.url]
+        if target is None or target in chain or len(chain) > 10:
+            self.crawler.stats.inc_value("lantian/redirect_unresolved")
+            return
+        extra = {"redirect_chain": chain, "dont_filter": True}
+        if "from_result" in response.meta:
+            extra["from_result"] = response.meta["from_result"]
+        yield self.page_request(
+            target,
+            response.meta["page_type"],
+            keyword=response.meta.get("keyword"),
+            hops=response.meta["hops"],
+            page_no=response.meta["page_no"],
+            offsite=True,
+            extra=extra,
+        )
+
+    def _check_drift(self, sel: Page, page: PageType, response: TextResponse) -> None:
+        """A page of the platform itself where nothing the profile looks for is found."""
+        if response.status != 200 or not (page.follow or page.results):
+            return
+        host = (urlsplit(response.url).hostname or "").lower()
+        if not any(host == d or host.endswith("." + d) for d in self.allowed_domains):
+            return
+        from spiders.check import empty_selectors
+
+        empty = empty_selectors(sel, page, response.url)
+        self._problem(
+            "broken",
+            response.meta["page_type"],
+            f"profile broken: {self.profile.key}.{response.meta['page_type']}: "
+            f"{'; '.join(empty) or 'every selector'} matched nothing on {response.url}",
+            response,
+        )
+
+    def _problem(self, kind: str, page_type: str, message: str, response: Response) -> None:
+        self.crawler.stats.inc_value(f"lantian/problems/{kind}")
+        self.logger.warning(message)
+        self.crawler.signals.send_catch_log(
+            page_problem,
+            spider=self,
+            kind=kind,
+            page_type=page_type,
+            message=message,
+            response=response,
+        )
 
     def page_failed(self, failure: Any) -> Iterator[Any]:
         """A continuation page failed: keep what the earlier pages of the listing gave."""
@@ -174,6 +302,11 @@ class ProfileSpider(scrapy.Spider):
         }
         for name, spec in page.records.items():
             data["fields"][name] = extract.records(sel, spec)
+        if "from_result" in response.meta:
+            data["fields"]["from_result"] = response.meta["from_result"]
+        chain = [*response.meta.get("redirect_chain", []), *_redirects(response)]
+        if chain:
+            data["fields"]["redirect_chain"] = [*chain, response.url]
         return data
 
     def _item(self, data: dict[str, Any], page: PageType, response: TextResponse) -> ListingItem:
@@ -212,28 +345,36 @@ class ProfileSpider(scrapy.Spider):
             region=promoted["region"],
         )
 
-    def _follow(self, sel: Page, page: PageType, response: TextResponse) -> Iterator[Request]:
+    def _follow(self, links: list[Any], response: TextResponse) -> Iterator[Request]:
         hops = response.meta["hops"] + 1
         if hops > self.max_hops:
             return
-        for rule in page.follow:
-            links = extract.values(sel, rule.links.model_copy(update={"many": False}))
-            if rule.limit is not None:
-                links = links[: rule.limit]
-            for link in links:
-                url = response.urljoin(link)
-                if urlsplit(url).scheme not in {"http", "https"}:
-                    continue
-                if rule.match and not re.search(rule.match, url):
-                    continue
-                yield self.page_request(
-                    url,
-                    rule.to,
-                    keyword=response.meta.get("keyword"),
-                    hops=hops,
-                    page_no=1,
-                    offsite=not rule.same_site,
-                )
+        for link in links:
+            extra = None
+            if link.result is not None:
+                keyword = response.meta.get("keyword")
+                extra = {
+                    "from_result": {
+                        "engine": self.profile.key,
+                        "query": keyword,
+                        "rank": link.result.rank,
+                        "page_no": response.meta.get("page_no", 1),
+                        "url": link.url,
+                        # the serp_result listing's canonical URL: the landing page links to it
+                        "listing": serp_result_key(
+                            canonical_url(link.url, self.profile.tracking_params), keyword
+                        ),
+                    }
+                }
+            yield self.page_request(
+                link.url,
+                link.to,
+                keyword=response.meta.get("keyword"),
+                hops=hops,
+                page_no=1,
+                offsite=not link.same_site,
+                extra=extra,
+            )
 
     def _next_url(self, sel: Page, page: PageType, response: TextResponse) -> str | None:
         if page.next_page is None:
@@ -272,3 +413,13 @@ def _merge(first: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
     merged["text"] = "\n".join(t for t in (first["text"], more["text"]) if t)
     merged["rendered"] = first.get("rendered") or more.get("rendered")
     return merged
+
+
+def _redirects(response: Response) -> list[str]:
+    """The URLs Scrapy's redirect middlewares went through before this response."""
+    return [str(u) for u in response.meta.get("redirect_urls", [])]
+
+
+def serp_result_key(result_canonical: str, query: str | None) -> str:
+    """A search result is one finding per (result URL, query): the landing page is another."""
+    return f"{result_canonical}#serp={quote(query or '', safe='')}"

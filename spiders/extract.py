@@ -34,7 +34,11 @@ def values(node: Page | SelectorList[Page], spec: Selector) -> list[str]:
     out = []
     for value in raw:
         if "<" in value and ">" in value and not spec.re:
-            value = " ".join(Page(text=value).xpath("//text()").getall())
+            value = " ".join(
+                Page(text=value)
+                .xpath("//text()[not(ancestor::script) and not(ancestor::style)]")
+                .getall()
+            )
         cleaned = clean(value)
         if cleaned:
             out.append(cleaned)

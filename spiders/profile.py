@@ -20,7 +20,15 @@ from typing import Annotated, Any, Literal
 import yaml
 from lxml import etree
 from parsel.csstranslator import GenericTranslator
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from store.models import SourceKind
 
@@ -148,6 +156,81 @@ class Records(_Model):
     fields: dict[str, Selector]
 
 
+def _as_list(data: Any) -> Any:
+    """A single selector in YAML stands for a list of one."""
+    return [data] if isinstance(data, (str, dict)) else data
+
+
+Alternatives = Annotated[list[Selector], BeforeValidator(_as_list)]
+
+
+class Results(_Model):
+    """The results of a search page: each block is one result, kept in page order.
+
+    Each part lists alternatives, tried in order per block, because a platform's
+    layout changes over the years: the first alternative that finds something wins.
+    ``link``, ``title``... are relative to the block.  A block where an ``ad``
+    alternative matches is a paid placement.  Every result becomes a listing of
+    page kind ``emit`` (engine, query, rank, title, snippet, displayed URL, ad);
+    its link is followed to page type ``to``.
+    """
+
+    block: Alternatives
+    link: Alternatives
+    title: Alternatives = Field(default_factory=list)
+    snippet: Alternatives = Field(default_factory=list)
+    displayed_url: Alternatives = Field(default_factory=list)
+    ad: Alternatives = Field(default_factory=list)
+    to: str | None = Field(default=None, description="page type each result link leads to")
+    emit: str | None = Field(
+        default="serp_result", description="page_kind of the listing each result yields"
+    )
+    limit: int | None = Field(default=None, ge=1, description="at most this many per page")
+
+    @field_validator("block", "link")
+    @classmethod
+    def _not_empty(cls, values: list[Selector]) -> list[Selector]:
+        if not values:
+            raise ValueError("give at least one selector")
+        return values
+
+
+class BlockMarker(_Model):
+    """How a platform's anti-bot, CAPTCHA or login page is recognised (never stored as a listing).
+
+    ``url`` is a regular expression on the response URL (after redirects),
+    ``title`` one on the page title, ``text`` one on the title and text (mind
+    that a result snippet may quote anything), ``css`` an element the page has.
+    """
+
+    name: str
+    url: str | None = None
+    title: str | None = None
+    text: str | None = None
+    css: str | None = None
+
+    @field_validator("url", "title", "text")
+    @classmethod
+    def _valid_re(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+        return value
+
+    @field_validator("css")
+    @classmethod
+    def _valid_css(cls, value: str | None) -> str | None:
+        return None if value is None else _check_css(value)
+
+    @model_validator(mode="after")
+    def _one(self) -> BlockMarker:
+        if sum(v is not None for v in (self.url, self.title, self.text, self.css)) != 1:
+            raise ValueError("give exactly one of url, title, text or css")
+        return self
+
+
 class PageType(_Model):
     render: Literal["http", "browser"] = "http"
     wait_for: str | None = Field(default=None, description="CSS selector a browser waits for")
@@ -165,6 +248,9 @@ class PageType(_Model):
     records: dict[str, Records] = Field(default_factory=dict)
     follow: list[Follow] = Field(default_factory=list)
     next_page: Selector | None = None
+    results: Results | None = Field(
+        default=None, description="search results: each one a listing, its link followed"
+    )
     continues: bool = Field(
         default=False,
         description="next pages continue this listing (forum reply pages): their records "
@@ -249,12 +335,30 @@ class Profile(_Model):
     tracking_params: list[str] = Field(default_factory=lambda: list(DEFAULT_TRACKING_PARAMS))
     session: SessionSpec = Field(default_factory=SessionSpec)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    blocked: list[BlockMarker] = Field(
+        default_factory=list, description="anti-bot, CAPTCHA and login-wall pages"
+    )
+    redirects: list[str] = Field(
+        default_factory=list,
+        description="regular expressions of the platform's click-through links "
+        "(baidu.com/link?url=): a page still on one is resolved by its script or meta refresh",
+    )
     notes: str = ""
 
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, value: str | None) -> str | None:
         return None if value is None else _check_encoding(value)
+
+    @field_validator("redirects")
+    @classmethod
+    def _valid_redirects(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+        return values
 
     @model_validator(mode="after")
     def _graph(self) -> Profile:
@@ -266,12 +370,18 @@ class Profile(_Model):
                 raise ValueError(
                     f"pages.{name}: fields and records need emit (this page yields no listing)"
                 )
+            if page.results is not None and page.results.to not in (None, *self.pages):
+                raise ValueError(
+                    f"pages.{name}.results.to: unknown page type {page.results.to!r}; known: {known}"
+                )
             for i, follow in enumerate(page.follow):
                 if follow.to not in self.pages:
                     raise ValueError(
                         f"pages.{name}.follow.{i}.to: unknown page type {follow.to!r}; known: {known}"
                     )
-        if not any(page.emit for page in self.pages.values()):
+        if not any(
+            page.emit or (page.results and page.results.emit) for page in self.pages.values()
+        ):
             raise ValueError("pages: no page type emits a listing (set emit on one)")
         return self
 

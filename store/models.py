@@ -186,6 +186,28 @@ class CampaignRun(Base):
     campaign: Mapped[Campaign] = relationship(back_populates="runs")
 
 
+class RunProblem(Base):
+    """A crawl noticed that a platform's profile no longer reads its pages, or was blocked.
+
+    ``kind`` is ``broken`` (a page type's selectors matched nothing on 200
+    responses) or ``blocked`` (an anti-bot, CAPTCHA or login page the profile
+    declares); ``sample_path`` keeps one such page for whoever repairs the profile.
+    """
+
+    __tablename__ = "run_problems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_runs.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(64), index=True)
+    page_type: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(2000))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    sample_path: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Actor(Base):
     """Whoever stands behind listings, linked across platforms by shared contacts."""
 

@@ -39,6 +39,17 @@ class EvidenceRef(_Doc):
     http_status: int | None
 
 
+class SearchCitation(_Doc):
+    """What a search engine's delisting form asks for: the query, the rank, the result URL."""
+
+    engine: str
+    query: str
+    rank: int
+    page_no: int
+    result_url: str
+    ad: bool
+
+
 class NoticeItemDoc(_Doc):
     no: int
     listing_id: int
@@ -53,6 +64,7 @@ class NoticeItemDoc(_Doc):
     evidence: list[EvidenceRef]
     first_seen: datetime
     status: str
+    search: SearchCitation | None = None
 
 
 class NoticeDocument(_Doc):
@@ -107,6 +119,25 @@ def _summary(listing: Listing) -> str:
     if len(snippet) > OFFER_SUMMARY_CHARS:
         snippet = snippet[:OFFER_SUMMARY_CHARS] + "…"
     return f"{snippet}（标价：{price}）" if price not in (None, "") else snippet
+
+
+def _search_citation(listing: Listing) -> SearchCitation | None:
+    """A search result (page kind ``serp_result``) is cited by query, rank and result URL."""
+    version = listing.current_version
+    fields = version.fields if version else {}
+    if listing.page_kind != "serp_result" or not isinstance(fields, dict):
+        return None
+    try:
+        return SearchCitation(
+            engine=one_line(str(fields.get("engine") or "")),
+            query=one_line(str(fields.get("query") or "")),
+            rank=int(fields.get("rank") or 0),
+            page_no=int(fields.get("page_no") or 1),
+            result_url=one_line(listing.url),
+            ad=bool(fields.get("ad")),
+        )
+    except (TypeError, ValueError):
+        return None
 
 
 def _evidence(session: Session, listing_id: int) -> list[EvidenceRef]:
@@ -205,6 +236,7 @@ def build_document(
                 evidence=_evidence(session, listing.id),
                 first_seen=listing.first_seen,
                 status=item.status.value,
+                search=_search_citation(listing),
             )
         )
     issued_at = notice.approved_at or notice.created_at

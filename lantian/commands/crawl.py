@@ -115,12 +115,24 @@ def crawl(
     ignore_robots: Annotated[
         bool, typer.Option("--ignore-robots", help="do not obey robots.txt (recorded in the run)")
     ] = False,
+    replay: Annotated[
+        Path | None,
+        typer.Option(
+            "--replay",
+            help="serve archived responses from FILE.warc[.gz] or a folder of WARCs, not the network",
+        ),
+    ] = None,
 ) -> None:
     """Run one crawl of CAMPAIGN in this process; print a JSON summary on stdout.
 
     Exits 1 when no page could be fetched, 2 when the campaign or a profile is wrong.
     """
     settings = settings_or_exit()
+    if replay is not None:
+        from spiders.archive import warc_files
+
+        if not replay.exists() or not warc_files(replay):
+            fail(f"--replay {replay}: no WARC file there (*.warc, *.warc.gz)")
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
@@ -185,7 +197,11 @@ def crawl(
         log_level=settings.log_level,
         rules_dir=settings.rules_dir,
         classify_threshold=settings.classify_threshold,
-        overrides={"LANTIAN_URL_LOG": str(url_log)} if url_log else {},
+        overrides={
+            "LANTIAN_SAMPLES_DIR": str((settings.data_dir / "samples").resolve()),
+            **({"LANTIAN_URL_LOG": str(url_log)} if url_log else {}),
+            **({"LANTIAN_REPLAY": str(replay.resolve())} if replay else {}),
+        },
     )
     err.print(
         f"crawling {spec.name} (run {the_run_id}) on {', '.join(spec.platforms)}; log: {log_path if log_to_file else 'stderr'}"
