@@ -33,7 +33,7 @@ from classifiers.pack import RulePackError
 Stance = Literal["offered", "promoted", "described", "reported", "denied", "asked", "hearsay"]
 Voice = Literal["offered", "described", "reported", "asked"]
 #: Stances decided by cues in the hit's sentence or block, in the order they are checked.
-STANCES: tuple[str, ...] = ("denied", "asked", "hearsay", "reported", "offered", "promoted")
+STANCES: tuple[str, ...] = ("asked", "denied", "hearsay", "reported", "offered", "promoted")
 #: Stances that count once a call to act is tied to them.
 TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
 OTHER = "other"
@@ -81,6 +81,7 @@ class GenreSpec(_Model):
 class GenresFile(_Model):
     version: str
     min_score: float = Field(gt=0.0)
+    article_length: int = Field(default=200, ge=1)
     signals: list[str] = Field(min_length=1)
     genres: dict[str, GenreSpec] = Field(min_length=1)
 
@@ -154,7 +155,11 @@ class Discourse:
         self.genres = genres
         self.stances = stances
         self.source = source
-        norm = self._norm = lambda t: normalizer.normalize(t).text
+        self._normalizer = normalizer
+
+        def norm(term: str) -> str:
+            return normalizer.normalize(term).text
+
         self.version = f"{genres.version}/{stances.version}"
         self._terms: dict[str, list[tuple[str, str]]] = defaultdict(list)  # term -> (kind, name)
         for genre, spec in genres.genres.items():
@@ -239,9 +244,16 @@ class Discourse:
         )
         return reading, per_block
 
-    def voice(self, genre: str) -> str:
-        spec = self.genres.genres.get(genre)
-        return spec.voice if spec is not None else "offered"
+    def voice(self, reading: PageReading, length: int) -> str:
+        """The page's own voice: its genre's, or for a page no genre claims, an article's
+        (``described``) when it is long and nothing on it sells, else an advert's."""
+        spec = self.genres.genres.get(reading.genre)
+        if spec is not None:
+            return spec.voice
+        sells = any(reading.genre_scores.get(g) for g in ("seller_offer", "shop_page", "retail"))
+        if length >= self.genres.article_length and not sells:
+            return "described"
+        return "offered"
 
     # -- one hit ----------------------------------------------------------------------
 
@@ -270,7 +282,7 @@ class Discourse:
         after = text[n_end:e]
         ender = text[e] if e < len(text) else ""
         sentence = scope + text[n_start:e]
-        for name in ("denied", "asked", "hearsay", "reported", "offered"):
+        for name in ("asked", "denied", "hearsay", "reported", "offered"):
             where = sentence if name == "offered" else scope
             cue = next((t for t in self._before[name] if t in where), None)
             if cue is not None:
@@ -287,6 +299,29 @@ class Discourse:
         if explainer and "promoted" in block_cues:
             return "promoted", "recommends the practice"
         return voice, f"voice of the block ({voice})"
+
+    def example_stance(self, marked: str) -> str:
+        """The stance of the ``[[phrase]]`` in ``marked`` (for the examples in stances.yaml).
+
+        Read as a paragraph of an explainer page written in the offering voice, so
+        that both first-person and block cues apply.
+        """
+        start = marked.find("[[")
+        end = marked.find("]]", start + 2)
+        if start < 0 or end < 0:
+            raise RulePackError(f"{self.source / 'stances.yaml'}: example {marked!r}: no [[phrase]]")
+        phrase = marked[start + 2 : end]
+        text = marked[:start] + phrase + marked[end + 2 :]
+        norm = self._normalizer.normalize(text)
+        n_start = len(self._normalizer.normalize(text[:start]).text)
+        n_end = n_start + len(self._normalizer.normalize(phrase).text)
+        cues: set[str] = set()
+        for _, term in self._automaton.iter(norm.text):
+            cues.update(name for kind, name in self._terms[term] if kind == "block")
+        stance, _ = self.stance(
+            norm, n_start, n_end, start, start + len(phrase), "offered", True, cues
+        )
+        return stance
 
     def judge(
         self,

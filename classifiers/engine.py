@@ -339,8 +339,8 @@ class Classifier:
         d = self.discourse
         contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
         page, per_block = d.read_page(norm, index, contacts if found else [])
-        page_voice = d.voice(page.genre)
-        explainer = page.genre == "explainer"
+        page_voice = d.voice(page, len(norm.text))
+        explainer = page_voice == "described"
         buyer_page = page.genre == "consumer_question"
         single_voice = {i for i, b in enumerate(blocks) if b.kind != "post"}
         by_author: dict[str, set[int]] = defaultdict(set)
