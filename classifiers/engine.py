@@ -15,13 +15,15 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import ahocorasick
 import yaml
 
+from classifiers.blocks import Block, BlockIndex, cover, join_blocks, line_blocks, parse_blocks
 from classifiers.categories import CATEGORY_KEYS, DEFAULT_RULES_DIR, load_categories
+from classifiers.discourse import Discourse, block_voice, in_quotes, load_discourse
 from classifiers.entities import extract_entities
 from classifiers.licensed import LicensedRegistry
 from classifiers.normalize import NormalizationError, Normalized, Normalizer
@@ -36,7 +38,16 @@ from classifiers.pack import (
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
 
-RESERVED_FILES = frozenset({"categories.yaml", "variants.yaml", "exceptions.yaml", "concepts.yaml"})
+RESERVED_FILES = frozenset(
+    {
+        "categories.yaml",
+        "variants.yaml",
+        "exceptions.yaml",
+        "concepts.yaml",
+        "genres.yaml",
+        "stances.yaml",
+    }
+)
 MAX_HITS_PER_RULE = 20
 MAX_HIGHLIGHT = 24
 
@@ -180,7 +191,11 @@ class Classifier:
                 self._always.append(compiled)
             for term in set(compiled.anchors):
                 self._by_anchor[term].append(compiled)
+        self.discourse: Discourse | None = load_discourse(self.rules_dir, self.normalizer)
         digest = hashlib.sha256()
+        if self.discourse is not None:
+            digest.update(self.discourse.genres.model_dump_json().encode())
+            digest.update(self.discourse.stances.model_dump_json().encode())
         for pack in packs:
             digest.update(pack.model_dump_json().encode())
         digest.update(exceptions.model_dump_json().encode())
@@ -270,34 +285,96 @@ class Classifier:
 
     # -- classification -------------------------------------------------------------
 
-    def classify(self, text: str, title: str = "") -> Verdict:
+    def classify(self, text: str, title: str = "", blocks: list[Block] | None = None) -> Verdict:
         """Classify ``title + "\\n" + text`` (or ``text`` alone when there is no title).
 
         Hit and entity offsets index that combined string, so with a title the
         text's own offsets are shifted by ``len(title) + 1``; ``store.models.RuleHit``
-        stores them that way.
+        stores them that way.  ``blocks`` (spans of the same string) say what a reader
+        sees: title, paragraphs, posts with their authors; by default the title and
+        each line.
         """
         original = f"{title}\n{text}" if title else text
         norm = self.normalizer.normalize(original)
         occ = self._scan(norm.text)
         merged = _Merged(occ)
-        hits: list[Hit] = []
+        found: list[tuple[Hit, int, int]] = []
         for compiled in self._candidates(occ):
-            hits.extend(self._evaluate(compiled, norm, occ, merged))
+            found.extend(self._evaluate(compiled, norm, occ, merged))
         entities = extract_entities(original)
         if self.registry is not None:
-            hits.extend(self.registry.check(original, entities))
-        return self._verdict(hits, entities, occ)
+            found.extend((hit, -1, -1) for hit in self.registry.check(original, entities))
+        covered = cover(blocks if blocks is not None else line_blocks(text, title), len(original))
+        hits, reading = self._read(norm, found, entities, covered)
+        return self._verdict(hits, entities, occ, covered, reading)
+
+    def classify_blocks(self, raw: object) -> Verdict:
+        """Classify blocks (``[{"text", "kind"?, "author"?, "ref"?}, ...]``); offsets index their
+        texts joined by line breaks, and each hit names its block.  Raises ``BlockError``."""
+        text, blocks = join_blocks(parse_blocks(raw))
+        return self.classify(text, "", blocks)
 
     def hits_only(self, text: str) -> list[Hit]:
-        """The hits for ``text`` (no title), for rule examples."""
+        """The hits for ``text`` (no title), for rule examples: the rules alone, before stance."""
         norm = self.normalizer.normalize(text)
         occ = self._scan(norm.text)
         merged = _Merged(occ)
         out: list[Hit] = []
         for compiled in self._candidates(occ):
-            out.extend(self._evaluate(compiled, norm, occ, merged))
+            out.extend(hit for hit, _, _ in self._evaluate(compiled, norm, occ, merged))
         return out
+
+    def _read(
+        self,
+        norm: Normalized,
+        found: list[tuple[Hit, int, int]],
+        entities: list[Entity],
+        blocks: list[Block],
+    ) -> tuple[list[Hit], _Reading]:
+        """Each hit with its block, stance and whether it counts (see ``classifiers.discourse``)."""
+        index = BlockIndex(blocks)
+        if self.discourse is None:
+            hits = [replace(h, block=index.at(h.start)) for h, _, _ in found]
+            return hits, _Reading("other", [], set())
+        d = self.discourse
+        contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
+        page, per_block = d.read_page(norm, index, contacts if found else [])
+        page_voice = d.voice(page, len(norm.text))
+        explainer = page_voice == "described"
+        buyer_page = page.genre == "consumer_question"
+        single_voice = {i for i, b in enumerate(blocks) if b.kind != "post"}
+        by_author: dict[str, set[int]] = defaultdict(set)
+        for i, b in enumerate(blocks):
+            if b.kind == "post" and b.author:
+                by_author[b.author].add(i)
+        hits: list[Hit] = []
+        for hit, n_start, n_end in found:
+            bi = index.at(hit.start)
+            block = blocks[bi]
+            cues = per_block.get(bi, set())
+            buyer = buyer_page or (
+                block.kind == "post" and "cue:consumer_question.buyer_voice" in cues
+            )
+            voice = block_voice(block, page_voice, buyer)
+            if n_start < 0:  # the licensed-agency check: about the firm itself, no sentence
+                stance, why = voice, "licensed-agency register"
+            else:
+                stance, why = d.stance(
+                    norm, n_start, n_end, hit.start, hit.end, voice, explainer, {
+                        c for c in cues if not c.startswith("cue:")
+                    }
+                )
+            if block.kind == "post":
+                linked = by_author.get(block.author or "", set()) - {bi}
+            else:
+                linked = single_voice - {bi}
+            counted = stance == "offered" or (
+                not buyer and d.judge(stance, bi, linked, page.signal_blocks)
+            )
+            if counted and stance != "offered":
+                why += "; tied to a call to act"
+            hits.append(replace(hit, block=bi, stance=stance, counted=counted, why=why))
+        return hits, _Reading(page.genre, page.genre_evidence, page.signal_blocks)
 
     def _scan(self, text: str) -> Occurrences:
         occ: Occurrences = defaultdict(list)
@@ -319,7 +396,7 @@ class Classifier:
 
     def _evaluate(
         self, c: _Compiled, norm: Normalized, occ: Occurrences, merged: _Merged
-    ) -> Iterable[Hit]:
+    ) -> Iterable[tuple[Hit, int, int]]:
         text = norm.text
         for group in (*c.groups, c.context):
             if group and not any(term in occ for term in group):
@@ -342,7 +419,7 @@ class Classifier:
                 continue
             last_end = end
             o_start, o_end = norm.original_span(*span)
-            yield Hit(
+            hit = Hit(
                 rule=c.rule.id,
                 category=c.rule.category,
                 severity=c.rule.severity,
@@ -353,6 +430,7 @@ class Classifier:
                 explanation=c.rule.explanation,
                 legal_basis=c.legal_basis,
             )
+            yield hit, span[0], span[1]
             emitted += 1
             if emitted >= MAX_HITS_PER_RULE:
                 return
@@ -393,7 +471,7 @@ class Classifier:
         for ctx in c.contexts:
             if ctx.unless and any(term in occ for term in ctx.unless):
                 continue
-            if ctx.quoted and not _in_quotes(norm.original, *norm.original_span(start, end)):
+            if ctx.quoted and not in_quotes(norm.original, *norm.original_span(start, end)):
                 continue
             if ctx.document:
                 if any(term in occ for term in ctx.terms):
@@ -418,14 +496,11 @@ class Classifier:
             return start, end
         return span_start, span_end
 
-    def _verdict(self, hits: list[Hit], entities: list[Entity], occ: Occurrences) -> Verdict:
+    def _scores(self, hits: Iterable[Hit], contact: bool) -> dict[str, float]:
         best: dict[str, dict[str, float]] = defaultdict(dict)
         for hit in hits:
             rules = best[hit.category]
             rules[hit.rule] = max(rules.get(hit.rule, 0.0), hit.weight)
-        contact = any(term in occ for term in self._contact_terms) or any(
-            e.kind in {"phone", "wechat", "qq"} for e in entities
-        )
         scores: dict[str, float] = {}
         for category, rules in best.items():
             miss = 1.0
@@ -435,15 +510,41 @@ class Classifier:
             if contact:
                 score += (1.0 - score) * self.signals.contact_boost
             scores[category] = round(score, 4)
+        return scores
+
+    def _ranked(self, scores: dict[str, float]) -> list[str]:
         ranked = sorted(scores, key=lambda k: (-scores[k], CATEGORY_KEYS.index(k)))
-        categories = [k for k in ranked if scores[k] >= self.threshold]
-        top = scores[ranked[0]] if ranked else 0.0
+        return [k for k in ranked if scores[k] >= self.threshold]
+
+    def _verdict(
+        self,
+        hits: list[Hit],
+        entities: list[Entity],
+        occ: Occurrences,
+        blocks: list[Block],
+        reading: _Reading,
+    ) -> Verdict:
+        contact = any(term in occ for term in self._contact_terms) or any(
+            e.kind in {"phone", "wechat", "qq"} for e in entities
+        )
+        counted = [h for h in hits if h.counted]
+        scores = self._scores(counted, contact)
+        categories = self._ranked(scores)
+        top = max(scores.values(), default=0.0)
         severity = None
-        for hit in hits:
+        for hit in counted:
             if hit.category in categories and (
                 severity is None or SEVERITY_RANK[hit.severity] > SEVERITY_RANK[severity]
             ):
                 severity = hit.severity
+        watch: list[str] = []
+        if not categories:
+            watch = self._ranked(self._scores((h for h in hits if h.stance == "promoted"), False))
+        tier = "offer" if categories else "watch" if watch else "none"
+        offending = next(
+            (h.block for h in sorted(counted, key=lambda h: h.start) if h.category in categories),
+            None,
+        )
         return Verdict(
             irregular=bool(categories),
             score=top,
@@ -453,35 +554,20 @@ class Classifier:
             entities=entities,
             rules_version=self.rules_version,
             category_scores=scores,
+            genre=reading.genre,
+            genre_evidence=reading.evidence,
+            tier=tier,
+            watch_categories=watch,
+            blocks=blocks,
+            offending_block=offending,
         )
 
 
-_OPEN_QUOTES = "“「『\"‘《【'"
-_CLOSE_QUOTES = "”」』\"’》】'"
-_SENTENCE_END = "。！？!?\n"
-
-
-def _in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
-    """Whether ``original[start:end]`` sits inside quotation marks within one sentence."""
-    i = start - 1
-    while i >= max(0, start - reach):
-        ch = original[i]
-        if ch in _OPEN_QUOTES:
-            break
-        if ch in _CLOSE_QUOTES and ch not in _OPEN_QUOTES or ch in _SENTENCE_END:
-            return False
-        i -= 1
-    else:
-        return False
-    j = end
-    while j < min(len(original), end + reach):
-        ch = original[j]
-        if ch in _CLOSE_QUOTES:
-            return True
-        if ch in _OPEN_QUOTES and ch not in _CLOSE_QUOTES or ch in _SENTENCE_END:
-            return False
-        j += 1
-    return False
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    genre: str
+    evidence: list[str]
+    signal_blocks: set[int]
 
 
 def _same_line(norm: Normalized, a: tuple[int, int], b: tuple[int, int]) -> bool:

@@ -38,6 +38,32 @@ def run_examples(classifier: Classifier) -> tuple[int, list[ExampleFailure]]:
                     fired = any(h.rule == rule.id for h in classifier.hits_only(text))
                     if fired != (kind == "match"):
                         failures.append(ExampleFailure(rule.id, source, kind, text))
+    checked_cues, cue_failures = run_cue_examples(classifier)
+    return checked + checked_cues, failures + cue_failures
+
+
+def run_cue_examples(classifier: Classifier) -> tuple[int, list[ExampleFailure]]:
+    """The genre examples (each text must, or must not, be judged that genre) and the stance
+    examples (the ``[[phrase]]`` must, or must not, get that stance)."""
+    discourse = classifier.discourse
+    if discourse is None:
+        return 0, []
+    checked = 0
+    failures: list[ExampleFailure] = []
+    genres_source = str(discourse.source / "genres.yaml")
+    for name, spec in discourse.genres.genres.items():
+        for kind, texts in (("match", spec.examples.match), ("no_match", spec.examples.no_match)):
+            for text in texts:
+                checked += 1
+                if (classifier.classify(text).genre == name) != (kind == "match"):
+                    failures.append(ExampleFailure(f"genre {name}", genres_source, kind, text))
+    stances_source = str(discourse.source / "stances.yaml")
+    for name, st in discourse.stances.stances.items():
+        for kind, texts in (("match", st.examples.match), ("no_match", st.examples.no_match)):
+            for text in texts:
+                checked += 1
+                if (discourse.example_stance(text) == name) != (kind == "match"):
+                    failures.append(ExampleFailure(f"stance {name}", stances_source, kind, text))
     return checked, failures
 
 

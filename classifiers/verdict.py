@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from classifiers.blocks import Block
+
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 
 
@@ -21,6 +23,12 @@ class Hit:
     match: str
     explanation: str
     legal_basis: str
+    #: the block the hit is in (index into ``Verdict.blocks``), its stance there, whether it
+    #: counts toward ``irregular``, and the words that decided the stance
+    block: int | None = None
+    stance: str = "offered"
+    counted: bool = True
+    why: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,6 +57,22 @@ class Verdict:
     entities: list[Entity] = field(default_factory=list)
     rules_version: str = ""
     category_scores: dict[str, float] = field(default_factory=dict)
+    #: the page's genre (``rules/genres.yaml``; ``other`` when no genre's cues suffice)
+    genre: str = "other"
+    genre_evidence: list[str] = field(default_factory=list)
+    #: ``offer`` (flagged: a reviewer should act), ``watch`` (pushes the practice without an
+    #: offer: kept and searchable, not flagged) or ``none``
+    tier: str = "none"
+    watch_categories: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    #: the block of the first counted hit: on a thread, the post that makes the offer
+    offending_block: int | None = None
+
+    @property
+    def offending(self) -> Block | None:
+        if self.offending_block is None or self.offending_block >= len(self.blocks):
+            return None
+        return self.blocks[self.offending_block]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,4 +84,10 @@ class Verdict:
             "entities": [e.to_dict() for e in self.entities],
             "rules_version": self.rules_version,
             "category_scores": dict(self.category_scores),
+            "genre": self.genre,
+            "genre_evidence": list(self.genre_evidence),
+            "tier": self.tier,
+            "watch_categories": list(self.watch_categories),
+            "blocks": [b.to_dict() for b in self.blocks],
+            "offending_block": self.offending_block,
         }

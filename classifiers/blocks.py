@@ -1,0 +1,134 @@
+"""The units a reader sees on a page: title, paragraphs, forum posts, shop header, banner, footer.
+
+The classifier judges each hit inside its block (who speaks there, in what
+stance) and then the page.  A block is a span of the classified string plus who
+wrote it; blocks given as separate texts are joined with a line break, so the
+rules, which never match across a line's end for contexts marked ``line``,
+still see one string and every offset maps back to one block.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+#: Block kinds the classifier knows; anything else is read as a paragraph.
+KINDS = frozenset(
+    {"title", "paragraph", "list_item", "post", "shop_header", "banner", "footer", "other"}
+)
+#: Blocks written in the site's own voice whatever the article between them says.
+SITE_VOICE = frozenset({"shop_header", "banner", "footer"})
+MAX_BLOCKS = 5000
+
+
+class BlockError(ValueError):
+    """A block given to the classifier is malformed; the message names which and what."""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One unit of the page: ``start``/``end`` index the classified string."""
+
+    start: int
+    end: int
+    kind: str = "paragraph"
+    author: str | None = None
+    ref: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_blocks(raw: object) -> list[tuple[str, str, str | None, str | None]]:
+    """``[{"text", "kind"?, "author"?, "ref"?}, ...]`` as (text, kind, author, ref); errors name the block."""
+    if not isinstance(raw, list):
+        raise BlockError(f"field blocks is a {type(raw).__name__}, not a list")
+    if len(raw) > MAX_BLOCKS:
+        raise BlockError(f"field blocks has {len(raw)} blocks; at most {MAX_BLOCKS}")
+    out: list[tuple[str, str, str | None, str | None]] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            raise BlockError(f"block {i} is a {type(item).__name__}, not an object")
+        text = item.get("text")
+        if not isinstance(text, str):
+            raise BlockError(f"block {i}: field text is missing or not a string")
+        kind = item.get("kind") or "paragraph"
+        if not isinstance(kind, str):
+            raise BlockError(f"block {i}: field kind is not a string")
+        values: list[str | None] = []
+        for name in ("author", "ref"):
+            value = item.get(name)
+            if value is not None and not isinstance(value, (str, int)):
+                raise BlockError(f"block {i}: field {name} is not a string")
+            values.append(None if value is None else str(value))
+        out.append((text, kind if kind in KINDS else "other", values[0], values[1]))
+    return out
+
+
+def join_blocks(
+    parts: Sequence[tuple[str, str, str | None, str | None]],
+) -> tuple[str, list[Block]]:
+    """One string (blocks separated by a line break) and the block spans over it."""
+    pieces: list[str] = []
+    blocks: list[Block] = []
+    pos = 0
+    for i, (text, kind, author, ref) in enumerate(parts):
+        if i:
+            pieces.append("\n")
+            pos += 1
+        blocks.append(Block(pos, pos + len(text), kind, author, ref))
+        pieces.append(text)
+        pos += len(text)
+    return "".join(pieces), blocks
+
+
+def line_blocks(text: str, title: str = "") -> list[Block]:
+    """Blocks of a plain page: the title, then each non-empty line as a paragraph.
+
+    Offsets index ``title + "\\n" + text`` (or ``text`` when there is no title),
+    the string ``Classifier.classify`` reports hits in.
+    """
+    blocks: list[Block] = []
+    offset = 0
+    if title:
+        blocks.append(Block(0, len(title), "title"))
+        offset = len(title) + 1
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if line.strip():
+            blocks.append(Block(offset + start, offset + end, "paragraph"))
+        start = end + 1
+    return blocks
+
+
+def cover(blocks: Iterable[Block], length: int) -> list[Block]:
+    """The blocks sorted, overlaps dropped, gaps filled with paragraph blocks, so every offset has one."""
+    out: list[Block] = []
+    pos = 0
+    for block in sorted(blocks, key=lambda b: (b.start, -b.end)):
+        start, end = max(block.start, 0), min(block.end, length)
+        if end <= start or start < pos:
+            continue
+        if start > pos:
+            out.append(Block(pos, start, "paragraph"))
+        out.append(Block(start, end, block.kind, block.author, block.ref))
+        pos = end
+    if pos < length:
+        out.append(Block(pos, length, "paragraph"))
+    return out
+
+
+class BlockIndex:
+    """Which block an offset falls in (blocks from :func:`cover`: sorted, disjoint, covering)."""
+
+    __slots__ = ("blocks", "_starts")
+
+    def __init__(self, blocks: list[Block]) -> None:
+        self.blocks = blocks
+        self._starts = [b.start for b in blocks]
+
+    def at(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self._starts, offset) - 1)

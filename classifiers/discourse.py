@@ -1,0 +1,382 @@
+"""Who is speaking: the genre of a page and the stance of each hit, from ``rules/genres.yaml``
+and ``rules/stances.yaml``.
+
+The rules find phrases; this layer decides whether the page's speaker makes the
+offer.  A page is given a genre from structural cues (a docket number and
+"经查" for a penalty decision, a byline for news, numbered articles for rules,
+a question title for an explainer, a call to act for a seller).  Each hit then
+gets a stance from its own sentence (denied, asked, hearsay, reported) or,
+when the sentence says nothing more, from its block: banners and shop headers
+speak for the site, a post for its author, a paragraph in the page's voice.
+A hit counts toward ``irregular`` when it is offered, or when it is asked,
+retold or promoted and a call to act sits in its block or a linked one.
+Pages whose only hits promote the practice without such a call are kept as
+``watch``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import ahocorasick
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from classifiers.blocks import SITE_VOICE, Block, BlockIndex
+from classifiers.normalize import Normalized, Normalizer
+from classifiers.pack import RulePackError
+
+Stance = Literal["offered", "promoted", "described", "reported", "denied", "asked", "hearsay"]
+Voice = Literal["offered", "described", "reported", "asked"]
+#: Stances decided by cues in the hit's sentence or block, in the order they are checked.
+STANCES: tuple[str, ...] = ("asked", "denied", "hearsay", "reported", "offered", "promoted")
+#: Stances that count once a call to act is tied to them.
+TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
+OTHER = "other"
+_SENTENCE_END = "。！？；"
+_QUESTION_END = "？"
+_OPEN_QUOTES = "“「『\"‘《【'"
+_CLOSE_QUOTES = "”」』\"’》】'"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Examples(_Model):
+    match: list[str] = Field(min_length=1)
+    no_match: list[str] = Field(default_factory=list)
+
+
+class Cue(_Model):
+    name: str = Field(min_length=1)
+    weight: float = Field(gt=0.0, le=10.0)
+    cap: int = Field(default=2, ge=1, le=20)
+    title: bool = Field(default=False, description="look only at the title block")
+    terms: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"regex {pattern!r} does not compile: {exc}") from exc
+        return value
+
+
+class GenreSpec(_Model):
+    description: str = Field(min_length=2)
+    voice: Voice
+    cues: list[Cue] = Field(min_length=1)
+    examples: Examples
+
+
+class GenresFile(_Model):
+    version: str
+    min_score: float = Field(gt=0.0)
+    article_length: int = Field(default=200, ge=1)
+    signals: list[str] = Field(min_length=1)
+    genres: dict[str, GenreSpec] = Field(min_length=1)
+
+
+class StanceSpec(_Model):
+    description: str = Field(min_length=2)
+    before: list[str] = Field(default_factory=list)
+    after: list[str] = Field(default_factory=list)
+    block: list[str] = Field(default_factory=list)
+    examples: Examples
+
+
+class StancesFile(_Model):
+    version: str
+    breaks: list[str] = Field(default_factory=list)
+    stances: dict[str, StanceSpec]
+
+    @field_validator("stances")
+    @classmethod
+    def _known(cls, value: dict[str, StanceSpec]) -> dict[str, StanceSpec]:
+        unknown = sorted(set(value) - set(STANCES))
+        missing = sorted(set(STANCES) - set(value))
+        if unknown or missing:
+            raise ValueError(f"stances must be exactly {list(STANCES)}; unknown {unknown}, missing {missing}")
+        return value
+
+
+_M = TypeVar("_M", bound=_Model)
+
+
+def _load(path: Path, model: type[_M]) -> _M:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulePackError(f"{path}: cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise RulePackError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise RulePackError(f"{path}: {problems}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A hit's stance, whether it counts, and the words that decided it."""
+
+    stance: str
+    counted: bool
+    why: str
+
+
+@dataclass(slots=True)
+class PageReading:
+    genre: str
+    genre_scores: dict[str, float]
+    genre_evidence: list[str]
+    signal_blocks: set[int] = field(default_factory=set)
+
+
+class Discourse:
+    """Compiled genre and stance cues; build once (it shares the rules' normalizer)."""
+
+    def __init__(
+        self, genres: GenresFile, stances: StancesFile, normalizer: Normalizer, source: Path
+    ) -> None:
+        self.genres = genres
+        self.stances = stances
+        self.source = source
+        self._normalizer = normalizer
+
+        def norm(term: str) -> str:
+            return normalizer.normalize(term).text
+
+        self.version = f"{genres.version}/{stances.version}"
+        self._terms: dict[str, list[tuple[str, str]]] = defaultdict(list)  # term -> (kind, name)
+        for genre, spec in genres.genres.items():
+            for cue in spec.cues:
+                for term in cue.terms:
+                    self._terms[norm(term)].append(("cue", f"{genre}.{cue.name}"))
+        for term in genres.signals:
+            self._terms[norm(term)].append(("signal", "signal"))
+        for name, st in stances.stances.items():
+            for term in st.block:
+                self._terms[norm(term)].append(("block", name))
+        self._terms.pop("", None)
+        self._automaton = ahocorasick.Automaton()
+        for term in self._terms:
+            self._automaton.add_word(term, term)
+        self._automaton.make_automaton()
+        self._regexes: list[tuple[str, bool, re.Pattern[str]]] = [
+            (f"{genre}.{cue.name}", cue.title, re.compile(p, re.MULTILINE))
+            for genre, spec in genres.genres.items()
+            for cue in spec.cues
+            for p in cue.regex
+        ]
+        self._cues = {
+            f"{genre}.{cue.name}": (genre, cue)
+            for genre, spec in genres.genres.items()
+            for cue in spec.cues
+        }
+        self._before = {n: [norm(t) for t in s.before if norm(t)] for n, s in stances.stances.items()}
+        self._after = {n: [norm(t) for t in s.after if norm(t)] for n, s in stances.stances.items()}
+        self._breaks = [norm(t) for t in stances.breaks if norm(t)]
+
+    # -- the page ------------------------------------------------------------------
+
+    def read_page(
+        self, norm: Normalized, index: BlockIndex, contact_offsets: list[int]
+    ) -> tuple[PageReading, dict[int, set[str]]]:
+        """The page's genre and, per block, which stance ``block`` cues and signals it holds."""
+        found: dict[str, set[str]] = defaultdict(set)  # cue -> distinct terms
+        per_block: dict[int, set[str]] = defaultdict(set)
+        signal_blocks: set[int] = set()
+        title_blocks = {i for i, b in enumerate(index.blocks) if b.kind == "title"}
+        for end, term in self._automaton.iter(norm.text):
+            start = end - len(term) + 1
+            block = index.at(norm.original_span(start, end + 1)[0])
+            for kind, name in self._terms[term]:
+                if kind == "cue":
+                    _, cue = self._cues[name]
+                    if not cue.title or block in title_blocks:
+                        found[name].add(term)
+                        per_block[block].add("cue:" + name)
+                elif kind == "signal":
+                    signal_blocks.add(block)
+                else:
+                    per_block[block].add(name)
+        for offset in contact_offsets:
+            signal_blocks.add(index.at(offset))
+        original = norm.original
+        title_text = "\n".join(original[index.blocks[i].start : index.blocks[i].end] for i in title_blocks)
+        for name, title_only, pattern in self._regexes:
+            haystack = title_text if title_only else original
+            if haystack:
+                for m in pattern.finditer(haystack):
+                    found[name].add("re:" + m.group())
+                    if len(found[name]) >= 20:
+                        break
+        if contact_offsets:
+            found["seller_offer.call_to_act"].add("contact-entity")
+        scores: dict[str, float] = defaultdict(float)
+        evidence: list[str] = []
+        for name, terms in found.items():
+            genre, cue = self._cues[name]
+            scores[genre] += cue.weight * min(len(terms), cue.cap)
+            evidence.append(f"{name}: {', '.join(sorted(terms)[:4])}")
+        order = list(self.genres.genres)
+        best = max(order, key=lambda g: (scores.get(g, 0.0), -order.index(g)))
+        genre = best if scores.get(best, 0.0) >= self.genres.min_score else OTHER
+        reading = PageReading(
+            genre=genre,
+            genre_scores={g: round(s, 2) for g, s in scores.items()},
+            genre_evidence=sorted(evidence),
+            signal_blocks=signal_blocks,
+        )
+        return reading, per_block
+
+    def voice(self, reading: PageReading, length: int) -> str:
+        """The page's own voice: its genre's, or for a page no genre claims, an article's
+        (``described``) when it is long and nothing on it sells, else an advert's."""
+        spec = self.genres.genres.get(reading.genre)
+        if spec is not None:
+            return spec.voice
+        sells = any(reading.genre_scores.get(g) for g in ("seller_offer", "shop_page", "retail"))
+        if length >= self.genres.article_length and not sells:
+            return "described"
+        return "offered"
+
+    # -- one hit ----------------------------------------------------------------------
+
+    def stance(
+        self,
+        norm: Normalized,
+        n_start: int,
+        n_end: int,
+        o_start: int,
+        o_end: int,
+        voice: str,
+        explainer: bool,
+        block_cues: set[str],
+    ) -> tuple[str, str]:
+        """(stance, the cue that decided it) for the hit at normalized ``[n_start, n_end)``."""
+        text = norm.text
+        s = n_start
+        while s > 0 and text[s - 1] not in _SENTENCE_END:
+            s -= 1
+        e = n_end
+        while e < len(text) and text[e] not in _SENTENCE_END:
+            e += 1
+        before = text[s:n_start]
+        cut = max((before.rfind(b) + len(b) for b in self._breaks if b in before), default=0)
+        scope = before[cut:]
+        after = text[n_end:e]
+        ender = text[e] if e < len(text) else ""
+        sentence = scope + text[n_start:e]
+        for name in ("asked", "denied", "hearsay", "reported", "offered"):
+            where = sentence if name == "offered" else scope
+            cue = next((t for t in self._before[name] if t in where), None)
+            if cue is not None:
+                return name, f"{cue}…"
+            cue = next((t for t in self._after[name] if t in after), None)
+            if cue is not None:
+                return name, f"…{cue}"
+            if name == "asked" and ender == _QUESTION_END:
+                return name, "？"
+        if voice != "offered" and in_quotes(norm.original, o_start, o_end):
+            return "reported", "quoted"
+        if explainer and "offered" in block_cues:
+            return "offered", "first-person offer in the block"
+        if explainer and "promoted" in block_cues:
+            return "promoted", "recommends the practice"
+        return voice, f"voice of the block ({voice})"
+
+    def example_stance(self, marked: str) -> str:
+        """The stance of the ``[[phrase]]`` in ``marked`` (for the examples in stances.yaml).
+
+        Read as a paragraph of an explainer page written in the offering voice, so
+        that both first-person and block cues apply.
+        """
+        start = marked.find("[[")
+        end = marked.find("]]", start + 2)
+        if start < 0 or end < 0:
+            raise RulePackError(f"{self.source / 'stances.yaml'}: example {marked!r}: no [[phrase]]")
+        phrase = marked[start + 2 : end]
+        text = marked[:start] + phrase + marked[end + 2 :]
+        norm = self._normalizer.normalize(text)
+        n_start = len(self._normalizer.normalize(text[:start]).text)
+        n_end = n_start + len(self._normalizer.normalize(phrase).text)
+        cues: set[str] = set()
+        for _, term in self._automaton.iter(norm.text):
+            cues.update(name for kind, name in self._terms[term] if kind == "block")
+        stance, _ = self.stance(
+            norm, n_start, n_end, start, start + len(phrase), "offered", True, cues
+        )
+        return stance
+
+    def judge(
+        self,
+        stance: str,
+        block: int,
+        linked: set[int],
+        signal_blocks: set[int],
+    ) -> bool:
+        if stance == "offered":
+            return True
+        if stance in TIEABLE:
+            return block in signal_blocks or bool(linked & signal_blocks)
+        return False
+
+
+def block_voice(block: Block, page_voice: str, post_asks: bool) -> str:
+    """The default stance of a hit in ``block``: the site's, a post author's, or the page's voice."""
+    if block.kind in SITE_VOICE:
+        return "offered"
+    if block.kind == "post":
+        return "asked" if post_asks else "offered"
+    return page_voice
+
+
+def in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
+    """Whether ``original[start:end]`` sits inside quotation marks within one sentence."""
+    i = start - 1
+    while i >= max(0, start - reach):
+        ch = original[i]
+        if ch in _OPEN_QUOTES:
+            break
+        if (ch in _CLOSE_QUOTES and ch not in _OPEN_QUOTES) or ch in "。！？!?\n":
+            return False
+        i -= 1
+    else:
+        return False
+    j = end
+    while j < min(len(original), end + reach):
+        ch = original[j]
+        if ch in _CLOSE_QUOTES:
+            return True
+        if (ch in _OPEN_QUOTES and ch not in _CLOSE_QUOTES) or ch in "。！？!?\n":
+            return False
+        j += 1
+    return False
+
+
+def load_discourse(rules_dir: Path, normalizer: Normalizer) -> Discourse | None:
+    """The genre and stance cues of ``rules_dir``, or None when it has neither file (old rule sets)."""
+    genres_path, stances_path = rules_dir / "genres.yaml", rules_dir / "stances.yaml"
+    if not genres_path.exists() and not stances_path.exists():
+        return None
+    if not genres_path.exists() or not stances_path.exists():
+        missing = genres_path if not genres_path.exists() else stances_path
+        raise RulePackError(f"{missing}: missing (genres.yaml and stances.yaml go together)")
+    return Discourse(
+        _load(genres_path, GenresFile), _load(stances_path, StancesFile), normalizer, rules_dir
+    )
