@@ -163,12 +163,6 @@ class LoginLimiter:
                 )
             ).one()
             if count >= self.max_failures and oldest is not None:
-                if oldest.tzinfo is None:  # SQLite aggregates lose the type decorator
-                    from datetime import UTC
-
-                    oldest = oldest.replace(tzinfo=UTC)
-                elif isinstance(oldest, str):  # pragma: no cover - defensive
-                    oldest = datetime.fromisoformat(oldest)
                 worst = max(worst, self.window_s - (now - oldest).total_seconds())
         return int(worst) + 1 if worst > 0 else 0
 
