@@ -220,3 +220,19 @@ def test_session_rows_belong_to_users(
     with session_scope(app.state.sessionmaker) as s:
         row = s.scalars(select(UserSession)).one()
         assert s.get(User, row.user_id).username == "admin"  # type: ignore[union-attr]
+
+
+def test_long_ended_sessions_are_deleted_at_the_next_login(
+    app: FastAPI, client: TestClient, users: dict[str, str]
+) -> None:
+    _login(client)
+    _login(client)
+    with session_scope(app.state.sessionmaker) as s:
+        first = s.scalars(select(UserSession).order_by(UserSession.id)).first()
+        assert first is not None
+        first.expires_at = utcnow() - timedelta(days=31)
+        keep_id = first.id + 1
+    _login(client)
+    with session_scope(app.state.sessionmaker) as s:
+        ids = set(s.scalars(select(UserSession.id)))
+        assert keep_id in ids and len(ids) == 2
