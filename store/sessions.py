@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from store.models import LoginFailure, User, UserSession, utcnow
 
+KEEP_ENDED = timedelta(days=30)
+"""Sessions whose absolute end is older than this are deleted at the user's next login."""
 TOUCH_INTERVAL = timedelta(seconds=60)
 """How stale ``last_seen_at`` may get before a request writes it (one write a minute, not per request)."""
 
@@ -52,6 +54,11 @@ def create_session(
     now: datetime | None = None,
 ) -> IssuedSession:
     now = now or utcnow()
+    session.execute(  # keep a month of ended sessions for the record, not forever
+        delete(UserSession).where(
+            UserSession.user_id == user.id, UserSession.expires_at < now - KEEP_ENDED
+        )
+    )
     secret = secrets.token_urlsafe(32)
     row = UserSession(
         user_id=user.id,
@@ -163,12 +170,6 @@ class LoginLimiter:
                 )
             ).one()
             if count >= self.max_failures and oldest is not None:
-                if oldest.tzinfo is None:  # SQLite aggregates lose the type decorator
-                    from datetime import UTC
-
-                    oldest = oldest.replace(tzinfo=UTC)
-                elif isinstance(oldest, str):  # pragma: no cover - defensive
-                    oldest = datetime.fromisoformat(oldest)
                 worst = max(worst, self.window_s - (now - oldest).total_seconds())
         return int(worst) + 1 if worst > 0 else 0
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
@@ -68,3 +69,25 @@ def test_api_logout_clears_the_session(client: TestClient, users: dict[str, str]
     r = client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
     assert r.status_code == 204 and "lantian_session=" in r.headers["set-cookie"]
     assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def _copy_cookie(src: TestClient, dst: TestClient) -> None:
+    for cookie in src.cookies.jar:
+        dst.cookies.set(cookie.name, cookie.value or "")
+
+
+def test_finding_1_after_logout_the_old_cookie_and_csrf_token_get_401(
+    app: FastAPI, client: TestClient, users: dict[str, str]
+) -> None:
+    csrf = client.post(
+        "/api/v1/auth/login", json={"username": "reviewer", "password": PASSWORD}
+    ).json()["csrf_token"]
+    with TestClient(app, base_url="http://127.0.0.1") as stolen:
+        _copy_cookie(client, stolen)  # what an attacker kept of the session
+        assert stolen.get("/api/v1/auth/me").status_code == 200
+        assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+        assert stolen.get("/api/v1/auth/me").status_code == 401
+        write = stolen.post(
+            "/api/v1/auth/tokens", json={"name": "x"}, headers={"X-CSRF-Token": csrf}
+        )
+        assert write.status_code == 401
