@@ -123,8 +123,15 @@ def _print_report(report: PageReport) -> None:
     out.print(f"  next page: {report.next_page or '-'}", markup=False)
     for name, value in report.fields.items():
         out.print(f"  field {name}: {str(value)[:200]}", markup=False)
-    text = report.text[:TEXT_PREVIEW].replace("\n", " / ")
-    out.print(f"  text to classify ({len(report.text)} chars): {text}", markup=False)
+    if report.text:
+        text = report.text[:TEXT_PREVIEW].replace("\n", " / ")
+        out.print(f"  text to classify ({len(report.text)} chars): {text}", markup=False)
+    elif report.results:
+        out.print(
+            "  text to classify: each result's title, snippet and displayed URL", markup=False
+        )
+    else:
+        out.print("  text to classify: none (a navigation page)", markup=False)
     for selector in report.empty:
         out.print(f"  [yellow]matched nothing:[/] {escape(selector)}", markup=True)
 
