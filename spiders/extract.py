@@ -32,7 +32,30 @@ def select(node: Page | SelectorList[Page], spec: Selector) -> SelectorList[Page
 #: part of the title ("全国<em>旅行社</em>团队游" reads 全国旅行社团队游, not 全国 旅行社 团队游).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _INLINE = frozenset(
-    ["a", "abbr", "b", "bdi", "big", "cite", "code", "em", "font", "i", "mark", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "tt", "u", "var"]
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "big",
+        "cite",
+        "code",
+        "em",
+        "font",
+        "i",
+        "mark",
+        "q",
+        "s",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "tt",
+        "u",
+        "var",
+    ]
 )
 
 

@@ -62,8 +62,9 @@ def _alert(result: CrawlResult, receiver: Receiver, data_dir: Path) -> dict[str,
 def test_a_captcha_page_is_recorded_as_blocked_and_alerted(
     sandbox: Any, tmp_path: Path, receiver: Receiver
 ) -> None:
+    keywords = ["验证码", "验证码 专利", "验证码 商标", "验证码 代理"]
     campaign = write_campaign(
-        tmp_path / "captcha.yaml", {"sousou": sandbox.urls["sousou"]}, keywords=["验证码"]
+        tmp_path / "captcha.yaml", {"sousou": sandbox.urls["sousou"]}, keywords=keywords
     )
     result = run_crawl(campaign, tmp_path / "var")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -72,6 +73,10 @@ def test_a_captcha_page_is_recorded_as_blocked_and_alerted(
     assert [(p["kind"], p["platform"], p["page_type"]) for p in problems] == [
         ("blocked", "sousou", "results")
     ]
+    assert problems[0]["count"] >= 3, "every block page is counted"
+    assert result.summary["finish_reasons"] == {"sousou": "blocked"}
+    stats = result.run_row()["stats"]
+    assert stats["lantian/backoff_seconds"] == 0.5 + 1.0, "it paused 0.5 s, then 1 s"
     assert problems[0]["message"].startswith("blocked: sousou.results: 搜搜安全验证 on ")
     assert "/verify?" in problems[0]["url"]
     sample = Path(problems[0]["sample_path"])
