@@ -179,7 +179,7 @@ class ProfileSpider(scrapy.Spider):
             links = followed(sel, page, response.url)
             if page.results is not None and page.results.emit:
                 yield from self._result_items(sel, page, response)
-            if not links and not page.emit:
+            if not links and not (page.emit and extract.fields(sel, page.fields)):
                 self._check_drift(sel, page, response)
             yield from self._follow(links, response)
             if not page.continues:
@@ -250,7 +250,7 @@ class ProfileSpider(scrapy.Spider):
 
     def _check_drift(self, sel: Page, page: PageType, response: TextResponse) -> None:
         """A page of the platform itself where nothing the profile looks for is found."""
-        if response.status != 200 or not (page.follow or page.results):
+        if response.status != 200 or not (page.follow or page.results or page.fields):
             return
         host = (urlsplit(response.url).hostname or "").lower()
         if not any(host == d or host.endswith("." + d) for d in self.allowed_domains):
