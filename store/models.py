@@ -259,6 +259,11 @@ class Listing(Base):
         Integer, doc="the newest version; no FK constraint, since versions point back here"
     )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
+    found_via_id: Mapped[int | None] = mapped_column(
+        ForeignKey("listings.id"),
+        index=True,
+        doc="the search result (page kind serp_result) this landing page was reached from",
+    )
     status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus), default=ListingStatus.new)
     irregular: Mapped[bool] = mapped_column(Boolean, default=False)
     score: Mapped[float] = mapped_column(Float, default=0.0)
