@@ -90,7 +90,7 @@ def check_page(profile: Profile, page_type: str, response: ArchivedResponse) -> 
     report = PageReport(
         url=response.url, page_type=page_type, status=response.status, encoding=encoding
     )
-    marker = blocked_by(profile.blocked, response.url, sel)
+    marker = blocked_by(profile.blocked, response.url, sel, profile.allowed_domains or None)
     if marker is not None:
         report.blocked = marker.name
         return report

@@ -92,6 +92,9 @@ def test_block_markers_by_url_title_text_and_element() -> None:
     assert name("https://x.cn/", img) == "element"
     login = Page(text="<html><body><p>请登录后继续访问</p></body></html>")
     assert name("https://x.cn/", login) == "text"
+    # another site's page with a CAPTCHA element is not the platform blocking the crawl
+    assert blocked_by(markers, "https://x.cn/", img, ["baidu.com"]) is None
+    assert blocked_by(markers, "https://www.baidu.com/s", page, ["baidu.com"]) is not None
 
 
 def test_profile_errors_name_results_and_blocked_fields() -> None:
