@@ -24,6 +24,13 @@ from tests.crawler.test_alerts import Receiver
 pytestmark = [pytest.mark.slow]
 
 
+@pytest.fixture(autouse=True, scope="function")
+def fresh_sandbox(sandbox: Any) -> Iterator[None]:
+    """The sandbox is shared: leave its transient-failure counters as other crawls expect."""
+    yield
+    sandbox.reset()
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver()

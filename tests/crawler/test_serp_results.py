@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +20,14 @@ from lantian.config import PROJECT_ROOT
 from tests.crawler.conftest import run_crawl, write_campaign
 
 pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def fresh_sandbox(sandbox: Any) -> Iterator[None]:
+    """The sandbox is shared: leave its transient-failure counters as other crawls expect."""
+    yield
+    sandbox.reset()
+
 
 RESULTS = {
     "block": ".results > div.result",
