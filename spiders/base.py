@@ -21,7 +21,7 @@ from crawler.urls import canonical_url
 from spiders import extract
 from spiders.health import page_problem
 from spiders.profile import PageType, Profile
-from spiders.results import Result, blocked_by, followed, redirect_target
+from spiders.results import Result, blocked_by, followed, on_domains, redirect_target
 
 PROMOTED = ("shop", "seller", "region")
 
@@ -141,7 +141,7 @@ class ProfileSpider(scrapy.Spider):
         sel = Page(text=response.text, base_url=response.url)
         partial = meta.get("partial")
 
-        marker = blocked_by(self.profile.blocked, response.url, sel)
+        marker = blocked_by(self.profile.blocked, response.url, sel, self.allowed_domains)
         if marker is not None:
             self._problem(
                 "blocked",
@@ -179,7 +179,7 @@ class ProfileSpider(scrapy.Spider):
             links = followed(sel, page, response.url)
             if page.results is not None and page.results.emit:
                 yield from self._result_items(sel, page, response)
-            if not links and not page.emit:
+            if not links and not (page.emit and extract.fields(sel, page.fields)):
                 self._check_drift(sel, page, response)
             yield from self._follow(links, response)
             if not page.continues:
@@ -250,10 +250,9 @@ class ProfileSpider(scrapy.Spider):
 
     def _check_drift(self, sel: Page, page: PageType, response: TextResponse) -> None:
         """A page of the platform itself where nothing the profile looks for is found."""
-        if response.status != 200 or not (page.follow or page.results):
+        if response.status != 200 or not (page.follow or page.results or page.fields):
             return
-        host = (urlsplit(response.url).hostname or "").lower()
-        if not any(host == d or host.endswith("." + d) for d in self.allowed_domains):
+        if not on_domains(response.url, self.allowed_domains):
             return
         from spiders.check import empty_selectors
 

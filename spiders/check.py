@@ -90,7 +90,7 @@ def check_page(profile: Profile, page_type: str, response: ArchivedResponse) -> 
     report = PageReport(
         url=response.url, page_type=page_type, status=response.status, encoding=encoding
     )
-    marker = blocked_by(profile.blocked, response.url, sel)
+    marker = blocked_by(profile.blocked, response.url, sel, profile.allowed_domains or None)
     if marker is not None:
         report.blocked = marker.name
         return report
@@ -100,7 +100,8 @@ def check_page(profile: Profile, page_type: str, response: ArchivedResponse) -> 
     if spec.next_page is not None:
         report.next_page = extract.value(sel, spec.next_page)
     report.fields = extract.fields(sel, spec.fields)
-    report.text = extract.page_text(sel, spec.text)
+    # Only a page that is a listing is classified whole; each result is classified by itself.
+    report.text = extract.page_text(sel, spec.text) if spec.emit else ""
     report.empty = empty_selectors(sel, spec, response.url)
     return report
 

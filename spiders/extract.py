@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import lxml.html
 from parsel import Selector as Page
 from parsel import SelectorList
 
@@ -27,6 +28,48 @@ def select(node: Page | SelectorList[Page], spec: Selector) -> SelectorList[Page
     return node.xpath(spec.xpath)
 
 
+#: Inline elements do not break words: a search engine's <em> highlight inside a title is
+#: part of the title ("全国<em>旅行社</em>团队游" reads 全国旅行社团队游, not 全国 旅行社 团队游).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_INLINE = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "big",
+        "cite",
+        "code",
+        "em",
+        "font",
+        "i",
+        "mark",
+        "q",
+        "s",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "tt",
+        "u",
+        "var",
+    ]
+)
+
+
+def html_text(markup: str) -> str:
+    """The text of an HTML fragment as it reads: inline elements joined, blocks spaced."""
+    root = lxml.html.fragment_fromstring(_CONTROL.sub("", markup), create_parent="div")
+    for element in list(root.iter("script", "style")):
+        element.drop_tree()
+    for element in list(root.iter()):
+        if element is not root and element.tag in _INLINE:
+            element.drop_tag()
+    return " ".join(t for t in root.itertext())
+
+
 def values(node: Page | SelectorList[Page], spec: Selector) -> list[str]:
     """Every non-empty cleaned value ``spec`` finds under ``node``."""
     found = select(node, spec)
@@ -34,11 +77,7 @@ def values(node: Page | SelectorList[Page], spec: Selector) -> list[str]:
     out = []
     for value in raw:
         if "<" in value and ">" in value and not spec.re:
-            value = " ".join(
-                Page(text=value)
-                .xpath("//text()[not(ancestor::script) and not(ancestor::style)]")
-                .getall()
-            )
+            value = html_text(value)
         cleaned = clean(value)
         if cleaned:
             out.append(cleaned)

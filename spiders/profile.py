@@ -306,6 +306,12 @@ class Rate(_Model):
     delay: float = Field(default=0.5, ge=0.0, le=120.0, description="seconds between requests")
     autothrottle: bool = True
     max_delay: float = Field(default=30.0, ge=0.0)
+    block_backoff: float = Field(
+        default=60.0,
+        ge=0.0,
+        le=3600.0,
+        description="seconds the crawl pauses after a block page, doubling with each one",
+    )
 
 
 class SessionSpec(_Model):

@@ -85,8 +85,22 @@ def results(page: Page, spec: Results, base_url: str) -> list[Result]:
     return out
 
 
-def blocked_by(markers: list[BlockMarker], url: str, page: Page) -> BlockMarker | None:
-    """The first marker that says this page is an anti-bot, CAPTCHA or login page."""
+def on_domains(url: str, domains: list[str]) -> bool:
+    """Whether ``url``'s host is one of ``domains`` or under one."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def blocked_by(
+    markers: list[BlockMarker], url: str, page: Page, domains: list[str] | None = None
+) -> BlockMarker | None:
+    """The first marker that says this page is an anti-bot, CAPTCHA or login page.
+
+    With ``domains``, only the platform's own pages are looked at: a landing page on
+    another site that happens to have a ``.captcha`` element is not the platform blocking.
+    """
+    if domains is not None and not on_domains(url, domains):
+        return None
     text: str | None = None
     for marker in markers:
         if marker.url is not None and re.search(marker.url, url):

@@ -288,6 +288,11 @@ class Listing(Base):
     office_code: Mapped[str | None] = mapped_column(String(16), index=True)
     office_source: Mapped[str | None] = mapped_column(String(32))
     office_reason: Mapped[str] = mapped_column(Text, default="")
+    found_via_id: Mapped[int | None] = mapped_column(
+        ForeignKey("listings.id"),
+        index=True,
+        doc="the search result (page kind serp_result) this landing page was reached from",
+    )
     status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus), default=ListingStatus.new)
     irregular: Mapped[bool] = mapped_column(Boolean, default=False)
     score: Mapped[float] = mapped_column(Float, default=0.0)

@@ -48,6 +48,7 @@ class SearchCitation(_Doc):
     page_no: int
     result_url: str
     ad: bool
+    landing_url: str = ""
 
 
 class NoticeItemDoc(_Doc):
@@ -121,11 +122,24 @@ def _summary(listing: Listing) -> str:
     return f"{snippet}（标价：{price}）" if price not in (None, "") else snippet
 
 
-def _search_citation(listing: Listing) -> SearchCitation | None:
-    """A search result (page kind ``serp_result``) is cited by query, rank and result URL."""
-    version = listing.current_version
+def _search_citation(session: Session, listing: Listing) -> SearchCitation | None:
+    """A search result is cited by query, rank and result URL (what a delisting form asks),
+    with the landing page it leads to; a landing page reached from a result cites that result."""
+    result, landing = listing, None
+    if listing.page_kind != "serp_result":
+        if listing.found_via_id is None:
+            return None
+        found = session.get(Listing, listing.found_via_id)
+        if found is None or found.page_kind != "serp_result":
+            return None
+        result, landing = found, listing
+    else:
+        landing = session.scalar(
+            select(Listing).where(Listing.found_via_id == listing.id).order_by(Listing.id).limit(1)
+        )
+    version = result.current_version
     fields = version.fields if version else {}
-    if listing.page_kind != "serp_result" or not isinstance(fields, dict):
+    if not isinstance(fields, dict):
         return None
     try:
         return SearchCitation(
@@ -133,8 +147,9 @@ def _search_citation(listing: Listing) -> SearchCitation | None:
             query=one_line(str(fields.get("query") or "")),
             rank=int(fields.get("rank") or 0),
             page_no=int(fields.get("page_no") or 1),
-            result_url=one_line(listing.url),
+            result_url=one_line(result.url),
             ad=bool(fields.get("ad")),
+            landing_url=one_line(landing.url) if landing is not None else "",
         )
     except (TypeError, ValueError):
         return None
@@ -236,7 +251,7 @@ def build_document(
                 evidence=_evidence(session, listing.id),
                 first_seen=listing.first_seen,
                 status=item.status.value,
-                search=_search_citation(listing),
+                search=_search_citation(session, listing),
             )
         )
     issued_at = notice.approved_at or notice.created_at

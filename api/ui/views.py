@@ -393,7 +393,19 @@ def campaigns_page(request: Request, user: UIUser, session: SessionDep) -> HTMLR
     last_runs: dict[int, CampaignRun] = {}
     for run in session.scalars(select(CampaignRun).order_by(CampaignRun.id.desc()).limit(500)):
         last_runs.setdefault(run.campaign_id, run)
-    return render(request, "campaigns.html", user, campaigns=campaigns, last_runs=last_runs)
+    from store.problems import latest_by_platform
+
+    # Per campaign, its last run's platform problems (a profile broken, a platform blocking).
+    problems = {cid: latest_by_platform(session, [run.id]) for cid, run in last_runs.items()}
+    return render(
+        request,
+        "campaigns.html",
+        user,
+        campaigns=campaigns,
+        last_runs=last_runs,
+        problems=problems,
+        PROBLEM_KINDS={"broken": "选择器失效", "blocked": "被拦截（验证码/登录）"},
+    )
 
 
 def ui_http_error(request: Request, exc: StarletteHTTPException) -> Response | None:

@@ -6,8 +6,8 @@ or login page the profile declares (``blocked``).  After ``threshold`` such
 pages of one page type in a run (one for blocks), the problem is written to the
 run (``run_problems``) with a sample page kept under ``samples_dir``; the run's
 alert digest (``crawler.alerts``) reports it.  A block also backs the crawl off:
-the platform's download delay doubles each time, and after ``max_blocks`` the
-crawl of that platform stops with finish reason ``blocked``.
+the platform's crawl pauses (``rate.block_backoff`` seconds, doubling with each
+block), and after ``max_blocks`` it stops with finish reason ``blocked``.
 """
 
 from __future__ import annotations
@@ -122,19 +122,29 @@ class ProfileHealth:
         return path.resolve()
 
     def _back_off(self, spider: Any, response: Response, count: int) -> None:
-        """Slow the platform's download slot down; stop its crawl after ``max_blocks``."""
-        if self.crawler is None or self.crawler.engine is None:
+        """Pause this platform's crawl, twice as long after each block; stop after ``max_blocks``.
+
+        Each platform has its own engine, so the other platforms of the run go on.
+        """
+        engine = self.crawler.engine if self.crawler is not None else None
+        if engine is None:
             return
         if count >= self.max_blocks:
-            from scrapy.utils.defer import deferred_from_coro
-
             if not self.closing:
+                from scrapy.utils.defer import deferred_from_coro
+
                 self.closing = True
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
+                logger.error("%s: blocked %d times; stopping its crawl", spider.profile.key, count)
+                deferred_from_coro(engine.close_spider_async(reason="blocked"))
             return
-        slots = getattr(self.crawler.engine.downloader, "slots", {})
-        for slot in slots.values():
-            slot.delay = min(MAX_DELAY_S, max(slot.delay * 2, 5.0))
+        pause = min(MAX_DELAY_S, spider.profile.rate.block_backoff * 2 ** (count - 1))
+        logger.warning("%s: blocked; pausing its crawl for %.1f s", spider.profile.key, pause)
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("lantian/backoff_seconds", pause)
+        from twisted.internet import reactor
+
+        engine.pause()
+        reactor.callLater(pause, engine.unpause)
 
     def spider_closed(self, spider: Any) -> None:
         if self._engine is not None:

@@ -11,7 +11,7 @@ from typing import Any, Self
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +21,7 @@ from store.classifications import apply_verdict, record_verdict
 from store.db import make_engine, make_sessionmaker, session_scope
 from store.evidence import add_capture
 from store.listings import Observation, record_observation
-from store.models import Platform, SourceKind
+from store.models import Listing, Platform, SourceKind
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ def store_item(
         ),
     )
     listing, version = recorded.listing, recorded.version
+    link_found_via(session, listing, item.fields.get("from_result"))
     if item.verdict is not None:
         classification = record_verdict(session, version, item.verdict)
         apply_verdict(listing, classification)
@@ -73,6 +74,15 @@ def store_item(
         add_capture(session, listing.id, run_id, item.capture)
     item.listing_id, item.version_id = listing.id, version.id
     item.created, item.changed = recorded.created, recorded.changed
+
+
+def link_found_via(session: Session, listing: Listing, origin: Any) -> None:
+    """A landing page reached from a search result points at that result's listing."""
+    if not isinstance(origin, dict) or not isinstance(origin.get("listing"), str):
+        return
+    via = session.scalar(select(Listing.id).where(Listing.canonical_url == origin["listing"]))
+    if via is not None and via != listing.id:
+        listing.found_via_id = via
 
 
 def ensure_platform(

@@ -14,7 +14,7 @@ from lantian.commands.common import settings_or_exit
 from lantian.console import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, err, fail, out
 from spiders.archive import ArchivedResponse, ArchiveError, read_archives
 from spiders.check import PageReport, check_page
-from spiders.profile import Profile, ProfileError, load_profile, load_profiles
+from spiders.profile import Profile, ProfileError, bind_base, load_profile, load_profiles
 from spiders.verification import check_archive, load_record, save_record, status
 
 app = typer.Typer(
@@ -123,8 +123,15 @@ def _print_report(report: PageReport) -> None:
     out.print(f"  next page: {report.next_page or '-'}", markup=False)
     for name, value in report.fields.items():
         out.print(f"  field {name}: {str(value)[:200]}", markup=False)
-    text = report.text[:TEXT_PREVIEW].replace("\n", " / ")
-    out.print(f"  text to classify ({len(report.text)} chars): {text}", markup=False)
+    if report.text:
+        text = report.text[:TEXT_PREVIEW].replace("\n", " / ")
+        out.print(f"  text to classify ({len(report.text)} chars): {text}", markup=False)
+    elif report.results:
+        out.print(
+            "  text to classify: each result's title, snippet and displayed URL", markup=False
+        )
+    else:
+        out.print("  text to classify: none (a navigation page)", markup=False)
     for selector in report.empty:
         out.print(f"  [yellow]matched nothing:[/] {escape(selector)}", markup=True)
 
@@ -143,17 +150,30 @@ def check_cmd(
         bool, typer.Option("--fetch", help="allow fetching SOURCE when it is a URL")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one per page type")] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="for profiles using {base}; default: SOURCE's host"),
+    ] = None,
     profiles_dir: ProfilesDirOption = None,
 ) -> None:
     """Print what PROFILE extracts from SOURCE, per page type: links followed (with their
     page type), results, next page, fields, the text classified, and the selectors that
     matched nothing.  Exit 1 when the page is a block page or nothing at all was extracted."""
     prof, _ = _profile(_dir(profiles_dir), profile)
+    pages = _sources(source, url, fetch)
+    if prof.needs_base:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(pages[0].url)
+        try:
+            prof = bind_base(prof, base_url or f"{parts.scheme}://{parts.netloc}")
+        except ProfileError as exc:
+            fail(str(exc))
     if page_type is not None and page_type not in prof.pages:
         fail(f"--page-type {page_type!r}: {profile} has {', '.join(prof.pages)}")
     types = [page_type] if page_type else list(prof.pages)
     failed = False
-    for response in _sources(source, url, fetch):
+    for response in pages:
         reports = [check_page(prof, name, response) for name in types]
         for report in reports:
             if as_json:

@@ -106,3 +106,21 @@ def test_results_are_classified(replayed: tuple[Path, dict[str, Any]]) -> None:
             "on c.version_id = v.id where c.id is null"
         ).fetchone()[0]
     assert unclassified == 0
+
+
+def test_replay_of_no_warc_is_bad_input(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path / "c.yaml", {}, keywords=["专利"])
+    campaign.write_text(
+        campaign.read_text("utf-8").replace("platforms: []", "platforms: [baidu]"), "utf-8"
+    )
+    (tmp_path / "empty").mkdir()
+    proc = subprocess.run(
+        crawl_cmd(campaign, "--replay", str(tmp_path / "empty")),
+        env=crawl_env(tmp_path / "var"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "no WARC file there" in " ".join(proc.stderr.split())

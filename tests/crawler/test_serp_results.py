@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +20,14 @@ from lantian.config import PROJECT_ROOT
 from tests.crawler.conftest import run_crawl, write_campaign
 
 pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def fresh_sandbox(sandbox: Any) -> Iterator[None]:
+    """The sandbox is shared: leave its transient-failure counters as other crawls expect."""
+    yield
+    sandbox.reset()
+
 
 RESULTS = {
     "block": ".results > div.result",
@@ -48,7 +57,8 @@ def crawled(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> list[dict
     assert result.returncode == 0, result.stderr[-3000:]
     with sqlite3.connect(result.db) as conn:
         rows = conn.execute(
-            "select l.page_kind, l.url, l.canonical_url, l.title, v.fields, v.text, c.id "
+            "select l.page_kind, l.url, l.canonical_url, l.title, v.fields, v.text, c.id, "
+            "l.id, l.found_via_id "
             "from listings l join listing_versions v on v.id = l.current_version_id "
             "left join classifications c on c.version_id = v.id"
         ).fetchall()
@@ -61,8 +71,10 @@ def crawled(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> list[dict
             "fields": json.loads(f),
             "text": x,
             "classified": cid is not None,
+            "id": lid,
+            "found_via": via,
         }
-        for k, u, c, t, f, x, cid in rows
+        for k, u, c, t, f, x, cid, lid, via in rows
     ]
 
 
@@ -90,6 +102,7 @@ def test_landing_pages_link_back_with_the_redirect_chain(crawled: list[dict[str,
         assert origin is not None, f"{landing['url']} was reached from a result"
         serp = results[origin["listing"]]
         assert serp["url"] == origin["url"]
+        assert landing["found_via"] == serp["id"], "the landing listing points at its result"
         assert origin["rank"] == serp["fields"]["rank"] and origin["query"] == "评职称"
         chain = landing["fields"].get("redirect_chain")
         if "/link?" in origin["url"]:

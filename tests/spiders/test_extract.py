@@ -32,3 +32,12 @@ def test_fields_records_and_whole_page_text() -> None:
         page, Selector(xpath="//body//text()[not(ancestor::script)]", many=True)
     )
     assert "banner 加微信" in text and "hidden" not in text
+
+
+def test_highlighted_words_stay_joined_and_blocks_stay_apart() -> None:
+    page = Page(
+        text="<h3><a href='/x'>全国<em>旅行社</em>团队游<script>x()</script></a></h3>"
+        "<div class='s'><p>第一段<b>包授权</b></p><p>第二段</p></div>"
+    )
+    assert extract.value(page, Selector(css="h3 a")) == "全国旅行社团队游"
+    assert extract.value(page, Selector(css="div.s")) == "第一段包授权 第二段"

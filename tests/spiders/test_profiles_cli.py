@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -27,7 +28,7 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def _lines(output: str) -> list[dict[str, object]]:
+def _lines(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
 
 
@@ -157,3 +158,24 @@ def test_lint_passes_on_the_shipped_profiles_and_names_file_and_field(
     assert bad.exit_code == 2
     assert "jd.yaml: blocked.1" in _flat(bad.stderr)
     assert "taobao.yaml: verified: true but no recorded check" in _flat(bad.stderr)
+
+
+def test_check_fetches_a_live_page_only_when_allowed(
+    settings: Settings, sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox.urls["sousou"] + "/s?wd=%E8%AF%84%E8%81%8C%E7%A7%B0"
+    result = runner.invoke(
+        app, ["profiles", "check", "sousou", url, "--fetch", "--page-type", "results", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    [report] = _lines(result.stdout)
+    assert report["links"] and {link["to"] for link in report["links"]} == {"landing"}
+    assert report["next_page"] and report["empty"] == []
+
+    from lantian.config import get_settings
+
+    monkeypatch.setenv("LANTIAN_ALLOW_PRIVATE_NETWORKS", "false")
+    get_settings.cache_clear()
+    refused = runner.invoke(app, ["profiles", "check", "sousou", url, "--fetch"])
+    assert refused.exit_code == 2
+    assert "is not a public address" in _flat(refused.stderr)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from td_seed import T0, add_user
 
 from store.listings import Observation, get_or_create_platform, record_observation
-from store.models import ListingStatus, Role, SourceKind
+from store.models import Listing, ListingStatus, Role, SourceKind
 from takedown.categories import default_catalog
 from takedown.document import build_document
 from takedown.grouping import draft_notices
@@ -65,3 +66,29 @@ def test_any_engine_without_its_own_template_cites_them_too(session: Session) ->
     _serp_result(session, "so360", 1, ad=False)
     letter = _letter(session, "so360")
     assert f"结果第2页第1位，结果链接：{RESULT_URL}1" in letter
+
+
+def test_a_landing_page_found_through_a_result_cites_that_result(session: Session) -> None:
+    _serp_result(session, "baidu", 5, ad=False)
+    serp = session.scalar(select(Listing).where(Listing.page_kind == "serp_result"))
+    assert serp is not None
+    serp.status = ListingStatus.new  # only the landing page is confirmed and noticed
+    rec = record_observation(
+        session,
+        Observation(
+            platform_key="baidu",
+            canonical_url="https://grey.example.cn/zl",
+            url="https://grey.example.cn/zl",
+            title="专利加急包授权",
+            text="包授权",
+            page_kind="landing",
+            fetched_at=T0,
+        ),
+    )
+    rec.listing.found_via_id = serp.id
+    rec.listing.status = ListingStatus.confirmed
+    rec.listing.irregular = True
+    rec.listing.categories = ["guaranteed_grant"]
+    session.flush()
+    letter = _letter(session, "baidu")
+    assert f"结果第2页第5位，结果链接：{RESULT_URL}5（指向：https://grey.example.cn/zl）" in letter

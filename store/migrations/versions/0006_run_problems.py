@@ -1,4 +1,5 @@
-"""Run problems: a profile that stopped matching, or a platform that blocked the crawl.
+"""Run problems (a profile that stopped matching, a platform that blocked the crawl), and
+the search result a landing page was reached from.
 
 Revision ID: 0006
 Revises: 0005
@@ -40,9 +41,31 @@ def upgrade() -> None:
     with op.batch_alter_table("run_problems", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_run_problems_run_id"), ["run_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_run_problems_platform"), ["platform"], unique=False)
+    # Not a batch (table copy) on SQLite: listings is referenced by every other table, and
+    # SQLite adds a nullable column with an inline REFERENCES in place.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    fk_name = op.f("fk_listings_found_via_id_listings")
+    if sqlite:
+        op.execute(
+            f"ALTER TABLE listings ADD COLUMN found_via_id INTEGER "
+            f"CONSTRAINT {fk_name} REFERENCES listings (id)"
+        )
+    else:
+        op.add_column("listings", sa.Column("found_via_id", sa.Integer(), nullable=True))
+    op.create_index(op.f("ix_listings_found_via_id"), "listings", ["found_via_id"], unique=False)
+    if not sqlite:
+        op.create_foreign_key(fk_name, "listings", "listings", ["found_via_id"], ["id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_listings_found_via_id"), table_name="listings")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite cannot drop a column that references a table: copy the table without it.
+        with op.batch_alter_table("listings", schema=None) as batch_op:
+            batch_op.drop_column("found_via_id")
+    else:
+        op.drop_constraint(op.f("fk_listings_found_via_id_listings"), "listings", type_="foreignkey")
+        op.drop_column("listings", "found_via_id")
     with op.batch_alter_table("run_problems", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_run_problems_platform"))
         batch_op.drop_index(batch_op.f("ix_run_problems_run_id"))
