@@ -46,6 +46,8 @@ RESERVED_FILES = frozenset(
         "concepts.yaml",
         "genres.yaml",
         "stances.yaml",
+        "offices.yaml",  # office data (classifiers/offices.py)
+        "mobile_prefixes.yaml",
     }
 )
 MAX_HITS_PER_RULE = 20
