@@ -37,6 +37,7 @@ from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
 
 RESERVED_FILES = frozenset({"categories.yaml", "variants.yaml", "exceptions.yaml", "concepts.yaml"})
+RESERVED_FILES |= {"offices.yaml", "mobile_prefixes.yaml"}  # office data (classifiers/offices.py)
 MAX_HITS_PER_RULE = 20
 MAX_HIGHLIGHT = 24
 

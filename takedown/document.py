@@ -147,6 +147,32 @@ def _rule_bases(listing: Listing, catalog: CategoryCatalog) -> list[str]:
     return [part for part in parts if part and catalog.citable(part)]
 
 
+def item_document(
+    session: Session, listing: Listing, no: int, catalog: CategoryCatalog, status: str
+) -> NoticeItemDoc:
+    """One listing as a letter's item: what it offers, its categories, citable bases, evidence."""
+    keys = [str(k) for k in (listing.categories or [])]
+    bases: list[str] = []
+    for key in keys:
+        bases.extend(catalog.legal_bases(key))
+    bases.extend(_rule_bases(listing, catalog))
+    return NoticeItemDoc(
+        no=no,
+        listing_id=listing.id,
+        url=one_line(listing.url),
+        title=one_line(listing.title),
+        shop=one_line(listing.shop),
+        seller=one_line(listing.seller),
+        region=one_line(listing.region),
+        offers=_summary(listing),
+        categories=[CategoryRef(key=k, name=catalog.name(k)) for k in keys],
+        legal_basis=list(dict.fromkeys(bases)),
+        evidence=_evidence(session, listing.id),
+        first_seen=listing.first_seen,
+        status=status,
+    )
+
+
 def _username(session: Session, user_id: int | None) -> str:
     if user_id is None:
         return ""
@@ -181,32 +207,11 @@ def build_document(
     catalog = catalog or default_catalog()
     resolved = resolve_channel(notice, registry)
     channel = resolved.channel
-    items: list[NoticeItemDoc] = []
     ordered = sorted(notice.items, key=lambda i: (i.listing.canonical_url, i.listing_id))
-    for no, item in enumerate(ordered, start=1):
-        listing = item.listing
-        keys = [str(k) for k in (listing.categories or [])]
-        bases: list[str] = []
-        for key in keys:
-            bases.extend(catalog.legal_bases(key))
-        bases.extend(_rule_bases(listing, catalog))
-        items.append(
-            NoticeItemDoc(
-                no=no,
-                listing_id=listing.id,
-                url=one_line(listing.url),
-                title=one_line(listing.title),
-                shop=one_line(listing.shop),
-                seller=one_line(listing.seller),
-                region=one_line(listing.region),
-                offers=_summary(listing),
-                categories=[CategoryRef(key=k, name=catalog.name(k)) for k in keys],
-                legal_basis=list(dict.fromkeys(bases)),
-                evidence=_evidence(session, listing.id),
-                first_seen=listing.first_seen,
-                status=item.status.value,
-            )
-        )
+    items = [
+        item_document(session, item.listing, no, catalog, item.status.value)
+        for no, item in enumerate(ordered, start=1)
+    ]
     issued_at = notice.approved_at or notice.created_at
     sellers = sorted({i.seller for i in items if i.seller})
     return NoticeDocument(
