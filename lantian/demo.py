@@ -220,7 +220,9 @@ def run_demo(
     with session_scope(factory) as session:
         confirmed, dismissed = simulated_review(session, truth)
         log(f"demo reviewer: {confirmed} confirmed, {dismissed} dismissed")
-        drafted = draft_notices(session, DEMO_REVIEWER)
+        drafted = draft_notices(
+            session, DEMO_REVIEWER, close_shop_threshold=settings.takedown_close_shop_threshold
+        )
         log(f"draft notices: {len(drafted.created)} new, {drafted.listings} listings")
 
     with session_scope(factory) as session:

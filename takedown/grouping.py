@@ -19,10 +19,13 @@ from store.models import (
     TakedownNotice,
     utcnow,
 )
-from takedown.document import one_line
+from takedown.document import one_line, shop_findings
 from takedown.workflow import Actor, actor_name
 
 NO_SHOP = ""
+DEFAULT_CLOSE_SHOP_THRESHOLD = 3
+"""Confirmed findings by one actor (or shop) on one platform before a notice asks to close the shop;
+``settings.takedown_close_shop_threshold`` overrides it."""
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,14 @@ def draft_notices(
     *,
     platform_key: str | None = None,
     now: datetime | None = None,
+    close_shop_threshold: int = DEFAULT_CLOSE_SHOP_THRESHOLD,
 ) -> DraftResult:
-    """Group pending confirmed listings into draft notices (adding to an open draft of the same shop)."""
+    """Group pending confirmed listings into draft notices (adding to an open draft of the same shop).
+
+    A notice about a named shop asks the platform to close it when the actors
+    behind it (or the shop itself) have ``close_shop_threshold`` or more
+    confirmed findings on that platform, counting earlier notices' listings.
+    """
     now = now or utcnow()
     groups: dict[tuple[int, str], list[Listing]] = defaultdict(list)
     listings = pending_listings(session, platform_key)
@@ -111,6 +120,8 @@ def draft_notices(
             session.add(TakedownItem(notice_id=notice.id, listing_id=listing.id))
         session.flush()
         session.refresh(notice)
+        findings = shop_findings(session, notice) if notice.shop else 0
+        notice.close_shop = bool(notice.shop) and findings >= close_shop_threshold
         audit.record(
             session,
             actor_name(actor),
@@ -119,6 +130,8 @@ def draft_notices(
             notice.id,
             reference=notice.reference,
             listing_ids=[listing.id for listing in members],
+            close_shop=notice.close_shop,
+            shop_findings=findings,
         )
     session.flush()
     return DraftResult(created=created, extended=extended, listings=len(listings))

@@ -49,7 +49,8 @@ TRANSITIONS: dict[NoticeStatus, frozenset[NoticeStatus]] = {
         {NoticeStatus.removed, NoticeStatus.partly_removed, NoticeStatus.refused}
     ),
     NoticeStatus.partly_removed: frozenset({NoticeStatus.removed, NoticeStatus.refused}),
-    NoticeStatus.removed: frozenset(),
+    # a removed listing came back online (re-check): the notice reopens
+    NoticeStatus.removed: frozenset({NoticeStatus.partly_removed}),
     NoticeStatus.refused: frozenset(),
 }
 OPEN_STATUSES = frozenset(

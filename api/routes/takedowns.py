@@ -227,9 +227,17 @@ def list_notices(
 
 
 @router.post(f"{API}/draft", response_model=DraftOut, status_code=201)
-def draft(body: DraftIn, user: CurrentUser, session: SessionDep) -> DraftOut:
-    """Group confirmed listings not yet in a notice into drafts, one per platform and shop."""
-    result = draft_notices(session, user, platform_key=body.platform)
+def draft(
+    body: DraftIn, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> DraftOut:
+    """Group confirmed listings not yet in a notice into drafts, one per platform and shop;
+    a shop with repeated confirmed findings is asked to be closed (settings threshold)."""
+    result = draft_notices(
+        session,
+        user,
+        platform_key=body.platform,
+        close_shop_threshold=settings.takedown_close_shop_threshold,
+    )
     return DraftOut(
         listings=result.listings,
         created=[n.reference for n in result.created],
@@ -446,8 +454,8 @@ def takedowns_page(
 
 
 @router.post("/takedowns/draft", include_in_schema=False)
-def takedowns_draft(user: UIUser, session: SessionDep) -> Response:
-    draft_notices(session, user)
+def takedowns_draft(user: UIUser, session: SessionDep, settings: SettingsDep) -> Response:
+    draft_notices(session, user, close_shop_threshold=settings.takedown_close_shop_threshold)
     return RedirectResponse("/takedowns?status=draft", status_code=303)
 
 
