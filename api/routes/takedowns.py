@@ -227,9 +227,7 @@ def list_notices(
 
 
 @router.post(f"{API}/draft", response_model=DraftOut, status_code=201)
-def draft(
-    body: DraftIn, user: CurrentUser, session: SessionDep, settings: SettingsDep
-) -> DraftOut:
+def draft(body: DraftIn, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> DraftOut:
     """Group confirmed listings not yet in a notice into drafts, one per platform and shop;
     a shop with repeated confirmed findings is asked to be closed (settings threshold)."""
     result = draft_notices(
