@@ -45,7 +45,7 @@ class CaseSummary(BaseModel):
     label: str
     contacts: list[str]
     shops: list[str]
-    register: str
+    register_status: str
     register_findings: list[str]
     risk_score: int | None
     risk_parts: list[str]
@@ -99,7 +99,7 @@ def _listings(
 def _case(session: Session, actor: Actor | None, directory: OfficeDirectory) -> CaseSummary:
     if actor is None:
         return CaseSummary(actor_id=None, label="（线索涉及多个或未识别的主体）", contacts=[], shops=[],
-                           register="未核查", register_findings=[], risk_score=None, risk_parts=[],
+                           register_status="未核查", register_findings=[], risk_score=None, risk_parts=[],
                            notices=[], office_reason="")  # fmt: skip
     profile = build_profile(session, actor)
     contacts = [
@@ -120,7 +120,7 @@ def _case(session: Session, actor: Actor | None, directory: OfficeDirectory) -> 
         shops=[
             one_line(f"{s['platform']}：{s['shop'] or '—'} {s['seller']}") for s in profile.shops
         ],
-        register=profile.register.label,
+        register_status=profile.register.label,
         register_findings=[one_line(f.detail) for f in profile.register.findings],
         risk_score=profile.risk.score,
         risk_parts=[f"{p.label}{p.points}分：{p.detail}" for p in profile.risk.parts],
