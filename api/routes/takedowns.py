@@ -73,6 +73,11 @@ class NoticeOut(BaseModel):
     deadline: datetime | None
     escalation_due: bool
     next: list[str] = Field(description="statuses this notice may move to")
+    close_shop: bool = Field(default=False, description="asks the platform to close the shop")
+    escalated_at: datetime | None = None
+    reopened_at: datetime | None = Field(
+        default=None, description="a removed listing came back online and reopened the notice"
+    )
 
 
 class NoticeDetail(NoticeOut):
@@ -119,6 +124,9 @@ def _out(notice: TakedownNotice) -> NoticeOut:
         deadline=notice.deadline,
         escalation_due=notice.escalation_due,
         next=allowed_targets(notice.status),
+        close_shop=notice.close_shop,
+        escalated_at=notice.escalated_at,
+        reopened_at=notice.reopened_at,
     )
 
 
@@ -339,6 +347,34 @@ def export_one(
     if notice.status is NoticeStatus.draft and not has_role(user, Role.supervisor):
         raise HTTPException(409, f"notice {notice.reference} is not approved yet")
     return _download(_export(session, settings, [notice], fmt))
+
+
+@router.post(
+    f"{API}/{{reference}}/escalation/{{fmt}}", responses={403: {}, 404: {}, 409: {}, 422: {}}
+)
+def escalation_letter(
+    reference: str, fmt: str, user: SupervisorUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The escalation letter (督办函) of a notice past its working-day deadline, as docx, pdf or
+    txt; records that the notice was escalated.  Supervisors only."""
+    from takedown.escalation import escalation_files
+
+    notice = _notice(session, reference)
+    try:
+        files = escalation_files(
+            session,
+            notice,
+            [parse_format_or_422(fmt)],
+            office_name=settings.office_name,
+            office_contact=settings.office_contact,
+            now=utcnow(),
+            by=user.username,
+            catalog=default_catalog(settings.rules_dir),
+        )
+    except TakedownError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    session.commit()
+    return _download(files)
 
 
 @router.get(f"{API}/{{reference}}/evidence.zip", responses={404: {}, 409: {}})
