@@ -32,6 +32,10 @@ from takedown.errors import TakedownError
 from takedown.letter import render_template_blocks
 
 TEMPLATE = "case_transfer.j2"
+NOTICE_STATUS = {
+    "draft": "草稿（尚未发出）", "approved": "已批准待发出", "sent": "已发出", "acknowledged": "平台已受理",
+    "removed": "已全部删除", "partly_removed": "部分删除", "refused": "平台拒绝",
+}  # fmt: skip
 CONTACT_NAMES = {
     "phone": "电话", "wechat": "微信", "qq": "QQ", "email": "电子邮箱",
     "agency_code": "机构代码", "agent_licence": "代理师证号",
@@ -51,6 +55,8 @@ class CaseSummary(BaseModel):
     risk_parts: list[str]
     notices: list[str]
     office_reason: str
+    office_code: str | None = None
+    office_name: str = ""
     package_name: str = ""
     package_sha256: str = ""
     key_fingerprint: str = ""
@@ -109,7 +115,8 @@ def _case(session: Session, actor: Actor | None, directory: OfficeDirectory) -> 
     if profile.agency_names:
         contacts.append("所称机构名称：" + "、".join(one_line(n) for n in profile.agency_names))
     notices = [
-        f"{n['reference']}（{n['platform']}）：{n['status']}，涉及{n['listings']}条，已下架{n['removed']}条"
+        f"{n['reference']}（{n['platform']}）：{NOTICE_STATUS.get(str(n['status']), n['status'])}，"
+        f"涉及{n['listings']}条，已下架{n['removed']}条"
         + ("，已要求关闭店铺" if n["close_shop"] else "")
         for n in profile.notices
     ]
@@ -126,6 +133,10 @@ def _case(session: Session, actor: Actor | None, directory: OfficeDirectory) -> 
         risk_parts=[f"{p.label}{p.points}分：{p.detail}" for p in profile.risk.parts],
         notices=notices,
         office_reason=one_line(actor.office_reason),
+        office_code=actor.office_code,
+        office_name=directory.by_code[actor.office_code].name
+        if actor.office_code in directory.by_code
+        else "",
     )
 
 
