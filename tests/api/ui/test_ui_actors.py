@@ -33,6 +33,7 @@ def test_actor_page_shows_the_case_and_a_split_goes_to_the_audit_log(
     assert "<script>x()</script>" not in html and "&lt;script&gt;" in html
     assert "<img src=x" not in html
     assert f'href="/listings/{a}"' in html and f'href="/listings/{b}"' in html
+    assert f'href="/actors/{aid}"' in client.get(f"/listings/{a}").text  # from the listing page
     assert "跨平台" in html and "分布在2个平台" in html
     assert "未具名代理机构" in html
     assert f'action="/actors/{aid}/transfer"' not in html  # reviewers do not transfer
