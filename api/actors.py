@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 from sqlalchemy.orm import Session
 
 from api.present import summary
@@ -14,8 +17,11 @@ from api.schemas import (
     RiskOut,
     RiskPartOut,
 )
-from classifiers.offices import OfficeDirectory
+from classifiers.offices import OfficeDirectory, OfficeError, load_directory
 from store.actor_profile import CONFIRMED, ActorProfile
+from store.offices import assign_offices
+
+log = logging.getLogger(__name__)
 
 
 def office_of(
@@ -92,3 +98,17 @@ def actor_detail(
         reappearances=profile.reappearances,
         separated_from=profile.separated_from,
     )
+
+
+def office_on_confirm(
+    session: Session, rules_dir: Path, fallback: str, listing_ids: list[int]
+) -> None:
+    """A confirmed finding gets its responsible office at once (with the reason); a broken office
+    list is logged and leaves the finding for ``lantian case assign-offices``."""
+    if not listing_ids:
+        return
+    try:
+        directory = load_directory(rules_dir)
+        assign_offices(session, directory, fallback_code=fallback, listing_ids=listing_ids)
+    except OfficeError as exc:
+        log.warning("responsible office not assigned: %s", exc)

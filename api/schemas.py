@@ -409,3 +409,14 @@ class AssignOfficesOut(BaseModel):
     listings: int
     actors: int
     by_source: dict[str, int]
+
+
+class OfficeStatsOut(BaseModel):
+    office: str | None
+    total: int
+    unassigned: int
+    by_office: dict[str, int]
+    by_source: dict[str, int]
+    by_category: dict[str, int]
+    by_platform: dict[str, int]
+    by_status: dict[str, int]

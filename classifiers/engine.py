@@ -362,9 +362,14 @@ class Classifier:
                 stance, why = voice, "licensed-agency register"
             else:
                 stance, why = d.stance(
-                    norm, n_start, n_end, hit.start, hit.end, voice, explainer, {
-                        c for c in cues if not c.startswith("cue:")
-                    }
+                    norm,
+                    n_start,
+                    n_end,
+                    hit.start,
+                    hit.end,
+                    voice,
+                    explainer,
+                    {c for c in cues if not c.startswith("cue:")},
                 )
             if block.kind == "post":
                 linked = by_author.get(block.author or "", set()) - {bi}

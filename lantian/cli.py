@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "users": ("lantian.commands.users", "app", "group"),
     "index": ("lantian.commands.index", "app", "group"),
     "takedown": ("lantian.commands.takedown", "app", "group"),
+    "case": ("lantian.commands.case", "app", "group"),
     "scheduler": ("lantian.commands.scheduler", "app", "group"),
     "doctor": ("lantian.commands.doctor", "doctor", "command"),
     "bench": ("lantian.commands.bench", "app", "group"),

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from classifiers.offices import load_directory
 from crawler.urls import canonical_url
 from lantian.config import Settings
 from sandbox.server import SandboxServer
@@ -33,6 +34,7 @@ from store.models import (
     TakedownNotice,
     User,
 )
+from store.offices import assign_offices
 from store.users import create_user, set_password
 
 DEMO_CAMPAIGN = "demo"
@@ -220,7 +222,13 @@ def run_demo(
     with session_scope(factory) as session:
         confirmed, dismissed = simulated_review(session, truth)
         log(f"demo reviewer: {confirmed} confirmed, {dismissed} dismissed")
-        drafted = draft_notices(session, DEMO_REVIEWER)
+        offices = assign_offices(
+            session, load_directory(settings.rules_dir), fallback_code=settings.office_code
+        )
+        log(f"responsible offices: {offices.listings} findings, {offices.by_source}")
+        drafted = draft_notices(
+            session, DEMO_REVIEWER, close_shop_threshold=settings.takedown_close_shop_threshold
+        )
         log(f"draft notices: {len(drafted.created)} new, {drafted.listings} listings")
 
     with session_scope(factory) as session:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -613,11 +614,38 @@ class Generator:
             stub.text.genre = "stub"
         return stubs
 
+    def link_operators(
+        self, items: Sequence[Item], threads: Sequence[Thread], landing: Sequence[Page]
+    ) -> None:
+        """A few operators advertise on several platforms under one WeChat id, as real ones do:
+        the same id ends two marketplace ads, a forum ad and, where there is one, a search-result
+        landing page.  A separate random stream, so the rest of the world is unchanged."""
+        rng = random.Random(f"{self.seed}-operators")
+        ads = [i for i in items if i.text.irregular]
+        posts = [t for t in threads if t.text.irregular and t.posts]
+        pages = [p for p in landing if p.text.irregular]
+        if len(ads) < 2 * OPERATORS or len(posts) < OPERATORS:
+            return
+        chosen_ads = rng.sample(ads, 2 * OPERATORS)
+        chosen_posts = rng.sample(posts, OPERATORS)
+        chosen_pages = rng.sample(pages, min(OPERATORS, len(pages)))
+        for n in range(OPERATORS):
+            wx = f"{rng.choice(vocab.WX_PREFIXES)}{rng.randint(100000, 999999)}"
+            line = f"长期合作请加微信：{wx}"
+            for item in chosen_ads[2 * n : 2 * n + 2]:
+                item.text.paragraphs.append(line)
+            thread = chosen_posts[n]
+            thread.text.paragraphs.append(line)
+            thread.posts[0].content += "\n" + line
+            if n < len(chosen_pages):
+                chosen_pages[n].text.paragraphs.append(line)
+
     def build(self) -> World:
         sites = self.build_sites()
         shops, items = self.build_shops()
         boards, threads = self.build_forum()
         landing = [p for s in sites for p in s.pages]
+        self.link_operators(items, threads, landing)
         self.assign_transport([*landing, *shops, *items, *threads])
         stubs = self.make_stubs(sites, shops, boards)
         for item in items:
@@ -633,6 +661,10 @@ class Generator:
         index += [s for s in stubs if s.platform == SEARCH]
         self.rng.shuffle(index)
         return World(self.seed, sites, shops, items, boards, threads, stubs, index)
+
+
+OPERATORS = 6
+"""Operators linked across platforms by one contact (see ``Generator.link_operators``)."""
 
 
 def build_world(seed: int = DEFAULT_SEED, plan: Plan | None = None) -> World:

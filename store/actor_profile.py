@@ -10,6 +10,7 @@ risk score adds up named components so a reviewer can see why it is what it is.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -85,6 +86,17 @@ def _entities(session: Session, listing_ids: list[int]) -> list[tuple[str, str]]
         .distinct()
     ).all()
     return [(k, v) for k, v in rows]
+
+
+_GENERIC_NAME = re.compile(
+    r"(正规|专业|本|该|一家|我们|我司|贵|其他|其它|这家|那家)?(国内|国家)?(专利|商标|知识产权)?(代理|服务|代办)?"
+    r"(机构|公司|事务所|工作室|有限公司)"
+)
+
+
+def generic_name(name: str) -> bool:
+    """A word the entity extractor takes for a company but that names nobody (专利代理机构, 本公司)."""
+    return _GENERIC_NAME.fullmatch(name.strip()) is not None
 
 
 def reappearances(listings: list[Listing]) -> list[dict[str, object]]:
@@ -172,7 +184,7 @@ def build_profile(
     for contact in sorted(actor.contacts, key=lambda c: (c.kind, c.value)):
         contacts.setdefault(contact.kind, []).append(contact.value)
     entities = _entities(session, ids)
-    agency_names = sorted({v for k, v in entities if k == "company"})
+    agency_names = sorted({v for k, v in entities if k == "company" and not generic_name(v)})
     evidence = list(
         session.scalars(
             select(EvidenceCapture)

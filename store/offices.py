@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from classifiers.licensed import LicensedRegistry
 from classifiers.offices import SOURCE_LABELS, OfficeChoice, OfficeDirectory, derive_office
 from store import audit
+from store.actor_profile import generic_name
 from store.licensed import load_registry
 from store.models import Actor, Classification, Entity, Listing, ListingStatus, ListingVersion
 
@@ -63,7 +64,7 @@ def _agency(registry: LicensedRegistry, entities: list[tuple[str, str]]) -> tupl
         record = None
         if kind == "agency_code":
             record = registry.agency_by_code(value)
-        elif kind == "company":
+        elif kind == "company" and not generic_name(value):
             record = registry.agency_by_name(value)
         if record is not None and record.address:
             return record.name, record.address

@@ -7,18 +7,23 @@ notice gives the same document and every export of it is byte-identical.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from store.models import EvidenceCapture, Listing, TakedownNotice, User
+from store.models import EvidenceCapture, Listing, ListingStatus, TakedownNotice, User
 from takedown.categories import CategoryCatalog, default_catalog
+from takedown.errors import ExportError
 from takedown.platforms import PlatformRegistry, ResolvedChannel, default_registry
 
 OFFER_SUMMARY_CHARS = 160
 
 CITATION_SEPARATOR = "；"
+CLOSE_SHOP_ACTION = "close_shop"
+ESCALATION_WORKING_DAYS = 3
+CONFIRMED_FINDINGS = (ListingStatus.confirmed, ListingStatus.escalated, ListingStatus.removed)
 
 
 class _Doc(BaseModel):
@@ -93,6 +98,13 @@ class NoticeDocument(_Doc):
     created_by: str
     approved_by: str
     items: list[NoticeItemDoc]
+    kind: str = "notice"
+    """``notice``, or ``escalation`` (the platform let the deadline pass; items still online)."""
+    sent_on: date | None = None
+    original_deadline: date | None = None
+    close_shop: bool = False
+    """Ask for the shop or account to be closed: the actor has repeated confirmed findings here."""
+    shop_findings: int = 0
 
     @property
     def evidence_count(self) -> int:
@@ -193,6 +205,91 @@ def _rule_bases(listing: Listing, catalog: CategoryCatalog) -> list[str]:
     return [part for part in parts if part and catalog.citable(part)]
 
 
+def item_document(
+    session: Session, listing: Listing, no: int, catalog: CategoryCatalog, status: str
+) -> NoticeItemDoc:
+    """One listing as a letter's item: what it offers, its categories, citable bases, evidence."""
+    keys = [str(k) for k in (listing.categories or [])]
+    bases: list[str] = []
+    for key in keys:
+        bases.extend(catalog.legal_bases(key))
+    bases.extend(_rule_bases(listing, catalog))
+    return NoticeItemDoc(
+        no=no,
+        listing_id=listing.id,
+        url=one_line(listing.url),
+        title=one_line(listing.title),
+        shop=one_line(listing.shop),
+        seller=one_line(listing.seller),
+        region=one_line(listing.region),
+        offers=_summary(listing),
+        categories=[CategoryRef(key=k, name=catalog.name(k)) for k in keys],
+        legal_basis=list(dict.fromkeys(bases)),
+        evidence=_evidence(session, listing.id),
+        first_seen=listing.first_seen,
+        status=status,
+        search=_search_citation(session, listing),
+    )
+
+
+def shop_findings(session: Session, notice: TakedownNotice) -> int:
+    """Confirmed findings on the notice's platform by the same actors or the same shop."""
+    actors = {item.listing.actor_id for item in notice.items if item.listing.actor_id}
+    same: list[Any] = []
+    if actors:
+        same.append(Listing.actor_id.in_(actors))
+    if notice.shop:
+        same.append(Listing.shop == notice.shop)
+    if not same:
+        return len(notice.items)
+    return int(
+        session.scalar(
+            select(func.count(Listing.id)).where(
+                Listing.platform_id == notice.platform_id,
+                Listing.status.in_(CONFIRMED_FINDINGS),
+                or_(*same),
+            )
+        )
+        or 0
+    )
+
+
+def build_escalation_document(
+    session: Session,
+    notice: TakedownNotice,
+    *,
+    office_name: str,
+    office_contact: str,
+    now: datetime,
+    working_days: int = ESCALATION_WORKING_DAYS,
+    registry: PlatformRegistry | None = None,
+    catalog: CategoryCatalog | None = None,
+) -> NoticeDocument:
+    """The follow-up letter to a platform that let the deadline pass: the items still online,
+    with a new, shorter deadline in working days from ``now``."""
+    from takedown.workdays import deadline_after
+
+    doc = build_document(
+        session, notice, office_name=office_name, office_contact=office_contact,
+        registry=registry, catalog=catalog,
+    )  # fmt: skip
+    pending = [item for item in doc.items if item.status != "removed"]
+    if not pending:
+        raise ExportError(
+            f"notice {notice.reference}: every listing is removed; nothing to escalate"
+        )
+    new_deadline, _ = deadline_after(now, working_days)
+    return doc.model_copy(
+        update={
+            "kind": "escalation",
+            "items": pending,
+            "issued": now.date(),
+            "original_deadline": doc.deadline,
+            "deadline": new_deadline.date(),
+        }
+    )
+
+
 def _username(session: Session, user_id: int | None) -> str:
     if user_id is None:
         return ""
@@ -227,33 +324,11 @@ def build_document(
     catalog = catalog or default_catalog()
     resolved = resolve_channel(notice, registry)
     channel = resolved.channel
-    items: list[NoticeItemDoc] = []
     ordered = sorted(notice.items, key=lambda i: (i.listing.canonical_url, i.listing_id))
-    for no, item in enumerate(ordered, start=1):
-        listing = item.listing
-        keys = [str(k) for k in (listing.categories or [])]
-        bases: list[str] = []
-        for key in keys:
-            bases.extend(catalog.legal_bases(key))
-        bases.extend(_rule_bases(listing, catalog))
-        items.append(
-            NoticeItemDoc(
-                no=no,
-                listing_id=listing.id,
-                url=one_line(listing.url),
-                title=one_line(listing.title),
-                shop=one_line(listing.shop),
-                seller=one_line(listing.seller),
-                region=one_line(listing.region),
-                offers=_summary(listing),
-                categories=[CategoryRef(key=k, name=catalog.name(k)) for k in keys],
-                legal_basis=list(dict.fromkeys(bases)),
-                evidence=_evidence(session, listing.id),
-                first_seen=listing.first_seen,
-                status=item.status.value,
-                search=_search_citation(session, listing),
-            )
-        )
+    items = [
+        item_document(session, item.listing, no, catalog, item.status.value)
+        for no, item in enumerate(ordered, start=1)
+    ]
     issued_at = notice.approved_at or notice.created_at
     sellers = sorted({i.seller for i in items if i.seller})
     return NoticeDocument(
@@ -276,7 +351,14 @@ def build_document(
         attachments=list(channel.attachments),
         shop=one_line(notice.shop),
         seller="、".join(sellers),
-        actions=list(resolved.actions.values()),
+        actions=[
+            text
+            for key, text in resolved.actions.items()
+            if key != CLOSE_SHOP_ACTION or notice.close_shop
+        ],
+        close_shop=notice.close_shop,
+        shop_findings=shop_findings(session, notice) if notice.close_shop else 0,
+        sent_on=notice.sent_at.date() if notice.sent_at else None,
         general_grounds=catalog.general_grounds(),
         created_by=_username(session, notice.created_by_id),
         approved_by=_username(session, notice.approved_by_id),

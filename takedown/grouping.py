@@ -19,11 +19,14 @@ from store.models import (
     TakedownNotice,
     utcnow,
 )
-from takedown.document import one_line
+from takedown.document import one_line, shop_findings
 from takedown.errors import PermissionDenied
 from takedown.workflow import Actor, actor_name
 
 NO_SHOP = ""
+DEFAULT_CLOSE_SHOP_THRESHOLD = 3
+"""Confirmed findings by one actor (or shop) on one platform before a notice asks to close the shop;
+``settings.takedown_close_shop_threshold`` overrides it."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,14 @@ def draft_notices(
     *,
     platform_key: str | None = None,
     now: datetime | None = None,
+    close_shop_threshold: int = DEFAULT_CLOSE_SHOP_THRESHOLD,
 ) -> DraftResult:
-    """Group pending confirmed listings into draft notices (adding to an open draft of the same shop)."""
+    """Group pending confirmed listings into draft notices (adding to an open draft of the same shop).
+
+    A notice about a named shop asks the platform to close it when the actors
+    behind it (or the shop itself) have ``close_shop_threshold`` or more
+    confirmed findings on that platform, counting earlier notices' listings.
+    """
     if not isinstance(actor, str):
         try:
             permissions.require(actor.role, actor.username, "notice", "create")
@@ -117,6 +126,8 @@ def draft_notices(
             session.add(TakedownItem(notice_id=notice.id, listing_id=listing.id))
         session.flush()
         session.refresh(notice)
+        findings = shop_findings(session, notice) if notice.shop else 0
+        notice.close_shop = bool(notice.shop) and findings >= close_shop_threshold
         audit.record(
             session,
             actor_name(actor),
@@ -125,6 +136,8 @@ def draft_notices(
             notice.id,
             reference=notice.reference,
             listing_ids=[listing.id for listing in members],
+            close_shop=notice.close_shop,
+            shop_findings=findings,
         )
     session.flush()
     return DraftResult(created=created, extended=extended, listings=len(listings))

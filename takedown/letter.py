@@ -109,3 +109,14 @@ def render_letter_text(doc: NoticeDocument, registry: PlatformRegistry | None = 
 
 def render_letter(doc: NoticeDocument, registry: PlatformRegistry | None = None) -> list[Block]:
     return parse_blocks(render_letter_text(doc, registry))
+
+
+def render_template_blocks(
+    template: str, templates_dir: Path = TEMPLATES_DIR, **context: object
+) -> list[Block]:
+    """A letter that is not a platform notice (a case transfer, an escalation) in the block language."""
+    env = _environment(templates_dir, autoescape=False)
+    try:
+        return parse_blocks(env.get_template(template).render(**context))
+    except jinja2.TemplateError as exc:
+        raise ExportError(f"{templates_dir / template}: cannot render: {exc}") from exc

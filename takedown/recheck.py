@@ -7,6 +7,12 @@ again as evidence when a recapturer is given, and written as a
 ``TakedownCheck``.  A notice whose listings are all gone becomes ``removed``,
 some gone ``partly_removed``; one past its deadline with listings still online
 is flagged ``escalation_due``.
+
+Removed listings stay watched for :data:`REAPPEARANCE_WATCH` after removal: a
+listing that comes back online reopens its notice (``removed`` becomes
+``partly_removed`` again, so the deadline and escalation apply), goes back to
+the review status ``confirmed``, and raises an alert (audit log and the
+configured webhooks).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from lantian.config import Settings
 from store import audit
 from store.models import (
     ItemStatus,
+    Listing,
     ListingStatus,
     NoticeStatus,
     TakedownCheck,
@@ -40,6 +47,8 @@ from takedown.workflow import OPEN_STATUSES, transition
 
 log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "system:takedown-recheck"
+REAPPEARANCE_WATCH = timedelta(days=90)
+"""How long after removal a listing is still fetched to catch it coming back."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,11 @@ class RecheckReport:
     status: str = ""
     escalation_due: bool = False
     checks: list[ItemCheck] = field(default_factory=list)
+    reappeared: list[int] = field(default_factory=list)
+    """Listings that were removed and are online again."""
+    shop_online: list[int] | None = None
+    """For a notice asking to close the shop: the shop's listings on the platform still online
+    (the notice's own and any crawled since), so a "closed" shop that still trades shows."""
 
     def count(self, verdict: Verdict) -> int:
         return sum(1 for c in self.checks if c.verdict is verdict)
@@ -71,6 +85,8 @@ class RecheckReport:
             "removed": self.count(Verdict.removed),
             "online": self.count(Verdict.online),
             "inconclusive": self.count(Verdict.inconclusive),
+            "reappeared": list(self.reappeared),
+            "shop_online": self.shop_online,
             "checks": [
                 {
                     "listing_id": c.listing_id,
@@ -108,9 +124,15 @@ def _recapture(
     return row.id, stored.capture_uid, ""
 
 
-def _apply(item: TakedownItem, verdict: Verdict, at: datetime) -> None:
+def _apply(item: TakedownItem, verdict: Verdict, at: datetime) -> bool:
+    """Record the verdict on the item and its listing; True when a removed listing is back."""
     item.last_checked_at = at
     listing = item.listing
+    if verdict is Verdict.online and item.status is ItemStatus.removed:
+        item.status = ItemStatus.online
+        listing.online = True
+        listing.status = ListingStatus.confirmed
+        return True
     if verdict is Verdict.removed:
         item.status = ItemStatus.removed
         item.removed_at = at
@@ -120,6 +142,44 @@ def _apply(item: TakedownItem, verdict: Verdict, at: datetime) -> None:
     elif verdict is Verdict.online:
         item.status = ItemStatus.online
         listing.online = True
+    return False
+
+
+def _shop_online(session: Session, notice: TakedownNotice) -> list[int]:
+    """Listings of the notice's shop on its platform that are online as last seen or checked."""
+    return list(
+        session.scalars(
+            select(Listing.id)
+            .where(
+                Listing.platform_id == notice.platform_id,
+                Listing.shop == notice.shop,
+                Listing.online.is_(True),
+            )
+            .order_by(Listing.id)
+        )
+    )
+
+
+def _watched(notice: TakedownNotice, now: datetime) -> bool:
+    """Open notices, and removed ones still within the reappearance watch."""
+    if notice.status in OPEN_STATUSES:
+        return True
+    return (
+        notice.status is NoticeStatus.removed
+        and notice.closed_at is not None
+        and now - notice.closed_at <= REAPPEARANCE_WATCH
+    )
+
+
+def _alert(settings: Settings, payload: dict[str, object]) -> None:
+    """Tell the configured webhooks; a failing hook is logged, never fatal to the re-check."""
+    from crawler.alerts import AlertError, post_webhook
+
+    for url in settings.alert_webhook_urls:
+        try:
+            post_webhook(url, payload, allow_private=settings.allow_private_networks)
+        except (AlertError, httpx.HTTPError, OSError) as exc:
+            log.warning("reappearance alert to %s failed: %s", url, exc)
 
 
 def _settle_notice(session: Session, notice: TakedownNotice, at: datetime, actor: str) -> None:
@@ -128,6 +188,8 @@ def _settle_notice(session: Session, notice: TakedownNotice, at: datetime, actor
     target: NoticeStatus | None = None
     if statuses and removed == len(statuses):
         target = NoticeStatus.removed
+    elif notice.status is NoticeStatus.removed:
+        target = NoticeStatus.partly_removed  # a removed listing is back: the notice reopens
     elif removed and notice.status in (NoticeStatus.sent, NoticeStatus.acknowledged):
         target = NoticeStatus.partly_removed
     if target is not None and target is not notice.status:
@@ -167,11 +229,12 @@ def recheck_notice(
     now: datetime | None = None,
     actor: str = SYSTEM_ACTOR,
 ) -> RecheckReport:
-    """Check every listing of ``notice`` not yet removed; update items, listings and the notice."""
-    if notice.status not in OPEN_STATUSES:
+    """Check every listing of ``notice`` (removed ones too, to catch them coming back);
+    update items, listings and the notice."""
+    if not _watched(notice, now or utcnow()):
         raise ValueError(
             f"notice {notice.reference} is {notice.status.value}; only sent, acknowledged or "
-            "partly removed notices are re-checked"
+            "partly removed notices, and removed ones within the reappearance watch, are re-checked"
         )
     registry = registry or default_registry()
     signals = resolve_channel(notice, registry).removal_signals
@@ -180,8 +243,6 @@ def recheck_notice(
     report = RecheckReport(reference=notice.reference)
     try:
         for item in sorted(notice.items, key=lambda i: i.id):
-            if item.status is ItemStatus.removed:
-                continue
             listing = item.listing
             outcome = fetch_and_judge(
                 http,
@@ -196,7 +257,14 @@ def recheck_notice(
                 if outcome.verdict is not Verdict.inconclusive
                 else (None, None, "")
             )
-            _apply(item, outcome.verdict, at)
+            if _apply(item, outcome.verdict, at):
+                report.reappeared.append(listing.id)
+                notice.reopened_at = at
+                audit.record(
+                    session, actor, "takedown.reappeared", "listing", listing.id,
+                    notice=notice.reference, removed_at=listing.removed_at.isoformat()
+                    if listing.removed_at else None, url=listing.url,
+                )  # fmt: skip
             session.add(
                 TakedownCheck(
                     item_id=item.id,
@@ -233,29 +301,36 @@ def recheck_notice(
         online=report.count(Verdict.online),
         inconclusive=report.count(Verdict.inconclusive),
     )
+    if notice.close_shop and notice.shop:
+        report.shop_online = _shop_online(session, notice)
+    audit_shop = {"shop_online": report.shop_online} if report.shop_online is not None else {}
+    if audit_shop:
+        audit.record(session, actor, "takedown.shop_check", "takedown_notice", notice.id,
+                     reference=notice.reference, shop=notice.shop, **audit_shop)  # fmt: skip
     _settle_notice(session, notice, at, actor)
     session.flush()
+    if report.reappeared:
+        _alert(settings, {"event": "takedown.reappeared", "notice": notice.reference,
+                          "listings": report.reappeared, "status": notice.status.value})  # fmt: skip
     report.status = notice.status.value
     report.escalation_due = notice.escalation_due
     return report
 
 
 def due_notices(session: Session, settings: Settings, now: datetime) -> list[TakedownNotice]:
-    """Open notices with a listing not removed whose last check is older than the re-check age."""
+    """Watched notices (open, or removed within the reappearance watch) with a listing whose
+    last check is older than the re-check age."""
     cutoff = now - timedelta(seconds=settings.takedown_recheck_age_s)
     notices = session.scalars(
         select(TakedownNotice)
-        .where(TakedownNotice.status.in_(OPEN_STATUSES))
+        .where(TakedownNotice.status.in_([*OPEN_STATUSES, NoticeStatus.removed]))
         .order_by(TakedownNotice.id)
     ).all()
     return [
         n
         for n in notices
-        if any(
-            i.status is not ItemStatus.removed
-            and (i.last_checked_at is None or i.last_checked_at <= cutoff)
-            for i in n.items
-        )
+        if _watched(n, now)
+        and any(i.last_checked_at is None or i.last_checked_at <= cutoff for i in n.items)
     ]
 
 

@@ -8,7 +8,7 @@ appended to the audit log.  Only an approved notice can be marked sent.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,7 +49,8 @@ TRANSITIONS: dict[NoticeStatus, frozenset[NoticeStatus]] = {
         {NoticeStatus.removed, NoticeStatus.partly_removed, NoticeStatus.refused}
     ),
     NoticeStatus.partly_removed: frozenset({NoticeStatus.removed, NoticeStatus.refused}),
-    NoticeStatus.removed: frozenset(),
+    # a removed listing came back online (re-check): the notice reopens
+    NoticeStatus.removed: frozenset({NoticeStatus.partly_removed}),
     NoticeStatus.refused: frozenset(),
 }
 OPEN_STATUSES = frozenset(
@@ -133,11 +134,12 @@ def transition(
                 f"notice {notice.reference} lists no listings; there is nothing to approve"
             )
         from takedown.document import resolve_channel
+        from takedown.workdays import deadline_after
 
         days = resolve_channel(notice, registry or default_registry()).channel.deadline_days
         notice.approved_by_id = actor.id
         notice.approved_at = at
-        notice.deadline = at + timedelta(days=days)
+        notice.deadline = deadline_after(at, days)[0]
     elif target is NoticeStatus.draft:
         notice.approved_by_id = None
         notice.approved_at = None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, SupervisorUser, actor_name
+from api.office_stats import office_stats
 from api.routes.actors import directory_for
-from api.schemas import AssignOfficesOut, OfficeOut
+from api.schemas import AssignOfficesOut, OfficeOut, OfficeStatsOut
 from classifiers.offices import OfficeError
 from store import audit
 from store.offices import assign_offices
@@ -21,6 +24,17 @@ def list_offices(user: CurrentUser, settings: SettingsDep) -> list[OfficeOut]:
         OfficeOut(code=o.code, name=o.name, level=o.level, region=o.region, parent=o.parent)
         for o in directory_for(settings).offices
     ]
+
+
+@router.get("/stats", response_model=OfficeStatsOut, responses={422: {}})
+def stats(
+    user: CurrentUser,
+    session: SessionDep,
+    office: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+) -> OfficeStatsOut:
+    """Findings per responsible office and how each office was derived; with `office`, that
+    office's findings (a province includes its cities) by category, platform and status."""
+    return OfficeStatsOut(**office_stats(session, office).__dict__)
 
 
 @router.post("/assign", response_model=AssignOfficesOut, responses={403: {}, 503: {}})

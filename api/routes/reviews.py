@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 
+from api.actors import office_on_confirm
 from api.deps import CurrentUser, PathId, SearchDep, SessionDep, SettingsDep
 from api.present import reviews
 from api.reviewing import ReviewError, apply_review
 from api.schemas import BulkReviewIn, BulkReviewResult, ReviewIn, ReviewOut, ReviewResult
-from store.models import Listing
+from store.models import Listing, ReviewAction
 from store.search import index_listings
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])
@@ -52,6 +53,10 @@ def review_listing(
         decision = apply_review(session, listing, user, body.action, body.reason, body.assignee)
     except ReviewError as exc:
         raise HTTPException(exc.status_code, str(exc)) from exc
+    if body.action == ReviewAction.confirm:
+        office_on_confirm(
+            session, settings.rules_dir, user.office_code or settings.office_code, [listing.id]
+        )
     session.commit()
     index_listings(session, [listing.id], backend=search, settings=settings)
     _count(request, str(body.action))
@@ -82,6 +87,13 @@ def review_bulk(
             continue
         results.append(
             ReviewResult(listing_id=listing.id, status=listing.status, review_id=decision.review.id)
+        )
+    if body.action == ReviewAction.confirm:
+        office_on_confirm(
+            session,
+            settings.rules_dir,
+            user.office_code or settings.office_code,
+            [r.listing_id for r in results],
         )
     session.commit()
     index_listings(session, [r.listing_id for r in results], backend=search, settings=settings)

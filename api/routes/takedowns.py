@@ -74,6 +74,11 @@ class NoticeOut(BaseModel):
     deadline: datetime | None
     escalation_due: bool
     next: list[str] = Field(description="statuses this notice may move to")
+    close_shop: bool = Field(default=False, description="asks the platform to close the shop")
+    escalated_at: datetime | None = None
+    reopened_at: datetime | None = Field(
+        default=None, description="a removed listing came back online and reopened the notice"
+    )
 
 
 class NoticeDetail(NoticeOut):
@@ -120,6 +125,9 @@ def _out(notice: TakedownNotice) -> NoticeOut:
         deadline=notice.deadline,
         escalation_due=notice.escalation_due,
         next=allowed_targets(notice.status),
+        close_shop=notice.close_shop,
+        escalated_at=notice.escalated_at,
+        reopened_at=notice.reopened_at,
     )
 
 
@@ -228,9 +236,15 @@ def list_notices(
 
 
 @router.post(f"{API}/draft", response_model=DraftOut, status_code=201)
-def draft(body: DraftIn, user: CurrentUser, session: SessionDep) -> DraftOut:
-    """Group confirmed listings not yet in a notice into drafts, one per platform and shop."""
-    result = draft_notices(session, user, platform_key=body.platform)
+def draft(body: DraftIn, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> DraftOut:
+    """Group confirmed listings not yet in a notice into drafts, one per platform and shop;
+    a shop with repeated confirmed findings is asked to be closed (settings threshold)."""
+    result = draft_notices(
+        session,
+        user,
+        platform_key=body.platform,
+        close_shop_threshold=settings.takedown_close_shop_threshold,
+    )
     return DraftOut(
         listings=result.listings,
         created=[n.reference for n in result.created],
@@ -336,6 +350,34 @@ def export_one(
     ):
         raise HTTPException(409, f"notice {notice.reference} is not approved yet")
     return _download(_export(session, settings, [notice], fmt))
+
+
+@router.post(
+    f"{API}/{{reference}}/escalation/{{fmt}}", responses={403: {}, 404: {}, 409: {}, 422: {}}
+)
+def escalation_letter(
+    reference: str, fmt: str, user: SupervisorUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The escalation letter (督办函) of a notice past its working-day deadline, as docx, pdf or
+    txt; records that the notice was escalated.  Supervisors only."""
+    from takedown.escalation import escalation_files
+
+    notice = _notice(session, reference)
+    try:
+        files = escalation_files(
+            session,
+            notice,
+            [parse_format_or_422(fmt)],
+            office_name=settings.office_name,
+            office_contact=settings.office_contact,
+            now=utcnow(),
+            by=user.username,
+            catalog=default_catalog(settings.rules_dir),
+        )
+    except TakedownError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    session.commit()
+    return _download(files)
 
 
 @router.get(f"{API}/{{reference}}/evidence.zip", responses={404: {}, 409: {}})
@@ -449,8 +491,8 @@ def takedowns_page(
 
 
 @router.post("/takedowns/draft", include_in_schema=False)
-def takedowns_draft(user: UIUser, session: SessionDep) -> Response:
-    draft_notices(session, user)
+def takedowns_draft(user: UIUser, session: SessionDep, settings: SettingsDep) -> Response:
+    draft_notices(session, user, close_shop_threshold=settings.takedown_close_shop_threshold)
     return RedirectResponse("/takedowns?status=draft", status_code=303)
 
 

@@ -326,7 +326,9 @@ def dashboard_page(
     request: Request,
     user: UIUser,
     search: SearchDep,
+    session: SessionDep,
     days: Annotated[int, Query(ge=1, le=3650)] = 90,
+    office: Annotated[str, Query(pattern=r"^(\d{6})?$")] = "",
 ) -> HTMLResponse:
     since = datetime.now(UTC) - timedelta(days=days)
     try:
@@ -350,7 +352,25 @@ def dashboard_page(
         "platform_bar": bar_chart(stats.by_platform),
         "region_bar": bar_chart(stats.by_region, names={"": "未知地区"}),
     }
-    return render(request, "dashboard.html", user, stats=stats, charts=charts, days=days)
+    from api.office_stats import office_stats
+    from classifiers.offices import SOURCE_LABELS
+
+    by_office = office_stats(session, office or None)
+    office_names = {o.code: o.name for o in labels.offices(request.app.state.settings.rules_dir)}
+    charts["office_bar"] = bar_chart(by_office.by_office, names=office_names)
+    charts["office_source_bar"] = bar_chart(by_office.by_source, names=SOURCE_LABELS)
+    charts["office_category_bar"] = bar_chart(by_office.by_category, names=cat_name)
+    charts["office_platform_bar"] = bar_chart(by_office.by_platform)
+    return render(
+        request,
+        "dashboard.html",
+        user,
+        stats=stats,
+        charts=charts,
+        days=days,
+        office=office,
+        office_stats=by_office,
+    )
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -171,7 +171,12 @@ def draft_cmd(
     settings = settings_or_exit()
     with _session(settings) as session:
         user = find_user(session, as_user)
-        result = draft_notices(session, user, platform_key=platform)
+        result = draft_notices(
+            session,
+            user,
+            platform_key=platform,
+            close_shop_threshold=settings.takedown_close_shop_threshold,
+        )
         _print_summaries([_summary(n) for n in result.notices], as_json)
         err.print(
             f"{result.listings} listing(s): {len(result.created)} new notice(s), "
@@ -349,6 +354,44 @@ def _write_case_packages(
             err.print(f"{notice.reference}: cites no capture; no evidence package")
         else:
             out.print(str(summary.path), markup=False)
+
+
+@app.command("escalate")
+def escalate_cmd(
+    reference: Annotated[str, typer.Argument(help="an overdue notice")],
+    as_user: AsUser,
+    fmt: Annotated[
+        list[str] | None, typer.Option("--format", "-f", help="docx, pdf or txt (repeatable)")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="directory to write into")] = Path("."),
+) -> None:
+    """Write the escalation letter (督办函) of a notice past its working-day deadline."""
+    from store.models import utcnow
+    from takedown.escalation import escalation_files
+
+    settings = settings_or_exit()
+    try:
+        formats = [parse_format(f) for f in fmt or ["docx", "pdf"]]
+    except TakedownError as exc:
+        fail(str(exc))
+    with _session(settings) as session:
+        notice = find_notice(session, reference)
+        user = find_user(session, as_user)
+        try:
+            files = escalation_files(
+                session,
+                notice,
+                formats,
+                office_name=settings.office_name,
+                office_contact=settings.office_contact,
+                now=utcnow(),
+                by=user.username,
+                catalog=default_catalog(settings.rules_dir),
+            )
+        except TakedownError as exc:
+            fail(str(exc))
+        for path in write_files(files, out_dir):
+            out.print(str(path), markup=False)
 
 
 @app.command("recheck")

@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from lantian.commands.common import migrated_session
+from lantian.commands.common import migrated_session, settings_or_exit
 from lantian.console import err, fail, out
+from store import audit
 from store.models import Role, User
 from store.users import UserError, create_api_token, create_user, set_password
 
@@ -97,3 +98,27 @@ def list_users() -> None:
                 u.created_at.isoformat(timespec="seconds"),
             )
     out.print(table)
+
+
+@app.command("set-office")
+def set_office(
+    username: Annotated[str, typer.Argument()],
+    office: Annotated[str, typer.Argument(help="office code in rules/offices.yaml")],
+) -> None:
+    """Place a user in an office: the queue and dashboards offer that office's findings first."""
+    from classifiers.offices import OfficeError, load_directory
+
+    settings = settings_or_exit()
+    try:
+        directory = load_directory(settings.rules_dir)
+    except OfficeError as exc:
+        fail(str(exc))
+    if office not in directory.by_code:
+        fail(f"{office!r} is not an office code in {settings.rules_dir / 'offices.yaml'}")
+    with migrated_session(settings) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            fail(f"no user {username!r}")
+        user.office_code = office
+        audit.record(session, "system:cli", "user.office", "user", user.id, office=office)
+    out.print(f"{username}: {directory.by_code[office].name}", markup=False)

@@ -115,7 +115,7 @@ def _evidence_table(document: object, doc: NoticeDocument) -> None:
     )
 
 
-def to_docx(doc: NoticeDocument, blocks: list[Block]) -> bytes:
+def to_docx(doc: NoticeDocument, blocks: list[Block], title: str | None = None) -> bytes:
     document = Document()
     _styles(document)
     section = document.sections[0]
@@ -148,7 +148,7 @@ def to_docx(doc: NoticeDocument, blocks: list[Block]) -> bytes:
     props = document.core_properties
     props.author = doc.office_name
     props.last_modified_by = doc.office_name
-    props.title = f"{doc.reference} {doc.platform_name} 违规信息处置函"
+    props.title = title or f"{doc.reference} {doc.platform_name} 违规信息处置函"
     props.subject = doc.channel_name
     props.keywords = doc.reference
     props.comments = ""

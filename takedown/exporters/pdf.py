@@ -70,7 +70,7 @@ def _table(
     return table
 
 
-def to_pdf(doc: NoticeDocument, blocks: list[Block]) -> bytes:
+def to_pdf(doc: NoticeDocument, blocks: list[Block], title: str | None = None) -> bytes:
     _register_font()
     styles = _styles()
     story: list[Flowable] = []
@@ -133,7 +133,7 @@ def to_pdf(doc: NoticeDocument, blocks: list[Block]) -> bytes:
         rightMargin=1.8 * cm,
         topMargin=1.6 * cm,
         bottomMargin=1.6 * cm,
-        title=f"{doc.reference} {doc.platform_name} 违规信息处置函",
+        title=title or f"{doc.reference} {doc.platform_name} 违规信息处置函",
         author=doc.office_name,
         subject=doc.channel_name,
         creator="Lantian",

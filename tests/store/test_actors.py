@@ -89,3 +89,37 @@ def test_decisions_need_a_reason_and_live_actors(session: Session) -> None:
         merge_actors(session, first, second, by="rev", reason="again")
     with pytest.raises(ActorError, match="do not belong"):
         split_actor(session, second, [999], by="rev", reason="x")
+
+
+def test_the_profile_matches_the_register_and_the_risk_score_uses_it(session: Session) -> None:
+    from classifiers.licensed import AgencyRecord
+    from store.actor_profile import build_profile
+    from store.licensed import import_register
+    from store.models import ListingStatus
+
+    import_register(
+        session,
+        [AgencyRecord("11001", "北京正道专利代理事务所", status="已吊销")],
+        [],
+        replace=True,
+    )
+    a = _listing(session, 1, [("agency_code", "11001"), ("wechat", "wx9")])
+    b = _listing(session, 2, [("agency_code", "99999"), ("wechat", "wx9")])
+    for x in (a, b):
+        x.status, x.severity = ListingStatus.confirmed, "high"
+    session.flush()
+    actor = session.get(Actor, a.actor_id)
+    assert actor is not None and a.actor_id == b.actor_id
+    profile = build_profile(session, actor, now=T0)
+    assert profile.register.status == "revoked"
+    details = [f.detail for f in profile.register.findings]
+    assert any("99999" in d for d in details) and any("已吊销" in d for d in details)
+    parts = {p.key: p for p in profile.risk.parts}
+    assert parts["register"].points == 20 and parts["register"].detail == "执业许可已撤销/注销"
+    assert profile.risk.score == sum(p.points for p in profile.risk.parts)
+    # a removed listing that is online again counts as a repeat after takedown
+    a.removed_at, a.online = T0, True
+    session.flush()
+    again = build_profile(session, actor, now=T0)
+    assert {p.key: p.points for p in again.risk.parts}["repeat"] == 10
+    assert again.reappearances[0]["listing_id"] == a.id

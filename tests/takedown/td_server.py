@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Site:
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, str, str]] = {}
+        self.posts: list[tuple[str, bytes]] = []
         self.base = ""
 
     def live(self, path: str, title: str) -> str:
@@ -49,6 +50,12 @@ def serve() -> Iterator[Site]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def do_POST(self) -> None:  # noqa: N802 - a webhook receiver for alert tests
+            length = int(self.headers.get("Content-Length") or 0)
+            site.posts.append((self.path, self.rfile.read(length)))
+            self.send_response(204)
+            self.end_headers()
 
         def log_message(self, *args: object) -> None:
             pass

@@ -95,7 +95,7 @@ def test_json_carries_every_required_field(session: Session, notices: list[Taked
     notice = next(n for n in data["notices"] if n["shop"] == "快通知识产权")
     assert notice["office_name"] == OFFICE and notice["office_contact"] == CONTACT
     assert notice["channel_key"] == "alibaba_ipp"
-    assert notice["deadline"] == "2026-11-09"
+    assert notice["deadline"] == "2026-11-11"  # 7 working days after Monday 2 November
     assert len(notice["actions"]) >= 3
     item = notice["items"][0]
     assert item["url"] == "https://item.taobao.com/item.htm?id=1"
@@ -114,7 +114,7 @@ def test_docx_holds_the_chinese_letter(
     text = "\n".join(p.text for p in document.paragraphs)
     cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
     assert "阿里巴巴集团知识产权保护平台" in text and OFFICE in text
-    assert "2026年11月9日前处理完毕" in text
+    assert "2026年11月11日前处理完毕" in text
     assert "发明专利包授权" in cells and "cap-0001" in cells and f"{1:064x}" in cells
     with zipfile.ZipFile(io.BytesIO(f.content)) as z:
         assert {i.date_time for i in z.infolist()} == {(2026, 11, 2, 0, 0, 0)}

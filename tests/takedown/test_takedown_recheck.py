@@ -24,7 +24,7 @@ from store.models import (
 from takedown.fetch import Verdict, judge
 from takedown.grouping import draft_notices
 from takedown.platforms import RemovalSignals
-from takedown.recheck import due_notices, recheck_due, recheck_notice
+from takedown.recheck import REAPPEARANCE_WATCH, due_notices, recheck_due, recheck_notice
 from takedown.workflow import approve, mark_sent
 
 SIGNALS = RemovalSignals(
@@ -120,7 +120,13 @@ def test_recheck_marks_exactly_the_removed_listings(
     late = notice.deadline + timedelta(days=1)
     [again] = recheck_due(session, settings, now=late)
     assert again.escalation_due and notice.escalation_due
-    assert [c.verdict for c in again.checks] == [Verdict.online]
+    # removed listings are fetched again too (watched for reappearance); only one is online
+    assert sorted(c.verdict.value for c in again.checks) == [
+        "online",
+        "removed",
+        "removed",
+        "removed",
+    ]
     actions = session.scalars(
         select(AuditEntry.action).where(AuditEntry.object_type == "takedown_notice")
     ).all()
@@ -129,7 +135,10 @@ def test_recheck_marks_exactly_the_removed_listings(
     site.set("/item/3", 410, "gone")
     [last] = recheck_due(session, settings, now=late + timedelta(days=1))
     assert last.status == "removed" and not notice.escalation_due and notice.closed_at is not None
-    assert due_notices(session, settings, late + timedelta(days=30)) == []
+    assert notice.closed_at is not None
+    watched_until = notice.closed_at + REAPPEARANCE_WATCH
+    assert due_notices(session, settings, watched_until) == [notice]
+    assert due_notices(session, settings, watched_until + timedelta(days=1)) == []
 
 
 def test_recheck_refuses_private_addresses_unless_allowed(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -110,9 +110,9 @@ def test_grouping_and_approval_rules(session: Session, seeded: Seeded) -> None:
     with pytest.raises(PermissionDenied, match="needs a supervisor"):
         approve(session, notice, seeded.reviewer)
     approve(session, notice, seeded.supervisor, at=T0)
-    assert notice.approved_by_id == seeded.supervisor.id and notice.deadline == T0 + timedelta(
-        days=14
-    )
+    # 14 working days (JD's channel) from Monday 2 November: Friday 20 November, end of day in Beijing
+    assert notice.approved_by_id == seeded.supervisor.id
+    assert notice.deadline == datetime(2026, 11, 20, 15, 59, 59, tzinfo=UTC)
     transition(session, notice, NoticeStatus.draft, seeded.supervisor, note="wrong shop")
     assert notice.deadline is None and notice.approved_at is None
     approve(session, notice, seeded.supervisor, at=T0)

@@ -92,6 +92,20 @@ def test_offices_are_derived_with_a_reason_and_a_supervisor_transfers_a_case(
     assert report["listings"] == 3 and report["by_source"] == {
         "shop_region": 1, "platform_region": 1, "fallback": 1,
     }  # fmt: skip
+    # the queue filters by responsible office; a province includes its cities
+    wenzhou = reviewer.get("/api/v1/listings", params={"office": "330300"}).json()
+    assert wenzhou["total"] == 1
+    assert (
+        reviewer.get("/api/v1/listings", params={"office": "330000"}).json()["total"] == 2
+    )  # + fallback
+    assert reviewer.get("/api/v1/listings", params={"office": "440000"}).json()["total"] == 1
+    r = reviewer.get("/api/v1/listings", params={"office": "440000", "q": "包授权"})
+    assert r.status_code == 422 and "office filter" in r.json()["detail"]
+    stats = reviewer.get("/api/v1/offices/stats").json()
+    assert (
+        stats["by_office"] == {"330300": 1, "440300": 1, "330000": 1} and stats["unassigned"] == 0
+    )
+    assert reviewer.get("/api/v1/offices/stats", params={"office": "440000"}).json()["total"] == 1
     detail = reviewer.get(f"/api/v1/actors/{aid}").json()
     assert detail["office"]["code"] == "330300" and detail["office"]["source"] == "shop_region"
     assert "温州市鹿城区" in detail["office"]["reason"]

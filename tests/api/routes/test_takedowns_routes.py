@@ -149,3 +149,31 @@ def test_monthly_report_xlsx_from_the_api_has_no_formula_cells(reviewer: TestCli
     cells = [c for row in sheet.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     assert "'" + evil in {c.value for c in cells}
+
+
+def test_escalation_letter_once_the_deadline_has_passed(
+    app, reviewer: TestClient, supervisor: TestClient, seed, png: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from store.db import session_scope
+    from store.models import TakedownNotice
+
+    ref = _draft(reviewer, seed, png)
+    supervisor.post(f"/api/v1/takedowns/{ref}/approve")
+    supervisor.post(f"/api/v1/takedowns/{ref}/status", json={"status": "sent"})
+    early = supervisor.post(f"/api/v1/takedowns/{ref}/escalation/docx")
+    assert early.status_code == 409 and "not overdue" in early.json()["detail"]
+    with session_scope(app.state.sessionmaker) as s:
+        notice = s.scalars(select(TakedownNotice).where(TakedownNotice.reference == ref)).one()
+        assert notice.deadline is not None
+        notice.deadline = notice.deadline - timedelta(days=60)  # as if sent two months ago
+    assert reviewer.post(f"/api/v1/takedowns/{ref}/escalation/docx").status_code == 403
+    r = supervisor.post(f"/api/v1/takedowns/{ref}/escalation/docx")
+    assert r.status_code == 200, r.text
+    assert f"{ref}-escalation.docx" in r.headers["content-disposition"]
+    text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
+    assert "关于督促处置违规招揽专利、商标代理业务信息的函" in text
+    assert supervisor.get(f"/api/v1/takedowns/{ref}").json()["escalated_at"] is not None

@@ -33,6 +33,7 @@ def test_actor_page_shows_the_case_and_a_split_goes_to_the_audit_log(
     assert "<script>x()</script>" not in html and "&lt;script&gt;" in html
     assert "<img src=x" not in html
     assert f'href="/listings/{a}"' in html and f'href="/listings/{b}"' in html
+    assert f'href="/actors/{aid}"' in client.get(f"/listings/{a}").text  # from the listing page
     assert "跨平台" in html and "分布在2个平台" in html
     assert "未具名代理机构" in html
     assert f'action="/actors/{aid}/transfer"' not in html  # reviewers do not transfer
@@ -59,7 +60,9 @@ def test_supervisor_transfers_from_the_page(
     app: FastAPI, client: TestClient, users: dict[str, str], seed
 ) -> None:  # type: ignore[no-untyped-def]
     aid = seed.actor("丁", "wx-d")
-    seed.listing("包授权", "文本", platform="taobao", actor_id=aid, status=ListingStatus.confirmed)
+    lid = seed.listing(
+        "包授权", "文本", platform="taobao", actor_id=aid, status=ListingStatus.confirmed
+    )
     _login(client, "supervisor")
     html = client.get(f"/actors/{aid}").text
     assert f'action="/actors/{aid}/transfer"' in html
@@ -71,3 +74,9 @@ def test_supervisor_transfers_from_the_page(
     assert r.status_code == 303
     page = client.get(r.headers["location"]).text
     assert "已移交北京市知识产权局" in page and "经营者住所在北京" in page
+    dash = client.get("/dashboard?office=110000").text
+    assert "按负责单位 · 北京市知识产权局" in dash and "违规线索 1 条" in dash
+    assert "上级移交" in dash  # how the office was decided
+    queue = client.get("/queue?status=confirmed&office=110000").text
+    assert f'href="/listings/{lid}"' in queue
+    assert f'href="/listings/{lid}"' not in client.get("/queue?status=confirmed&office=440000").text
