@@ -18,11 +18,11 @@ figures; exit 1 when a check fails.  Uses loopback only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -135,23 +135,58 @@ def start_api(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[byt
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
                 return proc
         except httpx.TransportError:
             time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
     raise RuntimeError(f"the API did not start; see {log}")
 
 
-def main() -> int:  # noqa: PLR0915 - one linear script
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=180.0)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--interval", type=int, default=5, help="campaign schedule, seconds")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        help="run on a fresh PostgreSQL database created (and dropped) through this URL "
+        "instead of SQLite, e.g. postgresql://postgres@127.0.0.1:5432/postgres",
+    )
     args = parser.parse_args()
+    database_url, drop = _database(args.postgres)
+    try:
+        return _soak(args, database_url)
+    finally:
+        drop()
+
+
+def _database(admin_url: str | None) -> tuple[str | None, Any]:
+    if not admin_url:
+        return None, lambda: None
+    from sqlalchemy import text
+
+    name = f"lantian_soak_{os.getpid()}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return admin_url.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+def _soak(args: argparse.Namespace, database_url: str | None) -> int:  # noqa: PLR0915
 
     work = Path(tempfile.mkdtemp(prefix="lantian-soak-"))
     data = work / "var"
@@ -163,9 +198,16 @@ def main() -> int:  # noqa: PLR0915 - one linear script
         LANTIAN_SHUTDOWN_GRACE_S="60",
         PYTHONUNBUFFERED="1",
     )
+    if database_url:
+        env["LANTIAN_DATABASE_URL"] = database_url
     os.environ.update({k: v for k, v in env.items() if k.startswith("LANTIAN_")})
     settings = load_settings()
-    figures: dict[str, Any] = {"seconds": args.seconds, "clients": args.clients, "data": str(work)}
+    figures: dict[str, Any] = {
+        "seconds": args.seconds,
+        "clients": args.clients,
+        "database": "postgresql" if database_url else "sqlite",
+        "data": str(work),
+    }
     with SandboxServer(seed=2025, slow_delay=0.3) as sandbox:
         urls = {p: sandbox.urls[p] for p in PLATFORMS}
         engine = make_engine(settings.resolved_database_url)
@@ -250,16 +292,20 @@ def main() -> int:  # noqa: PLR0915 - one linear script
                 for r in list_runs(settings, campaign_id, limit=50)
             ):
                 time.sleep(1)
-            os.killpg(scheduler.pid, signal.SIGTERM)
-            scheduler.wait(120)
-            os.killpg(api.pid, signal.SIGTERM)
-            api.wait(60)
+            for proc, wait_s in ((scheduler, 120), (api, 60)):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(wait_s)
 
         runs = Counter(str(r.status) for r in list_runs(settings, campaign_id, limit=500))
         expected = expected_listings(urls, sandbox.truth(), KEYWORDS)
-    with sqlite3.connect(data / "lantian.db") as conn:
-        stored = [u for (u,) in conn.execute("select canonical_url from listings")]
-        captures = conn.execute("select count(*) from evidence_captures").fetchone()[0]
+    from sqlalchemy import text
+
+    engine = make_engine(settings.resolved_database_url)
+    with engine.connect() as conn:
+        stored = [u for (u,) in conn.execute(text("select canonical_url from listings"))]
+        captures = conn.execute(text("select count(*) from evidence_captures")).scalar_one()
+    engine.dispose()
     verify = subprocess.run(
         [sys.executable, "-m", "lantian", "evidence", "verify", "--json"],
         env=env,
