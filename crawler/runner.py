@@ -157,6 +157,10 @@ def run_campaign(
         process_settings.set("LOG_FILE", str(options.log_file), priority="cmdline")
         process_settings.set("LOG_FILE_APPEND", True, priority="cmdline")
     process_settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
+    # the DNS resolver is built from the process's settings, not a crawler's
+    process_settings.set(
+        "LANTIAN_ALLOW_PRIVATE_NETWORKS", options.allow_private, priority="cmdline"
+    )
     process = CrawlerProcess(process_settings)
     crawlers = build_crawlers(spec, profiles, options)
     limits = spec.limits

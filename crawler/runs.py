@@ -243,9 +243,10 @@ def logs_dir(settings: Settings) -> Path:
 def jobdir_for(settings: Settings, campaign_id: int) -> Path:
     """Scrapy's JOBDIR for the campaign: present only while an interrupted run waits to resume.
 
-    A run stopped by a shutdown leaves it behind and the campaign's next run
-    continues from its frontier; any other ending removes it, so a normal run
-    starts fresh (a kept ``requests.seen`` would filter every known URL).
+    A run stopped by a shutdown, or killed by a signal (its frontier is written
+    as it goes, see :mod:`crawler.frontier`), leaves it behind and the
+    campaign's next run continues from it; any other ending removes it, so a
+    normal run starts fresh (a kept seen set would filter every known URL).
     """
     return (settings.data_dir / "jobs" / f"campaign-{campaign_id}").resolve()
 
@@ -253,6 +254,14 @@ def jobdir_for(settings: Settings, campaign_id: int) -> Path:
 def _discard_jobdir(path: Path) -> None:
     if path.exists():
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _killed_with_frontier(returncode: int | None, jobdir: Path) -> bool:
+    """A crawl killed by a signal (SIGKILL, OOM killer) whose durable frontier can be resumed."""
+    from crawler.frontier import FRONTIER_FILE
+
+    killed = returncode is None or returncode < 0
+    return killed and any(jobdir.glob(f"*/{FRONTIER_FILE}"))
 
 
 def crawl_command(campaign_name: str, run_id: int, crawl_args: Sequence[str] = ()) -> list[str]:
@@ -420,6 +429,13 @@ def _watch(settings: Settings, run_id: int, proc: subprocess.Popen[bytes], jobdi
         if status is RunStatus.cancelled and run_id in _checkpointing:
             log.info(
                 "run %s checkpointed in %s; the campaign's next run resumes it", run_id, jobdir
+            )
+        elif _killed_with_frontier(code, jobdir):
+            log.warning(
+                "run %s was killed (exit %s); the campaign's next run resumes its frontier in %s",
+                run_id,
+                code,
+                jobdir,
             )
         else:
             _discard_jobdir(jobdir)
@@ -598,7 +614,9 @@ def reap_stale_runs(settings: Settings) -> list[int]:
             detail = f"the crawl process (pid {pid}) is gone"
         if _finish(settings, run_id, RunStatus.failed, detail) is RunStatus.failed:
             reaped.append(run_id)
-            _discard_jobdir(jobdir_for(settings, campaign_id))
+            jobdir = jobdir_for(settings, campaign_id)
+            if not _killed_with_frontier(None, jobdir):  # gone unseen: resume if it can
+                _discard_jobdir(jobdir)
             try:
                 from crawler.alerts import send_run_digest
 

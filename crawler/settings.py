@@ -164,6 +164,9 @@ def crawl_settings(
         run["LOG_FILE_APPEND"] = True
     if jobdir is not None:
         run["JOBDIR"] = str(jobdir / profile.key)
+        if not redis_url:  # a frontier that survives SIGKILL (Redis keeps its own)
+            run["SCHEDULER"] = "crawler.frontier.DurableScheduler"
+            run["SPIDER_MIDDLEWARES"] = {"crawler.frontier.FrontierTracker": 5}
     if redis_url:
         prefix = f"{redis_namespace}:{profile.key}"
         run.update(

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
+import re
+import shutil
+import subprocess
 from collections.abc import AsyncIterator
 from importlib import metadata
 from types import TracebackType
@@ -19,7 +24,6 @@ from playwright.async_api import Error as PlaywrightError
 from evidence.errors import EvidenceError
 
 CHROMIUM_ARGS = (
-    "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
@@ -29,6 +33,55 @@ CHROMIUM_ARGS = (
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
 VIEWPORT = {"width": 1280, "height": 900}
+SANDBOX_PROBE_TIMEOUT_S = 45.0
+_LOG_PREFIX = re.compile(r"^\[[^\]]*\]\s*")  # Chromium's "[pid:tid:time:LEVEL:file] "
+
+log = logging.getLogger(__name__)
+
+
+def sandbox_probe_command(executable: str) -> list[str]:
+    """Chromium headless, sandbox on (no ``--no-sandbox``), printing an empty page's DOM."""
+    return [
+        executable,
+        "--headless=new",
+        *CHROMIUM_ARGS,
+        "--disable-dev-shm-usage",
+        "--dump-dom",
+        "about:blank",
+    ]
+
+
+@functools.lru_cache(maxsize=8)
+def sandbox_refusal(chromium_path: str | None) -> str | None:
+    """Why Chromium cannot run with its sandbox here, or None when it can.
+
+    Starts it once headless *without* ``--no-sandbox``; it refuses when run as
+    root, or when the kernel denies unprivileged user namespaces and no setuid
+    sandbox helper is installed.  Cached per executable for the process.
+    """
+    executable = chromium_path or shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        return "no system Chromium to probe (Playwright's bundled one is started without sandbox)"
+    command = sandbox_probe_command(executable)
+    try:
+        done = subprocess.run(
+            command, capture_output=True, timeout=SANDBOX_PROBE_TIMEOUT_S, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{executable} did not start with its sandbox: {exc}"
+    if done.returncode == 0 and b"<html" in done.stdout:
+        return None
+    lines = (
+        [
+            line
+            for line in done.stderr.decode("utf-8", "replace").splitlines()
+            if "sandbox" in line.lower() or "root" in line.lower()
+        ]
+        or done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        or ["no output"]
+    )
+    reason = _LOG_PREFIX.sub("", lines[0].strip())[:300]
+    return f"{executable} exited {done.returncode} with its sandbox on: {reason}"
 
 
 class BrowserLaunchError(EvidenceError):
@@ -47,12 +100,23 @@ class BrowserPool:
         self._semaphore = asyncio.Semaphore(max_pages)
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
+        self.sandboxed = False
+        self.sandbox_problem: str | None = None
 
     async def start(self) -> BrowserPool:
+        """Launch Chromium with its sandbox where this machine allows it, else without (logged)."""
+        loop = asyncio.get_running_loop()
+        self.sandbox_problem = await loop.run_in_executor(None, sandbox_refusal, self.chromium_path)
+        self.sandboxed = self.sandbox_problem is None
+        if not self.sandboxed:
+            log.warning("capture browser runs without its sandbox: %s", self.sandbox_problem)
         self._playwright = await async_playwright().start()
         try:
             self._browser = await self._playwright.chromium.launch(
-                executable_path=self.chromium_path, headless=True, args=list(CHROMIUM_ARGS)
+                executable_path=self.chromium_path,
+                headless=True,
+                args=list(CHROMIUM_ARGS),
+                chromium_sandbox=self.sandboxed,
             )
         except PlaywrightError as exc:
             await self._playwright.stop()

@@ -122,6 +122,7 @@ class _Recorder:
         self.cdp = cdp
         self.guard = guard
         self.egress = egress
+        self.sandboxed = False
         self.exchanges: list[Exchange] = []
         self.documents: dict[str, bytes] = {}
         self.server_ips: dict[str, str] = {}
@@ -285,6 +286,7 @@ async def capture(
         page = await ctx.new_page()
         cdp = await ctx.new_cdp_session(page)
         recorder = _Recorder(cdp, None if opts.allow_private_networks else guard, egress)
+        recorder.sandboxed = pool.sandboxed
         await recorder.enable()
         page.on("dialog", recorder.on_dialog)
         page.on("response", recorder.on_response)
@@ -403,13 +405,15 @@ async def _collect(
         notes.append(f"{len(recorder.popups)} pop-up window(s) closed")
     if recorder.refused:
         notes.append(f"{len(recorder.refused)} request(s) to non-public addresses blocked")
+    sandboxed = recorder.sandboxed
     environment: dict[str, Any] = {
         "tool": "lantian",
         "tool_version": _tool_version(),
         "browser": "Chromium (headless)",
         "browser_version": _browser_version(page),
         "automation": f"playwright {playwright_version()}",
-        "browser_args": list(CHROMIUM_ARGS),
+        "browser_args": list(CHROMIUM_ARGS) + ([] if sandboxed else ["--no-sandbox"]),
+        "browser_sandbox": sandboxed,
         "fresh_profile": True,
         "profile": "new in-memory browser context per capture, closed afterwards",
         "user_agent": user_agent,

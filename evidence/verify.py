@@ -183,6 +183,7 @@ def verify_store(
     manifest_dir = root / "manifests"
     seen: set[str] = set()
     reasons: dict[str, str] = {}
+    referenced: set[str] = set()
     for entry in entries:
         uid = entry.capture_uid
         seen.add(uid)
@@ -226,6 +227,7 @@ def verify_store(
         if manifest.capture_uid != uid:
             report.add(subject, f"names capture {manifest.capture_uid}, not {uid}", uid)
         reasons[uid] = manifest.reason
+        referenced.update(a.sha256 for a in manifest.artifacts)
         chain = manifest.chain
         if chain is not None and (chain.index, chain.prev_hash) != (entry.index, entry.prev_hash):
             report.add(
@@ -242,7 +244,7 @@ def verify_store(
         report.captures += 1
         _check_artifacts(manifest, store, report)
     _check_orphan_files(manifest_dir, seen, report)
-    _note_orphan_artifacts(store, root, report)
+    _note_orphan_artifacts(store, referenced, report)
     if anchors is not None:
         _cross_check_database(entries, anchors, reasons, manifest_dir, report)
     return report
@@ -271,22 +273,15 @@ def _check_orphan_files(manifest_dir: Path, seen: set[str], report: VerifyReport
                 )
 
 
-def _note_orphan_artifacts(store: ArtifactStore, root: Path, report: VerifyReport) -> None:
+def _note_orphan_artifacts(
+    store: ArtifactStore, referenced: set[str], report: VerifyReport
+) -> None:
     """Artifact files no manifest names: a capture interrupted before its manifest, or a removed one.
 
     A note, not a problem: artifacts are written first, so a crash leaves some
     behind legitimately; a removed capture is caught by its ledger entry or row.
+    ``referenced`` holds the artifacts of the manifests the ledger accounts for.
     """
-    referenced: set[str] = set()
-    manifest_dir = root / "manifests"
-    if manifest_dir.is_dir():
-        for path in manifest_dir.glob("*.json"):
-            try:
-                referenced.update(
-                    a.sha256 for a in Manifest.from_bytes(path.read_bytes()).artifacts
-                )
-            except (EvidenceError, OSError):  # noqa: S112 - reported by the manifest check
-                continue
     try:
         stray = sum(1 for sha in store.iter() if sha not in referenced)
     except (OSError, EvidenceError, NotImplementedError):

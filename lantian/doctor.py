@@ -113,6 +113,33 @@ def check_browser(settings: Settings) -> Check:
     )
 
 
+SANDBOX_FIX = (
+    "run Lantian as an ordinary user (not root) on a kernel that allows unprivileged user "
+    "namespaces (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04 also "
+    "kernel.apparmor_restrict_unprivileged_userns=0), or install Chromium's setuid sandbox helper"
+)
+
+
+def check_browser_sandbox(settings: Settings) -> Check:
+    """Whether captures run Chromium with its sandbox; a page is hostile, the sandbox contains it."""
+    from evidence.browser import sandbox_refusal
+
+    if not settings.chromium_path:
+        return Check("browser sandbox", Status.skip, "no Chromium to check", required=False)
+    problem = sandbox_refusal(settings.chromium_path)
+    if problem is None:
+        return Check(
+            "browser sandbox", Status.ok, "captures run Chromium with its sandbox", required=False
+        )
+    return Check(
+        "browser sandbox",
+        Status.warn,
+        f"captures run Chromium WITHOUT its sandbox: {problem}",
+        SANDBOX_FIX,
+        required=False,
+    )
+
+
 def check_fonts(settings: Settings) -> Check:
     """CJK fonts, or Chinese renders as boxes in evidence screenshots."""
     fix = "sudo apt-get install fonts-noto-cjk (screenshots of Chinese pages show boxes without it)"
@@ -298,6 +325,7 @@ def check_alerts(settings: Settings) -> Check:
 
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     check_browser,
+    check_browser_sandbox,
     check_fonts,
     check_database,
     check_search,

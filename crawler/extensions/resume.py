@@ -1,14 +1,13 @@
-"""Make JOBDIR resumption safe after any kind of stop.
+"""Decide, on start, whether a JOBDIR holds a crawl to resume.
 
-Scrapy's JOBDIR resumes exactly after a graceful stop (SIGTERM/SIGINT once):
-in-flight requests finish, the rest of the queue and the seen-set are saved.
-After a hard kill (SIGKILL, power loss) the saved queue is inconsistent with
-the seen-set, and resuming would silently skip pages.  This extension writes a
-state marker: ``running`` while crawling, ``stopped`` after a graceful stop,
-``finished`` when the crawl ran to its end.  On start, ``running`` (hard kill)
-or ``finished`` (a new run in an old directory) wipes the directory, so the
-crawl starts over; the store deduplicates by canonical URL, so nothing is
-stored twice either way.
+The frontier (:mod:`crawler.frontier`) is written as the crawl goes, so it can
+be resumed after any stop.  This extension writes a state marker: ``running``
+while crawling, ``stopped`` after a graceful stop, ``finished`` when the crawl
+ran to its end.  On start, ``stopped`` resumes, ``running`` (the process was
+killed hard) resumes from the last state the frontier wrote, and ``finished``
+(a new run in an old directory) wipes the directory.  A directory left by
+Scrapy's own disk queue (no frontier file) cannot be trusted after a hard
+kill and is wiped, as before.
 """
 
 from __future__ import annotations
@@ -36,10 +35,14 @@ def read_state(jobdir: Path) -> str | None:
 
 def prepare_jobdir(jobdir: Path) -> str:
     """Wipe ``jobdir`` unless it holds a gracefully stopped crawl; say what was done."""
+    from crawler.frontier import FRONTIER_FILE
+
     state = read_state(jobdir)
     has_content = jobdir.exists() and any(p.name != MARKER for p in jobdir.iterdir())
     if state == "stopped" and has_content:
         action = "resume"
+    elif state == "running" and (jobdir / FRONTIER_FILE).is_file():
+        action = "resume-after-hard-kill"
     elif has_content:
         shutil.rmtree(jobdir)
         action = "restart-after-hard-kill" if state == "running" else "fresh"

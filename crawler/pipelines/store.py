@@ -85,6 +85,18 @@ def link_found_via(session: Session, listing: Listing, origin: Any) -> None:
         listing.found_via_id = via
 
 
+def _frontier_notifier(crawler: Crawler) -> Callable[[list[ListingItem]], None]:
+    """Tell the durable frontier, on the reactor thread, which listings are now in the database."""
+    from twisted.internet import reactor
+
+    from crawler.frontier import items_stored
+
+    def notify(items: list[ListingItem]) -> None:
+        reactor.callFromThread(crawler.signals.send_catch_log, signal=items_stored, items=items)
+
+    return notify
+
+
 def ensure_platform(
     session: Session,
     key: str,
@@ -147,6 +159,8 @@ class StorePipeline:
         self._pending: list[Future[None]] = []
         self.failures = 0
         self.flush_interval = 1.0
+        # told (from the store thread) which items are final: committed, or given up on
+        self.on_resolved: Callable[[list[ListingItem]], None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -166,6 +180,8 @@ class StorePipeline:
             else None,
         )
         crawler.signals.connect(pipe.spider_opened, signal=signals.spider_opened)
+        if crawler.settings.get("JOBDIR"):
+            pipe.on_resolved = _frontier_notifier(crawler)
         return pipe
 
     def _tick(self) -> None:
@@ -234,6 +250,8 @@ class StorePipeline:
             )
             for item in batch:
                 self._write_one_with_retry(item)
+        if self.on_resolved is not None:
+            self.on_resolved(batch)
 
     def _write_batch(self, items: Iterable[ListingItem]) -> None:
         items = list(items)

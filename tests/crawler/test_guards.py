@@ -39,9 +39,13 @@ def test_jobdir_resumes_only_after_a_graceful_stop(tmp_path: Path) -> None:
     (job / MARKER).write_text("stopped")
     assert prepare_jobdir(job) == "resume"
     assert (job / "requests.seen").exists()
-    # Still "running": the process was killed hard; the saved queue cannot be trusted.
+    # Still "running": the process was killed hard; Scrapy's own queue cannot be trusted...
     assert prepare_jobdir(job) == "restart-after-hard-kill"
     assert not (job / "requests.seen").exists()
+    # ... but the durable frontier, written as the crawl goes, can
+    (job / "frontier.sqlite").write_bytes(b"")
+    assert prepare_jobdir(job) == "resume-after-hard-kill"
+    assert (job / "frontier.sqlite").exists()
     (job / "requests.seen").write_text("abc\n")
     (job / MARKER).write_text("finished")
     assert prepare_jobdir(job) == "fresh"

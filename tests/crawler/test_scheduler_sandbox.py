@@ -126,6 +126,8 @@ def test_scheduled_campaign_lifecycle_on_the_sandbox(
     try:
         # 1. The first scheduled run's crawl dies (SIGKILL to its process group): marked failed.
         first = _wait("the first run to be running", running_run)
+        frontier = jobdir_for(settings, campaign_id) / "zhiquanba" / "frontier.sqlite"
+        _wait("the first run's frontier to be written", frontier.is_file, timeout=60)
         os.killpg(first.pid, signal.SIGKILL)
         killed = _wait(
             "the killed run to be marked failed",
@@ -136,7 +138,7 @@ def test_scheduled_campaign_lifecycle_on_the_sandbox(
         assert "exited with code -9" in (killed.error or "")
         assert killed.finished_at is not None
 
-        # 2. The next run starts on schedule all the same.
+        # 2. The next run starts on schedule all the same ...
         second = _wait(
             "the next run's spider to be crawling",
             lambda: next(
@@ -151,6 +153,10 @@ def test_scheduled_campaign_lifecycle_on_the_sandbox(
                 None,
             ),
         )
+        # ... and continues the killed crawl from the frontier it wrote as it went
+        second_log = Path(second.log_path or "").read_text(errors="replace")
+        assert "resuming the interrupted crawl" in second_log
+        assert "zhiquanba: resume-after-hard-kill" in second_log
         time.sleep(1.0)  # some pages fetched (about 20 a second here), most still queued
 
         # 3. SIGTERM to the scheduler: the crawl in progress stops gracefully and keeps its JOBDIR.

@@ -190,3 +190,13 @@ def test_capture_rows_still_refuse_deletes(anchored: Anchored) -> None:
     """The anchor column's migration keeps 0002's append-only trigger."""
     with pytest.raises(DBAPIError), anchored.engine.begin() as conn:
         conn.execute(text("DELETE FROM evidence_captures"))
+
+
+def test_stray_artifact_is_a_note(settings: Settings) -> None:
+    """Artifacts are written before their manifest: one left by a crash is noted, not failed."""
+    vault = EvidenceVault(settings.resolved_evidence_dir, settings.resolved_key_dir, "tester")
+    vault.record(make_result(seq=1), "L-1")
+    vault.artifacts.put(b"written before a crash, never named by a manifest")
+    report = vault.verify()
+    assert report.ok
+    assert report.notes == ["1 artifact file(s) are named by no manifest"]
