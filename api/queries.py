@@ -32,6 +32,9 @@ class FilterError(ValueError):
     """A filter value cannot be used; the message names it."""
 
 
+Tier = Literal["offer", "watch", "none"]
+
+
 @dataclass
 class ListingFilters:
     q: str = ""
@@ -46,6 +49,7 @@ class ListingFilters:
     until: datetime | None = None
     queue: bool = False
     sort: SortParam = "score"
+    tier: list[str] = field(default_factory=list)
 
     def effective_statuses(self) -> list[str]:
         if self.status:
@@ -76,6 +80,10 @@ def listing_filters(
     sort: Annotated[
         SortParam, Query(description="score (default), recent, relevance (with q)")
     ] = "score",
+    tier: Annotated[
+        list[Tier] | None,
+        Query(description="offer (flagged), watch (pushes the practice, no offer), none; repeatable"),
+    ] = None,
 ) -> ListingFilters:
     """Listing filters from the query string (a FastAPI dependency)."""
     return ListingFilters(
@@ -91,6 +99,7 @@ def listing_filters(
         until=aware_utc(until),
         queue=queue,
         sort=sort,
+        tier=[str(t) for t in (tier or [])],
     )
 
 
@@ -118,6 +127,8 @@ def _sql_conditions(f: ListingFilters) -> list[ColumnElement[bool]]:
         )
     if f.severity:
         conds.append(Listing.severity.in_(f.severity))
+    if f.tier:
+        conds.append(Listing.tier.in_(f.tier))
     if f.region:
         conds.append(Listing.region.in_(f.region))
     if f.category:
@@ -159,6 +170,8 @@ def find_listings(
     offset: int = 0,
     userdict: Path | None = None,
 ) -> Found:
+    if f.q and f.tier:
+        raise FilterError("tier cannot be combined with a full-text search (q) yet")
     if f.q:
         query = SearchQuery(
             text=f.q,

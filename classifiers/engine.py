@@ -304,7 +304,7 @@ class Classifier:
         entities = extract_entities(original)
         if self.registry is not None:
             found.extend((hit, -1, -1) for hit in self.registry.check(original, entities))
-        covered = cover(blocks if blocks is not None else line_blocks(text, title), len(original))
+        covered = cover(blocks if blocks is not None else line_blocks(text, title), original)
         hits, reading = self._read(norm, found, entities, covered)
         return self._verdict(hits, entities, occ, covered, reading)
 
