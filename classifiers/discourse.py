@@ -54,6 +54,7 @@ class Examples(_Model):
 
 class Cue(_Model):
     name: str = Field(min_length=1)
+    description: str = ""
     weight: float = Field(gt=0.0, le=10.0)
     cap: int = Field(default=2, ge=1, le=20)
     title: bool = Field(default=False, description="look only at the title block")
