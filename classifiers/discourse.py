@@ -283,8 +283,9 @@ class Discourse:
         after = text[n_end:e]
         ender = text[e] if e < len(text) else ""
         sentence = scope + text[n_start:e]
+        matched = scope + text[n_start:n_end]
         for name in ("asked", "denied", "hearsay", "reported", "offered"):
-            where = sentence if name == "offered" else scope
+            where = sentence if name == "offered" else matched if name == "denied" else scope
             cue = next((t for t in self._before[name] if t in where), None)
             if cue is not None:
                 return name, f"{cue}…"

@@ -545,6 +545,9 @@ class Classifier:
             (h.block for h in sorted(counted, key=lambda h: h.start) if h.category in categories),
             None,
         )
+        if offending is not None and blocks[offending].kind == "title":
+            # on a thread the title is its first post's: the post is what a platform deletes
+            offending = next((i for i, b in enumerate(blocks) if b.kind == "post"), offending)
         return Verdict(
             irregular=bool(categories),
             score=top,
