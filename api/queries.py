@@ -82,7 +82,9 @@ def listing_filters(
     ] = "score",
     tier: Annotated[
         list[Tier] | None,
-        Query(description="offer (flagged), watch (pushes the practice, no offer), none; repeatable"),
+        Query(
+            description="offer (flagged), watch (pushes the practice, no offer), none; repeatable"
+        ),
     ] = None,
 ) -> ListingFilters:
     """Listing filters from the query string (a FastAPI dependency)."""

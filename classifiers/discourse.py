@@ -106,7 +106,9 @@ class StancesFile(_Model):
         unknown = sorted(set(value) - set(STANCES))
         missing = sorted(set(STANCES) - set(value))
         if unknown or missing:
-            raise ValueError(f"stances must be exactly {list(STANCES)}; unknown {unknown}, missing {missing}")
+            raise ValueError(
+                f"stances must be exactly {list(STANCES)}; unknown {unknown}, missing {missing}"
+            )
         return value
 
 
@@ -188,7 +190,9 @@ class Discourse:
             for genre, spec in genres.genres.items()
             for cue in spec.cues
         }
-        self._before = {n: [norm(t) for t in s.before if norm(t)] for n, s in stances.stances.items()}
+        self._before = {
+            n: [norm(t) for t in s.before if norm(t)] for n, s in stances.stances.items()
+        }
         self._after = {n: [norm(t) for t in s.after if norm(t)] for n, s in stances.stances.items()}
         self._breaks = [norm(t) for t in stances.breaks if norm(t)]
 
@@ -218,7 +222,9 @@ class Discourse:
         for offset in contact_offsets:
             signal_blocks.add(index.at(offset))
         original = norm.original
-        title_text = "\n".join(original[index.blocks[i].start : index.blocks[i].end] for i in title_blocks)
+        title_text = "\n".join(
+            original[index.blocks[i].start : index.blocks[i].end] for i in title_blocks
+        )
         for name, title_only, pattern in self._regexes:
             haystack = title_text if title_only else original
             if haystack:
@@ -311,7 +317,9 @@ class Discourse:
         start = marked.find("[[")
         end = marked.find("]]", start + 2)
         if start < 0 or end < 0:
-            raise RulePackError(f"{self.source / 'stances.yaml'}: example {marked!r}: no [[phrase]]")
+            raise RulePackError(
+                f"{self.source / 'stances.yaml'}: example {marked!r}: no [[phrase]]"
+            )
         phrase = marked[start + 2 : end]
         text = marked[:start] + phrase + marked[end + 2 :]
         norm = self._normalizer.normalize(text)

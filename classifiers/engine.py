@@ -334,8 +334,8 @@ class Classifier:
         """Each hit with its block, stance and whether it counts (see ``classifiers.discourse``)."""
         index = BlockIndex(blocks)
         if self.discourse is None:
-            hits = [replace(h, block=index.at(h.start)) for h, _, _ in found]
-            return hits, _Reading("other", [], set())
+            plain = [replace(h, block=index.at(h.start)) for h, _, _ in found]
+            return plain, _Reading("other", [], set())
         d = self.discourse
         contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
         page, per_block = d.read_page(norm, index, contacts if found else [])
@@ -360,9 +360,14 @@ class Classifier:
                 stance, why = voice, "licensed-agency register"
             else:
                 stance, why = d.stance(
-                    norm, n_start, n_end, hit.start, hit.end, voice, explainer, {
-                        c for c in cues if not c.startswith("cue:")
-                    }
+                    norm,
+                    n_start,
+                    n_end,
+                    hit.start,
+                    hit.end,
+                    voice,
+                    explainer,
+                    {c for c in cues if not c.startswith("cue:")},
                 )
             if block.kind == "post":
                 linked = by_author.get(block.author or "", set()) - {bi}

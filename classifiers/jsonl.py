@@ -83,9 +83,7 @@ def verdict_record(
     entities = []
     for e in verdict.entities:
         if block_texts is not None:
-            block = next(
-                (i for i, b in enumerate(verdict.blocks) if b.start <= e.start < b.end), 0
-            )
+            block = next((i for i, b in enumerate(verdict.blocks) if b.start <= e.start < b.end), 0)
             field, start, end, _ = _in_block(e.start, e.end, block, verdict, block_texts)
         else:
             field, start, end = _split_field(e.start, e.end, title)

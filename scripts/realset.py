@@ -95,8 +95,18 @@ def score(rows: list[tuple[dict[str, Any], Verdict]]) -> dict[str, Any]:
         gold_offer = label["tier"] == "offer"
         gold_kept = label["tier"] in ("offer", "watch")
         pred_kept = tier in ("offer", "watch")
-        flag["tp" if verdict.irregular and gold_offer else "fp" if verdict.irregular else "fn" if gold_offer else "tn"] += 1
-        kept["tp" if pred_kept and gold_kept else "fp" if pred_kept else "fn" if gold_kept else "tn"] += 1
+        flag[
+            "tp"
+            if verdict.irregular and gold_offer
+            else "fp"
+            if verdict.irregular
+            else "fn"
+            if gold_offer
+            else "tn"
+        ] += 1
+        kept[
+            "tp" if pred_kept and gold_kept else "fp" if pred_kept else "fn" if gold_kept else "tn"
+        ] += 1
         if gold_kept and pred_kept and label.get("categories"):
             cat_total += 1
             cats = _cats(verdict)
@@ -156,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
             tier = _tier(verdict)
             genre = getattr(verdict, "genre", None)
             cats = _cats(verdict)
-            wrong_cat = row["tier"] != "none" and tier != "none" and cats[:1] != row["categories"][:1]
+            wrong_cat = (
+                row["tier"] != "none" and tier != "none" and cats[:1] != row["categories"][:1]
+            )
             if tier != row["tier"] or wrong_cat or (genre and genre != row["genre"]):
                 print(
                     f"{row['id']} gold={row['tier']}/{row['genre']}/{row['categories']} "

@@ -87,10 +87,7 @@ def record_verdict(session: Session, version: ListingVersion, verdict: Any) -> C
 
 
 def _block_dict(block: Any) -> dict[str, Any]:
-    return {
-        name: _get(block, name)
-        for name in ("start", "end", "kind", "author", "ref")
-    }
+    return {name: _get(block, name) for name in ("start", "end", "kind", "author", "ref")}
 
 
 def apply_verdict(listing: Listing, classification: Classification) -> None:

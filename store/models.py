@@ -25,8 +25,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    true,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator

@@ -108,7 +108,10 @@ def test_quoted_and_reported_phrases_do_not_count_and_say_why(classifier: Classi
 
 def test_a_seller_banner_on_a_news_page_is_an_offer(classifier: Classifier) -> None:
     blocks = [
-        {"text": "本报讯（记者 李某）近日，市局查处一起“包授权”虚假宣传案件。", "kind": "paragraph"},
+        {
+            "text": "本报讯（记者 李某）近日，市局查处一起“包授权”虚假宣传案件。",
+            "kind": "paragraph",
+        },
         {"text": "负责人表示将持续打击违规招揽。", "kind": "paragraph"},
         {"text": "专利包授权 不成功全额退款 加V：zl_fast", "kind": "banner"},
     ]
@@ -179,7 +182,12 @@ def test_classify_cli_takes_blocks_and_reports_block_offsets(settings: Settings)
     line = {
         "id": "thread-9",
         "blocks": [
-            {"text": "求助：有人说能包授权，是真的吗？", "kind": "post", "author": "小李", "ref": "#1"},
+            {
+                "text": "求助：有人说能包授权，是真的吗？",
+                "kind": "post",
+                "author": "小李",
+                "ref": "#1",
+            },
             {
                 "text": "实用新型包授权，不授权全额退款，加V详聊",
                 "kind": "post",

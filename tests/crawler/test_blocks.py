@@ -16,8 +16,15 @@ POSTS = [
     {"author": "快证知产", "content": "实用新型包授权，不下证全额退款 三个月出证，加V详聊。"},
 ]
 TEXT = "\n".join(
-    ["首页 > 专利交流区", "第一次申请实用新型", "大概要等多久？", "一般八到十二个月，看审查进度。",
-     "实用新型包授权，不下证全额退款", "三个月出证，加V详聊。", "版权所有"]
+    [
+        "首页 > 专利交流区",
+        "第一次申请实用新型",
+        "大概要等多久？",
+        "一般八到十二个月，看审查进度。",
+        "实用新型包授权，不下证全额退款",
+        "三个月出证，加V详聊。",
+        "版权所有",
+    ]
 )
 
 
@@ -42,8 +49,13 @@ def test_classify_stage_names_the_offending_post() -> None:
     try:
         pipeline = ClassifyPipeline(shared_classifier(None, 0.5).classify, executor)
         item = ListingItem(
-            platform="forum", kind="forum", page_kind="thread", url="http://f.example/t/1",
-            title=TITLE, text=TEXT, fields={"posts": POSTS},
+            platform="forum",
+            kind="forum",
+            page_kind="thread",
+            url="http://f.example/t/1",
+            title=TITLE,
+            text=TEXT,
+            fields={"posts": POSTS},
         )
         asyncio.run(pipeline.process_item(item))
     finally:
