@@ -175,12 +175,14 @@ class Discourse:
             for term in st.block:
                 self._terms[norm(term)].append(("block", name))
         self._terms.pop("", None)
+        # over UTF-16 code units read as Latin-1, as the rule engine does (a few dozen root
+        # children instead of hundreds of first characters)
         self._automaton = ahocorasick.Automaton()
         for term in self._terms:
-            self._automaton.add_word(term, term)
+            self._automaton.add_word(_units(term), term)
         self._automaton.make_automaton()
-        self._regexes: list[tuple[str, bool, re.Pattern[str]]] = [
-            (f"{genre}.{cue.name}", cue.title, re.compile(p, re.MULTILINE))
+        self._regexes: list[tuple[str, bool, re.Pattern[str], tuple[str, ...]]] = [
+            (f"{genre}.{cue.name}", cue.title, re.compile(p, re.MULTILINE), required_any(p))
             for genre, spec in genres.genres.items()
             for cue in spec.cues
             for p in cue.regex
@@ -199,35 +201,56 @@ class Discourse:
     # -- the page ------------------------------------------------------------------
 
     def read_page(
-        self, norm: Normalized, index: BlockIndex, contact_offsets: list[int]
+        self, norm: Normalized, index: BlockIndex, contact_offsets: list[int], hits: bool = True
     ) -> tuple[PageReading, dict[int, set[str]]]:
         """The page's genre and, per block, which stance ``block`` cues and signals it holds."""
         found: dict[str, set[str]] = defaultdict(set)  # cue -> distinct terms
         per_block: dict[int, set[str]] = defaultdict(set)
         signal_blocks: set[int] = set()
         title_blocks = {i for i, b in enumerate(index.blocks) if b.kind == "title"}
-        for end, term in self._automaton.iter(norm.text):
-            start = end - len(term) + 1
-            block = index.at(norm.original_span(start, end + 1)[0])
+        # a post's own cues matter (a buyer's question in a thread); on other pages only the
+        # page's totals do, so most cue occurrences need no block
+        posts = any(b.kind == "post" for b in index.blocks)
+        positions: dict[str, list[int]] = defaultdict(list)
+        for end, term in self._automaton.iter(_units(norm.text)):
+            if end & 1:  # aligned on a character, not straddling two
+                positions[term].append((end + 1) // 2 - len(term))
+
+        def blocks_of(term: str) -> set[int]:
+            return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
+
+        for term in positions:
+            where: set[int] | None = None
             for kind, name in self._terms[term]:
                 if kind == "cue":
                     _, cue = self._cues[name]
-                    if not cue.title or block in title_blocks:
-                        found[name].add(term)
-                        per_block[block].add("cue:" + name)
-                elif kind == "signal":
-                    signal_blocks.add(block)
+                    if cue.title or posts:
+                        where = blocks_of(term) if where is None else where
+                        if cue.title and not where & title_blocks:
+                            continue
+                        for block in where:
+                            per_block[block].add("cue:" + name)
+                    found[name].add(term)
                 else:
-                    per_block[block].add(name)
+                    where = blocks_of(term) if where is None else where
+                    if kind == "signal":
+                        signal_blocks |= where
+                    else:
+                        for block in where:
+                            per_block[block].add(name)
         for offset in contact_offsets:
             signal_blocks.add(index.at(offset))
         original = norm.original
         title_text = "\n".join(
             original[index.blocks[i].start : index.blocks[i].end] for i in title_blocks
         )
-        for name, title_only, pattern in self._regexes:
+        for name, title_only, pattern, needle in self._regexes:
             haystack = title_text if title_only else original
-            if haystack:
+            # a page with no hits needs its genre only as a label: skip the full scans that
+            # no required literal can rule out
+            if not (title_only or needle or hits):
+                continue
+            if haystack and (not needle or any(n in haystack for n in needle)):
                 for m in pattern.finditer(haystack):
                     found[name].add("re:" + m.group())
                     if len(found[name]) >= 20:
@@ -326,8 +349,9 @@ class Discourse:
         n_start = len(self._normalizer.normalize(text[:start]).text)
         n_end = n_start + len(self._normalizer.normalize(phrase).text)
         cues: set[str] = set()
-        for _, term in self._automaton.iter(norm.text):
-            cues.update(name for kind, name in self._terms[term] if kind == "block")
+        for end, term in self._automaton.iter(_units(norm.text)):
+            if end & 1:
+                cues.update(name for kind, name in self._terms[term] if kind == "block")
         stance, _ = self.stance(
             norm, n_start, n_end, start, start + len(phrase), "offered", True, cues
         )
@@ -345,6 +369,73 @@ class Discourse:
         if stance in TIEABLE:
             return block in signal_blocks or bool(linked & signal_blocks)
         return False
+
+
+def required_literal(pattern: str) -> str:
+    """The longest run of Chinese characters every match of ``pattern`` must contain ("" if none
+    is certain), so a page without it skips the scan: most pages hold no "号" or "条" at all.
+
+    Only runs outside groups and classes count, in a pattern with no top-level alternation,
+    and not followed by a quantifier that makes their last character optional.
+    """
+    depth = 0
+    runs: list[str] = []
+    run = ""
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            run, i = "", i + 2
+            runs.append("")
+            continue
+        if ch == "[":
+            j = i + 1
+            if pattern[j : j + 1] == "^":
+                j += 1
+            if pattern[j : j + 1] == "]":
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            run, i = "", j + 1
+            runs.append("")
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return ""
+        if depth == 0 and "\u4e00" <= ch <= "\u9fff":
+            run += ch
+            nxt = pattern[i + 1] if i + 1 < len(pattern) else ""
+            if nxt and nxt in "?*{":
+                run = run[:-1]
+                runs.append(run)
+                run = ""
+            else:
+                runs.append(run)
+        else:
+            run = ""
+        i += 1
+    return max(runs, key=len, default="")
+
+
+def required_any(pattern: str) -> tuple[str, ...]:
+    """Strings one of which every match of ``pattern`` contains (empty when none is certain):
+    its required literal, or the members of a plain character class it starts with."""
+    literal = required_literal(pattern)
+    if literal:
+        return (literal,)
+    if pattern.startswith("[") and not pattern.startswith("[^"):
+        close = pattern.find("]", 1)
+        members = pattern[1:close] if close > 1 else ""
+        if members and not any(c in members for c in "\\-"):
+            return tuple(members)
+    return ()
+
+
+def _units(text: str) -> str:
+    return text.encode("utf-16-be").decode("latin-1")
 
 
 def block_voice(block: Block, page_voice: str, post_asks: bool) -> str:

@@ -338,7 +338,7 @@ class Classifier:
             return plain, _Reading("other", [], set())
         d = self.discourse
         contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
-        page, per_block = d.read_page(norm, index, contacts if found else [])
+        page, per_block = d.read_page(norm, index, contacts if found else [], bool(found))
         page_voice = d.voice(page, len(norm.text))
         explainer = page_voice == "described"
         buyer_page = page.genre == "consumer_question"

@@ -209,7 +209,7 @@ def test_classify_cli_takes_blocks_and_reports_block_offsets(settings: Settings)
     assert first["offending"] == {"block": 1, "kind": "post", "author": "快证", "ref": "#2"}
     for hit in first["hits"]:
         assert hit["field"] == "block"
-        text = line["blocks"][hit["block"]]["text"]  # type: ignore[index]
+        text = line["blocks"][hit["block"]]["text"]
         assert text[hit["start"] : hit["end"]] == hit["match"]
         assert {"stance", "counted", "why"} <= set(hit)
     assert "block 0: field text" in out[1]["error"]

@@ -45,11 +45,8 @@ def _mark_watch(app: FastAPI, listing_id: int) -> None:
             hit.why = "recommends the practice"
 
 
-def test_watch_pages_have_their_own_filter_and_explain_why_nothing_counted(
-    app: FastAPI,
-    client: TestClient,
-    users: dict[str, str],
-    seed,  # type: ignore[no-untyped-def]
+def test_watch_pages_have_their_own_filter_and_explain_why_nothing_counted(  # type: ignore[no-untyped-def]
+    app: FastAPI, client: TestClient, users: dict[str, str], seed
 ) -> None:
     offer = seed.listing("专利包授权", "发明专利包授权，不授权全额退款", hits=[("gg", "包授权")])
     watch = seed.listing(
