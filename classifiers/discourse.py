@@ -16,13 +16,14 @@ Pages whose only hits promote the practice without such a call are kept as
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 
-import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -38,6 +39,7 @@ STANCES: tuple[str, ...] = ("asked", "denied", "hearsay", "reported", "offered",
 TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
 OTHER = "other"
 _SENTENCE_END = "。！？；"
+_SENTENCE_END_RE = re.compile("[。！？；]")
 _QUESTION_END = "？"
 _OPEN_QUOTES = "“「『\"‘《【'"
 _CLOSE_QUOTES = "”」』\"’》】'"
@@ -175,12 +177,6 @@ class Discourse:
             for term in st.block:
                 self._terms[norm(term)].append(("block", name))
         self._terms.pop("", None)
-        # over UTF-16 code units read as Latin-1, as the rule engine does (a few dozen root
-        # children instead of hundreds of first characters)
-        self._automaton = ahocorasick.Automaton()
-        for term in self._terms:
-            self._automaton.add_word(_units(term), term)
-        self._automaton.make_automaton()
         self._regexes: list[tuple[str, bool, re.Pattern[str], tuple[str, ...]]] = [
             (f"{genre}.{cue.name}", cue.title, re.compile(p, re.MULTILINE), required_any(p))
             for genre, spec in genres.genres.items()
@@ -197,11 +193,41 @@ class Discourse:
         }
         self._after = {n: [norm(t) for t in s.after if norm(t)] for n, s in stances.stances.items()}
         self._breaks = [norm(t) for t in stances.breaks if norm(t)]
+        # stance cue term -> (stance or "break", "before" / "after")
+        self._stance_terms: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for name, terms in self._before.items():
+            for term in terms:
+                self._stance_terms[term].append((name, "before"))
+        for name, terms in self._after.items():
+            for term in terms:
+                self._stance_terms[term].append((name, "after"))
+        for term in self._breaks:
+            self._stance_terms[term].append(("break", "before"))
+
+    def terms(self) -> set[str]:
+        """Every normalized term the cues use, for the rule engine's one scan of a page."""
+        return set(self._terms) | set(self._stance_terms)
+
+    def marks(self, text: str, occ: Mapping[str, list[int]]) -> Marks:
+        """The stance cues of one page, sorted by position, and its sentence ends."""
+        found = sorted(
+            (p, p + len(term), term)
+            for term in self._stance_terms
+            if term in occ
+            for p in occ[term]
+        )
+        ends = [m.start() for m in _SENTENCE_END_RE.finditer(text)]
+        return Marks([f[0] for f in found], found, ends)
 
     # -- the page ------------------------------------------------------------------
 
     def read_page(
-        self, norm: Normalized, index: BlockIndex, contact_offsets: list[int], hits: bool = True
+        self,
+        norm: Normalized,
+        index: BlockIndex,
+        contact_offsets: list[int],
+        occ: Mapping[str, list[int]],
+        hits: bool = True,
     ) -> tuple[PageReading, dict[int, set[str]]]:
         """The page's genre and, per block, which stance ``block`` cues and signals it holds."""
         found: dict[str, set[str]] = defaultdict(set)  # cue -> distinct terms
@@ -211,10 +237,7 @@ class Discourse:
         # a post's own cues matter (a buyer's question in a thread); on other pages only the
         # page's totals do, so most cue occurrences need no block
         posts = any(b.kind == "post" for b in index.blocks)
-        positions: dict[str, list[int]] = defaultdict(list)
-        for end, term in self._automaton.iter(_units(norm.text)):
-            if end & 1:  # aligned on a character, not straddling two
-                positions[term].append((end + 1) // 2 - len(term))
+        positions = {t: occ[t] for t in self._terms if t in occ}
 
         def blocks_of(term: str) -> set[int]:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
@@ -290,6 +313,7 @@ class Discourse:
     def stance(
         self,
         norm: Normalized,
+        marks: Marks,
         n_start: int,
         n_end: int,
         o_start: int,
@@ -300,27 +324,38 @@ class Discourse:
     ) -> tuple[str, str]:
         """(stance, the cue that decided it) for the hit at normalized ``[n_start, n_end)``."""
         text = norm.text
-        s = n_start
-        while s > 0 and text[s - 1] not in _SENTENCE_END:
-            s -= 1
-        e = n_end
-        while e < len(text) and text[e] not in _SENTENCE_END:
-            e += 1
-        before = text[s:n_start]
-        cut = max((before.rfind(b) + len(b) for b in self._breaks if b in before), default=0)
-        scope = before[cut:]
-        after = text[n_end:e]
+        i = bisect.bisect_left(marks.ends, n_start)
+        s = marks.ends[i - 1] + 1 if i > 0 else 0
+        j = bisect.bisect_left(marks.ends, n_end)
+        e = marks.ends[j] if j < len(marks.ends) else len(text)
         ender = text[e] if e < len(text) else ""
-        sentence = scope + text[n_start:e]
-        matched = scope + text[n_start:n_end]
+        cues = marks.found[
+            bisect.bisect_left(marks.starts, s) : bisect.bisect_left(marks.starts, e)
+        ]
+        cut = s
+        for _, end, term in cues:
+            if end <= n_start and any(k == "break" for k, _ in self._stance_terms[term]):
+                cut = max(cut, end)
+        # (stance, before/after) -> the first cue found there
+        seen: dict[tuple[str, str], str] = {}
+        for start, end, term in cues:
+            if start < cut or end > e:
+                continue
+            for name, where in self._stance_terms[term]:
+                if name == "break":
+                    continue
+                if where == "before":
+                    limit = e if name == "offered" else n_end if name == "denied" else n_start
+                    ok = end <= limit
+                else:
+                    ok = start >= n_end
+                if ok:
+                    seen.setdefault((name, where), term)
         for name in ("asked", "denied", "hearsay", "reported", "offered"):
-            where = sentence if name == "offered" else matched if name == "denied" else scope
-            cue = next((t for t in self._before[name] if t in where), None)
-            if cue is not None:
-                return name, f"{cue}…"
-            cue = next((t for t in self._after[name] if t in after), None)
-            if cue is not None:
-                return name, f"…{cue}"
+            if (name, "before") in seen:
+                return name, f"{seen[name, 'before']}…"
+            if (name, "after") in seen:
+                return name, f"…{seen[name, 'after']}"
             if name == "asked" and ender == _QUESTION_END:
                 return name, "？"
         if voice != "offered" and in_quotes(norm.original, o_start, o_end):
@@ -348,12 +383,18 @@ class Discourse:
         norm = self._normalizer.normalize(text)
         n_start = len(self._normalizer.normalize(text[:start]).text)
         n_end = n_start + len(self._normalizer.normalize(phrase).text)
-        cues: set[str] = set()
-        for end, term in self._automaton.iter(_units(norm.text)):
-            if end & 1:
-                cues.update(name for kind, name in self._terms[term] if kind == "block")
+        occ = _find_all(norm.text, self.terms())
+        cues = {name for term in occ for kind, name in self._terms.get(term, ()) if kind == "block"}
         stance, _ = self.stance(
-            norm, n_start, n_end, start, start + len(phrase), "offered", True, cues
+            norm,
+            self.marks(norm.text, occ),
+            n_start,
+            n_end,
+            start,
+            start + len(phrase),
+            "offered",
+            True,
+            cues,
         )
         return stance
 
@@ -434,8 +475,25 @@ def required_any(pattern: str) -> tuple[str, ...]:
     return ()
 
 
-def _units(text: str) -> str:
-    return text.encode("utf-16-be").decode("latin-1")
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """A page's stance cues (``found``: start, end, term; ``starts`` for bisecting) and the
+    positions of its sentence ends."""
+
+    starts: list[int]
+    found: list[tuple[int, int, str]]
+    ends: list[int]
+
+
+def _find_all(text: str, terms: Iterable[str]) -> dict[str, list[int]]:
+    """Every occurrence of each term (for the few short example texts; pages use the rules' scan)."""
+    out: dict[str, list[int]] = {}
+    for term in terms:
+        at = text.find(term)
+        while at >= 0:
+            out.setdefault(term, []).append(at)
+            at = text.find(term, at + 1)
+    return out
 
 
 def block_voice(block: Block, page_voice: str, post_asks: bool) -> str:

@@ -175,6 +175,10 @@ class Classifier:
                     terms.update(ctx.unless)
         self._contact_terms = [self._norm(t) for t in self.signals.contact_terms]
         terms.update(self._contact_terms)
+        # genre and stance cues share the one scan of each page
+        self.discourse: Discourse | None = load_discourse(self.rules_dir, self.normalizer)
+        if self.discourse is not None:
+            terms.update(self.discourse.terms())
         terms.discard("")
         # The automaton runs over UTF-16 code units viewed as Latin-1 characters: with a
         # few hundred distinct first characters the root of a character trie is slow to
@@ -191,7 +195,6 @@ class Classifier:
                 self._always.append(compiled)
             for term in set(compiled.anchors):
                 self._by_anchor[term].append(compiled)
-        self.discourse: Discourse | None = load_discourse(self.rules_dir, self.normalizer)
         digest = hashlib.sha256()
         if self.discourse is not None:
             digest.update(self.discourse.genres.model_dump_json().encode())
@@ -305,7 +308,7 @@ class Classifier:
         if self.registry is not None:
             found.extend((hit, -1, -1) for hit in self.registry.check(original, entities))
         covered = cover(blocks if blocks is not None else line_blocks(text, title), original)
-        hits, reading = self._read(norm, found, entities, covered)
+        hits, reading = self._read(norm, occ, found, entities, covered)
         return self._verdict(hits, entities, occ, covered, reading)
 
     def classify_blocks(self, raw: object) -> Verdict:
@@ -327,6 +330,7 @@ class Classifier:
     def _read(
         self,
         norm: Normalized,
+        occ: Occurrences,
         found: list[tuple[Hit, int, int]],
         entities: list[Entity],
         blocks: list[Block],
@@ -338,7 +342,8 @@ class Classifier:
             return plain, _Reading("other", [], set())
         d = self.discourse
         contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
-        page, per_block = d.read_page(norm, index, contacts if found else [], bool(found))
+        page, per_block = d.read_page(norm, index, contacts if found else [], occ, bool(found))
+        marks = d.marks(norm.text, occ) if found else None
         page_voice = d.voice(page, len(norm.text))
         explainer = page_voice == "described"
         buyer_page = page.genre == "consumer_question"
@@ -359,8 +364,10 @@ class Classifier:
             if n_start < 0:  # the licensed-agency check: about the firm itself, no sentence
                 stance, why = voice, "licensed-agency register"
             else:
+                assert marks is not None
                 stance, why = d.stance(
                     norm,
+                    marks,
                     n_start,
                     n_end,
                     hit.start,
