@@ -357,9 +357,12 @@ class Classifier:
             bi = index.at(hit.start)
             block = blocks[bi]
             cues = per_block.get(bi, set())
-            buyer = buyer_page or (
-                block.kind == "post" and "cue:consumer_question.buyer_voice" in cues
-            )
+            # a buyer's question speaks for the page, except in a thread, where each post
+            # speaks for its author: a seller's reply under a victim's question still offers
+            if block.kind == "post":
+                buyer = "cue:consumer_question.buyer_voice" in cues
+            else:
+                buyer = buyer_page
             voice = block_voice(block, page_voice, buyer)
             if n_start < 0:  # the licensed-agency check: about the firm itself, no sentence
                 stance, why = voice, "licensed-agency register"
@@ -373,7 +376,9 @@ class Classifier:
                     hit.start,
                     hit.end,
                     voice,
-                    explainer,
+                    # an article's recommending or first-person cues judge its own paragraphs;
+                    # a post or a banner already speaks in its author's voice
+                    explainer and voice == page_voice,
                     {c for c in cues if not c.startswith("cue:")},
                 )
             if block.kind == "post":
