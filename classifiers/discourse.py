@@ -210,11 +210,9 @@ class Discourse:
 
     def marks(self, text: str, occ: Mapping[str, list[int]]) -> Marks:
         """The stance cues of one page, sorted by position, and its sentence ends."""
+        stance_terms = self._stance_terms
         found = sorted(
-            (p, p + len(term), term)
-            for term in self._stance_terms
-            if term in occ
-            for p in occ[term]
+            (p, p + len(term), term) for term, at in occ.items() if term in stance_terms for p in at
         )
         ends = [m.start() for m in _SENTENCE_END_RE.finditer(text)]
         return Marks([f[0] for f in found], found, ends)
@@ -237,7 +235,8 @@ class Discourse:
         # a post's own cues matter (a buyer's question in a thread); on other pages only the
         # page's totals do, so most cue occurrences need no block
         posts = any(b.kind == "post" for b in index.blocks)
-        positions = {t: occ[t] for t in self._terms if t in occ}
+        terms = self._terms
+        positions = {t: p for t, p in occ.items() if t in terms}
 
         def blocks_of(term: str) -> set[int]:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
