@@ -235,8 +235,8 @@ class Discourse:
         # a post's own cues matter (a buyer's question in a thread); on other pages only the
         # page's totals do, so most cue occurrences need no block
         posts = any(b.kind == "post" for b in index.blocks)
-        terms = self._terms
-        positions = {t: p for t, p in occ.items() if t in terms}
+        cue_terms = self._terms
+        positions = {t: p for t, p in occ.items() if t in cue_terms}
 
         def blocks_of(term: str) -> set[int]:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
@@ -281,10 +281,10 @@ class Discourse:
             found["seller_offer.call_to_act"].add("contact-entity")
         scores: dict[str, float] = defaultdict(float)
         evidence: list[str] = []
-        for name, terms in found.items():
+        for name, distinct in found.items():
             genre, cue = self._cues[name]
-            scores[genre] += cue.weight * min(len(terms), cue.cap)
-            evidence.append(f"{name}: {', '.join(sorted(terms)[:4])}")
+            scores[genre] += cue.weight * min(len(distinct), cue.cap)
+            evidence.append(f"{name}: {', '.join(sorted(distinct)[:4])}")
         order = list(self.genres.genres)
         best = max(order, key=lambda g: (scores.get(g, 0.0), -order.index(g)))
         genre = best if scores.get(best, 0.0) >= self.genres.min_score else OTHER
