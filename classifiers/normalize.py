@@ -57,7 +57,8 @@ _RUNS = re.compile(r"[^\x00]+")
 #: four or more Chinese characters in a row, each followed by a short Latin run (pinyin or
 #: noise a spam mirror inserted); separators already mapped to the drop mark may sit between
 _INSERTED_LATIN = re.compile("(?:[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*){4,}")
-_LATIN_AFTER_HAN = re.compile("[\u3400-\u9fff]\x00*[a-z]")
+#: a cheap first look: two such pairs in a row (most pages have none, or one "专利zl")
+_LATIN_AFTER_HAN = re.compile("[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*[\u3400-\u9fff]\x00*[a-z]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
