@@ -51,6 +51,8 @@ def summary(listing: Listing, platform_key: str) -> ListingSummary:
         last_seen=listing.last_seen,
         online=listing.online,
         assigned_to_id=listing.assigned_to_id,
+        tier=listing.tier or "none",
+        genre=listing.genre,
     )
 
 

@@ -32,6 +32,9 @@ class FilterError(ValueError):
     """A filter value cannot be used; the message names it."""
 
 
+Tier = Literal["offer", "watch", "none"]
+
+
 @dataclass
 class ListingFilters:
     q: str = ""
@@ -47,6 +50,7 @@ class ListingFilters:
     queue: bool = False
     sort: SortParam = "score"
     office: str | None = None
+    tier: list[str] = field(default_factory=list)
 
     def effective_statuses(self) -> list[str]:
         if self.status:
@@ -84,6 +88,12 @@ def listing_filters(
             description="responsible office code (rules/offices.yaml); a province includes its cities",
         ),
     ] = None,
+    tier: Annotated[
+        list[Tier] | None,
+        Query(
+            description="offer (flagged), watch (pushes the practice, no offer), none; repeatable"
+        ),
+    ] = None,
 ) -> ListingFilters:
     """Listing filters from the query string (a FastAPI dependency)."""
     return ListingFilters(
@@ -100,6 +110,7 @@ def listing_filters(
         queue=queue,
         sort=sort,
         office=office,
+        tier=[str(t) for t in (tier or [])],
     )
 
 
@@ -127,6 +138,8 @@ def _sql_conditions(f: ListingFilters) -> list[ColumnElement[bool]]:
         )
     if f.severity:
         conds.append(Listing.severity.in_(f.severity))
+    if f.tier:
+        conds.append(Listing.tier.in_(f.tier))
     if f.region:
         conds.append(Listing.region.in_(f.region))
     if f.category:
@@ -178,6 +191,8 @@ def find_listings(
     offset: int = 0,
     userdict: Path | None = None,
 ) -> Found:
+    if f.q and f.tier:
+        raise FilterError("tier cannot be combined with a full-text search (q) yet")
     if f.q:
         if f.office is not None:
             raise FilterError(

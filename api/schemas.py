@@ -116,6 +116,8 @@ class ListingSummary(BaseModel):
     last_seen: datetime
     online: bool
     assigned_to_id: int | None
+    tier: str = "none"
+    genre: str | None = None
 
 
 class VersionOut(BaseModel):
@@ -138,6 +140,10 @@ class RuleHitOut(ORM):
     match: str
     explanation: str
     legal_basis: str
+    block: int | None = None
+    stance: str | None = None
+    counted: bool = True
+    why: str = ""
 
 
 class EntityOut(ORM):

@@ -104,19 +104,22 @@ def line_blocks(text: str, title: str = "") -> list[Block]:
     return blocks
 
 
-def cover(blocks: Iterable[Block], length: int) -> list[Block]:
-    """The blocks sorted, overlaps dropped, gaps filled with paragraph blocks, so every offset has one."""
+def cover(blocks: Iterable[Block], text: str) -> list[Block]:
+    """The blocks sorted, overlaps dropped, and text between them that is not blank made a
+    paragraph block, so every character a reader sees belongs to one block (a line break
+    between two blocks belongs to the one before)."""
+    length = len(text)
     out: list[Block] = []
     pos = 0
     for block in sorted(blocks, key=lambda b: (b.start, -b.end)):
         start, end = max(block.start, 0), min(block.end, length)
         if end <= start or start < pos:
             continue
-        if start > pos:
+        if text[pos:start].strip():
             out.append(Block(pos, start, "paragraph"))
         out.append(Block(start, end, block.kind, block.author, block.ref))
         pos = end
-    if pos < length:
+    if text[pos:].strip() or not out:
         out.append(Block(pos, length, "paragraph"))
     return out
 

@@ -16,13 +16,14 @@ Pages whose only hits promote the practice without such a call are kept as
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 
-import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -38,6 +39,7 @@ STANCES: tuple[str, ...] = ("asked", "denied", "hearsay", "reported", "offered",
 TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
 OTHER = "other"
 _SENTENCE_END = "。！？；"
+_SENTENCE_END_RE = re.compile("[。！？；]")
 _QUESTION_END = "？"
 _OPEN_QUOTES = "“「『\"‘《【'"
 _CLOSE_QUOTES = "”」』\"’》】'"
@@ -54,6 +56,7 @@ class Examples(_Model):
 
 class Cue(_Model):
     name: str = Field(min_length=1)
+    description: str = ""
     weight: float = Field(gt=0.0, le=10.0)
     cap: int = Field(default=2, ge=1, le=20)
     title: bool = Field(default=False, description="look only at the title block")
@@ -174,12 +177,8 @@ class Discourse:
             for term in st.block:
                 self._terms[norm(term)].append(("block", name))
         self._terms.pop("", None)
-        self._automaton = ahocorasick.Automaton()
-        for term in self._terms:
-            self._automaton.add_word(term, term)
-        self._automaton.make_automaton()
-        self._regexes: list[tuple[str, bool, re.Pattern[str]]] = [
-            (f"{genre}.{cue.name}", cue.title, re.compile(p, re.MULTILINE))
+        self._regexes: list[tuple[str, bool, re.Pattern[str], tuple[str, ...]]] = [
+            (f"{genre}.{cue.name}", cue.title, re.compile(p, re.MULTILINE), required_any(p))
             for genre, spec in genres.genres.items()
             for cue in spec.cues
             for p in cue.regex
@@ -194,39 +193,86 @@ class Discourse:
         }
         self._after = {n: [norm(t) for t in s.after if norm(t)] for n, s in stances.stances.items()}
         self._breaks = [norm(t) for t in stances.breaks if norm(t)]
+        # stance cue term -> (stance or "break", "before" / "after")
+        self._stance_terms: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for name, terms in self._before.items():
+            for term in terms:
+                self._stance_terms[term].append((name, "before"))
+        for name, terms in self._after.items():
+            for term in terms:
+                self._stance_terms[term].append((name, "after"))
+        for term in self._breaks:
+            self._stance_terms[term].append(("break", "before"))
+
+    def terms(self) -> set[str]:
+        """Every normalized term the cues use, for the rule engine's one scan of a page."""
+        return set(self._terms) | set(self._stance_terms)
+
+    def marks(self, text: str, occ: Mapping[str, list[int]]) -> Marks:
+        """The stance cues of one page, sorted by position, and its sentence ends."""
+        stance_terms = self._stance_terms
+        found = sorted(
+            (p, p + len(term), term) for term, at in occ.items() if term in stance_terms for p in at
+        )
+        ends = [m.start() for m in _SENTENCE_END_RE.finditer(text)]
+        return Marks([f[0] for f in found], found, ends)
 
     # -- the page ------------------------------------------------------------------
 
     def read_page(
-        self, norm: Normalized, index: BlockIndex, contact_offsets: list[int]
+        self,
+        norm: Normalized,
+        index: BlockIndex,
+        contact_offsets: list[int],
+        occ: Mapping[str, list[int]],
+        hits: bool = True,
     ) -> tuple[PageReading, dict[int, set[str]]]:
         """The page's genre and, per block, which stance ``block`` cues and signals it holds."""
         found: dict[str, set[str]] = defaultdict(set)  # cue -> distinct terms
         per_block: dict[int, set[str]] = defaultdict(set)
         signal_blocks: set[int] = set()
         title_blocks = {i for i, b in enumerate(index.blocks) if b.kind == "title"}
-        for end, term in self._automaton.iter(norm.text):
-            start = end - len(term) + 1
-            block = index.at(norm.original_span(start, end + 1)[0])
+        # a post's own cues matter (a buyer's question in a thread); on other pages only the
+        # page's totals do, so most cue occurrences need no block
+        posts = any(b.kind == "post" for b in index.blocks)
+        cue_terms = self._terms
+        positions = {t: p for t, p in occ.items() if t in cue_terms}
+
+        def blocks_of(term: str) -> set[int]:
+            return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
+
+        for term in positions:
+            where: set[int] | None = None
             for kind, name in self._terms[term]:
                 if kind == "cue":
                     _, cue = self._cues[name]
-                    if not cue.title or block in title_blocks:
-                        found[name].add(term)
-                        per_block[block].add("cue:" + name)
-                elif kind == "signal":
-                    signal_blocks.add(block)
+                    if cue.title or posts:
+                        where = blocks_of(term) if where is None else where
+                        if cue.title and not where & title_blocks:
+                            continue
+                        for block in where:
+                            per_block[block].add("cue:" + name)
+                    found[name].add(term)
                 else:
-                    per_block[block].add(name)
+                    where = blocks_of(term) if where is None else where
+                    if kind == "signal":
+                        signal_blocks |= where
+                    else:
+                        for block in where:
+                            per_block[block].add(name)
         for offset in contact_offsets:
             signal_blocks.add(index.at(offset))
         original = norm.original
         title_text = "\n".join(
             original[index.blocks[i].start : index.blocks[i].end] for i in title_blocks
         )
-        for name, title_only, pattern in self._regexes:
+        for name, title_only, pattern, needle in self._regexes:
             haystack = title_text if title_only else original
-            if haystack:
+            # a page with no hits needs its genre only as a label: skip the full scans that
+            # no required literal can rule out
+            if not (title_only or needle or hits):
+                continue
+            if haystack and (not needle or any(n in haystack for n in needle)):
                 for m in pattern.finditer(haystack):
                     found[name].add("re:" + m.group())
                     if len(found[name]) >= 20:
@@ -235,10 +281,10 @@ class Discourse:
             found["seller_offer.call_to_act"].add("contact-entity")
         scores: dict[str, float] = defaultdict(float)
         evidence: list[str] = []
-        for name, terms in found.items():
+        for name, distinct in found.items():
             genre, cue = self._cues[name]
-            scores[genre] += cue.weight * min(len(terms), cue.cap)
-            evidence.append(f"{name}: {', '.join(sorted(terms)[:4])}")
+            scores[genre] += cue.weight * min(len(distinct), cue.cap)
+            evidence.append(f"{name}: {', '.join(sorted(distinct)[:4])}")
         order = list(self.genres.genres)
         best = max(order, key=lambda g: (scores.get(g, 0.0), -order.index(g)))
         genre = best if scores.get(best, 0.0) >= self.genres.min_score else OTHER
@@ -266,6 +312,7 @@ class Discourse:
     def stance(
         self,
         norm: Normalized,
+        marks: Marks,
         n_start: int,
         n_end: int,
         o_start: int,
@@ -276,26 +323,38 @@ class Discourse:
     ) -> tuple[str, str]:
         """(stance, the cue that decided it) for the hit at normalized ``[n_start, n_end)``."""
         text = norm.text
-        s = n_start
-        while s > 0 and text[s - 1] not in _SENTENCE_END:
-            s -= 1
-        e = n_end
-        while e < len(text) and text[e] not in _SENTENCE_END:
-            e += 1
-        before = text[s:n_start]
-        cut = max((before.rfind(b) + len(b) for b in self._breaks if b in before), default=0)
-        scope = before[cut:]
-        after = text[n_end:e]
+        i = bisect.bisect_left(marks.ends, n_start)
+        s = marks.ends[i - 1] + 1 if i > 0 else 0
+        j = bisect.bisect_left(marks.ends, n_end)
+        e = marks.ends[j] if j < len(marks.ends) else len(text)
         ender = text[e] if e < len(text) else ""
-        sentence = scope + text[n_start:e]
+        cues = marks.found[
+            bisect.bisect_left(marks.starts, s) : bisect.bisect_left(marks.starts, e)
+        ]
+        cut = s
+        for _, end, term in cues:
+            if end <= n_start and any(k == "break" for k, _ in self._stance_terms[term]):
+                cut = max(cut, end)
+        # (stance, before/after) -> the first cue found there
+        seen: dict[tuple[str, str], str] = {}
+        for start, end, term in cues:
+            if start < cut or end > e:
+                continue
+            for name, where in self._stance_terms[term]:
+                if name == "break":
+                    continue
+                if where == "before":
+                    limit = e if name == "offered" else n_end if name == "denied" else n_start
+                    ok = end <= limit
+                else:
+                    ok = start >= n_end
+                if ok:
+                    seen.setdefault((name, where), term)
         for name in ("asked", "denied", "hearsay", "reported", "offered"):
-            where = sentence if name == "offered" else scope
-            cue = next((t for t in self._before[name] if t in where), None)
-            if cue is not None:
-                return name, f"{cue}…"
-            cue = next((t for t in self._after[name] if t in after), None)
-            if cue is not None:
-                return name, f"…{cue}"
+            if (name, "before") in seen:
+                return name, f"{seen[name, 'before']}…"
+            if (name, "after") in seen:
+                return name, f"…{seen[name, 'after']}"
             if name == "asked" and ender == _QUESTION_END:
                 return name, "？"
         if voice != "offered" and in_quotes(norm.original, o_start, o_end):
@@ -323,11 +382,18 @@ class Discourse:
         norm = self._normalizer.normalize(text)
         n_start = len(self._normalizer.normalize(text[:start]).text)
         n_end = n_start + len(self._normalizer.normalize(phrase).text)
-        cues: set[str] = set()
-        for _, term in self._automaton.iter(norm.text):
-            cues.update(name for kind, name in self._terms[term] if kind == "block")
+        occ = _find_all(norm.text, self.terms())
+        cues = {name for term in occ for kind, name in self._terms.get(term, ()) if kind == "block"}
         stance, _ = self.stance(
-            norm, n_start, n_end, start, start + len(phrase), "offered", True, cues
+            norm,
+            self.marks(norm.text, occ),
+            n_start,
+            n_end,
+            start,
+            start + len(phrase),
+            "offered",
+            True,
+            cues,
         )
         return stance
 
@@ -343,6 +409,90 @@ class Discourse:
         if stance in TIEABLE:
             return block in signal_blocks or bool(linked & signal_blocks)
         return False
+
+
+def required_literal(pattern: str) -> str:
+    """The longest run of Chinese characters every match of ``pattern`` must contain ("" if none
+    is certain), so a page without it skips the scan: most pages hold no "号" or "条" at all.
+
+    Only runs outside groups and classes count, in a pattern with no top-level alternation,
+    and not followed by a quantifier that makes their last character optional.
+    """
+    depth = 0
+    runs: list[str] = []
+    run = ""
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            run, i = "", i + 2
+            runs.append("")
+            continue
+        if ch == "[":
+            j = i + 1
+            if pattern[j : j + 1] == "^":
+                j += 1
+            if pattern[j : j + 1] == "]":
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            run, i = "", j + 1
+            runs.append("")
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return ""
+        if depth == 0 and "\u4e00" <= ch <= "\u9fff":
+            run += ch
+            nxt = pattern[i + 1] if i + 1 < len(pattern) else ""
+            if nxt and nxt in "?*{":
+                run = run[:-1]
+                runs.append(run)
+                run = ""
+            else:
+                runs.append(run)
+        else:
+            run = ""
+        i += 1
+    return max(runs, key=len, default="")
+
+
+def required_any(pattern: str) -> tuple[str, ...]:
+    """Strings one of which every match of ``pattern`` contains (empty when none is certain):
+    its required literal, or the members of a plain character class it starts with."""
+    literal = required_literal(pattern)
+    if literal:
+        return (literal,)
+    if pattern.startswith("[") and not pattern.startswith("[^"):
+        close = pattern.find("]", 1)
+        members = pattern[1:close] if close > 1 else ""
+        if members and not any(c in members for c in "\\-"):
+            return tuple(members)
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """A page's stance cues (``found``: start, end, term; ``starts`` for bisecting) and the
+    positions of its sentence ends."""
+
+    starts: list[int]
+    found: list[tuple[int, int, str]]
+    ends: list[int]
+
+
+def _find_all(text: str, terms: Iterable[str]) -> dict[str, list[int]]:
+    """Every occurrence of each term (for the few short example texts; pages use the rules' scan)."""
+    out: dict[str, list[int]] = {}
+    for term in terms:
+        at = text.find(term)
+        while at >= 0:
+            out.setdefault(term, []).append(at)
+            at = text.find(term, at + 1)
+    return out
 
 
 def block_voice(block: Block, page_voice: str, post_asks: bool) -> str:

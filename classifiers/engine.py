@@ -177,6 +177,10 @@ class Classifier:
                     terms.update(ctx.unless)
         self._contact_terms = [self._norm(t) for t in self.signals.contact_terms]
         terms.update(self._contact_terms)
+        # genre and stance cues share the one scan of each page
+        self.discourse: Discourse | None = load_discourse(self.rules_dir, self.normalizer)
+        if self.discourse is not None:
+            terms.update(self.discourse.terms())
         terms.discard("")
         # The automaton runs over UTF-16 code units viewed as Latin-1 characters: with a
         # few hundred distinct first characters the root of a character trie is slow to
@@ -193,7 +197,6 @@ class Classifier:
                 self._always.append(compiled)
             for term in set(compiled.anchors):
                 self._by_anchor[term].append(compiled)
-        self.discourse: Discourse | None = load_discourse(self.rules_dir, self.normalizer)
         digest = hashlib.sha256()
         if self.discourse is not None:
             digest.update(self.discourse.genres.model_dump_json().encode())
@@ -306,8 +309,8 @@ class Classifier:
         entities = extract_entities(original)
         if self.registry is not None:
             found.extend((hit, -1, -1) for hit in self.registry.check(original, entities))
-        covered = cover(blocks if blocks is not None else line_blocks(text, title), len(original))
-        hits, reading = self._read(norm, found, entities, covered)
+        covered = cover(blocks if blocks is not None else line_blocks(text, title), original)
+        hits, reading = self._read(norm, occ, found, entities, covered)
         return self._verdict(hits, entities, occ, covered, reading)
 
     def classify_blocks(self, raw: object) -> Verdict:
@@ -329,6 +332,7 @@ class Classifier:
     def _read(
         self,
         norm: Normalized,
+        occ: Occurrences,
         found: list[tuple[Hit, int, int]],
         entities: list[Entity],
         blocks: list[Block],
@@ -336,11 +340,12 @@ class Classifier:
         """Each hit with its block, stance and whether it counts (see ``classifiers.discourse``)."""
         index = BlockIndex(blocks)
         if self.discourse is None:
-            hits = [replace(h, block=index.at(h.start)) for h, _, _ in found]
-            return hits, _Reading("other", [], set())
+            plain = [replace(h, block=index.at(h.start)) for h, _, _ in found]
+            return plain, _Reading("other", [], set())
         d = self.discourse
         contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
-        page, per_block = d.read_page(norm, index, contacts if found else [])
+        page, per_block = d.read_page(norm, index, contacts if found else [], occ, bool(found))
+        marks = d.marks(norm.text, occ) if found else None
         page_voice = d.voice(page, len(norm.text))
         explainer = page_voice == "described"
         buyer_page = page.genre == "consumer_question"
@@ -354,21 +359,28 @@ class Classifier:
             bi = index.at(hit.start)
             block = blocks[bi]
             cues = per_block.get(bi, set())
-            buyer = buyer_page or (
-                block.kind == "post" and "cue:consumer_question.buyer_voice" in cues
-            )
+            # a buyer's question speaks for the page, except in a thread, where each post
+            # speaks for its author: a seller's reply under a victim's question still offers
+            if block.kind == "post":
+                buyer = "cue:consumer_question.buyer_voice" in cues
+            else:
+                buyer = buyer_page
             voice = block_voice(block, page_voice, buyer)
             if n_start < 0:  # the licensed-agency check: about the firm itself, no sentence
                 stance, why = voice, "licensed-agency register"
             else:
+                assert marks is not None
                 stance, why = d.stance(
                     norm,
+                    marks,
                     n_start,
                     n_end,
                     hit.start,
                     hit.end,
                     voice,
-                    explainer,
+                    # an article's recommending or first-person cues judge its own paragraphs;
+                    # a post or a banner already speaks in its author's voice
+                    explainer and voice == page_voice,
                     {c for c in cues if not c.startswith("cue:")},
                 )
             if block.kind == "post":
@@ -552,6 +564,9 @@ class Classifier:
             (h.block for h in sorted(counted, key=lambda h: h.start) if h.category in categories),
             None,
         )
+        if offending is not None and blocks[offending].kind == "title":
+            # on a thread the title is its first post's: the post is what a platform deletes
+            offending = next((i for i, b in enumerate(blocks) if b.kind == "post"), offending)
         return Verdict(
             irregular=bool(categories),
             score=top,

@@ -1,10 +1,15 @@
 """``lantian classify``: JSON Lines in, one JSON object per input line out, in order.
 
-Input lines carry at least ``text`` (optional ``id``, ``title``, ``url``,
-``platform``).  Output: ``id``, ``irregular``, ``score``, ``categories``,
-``severity``, ``hits`` and ``entities``.  Offsets in a hit or entity index the
-field named by its ``field`` (``"text"`` or ``"title"``), so they are offsets
-into the original input strings.  A line that cannot be classified yields
+Input lines carry at least ``text`` or ``blocks`` (optional ``id``, ``title``,
+``url``, ``platform``); ``blocks`` is a list of ``{"text", "kind"?, "author"?,
+"ref"?}``, the units a reader sees (title, paragraphs, forum posts, shop header,
+banner, footer).  Output: ``id``, ``irregular``, ``score``, ``categories``,
+``severity``, ``hits``, ``entities``, and who is speaking: ``genre``, ``tier``
+(offer / watch / none), ``watch_categories`` and ``offending`` (the block of the
+first counted hit).  Offsets in a hit or entity index the field named by its
+``field`` (``"text"``, ``"title"`` or ``"block"``, with ``block`` its index), so
+they are offsets into the original input strings; each hit also names its
+``block``, its ``stance`` there, whether it ``counted`` and ``why``.  A line that cannot be classified yields
 ``{"id": ..., "error": "..."}``; nothing in the input stops the stream.
 """
 
@@ -16,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from classifiers.blocks import BlockError, join_blocks, parse_blocks
 from classifiers.engine import Classifier
 from classifiers.verdict import Verdict
 
@@ -31,31 +37,60 @@ def _split_field(start: int, end: int, title: str) -> tuple[str, int, int]:
     return "title", start, min(end, len(title))
 
 
-def verdict_record(record_id: Any, verdict: Verdict, title: str, text: str) -> dict[str, Any]:
-    """The output object for one classified input line; a hit spanning title and text is cut at the title's end."""
+def _in_block(
+    start: int, end: int, block: int | None, verdict: Verdict, texts: list[str]
+) -> tuple[str, int, int, str]:
+    b = verdict.blocks[block or 0]
+    s, e = start - b.start, min(end, b.end) - b.start
+    return "block", s, e, texts[block or 0][s:e]
+
+
+def verdict_record(
+    record_id: Any,
+    verdict: Verdict,
+    title: str,
+    text: str,
+    block_texts: list[str] | None = None,
+) -> dict[str, Any]:
+    """The output object for one classified input line; a hit spanning title and text is cut at the title's end.
+
+    With ``block_texts`` (the input had ``blocks``) offsets index the hit's block.
+    """
     hits = []
     for h in verdict.hits:
-        field, start, end = _split_field(h.start, h.end, title)
-        source = title if field == "title" else text
+        if block_texts is not None:
+            field, start, end, match = _in_block(h.start, h.end, h.block, verdict, block_texts)
+        else:
+            field, start, end = _split_field(h.start, h.end, title)
+            match = (title if field == "title" else text)[start:end]
         hits.append(
             {
                 "rule": h.rule,
                 "category": h.category,
                 "severity": h.severity,
                 "field": field,
+                "block": h.block,
                 "start": start,
                 "end": end,
-                "match": source[start:end],
+                "match": match,
+                "stance": h.stance,
+                "counted": h.counted,
+                "why": h.why,
                 "explanation": h.explanation,
                 "legal_basis": h.legal_basis,
             }
         )
     entities = []
     for e in verdict.entities:
-        field, start, end = _split_field(e.start, e.end, title)
+        if block_texts is not None:
+            block = next((i for i, b in enumerate(verdict.blocks) if b.start <= e.start < b.end), 0)
+            field, start, end, _ = _in_block(e.start, e.end, block, verdict, block_texts)
+        else:
+            field, start, end = _split_field(e.start, e.end, title)
         entities.append(
             {"kind": e.kind, "value": e.value, "field": field, "start": start, "end": end}
         )
+    offending = verdict.offending
     return {
         "id": record_id,
         "irregular": verdict.irregular,
@@ -64,6 +99,17 @@ def verdict_record(record_id: Any, verdict: Verdict, title: str, text: str) -> d
         "severity": verdict.severity,
         "hits": hits,
         "entities": entities,
+        "genre": verdict.genre,
+        "tier": verdict.tier,
+        "watch_categories": verdict.watch_categories,
+        "offending": None
+        if offending is None
+        else {
+            "block": verdict.offending_block,
+            "kind": offending.kind,
+            "author": offending.author,
+            "ref": offending.ref,
+        },
         "rules_version": verdict.rules_version,
     }
 
@@ -85,10 +131,23 @@ def classify_line(classifier: Classifier, line: str, number: int) -> dict[str, A
     record_id = row.get("id")
     if isinstance(record_id, (dict, list)):
         record_id = json.dumps(record_id, ensure_ascii=False)
+    if "blocks" in row and "text" not in row:
+        try:
+            parts = parse_blocks(row["blocks"])
+            joined, blocks = join_blocks(parts)
+            verdict = classifier.classify(joined, "", blocks)
+        except BlockError as exc:
+            return {"id": record_id, "error": f"line {number}: {exc}"}
+        except Exception as exc:  # noqa: BLE001 - the contract: a bad line never stops the stream
+            return {
+                "id": record_id,
+                "error": f"line {number}: could not classify: {type(exc).__name__}: {exc}",
+            }
+        return verdict_record(record_id, verdict, "", joined, [p[0] for p in parts])
     text = row.get("text")
     if not isinstance(text, str):
         what = "missing" if text is None else f"a {type(text).__name__}, not a string"
-        return {"id": record_id, "error": f"line {number}: field text is {what}"}
+        return {"id": record_id, "error": f"line {number}: field text (or blocks) is {what}"}
     title = row.get("title") or ""
     if not isinstance(title, str):
         return {"id": record_id, "error": f"line {number}: field title is not a string"}

@@ -6,6 +6,9 @@ The pipeline, in order:
    upper to lower case, traditional to simplified (OpenCC's character table),
    line breaks to ``。``; separators, spaces, zero-width characters, emoji and
    symbols are dropped ("专 丨利" -> "专利");
+   Latin letters a spam mirror inserted after each character ("专zhuan利li包bao") are
+   dropped too, once four or more characters in a row carry them, so a single
+   ``zl`` or ``bao过`` is left for the variants;
 2. phrase variants from ``rules/variants.yaml`` (homophones, look-alikes, pinyin
    and initials, numbers in words: 砖利, 受权, V信, zhuanli, bao guo, 💯), replaced
    by their canonical form with one Aho-Corasick scan.
@@ -51,6 +54,11 @@ _DROP_CATEGORIES = {
 }
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 _RUNS = re.compile(r"[^\x00]+")
+#: four or more Chinese characters in a row, each followed by a short Latin run (pinyin or
+#: noise a spam mirror inserted); separators already mapped to the drop mark may sit between
+_INSERTED_LATIN = re.compile("(?:[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*){4,}")
+#: a cheap first look: two such pairs in a row (most pages have none, or one "专利zl")
+_LATIN_AFTER_HAN = re.compile("[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*[\u3400-\u9fff]\x00*[a-z]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -225,7 +233,7 @@ class Normalizer:
         return self._translate(text).replace(_DROP, "")
 
     def normalize(self, original: str) -> Normalized:
-        translated = self._translate(original)
+        translated = _drop_inserted_latin(self._translate(original))
         if _DROP in translated:
             run_starts: list[int] = []
             run_orig: list[int] = []
@@ -286,6 +294,20 @@ class Normalizer:
             segments.append(_Segment(out, pos, len(text), True))
             pieces.append(text[pos:])
         return "".join(pieces), segments
+
+
+def _drop_inserted_latin(translated: str) -> str:
+    """Mark as dropped the Latin runs inserted after each character of a Chinese stretch.
+
+    The text keeps its length (one mark per character), so offsets into the original hold.
+    """
+    if not _LATIN_AFTER_HAN.search(translated):
+        return translated
+
+    def drop(m: re.Match[str]) -> str:
+        return "".join(_DROP if ch in _ASCII_LETTERS else ch for ch in m.group())
+
+    return _INSERTED_LATIN.sub(drop, translated)
 
 
 def _latin_edges_ok(key: str, letter_before: bool, letter_after: bool) -> bool:

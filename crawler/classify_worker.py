@@ -21,6 +21,6 @@ def init(rules_dir: str | None, threshold: float) -> None:
     )
 
 
-def classify(text: str, title: str) -> Any:
+def classify(text: str, title: str, blocks: Any = None) -> Any:
     assert _classifier is not None, "init() was not called in this worker"
-    return _classifier.classify(text, title)
+    return _classifier.classify(text, title, blocks)

@@ -48,6 +48,11 @@ def record_verdict(session: Session, version: ListingVersion, verdict: Any) -> C
     existing.severity = _get(verdict, "severity")
     existing.categories = list(_get(verdict, "categories", []) or [])
     existing.rules_version = rules_version
+    existing.genre = _get(verdict, "genre")
+    existing.tier = str(_get(verdict, "tier", None) or ("offer" if existing.irregular else "none"))
+    existing.blocks = [_block_dict(b) for b in _get(verdict, "blocks", []) or []]
+    offending = _get(verdict, "offending_block")
+    existing.offending_block = int(offending) if offending is not None else None
     session.flush()
     for hit in _get(verdict, "hits", []) or []:
         session.add(
@@ -61,6 +66,10 @@ def record_verdict(session: Session, version: ListingVersion, verdict: Any) -> C
                 match=str(_get(hit, "match", "")),
                 explanation=str(_get(hit, "explanation", "") or ""),
                 legal_basis=str(_get(hit, "legal_basis", "") or ""),
+                block=_get(hit, "block"),
+                stance=_get(hit, "stance"),
+                counted=bool(_get(hit, "counted", True)),
+                why=str(_get(hit, "why", "") or "")[:500],
             )
         )
     for ent in _get(verdict, "entities", []) or []:
@@ -77,12 +86,19 @@ def record_verdict(session: Session, version: ListingVersion, verdict: Any) -> C
     return existing
 
 
+def _block_dict(block: Any) -> dict[str, Any]:
+    return {name: _get(block, name) for name in ("start", "end", "kind", "author", "ref")}
+
+
 def apply_verdict(listing: Listing, classification: Classification) -> None:
     """Copy the current verdict onto the listing; flag it when irregular.
 
-    A reviewer's decision stands: only ``new`` and ``flagged`` listings move.
+    A reviewer's decision stands: only ``new`` and ``flagged`` listings move.  A
+    ``watch`` page stays ``new`` (not flagged) but carries its tier for its own queue.
     """
     listing.irregular = classification.irregular
+    listing.tier = classification.tier or ("offer" if classification.irregular else "none")
+    listing.genre = classification.genre
     listing.score = classification.score
     listing.severity = classification.severity
     listing.categories = list(classification.categories)

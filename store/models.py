@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -298,6 +299,9 @@ class Listing(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     severity: Mapped[str | None] = mapped_column(String(16), index=True)
     categories: Mapped[list[Any]] = mapped_column(default=list)
+    #: offer (flagged), watch (pushes the practice without an offer: its own queue) or none
+    tier: Mapped[str] = mapped_column(String(8), default="none", server_default="none", index=True)
+    genre: Mapped[str | None] = mapped_column(String(24))
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     online: Mapped[bool] = mapped_column(Boolean, default=True)
     removed_at: Mapped[datetime | None]
@@ -350,6 +354,12 @@ class Classification(Base):
     categories: Mapped[list[Any]] = mapped_column(default=list)
     rules_version: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    genre: Mapped[str | None] = mapped_column(String(24))
+    tier: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
+    #: what a reader sees: [{start, end, kind, author, ref}] over the version's title + text
+    blocks: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    #: the block of the first counted hit (on a thread, the post that makes the offer)
+    offending_block: Mapped[int | None] = mapped_column(Integer)
 
     version: Mapped[ListingVersion] = relationship(back_populates="classification")
     hits: Mapped[list[RuleHit]] = relationship(
@@ -373,6 +383,11 @@ class RuleHit(Base):
     match: Mapped[str] = mapped_column(Text)
     explanation: Mapped[str] = mapped_column(Text, default="")
     legal_basis: Mapped[str] = mapped_column(Text, default="")
+    #: the block the hit is in, its stance there, whether it counted, and why
+    block: Mapped[int | None] = mapped_column(Integer)
+    stance: Mapped[str | None] = mapped_column(String(12))
+    counted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    why: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     classification: Mapped[Classification] = relationship(back_populates="hits")
 

@@ -15,6 +15,41 @@ STATUS = {
     "removed": "已下架",
 }
 SEVERITY = {"high": "高", "medium": "中", "low": "低"}
+#: the classifier's tier: flagged offers, pages kept to watch, and the rest
+TIER = {"offer": "违规招揽", "watch": "观察", "none": "无"}
+GENRE = {
+    "seller_offer": "卖家广告",
+    "shop_page": "店铺/服务页",
+    "news": "新闻报道",
+    "enforcement": "处罚决定/执法通报",
+    "regulation": "法规/行业规则",
+    "explainer": "说明/问答文章",
+    "consumer_question": "消费者提问/投诉",
+    "job_posting": "招聘",
+    "course": "课程/考试培训",
+    "retail": "零售商品",
+    "other": "未定",
+}
+#: the stance of a hit in its block, and why one that did not count did not
+STANCE = {
+    "offered": "本人提供",
+    "promoted": "推荐该做法（未直接提供）",
+    "described": "第三人称描述",
+    "reported": "报道/引用",
+    "denied": "否认/拒绝",
+    "asked": "询问",
+    "hearsay": "转述他人",
+}
+BLOCK = {
+    "title": "标题",
+    "paragraph": "正文段落",
+    "list_item": "列表项",
+    "post": "帖子",
+    "shop_header": "店铺头部",
+    "banner": "横幅",
+    "footer": "页脚",
+    "other": "其他",
+}
 ACTION = {
     "confirm": "确认违规",
     "dismiss": "排除",

@@ -84,6 +84,10 @@ _env.globals.update(
     ROLE=labels.ROLE,
     RUN_STATUS=labels.RUN_STATUS,
     ENTITY=labels.ENTITY,
+    TIER=labels.TIER,
+    GENRE=labels.GENRE,
+    STANCE=labels.STANCE,
+    BLOCK=labels.BLOCK,
 )
 
 
@@ -195,7 +199,7 @@ def queue(
     filters: Annotated[ListingFilters, Depends(listing_filters)],
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
-    explicit = any(k in request.query_params for k in ("status", "queue"))
+    explicit = any(k in request.query_params for k in ("status", "queue", "tier"))
     if not explicit:
         filters.queue = True
     error = ""
@@ -266,6 +270,12 @@ def listing_page(
     )
     classification = current_classification(session, listing)
     hits = list(classification.hits) if classification else []
+    blocks = list(classification.blocks or []) if classification else []
+    offending = classification.offending_block if classification else None
+    # the offending block (on a thread, the post that makes the offer) first, then counted hits
+    ordered = sorted(
+        hits, key=lambda h: (h.block != offending, not h.counted, h.block or 0, h.start)
+    )
     full_text = (version.title + "\n" + version.text) if version else listing.title
     title_len = len(version.title) if version else len(listing.title)
     segs = segments(full_text, hits)
@@ -282,7 +292,10 @@ def listing_page(
         listing=data,
         title_segments=title_segs,
         body_segments=body_segs,
-        hits=hits,
+        hits=ordered,
+        blocks=blocks,
+        offending=offending,
+        reading=classification,
         compare=(left, right),
         prev_id=prev_id,
         next_id=next_id,

@@ -1,4 +1,4 @@
-"""Stage 2: the classifier's verdict on the whole page text."""
+"""Stage 2: the classifier's verdict on the page, judged block by block."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from scrapy.statscollectors import StatsCollector
 from sqlalchemy.orm import Session
 
 from crawler import classify_worker
+from crawler.blocks import item_blocks
 from crawler.items import ListingItem
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ def shared_executor(rules_dir: str | None, threshold: float, processes: int) -> 
 
 
 class ClassifyPipeline:
-    """``classify(text, title)`` per item, off the reactor thread."""
+    """``classify(text, title, blocks)`` per item, off the reactor thread: the blocks are the
+    title, each forum post (author, floor) and each line, so a reply is judged in its author's voice."""
 
     def __init__(
         self, classify: Any, executor: Executor, stats: StatsCollector | None = None
@@ -113,8 +115,9 @@ class ClassifyPipeline:
         if not isinstance(item, ListingItem):
             return item
         loop = asyncio.get_running_loop()
+        blocks = item_blocks(item.title, item.text, item.fields)
         item.verdict = await loop.run_in_executor(
-            self.executor, partial(self._classify, item.text, item.title)
+            self.executor, partial(self._classify, item.text, item.title, blocks)
         )
         if self.stats is not None:
             self.stats.inc_value("lantian/classified")
