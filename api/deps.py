@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from api.security import CSRF_FORM_FIELD, CSRF_HEADER, SESSION_COOKIE, tokens_match
@@ -92,14 +93,19 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
 
 
 async def _resolve_user(request: Request, session: Session) -> User | None:
+    """The user behind the bearer token or the session cookie.
+
+    The database lookups run in the thread pool: on the event loop, a lookup waiting
+    for a pooled connection stalls every request the server is handling.
+    """
     auth = request.headers.get("authorization", "")
     if auth:
         scheme, _, secret = auth.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             return None
-        return user_for_token(session, secret.strip())
-    found = resolve_session(
-        session, request.cookies.get(SESSION_COOKIE, ""), session_policy(request)
+        return await run_in_threadpool(user_for_token, session, secret.strip())
+    found = await run_in_threadpool(
+        resolve_session, session, request.cookies.get(SESSION_COOKIE, ""), session_policy(request)
     )
     if found is None:
         return None
