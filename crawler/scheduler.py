@@ -327,11 +327,21 @@ class LantianScheduler(BackgroundScheduler):  # type: ignore[misc]  # apschedule
 
 
 def _jobstore(settings: Settings) -> SQLAlchemyJobStore:
-    """A job store with an engine of its own: its shutdown disposes that engine."""
+    """A job store with an engine of its own that keeps no pool.
+
+    APScheduler's loop can take one more pass over the job store after shutdown has
+    disposed its engine (it checks the state, then waits for the lock that shutdown
+    holds).  A pooled engine would keep the connection that pass opens, unclosed, in a
+    pool nobody disposes; without a pool every connection is closed as it is returned.
+    The job store is read once per wake-up, so the extra connects cost nothing that shows.
+    """
+    from sqlalchemy.pool import NullPool
+
     from store.db import make_engine
 
     return SQLAlchemyJobStore(
-        engine=make_engine(settings.resolved_database_url), tablename=JOBSTORE_TABLE
+        engine=make_engine(settings.resolved_database_url, poolclass=NullPool),
+        tablename=JOBSTORE_TABLE,
     )
 
 

@@ -193,3 +193,16 @@ def test_only_one_scheduler_runs_per_database(ops_settings: Settings) -> None:
     finally:
         stop_scheduler(first, grace_s=0)
     stop_scheduler(start_background_scheduler(ops_settings), grace_s=0)  # released on stop
+
+
+def test_the_job_store_used_after_shutdown_leaves_no_connection_open(
+    ops_settings: Settings,
+) -> None:
+    """APScheduler's loop can take one more pass over the job store after shutdown has
+    disposed its engine (it checks the state, then waits for the job-store lock that
+    shutdown holds); a connection that pass opens must not outlive the scheduler
+    (the leak guard fails this test on PostgreSQL if it does)."""
+    scheduler = build_scheduler(ops_settings)
+    scheduler.start(paused=True)
+    scheduler.shutdown(wait=True)
+    scheduler._lookup_jobstore("default").get_due_jobs(utcnow())
