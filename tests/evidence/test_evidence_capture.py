@@ -8,7 +8,7 @@ import socket
 import struct
 
 import pytest
-from conftest import BrowserThread
+from evhelpers import BrowserThread
 from evsite import GBK_PAGE, GBK_TEXT, ZH_PAGE, ZH_TEXT, Handler
 from warcio.archiveiterator import ArchiveIterator
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import BrowserThread
+from evhelpers import BrowserThread
 
 from evidence import netguard
 from evidence.capture import CaptureOptions, capture

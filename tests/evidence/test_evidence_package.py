@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import make_result
+from evhelpers import make_result
 from typer.testing import CliRunner
 
 from evidence.errors import UnsafePackageEntry

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 
 import pytest
-from conftest import BrowserThread
+from evhelpers import BrowserThread
 from typer.testing import CliRunner
 
 from evidence.browser import sandbox_probe_command, sandbox_refusal

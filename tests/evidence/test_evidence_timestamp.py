@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import make_result
+from evhelpers import make_result
 from evtsa import Tsa, serve_tsa
 from typer.testing import CliRunner
 

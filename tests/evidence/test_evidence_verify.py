@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import artifact_path, make_result
+from evhelpers import artifact_path, make_result
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
