@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from classifiers.blocks import SITE_VOICE, Block, BlockIndex
 from classifiers.normalize import Normalized, Normalizer
-from classifiers.pack import RulePackError
+from classifiers.pack import RulePackError, check_regexes
 
 Stance = Literal["offered", "promoted", "described", "reported", "denied", "asked", "hearsay"]
 Voice = Literal["offered", "described", "reported", "asked"]
@@ -66,12 +66,7 @@ class Cue(_Model):
     @field_validator("regex")
     @classmethod
     def _compiles(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"regex {pattern!r} does not compile: {exc}") from exc
-        return value
+        return check_regexes(value)
 
 
 class GenreSpec(_Model):
