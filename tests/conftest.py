@@ -7,6 +7,8 @@ test is skipped with the reason printed (``-ra`` shows it in the summary).
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,6 +117,40 @@ def redis_url() -> str:
     except Exception as exc:  # noqa: BLE001
         pytest.skip(f"Redis not reachable at {REDIS_TEST_URL}: {type(exc).__name__}")
     return REDIS_TEST_URL
+
+
+class ConnectionCounter:
+    """A loopback port that accepts and counts TCP connections (what must never be reached)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.port: int = self.listener.getsockname()[1]
+        self.accepted = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._count)
+        self._thread.start()
+
+    def _count(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.accepted += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.listener.close()
+
+
+@pytest.fixture
+def connection_counter() -> Iterator[ConnectionCounter]:
+    counter = ConnectionCounter()
+    yield counter
+    counter.close()
 
 
 @pytest.fixture(scope="session")

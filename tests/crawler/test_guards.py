@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy.http import Request
@@ -157,47 +158,26 @@ json.dump({"answers": answers, "errors": errors}, open(out, "w"))
 """
 
 
-def test_dns_rebinding_cannot_switch_a_crawl_to_a_private_address(tmp_path: Path) -> None:
+def test_dns_rebinding_cannot_switch_a_crawl_to_a_private_address(
+    tmp_path: Path, connection_counter: Any
+) -> None:
     """The name answers public to the guard's lookup, loopback after: nothing reaches loopback."""
     import json
-    import socket
     import subprocess
     import sys
-    import threading
 
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.1)
-    accepted: list[int] = []
-    stop = threading.Event()
-
-    def count() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            accepted.append(1)
-            conn.close()
-
-    counter = threading.Thread(target=count)
-    counter.start()
     script, out = tmp_path / "crawl.py", tmp_path / "out.json"
     script.write_text(REBINDING_CRAWL)
-    try:
-        proc = subprocess.run(
-            [sys.executable, str(script), str(listener.getsockname()[1]), str(out)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=Path(__file__).resolve().parents[2],
-        )
-    finally:
-        stop.set()
-        counter.join()
-        listener.close()
+    proc = subprocess.run(
+        [sys.executable, str(script), str(connection_counter.port), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(out.read_text())
     assert result["answers"][:2] == ["93.184.216.34", "127.0.0.1"], result
-    assert accepted == [], result
+    assert connection_counter.accepted == 0, result
     assert any("DNS lookup failed" in e for e in result["errors"]), result
     assert "rebind.example resolves to non-public address 127.0.0.1" in proc.stderr

@@ -200,29 +200,16 @@ def test_recheck_survives_a_browser_that_will_not_start(
 
 
 def test_dns_rebinding_cannot_switch_a_recheck_to_a_private_address(
-    session: Session, site: Site, tmp_path, monkeypatch: pytest.MonkeyPatch
+    session: Session,
+    site: Site,
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+    connection_counter,
 ) -> None:
     """The name answers public to the first lookup and loopback after: nothing reaches loopback."""
     import socket
-    import threading
 
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.1)
-    port = listener.getsockname()[1]
-    accepted: list[object] = []
-    stop = threading.Event()
-
-    def count() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            accepted.append(1)
-            conn.close()
-
-    counter = threading.Thread(target=count)
-    counter.start()
+    port = connection_counter.port
     real = socket.getaddrinfo
     answers: list[str] = []
 
@@ -246,10 +233,7 @@ def test_dns_rebinding_cannot_switch_a_recheck_to_a_private_address(
         [check] = recheck_notice(session, notice, strict, now=T0 + timedelta(days=1)).checks
     finally:
         monkeypatch.undo()
-        stop.set()
-        counter.join()
-        listener.close()
     assert answers[0] == "93.184.216.34" and len(answers) >= 2
-    assert accepted == []
+    assert connection_counter.accepted == 0
     assert check.verdict is Verdict.inconclusive
     assert "non-public address 127.0.0.1" in check.detail
