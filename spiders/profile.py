@@ -65,6 +65,14 @@ def _check_css(value: str) -> str:
     return value
 
 
+def _check_re(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+    return value
+
+
 def _check_xpath(value: str) -> str:
     try:
         etree.XPath(value)
@@ -111,12 +119,7 @@ class Selector(_Model):
     @field_validator("re")
     @classmethod
     def _valid_re(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
-        return value
+        return None if value is None else _check_re(value)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Selector:
@@ -212,12 +215,7 @@ class BlockMarker(_Model):
     @field_validator("url", "title", "text")
     @classmethod
     def _valid_re(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
-        return value
+        return None if value is None else _check_re(value)
 
     @field_validator("css")
     @classmethod
