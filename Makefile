@@ -27,7 +27,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy lantian classifiers evidence store crawler spiders api takedown sandbox
+	$(VENV)/bin/mypy lantian classifiers evidence store crawler campaigns spiders api takedown sandbox
 
 check: lint typecheck test
 

@@ -46,7 +46,7 @@ def create_app(
                 app.state.sessionmaker, app.state.search, userdict_path(settings), index_sync_s
             )
             syncer.start()
-        from crawler.scheduler import embedded_scheduler
+        from campaigns.scheduler import embedded_scheduler
 
         with embedded_scheduler(settings):  # starts one only when settings.embed_scheduler
             yield

@@ -13,7 +13,7 @@ T = TypeVar("T")
 MAX_ID = 2**62
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 MAX_INTERVAL_S = 366 * 86400
-"""A campaign runs at least once a year (crawler.campaigns.MAX_INTERVAL_S)."""
+"""A campaign runs at least once a year (campaigns.specs.MAX_INTERVAL_S)."""
 
 
 class ORM(BaseModel):

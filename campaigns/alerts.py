@@ -1,6 +1,6 @@
 """One alert digest per run: new high-severity listings and listings that came back.
 
-After a run ends (``crawler.runs`` calls :func:`send_run_digest`), the run's
+After a run ends (``campaigns.supervisor`` and ``campaigns.reaper`` call :func:`send_run_digest`), the run's
 findings are gathered:
 
 * new high-severity listings: ``severity == "high"`` and the listing's first
@@ -245,7 +245,7 @@ def collect_findings(session: Session, run: CampaignRun) -> Digest:
 
 def _claim(settings: Settings, run_id: int) -> Digest | None:
     """Gather the run's digest and record it as sent, unless it already was or is empty."""
-    from crawler.runs import unit_of_work
+    from campaigns.record import unit_of_work
 
     with unit_of_work(settings) as session:
         session.execute(
@@ -330,7 +330,7 @@ def send_pending_digests(settings: Settings, within: timedelta = timedelta(hours
     whose launcher exited first (``lantian campaigns run-now`` without
     ``--wait``) or died.  The scheduler calls it with its reaping.
     """
-    from crawler.runs import FINISHED, unit_of_work
+    from campaigns.record import FINISHED, unit_of_work
 
     since = utcnow() - within
     with unit_of_work(settings) as session:

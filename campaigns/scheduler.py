@@ -21,7 +21,7 @@ take only ids; they find the settings the scheduler was started with.
 Only one scheduler should run per database: ``lantian serve`` embeds one
 (:func:`start_background_scheduler`) unless a separate ``lantian scheduler``
 process is deployed.  Even if two run, runs of a campaign never overlap (the
-guard is in ``crawler.runs``).
+guard is in ``campaigns.record``).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
-from crawler.leader import LeaderLock
+from campaigns.leader import LeaderLock
 from lantian.config import Settings, get_settings
 from lantian.metrics import SCHEDULER_JOB_RUNS, SCHEDULER_JOBS
 from store.models import Campaign
@@ -165,7 +165,7 @@ def _put(
 
 def sync_campaign_jobs(scheduler: BaseScheduler, settings: Settings) -> SyncResult:
     """Make the scheduler's campaign jobs match the campaigns table."""
-    from crawler.runs import unit_of_work
+    from campaigns.record import unit_of_work
 
     result = SyncResult()
     wanted: dict[str, tuple[int, str, BaseTrigger, dict[str, Any]]] = {}
@@ -227,7 +227,8 @@ def install_system_jobs(scheduler: BaseScheduler, settings: Settings) -> None:
 
 def run_campaign_job(campaign_id: int) -> int | None:
     """Start a scheduled run of the campaign; skipped (None) while a run of it is active."""
-    from crawler.runs import CampaignNotFound, RunAlreadyActive, start_run
+    from campaigns.record import CampaignNotFound, RunAlreadyActive
+    from campaigns.supervisor import start_run
 
     settings = current_settings()
     try:
@@ -253,8 +254,8 @@ def sync_job() -> None:
 
 def reap_job() -> list[int]:
     """Fail runs whose crawl died; alert runs that ended without their launcher alerting."""
-    from crawler.alerts import send_pending_digests
-    from crawler.runs import reap_stale_runs
+    from campaigns.alerts import send_pending_digests
+    from campaigns.reaper import reap_stale_runs
 
     settings = current_settings()
     reaped = reap_stale_runs(settings)
@@ -264,7 +265,7 @@ def reap_job() -> list[int]:
 
 def recheck_job() -> Any:
     """Re-check the listings of sent takedown notices that are due (``takedown.recheck.recheck_due``)."""
-    from crawler.runs import unit_of_work
+    from campaigns.record import unit_of_work
     from takedown.recheck import recheck_due
 
     settings = current_settings()
@@ -281,7 +282,7 @@ def recheck_job() -> Any:
 
 def verify_job() -> Any:
     """Re-verify the evidence store and record the outcome on each capture and in the audit log."""
-    from crawler.verification import reverify_evidence
+    from campaigns.verification import reverify_evidence
 
     return reverify_evidence(current_settings())
 
@@ -380,7 +381,7 @@ def stored_jobs(settings: Settings) -> list[Job]:
 def start_background_scheduler(settings: Settings) -> BackgroundScheduler:
     """Start the scheduler in background threads (``lantian serve`` calls this in its lifespan).
 
-    Raises ``crawler.leader.SchedulerAlreadyRunning`` when another scheduler
+    Raises ``campaigns.leader.SchedulerAlreadyRunning`` when another scheduler
     runs against the same database.  Stop it with :func:`stop_scheduler`.
     """
     scheduler = build_scheduler(settings)
@@ -428,7 +429,7 @@ def sync_now() -> SyncResult | None:
 def stop_scheduler(scheduler: BaseScheduler, *, grace_s: float | None = None) -> None:
     """Stop scheduling, then let running crawls finish for ``grace_s`` before they checkpoint."""
     global _scheduler
-    from crawler.runs import shutdown_children
+    from campaigns.supervisor import shutdown_children
 
     settings = current_settings()
     if scheduler.running:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from store.models import Campaign
 
-CAMPAIGNS_DIR = Path(__file__).resolve().parent / "campaigns"
+CAMPAIGNS_DIR = Path(__file__).resolve().parent / "builtin"
 
 
 class CampaignError(ValueError):
@@ -295,3 +295,16 @@ def resolve_campaign(
         return spec, upsert_campaign(session, spec)
     known = sorted(set(builtin) | set(session.scalars(select(Campaign.name)).all()))
     raise CampaignError(f"no campaign {ref!r}; known: {', '.join(known) or 'none'}")
+
+
+def adjust_spec(
+    spec: CampaignSpec, base_urls: dict[str, str], ignore_robots: bool = False
+) -> CampaignSpec:
+    """The spec with command-line overrides: base URLs per platform, robots.txt ignored."""
+    spec = spec.model_copy(update={"base_urls": {**spec.base_urls, **base_urls}})
+    if ignore_robots:
+        spec = spec.model_copy(update={"obey_robots": False})
+    unknown = sorted(set(base_urls) - set(spec.platforms))
+    if unknown:
+        raise CampaignError(f"--base-url names {', '.join(unknown)}, not platforms of {spec.name}")
+    return spec

@@ -34,7 +34,7 @@ class Reverification:
 
 def reverify_evidence(settings: Settings) -> Reverification | None:
     """Verify the store and record the outcome; None when nothing was ever captured."""
-    from crawler.runs import unit_of_work
+    from campaigns.record import unit_of_work
     from evidence.vault import EvidenceVault
 
     root = settings.resolved_evidence_dir

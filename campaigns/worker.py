@@ -32,7 +32,7 @@ class WorkerError(RuntimeError):
 
 def joinable_runs(settings: Settings, joined: set[int]) -> list[tuple[int, str]]:
     """(run id, campaign name) of running runs this worker has not joined, oldest first."""
-    from crawler.runs import unit_of_work
+    from campaigns.record import unit_of_work
 
     with unit_of_work(settings) as session:
         rows = session.execute(
@@ -46,7 +46,8 @@ def joinable_runs(settings: Settings, joined: set[int]) -> list[tuple[int, str]]
 
 def run_worker(settings: Settings, stop: threading.Event, poll_s: float = 5.0) -> int:
     """Join running runs until ``stop`` is set; return how many crawls this worker ran."""
-    from crawler.runs import child_environment, crawl_command, logs_dir
+    from campaigns.record import logs_dir
+    from campaigns.supervisor import child_environment, crawl_command
 
     if not settings.redis_url:
         raise WorkerError(

@@ -14,12 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
-from crawler.campaigns import CampaignSpec
 from crawler.settings import BASE, crawl_settings
 from spiders import Profile, spider_for
 
@@ -33,6 +32,35 @@ PROGRESS_KEYS = {
     "stored": "lantian/stored",
     "errors": "log_count/ERROR",
 }
+
+
+class CrawlLimits(Protocol):
+    """How far a crawl goes (``campaigns.specs.Limits`` is one)."""
+
+    @property
+    def depth(self) -> int: ...
+    @property
+    def pages(self) -> int: ...
+    @property
+    def reply_pages(self) -> int: ...
+    @property
+    def max_seconds(self) -> int: ...
+    @property
+    def max_requests(self) -> int: ...
+
+
+class CrawlPlan(Protocol):
+    """What one crawl runs: the crawler reads these fields of a campaign
+    (``campaigns.specs.CampaignSpec`` is one) and knows nothing else of campaigns."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def keywords(self) -> list[str]: ...
+    @property
+    def obey_robots(self) -> bool: ...
+    @property
+    def limits(self) -> CrawlLimits: ...
 
 
 class NothingFetched(RuntimeError):
@@ -108,9 +136,7 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def build_crawlers(
-    spec: CampaignSpec, profiles: list[Profile], options: RunOptions
-) -> list[Crawler]:
+def build_crawlers(spec: CrawlPlan, profiles: list[Profile], options: RunOptions) -> list[Crawler]:
     crawlers: list[Crawler] = []
     namespace = f"lantian:{spec.name}:{options.run_id or 'adhoc'}"
     for profile in profiles:
@@ -143,7 +169,7 @@ def build_crawlers(
 
 
 def run_campaign(
-    spec: CampaignSpec,
+    spec: CrawlPlan,
     profiles: list[Profile],
     options: RunOptions,
     on_tick: Callable[[dict[str, int], float], None] | None = None,

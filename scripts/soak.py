@@ -38,8 +38,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.campaigns import load_campaign_file, upsert_campaign  # noqa: E402
-from crawler.runs import list_runs  # noqa: E402
+from campaigns.runs import list_runs  # noqa: E402
+from campaigns.specs import load_campaign_file, upsert_campaign  # noqa: E402
 from lantian.config import load_settings  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 from store.db import make_engine, make_sessionmaker, session_scope, upgrade  # noqa: E402

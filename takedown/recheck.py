@@ -173,7 +173,7 @@ def _watched(notice: TakedownNotice, now: datetime) -> bool:
 
 def _alert(settings: Settings, payload: dict[str, object]) -> None:
     """Tell the configured webhooks; a failing hook is logged, never fatal to the re-check."""
-    from crawler.alerts import AlertError, post_webhook
+    from campaigns.alerts import AlertError, post_webhook
 
     for url in settings.alert_webhook_urls:
         try:

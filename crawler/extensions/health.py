@@ -5,7 +5,7 @@ yields nothing its page type looks for (``broken``) or is an anti-bot, CAPTCHA
 or login page the profile declares (``blocked``).  After ``threshold`` such
 pages of one page type in a run (one for blocks), the problem is written to the
 run (``run_problems``) with a sample page kept under ``samples_dir``; the run's
-alert digest (``crawler.alerts``) reports it.  A block also backs the crawl off:
+alert digest (``campaigns.alerts``) reports it.  A block also backs the crawl off:
 the platform's crawl pauses (``rate.block_backoff`` seconds, doubling with each
 block), and after ``max_blocks`` it stops with finish reason ``blocked``.
 """

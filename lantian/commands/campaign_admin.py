@@ -43,14 +43,14 @@ def _save(settings: Settings, data: dict[str, Any], *, creating: bool) -> dict[s
     """Validate ``data`` as a campaign, check its schedule, upsert it and audit the change."""
     from sqlalchemy import select
 
-    from crawler.campaigns import (
+    from campaigns.runs import unit_of_work
+    from campaigns.scheduler import ScheduleError, validate_schedule
+    from campaigns.specs import (
         campaign_problems,
         upsert_campaign,
         validate_campaign,
         validation_context,
     )
-    from crawler.runs import unit_of_work
-    from crawler.scheduler import ScheduleError, validate_schedule
     from store.audit import record
     from store.db import upgrade
     from store.models import Campaign
@@ -64,7 +64,7 @@ def _save(settings: Settings, data: dict[str, Any], *, creating: bool) -> dict[s
         validate_schedule(spec.schedule.cron, spec.schedule.interval_s, spec.schedule.misfire)
     except ScheduleError as exc:
         fail(f"campaign {spec.name!r}: {exc}")
-    from crawler.runs import engine_for
+    from campaigns.runs import engine_for
 
     upgrade(engine_for(settings))
     with unit_of_work(settings) as session:
@@ -129,8 +129,8 @@ def create(
 
 
 def _current(settings: Settings, name: str) -> dict[str, Any]:
-    from crawler.campaigns import CampaignError, spec_from_row
-    from crawler.runs import CampaignNotFound, resolve_campaign, unit_of_work
+    from campaigns.runs import CampaignNotFound, resolve_campaign, unit_of_work
+    from campaigns.specs import CampaignError, spec_from_row
 
     with unit_of_work(settings) as session:
         try:
@@ -184,7 +184,7 @@ def edit(
 
 
 def _set_paused(name: str, paused: bool) -> None:
-    from crawler.runs import CampaignNotFound, resolve_campaign, unit_of_work
+    from campaigns.runs import CampaignNotFound, resolve_campaign, unit_of_work
     from store.audit import record
 
     settings = settings_or_exit()
@@ -220,7 +220,7 @@ def run_now(
     ] = None,
 ) -> None:
     """Start a run now, in its own crawl process; prints the run as JSON."""
-    from crawler.runs import (
+    from campaigns.runs import (
         CampaignNotFound,
         RunAlreadyActive,
         RunTimeout,
@@ -238,7 +238,7 @@ def run_now(
         fail(str(exc))
     except RunAlreadyActive as exc:
         fail(str(exc), EXIT_CHECK_FAILED)
-    from crawler.runs import unit_of_work
+    from campaigns.runs import unit_of_work
 
     with unit_of_work(settings) as session:
         record(session, _actor(), "run.start", "campaign_run", run_id)
@@ -285,7 +285,7 @@ def history(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines on stdout")] = False,
 ) -> None:
     """A campaign's runs, newest first: status, duration, pages, new and flagged listings, where to look."""
-    from crawler.runs import CampaignNotFound, list_runs
+    from campaigns.runs import CampaignNotFound, list_runs
 
     settings = settings_or_exit()
     try:
@@ -316,7 +316,7 @@ def history(
 
 def cancel(run_id: Annotated[int, typer.Argument(help="the run to stop")]) -> None:
     """Cancel a queued or running run (its crawl gets SIGTERM; its process group SIGKILL after 10 s)."""
-    from crawler.runs import RunError, cancel_run, unit_of_work
+    from campaigns.runs import RunError, cancel_run, unit_of_work
     from store.audit import record
 
     settings = settings_or_exit()

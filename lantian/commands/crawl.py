@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -14,9 +13,11 @@ from rich.live import Live
 from rich.table import Table
 from sqlalchemy import select
 
-from crawler.campaigns import (
+from campaigns.record import ClaimedRun, RunError, claim_run, conclude_run
+from campaigns.specs import (
     CampaignError,
     CampaignSpec,
+    adjust_spec,
     builtin_campaigns,
     load_campaign_file,
     resolve_campaign,
@@ -27,8 +28,8 @@ from lantian.commands.common import migrated_session, settings_or_exit
 from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 from spiders.profile import Profile, ProfileError, bind_base, get_profile
-from store.db import make_engine, make_sessionmaker, session_scope, upgrade
-from store.models import Campaign, CampaignRun, RunStatus, utcnow
+from store.db import engine_scope, make_sessionmaker, session_scope
+from store.models import Campaign, RunStatus
 
 campaigns_app = typer.Typer(
     help="Campaigns: keywords x platforms x limits x schedule.", no_args_is_help=True
@@ -63,35 +64,6 @@ def _progress_table(totals: dict[str, int], seconds: float, title: str) -> Table
         f"{seconds:.0f}s",
     )
     return table
-
-
-def _why_nothing(result: RunResult) -> str:
-    reasons = []
-    for key, value in sorted(result.stats.items()):
-        if key.startswith("downloader/exception_type_count/") or key.startswith(
-            "downloader/response_status_count/"
-        ):
-            reasons.append(f"{key.rsplit('/', 1)[-1]} x{value}")
-    for key in ("lantian/blocked_private", "robotstxt/forbidden"):
-        if result.stats.get(key):
-            reasons.append(f"{key} x{result.stats[key]}")
-    return ", ".join(reasons) or "no request got a response"
-
-
-def _merge_worker_stats(existing: dict[str, Any], worker: str, result: RunResult) -> dict[str, Any]:
-    workers = dict(existing.get("workers", {}))
-    workers[worker] = {
-        "totals": result.stats,
-        "seconds": round(result.seconds, 3),
-        "peak_rss_kb": result.peak_rss_kb,
-        "platforms": result.per_platform,
-    }
-    totals: dict[str, Any] = {}
-    for w in workers.values():
-        for key, value in w["totals"].items():
-            if isinstance(value, int | float):
-                totals[key] = totals.get(key, 0) + value
-    return {**totals, "workers": workers}
 
 
 def crawl(
@@ -133,117 +105,88 @@ def crawl(
 
         if not replay.exists() or not warc_files(replay):
             fail(f"--replay {replay}: no WARC file there (*.warc, *.warc.gz)")
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    sessions = make_sessionmaker(engine)
     try:
         overrides = parse_base_urls(base_url or [])
     except typer.BadParameter as exc:
         fail(str(exc))
     worker = worker_id()
-    try:
-        with session_scope(sessions) as session:
-            spec, row = resolve_campaign(session, campaign)
-            spec = spec.model_copy(update={"base_urls": {**spec.base_urls, **overrides}})
-            if ignore_robots:
-                spec = spec.model_copy(update={"obey_robots": False})
-            unknown = sorted(set(overrides) - set(spec.platforms))
-            if unknown:
-                raise CampaignError(
-                    f"--base-url names {', '.join(unknown)}, not platforms of {spec.name}"
+    with engine_scope(settings.resolved_database_url, migrate=True) as engine:
+        sessions = make_sessionmaker(engine)
+        try:
+            with session_scope(sessions) as session:
+                spec, row = resolve_campaign(session, campaign)
+                spec = adjust_spec(spec, overrides, ignore_robots)
+                profiles = bound_profiles(settings, spec)
+                claimed = claim_run(
+                    session,
+                    row,
+                    run_id,
+                    host=worker.split(":")[0],
+                    obey_robots=spec.obey_robots,
+                    logs=settings.data_dir / "logs",
                 )
-            profiles = bound_profiles(settings, spec)
-            run = session.get(CampaignRun, run_id) if run_id is not None else None
-            if run_id is not None and run is None:
-                raise CampaignError(f"no run {run_id}")
-            if run is None:
-                run = CampaignRun(campaign_id=row.id, trigger="manual", host=worker.split(":")[0])
-                session.add(run)
-            elif run.campaign_id != row.id:
-                raise CampaignError(f"run {run.id} belongs to another campaign")
-            elif run.status in {RunStatus.succeeded, RunStatus.failed, RunStatus.cancelled}:
-                raise CampaignError(f"run {run.id} is already {run.status.value}")
-            run.status = RunStatus.running
-            run.started_at = run.started_at or utcnow()
-            run.pid = run.pid or os.getpid()
-            run.robots_override = not spec.obey_robots
-            session.flush()
-            log_to_file = run.log_path is None
-            if log_to_file:
-                run.log_path = str((settings.data_dir / "logs" / f"run-{run.id}.log").resolve())
-            active = dict(run.stats or {})
-            active["workers_active"] = int(active.get("workers_active", 0)) + 1
-            run.stats = active
-            the_run_id, log_path = run.id, Path(str(run.log_path))
-    except (CampaignError, ProfileError) as exc:
-        fail(str(exc))
+        except (CampaignError, ProfileError, RunError) as exc:
+            fail(str(exc))
+        options = run_options(settings, claimed, row.id, spec.capture and not no_capture)
+        options.jobdir = jobdir.resolve() if jobdir else None
+        options.overrides.update(_extra_overrides(url_log, replay))
+        err.print(
+            f"crawling {spec.name} (run {claimed.run_id}) on {', '.join(spec.platforms)}; "
+            f"log: {claimed.log_path if claimed.log_to_file else 'stderr'}"
+        )
+        result = _run_with_progress(spec, profiles, options)
+        with session_scope(sessions) as session:
+            end = conclude_run(session, claimed.run_id, worker, result)
+    summary = _summary(claimed.run_id, spec.name, end.status, result)
+    out.print(json.dumps(summary, ensure_ascii=False), markup=False)
+    if end.last and end.status is RunStatus.failed:
+        fail(end.error or "the crawl failed", EXIT_CHECK_FAILED)
 
-    options = RunOptions(
-        database_url=settings.resolved_database_url,
-        run_id=the_run_id,
-        campaign_id=row.id,
-        allow_private=settings.allow_private_networks,
-        capture=spec.capture and not no_capture,
-        evidence={
-            "root": str(settings.resolved_evidence_dir.resolve()),
-            "key_dir": str(settings.resolved_key_dir.resolve()),
-            "operator": settings.operator,
-            "chromium_path": settings.chromium_path,
-        },
-        jobdir=jobdir.resolve() if jobdir else None,
-        redis_url=settings.redis_url,
-        chromium_path=settings.chromium_path,
-        log_file=log_path if log_to_file else None,
-        log_level=settings.log_level,
-        rules_dir=settings.rules_dir,
-        classify_threshold=settings.classify_threshold,
-        overrides={
-            "LANTIAN_SAMPLES_DIR": str((settings.data_dir / "samples").resolve()),
-            **({"LANTIAN_URL_LOG": str(url_log)} if url_log else {}),
-            **({"LANTIAN_REPLAY": str(replay.resolve())} if replay else {}),
-        },
-    )
-    err.print(
-        f"crawling {spec.name} (run {the_run_id}) on {', '.join(spec.platforms)}; log: {log_path if log_to_file else 'stderr'}"
-    )
-    result = _run_with_progress(spec, profiles, options)
 
-    reasons = set(result.finish_reasons.values())
-    with session_scope(sessions) as session:
-        run = session.get(CampaignRun, the_run_id)
-        assert run is not None
-        stats = _merge_worker_stats(run.stats or {}, worker, result)
-        stats["workers_active"] = max(0, int((run.stats or {}).get("workers_active", 1)) - 1)
-        stats["finish_reasons"] = result.finish_reasons
-        run.stats = stats
-        # Workers sharing a Redis frontier share the run: the last one out decides it.
-        last = stats["workers_active"] == 0
-        run_pages = int(stats.get("lantian/pages", 0))
-        if run_pages == 0:
-            status, error = RunStatus.failed, f"nothing could be fetched: {_why_nothing(result)}"
-        elif reasons and reasons <= {"shutdown", "cancelled"}:
-            status, error = RunStatus.cancelled, "stopped by a signal"
-        else:
-            status, error = RunStatus.succeeded, None
-        if last:
-            run.status = status if run.status is RunStatus.running else run.status
-            run.finished_at = utcnow()
-            run.error = error
-        else:
-            status = run.status
-    engine.dispose()
-    summary = {
-        "run_id": the_run_id,
-        "campaign": spec.name,
+def _extra_overrides(url_log: Path | None, replay: Path | None) -> dict[str, str]:
+    return {
+        **({"LANTIAN_URL_LOG": str(url_log)} if url_log else {}),
+        **({"LANTIAN_REPLAY": str(replay.resolve())} if replay else {}),
+    }
+
+
+def _summary(run_id: int, campaign: str, status: RunStatus, result: RunResult) -> dict[str, Any]:
+    """The JSON line ``lantian crawl`` prints on stdout."""
+    return {
+        "run_id": run_id,
+        "campaign": campaign,
         "status": status.value,
         "seconds": round(result.seconds, 2),
         **{k: result.total(k) for k in ("pages", "items", "flagged", "stored", "errors")},
         "finish_reasons": result.finish_reasons,
         "peak_rss_kb": result.peak_rss_kb,
     }
-    out.print(json.dumps(summary, ensure_ascii=False), markup=False)
-    if last and status is RunStatus.failed:
-        fail(error or "the crawl failed", EXIT_CHECK_FAILED)
+
+
+def run_options(
+    settings: Settings, claimed: ClaimedRun, campaign_id: int, capture: bool
+) -> RunOptions:
+    """What the in-process crawl needs from the settings, as values."""
+    return RunOptions(
+        database_url=settings.resolved_database_url,
+        run_id=claimed.run_id,
+        campaign_id=campaign_id,
+        allow_private=settings.allow_private_networks,
+        capture=capture,
+        evidence={
+            "root": str(settings.resolved_evidence_dir.resolve()),
+            "key_dir": str(settings.resolved_key_dir.resolve()),
+            "operator": settings.operator,
+            "chromium_path": settings.chromium_path,
+        },
+        redis_url=settings.redis_url,
+        chromium_path=settings.chromium_path,
+        log_file=claimed.log_path if claimed.log_to_file else None,
+        log_level=settings.log_level,
+        rules_dir=settings.rules_dir,
+        classify_threshold=settings.classify_threshold,
+        overrides={"LANTIAN_SAMPLES_DIR": str((settings.data_dir / "samples").resolve())},
+    )
 
 
 def _run_with_progress(

@@ -23,7 +23,7 @@ app = typer.Typer(
 def _require_schema(settings: Settings) -> None:
     from alembic.script import ScriptDirectory
 
-    from crawler.runs import engine_for
+    from campaigns.runs import engine_for
     from store.db import alembic_config, current_revision
 
     engine = engine_for(settings)
@@ -54,7 +54,7 @@ def run(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from crawler.scheduler import start_background_scheduler, stop_scheduler
+    from campaigns.scheduler import start_background_scheduler, stop_scheduler
     from lantian.logs import configure_logging
 
     settings = settings_or_exit()
@@ -77,7 +77,7 @@ def run(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    from crawler.leader import SchedulerAlreadyRunning
+    from campaigns.leader import SchedulerAlreadyRunning
 
     try:
         scheduler = start_background_scheduler(settings)
@@ -94,7 +94,7 @@ def run(
 @app.command("worker")
 def worker(poll: float = typer.Option(5.0, help="seconds between looks for runs to join")) -> None:
     """Join running campaign runs as an extra crawler (needs LANTIAN_REDIS_URL); stop with SIGTERM."""
-    from crawler.worker import WorkerError, run_worker
+    from campaigns.worker import WorkerError, run_worker
     from lantian.logs import configure_logging
 
     settings = settings_or_exit()
@@ -117,7 +117,7 @@ def worker(poll: float = typer.Option(5.0, help="seconds between looks for runs 
 @app.command("jobs")
 def jobs(as_json: bool = typer.Option(False, "--json", help="JSON Lines on stdout")) -> None:
     """List the jobs stored in the database and when each runs next."""
-    from crawler.scheduler import stored_jobs
+    from campaigns.scheduler import stored_jobs
 
     settings = settings_or_exit()
     _require_schema(settings)

@@ -15,8 +15,8 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.alerts import send_run_digest
-from crawler.runs import dispose_engines
+from campaigns.alerts import send_run_digest
+from campaigns.runs import dispose_engines
 from lantian.config import Settings
 from lantian.metrics import ALERTS_SENT
 from store.listings import Observation, record_observation

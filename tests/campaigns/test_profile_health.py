@@ -1,7 +1,7 @@
 """Drift and blocks: a broken selector and a CAPTCHA wall are recorded on the run and alerted.
 
 Real crawls of the sandbox in subprocesses; the alert goes to a real webhook
-receiver on loopback through the run digest (``crawler.alerts``).
+receiver on loopback through the run digest (``campaigns.alerts``).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
-from crawler.alerts import send_run_digest
-from crawler.runs import dispose_engines
+from campaigns.alerts import send_run_digest
+from campaigns.runs import dispose_engines
 from lantian.config import PROJECT_ROOT, Settings, load_settings
+from tests.campaigns.test_alerts import Receiver
 from tests.crawler.conftest import CrawlResult, run_crawl, write_campaign
-from tests.crawler.test_alerts import Receiver
 
 pytestmark = [pytest.mark.slow]
 

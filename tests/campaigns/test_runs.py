@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.runs import (
+from campaigns.runs import (
     RunAlreadyActive,
     RunNotActive,
     cancel_run,

@@ -12,9 +12,9 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.leader import SchedulerAlreadyRunning
-from crawler.runs import RunNotActive, cancel_run, dispose_engines
-from crawler.scheduler import (
+from campaigns.leader import SchedulerAlreadyRunning
+from campaigns.runs import RunNotActive, cancel_run, dispose_engines
+from campaigns.scheduler import (
     JOBSTORE_TABLE,
     REAP_JOB,
     RECHECK_JOB,

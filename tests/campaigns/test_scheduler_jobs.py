@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler import scheduler
-from crawler.runs import dispose_engines, unit_of_work
-from crawler.verification import reverify_evidence
+from campaigns import scheduler
+from campaigns.runs import dispose_engines, unit_of_work
+from campaigns.verification import reverify_evidence
 from evidence.result import Artifact, CaptureResult, ClockInfo
 from evidence.vault import EvidenceVault
 from lantian.config import Settings

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from crawler.campaigns import CampaignSpec, Limits, Schedule, upsert_campaign
-from crawler.runs import RunInfo, dispose_engines, jobdir_for, list_runs, unit_of_work
+from campaigns.runs import RunInfo, dispose_engines, jobdir_for, list_runs, unit_of_work
+from campaigns.specs import CampaignSpec, Limits, Schedule, upsert_campaign
 from lantian.config import Settings
 from store.db import upgrade_url
 from store.models import Listing, ListingVersion, RunStatus

@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlalchemy.orm import Session
 
-from crawler.runs import dispose_engines
-from crawler.worker import WorkerError, joinable_runs, run_worker
+from campaigns.runs import dispose_engines
+from campaigns.worker import WorkerError, joinable_runs, run_worker
 from lantian.config import Settings
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.models import Campaign, CampaignRun, RunStatus, utcnow

@@ -14,7 +14,7 @@ import pytest
 import redis
 import yaml
 
-from crawler.campaigns import load_campaign_file, upsert_campaign
+from campaigns.specs import load_campaign_file, upsert_campaign
 from lantian.config import PROJECT_ROOT
 from store.db import make_engine, make_sessionmaker, session_scope, upgrade
 from store.models import CampaignRun, RunStatus
