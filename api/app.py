@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,13 +15,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.config import ApiSettings
 from api.deps import LoginRequired
 from api.indexing import IndexSyncer
 from api.metrics import Metrics, MetricsMiddleware
 from api.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
-from lantian import __version__
-from lantian.config import Settings, get_settings
-from lantian.metrics import StoreCollector
+from campaigns.metrics import StoreCollector
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.search import open_backend, tokenize_query, userdict_path
 from store.sessions import LoginLimiter, SessionPolicy
@@ -28,11 +29,13 @@ UI_DIR = Path(__file__).resolve().parent / "ui"
 
 
 def create_app(
-    settings: Settings | None = None, *, migrate: bool = True, index_sync_s: float | None = 30.0
+    settings: ApiSettings, *, migrate: bool = True, index_sync_s: float | None = 30.0
 ) -> FastAPI:
     """Build the app; with ``migrate`` the schema is brought to head at start-up, and every
-    ``index_sync_s`` seconds listings the search index lacks are indexed (None: never)."""
-    settings = settings or get_settings()
+    ``index_sync_s`` seconds listings the search index lacks are indexed (None: never).
+
+    The shell reads the settings (``lantian.config``) and hands them in.
+    """
     engine = make_engine(settings.resolved_database_url)
 
     @asynccontextmanager
@@ -47,8 +50,10 @@ def create_app(
             )
             syncer.start()
         from campaigns.scheduler import embedded_scheduler
+        from takedown import recheck_due
 
-        with embedded_scheduler(settings):  # starts one only when settings.embed_scheduler
+        recheck = functools.partial(recheck_due, settings=settings)
+        with embedded_scheduler(settings, recheck):  # starts one only when settings.embed_scheduler
             yield
         if syncer is not None:
             syncer.stop()
@@ -58,7 +63,7 @@ def create_app(
 
     app = FastAPI(
         title="Lantian review API",
-        version=__version__,
+        version=version("lantian"),
         description="Listings flagged by Lantian, their evidence, the reviewers' decisions, campaigns "
         "and takedown notices.  Authenticate with `Authorization: Bearer <token>` "
         "(create one at POST /api/v1/auth/tokens) or the UI's session cookie plus X-CSRF-Token.",

@@ -16,8 +16,8 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from api.config import ApiSettings
 from api.security import CSRF_FORM_FIELD, CSRF_HEADER, SESSION_COOKIE, tokens_match
-from lantian.config import Settings
 from store import permissions
 from store.models import Role, User
 from store.search import SearchBackend
@@ -48,8 +48,8 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+def get_settings(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings
     return settings
 
 
@@ -71,7 +71,7 @@ def get_search(request: Request) -> SearchBackend:
     return backend
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_db)]
 SearchDep = Annotated[SearchBackend, Depends(get_search)]
 

@@ -18,23 +18,21 @@ it is sent, so a run is never alerted twice even if two processes finalize it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import smtplib
 import ssl
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import httpx
 from sqlalchemy import String, and_, cast, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from lantian.config import Settings
-from lantian.metrics import ALERTS_SENT
+from campaigns.config import CampaignSettings
+from campaigns.metrics import ALERTS_SENT
+from evidence.webhook import WebhookError, post_webhook
 from store.audit import record
 from store.models import (
     AuditEntry,
@@ -51,11 +49,9 @@ log = logging.getLogger(__name__)
 ACTOR = "system:alerts"
 DIGEST_ACTION = "alert_digest"
 REAPPEARED_ACTION = "reappearance_alerted"
-WEBHOOK_TIMEOUT_S = 10.0
-WEBHOOK_ATTEMPTS = 3
 
 
-class AlertError(Exception):
+class AlertError(WebhookError):
     """A channel could not deliver, or is misconfigured."""
 
 
@@ -243,7 +239,7 @@ def collect_findings(session: Session, run: CampaignRun) -> Digest:
     return digest
 
 
-def _claim(settings: Settings, run_id: int) -> Digest | None:
+def _claim(settings: CampaignSettings, run_id: int) -> Digest | None:
     """Gather the run's digest and record it as sent, unless it already was or is empty."""
     from campaigns.record import unit_of_work
 
@@ -284,7 +280,7 @@ def _claim(settings: Settings, run_id: int) -> Digest | None:
         return digest
 
 
-def send_run_digest(settings: Settings, run_id: int) -> Digest | None:
+def send_run_digest(settings: CampaignSettings, run_id: int) -> Digest | None:
     """Send the run's digest through every configured channel, at most once per run.
 
     Returns the digest sent, or None when there was nothing new (or it was sent
@@ -300,7 +296,7 @@ def send_run_digest(settings: Settings, run_id: int) -> Digest | None:
         try:
             post_webhook(url, digest.payload(), allow_private=settings.allow_private_networks)
             ALERTS_SENT.labels(channel="webhook", outcome="sent").inc()
-        except AlertError as exc:
+        except WebhookError as exc:
             ALERTS_SENT.labels(channel="webhook", outcome="failed").inc()
             log.error("run %s: webhook alert failed: %s", run_id, exc)
     if settings.smtp_url is not None and settings.alert_email_to:
@@ -323,7 +319,9 @@ def send_run_digest(settings: Settings, run_id: int) -> Digest | None:
     return digest
 
 
-def send_pending_digests(settings: Settings, within: timedelta = timedelta(hours=24)) -> list[int]:
+def send_pending_digests(
+    settings: CampaignSettings, within: timedelta = timedelta(hours=24)
+) -> list[int]:
     """Alert the runs that ended recently without a digest; return the runs alerted now.
 
     The process that launches a crawl alerts when it ends; this catches runs
@@ -349,36 +347,6 @@ def send_pending_digests(settings: Settings, within: timedelta = timedelta(hours
             )
         )
     return [run_id for run_id in candidates if send_run_digest(settings, run_id) is not None]
-
-
-def _refusal(url: str, allow_private: bool) -> str | None:
-    from evidence.netguard import AddressGuard
-
-    return asyncio.run(AddressGuard(allow_private).refusal(url))
-
-
-def post_webhook(url: str, payload: dict[str, Any], *, allow_private: bool) -> None:
-    """POST the digest as JSON; retried on connection errors and 5xx, never redirected."""
-    refusal = _refusal(url, allow_private)
-    if refusal:
-        raise AlertError(f"webhook {url} refused: {refusal}")
-    last = ""
-    for attempt in range(WEBHOOK_ATTEMPTS):
-        if attempt:
-            time.sleep(0.5 * 2**attempt)
-        try:
-            response = httpx.post(
-                url, json=payload, timeout=WEBHOOK_TIMEOUT_S, follow_redirects=False
-            )
-        except httpx.HTTPError as exc:
-            last = f"{type(exc).__name__}: {exc}"
-            continue
-        if response.status_code < 300:
-            return
-        last = f"HTTP {response.status_code}"
-        if response.status_code < 500:
-            break
-    raise AlertError(f"webhook {url}: {last}")
 
 
 def send_email(smtp_url: str, to: list[str], digest: Digest) -> None:

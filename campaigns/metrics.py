@@ -9,7 +9,7 @@ prometheus_client metrics.
 
 Use::
 
-    from lantian.metrics import REGISTRY, install_store_collector, render
+    from campaigns.metrics import REGISTRY, install_store_collector, render
     install_store_collector(settings)      # once, at start-up
     body, content_type = render()
 """
@@ -27,7 +27,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
-    from lantian.config import Settings
+    from campaigns.config import CampaignSettings
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ _lock = threading.Lock()
 _installed: dict[str, StoreCollector] = {}
 
 
-def install_store_collector(settings: Settings) -> StoreCollector:
+def install_store_collector(settings: CampaignSettings) -> StoreCollector:
     """Register the database-backed collector once per database URL (idempotent)."""
     url = settings.resolved_database_url
     with _lock:

@@ -12,6 +12,7 @@ import time
 
 from sqlalchemy import select
 
+from campaigns.config import CampaignSettings
 from campaigns.record import (
     ACTIVE,
     FINISHED,
@@ -28,13 +29,12 @@ from campaigns.record import (
     unit_of_work,
 )
 from campaigns.supervisor import cancel_run, is_watched, process_alive
-from lantian.config import Settings
 from store.models import CampaignRun, RunStatus, utcnow
 
 log = logging.getLogger(__name__)
 
 
-def reap_stale_runs(settings: Settings) -> list[int]:
+def reap_stale_runs(settings: CampaignSettings) -> list[int]:
     """Mark failed every active run on this host whose crawl process is gone; return their ids.
 
     First, runs on this host that another host asked to cancel are cancelled.
@@ -93,7 +93,7 @@ def reap_stale_runs(settings: Settings) -> list[int]:
 
 
 def wait_run(
-    settings: Settings, run_id: int, timeout: float | None = None, poll_s: float = 0.2
+    settings: CampaignSettings, run_id: int, timeout: float | None = None, poll_s: float = 0.2
 ) -> RunInfo:
     """Block until the run is finished (succeeded, failed or cancelled); return it."""
     deadline = None if timeout is None else time.monotonic() + timeout

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from lantian.config import Settings
+from campaigns.config import CampaignSettings
 from store.db import make_engine, make_sessionmaker, session_scope
 from store.models import Campaign, CampaignRun, RunStatus, utcnow
 
@@ -137,7 +137,7 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def engine_for(settings: Settings) -> Engine:
+def engine_for(settings: CampaignSettings) -> Engine:
     """One engine per database URL per process, shared by the scheduler's jobs and threads."""
     url = settings.resolved_database_url
     with _engines_lock:
@@ -159,12 +159,12 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
-def sessions(settings: Settings) -> sessionmaker[Session]:
+def sessions(settings: CampaignSettings) -> sessionmaker[Session]:
     return make_sessionmaker(engine_for(settings))
 
 
 @contextmanager
-def unit_of_work(settings: Settings) -> Iterator[Session]:
+def unit_of_work(settings: CampaignSettings) -> Iterator[Session]:
     """One unit of work on the settings' database (``store.db.session_scope``)."""
     with session_scope(sessions(settings)) as session:
         yield session
@@ -199,7 +199,7 @@ def resolve_campaign(session: Session, campaign: int | str) -> Campaign:
     return found
 
 
-def get_run(settings: Settings, run_id: int) -> RunInfo:
+def get_run(settings: CampaignSettings, run_id: int) -> RunInfo:
     with unit_of_work(settings) as session:
         run = session.get(CampaignRun, run_id)
         if run is None:
@@ -208,7 +208,7 @@ def get_run(settings: Settings, run_id: int) -> RunInfo:
 
 
 def list_runs(
-    settings: Settings, campaign: int | str | None = None, limit: int = 20
+    settings: CampaignSettings, campaign: int | str | None = None, limit: int = 20
 ) -> list[RunInfo]:
     """The newest runs first, of one campaign or of all."""
     with unit_of_work(settings) as session:
@@ -225,11 +225,11 @@ def this_host() -> str:
     return socket.gethostname()
 
 
-def logs_dir(settings: Settings) -> Path:
+def logs_dir(settings: CampaignSettings) -> Path:
     return settings.data_dir / "logs"
 
 
-def jobdir_for(settings: Settings, campaign_id: int) -> Path:
+def jobdir_for(settings: CampaignSettings, campaign_id: int) -> Path:
     """Scrapy's JOBDIR for the campaign: present only while an interrupted run waits to resume.
 
     A run stopped by a shutdown, or killed by a signal (its frontier is written
@@ -269,7 +269,12 @@ def tail(path: str | Path | None, size: int = LOG_TAIL_BYTES) -> str:
 
 
 def finish(
-    settings: Settings, run_id: int, status: RunStatus, detail: str, *, only_active: bool = True
+    settings: CampaignSettings,
+    run_id: int,
+    status: RunStatus,
+    detail: str,
+    *,
+    only_active: bool = True,
 ) -> RunStatus:
     """Set a terminal status unless the crawl already set one; return the run's final status."""
     with unit_of_work(settings) as session:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -49,10 +49,11 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from campaigns.config import CampaignSettings
 from campaigns.leader import LeaderLock
-from lantian.config import Settings, get_settings
-from lantian.metrics import SCHEDULER_JOB_RUNS, SCHEDULER_JOBS
+from campaigns.metrics import SCHEDULER_JOB_RUNS, SCHEDULER_JOBS
 from store.models import Campaign
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,10 @@ class ScheduleError(ValueError):
     """A campaign's schedule or misfire policy cannot be used."""
 
 
+class SchedulerNotStarted(RuntimeError):
+    """A job function ran in a process whose scheduler was not started."""
+
+
 @dataclass
 class SyncResult:
     added: list[str] = field(default_factory=list)
@@ -79,14 +84,21 @@ class SyncResult:
     invalid: dict[str, str] = field(default_factory=dict)
 
 
+Recheck = Callable[[Session], Sequence[Any]]
+"""The takedown re-check the scheduler runs on its interval: ``functools.partial(takedown.recheck_due,
+settings=settings)``, given by the shell or the app factory that starts the scheduler."""
+
 _state_lock = threading.Lock()
 _scheduler: BaseScheduler | None = None
-_settings: Settings | None = None
+_settings: CampaignSettings | None = None
+_recheck: Recheck | None = None
 
 
-def current_settings() -> Settings:
+def current_settings() -> CampaignSettings:
     """The settings the running scheduler was started with (job functions use these)."""
-    return _settings if _settings is not None else get_settings()
+    if _settings is None:
+        raise SchedulerNotStarted("no scheduler was started in this process: no settings to use")
+    return _settings
 
 
 # -- schedules -----------------------------------------------------------------------------------
@@ -163,7 +175,7 @@ def _put(
     return "updated" if existing is not None else "added"
 
 
-def sync_campaign_jobs(scheduler: BaseScheduler, settings: Settings) -> SyncResult:
+def sync_campaign_jobs(scheduler: BaseScheduler, settings: CampaignSettings) -> SyncResult:
     """Make the scheduler's campaign jobs match the campaigns table."""
     from campaigns.record import unit_of_work
 
@@ -210,14 +222,18 @@ def sync_campaign_jobs(scheduler: BaseScheduler, settings: Settings) -> SyncResu
     return result
 
 
-def install_system_jobs(scheduler: BaseScheduler, settings: Settings) -> None:
-    """Sync, reaping, takedown re-checks and evidence re-verification, on their intervals."""
+def install_system_jobs(
+    scheduler: BaseScheduler, settings: CampaignSettings, *, recheck: bool = True
+) -> None:
+    """Sync, reaping, takedown re-checks (when given one) and evidence re-verification."""
     every = {
         SYNC_JOB: (sync_job, settings.scheduler_sync_interval_s, "sync campaign schedules"),
         REAP_JOB: (reap_job, settings.scheduler_reap_interval_s, "fail runs whose crawl died"),
         RECHECK_JOB: (recheck_job, settings.scheduler_recheck_interval_s, "takedown re-checks"),
         VERIFY_JOB: (verify_job, settings.scheduler_verify_interval_s, "re-verify evidence"),
     }
+    if not recheck:
+        del every[RECHECK_JOB]
     for job_id, (func, seconds, name) in every.items():
         _put(scheduler, job_id, func, IntervalTrigger(seconds=seconds, timezone=UTC), name)
 
@@ -264,13 +280,21 @@ def reap_job() -> list[int]:
 
 
 def recheck_job() -> Any:
-    """Re-check the listings of sent takedown notices that are due (``takedown.recheck.recheck_due``)."""
+    """Re-check the listings of sent takedown notices that are due.
+
+    The re-check itself (``takedown.recheck_due``) is handed in by whoever started the
+    scheduler (:data:`Recheck`): campaigns and takedown stand side by side and do not
+    import each other.
+    """
     from campaigns.record import unit_of_work
-    from takedown.recheck import recheck_due
 
     settings = current_settings()
+    with _state_lock:
+        recheck = _recheck
+    if recheck is None:
+        raise SchedulerNotStarted("the scheduler was started without a takedown re-check")
     with unit_of_work(settings) as session:
-        reports = recheck_due(session, settings)
+        reports = recheck(session)
     if reports:
         log.info(
             "takedown re-check: %d notice(s) checked: %s",
@@ -327,7 +351,7 @@ class LantianScheduler(BackgroundScheduler):  # type: ignore[misc]  # apschedule
         return result
 
 
-def _jobstore(settings: Settings) -> SQLAlchemyJobStore:
+def _jobstore(settings: CampaignSettings) -> SQLAlchemyJobStore:
     """A job store with an engine of its own that keeps no pool.
 
     APScheduler's loop can take one more pass over the job store after shutdown has
@@ -346,7 +370,7 @@ def _jobstore(settings: Settings) -> SQLAlchemyJobStore:
     )
 
 
-def build_scheduler(settings: Settings) -> LantianScheduler:
+def build_scheduler(settings: CampaignSettings) -> LantianScheduler:
     """A scheduler whose job store is the project's database (not started)."""
     jobstore = _jobstore(settings)
     scheduler = LantianScheduler(
@@ -359,16 +383,16 @@ def build_scheduler(settings: Settings) -> LantianScheduler:
     return scheduler
 
 
-def _prepare(scheduler: BaseScheduler, settings: Settings) -> None:
-    global _scheduler, _settings
+def _prepare(scheduler: BaseScheduler, settings: CampaignSettings, recheck: Recheck | None) -> None:
+    global _scheduler, _settings, _recheck
     with _state_lock:
-        _scheduler, _settings = scheduler, settings
-    from lantian.metrics import install_store_collector
+        _scheduler, _settings, _recheck = scheduler, settings, recheck
+    from campaigns.metrics import install_store_collector
 
     install_store_collector(settings)
 
 
-def stored_jobs(settings: Settings) -> list[Job]:
+def stored_jobs(settings: CampaignSettings) -> list[Job]:
     """The jobs in the database, read without starting a scheduler."""
     jobstore = _jobstore(settings)
     jobstore.start(build_scheduler(settings), "default")
@@ -378,8 +402,13 @@ def stored_jobs(settings: Settings) -> list[Job]:
         jobstore.shutdown()
 
 
-def start_background_scheduler(settings: Settings) -> BackgroundScheduler:
+def start_background_scheduler(
+    settings: CampaignSettings, recheck: Recheck | None = None
+) -> BackgroundScheduler:
     """Start the scheduler in background threads (``lantian serve`` calls this in its lifespan).
+
+    ``recheck`` is the takedown re-check to run every ``scheduler_recheck_interval_s``
+    (none without it).
 
     Raises ``campaigns.leader.SchedulerAlreadyRunning`` when another scheduler
     runs against the same database.  Stop it with :func:`stop_scheduler`.
@@ -389,9 +418,9 @@ def start_background_scheduler(settings: Settings) -> BackgroundScheduler:
     leader.acquire()
     scheduler.leader = leader
     try:
-        _prepare(scheduler, settings)
+        _prepare(scheduler, settings, recheck)
         scheduler.start(paused=True)
-        install_system_jobs(scheduler, settings)
+        install_system_jobs(scheduler, settings, recheck=recheck is not None)
         sync_campaign_jobs(scheduler, settings)
         scheduler.resume()
     except BaseException:
@@ -404,13 +433,15 @@ def start_background_scheduler(settings: Settings) -> BackgroundScheduler:
 
 
 @contextmanager
-def embedded_scheduler(settings: Settings) -> Iterator[BackgroundScheduler | None]:
+def embedded_scheduler(
+    settings: CampaignSettings, recheck: Recheck | None = None
+) -> Iterator[BackgroundScheduler | None]:
     """For ``lantian serve``'s lifespan: run the scheduler inside the app when
     ``settings.embed_scheduler`` is true, stop it (letting crawls checkpoint) on the way out."""
     if not settings.embed_scheduler:
         yield None
         return
-    scheduler = start_background_scheduler(settings)
+    scheduler = start_background_scheduler(settings, recheck)
     try:
         yield scheduler
     finally:
@@ -442,7 +473,7 @@ def stop_scheduler(scheduler: BaseScheduler, *, grace_s: float | None = None) ->
     with _state_lock:
         if _scheduler is scheduler:
             _scheduler = None
-    from lantian.metrics import uninstall_store_collectors
+    from campaigns.metrics import uninstall_store_collectors
 
     uninstall_store_collectors()
     log.info("scheduler stopped")

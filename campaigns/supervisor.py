@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from campaigns import record
+from campaigns.config import CampaignSettings
 from campaigns.record import (
     ACTIVE,
     RunAlreadyActive,
@@ -42,7 +43,6 @@ from campaigns.record import (
     this_host,
     unit_of_work,
 )
-from lantian.config import Settings
 from store.models import CampaignRun, RunStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def crawl_command(campaign_name: str, run_id: int, crawl_args: Sequence[str] = (
     ]
 
 
-def child_environment(settings: Settings) -> dict[str, str]:
+def child_environment(settings: CampaignSettings) -> dict[str, str]:
     """The parent's environment plus its effective settings, so the crawl sees the same configuration."""
     import json
 
@@ -119,7 +119,7 @@ def process_alive(pid: int, run_id: int | None = None) -> bool:
 
 
 def start_run(
-    settings: Settings,
+    settings: CampaignSettings,
     campaign_id: int | str,
     trigger: str = "manual",
     *,
@@ -198,12 +198,14 @@ def start_run(
 
 
 def _count_started(trigger: str) -> None:
-    from lantian.metrics import RUNS_STARTED
+    from campaigns.metrics import RUNS_STARTED
 
     RUNS_STARTED.labels(trigger=trigger).inc()
 
 
-def _watch(settings: Settings, run_id: int, proc: subprocess.Popen[bytes], jobdir: Path) -> None:
+def _watch(
+    settings: CampaignSettings, run_id: int, proc: subprocess.Popen[bytes], jobdir: Path
+) -> None:
     """Wait for the crawl to exit, then make sure its run is finished and alerted."""
     code = proc.wait()
     try:
@@ -228,7 +230,7 @@ def _watch(settings: Settings, run_id: int, proc: subprocess.Popen[bytes], jobdi
             _children.pop(run_id, None)
 
 
-def finalize_run(settings: Settings, run_id: int, returncode: int | None) -> RunStatus:
+def finalize_run(settings: CampaignSettings, run_id: int, returncode: int | None) -> RunStatus:
     """After the crawl process ended: a run still active is failed (or cancelled); send its alert."""
     if run_id in _cancelled:
         status = finish(settings, run_id, RunStatus.cancelled, "cancelled", only_active=False)
@@ -241,7 +243,7 @@ def finalize_run(settings: Settings, run_id: int, returncode: int | None) -> Run
             else ("crawl process is gone")
         )
         status = finish(settings, run_id, RunStatus.failed, detail)
-    from lantian.metrics import RUNS_FINISHED
+    from campaigns.metrics import RUNS_FINISHED
 
     RUNS_FINISHED.labels(status=str(status)).inc()
     try:
@@ -253,7 +255,7 @@ def finalize_run(settings: Settings, run_id: int, returncode: int | None) -> Run
     return status
 
 
-def cancel_run(settings: Settings, run_id: int, *, grace_s: float = 10.0) -> RunInfo:
+def cancel_run(settings: CampaignSettings, run_id: int, *, grace_s: float = 10.0) -> RunInfo:
     """Stop a queued or running run: SIGTERM to its crawl, SIGKILL to its process group after ``grace_s``.
 
     A run whose crawl runs on another host is marked ``cancel_requested``; that

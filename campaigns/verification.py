@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import update
 
-from lantian.config import Settings
+from campaigns.config import CampaignSettings
 from store.audit import record
 from store.models import EvidenceCapture, utcnow
 
@@ -32,7 +32,7 @@ class Reverification:
     problems: list[str] = field(default_factory=list)
 
 
-def reverify_evidence(settings: Settings) -> Reverification | None:
+def reverify_evidence(settings: CampaignSettings) -> Reverification | None:
     """Verify the store and record the outcome; None when nothing was ever captured."""
     from campaigns.record import unit_of_work
     from evidence.vault import EvidenceVault

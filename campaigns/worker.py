@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from lantian.config import Settings
+from campaigns.config import CampaignSettings
 from store.models import Campaign, CampaignRun, RunStatus
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class WorkerError(RuntimeError):
     """The worker cannot run with this configuration."""
 
 
-def joinable_runs(settings: Settings, joined: set[int]) -> list[tuple[int, str]]:
+def joinable_runs(settings: CampaignSettings, joined: set[int]) -> list[tuple[int, str]]:
     """(run id, campaign name) of running runs this worker has not joined, oldest first."""
     from campaigns.record import unit_of_work
 
@@ -44,7 +44,7 @@ def joinable_runs(settings: Settings, joined: set[int]) -> list[tuple[int, str]]
     return [(run_id, name) for run_id, name in rows if run_id not in joined]
 
 
-def run_worker(settings: Settings, stop: threading.Event, poll_s: float = 5.0) -> int:
+def run_worker(settings: CampaignSettings, stop: threading.Event, poll_s: float = 5.0) -> int:
     """Join running runs until ``stop`` is set; return how many crawls this worker ran."""
     from campaigns.record import logs_dir
     from campaigns.supervisor import child_environment, crawl_command

@@ -33,7 +33,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.request import request_from_dict
 
-from crawler.items import ListingItem
+from spiders.items import ListingItem
 
 logger = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from classifiers.offices import load_directory
-from crawler.urls import canonical_url
 from lantian.config import Settings
 from sandbox.server import SandboxServer
+from spiders.urls import canonical_url
 from store import audit
 from store.db import make_engine, make_sessionmaker, session_scope, upgrade
 from store.models import (

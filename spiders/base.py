@@ -16,12 +16,12 @@ import scrapy
 from parsel import Selector as Page
 from scrapy.http import Request, Response, TextResponse
 
-from crawler.items import ListingItem
-from crawler.urls import canonical_url
 from spiders import extract
 from spiders.health import page_problem
+from spiders.items import ListingItem
 from spiders.profile import PageType, Profile
 from spiders.results import Result, blocked_by, followed, on_domains, redirect_target
+from spiders.urls import canonical_url
 
 PROMOTED = ("shop", "seller", "region")
 

@@ -62,7 +62,7 @@ def describe(spec: Selector) -> str:
 
 def decode(response: ArchivedResponse, forced: str | None = None) -> tuple[str, str]:
     """The page's text and encoding, chosen as the crawl's encoding middleware chooses."""
-    from crawler.middlewares.encoding import choose_encoding
+    from spiders.encoding import choose_encoding
 
     encoding = choose_encoding(response.content_type, response.body, forced)
     return response.body.decode(encoding, errors="replace"), encoding

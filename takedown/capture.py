@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from evidence.browser import BrowserLaunchError, BrowserPool
 from evidence.capture import CaptureOptions, capture_with_retry
 from evidence.vault import EvidenceVault, StoredCapture
-from lantian.config import Settings
 from store.evidence import add_capture
 from store.models import EvidenceCapture
+from takedown.config import TakedownSettings
 
 RECHECK_REASON = "recheck"
 
@@ -34,7 +34,7 @@ class BrowserRecapturer:
     job thread, the CLI), not from inside a running loop.
     """
 
-    def __init__(self, settings: Settings, *, attempts: int = 2) -> None:
+    def __init__(self, settings: TakedownSettings, *, attempts: int = 2) -> None:
         self.vault = EvidenceVault(
             settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator
         )

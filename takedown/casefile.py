@@ -6,7 +6,7 @@ from pathlib import Path
 
 from evidence.package import PackageSummary, export_package
 from evidence.vault import EvidenceVault
-from lantian.config import Settings
+from takedown.config import TakedownSettings
 from takedown.document import NoticeDocument
 
 
@@ -15,7 +15,7 @@ def evidence_uids(doc: NoticeDocument) -> list[str]:
 
 
 def export_case_package(
-    settings: Settings, doc: NoticeDocument, out_dir: Path
+    settings: TakedownSettings, doc: NoticeDocument, out_dir: Path
 ) -> PackageSummary | None:
     """Write ``<reference>-evidence.zip`` (a verifiable case package); None when the notice cites no capture."""
     uids = evidence_uids(doc)

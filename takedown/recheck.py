@@ -26,7 +26,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evidence.errors import EvidenceError
-from lantian.config import Settings
 from store import audit
 from store.models import (
     ItemStatus,
@@ -39,6 +38,7 @@ from store.models import (
     utcnow,
 )
 from takedown.capture import BrowserRecapturer, Recapturer, store_capture
+from takedown.config import TakedownSettings
 from takedown.document import resolve_channel
 from takedown.fetch import Verdict, fetch_and_judge
 from takedown.pinned import PinnedTransport
@@ -101,7 +101,7 @@ class RecheckReport:
         }
 
 
-def _client(settings: Settings) -> httpx.Client:
+def _client(settings: TakedownSettings) -> httpx.Client:
     return httpx.Client(
         follow_redirects=False,
         timeout=settings.takedown_recheck_timeout_s,
@@ -171,14 +171,14 @@ def _watched(notice: TakedownNotice, now: datetime) -> bool:
     )
 
 
-def _alert(settings: Settings, payload: dict[str, object]) -> None:
+def _alert(settings: TakedownSettings, payload: dict[str, object]) -> None:
     """Tell the configured webhooks; a failing hook is logged, never fatal to the re-check."""
-    from campaigns.alerts import AlertError, post_webhook
+    from evidence.webhook import WebhookError, post_webhook
 
     for url in settings.alert_webhook_urls:
         try:
             post_webhook(url, payload, allow_private=settings.allow_private_networks)
-        except (AlertError, httpx.HTTPError, OSError) as exc:
+        except (WebhookError, httpx.HTTPError, OSError) as exc:
             log.warning("reappearance alert to %s failed: %s", url, exc)
 
 
@@ -221,7 +221,7 @@ def _settle_notice(session: Session, notice: TakedownNotice, at: datetime, actor
 def recheck_notice(
     session: Session,
     notice: TakedownNotice,
-    settings: Settings,
+    settings: TakedownSettings,
     *,
     client: httpx.Client | None = None,
     recapturer: Recapturer | None = None,
@@ -317,7 +317,9 @@ def recheck_notice(
     return report
 
 
-def due_notices(session: Session, settings: Settings, now: datetime) -> list[TakedownNotice]:
+def due_notices(
+    session: Session, settings: TakedownSettings, now: datetime
+) -> list[TakedownNotice]:
     """Watched notices (open, or removed within the reappearance watch) with a listing whose
     last check is older than the re-check age."""
     cutoff = now - timedelta(seconds=settings.takedown_recheck_age_s)
@@ -336,7 +338,7 @@ def due_notices(session: Session, settings: Settings, now: datetime) -> list[Tak
 
 def recheck_due(
     session: Session,
-    settings: Settings,
+    settings: TakedownSettings,
     *,
     now: datetime | None = None,
     client: httpx.Client | None = None,

@@ -8,10 +8,10 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import func, select
 
 from api.actors import actor_detail, actor_summary
+from api.config import ApiSettings
 from api.deps import CurrentUser, PathId, SessionDep, SettingsDep, SupervisorUser, actor_name
 from api.schemas import ActorDetail, ActorSummary, MergeIn, Page, SplitIn, TransferIn
 from classifiers.offices import OfficeDirectory, OfficeError, load_directory
-from lantian.config import Settings
 from store.actor_profile import build_profile
 from store.actors import ActorError, merge_actors, split_actor
 from store.licensed import load_registry
@@ -21,7 +21,7 @@ from store.offices import OfficeTransferError, transfer_actor
 router = APIRouter(prefix="/api/v1/actors", tags=["actors"])
 
 
-def directory_for(settings: Settings) -> OfficeDirectory:
+def directory_for(settings: ApiSettings) -> OfficeDirectory:
     try:
         return load_directory(settings.rules_dir)
     except OfficeError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 
+from api.config import ApiSettings
 from api.deps import CurrentUser, PathId, SessionDep, actor_name
 from api.schemas import (
     LoginIn,
@@ -17,7 +18,6 @@ from api.schemas import (
     UserOut,
 )
 from api.security import SESSION_COOKIE, request_is_https
-from lantian.config import Settings
 from store import audit
 from store.models import ApiToken, User, UserSession
 from store.sessions import (
@@ -68,7 +68,7 @@ def login_user(request: Request, session: SessionDep, username: str, password: s
 
 def cookie_secure(request: Request) -> bool:
     """Secure when forced by the settings or when the browser reached us over HTTPS."""
-    settings: Settings = request.app.state.settings
+    settings: ApiSettings = request.app.state.settings
     return settings.session_cookie_secure or request_is_https(
         request.url.scheme, request.headers, settings.trust_forwarded_proto
     )

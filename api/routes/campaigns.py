@@ -13,16 +13,16 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.config import ApiSettings
 from api.deps import CurrentUser, PathId, SessionDep, SettingsDep, actor_name, require_permission
 from api.schemas import CampaignIn, CampaignOut, CampaignUpdate, RunOut
-from lantian.config import Settings
 from store import audit
 from store.models import Campaign, CampaignRun, Listing, User
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
 
 
-def _spec(data: dict[str, Any], settings: Settings) -> Any:
+def _spec(data: dict[str, Any], settings: ApiSettings) -> Any:
     """Validate through the crawler's campaign model with the same checks as the CLI: the cron
     line by the scheduler's parser, platforms against the profiles, base URLs by the address guard."""
     from campaigns.specs import campaign_problems, validate_campaign, validation_context

@@ -53,7 +53,7 @@ def metrics(request: Request, settings: SettingsDep) -> Response:
     """Prometheus metrics: this app's requests, reviews and crawl figures read from the store
     (runs, pages, flags, capture failures, review queue), then the process-wide counters
     (runs started, alerts, scheduler jobs).  Loopback clients only, or the metrics token."""
-    from lantian.metrics import render
+    from campaigns.metrics import render
 
     if not metrics_allowed(request, settings.metrics_token.get_secret_value()):
         raise HTTPException(

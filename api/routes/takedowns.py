@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.config import ApiSettings
 from api.deps import CurrentUser, SessionDep, SettingsDep, SupervisorUser, UIUser, has_role
-from lantian.config import Settings
 from store import permissions
 from store.models import NoticeStatus, Platform, Role, TakedownNotice, User, utcnow
 from takedown.categories import default_catalog
@@ -206,7 +206,7 @@ def parse_format_or_422(fmt: str) -> ExportFormat:
 
 
 def _export(
-    session: Session, settings: Settings, notices: list[TakedownNotice], fmt: str
+    session: Session, settings: ApiSettings, notices: list[TakedownNotice], fmt: str
 ) -> list[ExportedFile]:
     try:
         return export_notices(

@@ -17,7 +17,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from crawler.items import ListingItem
+from spiders.items import ListingItem
 
 logger = logging.getLogger(__name__)
 

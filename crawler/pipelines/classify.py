@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from crawler import classify_worker
 from crawler.blocks import item_blocks
-from crawler.items import ListingItem
+from spiders.items import ListingItem
 
 logger = logging.getLogger(__name__)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Self
 
 from scrapy import signals
@@ -15,7 +17,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.items import ListingItem
+from classifiers.categories import DEFAULT_RULES_DIR
+from spiders.items import ListingItem
 from store.actors import link_actor
 from store.classifications import apply_verdict, record_verdict
 from store.db import make_engine, make_sessionmaker, session_scope
@@ -119,11 +122,24 @@ def ensure_platform(
     return platform
 
 
-def _search_indexer() -> Callable[[Session, list[int]], object]:
-    """The configured search backend (FTS5 or Elasticsearch), as the API reads it."""
-    from store.search import index_listings
+def _search_indexer(values: dict[str, Any]) -> Callable[[Session, list[int]], object]:
+    """The configured search backend (FTS5 or Elasticsearch), as the API reads it.
 
-    return index_listings
+    ``values`` is the crawl's ``LANTIAN_SEARCH`` setting: ``data_dir``, ``rules_dir``,
+    ``elasticsearch_url``, handed down by ``lantian crawl``.
+    """
+    from store.search import SearchConfig, index_listings
+
+    if not values.get("data_dir"):
+        raise StoreError(
+            "LANTIAN_SEARCH (the search index's data_dir) is not set in the crawl settings"
+        )
+    config = SearchConfig(
+        data_dir=Path(values["data_dir"]),
+        rules_dir=Path(values["rules_dir"]) if values.get("rules_dir") else DEFAULT_RULES_DIR,
+        elasticsearch_url=values.get("elasticsearch_url") or None,
+    )
+    return functools.partial(index_listings, settings=config)
 
 
 class StorePipeline:
@@ -175,7 +191,7 @@ class StorePipeline:
             batch_size=crawler.settings.getint("LANTIAN_STORE_BATCH", 25),
             stats=crawler.stats,
             engine=engine,
-            indexer=_search_indexer()
+            indexer=_search_indexer(crawler.settings.getdict("LANTIAN_SEARCH"))
             if crawler.settings.getbool("LANTIAN_SEARCH_INDEX", True)
             else None,
         )

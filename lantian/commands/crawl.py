@@ -185,7 +185,14 @@ def run_options(
         log_level=settings.log_level,
         rules_dir=settings.rules_dir,
         classify_threshold=settings.classify_threshold,
-        overrides={"LANTIAN_SAMPLES_DIR": str((settings.data_dir / "samples").resolve())},
+        overrides={
+            "LANTIAN_SAMPLES_DIR": str((settings.data_dir / "samples").resolve()),
+            "LANTIAN_SEARCH": {
+                "data_dir": str(settings.data_dir.resolve()),
+                "rules_dir": str(settings.rules_dir),
+                "elasticsearch_url": settings.elasticsearch_url,
+            },
+        },
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import threading
@@ -56,6 +57,7 @@ def run(
         return
     from campaigns.scheduler import start_background_scheduler, stop_scheduler
     from lantian.logs import configure_logging
+    from takedown import recheck_due
 
     settings = settings_or_exit()
     configure_logging(settings.log_level, settings.log_json)
@@ -63,7 +65,7 @@ def run(
     if metrics_port is not None:
         from prometheus_client import start_http_server
 
-        from lantian.metrics import REGISTRY
+        from campaigns.metrics import REGISTRY
 
         start_http_server(metrics_port, registry=REGISTRY)
         err.print(f"metrics on :{metrics_port}/metrics")
@@ -80,7 +82,9 @@ def run(
     from campaigns.leader import SchedulerAlreadyRunning
 
     try:
-        scheduler = start_background_scheduler(settings)
+        scheduler = start_background_scheduler(
+            settings, functools.partial(recheck_due, settings=settings)
+        )
     except SchedulerAlreadyRunning as exc:
         fail(str(exc), 1)
     err.print(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,7 +32,7 @@ def serve(
     )
     if workers > 1:
         uvicorn.run(
-            "api.app:create_app",
+            "lantian.commands.serve:app_factory",
             factory=True,
             host=bind_host,
             port=bind_port,
@@ -48,3 +48,11 @@ def serve(
             log_level=settings.log_level.lower(),
             proxy_headers=False,
         )
+
+
+def app_factory() -> Any:
+    """The app for each uvicorn worker process: the settings are read here, in the shell."""
+    from api.app import create_app
+    from lantian.config import get_settings
+
+    return create_app(get_settings())

@@ -1,6 +1,12 @@
-"""Alembic environment: the engine comes from ``store.db.upgrade`` (or LANTIAN settings)."""
+"""Alembic environment: the engine comes from ``store.db.upgrade`` (``lantian db upgrade``).
+
+Run by hand (``alembic -c store/migrations/alembic.ini ...``), the database is the one
+named by ``-x url=...`` or ``LANTIAN_DATABASE_URL``: the store reads no settings itself.
+"""
 
 from __future__ import annotations
+
+import os
 
 from alembic import context
 
@@ -9,10 +15,16 @@ from store.models import Base
 config = context.config
 engine = config.attributes.get("engine")
 if engine is None:
-    from lantian.config import get_settings
     from store.db import make_engine
 
-    engine = make_engine(get_settings().resolved_database_url)
+    url = context.get_x_argument(as_dictionary=True).get("url") or os.environ.get(
+        "LANTIAN_DATABASE_URL"
+    )
+    if not url:
+        raise SystemExit(
+            "no database: give -x url=... or LANTIAN_DATABASE_URL, or run `lantian db upgrade`"
+        )
+    engine = make_engine(url)
 
 with engine.connect() as connection:
     context.configure(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from lantian.config import Settings, get_settings
+from classifiers.categories import DEFAULT_RULES_DIR
 from store.search.base import (
     Bucket,
     FacetField,
@@ -41,7 +43,9 @@ __all__ = [
     "SearchDoc",
     "SearchError",
     "SearchHits",
+    "SearchConfig",
     "SearchQuery",
+    "SearchSettings",
     "SortKey",
     "build_doc",
     "catch_up",
@@ -55,21 +59,42 @@ __all__ = [
     "userdict_path",
 ]
 
+
+class SearchSettings(Protocol):
+    """What the search index needs of the settings (``lantian.config.Settings`` has it)."""
+
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def rules_dir(self) -> Path: ...
+    @property
+    def elasticsearch_url(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """The search settings as plain values, for a process handed them (a crawl)."""
+
+    data_dir: Path
+    rules_dir: Path = DEFAULT_RULES_DIR
+    elasticsearch_url: str | None = None
+
+
 _shared: dict[tuple[str, str], SearchBackend] = {}
 _shared_lock = threading.Lock()
 
 
-def fts_path(settings: Settings) -> Path:
+def fts_path(settings: SearchSettings) -> Path:
     """Where the embedded index lives: beside the default database under data_dir."""
     return settings.data_dir / "search.sqlite3"
 
 
-def userdict_path(settings: Settings) -> Path | None:
+def userdict_path(settings: SearchSettings) -> Path | None:
     path = settings.rules_dir / "userdict.txt"
     return path if path.is_file() else None
 
 
-def open_backend(settings: Settings) -> SearchBackend:
+def open_backend(settings: SearchSettings) -> SearchBackend:
     """A new backend as configured: Elasticsearch when its URL is set, else FTS5."""
     if settings.elasticsearch_url:
         from store.search.elastic import ElasticBackend
@@ -80,7 +105,7 @@ def open_backend(settings: Settings) -> SearchBackend:
     return FtsBackend(fts_path(settings))
 
 
-def _shared_backend(settings: Settings) -> SearchBackend:
+def _shared_backend(settings: SearchSettings) -> SearchBackend:
     key = (settings.elasticsearch_url or "", str(fts_path(settings).resolve()))
     with _shared_lock:
         backend = _shared.get(key)
@@ -93,25 +118,35 @@ def index_listings(
     session: Session,
     listing_ids: Iterable[int],
     backend: SearchBackend | None = None,
-    settings: Settings | None = None,
+    settings: SearchSettings | None = None,
 ) -> int:
     """Bring the index up to date for these listings, as ``session`` sees them.
 
     Call it after storing or changing listings (before or after commit: the index
-    is a cache of the database, ``lantian index rebuild`` restores it).
+    is a cache of the database, ``lantian index rebuild`` restores it).  Give the
+    ``backend`` or the ``settings`` that choose it; without settings the project's
+    dictionary (``rules/userdict.txt``) segments the text.
     """
-    settings = settings or get_settings()
+    if settings is None:
+        if backend is None:
+            raise SearchError("index_listings needs a backend or the search settings")
+        userdict = DEFAULT_RULES_DIR / "userdict.txt"
+        return index_listings_into(
+            backend, session, listing_ids, userdict if userdict.is_file() else None
+        )
     return index_listings_into(
         backend or _shared_backend(settings), session, listing_ids, userdict_path(settings)
     )
 
 
-def catch_up(session: Session, settings: Settings, backend: SearchBackend | None = None) -> int:
+def catch_up(
+    session: Session, settings: SearchSettings, backend: SearchBackend | None = None
+) -> int:
     """Index what the database has and the index lacks (new ids, recently seen listings)."""
     return catch_up_into(backend or _shared_backend(settings), session, userdict_path(settings))
 
 
 def rebuild_index(
-    session: Session, settings: Settings, backend: SearchBackend | None = None
+    session: Session, settings: SearchSettings, backend: SearchBackend | None = None
 ) -> int:
     return rebuild_into(backend or open_backend(settings), session, userdict_path(settings))

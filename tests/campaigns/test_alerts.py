@@ -16,9 +16,9 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.alerts import send_run_digest
+from campaigns.metrics import ALERTS_SENT
 from campaigns.runs import dispose_engines
 from lantian.config import Settings
-from lantian.metrics import ALERTS_SENT
 from store.listings import Observation, record_observation
 from store.models import Campaign, CampaignRun, Listing, RunStatus, utcnow
 

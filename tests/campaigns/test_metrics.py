@@ -11,9 +11,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session
 
+from campaigns.metrics import install_store_collector, render, uninstall_store_collectors
 from lantian.config import Settings
 from lantian.logs import configure_logging
-from lantian.metrics import install_store_collector, render, uninstall_store_collectors
 from store.models import (
     Campaign,
     CampaignRun,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +34,12 @@ from campaigns.scheduler import (
 from lantian.config import Settings
 from store.db import make_engine
 from store.models import Campaign, CampaignRun, utcnow
+from takedown import recheck_due
+
+
+def _start(settings: Settings) -> BackgroundScheduler:
+    """Start the scheduler as the shell does: with the takedown re-check handed in."""
+    return start_background_scheduler(settings, functools.partial(recheck_due, settings=settings))
 
 
 @pytest.fixture
@@ -61,7 +69,7 @@ def test_restart_keeps_jobs_and_their_next_run_times(
     _campaign(session, "manual-only")
     _campaign(session, "paused", schedule_interval_s=600, paused=True)
 
-    scheduler = start_background_scheduler(ops_settings)
+    scheduler = _start(ops_settings)
     first = {job.id: job.next_run_time for job in scheduler.get_jobs()}
     stop_scheduler(scheduler, grace_s=0)
     assert set(first) == {
@@ -76,7 +84,7 @@ def test_restart_keeps_jobs_and_their_next_run_times(
 
     assert _stored_jobs(ops_settings) == first, "the job store in the database kept every job"
     time.sleep(1.1)
-    scheduler = start_background_scheduler(ops_settings)
+    scheduler = _start(ops_settings)
     try:
         again = {job.id: job.next_run_time for job in scheduler.get_jobs()}
     finally:
@@ -91,7 +99,7 @@ def test_campaign_changes_reach_the_running_scheduler(
     ops_settings: Settings, session: Session
 ) -> None:
     campaign = _campaign(session, "edited", schedule_interval_s=3600)
-    scheduler = start_background_scheduler(ops_settings)
+    scheduler = _start(ops_settings)
     job_id = f"campaign:{campaign.id}"
     try:
         assert scheduler.get_job(job_id) is not None
@@ -147,10 +155,10 @@ def test_a_run_missed_while_down_follows_the_misfire_policy(
     campaign = _campaign(
         session, f"missed-{policy}", schedule_interval_s=3600, misfire_policy=policy
     )
-    stop_scheduler(start_background_scheduler(ops_settings), grace_s=0)
+    stop_scheduler(_start(ops_settings), grace_s=0)
     # down for two and a half periods: run_once runs once (coalesced), skip waits for the next period
     _miss(ops_settings, f"campaign:{campaign.id}", timedelta(hours=2, minutes=30))
-    scheduler = start_background_scheduler(ops_settings)
+    scheduler = _start(ops_settings)
     try:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and runs and not _runs(session, campaign):
@@ -186,13 +194,13 @@ def test_embedded_scheduler_runs_only_when_asked(ops_settings: Settings) -> None
 
 
 def test_only_one_scheduler_runs_per_database(ops_settings: Settings) -> None:
-    first = start_background_scheduler(ops_settings)
+    first = _start(ops_settings)
     try:
         with pytest.raises(SchedulerAlreadyRunning, match="run only one"):
-            start_background_scheduler(ops_settings)
+            _start(ops_settings)
     finally:
         stop_scheduler(first, grace_s=0)
-    stop_scheduler(start_background_scheduler(ops_settings), grace_s=0)  # released on stop
+    stop_scheduler(_start(ops_settings), grace_s=0)  # released on stop
 
 
 def test_the_job_store_used_after_shutdown_leaves_no_connection_open(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from datetime import timedelta
@@ -20,12 +21,14 @@ from lantian.config import Settings
 from store.db import upgrade_url
 from store.listings import Observation, record_observation
 from store.models import AuditEntry, EvidenceCapture, utcnow
+from takedown import recheck_due
 
 
 @pytest.fixture
 def job_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     upgrade_url(settings.resolved_database_url)
     monkeypatch.setattr(scheduler, "_settings", settings)
+    monkeypatch.setattr(scheduler, "_recheck", functools.partial(recheck_due, settings=settings))
     yield settings
     dispose_engines()
 

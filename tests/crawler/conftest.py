@@ -18,7 +18,7 @@ import httpx
 import pytest
 import yaml
 
-from crawler.urls import canonical_url
+from spiders.urls import canonical_url
 
 KEYWORDS = ["评职称", "挂靠"]
 SEARCH_PATHS = {"sousou": "/s?wd=", "taobaobei": "/search?q=", "zhiquanba": "/search?kw="}

@@ -6,8 +6,8 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from crawler.blocks import item_blocks
-from crawler.items import ListingItem
 from crawler.pipelines.classify import ClassifyPipeline, shared_classifier
+from spiders.items import ListingItem
 
 TITLE = "实用新型一般多久下证？"
 POSTS = [

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from crawler.urls import canonical_url
+from spiders.urls import canonical_url
 from tests.crawler.conftest import (
     CrawlResult,
     expected_listings,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crawler.items import ListingItem
 from crawler.pipelines.classify import shared_classifier
 from crawler.pipelines.store import store_item
+from spiders.items import ListingItem
 from store.models import Actor, Classification, Listing, ListingStatus, ListingVersion, RuleHit
 
 

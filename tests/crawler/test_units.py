@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from scrapy.settings import Settings
 
-from crawler.middlewares.encoding import choose_encoding, sniff_encoding
 from crawler.middlewares.retry import BackoffRetryMiddleware, retry_after_seconds
 from crawler.pipelines.normalize import parse_number
-from crawler.urls import canonical_url
 from evidence.netguard import is_public_ip
+from spiders.encoding import choose_encoding, sniff_encoding
+from spiders.urls import canonical_url
 
 
 def test_canonical_url_strips_tracking_and_fragments() -> None:
