@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import insert, text, update
 
-from lantian.config import Settings, load_settings
+from api.config import ApiSettings
 from store.db import make_engine, session_scope, upgrade
 from store.models import Listing, ListingStatus, ListingVersion, Platform, Role, SourceKind, User
 from store.search import SearchDoc, tokenize_document
@@ -170,7 +170,9 @@ def _timing(name: str, samples: list[float]) -> Timing:
     return Timing(name, statistics.median(ordered) * 1000, p95 * 1000, len(ordered))
 
 
-def seed(settings: Settings, n: int, rng: random.Random, progress: Callable[[str], None]) -> None:
+def seed(
+    settings: ApiSettings, n: int, rng: random.Random, progress: Callable[[str], None]
+) -> None:
     """Bulk-insert ``n`` listings with versions and index them in FTS5."""
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
@@ -269,15 +271,21 @@ def run_api_bench(
     requests: int = 200,
     progress: Callable[[str], None] = lambda _: None,
     data_dir: Path | None = None,
+    *,
+    settings_for: Callable[[Path], ApiSettings],
 ) -> ApiBench:
-    """Seed ``listings`` into a temporary SQLite database and time ``requests`` of each kind."""
+    """Seed ``listings`` into a temporary SQLite database and time ``requests`` of each kind.
+
+    ``settings_for(folder)`` gives the app's settings with its data in ``folder`` (the
+    shell builds them: SQLite and FTS5 there, no other database or search server).
+    """
     import httpx
 
     from api.app import create_app
 
     tmp = Path(tempfile.mkdtemp(prefix="lantian-bench-api-")) if data_dir is None else data_dir
     try:
-        settings = load_settings(data_dir=tmp, database_url=None, elasticsearch_url=None)
+        settings = settings_for(tmp)
         rng = random.Random(20260301)
         started = time.perf_counter()
         if (tmp / "lantian.db").exists():

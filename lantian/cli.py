@@ -22,7 +22,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("lantian.commands.demo", "demo", "command"),
     "config": ("lantian.commands.config", "app", "group"),
     "db": ("lantian.commands.db", "app", "group"),
-    "sandbox": ("lantian.commands.sandbox", "app", "group"),
+    "sandbox": ("sandbox.cli", "app", "group"),
     "crawl": ("lantian.commands.crawl", "crawl", "command"),
     "campaigns": ("lantian.commands.campaign_admin", "campaigns_group", "factory"),
     "classify": ("lantian.commands.classify", "classify_cmd", "command"),

@@ -1,13 +1,27 @@
-"""``lantian sandbox ...``: the simulated internet for the demo and the tests."""
+"""``lantian sandbox ...`` and ``python -m sandbox ...``: the simulated internet for the demo and the tests.
+
+The sandbox stands on the ground floor, so this command group has its own consoles
+(machine output to stdout, messages to stderr) instead of the shell's.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from typing import NoReturn
 
 import typer
+from rich.console import Console
 
-from lantian.console import err, fail, out
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print ``message`` to stderr and exit with ``code`` (2: the input was wrong)."""
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
 
 app = typer.Typer(
     help="Serve the simulated internet (search engine, marketplace, forum) and print its truth.",

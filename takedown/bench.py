@@ -15,13 +15,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 
-from lantian.config import load_settings
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.listings import Observation, record_observation
 from store.models import EvidenceCapture, ListingStatus, Role, User
@@ -70,12 +70,38 @@ def _site(removed: set[str]) -> Iterator[str]:
         server.server_close()
 
 
+@dataclass(frozen=True)
+class BenchSettings:
+    """The re-check's settings for the bench: a fresh SQLite store in a temporary folder,
+    loopback allowed, no browser (the defaults of ``lantian.config.Settings`` otherwise)."""
+
+    data_dir: Path
+    alert_webhook_urls: list[str] = field(default_factory=list)
+    allow_private_networks: bool = True
+    chromium_path: str | None = None
+    operator: str = "lantian"
+    takedown_close_shop_threshold: int = 3
+    takedown_recheck_age_s: int = 21600
+    takedown_recheck_capture: bool = False
+    takedown_recheck_timeout_s: float = 20.0
+
+    @property
+    def resolved_database_url(self) -> str:
+        return f"sqlite:///{(self.data_dir / 'lantian.db').resolve()}"
+
+    @property
+    def resolved_evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+    @property
+    def resolved_key_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+
 def run(listings: int, shops: int) -> list[str]:
     lines: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(
-            data_dir=Path(tmp), allow_private_networks=True, takedown_recheck_capture=False
-        )
+        settings = BenchSettings(Path(tmp))
         engine = make_engine(settings.resolved_database_url)
         upgrade(engine)
         removed = {f"/item/{i}" for i in range(0, listings, 2)}

@@ -151,8 +151,15 @@ def api_bench(
 ) -> None:
     """p95 latency of the review queue and of full-text search (target < 100 ms), against a LIKE-scan baseline."""
     from api.bench import TARGET_MS, run_api_bench
+    from lantian.config import load_settings
 
-    bench = run_api_bench(listings, requests, progress=lambda m: err.print(m), data_dir=data_dir)
+    bench = run_api_bench(
+        listings,
+        requests,
+        progress=lambda m: err.print(m),
+        data_dir=data_dir,
+        settings_for=lambda d: load_settings(data_dir=d, database_url=None, elasticsearch_url=None),
+    )
     err.print(f"seeded {bench.listings} listings in {bench.seed_seconds:.1f} s")
     for t in (bench.queue, bench.search, bench.baseline_like, bench.floor):
         out.print(
