@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from api.config import ApiSettings
 from api.security import CSRF_FORM_FIELD, CSRF_HEADER, SESSION_COOKIE, tokens_match
 from store import permissions
+from store.db import session_scope
 from store.models import Role, User
 from store.search import SearchBackend
 from store.sessions import SessionPolicy, resolve_session
@@ -54,16 +55,9 @@ def get_settings(request: Request) -> ApiSettings:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One session per request, committed when the handler succeeds."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    """One session per request, committed when the handler succeeds (``store.db.session_scope``)."""
+    with session_scope(request.app.state.sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_search(request: Request) -> SearchBackend:

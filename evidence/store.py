@@ -35,6 +35,26 @@ def _check_digest(sha256: str) -> str:
     return sha256
 
 
+def write_once(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` read-only, all or nothing, never over an existing file.
+
+    Temporary file in the same folder, fsync, chmod 0444, then ``link()``: it raises
+    ``FileExistsError`` when ``path`` exists, so evidence is never overwritten.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.chmod(READ_ONLY)
+        os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 class ArtifactStore(ABC):
     """Where artifact bytes live, addressed by their SHA-256."""
 
@@ -74,24 +94,14 @@ class LocalArtifactStore(ArtifactStore):
         target = self.path_for(digest)
         if target.exists():
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            tmp.chmod(READ_ONLY)
             # link() fails if another writer got there first, so nothing is ever overwritten.
             with contextlib.suppress(FileExistsError):
-                os.link(tmp, target)
+                write_once(target, data)
         except OSError as exc:
             raise ArtifactStoreError(
                 f"could not write artifact {digest} under {self.base}: {exc}"
             ) from exc
-        finally:
-            tmp.unlink(missing_ok=True)
         return digest
 
     def get(self, sha256: str) -> bytes:

@@ -17,8 +17,6 @@ signature, then the ledger entry, the last two under the ledger lock.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -32,7 +30,7 @@ from evidence.ledger import GENESIS, Ledger
 from evidence.manifest import ArtifactRef, ChainRef, Manifest, RedirectRef, SignerRef
 from evidence.result import CaptureResult
 from evidence.signing import Signer
-from evidence.store import READ_ONLY, ArtifactStore, LocalArtifactStore, sha256_hex
+from evidence.store import ArtifactStore, LocalArtifactStore, sha256_hex, write_once
 from evidence.timestamp import TimestampError, request_timestamp
 from evidence.verify import CaptureAnchor, VerifyReport, verify_store
 
@@ -69,21 +67,6 @@ class StoredCapture:
 def new_capture_uid(moment: datetime) -> str:
     """Sortable by time, unique: ``20261126T144102Z-<12 hex>``."""
     return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:12]}"
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.chmod(READ_ONLY)
-        os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 class EvidenceVault:
@@ -152,8 +135,8 @@ class EvidenceVault:
             manifest = self._manifest(result, uid, listing_ref, run_ref, reason, refs, chain)
             raw = manifest.canonical_bytes()
             digest = sha256_hex(raw)
-            _write_once(self.manifest_path(uid), raw)
-            _write_once(self.manifest_path(uid).with_suffix(".json.sig"), signer.sign(raw))
+            write_once(self.manifest_path(uid), raw)
+            write_once(self.manifest_path(uid).with_suffix(".json.sig"), signer.sign(raw))
             entry = self.ledger.append_unlocked(uid, digest)
         stamp_time, stamp_error = self._timestamp(uid, raw)
         shot = manifest.artifact("screenshot")
@@ -222,7 +205,7 @@ class EvidenceVault:
         except TimestampError as exc:
             log.warning("capture %s recorded without a trusted timestamp: %s", uid, exc)
             return None, str(exc)
-        _write_once(self.manifest_path(uid).with_suffix(".json.tsr"), token.response)
+        write_once(self.manifest_path(uid).with_suffix(".json.tsr"), token.response)
         return token.gen_time, None
 
     def _ensure_public_key_copy(self) -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from store.models import utcnow
+
+if TYPE_CHECKING:
+    from classifiers import Verdict
+    from evidence import StoredCapture
 
 
 @dataclass
@@ -34,9 +38,9 @@ class ListingItem:
     fetched_at: datetime = field(default_factory=utcnow)
     rendered: bool = False
     # set by the classify stage
-    verdict: Any = None
+    verdict: Verdict | None = None
     # set by the capture stage
-    capture: Any = None
+    capture: StoredCapture | None = None
     # set by the store stage
     listing_id: int | None = None
     version_id: int | None = None
@@ -45,4 +49,4 @@ class ListingItem:
 
     @property
     def flagged(self) -> bool:
-        return bool(self.verdict is not None and getattr(self.verdict, "irregular", False))
+        return self.verdict is not None and self.verdict.irregular

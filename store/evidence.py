@@ -8,11 +8,10 @@ their manifests and signatures no longer goes unnoticed by ``evidence verify``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evidence.vault import StoredCapture
 from evidence.verify import CaptureAnchor
 from store.models import EvidenceArtifact, EvidenceCapture
 
@@ -21,28 +20,30 @@ def add_capture(
     session: Session,
     listing_id: int,
     run_id: int | None,
-    stored: Any,
+    stored: StoredCapture,
     reason: str = "flagged",
 ) -> EvidenceCapture:
-    """Rows for an ``evidence.vault.StoredCapture`` (its files are already in the vault)."""
+    """Rows for a capture the vault has stored (its files are already in the vault).
+
+    The one writer of capture rows: the crawl's store stage and takedown re-checks call it.
+    """
     capture = EvidenceCapture(
         listing_id=listing_id,
         run_id=run_id,
         capture_uid=stored.capture_uid,
         manifest_sha256=stored.manifest_sha256,
-        ledger_index=getattr(stored, "ledger_index", None),
-        ledger_entry_hash=getattr(stored, "ledger_entry_hash", None),
+        ledger_index=stored.ledger_index,
+        ledger_entry_hash=stored.ledger_entry_hash,
         url=stored.url,
-        final_url=getattr(stored, "final_url", None),
-        http_status=getattr(stored, "http_status", None),
+        final_url=stored.final_url,
+        http_status=stored.http_status,
         captured_at=stored.captured_at,
-        screenshot_sha256=getattr(stored, "screenshot_sha256", None),
+        screenshot_sha256=stored.screenshot_sha256,
         reason=reason,
     )
     session.add(capture)
     session.flush()
-    rows = stored.artifact_rows
-    for kind, sha256, size, media_type in rows() if callable(rows) else rows:
+    for kind, sha256, size, media_type in stored.artifact_rows:
         session.add(
             EvidenceArtifact(
                 capture_id=capture.id, kind=kind, sha256=sha256, size=size, media_type=media_type

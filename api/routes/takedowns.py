@@ -22,7 +22,6 @@ from api.config import ApiSettings
 from api.deps import CurrentUser, SessionDep, SettingsDep, SupervisorUser, UIUser, has_role
 from store import permissions
 from store.models import NoticeStatus, Platform, Role, TakedownNotice, User, utcnow
-from takedown.categories import default_catalog
 from takedown.errors import (
     ExportError,
     InvalidTransition,
@@ -34,6 +33,7 @@ from takedown.export import LETTER_FORMATS, ExportedFile, export_notices, parse_
 from takedown.fetch import Verdict
 from takedown.grouping import draft_notices
 from takedown.letter import BlockKind, render_letter
+from takedown.office import notice_document, office_from
 from takedown.platforms import ExportFormat
 from takedown.workflow import allowed_targets, find_notice, transition
 
@@ -213,9 +213,7 @@ def _export(
             session,
             notices,
             parse_format(fmt),
-            office_name=settings.office_name,
-            office_contact=settings.office_contact,
-            catalog=default_catalog(settings.rules_dir),
+            **office_from(settings).letterhead(),
         )
     except ExportError as exc:
         raise HTTPException(422, str(exc)) from exc
@@ -368,11 +366,9 @@ def escalation_letter(
             session,
             notice,
             [parse_format_or_422(fmt)],
-            office_name=settings.office_name,
-            office_contact=settings.office_contact,
+            **office_from(settings).letterhead(),
             now=utcnow(),
             by=user.username,
-            catalog=default_catalog(settings.rules_dir),
         )
     except TakedownError as exc:
         raise HTTPException(409, str(exc)) from exc
@@ -390,16 +386,9 @@ def evidence_package(
 
     from evidence.errors import EvidenceError
     from takedown.casefile import export_case_package
-    from takedown.document import build_document
 
     notice = _notice(session, reference)
-    doc = build_document(
-        session,
-        notice,
-        office_name=settings.office_name,
-        office_contact=settings.office_contact,
-        catalog=default_catalog(settings.rules_dir),
-    )
+    doc = notice_document(session, notice, office_from(settings))
     with tempfile.TemporaryDirectory() as tmp:
         try:
             summary = export_case_package(settings, doc, Path(tmp))
@@ -525,16 +514,9 @@ def takedown_report_page(
 def takedown_page(
     request: Request, reference: str, user: UIUser, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
-    from takedown.document import build_document
 
     notice = _notice(session, reference)
-    doc = build_document(
-        session,
-        notice,
-        office_name=settings.office_name,
-        office_contact=settings.office_contact,
-        catalog=default_catalog(settings.rules_dir),
-    )
+    doc = notice_document(session, notice, office_from(settings))
     return _page(
         request,
         "takedown.html",

@@ -17,10 +17,10 @@ from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 from store.db import make_engine, make_sessionmaker, session_scope
 from store.models import NoticeStatus, Platform, TakedownNotice
-from takedown.categories import default_catalog
 from takedown.errors import TakedownError
 from takedown.export import export_notices, parse_format, write_files
 from takedown.grouping import draft_notices
+from takedown.office import notice_document, office_from
 from takedown.platforms import load_platforms
 from takedown.workflow import Actor, find_notice, find_user, transition
 
@@ -320,9 +320,7 @@ def export_cmd(
             session,
             unique,
             export_format,
-            office_name=settings.office_name,
-            office_contact=settings.office_contact,
-            catalog=default_catalog(settings.rules_dir),
+            **office_from(settings).letterhead(),
         )
         for path in write_files(files, out_dir):
             out.print(str(path), markup=False)
@@ -336,16 +334,9 @@ def _write_case_packages(
 ) -> None:
     from evidence.errors import EvidenceError
     from takedown.casefile import export_case_package
-    from takedown.document import build_document
 
     for notice in notices:
-        doc = build_document(
-            session,
-            notice,
-            office_name=settings.office_name,
-            office_contact=settings.office_contact,
-            catalog=default_catalog(settings.rules_dir),
-        )
+        doc = notice_document(session, notice, office_from(settings))
         try:
             summary = export_case_package(settings, doc, out_dir)
         except EvidenceError as exc:
@@ -382,11 +373,9 @@ def escalate_cmd(
                 session,
                 notice,
                 formats,
-                office_name=settings.office_name,
-                office_contact=settings.office_contact,
+                **office_from(settings).letterhead(),
                 now=utcnow(),
                 by=user.username,
-                catalog=default_catalog(settings.rules_dir),
             )
         except TakedownError as exc:
             fail(str(exc))
