@@ -1,8 +1,10 @@
 """Keeps the search index current for listings written by other processes.
 
-The crawler's store stage should call ``store.search.index_listings`` itself;
-this background thread is the safety net: every ``interval_s`` it indexes
-listings above the index's highest id or seen since its latest ``last_seen``.
+Every ``interval_s`` this background thread drains the outbox of listings whose
+status, review or takedown state changed (``store.listing_state`` writes it in the
+same transaction as the change, whichever process made it), then, as a safety net,
+indexes listings above the index's highest id or seen since its latest ``last_seen``
+(the crawler's store stage indexes what it writes itself).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.search import SearchBackend, SearchError
-from store.search.documents import catch_up_into
+from store.search.documents import catch_up_into, drain_outbox_into
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,8 @@ class IndexSyncer:
 
     def run_once(self) -> int:
         with self.sessions() as session:
-            return catch_up_into(self.backend, session, self.userdict)
+            drained = drain_outbox_into(self.backend, session, self.userdict)
+            return drained + catch_up_into(self.backend, session, self.userdict)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

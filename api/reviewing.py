@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import audit, permissions
+from store.listing_state import change_listing, queue_for_index
 from store.models import Listing, ListingStatus, Review, ReviewAction, Role, User
 
 DECIDABLE = frozenset({ListingStatus.new, ListingStatus.flagged, ListingStatus.escalated})
@@ -102,7 +103,9 @@ def apply_review(
         listing.assigned_to_id = assignee_user.id
 
     if action in RESULT:
-        listing.status = RESULT[action]
+        change_listing(session, listing, status=RESULT[action])
+    elif action == ReviewAction.assign:
+        queue_for_index(session, [listing.id])  # the index shows who it is assigned to
     review = Review(
         listing_id=listing.id,
         user_id=user.id,

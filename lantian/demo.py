@@ -24,6 +24,7 @@ from sandbox.server import SandboxServer
 from spiders.urls import canonical_url
 from store import audit
 from store.db import make_engine, make_sessionmaker, session_scope, upgrade
+from store.listing_state import change_listing
 from store.models import (
     EvidenceCapture,
     Listing,
@@ -178,7 +179,9 @@ def simulated_review(
         if right is None:
             continue
         action = ReviewAction.confirm if right else ReviewAction.dismiss
-        listing.status = ListingStatus.confirmed if right else ListingStatus.dismissed
+        change_listing(
+            session, listing, status=ListingStatus.confirmed if right else ListingStatus.dismissed
+        )
         reason = "" if right else "误报：正常信息"
         session.add(
             Review(listing_id=listing.id, user_id=reviewer.id, action=action, reason=reason)

@@ -519,6 +519,20 @@ class Review(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class IndexOutbox(Base):
+    """A listing whose status, review or takedown state changed: the search index must see it.
+
+    Written in the same transaction as the change (``store.listing_state``), so a change
+    committed is a change queued; the API's index syncer drains it (``store.search.drain_outbox``).
+    """
+
+    __tablename__ = "index_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class TakedownNotice(Base):
     """One request to one platform about one shop or seller's listings."""
 

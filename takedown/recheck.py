@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from evidence.errors import EvidenceError
 from store import audit
+from store.listing_state import change_listing
 from store.models import (
     ItemStatus,
     Listing,
@@ -124,24 +125,27 @@ def _recapture(
     return row.id, stored.capture_uid, ""
 
 
-def _apply(item: TakedownItem, verdict: Verdict, at: datetime) -> bool:
+def _apply(session: Session, item: TakedownItem, verdict: Verdict, at: datetime) -> bool:
     """Record the verdict on the item and its listing; True when a removed listing is back."""
     item.last_checked_at = at
     listing = item.listing
     if verdict is Verdict.online and item.status is ItemStatus.removed:
         item.status = ItemStatus.online
-        listing.online = True
-        listing.status = ListingStatus.confirmed
+        change_listing(session, listing, status=ListingStatus.confirmed, online=True)
         return True
     if verdict is Verdict.removed:
         item.status = ItemStatus.removed
         item.removed_at = at
-        listing.online = False
-        listing.removed_at = listing.removed_at or at
-        listing.status = ListingStatus.removed
+        change_listing(
+            session,
+            listing,
+            status=ListingStatus.removed,
+            online=False,
+            removed_at=listing.removed_at or at,
+        )
     elif verdict is Verdict.online:
         item.status = ItemStatus.online
-        listing.online = True
+        change_listing(session, listing, online=True)
     return False
 
 
@@ -257,7 +261,7 @@ def recheck_notice(
                 if outcome.verdict is not Verdict.inconclusive
                 else (None, None, "")
             )
-            if _apply(item, outcome.verdict, at):
+            if _apply(session, item, outcome.verdict, at):
                 report.reappeared.append(listing.id)
                 notice.reopened_at = at
                 audit.record(

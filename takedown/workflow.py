@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import audit, permissions
+from store.listing_state import change_listing
 from store.models import (
     ItemStatus,
     ListingStatus,
@@ -151,7 +152,7 @@ def transition(
     else:
         notice.closed_at = at if target in (NoticeStatus.removed, NoticeStatus.refused) else None
         if target is NoticeStatus.removed:
-            _mark_items_removed(notice, at)
+            _mark_items_removed(session, notice, at)
         if target is not NoticeStatus.partly_removed:
             notice.escalation_due = False
     notice.status = target
@@ -171,16 +172,20 @@ def transition(
     return notice
 
 
-def _mark_items_removed(notice: TakedownNotice, at: datetime) -> None:
+def _mark_items_removed(session: Session, notice: TakedownNotice, at: datetime) -> None:
     for item in notice.items:
         if item.status is not ItemStatus.removed:
             item.status = ItemStatus.removed
             item.removed_at = at
         listing = item.listing
         if listing.online or listing.status is not ListingStatus.removed:
-            listing.online = False
-            listing.removed_at = listing.removed_at or item.removed_at or at
-            listing.status = ListingStatus.removed
+            change_listing(
+                session,
+                listing,
+                status=ListingStatus.removed,
+                online=False,
+                removed_at=listing.removed_at or item.removed_at or at,
+            )
 
 
 def approve(

@@ -30,6 +30,7 @@ from store.search.base import (
 from store.search.documents import (
     build_doc,
     catch_up_into,
+    drain_outbox_into,
     index_listings_into,
     rebuild_into,
     run_search,
@@ -49,6 +50,7 @@ __all__ = [
     "SortKey",
     "build_doc",
     "catch_up",
+    "drain_outbox",
     "fts_path",
     "index_listings",
     "open_backend",
@@ -144,6 +146,13 @@ def catch_up(
 ) -> int:
     """Index what the database has and the index lacks (new ids, recently seen listings)."""
     return catch_up_into(backend or _shared_backend(settings), session, userdict_path(settings))
+
+
+def drain_outbox(
+    session: Session, settings: SearchSettings, backend: SearchBackend | None = None
+) -> int:
+    """Index the listings whose state changed (the outbox ``store.listing_state`` writes)."""
+    return drain_outbox_into(backend or _shared_backend(settings), session, userdict_path(settings))
 
 
 def rebuild_index(

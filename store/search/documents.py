@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from store.models import Listing, ListingVersion, Platform
+from store.models import IndexOutbox, Listing, ListingVersion, Platform
 from store.search.base import SearchBackend, SearchDoc, SearchHits, SearchQuery
 from store.search.tokens import tokenize_document, tokenize_query
 
@@ -102,6 +102,24 @@ def catch_up_into(backend: SearchBackend, session: Session, userdict: Path | Non
     return index_listings_into(
         backend, session, session.scalars(stmt.order_by(Listing.id)).all(), userdict
     )
+
+
+def drain_outbox_into(
+    backend: SearchBackend, session: Session, userdict: Path | None = None, batch: int = 500
+) -> int:
+    """Index the listings the outbox names (``store.listing_state``), then delete exactly those
+    entries, committing after each batch; returns how many entries were drained."""
+    drained = 0
+    while True:
+        rows = session.execute(
+            select(IndexOutbox.id, IndexOutbox.listing_id).order_by(IndexOutbox.id).limit(batch)
+        ).all()
+        if not rows:
+            return drained
+        index_listings_into(backend, session, [listing_id for _, listing_id in rows], userdict)
+        session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_([id_ for id_, _ in rows])))
+        session.commit()
+        drained += len(rows)
 
 
 def run_search(

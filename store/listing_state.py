@@ -1,0 +1,46 @@
+"""Every change of a listing's status, review or takedown state, in one place.
+
+A change goes through :func:`change_listing`, which writes the listing row and an
+:class:`~store.models.IndexOutbox` entry in the caller's transaction: when the change
+commits, the search index's outbox holds it; when it rolls back, neither is there.  The
+index syncer drains the outbox (``store.search.drain_outbox``), so the index answers what
+the database says however the change was made (API, CLI, demo reviewer, takedown
+re-check, scheduler); ``lantian index rebuild`` stays the repair tool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from store.models import IndexOutbox, Listing, ListingStatus
+
+
+def queue_for_index(session: Session, listing_ids: Iterable[int]) -> None:
+    """Queue listings for the search index in the caller's transaction."""
+    for listing_id in dict.fromkeys(listing_ids):
+        session.add(IndexOutbox(listing_id=listing_id))
+
+
+def change_listing(
+    session: Session,
+    listing: Listing,
+    *,
+    status: ListingStatus | None = None,
+    online: bool | None = None,
+    removed_at: datetime | None = None,
+) -> None:
+    """Set the listing's status (and its takedown state: ``online``, ``removed_at``) and
+    queue it for the search index, all in the caller's transaction.  A field given as
+    None is left as it is."""
+    if status is not None:
+        listing.status = status
+    if online is not None:
+        listing.online = online
+    if removed_at is not None:
+        listing.removed_at = removed_at
+    if listing.id is None:
+        session.flush()
+    queue_for_index(session, [listing.id])
