@@ -97,7 +97,7 @@ def create_app(
         takedowns,
         users,
     )
-    from api.ui import account, actor_views, views
+    from api.ui import account, actor_views, takedown_views, views
 
     for module in (
         health,
@@ -114,6 +114,8 @@ def create_app(
         offices,
     ):
         app.include_router(module.router)
+        if module is takedowns:  # the takedown pages keep their place among the routes
+            app.include_router(takedown_views.router)
     app.include_router(account.router)
     app.include_router(views.router)
     app.include_router(actor_views.router)
