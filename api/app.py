@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.config import ApiSettings
@@ -71,6 +72,17 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
+    _set_state(app, settings, engine)
+    _include_routes(app)
+    _handle_errors(app)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app
+
+
+def _set_state(app: FastAPI, settings: ApiSettings, engine: Engine) -> None:
+    """What handlers reach through ``request.app.state``: settings, sessions, search, limits."""
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
@@ -83,6 +95,9 @@ def create_app(
     app.state.store_collector = StoreCollector(settings.resolved_database_url)
     app.state.metrics.registry.register(app.state.store_collector)
 
+
+def _include_routes(app: FastAPI) -> None:
+    """The REST routers, then the UI's (in this order: the first route that matches wins)."""
     from api.routes import (
         actors,
         audit,
@@ -121,6 +136,11 @@ def create_app(
     app.include_router(actor_views.router)
     app.mount("/static", StaticFiles(directory=UI_DIR / "static"), name="static")
 
+
+def _handle_errors(app: FastAPI) -> None:
+    """UI pages answer errors with a page, and send an anonymous visitor to the login form."""
+    from api.ui import views
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         page = views.ui_http_error(request, exc)
@@ -129,8 +149,3 @@ def create_app(
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_path, safe='')}", status_code=303)
-
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)
-    return app

@@ -125,24 +125,11 @@ def crawl_settings(
 ) -> Settings:
     settings = Settings()
     settings.setdict(BASE, priority="project")
-    rate = profile.rate
-    settings.setdict(
-        {
-            "CONCURRENT_REQUESTS_PER_DOMAIN": rate.concurrency,
-            "DOWNLOAD_DELAY": rate.delay,
-            "AUTOTHROTTLE_ENABLED": rate.autothrottle,
-            "AUTOTHROTTLE_START_DELAY": max(rate.delay, 0.05),
-            "AUTOTHROTTLE_MAX_DELAY": rate.max_delay,
-            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(rate.concurrency),
-            "DOWNLOAD_MAXSIZE": profile.max_body_bytes * 2,
-            "DOWNLOAD_WARNSIZE": profile.max_body_bytes,
-            "LANTIAN_MAX_BODY_BYTES": profile.max_body_bytes,
-        },
-        priority="spider",
-    )
+    settings.setdict(_profile_settings(profile), priority="spider")
     if profile.uses_browser:
         settings.setdict(
-            browser_settings(chromium_path, max_pages=max(2, rate.concurrency)), priority="spider"
+            browser_settings(chromium_path, max_pages=max(2, profile.rate.concurrency)),
+            priority="spider",
         )
     pipelines = dict(ITEM_PIPELINES)
     if not capture:
@@ -168,30 +155,49 @@ def crawl_settings(
             run["SCHEDULER"] = "crawler.frontier.DurableScheduler"
             run["SPIDER_MIDDLEWARES"] = {"crawler.frontier.FrontierTracker": 5}
     if redis_url:
-        prefix = f"{redis_namespace}:{profile.key}"
-        run.update(
-            {
-                "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-                "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-                "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
-                "SCHEDULER_PERSIST": True,
-                "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
-                "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
-                "DUPEFILTER_KEY": f"{prefix}:dupefilter",
-                "REDIS_URL": redis_url,
-                "LANTIAN_REDIS_PREFIX": prefix,
-                # A worker pulls from the shared queue only what it can download now;
-                # a larger buffer would hoard requests the other workers could take.
-                "CONCURRENT_REQUESTS": profile.rate.concurrency * 2,
-                "EXTENSIONS": {
-                    "crawler.extensions.resume.ResumeGuard": 10,
-                    "crawler.extensions.urllog.UrlLog": 30,
-                    "crawler.extensions.health.ProfileHealth": 40,
-                    "crawler.extensions.shared.SharedFrontierIdle": 20,
-                },
-            }
-        )
+        run.update(_shared_frontier_settings(profile, redis_url, redis_namespace))
     settings.setdict(run, priority="cmdline")
     if overrides:
         settings.setdict(overrides, priority="cmdline")
     return settings
+
+
+def _profile_settings(profile: Profile) -> dict[str, Any]:
+    """The profile's pace and size limits (spider priority: a campaign can override them)."""
+    rate = profile.rate
+    return {
+        "CONCURRENT_REQUESTS_PER_DOMAIN": rate.concurrency,
+        "DOWNLOAD_DELAY": rate.delay,
+        "AUTOTHROTTLE_ENABLED": rate.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(rate.delay, 0.05),
+        "AUTOTHROTTLE_MAX_DELAY": rate.max_delay,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(rate.concurrency),
+        "DOWNLOAD_MAXSIZE": profile.max_body_bytes * 2,
+        "DOWNLOAD_WARNSIZE": profile.max_body_bytes,
+        "LANTIAN_MAX_BODY_BYTES": profile.max_body_bytes,
+    }
+
+
+def _shared_frontier_settings(profile: Profile, redis_url: str, namespace: str) -> dict[str, Any]:
+    """scrapy-redis: the profile's queue and seen set in Redis, shared by the run's workers."""
+    prefix = f"{namespace}:{profile.key}"
+    return {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
+        "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
+        "DUPEFILTER_KEY": f"{prefix}:dupefilter",
+        "REDIS_URL": redis_url,
+        "LANTIAN_REDIS_PREFIX": prefix,
+        # A worker pulls from the shared queue only what it can download now;
+        # a larger buffer would hoard requests the other workers could take.
+        "CONCURRENT_REQUESTS": profile.rate.concurrency * 2,
+        "EXTENSIONS": {
+            "crawler.extensions.resume.ResumeGuard": 10,
+            "crawler.extensions.urllog.UrlLog": 30,
+            "crawler.extensions.health.ProfileHealth": 40,
+            "crawler.extensions.shared.SharedFrontierIdle": 20,
+        },
+    }

@@ -204,21 +204,7 @@ def verify_store(
                 "signature invalid: manifest or signature changed, or signed by another key",
                 uid,
             )
-        tsr_path = path.with_suffix(".json.tsr")
-        if tsr_path.is_file():
-            try:
-                parse_response(tsr_path.read_bytes(), hashlib.sha256(raw).digest(), None)
-                failure = check_timestamp_with_openssl(tsr_path, path, tsa_ca) if tsa_ca else None
-                if failure:
-                    report.add(
-                        subject,
-                        f"trusted timestamp does not verify against the TSA CA: {failure}",
-                        uid,
-                    )
-                else:
-                    report.timestamps += 1
-            except TimestampError as exc:
-                report.add(subject, f"trusted timestamp invalid: {exc}", uid)
+        _check_timestamp(path, raw, tsa_ca, subject, uid, report)
         try:
             manifest = Manifest.from_bytes(raw, origin=str(path))
         except EvidenceError as exc:
@@ -248,6 +234,26 @@ def verify_store(
     if anchors is not None:
         _cross_check_database(entries, anchors, reasons, manifest_dir, report)
     return report
+
+
+def _check_timestamp(
+    path: Path, raw: bytes, tsa_ca: Path | None, subject: str, uid: str, report: VerifyReport
+) -> None:
+    """The manifest's trusted timestamp (``.json.tsr``), when it has one."""
+    tsr_path = path.with_suffix(".json.tsr")
+    if not tsr_path.is_file():
+        return
+    try:
+        parse_response(tsr_path.read_bytes(), hashlib.sha256(raw).digest(), None)
+        failure = check_timestamp_with_openssl(tsr_path, path, tsa_ca) if tsa_ca else None
+        if failure:
+            report.add(
+                subject, f"trusted timestamp does not verify against the TSA CA: {failure}", uid
+            )
+        else:
+            report.timestamps += 1
+    except TimestampError as exc:
+        report.add(subject, f"trusted timestamp invalid: {exc}", uid)
 
 
 def _check_orphan_files(manifest_dir: Path, seen: set[str], report: VerifyReport) -> None:

@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+from sqlalchemy.orm import Session
 
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.listings import Observation, record_observation
@@ -98,6 +99,40 @@ class BenchSettings:
         return self.data_dir / "keys"
 
 
+def _seed(session: Session, base: str, listings: int, shops: int) -> User:
+    """Confirmed listings with a capture each, on ``shops`` shops; returns the supervisor."""
+    sup = User(username="bench", password_hash="!", role=Role.supervisor)  # noqa: S106 - no login
+    session.add(sup)
+    for i in range(listings):
+        url = f"{base}/item/{i}"
+        rec = record_observation(
+            session,
+            Observation(
+                platform_key="taobao",
+                canonical_url=url,
+                url=url,
+                title=f"商品/item/{i}",
+                text="专利包授权 不过全额退款 " * 20,
+                shop=f"店铺{i % shops}",
+                region="浙江 杭州",
+                fetched_at=T0,
+            ),
+        )
+        rec.listing.status = ListingStatus.confirmed
+        rec.listing.categories = ["guaranteed_grant"]
+        session.add(
+            EvidenceCapture(
+                listing_id=rec.listing.id,
+                capture_uid=f"cap-{i}",
+                manifest_sha256=f"{i:064x}",
+                url=url,
+                captured_at=T0,
+                screenshot_sha256=f"{i + 1:064x}",
+            )
+        )
+    return sup
+
+
 def run(listings: int, shops: int) -> list[str]:
     lines: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -106,35 +141,7 @@ def run(listings: int, shops: int) -> list[str]:
         upgrade(engine)
         removed = {f"/item/{i}" for i in range(0, listings, 2)}
         with _site(removed) as base, make_sessionmaker(engine)() as session:
-            sup = User(username="bench", password_hash="!", role=Role.supervisor)  # noqa: S106 - no login
-            session.add(sup)
-            for i in range(listings):
-                url = f"{base}/item/{i}"
-                rec = record_observation(
-                    session,
-                    Observation(
-                        platform_key="taobao",
-                        canonical_url=url,
-                        url=url,
-                        title=f"商品/item/{i}",
-                        text="专利包授权 不过全额退款 " * 20,
-                        shop=f"店铺{i % shops}",
-                        region="浙江 杭州",
-                        fetched_at=T0,
-                    ),
-                )
-                rec.listing.status = ListingStatus.confirmed
-                rec.listing.categories = ["guaranteed_grant"]
-                session.add(
-                    EvidenceCapture(
-                        listing_id=rec.listing.id,
-                        capture_uid=f"cap-{i}",
-                        manifest_sha256=f"{i:064x}",
-                        url=url,
-                        captured_at=T0,
-                        screenshot_sha256=f"{i + 1:064x}",
-                    )
-                )
+            sup = _seed(session, base, listings, shops)
             session.flush()
             notices = draft_notices(session, sup, now=T0).created
             for n in notices:

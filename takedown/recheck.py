@@ -43,7 +43,7 @@ from takedown.config import TakedownSettings
 from takedown.document import resolve_channel
 from takedown.fetch import Verdict, fetch_and_judge
 from takedown.pinned import PinnedTransport
-from takedown.platforms import PlatformRegistry, default_registry
+from takedown.platforms import PlatformRegistry, RemovalSignals, default_registry
 from takedown.workflow import OPEN_STATUSES, transition
 
 log = logging.getLogger(__name__)
@@ -222,6 +222,64 @@ def _settle_notice(session: Session, notice: TakedownNotice, at: datetime, actor
     notice.escalation_due = flag
 
 
+def _check_item(
+    session: Session,
+    http: httpx.Client,
+    notice: TakedownNotice,
+    item: TakedownItem,
+    signals: RemovalSignals,
+    settings: TakedownSettings,
+    recapturer: Recapturer | None,
+    now: datetime | None,
+    actor: str,
+    report: RecheckReport,
+) -> None:
+    """Fetch one listing of the notice, judge it, record the check and what changed."""
+    listing = item.listing
+    outcome = fetch_and_judge(
+        http,
+        listing.url,
+        signals,
+        allow_private_networks=settings.allow_private_networks,
+        listing_title=listing.title,
+    )
+    at = now or utcnow()
+    capture_id, capture_uid, note = (
+        _recapture(recapturer, session, item)
+        if outcome.verdict is not Verdict.inconclusive
+        else (None, None, "")
+    )
+    if _apply(session, item, outcome.verdict, at):
+        report.reappeared.append(listing.id)
+        notice.reopened_at = at
+        audit.record(
+            session, actor, "takedown.reappeared", "listing", listing.id,
+            notice=notice.reference, removed_at=listing.removed_at.isoformat()
+            if listing.removed_at else None, url=listing.url,
+        )  # fmt: skip
+    session.add(
+        TakedownCheck(
+            item_id=item.id,
+            checked_at=at,
+            online=outcome.verdict is not Verdict.removed,
+            http_status=outcome.http_status,
+            capture_id=capture_id,
+            detail=f"{outcome.verdict.value}: {outcome.detail}{note}",
+        )
+    )
+    report.checks.append(
+        ItemCheck(
+            item.id,
+            listing.id,
+            listing.url,
+            outcome.verdict,
+            outcome.http_status,
+            outcome.detail + note,
+            capture_uid,
+        )
+    )
+
+
 def recheck_notice(
     session: Session,
     notice: TakedownNotice,
@@ -247,48 +305,8 @@ def recheck_notice(
     report = RecheckReport(reference=notice.reference)
     try:
         for item in sorted(notice.items, key=lambda i: i.id):
-            listing = item.listing
-            outcome = fetch_and_judge(
-                http,
-                listing.url,
-                signals,
-                allow_private_networks=settings.allow_private_networks,
-                listing_title=listing.title,
-            )
-            at = now or utcnow()
-            capture_id, capture_uid, note = (
-                _recapture(recapturer, session, item)
-                if outcome.verdict is not Verdict.inconclusive
-                else (None, None, "")
-            )
-            if _apply(session, item, outcome.verdict, at):
-                report.reappeared.append(listing.id)
-                notice.reopened_at = at
-                audit.record(
-                    session, actor, "takedown.reappeared", "listing", listing.id,
-                    notice=notice.reference, removed_at=listing.removed_at.isoformat()
-                    if listing.removed_at else None, url=listing.url,
-                )  # fmt: skip
-            session.add(
-                TakedownCheck(
-                    item_id=item.id,
-                    checked_at=at,
-                    online=outcome.verdict is not Verdict.removed,
-                    http_status=outcome.http_status,
-                    capture_id=capture_id,
-                    detail=f"{outcome.verdict.value}: {outcome.detail}{note}",
-                )
-            )
-            report.checks.append(
-                ItemCheck(
-                    item.id,
-                    listing.id,
-                    listing.url,
-                    outcome.verdict,
-                    outcome.http_status,
-                    outcome.detail + note,
-                    capture_uid,
-                )
+            _check_item(
+                session, http, notice, item, signals, settings, recapturer, now, actor, report
             )
     finally:
         if own_client:
