@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import Engine, insert, text, update
 
 from api.config import ApiSettings
 from store.db import make_engine, session_scope, upgrade
@@ -170,6 +170,67 @@ def _timing(name: str, samples: list[float]) -> Timing:
     return Timing(name, statistics.median(ordered) * 1000, p95 * 1000, len(ordered))
 
 
+def _fake_listing(
+    i: int,
+    rng: random.Random,
+    platforms: list[tuple[str, SourceKind]],
+    statuses: list[ListingStatus],
+    tokens_of: dict[str, list[str]],
+    now: datetime,
+) -> tuple[dict[str, Any], dict[str, Any], SearchDoc]:
+    """Listing ``i``: its row, its version row and its search document (drawn from ``rng``)."""
+    title_p = rng.sample(PHRASES, 2)
+    body_p = rng.sample(PHRASES, rng.randint(4, 8))
+    status = rng.choice(statuses)
+    cats = rng.sample(CATEGORIES, rng.randint(0 if status == ListingStatus.dismissed else 1, 2))
+    score = round(rng.random(), 4)
+    severity = rng.choice(["high", "medium", "low"]) if cats else None
+    pid = rng.randint(1, len(platforms))
+    region = rng.choice(REGIONS)
+    seen = now - timedelta(days=rng.randint(0, 180), seconds=rng.randint(0, 86_400))
+    title, body = "".join(title_p), "，".join(body_p)
+    row = {
+        "id": i,
+        "platform_id": pid,
+        "canonical_url": f"https://{platforms[pid - 1][0]}.example/item/{i}",
+        "url": f"https://{platforms[pid - 1][0]}.example/item/{i}",
+        "title": title,
+        "region": region,
+        "first_seen": seen,
+        "last_seen": seen,
+        "status": status,
+        "irregular": bool(cats),
+        "score": score,
+        "severity": severity,
+        "categories": cats,
+        "page_kind": "listing",
+        "online": True,
+    }
+    version = {
+        "id": i,
+        "listing_id": i,
+        "content_sha256": f"{i:064x}",
+        "title": title,
+        "text": body,
+        "fields": {},
+        "fetched_at": seen,
+    }
+    doc = SearchDoc(
+        listing_id=i,
+        tokens=[t for p in (*title_p, *body_p) for t in tokens_of[p]],
+        platform=platforms[pid - 1][0],
+        status=str(status),
+        categories=cats,
+        severity=severity,
+        region=region,
+        score=score,
+        irregular=bool(cats),
+        first_seen=seen,
+        last_seen=seen,
+    )
+    return row, version, doc
+
+
 def seed(
     settings: ApiSettings, n: int, rng: random.Random, progress: Callable[[str], None]
 ) -> None:
@@ -197,63 +258,10 @@ def seed(
     for start in range(1, n + 1, batch):
         listings, versions, docs = [], [], []
         for i in range(start, min(n, start + batch - 1) + 1):
-            title_p = rng.sample(PHRASES, 2)
-            body_p = rng.sample(PHRASES, rng.randint(4, 8))
-            status = rng.choice(statuses)
-            cats = rng.sample(
-                CATEGORIES, rng.randint(0 if status == ListingStatus.dismissed else 1, 2)
-            )
-            score = round(rng.random(), 4)
-            severity = rng.choice(["high", "medium", "low"]) if cats else None
-            pid = rng.randint(1, len(platforms))
-            region = rng.choice(REGIONS)
-            seen = now - timedelta(days=rng.randint(0, 180), seconds=rng.randint(0, 86_400))
-            title, body = "".join(title_p), "，".join(body_p)
-            listings.append(
-                {
-                    "id": i,
-                    "platform_id": pid,
-                    "canonical_url": f"https://{platforms[pid - 1][0]}.example/item/{i}",
-                    "url": f"https://{platforms[pid - 1][0]}.example/item/{i}",
-                    "title": title,
-                    "region": region,
-                    "first_seen": seen,
-                    "last_seen": seen,
-                    "status": status,
-                    "irregular": bool(cats),
-                    "score": score,
-                    "severity": severity,
-                    "categories": cats,
-                    "page_kind": "listing",
-                    "online": True,
-                }
-            )
-            versions.append(
-                {
-                    "id": i,
-                    "listing_id": i,
-                    "content_sha256": f"{i:064x}",
-                    "title": title,
-                    "text": body,
-                    "fields": {},
-                    "fetched_at": seen,
-                }
-            )
-            docs.append(
-                SearchDoc(
-                    listing_id=i,
-                    tokens=[t for p in (*title_p, *body_p) for t in tokens_of[p]],
-                    platform=platforms[pid - 1][0],
-                    status=str(status),
-                    categories=cats,
-                    severity=severity,
-                    region=region,
-                    score=score,
-                    irregular=bool(cats),
-                    first_seen=seen,
-                    last_seen=seen,
-                )
-            )
+            row, version, doc = _fake_listing(i, rng, platforms, statuses, tokens_of, now)
+            listings.append(row)
+            versions.append(version)
+            docs.append(doc)
         with engine.begin() as conn:
             conn.execute(insert(Listing), listings)
             conn.execute(insert(ListingVersion), versions)
@@ -264,6 +272,69 @@ def seed(
         conn.execute(text("ANALYZE"))
     backend.close()
     engine.dispose()
+
+
+def _bench_token(app: Any) -> str:
+    """A reviewer's API token for the timed requests."""
+    with session_scope(app.state.sessionmaker) as s:
+        user = User(
+            username=f"bench-{random.getrandbits(32):08x}",
+            password_hash=hash_password("bench-pw"),
+            role=Role.reviewer,
+        )
+        s.add(user)
+        s.flush()
+        return create_api_token(s, user, "bench", by="system:bench").secret
+
+
+def _queue_params(rng: random.Random) -> dict[str, str | int]:
+    params: dict[str, str | int] = {
+        "queue": "true",
+        "limit": 50,
+        "offset": 50 * rng.randint(0, 9),
+    }
+    roll = rng.random()
+    if roll < 0.3:
+        params["category"] = rng.choice(CATEGORIES)
+    elif roll < 0.5:
+        params["platform"] = rng.choice(["taobao", "baidu", "tieba"])
+    elif roll < 0.6:
+        params["region"] = rng.choice(REGIONS)
+    return params
+
+
+def _search_params(rng: random.Random) -> dict[str, str | int]:
+    words = rng.sample(SEARCH_WORDS, rng.choice([1, 1, 2]))
+    params: dict[str, str | int] = {"q": " ".join(words), "limit": 50}
+    if rng.random() < 0.5:
+        params["queue"] = "true"
+    if rng.random() < 0.3:
+        params["platform"] = rng.choice(["taobao", "baidu", "tieba"])
+    return params
+
+
+def _like_baseline(engine: Engine, rng: random.Random, requests: int) -> list[float]:
+    """The same questions as a LIKE scan without any index: what the search index saves."""
+    like: list[float] = []
+    with engine.connect() as conn:
+        for _ in range(max(10, requests // 10)):
+            word = rng.choice(SEARCH_WORDS)
+            t0 = time.perf_counter()
+            conn.execute(
+                text(
+                    "SELECT l.id FROM listings l JOIN listing_versions v ON v.id = l.current_version_id "
+                    "WHERE v.text LIKE :w OR v.title LIKE :w ORDER BY l.score DESC LIMIT 50"
+                ),
+                {"w": f"%{word}%"},
+            ).all()
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM listing_versions v WHERE v.text LIKE :w OR v.title LIKE :w"
+                ),
+                {"w": f"%{word}%"},
+            ).all()
+            like.append(time.perf_counter() - t0)
+    return like
 
 
 def run_api_bench(
@@ -294,40 +365,13 @@ def run_api_bench(
             seed(settings, listings, rng, progress)
         seed_seconds = time.perf_counter() - started
         app = create_app(settings, migrate=False, index_sync_s=None)
-        with session_scope(app.state.sessionmaker) as s:
-            user = User(
-                username=f"bench-{random.getrandbits(32):08x}",
-                password_hash=hash_password("bench-pw"),
-                role=Role.reviewer,
-            )
-            s.add(user)
-            s.flush()
-            token = create_api_token(s, user, "bench", by="system:bench").secret
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {_bench_token(app)}"}
 
         def queue_params() -> dict[str, str | int]:
-            params: dict[str, str | int] = {
-                "queue": "true",
-                "limit": 50,
-                "offset": 50 * rng.randint(0, 9),
-            }
-            roll = rng.random()
-            if roll < 0.3:
-                params["category"] = rng.choice(CATEGORIES)
-            elif roll < 0.5:
-                params["platform"] = rng.choice(["taobao", "baidu", "tieba"])
-            elif roll < 0.6:
-                params["region"] = rng.choice(REGIONS)
-            return params
+            return _queue_params(rng)
 
         def search_params() -> dict[str, str | int]:
-            words = rng.sample(SEARCH_WORDS, rng.choice([1, 1, 2]))
-            params: dict[str, str | int] = {"q": " ".join(words), "limit": 50}
-            if rng.random() < 0.5:
-                params["queue"] = "true"
-            if rng.random() < 0.3:
-                params["platform"] = rng.choice(["taobao", "baidu", "tieba"])
-            return params
+            return _search_params(rng)
 
         with (
             serve_in_thread(app) as base_url,
@@ -350,25 +394,7 @@ def run_api_bench(
             search = [timed("/api/v1/listings", search_params()) for _ in range(requests)]
 
         engine = app.state.engine
-        like: list[float] = []
-        with engine.connect() as conn:
-            for _ in range(max(10, requests // 10)):
-                word = rng.choice(SEARCH_WORDS)
-                t0 = time.perf_counter()
-                conn.execute(
-                    text(
-                        "SELECT l.id FROM listings l JOIN listing_versions v ON v.id = l.current_version_id "
-                        "WHERE v.text LIKE :w OR v.title LIKE :w ORDER BY l.score DESC LIMIT 50"
-                    ),
-                    {"w": f"%{word}%"},
-                ).all()
-                conn.execute(
-                    text(
-                        "SELECT count(*) FROM listing_versions v WHERE v.text LIKE :w OR v.title LIKE :w"
-                    ),
-                    {"w": f"%{word}%"},
-                ).all()
-                like.append(time.perf_counter() - t0)
+        like = _like_baseline(engine, rng, requests)
         app.state.search.close()
         engine.dispose()
         return ApiBench(
