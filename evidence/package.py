@@ -25,6 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from evidence.canonical import canonical_json, utc_iso
 from evidence.errors import LedgerError, PackageError, UnknownCapture
@@ -63,6 +64,77 @@ class PackageSummary:
     public_key_sha256: str
 
 
+def _capture_files(
+    vault: EvidenceVault,
+    manifests: dict[str, Manifest],
+    ledger_slice: list[LedgerEntry],
+    pem: bytes,
+) -> dict[str, bytes]:
+    """The key, each capture's manifest, signature, timestamp and artifacts, the ledger slice
+    and ``SHA256SUMS``, by their names in the package."""
+    files: dict[str, bytes] = {"public_key.pem": pem}
+    sums: list[tuple[str, str]] = []
+    for uid, manifest in manifests.items():
+        raw = vault.manifest_bytes(uid)
+        files[f"manifests/{uid}.json"] = raw
+        files[f"manifests/{uid}.json.sig"] = vault.signature_bytes(uid)
+        tsr = vault.timestamp_bytes(uid)
+        if tsr is not None:
+            files[f"manifests/{uid}.json.tsr"] = tsr
+        sums.append((hashlib.sha256(raw).hexdigest(), f"manifests/{uid}.json"))
+        for art in manifest.artifacts:
+            name = artifact_name(art.sha256, art.media_type)
+            if name not in files:
+                files[name] = vault.artifacts.get(art.sha256)
+                sums.append((art.sha256, name))
+    files["ledger.jsonl"] = b"".join(e.to_line() for e in ledger_slice)
+    files["SHA256SUMS"] = "".join(f"{h}  {n}\n" for h, n in sums).encode()
+    return files
+
+
+def _web_archive(
+    vault: EvidenceVault, manifests: dict[str, Manifest]
+) -> tuple[dict[str, bytes], list[WaczPage]]:
+    """Each capture's WARC and its page entry, for the package's WACZ."""
+    warcs: dict[str, bytes] = {}
+    pages: list[WaczPage] = []
+    for uid, manifest in manifests.items():
+        warc = manifest.artifact("warc")
+        if warc is not None:
+            warcs[f"{uid}.warc.gz"] = vault.artifacts.get(warc.sha256)
+            pages.append(
+                WaczPage(uid, manifest.final_url, manifest.captured_at, manifest.listing_ref)
+            )
+    return warcs, pages
+
+
+def _package_index(
+    vault: EvidenceVault,
+    title: str,
+    uids: list[str],
+    entries_by_uid: dict[str, LedgerEntry],
+    files: dict[str, bytes],
+    fingerprint: str,
+) -> dict[str, Any]:
+    """``package.json``: what is inside and the SHA-256 of every file (signed)."""
+    return {
+        "format": "lantian-case-package/1",
+        "title": title,
+        "created_at": utc_iso(datetime.now(UTC)),
+        "operator": vault.operator,
+        "public_key_sha256": fingerprint,
+        "captures": [
+            {
+                "capture_uid": uid,
+                "manifest_sha256": entries_by_uid[uid].manifest_sha256,
+                "ledger_index": entries_by_uid[uid].index,
+            }
+            for uid in uids
+        ],
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+    }
+
+
 def export_package(
     vault: EvidenceVault,
     capture_uids: list[str],
@@ -91,33 +163,8 @@ def export_package(
     signer = vault.signer
     pem = signer.public_pem()
 
-    files: dict[str, bytes] = {"public_key.pem": pem}
-    sums: list[tuple[str, str]] = []
-    for uid, manifest in manifests.items():
-        raw = vault.manifest_bytes(uid)
-        files[f"manifests/{uid}.json"] = raw
-        files[f"manifests/{uid}.json.sig"] = vault.signature_bytes(uid)
-        tsr = vault.timestamp_bytes(uid)
-        if tsr is not None:
-            files[f"manifests/{uid}.json.tsr"] = tsr
-        sums.append((hashlib.sha256(raw).hexdigest(), f"manifests/{uid}.json"))
-        for art in manifest.artifacts:
-            name = artifact_name(art.sha256, art.media_type)
-            if name not in files:
-                files[name] = vault.artifacts.get(art.sha256)
-                sums.append((art.sha256, name))
-    files["ledger.jsonl"] = b"".join(e.to_line() for e in ledger_slice)
-    files["SHA256SUMS"] = "".join(f"{h}  {n}\n" for h, n in sums).encode()
-
-    warcs: dict[str, bytes] = {}
-    pages: list[WaczPage] = []
-    for uid, manifest in manifests.items():
-        warc = manifest.artifact("warc")
-        if warc is not None:
-            warcs[f"{uid}.warc.gz"] = vault.artifacts.get(warc.sha256)
-            pages.append(
-                WaczPage(uid, manifest.final_url, manifest.captured_at, manifest.listing_ref)
-            )
+    files = _capture_files(vault, manifests, ledger_slice, pem)
+    warcs, pages = _web_archive(vault, manifests)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lantian-pkg-", dir=out.parent) as tmp_name:
@@ -139,25 +186,9 @@ def export_package(
             has_wacz="archive.wacz" in files,
             has_timestamps=any(n.endswith(".tsr") for n in files),
         ).encode("utf-8")
-        index = {
-            "format": "lantian-case-package/1",
-            "title": title,
-            "created_at": utc_iso(datetime.now(UTC)),
-            "operator": vault.operator,
-            "public_key_sha256": signer.fingerprint,
-            "captures": [
-                {
-                    "capture_uid": uid,
-                    "manifest_sha256": entries_by_uid[uid].manifest_sha256,
-                    "ledger_index": entries_by_uid[uid].index,
-                }
-                for uid in uids
-            ],
-            "files": {
-                name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())
-            },
-        }
-        package_json = canonical_json(index)
+        package_json = canonical_json(
+            _package_index(vault, title, uids, entries_by_uid, files, signer.fingerprint)
+        )
         files["package.json"] = package_json
         files["package.json.sig"] = signer.sign(package_json)
 
@@ -202,39 +233,9 @@ def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyRep
         return data
 
     package_raw = check_sig("package.json")
-    listed: dict[str, str] = {}
-    if package_raw is not None:
-        try:
-            listed = dict(json.loads(package_raw)["files"])
-        except (ValueError, KeyError, TypeError) as exc:
-            report.add("package.json", f"unreadable: {exc}")
-    for name, digest in listed.items():
-        if name not in files:
-            report.add(name, "listed in package.json but missing from the zip")
-        elif hashlib.sha256(files[name]).hexdigest() != digest:
-            report.add(name, "content differs from the hash in package.json")
+    _check_listed(package_raw, files, report)
 
-    ledger: dict[str, LedgerEntry] = {}
-    previous: LedgerEntry | None = None
-    for no, line in enumerate(files.get("ledger.jsonl", b"").splitlines(), 1):
-        try:
-            entry = LedgerEntry.from_json(json.loads(line))
-        except (ValueError, LedgerError) as exc:
-            report.add(f"ledger.jsonl line {no}", f"unreadable: {exc}")
-            continue
-        if entry.computed_hash() != entry.entry_hash:
-            report.add(f"ledger entry {entry.index}", "edited: content does not hash to entry_hash")
-        if (
-            previous is not None
-            and entry.index == previous.index + 1
-            and entry.prev_hash != previous.entry_hash
-        ):
-            report.add(
-                f"ledger entry {entry.index}",
-                "chain broken: prev_hash does not match entry before it",
-            )
-        ledger[entry.capture_uid] = entry
-        previous = entry
+    ledger = _read_ledger(files.get("ledger.jsonl", b""), report)
     report.ledger_entries = len(ledger)
 
     manifests_seen: list[Manifest] = []
@@ -280,6 +281,47 @@ def verify_package(path: Path, public_key_pem: bytes | None = None) -> VerifyRep
     if "archive.wacz" in files:
         _check_wacz(files["archive.wacz"], check_sig(DIGEST_NAME), warc_hashes, report)
     return report
+
+
+def _check_listed(package_raw: bytes | None, files: dict[str, bytes], report: VerifyReport) -> None:
+    """Every file ``package.json`` lists is in the zip with the hash it lists."""
+    listed: dict[str, str] = {}
+    if package_raw is not None:
+        try:
+            listed = dict(json.loads(package_raw)["files"])
+        except (ValueError, KeyError, TypeError) as exc:
+            report.add("package.json", f"unreadable: {exc}")
+    for name, digest in listed.items():
+        if name not in files:
+            report.add(name, "listed in package.json but missing from the zip")
+        elif hashlib.sha256(files[name]).hexdigest() != digest:
+            report.add(name, "content differs from the hash in package.json")
+
+
+def _read_ledger(raw: bytes, report: VerifyReport) -> dict[str, LedgerEntry]:
+    """The package's ledger slice by capture, each entry's hash and chain link checked."""
+    ledger: dict[str, LedgerEntry] = {}
+    previous: LedgerEntry | None = None
+    for no, line in enumerate(raw.splitlines(), 1):
+        try:
+            entry = LedgerEntry.from_json(json.loads(line))
+        except (ValueError, LedgerError) as exc:
+            report.add(f"ledger.jsonl line {no}", f"unreadable: {exc}")
+            continue
+        if entry.computed_hash() != entry.entry_hash:
+            report.add(f"ledger entry {entry.index}", "edited: content does not hash to entry_hash")
+        if (
+            previous is not None
+            and entry.index == previous.index + 1
+            and entry.prev_hash != previous.entry_hash
+        ):
+            report.add(
+                f"ledger entry {entry.index}",
+                "chain broken: prev_hash does not match entry before it",
+            )
+        ledger[entry.capture_uid] = entry
+        previous = entry
+    return ledger
 
 
 def _check_wacz(

@@ -90,11 +90,7 @@ def render_index(
     )
 
 
-def render_verify_md(
-    fingerprint: str, uids: list[str], has_wacz: bool, has_timestamps: bool = False
-) -> str:
-    wacz = (
-        """
+_WACZ_SECTION = """
 ## 6. The web archive (WACZ)
 
 `archive.wacz` holds the WARC records of what the browser received. Its
@@ -111,11 +107,8 @@ wacz validate -f archive.wacz    # the wacz tool: pip install wacz
 To see the pages as they were served, open `archive.wacz` in ReplayWeb.page
 (https://replayweb.page, which runs locally in the browser) or pywb.
 """
-        if has_wacz
-        else ""
-    )
-    stamps = (
-        """
+
+_TIMESTAMP_SECTION = """
 ## 7. Trusted timestamps (RFC 3161)
 
 A manifest with a `.tsr` file beside it was timestamped by a trusted
@@ -131,12 +124,10 @@ done
 
 Each prints `Verification: OK` and the authority's time.
 """
-        if has_timestamps
-        else ""
-    )
-    return f"""# How to verify this evidence package
 
-Captures: {", ".join(uids)}
+_VERIFY_MD = """# How to verify this evidence package
+
+Captures: {captures}
 
 You need `sha256sum` (coreutils), `openssl` 3.x and `jq`; nothing from Lantian.
 Run the commands in the unzipped package folder.
@@ -209,3 +200,15 @@ openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in package.json -si
 
 `index.html` shows each screenshot with the capture details and hashes.
 {wacz}{stamps}"""
+
+
+def render_verify_md(
+    fingerprint: str, uids: list[str], has_wacz: bool, has_timestamps: bool = False
+) -> str:
+    """VERIFY.md: how a third party checks the package with common tools, step by step."""
+    return _VERIFY_MD.format(
+        captures=", ".join(uids),
+        fingerprint=fingerprint,
+        wacz=_WACZ_SECTION if has_wacz else "",
+        stamps=_TIMESTAMP_SECTION if has_timestamps else "",
+    )
