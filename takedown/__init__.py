@@ -5,7 +5,9 @@ Public surface; the rest is internal:
 - ``draft_notices(session, actor, platform_key=None, now=None) -> DraftResult``
 - ``transition(session, notice, target, actor, at=None, note="")``, ``approve``, ``mark_sent``,
   ``acknowledge``; ``find_notice(session, ref)``, ``find_user(session, username)``
-- ``build_document(session, notice, office_name=..., office_contact=...) -> NoticeDocument``
+- ``build_document(session, notice, office_name=..., office_contact=...) -> NoticeDocument``;
+  ``Office``/``office_from(settings)``/``notice_document(session, notice, office)``: the
+  requesting office as one value
 - ``export_notices(session, notices, fmt, office_name=..., office_contact=...) -> list[ExportedFile]``
 - ``recheck_notice(session, notice, settings, ...) -> RecheckReport``,
   ``recheck_due(session, settings, ...) -> list[RecheckReport]`` (the scheduler's job)
@@ -27,6 +29,7 @@ from takedown.errors import (
     UnknownUser,
 )
 from takedown.grouping import DraftResult, draft_notices
+from takedown.office import Office, notice_document, office_from
 from takedown.platforms import ExportFormat, PlatformRegistry, load_platforms
 from takedown.workflow import (
     TRANSITIONS,
@@ -69,6 +72,7 @@ __all__ = [
     "MonthlyReport",
     "NoticeDocument",
     "NoticeNotFound",
+    "Office",
     "PermissionDenied",
     "PlatformConfigError",
     "PlatformRegistry",
@@ -86,6 +90,8 @@ __all__ = [
     "load_platforms",
     "mark_sent",
     "monthly_summary",
+    "notice_document",
+    "office_from",
     "recheck_due",
     "recheck_notice",
     "report_html",
