@@ -28,7 +28,7 @@ COPY . .
 # Editable, so the data beside the code (rules/, spider profiles, campaigns, templates)
 # is found where lantian.config expects it.
 RUN pip install --no-deps -e . \
- && python -m compileall -q lantian crawler spiders classifiers evidence store api takedown sandbox
+ && python -m compileall -q lantian crawler campaigns spiders classifiers evidence store api takedown sandbox
 
 ENV LANTIAN_CHROMIUM_PATH=/usr/bin/chromium \
     LANTIAN_DATA_DIR=/data \
