@@ -37,6 +37,9 @@ Tier = Literal["offer", "watch", "none"]
 
 @dataclass
 class ListingFilters:
+    """What a listing query asks: the search index's filters (:meth:`search_query`) plus the
+    database-only ones (``queue``, ``office``, ``tier``)."""
+
     q: str = ""
     category: list[str] = field(default_factory=list)
     platform: list[str] = field(default_factory=list)
@@ -58,6 +61,26 @@ class ListingFilters:
         if self.queue:
             return [str(s) for s in QUEUE_STATUSES]
         return []
+
+    def search_query(self, limit: int, offset: int, count_limit: int | None) -> SearchQuery:
+        """The filters the search index answers, as its ``SearchQuery`` (``office`` and
+        ``tier`` are the database's alone)."""
+        return SearchQuery(
+            text=self.q,
+            categories=self.category,
+            platforms=self.platform,
+            statuses=self.effective_statuses(),
+            severities=self.severity,
+            regions=self.region,
+            campaign_id=self.campaign_id,
+            actor_id=self.actor_id,
+            since=self.since,
+            until=self.until,
+            sort="relevance" if self.sort == "relevance" else self.sort,
+            limit=limit,
+            offset=offset,
+            count_limit=count_limit,
+        )
 
 
 def listing_filters(
@@ -199,22 +222,7 @@ def find_listings(
                 "the office filter cannot be combined with search words yet (the search index "
                 "does not hold responsible offices); filter by office without q"
             )
-        query = SearchQuery(
-            text=f.q,
-            categories=f.category,
-            platforms=f.platform,
-            statuses=f.effective_statuses(),
-            severities=f.severity,
-            regions=f.region,
-            campaign_id=f.campaign_id,
-            actor_id=f.actor_id,
-            since=f.since,
-            until=f.until,
-            sort="relevance" if f.sort == "relevance" else f.sort,
-            limit=limit,
-            offset=offset,
-            count_limit=COUNT_CAP,
-        )
+        query = f.search_query(limit, offset, COUNT_CAP)
         hits = run_search(backend, query, userdict)
         if not hits.ids:
             return Found([], hits.total, backend.name, hits.exact)
