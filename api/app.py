@@ -22,7 +22,6 @@ from lantian.config import Settings, get_settings
 from lantian.metrics import StoreCollector
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.search import open_backend, tokenize_query, userdict_path
-from store.sessions import LoginLimiter, SessionPolicy
 
 UI_DIR = Path(__file__).resolve().parent / "ui"
 
@@ -54,6 +53,7 @@ def create_app(
             syncer.stop()
         app.state.search.close()
         app.state.store_collector.close()
+        app.state.session_store.close()
         engine.dispose()
 
     app = FastAPI(
@@ -70,10 +70,8 @@ def create_app(
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.search = open_backend(settings)
-    app.state.session_policy = SessionPolicy(
-        idle_s=settings.session_idle_timeout_s, absolute_s=settings.session_absolute_timeout_s
-    )
-    app.state.login_limiter = LoginLimiter()
+    app.state.session_store, app.state.login_limiter = settings.open_session_backends()
+    app.state.session_policy = app.state.session_store.policy
     app.state.metrics = Metrics()
     app.state.store_collector = StoreCollector(settings.resolved_database_url)
     app.state.metrics.registry.register(app.state.store_collector)
