@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,8 +10,9 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import LoginRequired
@@ -24,6 +26,7 @@ from store.db import make_engine, make_sessionmaker, upgrade
 from store.search import open_backend, tokenize_query, userdict_path
 
 UI_DIR = Path(__file__).resolve().parent / "ui"
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -116,6 +119,16 @@ def create_app(
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         page = views.ui_http_error(request, exc)
         return page if page is not None else await http_exception_handler(request, exc)
+
+    @app.exception_handler(RedisError)
+    async def _sessions_unavailable(request: Request, exc: RedisError) -> Response:
+        """Redis (the session store) is away: say so with 503, not a 500 traceback."""
+        log.warning("session store unavailable: %s", exc)
+        return JSONResponse(
+            {"detail": "the session store (Redis) is unavailable; try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:

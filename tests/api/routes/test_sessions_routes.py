@@ -373,3 +373,21 @@ def test_redis_sessions_without_a_redis_url_is_a_configuration_error(
     result = CliRunner().invoke(cli, ["users", "list"])
     assert result.exit_code == 2
     assert "session_backend" in result.output and "redis_url" in result.output
+
+
+@only_database  # builds its own app on a Redis that does not answer
+def test_a_session_store_that_does_not_answer_is_a_503_not_a_500(
+    settings: Settings, app: FastAPI, users: dict[str, str]
+) -> None:
+    away = create_app(
+        settings.model_copy(
+            update={"session_backend": "redis", "redis_url": "redis://127.0.0.1:9/0"}
+        ),
+        migrate=False,
+        index_sync_s=None,
+    )
+    with TestClient(away, base_url="http://127.0.0.1") as c:
+        r = c.post(LOGIN, json={"username": "reviewer", "password": PASSWORD})
+        assert r.status_code == 503 and "Redis" in r.json()["detail"]
+        c.cookies.set("lantian_session", "x" * 43)
+        assert c.get("/api/v1/auth/me").status_code == 503
