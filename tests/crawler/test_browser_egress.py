@@ -13,18 +13,18 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from crawler.settings import crawl_settings
 from spiders.profile import load_profile
-from tests.conftest import ConnectionCounter
+from tests.loopsite import serve_page
+
+if TYPE_CHECKING:
+    from tests.conftest import ConnectionCounter
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = Path(__file__).with_name("browser_probe_crawl.py")
@@ -51,30 +51,8 @@ setTimeout(() => {{ body.dataset.done = "1"; }}, 1500);
 </script></body></html>""".encode()
 
 
-@contextlib.contextmanager
-def hostile_site(target: str) -> Iterator[int]:
-    body = _page(target)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def hostile_site(target: str) -> contextlib.AbstractContextManager[int]:
+    return serve_page(_page(target))
 
 
 def _probe(url: str, allow_private: bool, origins: list[str]) -> tuple[dict[str, Any], str]:
