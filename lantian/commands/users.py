@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 import typer
+from redis.exceptions import RedisError
 from rich.table import Table
 from sqlalchemy import select
 
@@ -82,6 +83,8 @@ def password(
             set_password(session, user, new, by="system:cli", sessions=sessions)
     except UserError as exc:
         fail(str(exc))
+    except RedisError as exc:  # nothing was changed: the transaction did not commit
+        fail(f"redis_url: the session store did not answer, password unchanged: {exc}")
     err.print(f"password of {username} changed")
 
 

@@ -391,3 +391,26 @@ def test_a_session_store_that_does_not_answer_is_a_503_not_a_500(
         assert r.status_code == 503 and "Redis" in r.json()["detail"]
         c.cookies.set("lantian_session", "x" * 43)
         assert c.get("/api/v1/auth/me").status_code == 503
+
+
+@only_database  # points the CLI at a Redis that does not answer
+def test_the_cli_refuses_a_password_change_it_cannot_end_sessions_for(
+    app: FastAPI, users: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from lantian.cli import app as cli
+    from lantian.config import get_settings
+
+    monkeypatch.setenv("LANTIAN_SESSION_BACKEND", "redis")
+    monkeypatch.setenv("LANTIAN_REDIS_URL", "redis://127.0.0.1:9/0")
+    get_settings.cache_clear()
+    with session_scope(app.state.sessionmaker) as s:
+        before = s.scalars(select(User.password_hash).where(User.username == "reviewer")).one()
+    result = CliRunner().invoke(
+        cli, ["users", "password", "reviewer", "--password-stdin"], input="a new long password\n"
+    )
+    assert result.exit_code == 2 and "redis_url" in result.output
+    with session_scope(app.state.sessionmaker) as s:
+        after = s.scalars(select(User.password_hash).where(User.username == "reviewer")).one()
+    assert after == before
