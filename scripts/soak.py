@@ -88,8 +88,10 @@ def memory_figures(
     kbs = [kb for _, kb in samples]
     slope = slope_kb_per_min(samples)
     growth = None if slope is None else round(slope * seconds / 60 / 1024, 1)
+    late = samples[len(samples) // 2 :]  # past warm-up steps (imports, caches filling)
     return {
         "samples": len(samples),
+        "slope_second_half_kb_per_min": slope_kb_per_min(late),
         "first_mb": round(kbs[0] / 1024, 1),
         "last_mb": round(kbs[-1] / 1024, 1),
         "max_mb": round(max(kbs) / 1024, 1),
