@@ -31,23 +31,29 @@ PROBE = Path(__file__).with_name("browser_probe_crawl.py")
 
 
 def _page(target: str) -> bytes:
+    """Tries once the page has loaded, so navigation never waits on what the target does."""
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>探针</title></head>
-<body><p>渲染页面</p><iframe src="http://{target}/frame"></iframe><script>
+<body><p>渲染页面</p><script>
 const target = "{target}";
 const body = document.body;
 body.dataset.attempts = "0";
 const tried = () => {{ body.dataset.attempts = String(Number(body.dataset.attempts) + 1); }};
-try {{
-  const ws = new WebSocket("ws://" + target + "/socket");
-  ws.onopen = () => {{ body.dataset.ws = "open"; }};
-  ws.onerror = () => {{ body.dataset.ws = "error"; }};
+window.addEventListener("load", () => {{
+  const frame = document.createElement("iframe");
+  frame.src = "http://" + target + "/frame";
+  document.body.appendChild(frame);
+  try {{
+    const ws = new WebSocket("ws://" + target + "/socket");
+    ws.onopen = () => {{ body.dataset.ws = "open"; }};
+    ws.onerror = () => {{ body.dataset.ws = "error"; }};
+    tried();
+  }} catch (e) {{ body.dataset.ws = "threw"; }}
+  try {{ new EventSource("http://" + target + "/events"); tried(); }} catch (e) {{}}
+  fetch("http://" + target + "/api", {{mode: "no-cors"}})
+    .then(() => {{ body.dataset.fetch = "ok"; }}, () => {{ body.dataset.fetch = "failed"; }});
   tried();
-}} catch (e) {{ body.dataset.ws = "threw"; }}
-try {{ new EventSource("http://" + target + "/events"); tried(); }} catch (e) {{}}
-fetch("http://" + target + "/api", {{mode: "no-cors"}})
-  .then(() => {{ body.dataset.fetch = "ok"; }}, () => {{ body.dataset.fetch = "failed"; }});
-tried();
-setTimeout(() => {{ body.dataset.done = "1"; }}, 1500);
+  setTimeout(() => {{ body.dataset.done = "1"; }}, 1500);
+}});
 </script></body></html>""".encode()
 
 
