@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -11,8 +12,9 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from redis.exceptions import RedisError
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,9 +26,9 @@ from api.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from campaigns.metrics import StoreCollector
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.search import open_backend, tokenize_query, userdict_path
-from store.sessions import LoginLimiter, SessionPolicy
 
 UI_DIR = Path(__file__).resolve().parent / "ui"
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -60,6 +62,7 @@ def create_app(
             syncer.stop()
         app.state.search.close()
         app.state.store_collector.close()
+        app.state.session_store.close()
         engine.dispose()
 
     app = FastAPI(
@@ -87,10 +90,8 @@ def _set_state(app: FastAPI, settings: ApiSettings, engine: Engine) -> None:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.search = open_backend(settings)
-    app.state.session_policy = SessionPolicy(
-        idle_s=settings.session_idle_timeout_s, absolute_s=settings.session_absolute_timeout_s
-    )
-    app.state.login_limiter = LoginLimiter()
+    app.state.session_store, app.state.login_limiter = settings.open_session_backends()
+    app.state.session_policy = app.state.session_store.policy
     app.state.metrics = Metrics()
     app.state.store_collector = StoreCollector(settings.resolved_database_url)
     app.state.metrics.registry.register(app.state.store_collector)
@@ -145,6 +146,16 @@ def _handle_errors(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         page = views.ui_http_error(request, exc)
         return page if page is not None else await http_exception_handler(request, exc)
+
+    @app.exception_handler(RedisError)
+    async def _sessions_unavailable(request: Request, exc: RedisError) -> Response:
+        """Redis (the session store) is away: say so with 503, not a 500 traceback."""
+        log.warning("session store unavailable: %s", exc)
+        return JSONResponse(
+            {"detail": "the session store (Redis) is unavailable; try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:

@@ -22,7 +22,7 @@ from store import permissions
 from store.db import session_scope
 from store.models import Role, User
 from store.search import SearchBackend
-from store.sessions import SessionPolicy, resolve_session
+from store.sessions import SessionStore
 from store.users import user_for_token
 
 PathId = Annotated[int, Path(ge=1, le=2**62, description="database id")]
@@ -70,9 +70,13 @@ SessionDep = Annotated[Session, Depends(get_db)]
 SearchDep = Annotated[SearchBackend, Depends(get_search)]
 
 
-def session_policy(request: Request) -> SessionPolicy:
-    policy: SessionPolicy = request.app.state.session_policy
-    return policy
+def session_store(request: Request) -> SessionStore:
+    """Where this app keeps UI sessions (database or Redis, per the settings)."""
+    store: SessionStore = request.app.state.session_store
+    return store
+
+
+SessionsDep = Annotated[SessionStore, Depends(session_store)]
 
 
 async def _csrf_ok(request: Request, expected: str) -> bool:
@@ -99,7 +103,7 @@ async def _resolve_user(request: Request, session: Session) -> User | None:
             return None
         return await run_in_threadpool(user_for_token, session, secret.strip())
     found = await run_in_threadpool(
-        resolve_session, session, request.cookies.get(SESSION_COOKIE, ""), session_policy(request)
+        session_store(request).resolve, session, request.cookies.get(SESSION_COOKIE, "")
     )
     if found is None:
         return None

@@ -187,7 +187,7 @@ def main_bare(url_log: str, chromium_path: str) -> None:
         "TELNETCONSOLE_ENABLED": False,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 429],
         "HTTPERROR_ALLOW_ALL": True,
-        **browser_settings(chromium_path or None, 8),
+        **browser_settings(chromium_path or None, 8, allow_private=True),  # the loopback sandbox
     }
     process = CrawlerProcess(settings)
     process.crawl(Bare)

@@ -12,18 +12,11 @@ from typing import Any
 
 from scrapy.settings import Settings
 
+from evidence.browser import CHROMIUM_ARGS
 from spiders.profile import Profile
 
 BOT_NAME = "lantian"
 USER_AGENT = "Mozilla/5.0 (compatible; LantianBot/0.1; +https://github.com/lantian-ip/lantian)"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "crawler.middlewares.replay.ReplayMiddleware": 10,
@@ -84,16 +77,21 @@ BASE: dict[str, Any] = {
 }
 
 
-def browser_settings(chromium_path: str | None, max_pages: int = 4) -> dict[str, Any]:
-    """scrapy-playwright on the system Chromium: one browser, one context, a few pages."""
-    launch: dict[str, Any] = {"headless": True, "args": CHROMIUM_ARGS}
+def browser_settings(
+    chromium_path: str | None, max_pages: int = 4, *, allow_private: bool
+) -> dict[str, Any]:
+    """scrapy-playwright on the system Chromium: one browser, one context, a few pages; the
+    captures' launch policy (sandbox where possible) and egress proxy
+    (``crawler.guarded_browser``), private addresses refused unless ``allow_private``."""
+    launch: dict[str, Any] = {"headless": True, "args": list(CHROMIUM_ARGS)}
     if chromium_path:
         launch["executable_path"] = chromium_path
     return {
         "DOWNLOAD_HANDLERS": {
-            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "http": "crawler.guarded_browser.GuardedPlaywrightHandler",
+            "https": "crawler.guarded_browser.GuardedPlaywrightHandler",
         },
+        "LANTIAN_BROWSER_EGRESS": {"allow_private_networks": allow_private, "allowed_origins": []},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": launch,
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
@@ -128,7 +126,11 @@ def crawl_settings(
     settings.setdict(_profile_settings(profile), priority="spider")
     if profile.uses_browser:
         settings.setdict(
-            browser_settings(chromium_path, max_pages=max(2, profile.rate.concurrency)),
+            browser_settings(
+                chromium_path,
+                max_pages=max(2, profile.rate.concurrency),
+                allow_private=allow_private,
+            ),
             priority="spider",
         )
     pipelines = dict(ITEM_PIPELINES)

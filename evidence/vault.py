@@ -57,6 +57,7 @@ class StoredCapture:
     timestamp_time: datetime | None = None
     timestamp_error: str | None = None
     ledger_entry_hash: str | None = None
+    reason: str = "flagged"
 
     @property
     def artifact_rows(self) -> list[tuple[str, str, int, str]]:
@@ -155,6 +156,7 @@ class EvidenceVault:
             timestamp_time=stamp_time,
             timestamp_error=stamp_error,
             ledger_entry_hash=entry.entry_hash,
+            reason=reason,
         )
 
     def _manifest(
@@ -232,6 +234,42 @@ class EvidenceVault:
         return Manifest.from_bytes(
             self.manifest_bytes(capture_uid), origin=str(self.manifest_path(capture_uid))
         )
+
+    def unrecorded(self, known: set[str], manual_reason: str = "manual") -> list[StoredCapture]:
+        """Signed, chained captures whose uid is not in ``known`` (the database's), oldest
+        first, as the ``StoredCapture`` ``record`` returned for them: what a crawl killed
+        between recording a capture and committing its row leaves behind.  Manual captures
+        (no listing to belong to) and unreadable manifests (verify's business) are left out."""
+        found: list[StoredCapture] = []
+        for entry in self.ledger.entries():
+            if entry.capture_uid in known:
+                continue
+            try:
+                raw = self.manifest_bytes(entry.capture_uid)
+                manifest = Manifest.from_bytes(raw)
+            except (EvidenceError, OSError):  # noqa: S112 - verify reports unreadable ones
+                continue
+            if manifest.reason == manual_reason or sha256_hex(raw) != entry.manifest_sha256:
+                continue
+            shot = manifest.artifact("screenshot")
+            found.append(
+                StoredCapture(
+                    capture_uid=manifest.capture_uid,
+                    manifest_sha256=entry.manifest_sha256,
+                    ledger_index=entry.index,
+                    listing_ref=manifest.listing_ref,
+                    run_ref=manifest.run_ref,
+                    url=manifest.url,
+                    final_url=manifest.final_url,
+                    http_status=manifest.http_status,
+                    captured_at=parse_utc(manifest.captured_at),
+                    screenshot_sha256=shot.sha256 if shot else None,
+                    artifacts=tuple(manifest.artifacts),
+                    ledger_entry_hash=entry.entry_hash,
+                    reason=manifest.reason,
+                )
+            )
+        return found
 
     def iter_manifests(self) -> Iterator[Manifest]:
         """Every readable manifest in ledger order (unreadable ones are verify's business)."""

@@ -352,6 +352,7 @@ def _cross_check_database(
             report.add(
                 f"capture {entry.capture_uid} (ledger entry {entry.index})",
                 f"orphan: a {reason} capture in the ledger with no row in the database "
-                "(recorded but never stored, or checked against another database)",
+                "(recorded but never stored, e.g. a crawl killed in between: `lantian evidence "
+                "adopt` gives it its row; or checked against another database)",
                 entry.capture_uid,
             )

@@ -13,10 +13,13 @@ import shutil
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from store.sessions import LoginCounter, SessionStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +80,21 @@ class Settings(BaseSettings):
         default=None, description="use Elasticsearch as search index"
     )
     redis_url: str | None = Field(
-        default=None, description="share the crawl frontier through Redis"
+        default=None,
+        description="share the crawl frontier through Redis (and, see session_backend, the UI "
+        "sessions and login-failure counts)",
+    )
+    redis_key_prefix: str = Field(
+        default="lantian",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.:\-]+$",
+        description="prefix of the session and login-failure keys in Redis",
+    )
+    session_backend: Literal["auto", "database", "redis"] = Field(
+        default="auto",
+        description="where UI sessions and login-failure counts live; auto: Redis when redis_url "
+        "is set, else the database",
     )
     evidence_dir: Path | None = Field(
         default=None, description="artifact store; default data_dir/evidence"
@@ -186,6 +203,12 @@ class Settings(BaseSettings):
             return None
         return check_database_url(value)
 
+    @model_validator(mode="after")
+    def _redis_for_sessions(self) -> Settings:
+        if self.session_backend == "redis" and not self.redis_url:
+            raise ValueError("session_backend = 'redis' needs redis_url (LANTIAN_REDIS_URL)")
+        return self
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -208,6 +231,20 @@ class Settings(BaseSettings):
         if path and not toml_path.exists():
             raise ConfigError(f"LANTIAN_CONFIG names {toml_path}, which does not exist")
         return (init_settings, env_settings, TomlFileSource(settings_cls, toml_path))
+
+    def open_session_backends(self) -> tuple[SessionStore, LoginCounter]:
+        """The session store and login limiter these settings choose (close the store after)."""
+        from store.sessions import SessionPolicy, open_backends
+
+        policy = SessionPolicy(
+            idle_s=self.session_idle_timeout_s, absolute_s=self.session_absolute_timeout_s
+        )
+        return open_backends(
+            policy,
+            self.session_backend,
+            redis_url=self.redis_url,
+            redis_prefix=self.redis_key_prefix,
+        )
 
     @property
     def resolved_database_url(self) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from classifiers.offices import load_directory
+from lantian.commands.common import session_store
 from lantian.config import Settings
 from sandbox.server import SandboxServer
 from spiders.urls import canonical_url
@@ -36,6 +37,7 @@ from store.models import (
     User,
 )
 from store.offices import assign_offices
+from store.sessions import SessionStore
 from store.users import create_user, set_password
 
 DEMO_CAMPAIGN = "demo"
@@ -139,7 +141,9 @@ def run_crawl(
         )
 
 
-def ensure_user(session: Session, username: str, role: Role, password: str | None) -> str:
+def ensure_user(
+    session: Session, sessions: SessionStore, username: str, role: Role, password: str | None
+) -> str:
     """Create ``username``, or give the existing account a fresh password; return the password."""
     password = password or secrets.token_urlsafe(12)
     user = session.scalar(select(User).where(User.username == username))
@@ -148,7 +152,7 @@ def ensure_user(session: Session, username: str, role: Role, password: str | Non
             session, username, password, role, display_name=username, created_by="system:demo"
         )
     else:
-        set_password(session, user, password, by="system:demo")
+        set_password(session, user, password, by="system:demo", sessions=sessions)
     return password
 
 
@@ -214,10 +218,10 @@ def run_demo(
     upgrade(engine)
     factory = make_sessionmaker(engine)
     login: dict[str, str] = {}
-    with session_scope(factory) as session:
-        password = ensure_user(session, DEMO_USER, Role.supervisor, demo_password)
+    with session_scope(factory) as session, session_store(settings) as sessions:
+        password = ensure_user(session, sessions, DEMO_USER, Role.supervisor, demo_password)
         login = {"username": DEMO_USER, "password": password}
-        ensure_user(session, DEMO_REVIEWER, Role.reviewer, None)
+        ensure_user(session, sessions, DEMO_REVIEWER, Role.reviewer, None)
 
     run_crawl(settings, sandbox, log, campaign)
 

@@ -121,7 +121,8 @@ SANDBOX_FIX = (
 
 
 def check_browser_sandbox(settings: Settings) -> Check:
-    """Whether captures run Chromium with its sandbox; a page is hostile, the sandbox contains it."""
+    """Whether captures and the crawl's browser run Chromium with its sandbox (one probe, one
+    policy: ``evidence.browser.sandbox_refusal``); a page is hostile, the sandbox contains it."""
     from evidence.browser import sandbox_refusal
 
     if not settings.chromium_path:
@@ -129,12 +130,15 @@ def check_browser_sandbox(settings: Settings) -> Check:
     problem = sandbox_refusal(settings.chromium_path)
     if problem is None:
         return Check(
-            "browser sandbox", Status.ok, "captures run Chromium with its sandbox", required=False
+            "browser sandbox",
+            Status.ok,
+            "captures and crawls run Chromium with its sandbox",
+            required=False,
         )
     return Check(
         "browser sandbox",
         Status.warn,
-        f"captures run Chromium WITHOUT its sandbox: {problem}",
+        f"captures and crawls run Chromium WITHOUT its sandbox: {problem}",
         SANDBOX_FIX,
         required=False,
     )

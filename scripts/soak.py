@@ -13,6 +13,11 @@ and stops; then it checks: no HTTP 5xx, no listing stored twice, none of the
 listings the keywords reach missing, ``lantian evidence verify`` intact, and
 the API's and scheduler's memory over time.  Prints one JSON object of
 figures; exit 1 when a check fails.  Uses loopback only.
+
+Memory is sampled every 2 s (VmRSS of the API, the scheduler and the running crawl);
+"flat" means the least-squares slope over the warm part of each process's life
+(the API's two lives, before and after its kill, separately) adds less than
+``--flat-mb`` over the whole run.
 """
 
 from __future__ import annotations
@@ -58,6 +63,42 @@ def rss_kb(pid: int) -> int | None:
     except OSError:
         return None
     return None
+
+
+def slope_kb_per_min(points: list[tuple[float, int]]) -> float | None:
+    """Least-squares slope of (seconds, KiB) samples, in KiB per minute."""
+    if len(points) < 3:
+        return None
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_kb = sum(kb for _, kb in points) / n
+    var = sum((t - mean_t) ** 2 for t, _ in points)
+    if var == 0:
+        return None
+    cov = sum((t - mean_t) * (kb - mean_kb) for t, kb in points)
+    return round(cov / var * 60, 1)
+
+
+def memory_figures(
+    samples: list[tuple[float, int]], seconds: float, flat_mb: float
+) -> dict[str, Any]:
+    """First/last/max and slope of one process life's warm samples; flat or not."""
+    if not samples:
+        return {"samples": 0}
+    kbs = [kb for _, kb in samples]
+    slope = slope_kb_per_min(samples)
+    growth = None if slope is None else round(slope * seconds / 60 / 1024, 1)
+    late = samples[len(samples) // 2 :]  # past warm-up steps (imports, caches filling)
+    return {
+        "samples": len(samples),
+        "slope_second_half_kb_per_min": slope_kb_per_min(late),
+        "first_mb": round(kbs[0] / 1024, 1),
+        "last_mb": round(kbs[-1] / 1024, 1),
+        "max_mb": round(max(kbs) / 1024, 1),
+        "slope_kb_per_min": slope,
+        "growth_over_run_mb": growth,
+        "flat": growth is None or growth < flat_mb,
+    }
 
 
 def free_port() -> int:
@@ -155,6 +196,15 @@ def main() -> int:
     parser.add_argument("--interval", type=int, default=5, help="campaign schedule, seconds")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     parser.add_argument(
+        "--flat-mb",
+        type=float,
+        default=32.0,
+        help="memory is flat when its trend adds less than this over the run (MiB)",
+    )
+    parser.add_argument(
+        "--warm-s", type=float, default=30.0, help="samples of a process's first seconds ignored"
+    )
+    parser.add_argument(
         "--postgres",
         metavar="ADMIN_URL",
         help="run on a fresh PostgreSQL database created (and dropped) through this URL "
@@ -249,18 +299,29 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:  # noqa: P
             )
         load = Load(f"http://127.0.0.1:{port}", token, args.clients)
         memory: list[dict[str, Any]] = []
+        api_lives: list[list[tuple[float, int]]] = [[]]
+        api_born = 0.0
+        sched_life: list[tuple[float, int]] = []
+        crawl_peaks: dict[int, int] = {}
         started = time.monotonic()
         load.start()
         crawl_killed = api_killed = False
         try:
             while (elapsed := time.monotonic() - started) < args.seconds:
-                memory.append(
-                    {
-                        "t": round(elapsed),
-                        "api_kb": rss_kb(api.pid),
-                        "scheduler_kb": rss_kb(scheduler.pid),
-                    }
-                )
+                sample = {
+                    "t": round(elapsed),
+                    "api_kb": rss_kb(api.pid),
+                    "scheduler_kb": rss_kb(scheduler.pid),
+                }
+                memory.append(sample)
+                if sample["api_kb"] and elapsed - api_born >= args.warm_s:
+                    api_lives[-1].append((elapsed, sample["api_kb"]))
+                if sample["scheduler_kb"] and elapsed >= args.warm_s:
+                    sched_life.append((elapsed, sample["scheduler_kb"]))
+                for run in list_runs(settings, campaign_id, limit=5):
+                    if run.status is RunStatus.running and run.pid:
+                        kb = rss_kb(run.pid) or 0
+                        crawl_peaks[run.id] = max(crawl_peaks.get(run.id, 0), kb)
                 if not crawl_killed and elapsed >= 0.3 * args.seconds:
                     running = [
                         (r, r.pid)
@@ -277,6 +338,8 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:  # noqa: P
                     api.wait(30)
                     down = time.monotonic()
                     api = start_api(env, port, api_log)
+                    api_born = time.monotonic() - started
+                    api_lives.append([])
                     figures["api_killed"] = {
                         "at_s": round(elapsed),
                         "down_s": round(time.monotonic() - down, 1),
@@ -317,9 +380,14 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:  # noqa: P
         check=False,
     )
     report = json.loads(verify.stdout) if verify.stdout.strip().startswith("{") else {}
-    warm = [m for m in memory if m["t"] >= 20]  # after start-up and the first crawl's launch
-    api_rss = [m["api_kb"] for m in warm if m["api_kb"]]
-    sched_rss = [m["scheduler_kb"] for m in warm if m["scheduler_kb"]]
+    memory_verdicts = {
+        "api_before_kill": memory_figures(api_lives[0], args.seconds, args.flat_mb),
+        "api_after_restart": memory_figures(
+            api_lives[-1] if len(api_lives) > 1 else [], args.seconds, args.flat_mb
+        ),
+        "scheduler": memory_figures(sched_life, args.seconds, args.flat_mb),
+    }
+    peaks = [kb for _, kb in sorted(crawl_peaks.items())]
     server_errors = sum(v for k, v in load.outcomes.items() if k.startswith("5"))
     figures.update(
         requests=dict(load.outcomes),
@@ -332,13 +400,21 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:  # noqa: P
         missing_listings=sorted(set(expected) - set(stored)),
         evidence_captures=captures,
         evidence_verify={"exit": verify.returncode, "problems": report.get("problems", [])[:10]},
-        memory_kb={
-            "note": "VmRSS from t=20 s: first, last, max (the API restarts after its kill)",
-            "api": [api_rss[0], api_rss[-1], max(api_rss)] if api_rss else None,
-            "scheduler": [sched_rss[0], sched_rss[-1], max(sched_rss)] if sched_rss else None,
-            "series_every_s": 10,
-            "api_series": [m["api_kb"] for m in warm[::5]],
-            "scheduler_series": [m["scheduler_kb"] for m in warm[::5]],
+        memory={
+            "note": f"VmRSS every 2 s, the first {args.warm_s:g} s of each process life left "
+            "out; slope by least squares; flat: its trend adds < "
+            f"{args.flat_mb:g} MiB over the run",
+            **memory_verdicts,
+            "crawl_runs_peak_mb": [round(kb / 1024, 1) for kb in peaks],
+            "crawl_peak_slope_kb_per_run": (
+                None
+                if len(peaks) < 3
+                else round((slope_kb_per_min([(i, kb) for i, kb in enumerate(peaks)]) or 0) / 60, 1)
+            ),
+            "series_every_20_s": {
+                "api_mb": [round((m["api_kb"] or 0) / 1024) for m in memory[::10]],
+                "scheduler_mb": [round((m["scheduler_kb"] or 0) / 1024) for m in memory[::10]],
+            },
         },
     )
     ok = (
@@ -348,6 +424,7 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:  # noqa: P
         and verify.returncode == 0
         and figures.get("crawl_killed")
         and figures.get("api_killed")
+        and all(v.get("flat", True) for v in memory_verdicts.values())
     )
     figures["ok"] = bool(ok)
     print(json.dumps(figures, ensure_ascii=False, indent=2))

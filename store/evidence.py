@@ -8,12 +8,18 @@ their manifests and signatures no longer goes unnoticed by ``evidence verify``.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evidence.vault import StoredCapture
-from evidence.verify import CaptureAnchor
-from store.models import EvidenceArtifact, EvidenceCapture
+from evidence.verify import MANUAL_REASON, CaptureAnchor
+from store.models import CampaignRun, EvidenceArtifact, EvidenceCapture, Listing
+
+_RUN_REF = re.compile(r"^run-(\d+)$")
 
 
 def add_capture(
@@ -63,3 +69,48 @@ def capture_anchors(session: Session) -> list[CaptureAnchor]:
         ).order_by(EvidenceCapture.id)
     )
     return [CaptureAnchor(uid, index, sha, entry) for uid, index, sha, entry in rows]
+
+
+class _Vault(Protocol):
+    def unrecorded(self, known: set[str], manual_reason: str = ...) -> list[Any]: ...
+
+
+@dataclass
+class Adoption:
+    """What :func:`adopt_unrecorded` did with the vault's captures that had no row."""
+
+    adopted: list[str] = field(default_factory=list)
+    """capture uids given their row (their listing was stored)"""
+    pending: dict[str, Any] = field(default_factory=dict)
+    """listing_ref (canonical URL) -> StoredCapture whose listing is not stored (yet)"""
+
+
+def adopt_unrecorded(session: Session, vault: _Vault) -> Adoption:
+    """Give each signed capture the database lacks a row, when its listing is stored.
+
+    A crawl killed after the vault recorded a capture but before the store stage
+    committed its row leaves a signed, chained capture with no row (``evidence verify``
+    names it an orphan).  Its manifest names the listing (``listing_ref``, the canonical
+    URL) and the run; when that listing is in the database the row is written now, as the
+    store stage would have.  Captures whose listing was never stored are returned as
+    ``pending``: the next crawl that stores the listing uses that capture instead of taking
+    a new one (``crawler.pipelines.capture``), and until then verify keeps naming them.
+    Running it again adopts nothing twice (capture uids are unique).
+    """
+    known = set(session.scalars(select(EvidenceCapture.capture_uid)))
+    result = Adoption()
+    for stored in vault.unrecorded(known, MANUAL_REASON):
+        listing_id = session.scalar(
+            select(Listing.id).where(Listing.canonical_url == stored.listing_ref)
+        )
+        if listing_id is None:
+            result.pending.setdefault(stored.listing_ref, stored)
+            continue
+        run_id = None
+        match = _RUN_REF.match(stored.run_ref or "")
+        if match and session.get(CampaignRun, int(match.group(1))) is not None:
+            run_id = int(match.group(1))
+        add_capture(session, listing_id, run_id, stored, reason=stored.reason)
+        result.adopted.append(stored.capture_uid)
+    session.flush()
+    return result

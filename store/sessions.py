@@ -5,6 +5,11 @@ keeps its SHA-256, the CSRF token, and when it started, was last used, ends
 and was revoked.  A session is valid while it is not revoked, its absolute end
 has not passed and it was used within the idle timeout.  Revocation is a
 write to the row, so it takes effect at once in every process.
+
+Two backends behind one interface (``SessionStore`` and ``LoginCounter``): the
+database (``DatabaseSessions``, ``LoginLimiter``, the default) and Redis
+(``store.redis_sessions``, when a Redis URL is configured); ``open_backends``
+picks one from plain values.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal, Protocol
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -30,8 +36,35 @@ def secret_digest(secret: str) -> str:
 
 
 @dataclass(frozen=True)
+class SessionRecord:
+    """One signed-in browser as every backend describes it (no secret, only what pages show)."""
+
+    id: int
+    user_id: int
+    csrf_token: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    client: str
+    user_agent: str
+
+    @classmethod
+    def from_row(cls, row: UserSession) -> SessionRecord:
+        return cls(
+            row.id,
+            row.user_id,
+            row.csrf_token,
+            row.created_at,
+            row.last_seen_at,
+            row.expires_at,
+            row.client,
+            row.user_agent,
+        )
+
+
+@dataclass(frozen=True)
 class IssuedSession:
-    row: UserSession
+    row: SessionRecord
     secret: str
     """Goes into the cookie; only its digest is stored."""
 
@@ -72,7 +105,7 @@ def create_session(
     )
     session.add(row)
     session.flush()
-    return IssuedSession(row, secret)
+    return IssuedSession(SessionRecord.from_row(row), secret)
 
 
 def is_live(row: UserSession, policy: SessionPolicy, now: datetime) -> bool:
@@ -186,3 +219,107 @@ class LoginLimiter:
         session.execute(
             delete(LoginFailure).where(LoginFailure.key == self._keys(client, username)[1])
         )
+
+
+class SessionStore(Protocol):
+    """Where sessions live.  Every method takes the request's database session, which a
+    backend uses for users (and, for the database backend, for the sessions too)."""
+
+    policy: SessionPolicy
+
+    def create(
+        self, db: Session, user: User, *, client: str = "", user_agent: str = ""
+    ) -> IssuedSession: ...
+
+    def resolve(self, db: Session, secret: str) -> tuple[SessionRecord, User] | None:
+        """The live session for this cookie secret and its active user (touching it), or None."""
+        ...
+
+    def revoke(self, db: Session, user_id: int, session_id: int, reason: str) -> bool:
+        """End one session of this user; False when the user has no such live session."""
+        ...
+
+    def revoke_user(
+        self, db: Session, user_id: int, reason: str, *, keep: int | None = None
+    ) -> int:
+        """End every open session of the user (but ``keep``); returns how many were ended."""
+        ...
+
+    def live(self, db: Session, user_id: int) -> list[SessionRecord]:
+        """The user's sessions that still work, newest first."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class LoginCounter(Protocol):
+    """Failed-login counts shared by every API process (see ``LoginLimiter``)."""
+
+    max_failures: int
+    window_s: float
+
+    def retry_after(self, session: Session, client: str, username: str) -> int: ...
+
+    def failed(self, session: Session, client: str, username: str) -> None: ...
+
+    def succeeded(self, session: Session, client: str, username: str) -> None: ...
+
+
+class DatabaseSessions:
+    """Sessions as rows of ``sessions`` (ended ones kept a month for the record)."""
+
+    def __init__(self, policy: SessionPolicy) -> None:
+        self.policy = policy
+
+    def create(
+        self, db: Session, user: User, *, client: str = "", user_agent: str = ""
+    ) -> IssuedSession:
+        return create_session(db, user, self.policy, client=client, user_agent=user_agent)
+
+    def resolve(self, db: Session, secret: str) -> tuple[SessionRecord, User] | None:
+        found = resolve_session(db, secret, self.policy)
+        return None if found is None else (SessionRecord.from_row(found[0]), found[1])
+
+    def revoke(self, db: Session, user_id: int, session_id: int, reason: str) -> bool:
+        row = db.get(UserSession, session_id)
+        if row is None or row.user_id != user_id or row.revoked_at is not None:
+            return False
+        revoke_session(db, row, reason)
+        return True
+
+    def revoke_user(
+        self, db: Session, user_id: int, reason: str, *, keep: int | None = None
+    ) -> int:
+        return revoke_user_sessions(db, user_id, reason, keep=keep)
+
+    def live(self, db: Session, user_id: int) -> list[SessionRecord]:
+        return [SessionRecord.from_row(r) for r in live_sessions(db, user_id, self.policy)]
+
+    def close(self) -> None:
+        return None
+
+
+SessionBackend = Literal["auto", "database", "redis"]
+
+
+class SessionBackendError(Exception):
+    """The configured session backend cannot be used (e.g. redis without a URL)."""
+
+
+def open_backends(
+    policy: SessionPolicy,
+    backend: SessionBackend = "auto",
+    *,
+    redis_url: str | None = None,
+    redis_prefix: str = "lantian",
+) -> tuple[SessionStore, LoginCounter]:
+    """The session store and login limiter to use: Redis when chosen (``auto``: when a Redis
+    URL is given), else the database."""
+    if backend == "redis" or (backend == "auto" and redis_url):
+        if not redis_url:
+            raise SessionBackendError("session_backend 'redis' needs redis_url")
+        from store.redis_sessions import RedisLoginLimiter, RedisSessions, connect
+
+        client = connect(redis_url)
+        return RedisSessions(client, policy, redis_prefix), RedisLoginLimiter(client, redis_prefix)
+    return DatabaseSessions(policy), LoginLimiter()

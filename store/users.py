@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from store import audit
 from store.models import ApiToken, Role, User, utcnow
-from store.sessions import revoke_user_sessions
+from store.sessions import SessionStore
 
 _hasher = PasswordHasher()
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,80}$")
@@ -90,33 +90,38 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def set_password(session: Session, user: User, password: str, *, by: str) -> None:
-    """Set the password and end every session the user has open."""
+def set_password(
+    session: Session, user: User, password: str, *, by: str, sessions: SessionStore
+) -> None:
+    """Set the password and end every session the user has open (in ``sessions``, the
+    configured backend: the caller must name it so none is forgotten)."""
     validate_password(password)
     user.password_hash = hash_password(password)
-    ended = revoke_user_sessions(session, user.id, "password_changed")
+    ended = sessions.revoke_user(session, user.id, "password_changed")
     audit.record(session, by, "user.password", "user", user.id, sessions_ended=ended)
 
 
-def set_role(session: Session, user: User, role: Role, *, by: str) -> bool:
+def set_role(session: Session, user: User, role: Role, *, by: str, sessions: SessionStore) -> bool:
     """Change the role (ending the user's sessions); False when it was already ``role``."""
     if user.role == role:
         return False
     before = user.role
     user.role = Role(role)
-    ended = revoke_user_sessions(session, user.id, "role_changed")
+    ended = sessions.revoke_user(session, user.id, "role_changed")
     audit.record(
         session, by, "user.role", "user", user.id, role=f"{before}->{role}", sessions_ended=ended
     )
     return True
 
 
-def set_active(session: Session, user: User, active: bool, *, by: str) -> bool:
+def set_active(
+    session: Session, user: User, active: bool, *, by: str, sessions: SessionStore
+) -> bool:
     """(De)activate the account; deactivating ends its sessions.  False when unchanged."""
     if user.active == active:
         return False
     user.active = active
-    ended = revoke_user_sessions(session, user.id, "deactivated") if not active else 0
+    ended = sessions.revoke_user(session, user.id, "deactivated") if not active else 0
     audit.record(session, by, "user.active", "user", user.id, active=active, sessions_ended=ended)
     return True
 

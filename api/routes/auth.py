@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 
 from api.config import ApiSettings
-from api.deps import CurrentUser, PathId, SessionDep, actor_name
+from api.deps import CurrentUser, PathId, SessionDep, SessionsDep, actor_name, session_store
 from api.schemas import (
     LoginIn,
     SessionInfo,
@@ -19,15 +19,8 @@ from api.schemas import (
 )
 from api.security import SESSION_COOKIE, request_is_https
 from store import audit
-from store.models import ApiToken, User, UserSession
-from store.sessions import (
-    LoginLimiter,
-    SessionPolicy,
-    create_session,
-    live_sessions,
-    revoke_session,
-    revoke_user_sessions,
-)
+from store.models import ApiToken, User
+from store.sessions import LoginCounter
 from store.users import authenticate, create_api_token
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -48,7 +41,7 @@ def client_address(request: Request) -> str:
 
 def login_user(request: Request, session: SessionDep, username: str, password: str) -> User | None:
     """Check credentials under the rate limit; audit the attempt.  Raises LoginThrottled."""
-    limiter: LoginLimiter = request.app.state.login_limiter
+    limiter: LoginCounter = request.app.state.login_limiter
     client = client_address(request)
     wait = limiter.retry_after(session, client, username)
     if wait:
@@ -78,18 +71,17 @@ def set_session_cookie(
     request: Request, session: SessionDep, response: Response, user: User
 ) -> str:
     """Open a server-side session and set its cookie; returns the session's CSRF token."""
-    policy: SessionPolicy = request.app.state.session_policy
-    issued = create_session(
+    store = session_store(request)
+    issued = store.create(
         session,
         user,
-        policy,
         client=client_address(request),
         user_agent=request.headers.get("user-agent", ""),
     )
     response.set_cookie(
         SESSION_COOKIE,
         issued.secret,
-        max_age=policy.absolute_s,
+        max_age=store.policy.absolute_s,
         httponly=True,
         samesite="lax",
         secure=cookie_secure(request),
@@ -101,10 +93,9 @@ def set_session_cookie(
 def end_current_session(request: Request, session: SessionDep, response: Response) -> None:
     """Revoke the request's cookie session (if it has one) and clear the cookie."""
     session_id = getattr(request.state, "session_id", None)
-    if session_id is not None:
-        row = session.get(UserSession, session_id)
-        if row is not None:
-            revoke_session(session, row, "logout")
+    user = getattr(request.state, "user", None)
+    if session_id is not None and user is not None:
+        session_store(request).revoke(session, user.id, session_id, "logout")
     response.delete_cookie(SESSION_COOKIE, path="/", secure=cookie_secure(request), httponly=True)
 
 
@@ -130,32 +121,38 @@ def logout(
 
 
 @router.get("/sessions", response_model=list[SessionInfo])
-def list_sessions(request: Request, user: CurrentUser, session: SessionDep) -> list[SessionInfo]:
+def list_sessions(
+    request: Request, user: CurrentUser, session: SessionDep, sessions: SessionsDep
+) -> list[SessionInfo]:
     """Your signed-in browsers that still work, newest first."""
     current = getattr(request.state, "session_id", None)
     return [
         SessionInfo.model_validate(row).model_copy(update={"current": row.id == current})
-        for row in live_sessions(session, user.id, request.app.state.session_policy)
+        for row in sessions.live(session, user.id)
     ]
 
 
 @router.delete("/sessions/{session_id}", status_code=204, responses={404: {}})
-def revoke_one_session(session_id: PathId, user: CurrentUser, session: SessionDep) -> Response:
+def revoke_one_session(
+    session_id: PathId, user: CurrentUser, session: SessionDep, sessions: SessionsDep
+) -> Response:
     """Sign one of your sessions out."""
-    row = session.get(UserSession, session_id)
-    if row is None or row.user_id != user.id:
+    if not sessions.revoke(session, user.id, session_id, "signed_out"):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such session")
-    revoke_session(session, row, "signed_out")
-    audit.record(session, actor_name(user), "auth.session_revoke", "session", row.id)
+    audit.record(session, actor_name(user), "auth.session_revoke", "session", session_id)
     return Response(status_code=204)
 
 
 @router.post("/sessions/revoke-all", response_model=SessionsEnded)
 def sign_out_everywhere(
-    request: Request, user: CurrentUser, session: SessionDep, response: Response
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    sessions: SessionsDep,
+    response: Response,
 ) -> SessionsEnded:
     """Sign out everywhere: every session of yours ends, this one included."""
-    ended = revoke_user_sessions(session, user.id, "signed_out_everywhere")
+    ended = sessions.revoke_user(session, user.id, "signed_out_everywhere")
     audit.record(
         session, actor_name(user), "auth.sign_out_everywhere", "user", user.id, ended=ended
     )

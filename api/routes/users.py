@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
-from api.deps import AdminUser, PathId, SessionDep, SupervisorUser, actor_name
+from api.deps import AdminUser, PathId, SessionDep, SessionsDep, SupervisorUser, actor_name
 from api.schemas import UserCreate, UserOut, UserUpdate
 from store import audit
 from store.models import User
@@ -55,7 +55,9 @@ def get_user(user_id: PathId, user: SupervisorUser, session: SessionDep) -> User
 
 
 @router.patch("/{user_id}", response_model=UserOut, responses={404: {}, 409: {}, 422: {}})
-def update_user(user_id: PathId, body: UserUpdate, user: AdminUser, session: SessionDep) -> UserOut:
+def update_user(
+    user_id: PathId, body: UserUpdate, user: AdminUser, session: SessionDep, sessions: SessionsDep
+) -> UserOut:
     """Change a user's role, name, password or whether the account is active."""
     found = session.get(User, user_id)
     if found is None:
@@ -68,16 +70,20 @@ def update_user(user_id: PathId, body: UserUpdate, user: AdminUser, session: Ses
         )
     changed: dict[str, str] = {}
     before = found.role
-    if body.role is not None and set_role(session, found, body.role, by=actor_name(user)):
+    if body.role is not None and set_role(
+        session, found, body.role, by=actor_name(user), sessions=sessions
+    ):
         changed["role"] = f"{before}->{body.role}"
-    if body.active is not None and set_active(session, found, body.active, by=actor_name(user)):
+    if body.active is not None and set_active(
+        session, found, body.active, by=actor_name(user), sessions=sessions
+    ):
         changed["active"] = str(body.active)
     if body.display_name is not None:
         found.display_name = body.display_name
         changed["display_name"] = body.display_name
     if body.password is not None:
         try:
-            set_password(session, found, body.password, by=actor_name(user))
+            set_password(session, found, body.password, by=actor_name(user), sessions=sessions)
         except UserError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     if changed:

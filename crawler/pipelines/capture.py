@@ -51,6 +51,50 @@ _shared = _SharedPool()
 _record_lock = asyncio.Lock()
 
 
+class _Adoption:
+    """Once per crawl process, before its first capture: rows for the signed captures a
+    killed crawl left without one (``store.evidence.adopt_unrecorded``), and the captures
+    whose listing was never stored, to use when this crawl stores that listing instead of
+    capturing it again (so a kill between signing and committing loses and doubles nothing).
+    """
+
+    def __init__(self) -> None:
+        self.done = False
+        self.pending: dict[str, Any] = {}
+        self.lock = asyncio.Lock()
+
+    async def run(self, vault: Any, database_url: str | None, stats: StatsCollector | None) -> None:
+        async with self.lock:
+            if self.done or not database_url:
+                return
+            self.done = True
+            found = await asyncio.to_thread(_adopt, vault, database_url)
+            self.pending = found.pending
+            if found.adopted or found.pending:
+                logger.warning(
+                    "evidence left by an interrupted crawl: %d capture(s) adopted, %d waiting "
+                    "for their listing",
+                    len(found.adopted),
+                    len(found.pending),
+                )
+            if stats is not None and found.adopted:
+                stats.inc_value("lantian/capture_adopted", len(found.adopted))
+
+    def take(self, canonical_url: str) -> Any:
+        return self.pending.pop(canonical_url, None)
+
+
+def _adopt(vault: Any, database_url: str) -> Any:
+    from store.db import engine_scope, make_sessionmaker, session_scope
+    from store.evidence import adopt_unrecorded
+
+    with engine_scope(database_url) as engine, session_scope(make_sessionmaker(engine)) as s:
+        return adopt_unrecorded(s, vault)
+
+
+_adoption = _Adoption()
+
+
 class CapturePipeline:
     def __init__(
         self,
@@ -61,6 +105,7 @@ class CapturePipeline:
         run_ref: str | None = None,
         max_pages: int = 2,
         stats: StatsCollector | None = None,
+        database_url: str | None = None,
     ) -> None:
         self.vault = vault
         self.chromium_path = chromium_path
@@ -68,6 +113,7 @@ class CapturePipeline:
         self.run_ref = run_ref
         self.max_pages = max_pages
         self.stats = stats
+        self.database_url = database_url
         self._pool: Any = None
 
     @classmethod
@@ -86,7 +132,11 @@ class CapturePipeline:
             run_ref=f"run-{run_id}" if run_id else None,
             max_pages=int(conf.get("max_pages", 2)),
             stats=crawler.stats,
+            database_url=crawler.settings.get("LANTIAN_DATABASE_URL"),
         )
+
+    async def open_spider(self) -> None:
+        await _adoption.run(self.vault, self.database_url, self.stats)
 
     async def close_spider(self) -> None:
         if self._pool is not None:
@@ -103,6 +153,11 @@ class CapturePipeline:
         from evidence.capture import CaptureOptions, capture_with_retry
         from evidence.errors import EvidenceError
 
+        left = _adoption.take(item.canonical_url)
+        if left is not None:  # signed by a crawl killed before it stored the row
+            item.capture = left
+            self._inc("lantian/capture_adopted")
+            return item
         if self._pool is None:
             self._pool = await _shared.acquire(self.chromium_path, self.max_pages)
         options = CaptureOptions(allow_private_networks=self.allow_private, attempts=2)

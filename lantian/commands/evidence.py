@@ -16,7 +16,7 @@ from evidence.signing import key_fingerprint, load_public_key
 from evidence.vault import EvidenceVault, StoredCapture
 from evidence.verify import CaptureAnchor, VerifyReport
 from evidence.zipsafe import safe_extract
-from lantian.commands.common import settings_or_exit
+from lantian.commands.common import migrated_session, settings_or_exit
 from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 
@@ -144,6 +144,44 @@ def verify_cmd(
     except (EvidenceError, OSError) as exc:
         fail(str(exc))
     _print_report(report, str(root), as_json)
+
+
+@app.command("adopt")
+def adopt_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="print what was done as JSON")] = False,
+) -> None:
+    """Give database rows to signed captures a killed crawl left without one.
+
+    A crawl killed between recording a capture and storing its row leaves the capture
+    signed and chained but unknown to the database (verify names it an orphan).  When
+    its listing is stored, the row is written now; otherwise the capture waits for the
+    next crawl that stores that listing, which uses it instead of capturing again.
+    Running it twice adopts nothing twice.  Exit 0; 1 when some capture still waits.
+    """
+    from store.evidence import adopt_unrecorded
+
+    settings = settings_or_exit()
+    with migrated_session(settings) as session:
+        done = adopt_unrecorded(session, _vault(settings))
+    if as_json:
+        out.print_json(
+            json.dumps(
+                {
+                    "adopted": done.adopted,
+                    "pending": {ref: s.capture_uid for ref, s in done.pending.items()},
+                },
+                ensure_ascii=False,
+            )
+        )
+    for uid in done.adopted:
+        err.print(f"adopted {uid}", markup=False)
+    for ref, stored in done.pending.items():
+        err.print(
+            f"waiting: {stored.capture_uid} of {ref} (its listing is not stored yet)", markup=False
+        )
+    err.print(f"{len(done.adopted)} adopted, {len(done.pending)} waiting for their listing")
+    if done.pending:
+        raise typer.Exit(EXIT_CHECK_FAILED)
 
 
 @app.command("pubkey")

@@ -6,10 +6,11 @@ import sys
 from typing import Annotated
 
 import typer
+from redis.exceptions import RedisError
 from rich.table import Table
 from sqlalchemy import select
 
-from lantian.commands.common import migrated_session, settings_or_exit
+from lantian.commands.common import migrated_session, session_store, settings_or_exit
 from lantian.console import err, fail, out
 from store import audit
 from store.models import Role, User
@@ -73,14 +74,17 @@ def password(
 ) -> None:
     """Set a user's password (ends their sessions)."""
     new = _read_password(password_stdin)
+    settings = settings_or_exit()
     try:
-        with migrated_session() as session:
+        with migrated_session(settings) as session, session_store(settings) as sessions:
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
                 fail(f"no user {username!r}")
-            set_password(session, user, new, by="system:cli")
+            set_password(session, user, new, by="system:cli", sessions=sessions)
     except UserError as exc:
         fail(str(exc))
+    except RedisError as exc:  # nothing was changed: the transaction did not commit
+        fail(f"redis_url: the session store did not answer, password unchanged: {exc}")
     err.print(f"password of {username} changed")
 
 

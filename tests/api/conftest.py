@@ -16,6 +16,7 @@ from lantian.config import Settings
 from store.db import make_engine, session_scope, upgrade
 from store.models import Role, User
 from store.users import create_api_token, hash_password
+from tests.api.sessionkit import SessionBackendKit
 
 PASSWORD = "correct horse battery"
 
@@ -34,6 +35,16 @@ def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def password_hash() -> str:
     """argon2 is slow on purpose; hash the test password once."""
     return hash_password(PASSWORD)
+
+
+@pytest.fixture(params=["database", pytest.param("redis", marks=pytest.mark.redis)])
+def session_backend(request: pytest.FixtureRequest) -> Iterator[SessionBackendKit]:
+    """Each session backend in turn; a module runs its tests on both by overriding
+    ``settings`` with ``session_backend.apply(settings)``."""
+    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    kit = SessionBackendKit(request.param, url)
+    yield kit
+    kit.close()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from evhelpers import BrowserThread
@@ -25,6 +24,7 @@ from evidence import netguard
 from evidence.capture import CaptureOptions, capture
 from evidence.egress import EgressPolicy, EgressProxy
 from evidence.errors import BlockedAddressError, CaptureError
+from tests.loopsite import serve_page
 
 pytestmark = pytest.mark.browser
 
@@ -77,30 +77,8 @@ setTimeout(() => {{ try {{ new WebSocket("ws://" + target + "/late"); }} catch (
 </script></body></html>""".encode()
 
 
-@contextlib.contextmanager
-def page_site(target: str) -> Iterator[int]:
-    body = _page(target)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def page_site(target: str) -> contextlib.AbstractContextManager[int]:
+    return serve_page(_page(target))
 
 
 @pytest.fixture

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from lantian.config import Settings
+from tests.api.sessionkit import SessionBackendKit
+
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def settings(settings: Settings, session_backend: SessionBackendKit) -> Settings:
+    """Login, logout and throttling on both session backends (database, Redis)."""
+    return session_backend.apply(settings)
 
 
 def test_login_sets_httponly_cookie_and_csrf_protects_writes(
