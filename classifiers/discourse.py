@@ -380,7 +380,15 @@ class Discourse:
                 if name == "break":
                     continue
                 if where == "before":
-                    limit = e if name == "offered" else n_end if name == "denied" else n_start
+                    # a denial or a retelling may sit inside the matched words ("从不出借",
+                    # "有人找我挂证"); an offer anywhere in the sentence
+                    limit = (
+                        e
+                        if name == "offered"
+                        else n_end
+                        if name in ("denied", "hearsay")
+                        else n_start
+                    )
                     ok = end <= limit
                 else:
                     ok = start >= n_end
@@ -529,6 +537,13 @@ def _find_all(text: str, terms: Iterable[str]) -> dict[str, list[int]]:
             out.setdefault(term, []).append(at)
             at = text.find(term, at + 1)
     return out
+
+
+def ends_asking(text: str) -> bool:
+    """Whether a post ends on a question: its author is asking (a buyer describing an offer
+    they received and asking whether it is safe), not offering.  A seller's post that ends on
+    a question still counts when it carries its own call to act (``asked`` is tied by it)."""
+    return text.rstrip().rstrip(_CLOSE_QUOTES + "…~～ ").endswith(("？", "?"))
 
 
 def block_voice(block: Block, page_voice: str, post_asks: bool) -> str:
