@@ -119,3 +119,5 @@ def test_a_thread_shows_the_offending_post_first(  # type: ignore[no-untyped-def
     box = page[section : page.index("</section>", section)]
     assert "#7" in box and "快标&lt;b&gt;" in box and "?pn=2" in box and offer in box
     assert question not in box
+    api = client.get(f"/api/v1/listings/{listing_id}").json()
+    assert api["offending_post"]["floor"] == "#7" and api["offending_post"]["author"] == "快标<b>"
