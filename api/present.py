@@ -53,6 +53,7 @@ def summary(listing: Listing, platform_key: str) -> ListingSummary:
         assigned_to_id=listing.assigned_to_id,
         tier=listing.tier or "none",
         genre=listing.genre,
+        offending_post=listing.offending_post if isinstance(listing.offending_post, dict) else None,
     )
 
 

@@ -118,6 +118,8 @@ class ListingSummary(BaseModel):
     assigned_to_id: int | None
     tier: str = "none"
     genre: str | None = None
+    #: on a thread, the post that made the offer: block, floor, author, url, text
+    offending_post: dict[str, Any] | None = None
 
 
 class VersionOut(BaseModel):

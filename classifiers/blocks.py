@@ -36,6 +36,8 @@ class Block:
     kind: str = "paragraph"
     author: str | None = None
     ref: str | None = None
+    #: where a reader finds this block when the listing spans pages (a reply page's URL)
+    url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -117,7 +119,7 @@ def cover(blocks: Iterable[Block], text: str) -> list[Block]:
             continue
         if text[pos:start].strip():
             out.append(Block(pos, start, "paragraph"))
-        out.append(Block(start, end, block.kind, block.author, block.ref))
+        out.append(Block(start, end, block.kind, block.author, block.ref, block.url))
         pos = end
     if text[pos:].strip() or not out:
         out.append(Block(pos, length, "paragraph"))

@@ -76,11 +76,29 @@ class GenreSpec(_Model):
     examples: Examples
 
 
+class SignalPatterns(_Model):
+    """Calls to act recognised by their structure (an urging word or a call, then "consult",
+    "call", "contact" and the seller as object), in any wording no term list holds."""
+
+    description: str = Field(min_length=2)
+    regex: list[str] = Field(min_length=1)
+    examples: Examples
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        return check_regexes(value)
+
+
 class GenresFile(_Model):
     version: str
     min_score: float = Field(gt=0.0)
     article_length: int = Field(default=200, ge=1)
+    #: the seller-side score (seller_offer, shop_page or retail) from which a page no genre
+    #: claims is read as an advert: one call to act or offer to arrange, not a lone "小编"
+    seller_min: float = Field(default=1.5, gt=0.0)
     signals: list[str] = Field(min_length=1)
+    call_to_act: SignalPatterns | None = None
     genres: dict[str, GenreSpec] = Field(min_length=1)
 
 
@@ -178,6 +196,11 @@ class Discourse:
             for cue in spec.cues
             for p in cue.regex
         ]
+        # regex calls to act run on the normalized text (simplified, full-width folded)
+        self._signal_res: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
+            (re.compile(p), required_any(p))
+            for p in (genres.call_to_act.regex if genres.call_to_act else [])
+        ]
         self._cues = {
             f"{genre}.{cue.name}": (genre, cue)
             for genre, spec in genres.genres.items()
@@ -257,6 +280,10 @@ class Discourse:
                             per_block[block].add(name)
         for offset in contact_offsets:
             signal_blocks.add(index.at(offset))
+        if hits:
+            for start, matched in self.call_to_act(norm.text):
+                signal_blocks.add(index.at(norm.original_span(start, start + 1)[0]))
+                found["seller_offer.call_to_act"].add("re:" + matched)
         original = norm.original
         title_text = "\n".join(
             original[index.blocks[i].start : index.blocks[i].end] for i in title_blocks
@@ -291,13 +318,27 @@ class Discourse:
         )
         return reading, per_block
 
+    def call_to_act(self, text: str) -> list[tuple[int, str]]:
+        """(start, matched) of each structural call to act in normalized ``text``."""
+        out: list[tuple[int, str]] = []
+        for pattern, needle in self._signal_res:
+            if needle and not any(n in text for n in needle):
+                continue
+            out.extend((m.start(), m.group()) for m in pattern.finditer(text))
+        return out
+
     def voice(self, reading: PageReading, length: int) -> str:
         """The page's own voice: its genre's, or for a page no genre claims, an article's
-        (``described``) when it is long and nothing on it sells, else an advert's."""
+        (``described``) when it is long and nothing on it sells, else an advert's.  Selling
+        takes real seller evidence (``seller_min``): a content farm's "小编为大家整理" is not
+        an advert."""
         spec = self.genres.genres.get(reading.genre)
         if spec is not None:
             return spec.voice
-        sells = any(reading.genre_scores.get(g) for g in ("seller_offer", "shop_page", "retail"))
+        sells = any(
+            reading.genre_scores.get(g, 0.0) >= self.genres.seller_min
+            for g in ("seller_offer", "shop_page", "retail")
+        )
         if length >= self.genres.article_length and not sells:
             return "described"
         return "offered"
@@ -339,7 +380,15 @@ class Discourse:
                 if name == "break":
                     continue
                 if where == "before":
-                    limit = e if name == "offered" else n_end if name == "denied" else n_start
+                    # a denial or a retelling may sit inside the matched words ("从不出借",
+                    # "有人找我挂证"); an offer anywhere in the sentence
+                    limit = (
+                        e
+                        if name == "offered"
+                        else n_end
+                        if name in ("denied", "hearsay")
+                        else n_start
+                    )
                     ok = end <= limit
                 else:
                     ok = start >= n_end
@@ -488,6 +537,13 @@ def _find_all(text: str, terms: Iterable[str]) -> dict[str, list[int]]:
             out.setdefault(term, []).append(at)
             at = text.find(term, at + 1)
     return out
+
+
+def ends_asking(text: str) -> bool:
+    """Whether a post ends on a question: its author is asking (a buyer describing an offer
+    they received and asking whether it is safe), not offering.  A seller's post that ends on
+    a question still counts when it carries its own call to act (``asked`` is tied by it)."""
+    return text.rstrip().rstrip(_CLOSE_QUOTES + "…~～ ").endswith(("？", "?"))
 
 
 def block_voice(block: Block, page_voice: str, post_asks: bool) -> str:

@@ -23,7 +23,13 @@ import yaml
 
 from classifiers.blocks import Block, BlockIndex, cover, join_blocks, line_blocks, parse_blocks
 from classifiers.categories import CATEGORY_KEYS, DEFAULT_RULES_DIR, load_categories
-from classifiers.discourse import Discourse, block_voice, in_quotes, load_discourse
+from classifiers.discourse import (
+    Discourse,
+    block_voice,
+    ends_asking,
+    in_quotes,
+    load_discourse,
+)
 from classifiers.entities import extract_entities
 from classifiers.licensed import LicensedRegistry
 from classifiers.normalize import NormalizationError, Normalized, Normalizer
@@ -362,7 +368,9 @@ class Classifier:
             # a buyer's question speaks for the page, except in a thread, where each post
             # speaks for its author: a seller's reply under a victim's question still offers
             if block.kind == "post":
-                buyer = "cue:consumer_question.buyer_voice" in cues
+                buyer = "cue:consumer_question.buyer_voice" in cues or ends_asking(
+                    norm.original[block.start : block.end]
+                )
             else:
                 buyer = buyer_page
             voice = block_voice(block, page_voice, buyer)
@@ -560,9 +568,14 @@ class Classifier:
         if not categories:
             watch = self._ranked(self._scores((h for h in hits if h.stance == "promoted"), False))
         tier = "offer" if categories else "watch" if watch else "none"
+        offenders = [
+            h.block for h in sorted(counted, key=lambda h: h.start) if h.category in categories
+        ]
+        # on a thread the offer is a post's (what a platform deletes), even when a line of the
+        # page's chrome (a title repeated on each reply page) also counts
         offending = next(
-            (h.block for h in sorted(counted, key=lambda h: h.start) if h.category in categories),
-            None,
+            (b for b in offenders if b is not None and blocks[b].kind == "post"),
+            offenders[0] if offenders else None,
         )
         if offending is not None and blocks[offending].kind == "title":
             # on a thread the title is its first post's: the post is what a platform deletes

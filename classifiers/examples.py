@@ -57,6 +57,17 @@ def run_cue_examples(classifier: Classifier) -> tuple[int, list[ExampleFailure]]
                 checked += 1
                 if (classifier.classify(text).genre == name) != (kind == "match"):
                     failures.append(ExampleFailure(f"genre {name}", genres_source, kind, text))
+    patterns = discourse.genres.call_to_act
+    if patterns is not None:
+        for kind, texts in (
+            ("match", patterns.examples.match),
+            ("no_match", patterns.examples.no_match),
+        ):
+            for text in texts:
+                checked += 1
+                norm = classifier.normalizer.normalize(text).text
+                if bool(discourse.call_to_act(norm)) != (kind == "match"):
+                    failures.append(ExampleFailure("call_to_act", genres_source, kind, text))
     stances_source = str(discourse.source / "stances.yaml")
     for name, st in discourse.stances.stances.items():
         for kind, texts in (("match", st.examples.match), ("no_match", st.examples.no_match)):

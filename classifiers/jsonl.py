@@ -109,6 +109,7 @@ def verdict_record(
             "kind": offending.kind,
             "author": offending.author,
             "ref": offending.ref,
+            "url": offending.url,
         },
         "rules_version": verdict.rules_version,
     }

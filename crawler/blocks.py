@@ -43,6 +43,7 @@ def post_blocks(text: str, posts: Any, offset: int) -> list[Block]:
         end = tail + len(last) if tail >= 0 else start + len(first)
         author = post.get("author")
         floor = post.get("floor") or number
+        page_url = post.get("page_url")
         out.append(
             Block(
                 offset + start,
@@ -50,6 +51,7 @@ def post_blocks(text: str, posts: Any, offset: int) -> list[Block]:
                 "post",
                 str(author) if author else None,
                 f"#{floor}",
+                page_url if isinstance(page_url, str) and page_url else None,
             )
         )
         pos = end

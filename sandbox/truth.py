@@ -87,6 +87,12 @@ def truth_record(page: Page, urls: dict[str, str]) -> dict[str, Any]:
         "categories": page.categories,
         "genre": page.text.genre,
         "claim_location": page.claim_location,
+        # on a thread, the posts that make an offer (floor, author): the ones a notice cites
+        "offending_posts": [
+            {"floor": post.floor, "author": post.author}
+            for post in (page.posts if isinstance(page, Thread) else [])
+            if post.categories
+        ],
         "disguises": list(page.text.disguises),
         "encoding": page.encoding,
         "charset_label": page.declared_charset,

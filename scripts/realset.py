@@ -14,6 +14,11 @@ the two and prints:
 - tier and genre accuracy, and the same figures on the pages whose excerpt has
   at least 150 characters (title-only tag pages are easy negatives).
 
+Each figure is printed for the whole set and for its two parts (``split``: ``dev``, the
+default, which the cues were tuned on, and ``heldout``, labelled before the classifier's
+output was looked at and never used to tune it).  ``--errors`` lists the wrongly judged
+pages of the dev part only, so that the held-out part stays unseen.
+
 Usage: ``python scripts/realset.py [--cache FILE] [--errors] [--json]``.
 Exit 2 when the cache or the labels are missing or malformed.
 """
@@ -63,6 +68,11 @@ def blocks_of(excerpt: str) -> list[dict[str, str]]:
     return [
         {"text": line, "kind": "title" if i == 0 else "paragraph"} for i, line in enumerate(lines)
     ]
+
+
+def split_of(row: dict[str, Any]) -> str:
+    """The part a labelled page belongs to: ``heldout`` or (the default) ``dev``."""
+    return "heldout" if row.get("split") == "heldout" else "dev"
 
 
 def judge(classifier: Any, excerpt: str) -> Verdict:
@@ -149,13 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     missing = [row["url"] for row in labels if row["url"] not in cache]
     classifier = load_default_classifier()
     judged = [(row, judge(classifier, cache[row["url"]])) for row in labels if row["url"] in cache]
-    report = {
-        "all": score(judged),
-        f"excerpt>={SUBSTANTIVE}": score(
-            [(r, v) for r, v in judged if len(cache[r["url"]]) >= SUBSTANTIVE]
-        ),
-        "missing_from_cache": len(missing),
-    }
+    report: dict[str, Any] = {}
+    for part in ("all", "dev", "heldout"):
+        rows = [(r, v) for r, v in judged if part == "all" or split_of(r) == part]
+        report[part] = score(rows)
+        report[f"{part} excerpt>={SUBSTANTIVE}"] = score(
+            [(r, v) for r, v in rows if len(cache[r["url"]]) >= SUBSTANTIVE]
+        )
+    report["missing_from_cache"] = len(missing)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
@@ -163,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
             print(name, json.dumps(figures, ensure_ascii=False))
     if args.errors:
         for row, verdict in judged:
+            if split_of(row) != "dev":
+                continue
             tier = _tier(verdict)
             genre = getattr(verdict, "genre", None)
             cats = _cats(verdict)

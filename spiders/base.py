@@ -300,7 +300,14 @@ class ProfileSpider(scrapy.Spider):
             "rendered": bool(response.meta.get("playwright")),
         }
         for name, spec in page.records.items():
-            data["fields"][name] = extract.records(sel, spec)
+            records = extract.records(sel, spec)
+            if page.continues:
+                # a listing spread over pages (a thread's reply pages): each record keeps the
+                # page it was read on, so a notice can cite the post where a reader finds it
+                for record in records:
+                    if isinstance(record, dict):
+                        record.setdefault("page_url", response.url)
+            data["fields"][name] = records
         if "from_result" in response.meta:
             data["fields"]["from_result"] = response.meta["from_result"]
         chain = [*response.meta.get("redirect_chain", []), *_redirects(response)]

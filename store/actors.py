@@ -39,6 +39,19 @@ def _normalise(kind: str, value: str) -> tuple[str, str]:
     return kind.strip().lower()[:32], value.strip().lower()[:300]
 
 
+#: an actor key for a forum account: the author of the post that made a thread's offer
+POST_AUTHOR = "forum_author"
+
+
+def post_author_keys(platform: str, post: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The offending post's author as an actor key (``platform:author``; names are only
+    unique on their own forum), or nothing when the listing has no offending post."""
+    author = (post or {}).get("author")
+    if not isinstance(author, str) or not author.strip():
+        return []
+    return [(POST_AUTHOR, f"{platform}:{author.strip()}")]
+
+
 def separated_pairs(session: Session, actor_ids: Iterable[int]) -> set[frozenset[int]]:
     """Pairs among ``actor_ids`` a reviewer declared to be different people."""
     ids = list(set(actor_ids))

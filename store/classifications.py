@@ -87,7 +87,36 @@ def record_verdict(session: Session, version: ListingVersion, verdict: Any) -> C
 
 
 def _block_dict(block: Any) -> dict[str, Any]:
-    return {name: _get(block, name) for name in ("start", "end", "kind", "author", "ref")}
+    return {name: _get(block, name) for name in ("start", "end", "kind", "author", "ref", "url")}
+
+
+#: characters of the offending post kept on the listing (the notice's summary of the offer)
+POST_TEXT_CHARS = 300
+
+
+def offending_post(listing: Listing, classification: Classification) -> dict[str, Any] | None:
+    """The forum post that makes an irregular thread's offer: its floor, author and the URL of
+    the page it is on (the listing's own URL when the thread has one page), or None.
+
+    Platforms delete posts, not discussions: the review queue and the notices cite this.
+    """
+    index = classification.offending_block
+    blocks = classification.blocks or []
+    if not classification.irregular or index is None or not 0 <= index < len(blocks):
+        return None
+    block = blocks[index]
+    if not isinstance(block, dict) or block.get("kind") != "post":
+        return None
+    version = listing.current_version
+    full = (version.title + "\n" + version.text) if version is not None else ""
+    start, end = int(block.get("start") or 0), int(block.get("end") or 0)
+    return {
+        "block": index,
+        "floor": block.get("ref"),
+        "author": block.get("author"),
+        "url": block.get("url") or listing.url,
+        "text": full[start:end][:POST_TEXT_CHARS],
+    }
 
 
 def apply_verdict(listing: Listing, classification: Classification) -> None:
@@ -102,6 +131,7 @@ def apply_verdict(listing: Listing, classification: Classification) -> None:
     listing.score = classification.score
     listing.severity = classification.severity
     listing.categories = list(classification.categories)
+    listing.offending_post = offending_post(listing, classification)
     if listing.status in REVIEWED:
         return
     listing.status = ListingStatus.flagged if classification.irregular else ListingStatus.new

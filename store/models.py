@@ -302,6 +302,8 @@ class Listing(Base):
     #: offer (flagged), watch (pushes the practice without an offer: its own queue) or none
     tier: Mapped[str] = mapped_column(String(8), default="none", server_default="none", index=True)
     genre: Mapped[str | None] = mapped_column(String(24))
+    #: on a thread, the post that makes the offer: block, floor, author, url (of its page)
+    offending_post: Mapped[dict[str, Any] | None]
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     online: Mapped[bool] = mapped_column(Boolean, default=True)
     removed_at: Mapped[datetime | None]

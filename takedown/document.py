@@ -71,6 +71,8 @@ class NoticeItemDoc(_Doc):
     first_seen: datetime
     status: str
     search: SearchCitation | None = None
+    #: on a thread, the offending post (floor, author, url of its page), cited in ``offers``
+    post: dict[str, str] | None = None
 
 
 class NoticeDocument(_Doc):
@@ -123,7 +125,29 @@ def one_line(value: str | None) -> str:
     return " ".join(cleaned.split())
 
 
+def post_citation(listing: Listing) -> str:
+    """On a thread, the post that makes the offer, as a notice cites it: platforms delete
+    posts, not discussions, so the floor, the poster and the page it is on come first."""
+    post = listing.offending_post if isinstance(listing.offending_post, dict) else None
+    if not post:
+        return ""
+    floor = str(post.get("floor") or "").lstrip("#")
+    parts = [f"违规帖子：第{floor}楼" if floor else "违规帖子"]
+    if post.get("author"):
+        parts.append(f"发帖人：{one_line(str(post['author']))}")
+    if post.get("url"):
+        parts.append(f"所在页：{one_line(str(post['url']))}")
+    return "，".join(parts)
+
+
 def _summary(listing: Listing) -> str:
+    cited = post_citation(listing)
+    if cited:
+        post = listing.offending_post or {}
+        snippet = one_line(str(post.get("text") or ""))
+        if len(snippet) > OFFER_SUMMARY_CHARS:
+            snippet = snippet[:OFFER_SUMMARY_CHARS] + "…"
+        return f"{cited}；帖子内容：{snippet}" if snippet else cited
     version = listing.current_version
     text = (version.text if version else "") or ""
     fields = version.fields if version else {}
@@ -229,7 +253,15 @@ def item_document(
         first_seen=listing.first_seen,
         status=status,
         search=_search_citation(session, listing),
+        post=_post_ref(listing),
     )
+
+
+def _post_ref(listing: Listing) -> dict[str, str] | None:
+    post = listing.offending_post if isinstance(listing.offending_post, dict) else None
+    if not post:
+        return None
+    return {k: one_line(str(post.get(k) or "")) for k in ("floor", "author", "url")}
 
 
 def shop_findings(session: Session, notice: TakedownNotice) -> int:

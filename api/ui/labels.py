@@ -77,6 +77,7 @@ ENTITY = {
     "company": "机构名称",
     "certificate_no": "证书号",
     "price": "价格",
+    "forum_author": "论坛账号（发帖人）",
 }
 DISMISS_REASONS = [
     "正规代理机构的合规宣传",

@@ -279,6 +279,11 @@ def listing_page(
     full_text = (version.title + "\n" + version.text) if version else listing.title
     title_len = len(version.title) if version else len(listing.title)
     segs = segments(full_text, hits)
+    post = listing.offending_post if isinstance(listing.offending_post, dict) else None
+    post_text = ""
+    if post is not None and isinstance(post.get("block"), int) and post["block"] < len(blocks):
+        span = blocks[post["block"]]
+        post_text = full_text[int(span.get("start") or 0) : int(span.get("end") or 0)]
     title_segs, body_segs = _split_title(segs, title_len)
     captures = data.captures
     by_id = {c.id: c for c in captures}
@@ -295,6 +300,8 @@ def listing_page(
         hits=ordered,
         blocks=blocks,
         offending=offending,
+        offending_post=post,
+        offending_text=post_text,
         reading=classification,
         compare=(left, right),
         prev_id=prev_id,

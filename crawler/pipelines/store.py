@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.categories import DEFAULT_RULES_DIR
 from spiders.items import ListingItem
-from store.actors import link_actor
+from store.actors import link_actor, post_author_keys
 from store.classifications import apply_verdict, record_verdict
 from store.db import make_engine, make_sessionmaker, session_scope
 from store.evidence import add_capture
@@ -72,7 +72,9 @@ def store_item(
     if item.verdict is not None:
         classification = record_verdict(session, version, item.verdict)
         apply_verdict(listing, classification)
-        link_actor(session, listing, contact_keys(item.verdict))
+        # on a thread the offending post's author is an actor too, beside any contact
+        keys = contact_keys(item.verdict) + post_author_keys(item.platform, listing.offending_post)
+        link_actor(session, listing, keys)
     if item.capture is not None:
         add_capture(session, listing.id, run_id, item.capture)
     item.listing_id, item.version_id = listing.id, version.id

@@ -206,7 +206,13 @@ def test_classify_cli_takes_blocks_and_reports_block_offsets(settings: Settings)
     out = [json.loads(x) for x in result.stdout.splitlines()]
     first = out[0]
     assert first["irregular"] is True and first["tier"] == "offer"
-    assert first["offending"] == {"block": 1, "kind": "post", "author": "快证", "ref": "#2"}
+    assert first["offending"] == {
+        "block": 1,
+        "kind": "post",
+        "author": "快证",
+        "ref": "#2",
+        "url": None,
+    }
     for hit in first["hits"]:
         assert hit["field"] == "block"
         text = line["blocks"][hit["block"]]["text"]
