@@ -26,6 +26,7 @@ from api.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from campaigns.metrics import StoreCollector
 from store.db import make_engine, make_sessionmaker, upgrade
 from store.search import open_backend, tokenize_query, userdict_path
+from store.sessions import open_backends_for
 
 UI_DIR = Path(__file__).resolve().parent / "ui"
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def _set_state(app: FastAPI, settings: ApiSettings, engine: Engine) -> None:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.search = open_backend(settings)
-    app.state.session_store, app.state.login_limiter = settings.open_session_backends()
+    app.state.session_store, app.state.login_limiter = open_backends_for(settings)
     app.state.session_policy = app.state.session_store.policy
     app.state.metrics = Metrics()
     app.state.store_collector = StoreCollector(settings.resolved_database_url)

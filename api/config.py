@@ -14,10 +14,11 @@ from pydantic import SecretStr
 
 from campaigns.config import CampaignSettings
 from store.search import SearchSettings
+from store.sessions import SessionSettings
 from takedown.config import TakedownSettings
 
 
-class ApiSettings(CampaignSettings, TakedownSettings, SearchSettings, Protocol):
+class ApiSettings(CampaignSettings, TakedownSettings, SearchSettings, SessionSettings, Protocol):
     """The settings the API and the review UI use."""
 
     @property
@@ -37,10 +38,6 @@ class ApiSettings(CampaignSettings, TakedownSettings, SearchSettings, Protocol):
     @property
     def profiles_dir(self) -> Path: ...
     @property
-    def session_absolute_timeout_s(self) -> int: ...
-    @property
     def session_cookie_secure(self) -> bool: ...
-    @property
-    def session_idle_timeout_s(self) -> int: ...
     @property
     def trust_forwarded_proto(self) -> bool: ...

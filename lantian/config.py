@@ -234,17 +234,9 @@ class Settings(BaseSettings):
 
     def open_session_backends(self) -> tuple[SessionStore, LoginCounter]:
         """The session store and login limiter these settings choose (close the store after)."""
-        from store.sessions import SessionPolicy, open_backends
+        from store.sessions import open_backends_for
 
-        policy = SessionPolicy(
-            idle_s=self.session_idle_timeout_s, absolute_s=self.session_absolute_timeout_s
-        )
-        return open_backends(
-            policy,
-            self.session_backend,
-            redis_url=self.redis_url,
-            redis_prefix=self.redis_key_prefix,
-        )
+        return open_backends_for(self)
 
     @property
     def resolved_database_url(self) -> str:

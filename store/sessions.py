@@ -323,3 +323,31 @@ def open_backends(
         client = connect(redis_url)
         return RedisSessions(client, policy, redis_prefix), RedisLoginLimiter(client, redis_prefix)
     return DatabaseSessions(policy), LoginLimiter()
+
+
+class SessionSettings(Protocol):
+    """What choosing the session backends reads of the settings (the shell's satisfy it)."""
+
+    @property
+    def session_backend(self) -> SessionBackend: ...
+    @property
+    def session_idle_timeout_s(self) -> int: ...
+    @property
+    def session_absolute_timeout_s(self) -> int: ...
+    @property
+    def redis_url(self) -> str | None: ...
+    @property
+    def redis_key_prefix(self) -> str: ...
+
+
+def open_backends_for(settings: SessionSettings) -> tuple[SessionStore, LoginCounter]:
+    """The session store and login limiter these settings choose (close the store after)."""
+    policy = SessionPolicy(
+        idle_s=settings.session_idle_timeout_s, absolute_s=settings.session_absolute_timeout_s
+    )
+    return open_backends(
+        policy,
+        settings.session_backend,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_key_prefix,
+    )

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 import crawler.pipelines.capture as capture_stage
-from crawler.items import ListingItem
 from crawler.pipelines.capture import CapturePipeline
 from crawler.pipelines.classify import shared_classifier
 from crawler.pipelines.store import store_item
@@ -30,6 +29,7 @@ from evidence.result import Artifact, CaptureResult
 from evidence.vault import EvidenceVault, StoredCapture
 from lantian.cli import app as cli
 from lantian.config import Settings
+from spiders.items import ListingItem
 from store.db import engine_scope, make_sessionmaker, session_scope
 from store.models import EvidenceCapture, Listing
 

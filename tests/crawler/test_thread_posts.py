@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from crawler.urls import canonical_url
 from sandbox.render import THREAD_PAGE_SIZE
+from spiders.urls import canonical_url
 from store.actors import POST_AUTHOR
 from store.db import make_engine, make_sessionmaker
 from store.models import ActorContact, Listing
