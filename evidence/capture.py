@@ -158,13 +158,16 @@ async def capture(pool: Pool, url: str, options: CaptureOptions | None = None) -
         raise BlockedAddressError(url, refusal)
     started_at = datetime.now(UTC)
     timer = StepTimer()
-    waited = time.perf_counter()
     async with _slot(pool, url, opts) as slot:
-        timer.add("slot", (time.perf_counter() - waited) * 1000.0)
+        timer.add("slot", slot.wait_ms)
         try:
-            return await _navigate_and_collect(slot, url, started_at, opts, timer)
+            result = await _navigate_and_collect(slot, url, started_at, opts, timer)
         except NavigationError as exc:
             raise _with_egress_reason(exc, url, slot.egress) from exc
+        closing = time.perf_counter()
+    # closing the profile comes after the log artifact was written: the stored capture has it
+    result.timings_ms["close"] = round((time.perf_counter() - closing) * 1000.0, 3)
+    return result
 
 
 def _with_egress_reason(exc: NavigationError, url: str, egress: EgressProxy) -> CaptureError:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -58,6 +59,8 @@ class CaptureSlot:
     cdp: CDPSession
     recorder: Recorder
     warm: bool
+    wait_ms: float = 0.0
+    """How long the capture waited for this slot once it could run (opening it, if cold)."""
 
 
 async def _prepare(
@@ -83,7 +86,9 @@ async def cold_slot(pool: BrowserPool, options: NetworkOptions) -> AsyncIterator
         EgressProxy(policy_of(options)) as egress,
         pool.context(proxy=egress.server) as ctx,
     ):
+        start = time.perf_counter()
         slot = await _prepare(pool, ctx, egress, options, warm=False)
+        slot.wait_ms = round((time.perf_counter() - start) * 1000.0, 3)
         try:
             yield slot
         finally:
@@ -137,10 +142,18 @@ class WarmPool:
         self._ready: asyncio.Queue[CaptureSlot | BaseException] = asyncio.Queue()
         self._warming: set[asyncio.Task[None]] = set()
         self._closed = False
+        self.in_use = 0
+        self.peak_in_use = 0
+        """The most captures that held a slot at once (never above ``size``)."""
 
     @property
     def sandboxed(self) -> bool:
         return self.browser.sandboxed
+
+    @property
+    def ready(self) -> int:
+        """Slots opened and waiting for a capture."""
+        return self._ready.qsize()
 
     async def start(self) -> WarmPool:
         for _ in range(self.size):
@@ -172,13 +185,18 @@ class WarmPool:
                 yield cold
             return
         async with self._busy:
+            start = time.perf_counter()
             taken = await self._ready.get()
             self._warm_one()
             if isinstance(taken, BaseException):
                 raise SlotUnavailable(f"could not open a browser profile: {taken}") from taken
+            taken.wait_ms = round((time.perf_counter() - start) * 1000.0, 3)
+            self.in_use += 1
+            self.peak_in_use = max(self.peak_in_use, self.in_use)
             try:
                 yield taken
             finally:
+                self.in_use -= 1
                 await close_slot(taken)
 
     async def close(self) -> None:

@@ -38,6 +38,7 @@ def add_capture(
         captured_at=stored.captured_at,
         screenshot_sha256=getattr(stored, "screenshot_sha256", None),
         reason=reason,
+        timings_ms=getattr(stored, "timings_ms", None) or None,
     )
     session.add(capture)
     session.flush()

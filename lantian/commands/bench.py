@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from evidence.bench import run_capture_bench
+from evidence.bench import CaptureBench, run_capture_bench
 from evidence.errors import EvidenceError
 from lantian.commands.common import settings_or_exit
 from lantian.config import ConfigError, load_settings
@@ -21,7 +21,16 @@ app = typer.Typer(
 
 @app.command("capture")
 def capture_bench(
-    pages: Annotated[int, typer.Option(min=2, max=500, help="pages per arm (local site)")] = 10,
+    concurrency: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            max=32,
+            help="captures at once, measured against 1 in the same run (repeatable; default 2 3 4)",
+        ),
+    ] = None,
+    pages: Annotated[int, typer.Option(min=2, max=500, help="pages per level")] = 24,
     url: Annotated[
         list[str] | None,
         typer.Option(help="capture these URLs instead of the local site (repeatable)"),
@@ -31,15 +40,21 @@ def capture_bench(
         typer.Option(help="capture flagged sandbox listings (--no-sandbox: generated local pages)"),
     ] = True,
 ) -> None:
-    """Evidence captures per minute: one reused browser vs a new browser per page, and bytes per capture."""
+    """Full evidence captures per minute at N at once vs one at a time; every capture verified.
+
+    Exits 1 when a capture failed or did not verify complete and intact.
+    """
     settings = settings_or_exit()
+    levels = sorted(set(concurrency or [2, 3, 4]) | {1})
     err.print(
-        f"capturing {len(url) if url else pages} page(s) per arm with {settings.chromium_path} ..."
+        f"capturing {len(url) if url else pages} page(s) at concurrency {levels} "
+        f"with {settings.chromium_path} ..."
     )
     try:
         if url or not sandbox:
             bench = run_capture_bench(
                 settings.chromium_path,
+                levels,
                 pages=pages,
                 urls=url,
                 allow_private_networks=True if not url else settings.allow_private_networks,
@@ -54,16 +69,33 @@ def capture_bench(
                     if p["irregular"] and p["reachable"] and not p["fault"]
                 ][:pages]
                 err.print(f"sandbox: {len(targets)} flagged listing page(s)")
-                bench = run_capture_bench(settings.chromium_path, urls=targets)
+                bench = run_capture_bench(settings.chromium_path, levels, urls=targets)
     except EvidenceError as exc:
         fail(str(exc), 1)
-    for arm in (bench.reuse, bench.fresh):
+    _print_capture_bench(bench)
+    if not bench.all_verified or any(r.failures for r in bench.levels):
+        raise typer.Exit(1)
+
+
+def _print_capture_bench(bench: CaptureBench) -> None:
+    for r in bench.levels:
         out.print(
-            f"{arm.name:<22} {arm.per_minute:7.1f} captures/min  ({arm.captures} ok, {arm.failures} failed, "
-            f"{arm.seconds:.1f} s)  {arm.bytes_per_capture / 1024:.0f} KiB/capture",
+            f"concurrency {r.concurrency:>2}  {r.per_minute:7.1f} captures/min  "
+            f"({r.captures} ok, {r.failures} failed, {r.seconds:.1f} s)  "
+            f"verified {r.verified}/{r.captures}  {r.bytes_per_capture / 1024:.0f} KiB/capture  "
+            f"ratio vs 1: {bench.ratio(r):.2f}x",
             markup=False,
         )
-    out.print(f"ratio (reuse / new browser per page): {bench.ratio:.2f}x", markup=False)
+        steps = "  ".join(f"{k} {v:.0f}" for k, v in r.steps_ms.items())
+        out.print(f"    mean ms per step: {steps}", markup=False)
+        for problem in r.problems[:5]:
+            out.print(f"    verify: {problem}", markup=False)
+    best = bench.best
+    out.print(
+        f"best: concurrency {best.concurrency}, {best.per_minute:.1f} captures/min, "
+        f"ratio (concurrency {best.concurrency} / concurrency 1): {bench.ratio(best):.2f}x",
+        markup=False,
+    )
 
 
 @app.command("classify")

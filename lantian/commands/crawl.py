@@ -189,6 +189,8 @@ def crawl(
             "key_dir": str(settings.resolved_key_dir.resolve()),
             "operator": settings.operator,
             "chromium_path": settings.chromium_path,
+            "concurrency": settings.capture_concurrency,
+            "max_pending": settings.capture_max_pending,
         },
         jobdir=jobdir.resolve() if jobdir else None,
         redis_url=settings.redis_url,
