@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import Any, Self
 
@@ -37,6 +38,9 @@ class _Shared:
         self.engines: list[Any] = []
         self.users = 0
         self.lock = asyncio.Lock()
+        self.paused_at: float | None = None
+        self.paused_s = 0.0
+        """How long the crawl was held back, waiting for captures."""
 
     async def acquire(
         self, chromium_path: str | None, options: Any, concurrency: int, max_pending: int
@@ -54,10 +58,15 @@ class _Shared:
             return self.warm, self.gate
 
     def _pause(self) -> None:
+        if self.paused_at is None:
+            self.paused_at = time.monotonic()
         for engine in self.engines:
             engine.pause()
 
     def _resume(self) -> None:
+        if self.paused_at is not None:
+            self.paused_s += time.monotonic() - self.paused_at
+            self.paused_at = None
         for engine in self.engines:
             engine.unpause()
             slot = getattr(engine, "_slot", None)  # fetch again now, not at the next heartbeat
@@ -135,6 +144,8 @@ class CapturePipeline:
         return CaptureOptions(allow_private_networks=self.allow_private, attempts=2)
 
     async def close_spider(self) -> None:
+        if self.stats is not None:
+            self.stats.set_value("lantian/crawl_paused_s", round(_shared.paused_s, 1))
         if self._warm is not None:
             self._warm = None
             await _shared.release(self._engine())

@@ -13,6 +13,8 @@ from lantian.commands.common import settings_or_exit
 from lantian.config import ConfigError, load_settings
 from lantian.console import err, fail, out
 
+DEMO_TARGET_S = 180.0
+
 app = typer.Typer(
     help="Benchmarks: each prints a ratio against a baseline from the same run.",
     no_args_is_help=True,
@@ -96,6 +98,64 @@ def _print_capture_bench(bench: CaptureBench) -> None:
         f"ratio (concurrency {best.concurrency} / concurrency 1): {bench.ratio(best):.2f}x",
         markup=False,
     )
+
+
+@app.command("demo")
+def demo_bench(
+    target: Annotated[
+        float, typer.Option(min=1.0, help="the wall time the demo should stay under, seconds")
+    ] = DEMO_TARGET_S,
+) -> None:
+    """`lantian demo --no-serve` in a throw-away data folder: wall time per phase, against the target.
+
+    Exits 1 when the demo fails or takes longer than the target.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory(prefix="lantian-bench-demo-") as tmp:
+        env = {**os.environ, "LANTIAN_DATA_DIR": str(Path(tmp) / "var")}
+        env.pop("LANTIAN_DATABASE_URL", None)
+        cmd = [
+            sys.executable,
+            "-m",
+            "lantian",
+            "demo",
+            "--no-serve",
+            "--json",
+            "--sandbox-port",
+            "0",
+        ]
+        err.print(f"running {' '.join(cmd[2:])} (data in {tmp}) ...")
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, check=False)
+        wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        fail(f"the demo failed with exit code {proc.returncode} (its output is above)", 1)
+    lines = proc.stdout.decode("utf-8", "replace").strip().splitlines()
+    summary = json.loads(lines[-1])
+    phases = summary.get("phases_s", {})
+    for name, seconds in phases.items():
+        share = seconds / wall * 100 if wall else 0.0
+        out.print(f"{name:<10} {seconds:8.1f} s  {share:5.1f}% of the wall time", markup=False)
+    crawl = summary.get("crawl", {})
+    out.print(
+        f"crawl: {crawl.get('pages')} pages, {crawl.get('captured')} captures, "
+        f"held back {crawl.get('crawl_paused_s')} s waiting for captures; mean ms per capture step: "
+        + "  ".join(f"{k} {v:.0f}" for k, v in crawl.get("capture_mean_ms", {}).items()),
+        markup=False,
+    )
+    out.print(
+        f"demo wall {wall:.1f} s for {summary.get('listings')} listings, {summary.get('flagged')} flagged, "
+        f"{summary.get('evidence')} captured; ratio (wall / {target:.0f} s target): {wall / target:.2f}",
+        markup=False,
+    )
+    if wall > target:
+        raise typer.Exit(1)
 
 
 @app.command("classify")
