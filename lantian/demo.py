@@ -157,17 +157,23 @@ def crawl_figures(stats: dict[str, Any], summary: dict[str, Any]) -> dict[str, A
         "items": summary.get("items"),
         "captured": captured,
         "capture_failed": int(stats.get("lantian/capture_failed", 0) or 0),
-        "capture_pending_max": stats.get("lantian/capture_pending_max"),
-        "crawl_paused_s": max(
-            (
-                float(p.get("lantian/crawl_paused_s", 0) or 0)
-                for w in stats.get("workers", {}).values()
-                for p in w.get("platforms", {}).values()
-            ),
-            default=0.0,
-        ),
+        # one process-wide gate: each platform's stats hold the same figures, so take the max
+        "capture_pending_max": _platform_max(stats, "lantian/capture_pending_max"),
+        "crawl_paused_s": _platform_max(stats, "lantian/crawl_paused_s"),
         "capture_mean_ms": steps,
     }
+
+
+def _platform_max(stats: dict[str, Any], key: str) -> float:
+    """The largest per-platform value of ``key`` (the run's totals sum over platforms)."""
+    return max(
+        (
+            float(p.get(key, 0) or 0)
+            for w in stats.get("workers", {}).values()
+            for p in w.get("platforms", {}).values()
+        ),
+        default=0.0,
+    )
 
 
 def run_crawl(
