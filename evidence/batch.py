@@ -1,6 +1,7 @@
 """Capture-and-record for callers: an async ``Capturer`` and a synchronous ``capture_urls``.
 
-Both reuse one browser for many captures; each capture still gets a fresh profile.
+Both reuse one browser for many captures, with a warm pool of ``max_pages``
+fresh profiles opened ahead; each capture still gets a profile of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from types import TracebackType
 from evidence.browser import BrowserPool
 from evidence.capture import CaptureOptions, capture_with_retry
 from evidence.errors import CaptureFailed
+from evidence.slots import WarmPool
 from evidence.vault import EvidenceVault, StoredCapture
 
 
@@ -46,9 +48,11 @@ class Capturer:
         self.vault = vault
         self.options = options or CaptureOptions()
         self.pool = BrowserPool(chromium_path, max_pages=max_pages)
+        self.warm = WarmPool(self.pool, self.options, max_pages)
 
     async def __aenter__(self) -> Capturer:
         await self.pool.start()
+        await self.warm.start()
         return self
 
     async def __aexit__(
@@ -57,11 +61,12 @@ class Capturer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.warm.close()
         await self.pool.close()
 
     async def capture(self, request: CaptureRequest) -> StoredCapture:
         """Capture and record; raises :class:`CaptureFailed` after the configured attempts."""
-        result = await capture_with_retry(self.pool, request.url, self.options)
+        result = await capture_with_retry(self.warm, request.url, self.options)
         return await asyncio.to_thread(
             self.vault.record, result, request.listing_ref, request.run_ref, request.reason
         )
@@ -69,7 +74,7 @@ class Capturer:
     async def capture_many(
         self, requests: Sequence[CaptureRequest]
     ) -> list[StoredCapture | CaptureFailure]:
-        """All requests, concurrently up to the pool's page limit, results in input order."""
+        """All requests, concurrently up to the warm pool's size, results in input order."""
 
         async def one(req: CaptureRequest) -> StoredCapture | CaptureFailure:
             try:

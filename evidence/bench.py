@@ -1,9 +1,10 @@
-"""``lantian bench capture``: captures per minute with one reused browser vs a new browser per page.
+"""``lantian bench capture``: captures per minute at N at once against one at a time.
 
-Both arms capture the same pages in the same run, sequentially (one page at a
-time, so the figure isolates the cost of starting Chromium), each capture
-recorded into a throw-away vault (hashing, signing and the ledger included).
-Without URLs, a loopback server serves generated Chinese listing pages.
+Every level captures the same pages in the same run, through a warm pool of N
+fresh browser profiles, each capture recorded into a throw-away vault
+(hashing, signing and the ledger included) that is verified afterwards: a
+figure counts only complete captures that verify.  Without URLs, a loopback
+server serves generated Chinese listing pages.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +21,9 @@ from pathlib import Path
 
 from evidence.browser import BrowserPool
 from evidence.capture import CaptureOptions, capture_with_retry
-from evidence.vault import EvidenceVault
+from evidence.errors import EvidenceError
+from evidence.slots import WarmPool
+from evidence.vault import EvidenceVault, StoredCapture
 
 _LINES = (
     "专业代理发明专利、实用新型，包授权，不成功全额退款。",
@@ -74,13 +77,24 @@ def local_site() -> Iterator[str]:
         thread.join()
 
 
+#: Every complete capture stores these artifacts.
+COMPLETE = frozenset({"screenshot", "dom", "body", "mhtml", "headers", "warc", "log"})
+
+
 @dataclass(frozen=True)
-class ArmResult:
-    name: str
+class LevelResult:
+    """One concurrency level: every page captured and recorded, then the vault verified."""
+
+    concurrency: int
     captures: int
     failures: int
     seconds: float
     bytes_total: int
+    verified: int
+    """Captures that are complete (all seven artifacts) and that ``verify`` found intact."""
+    problems: tuple[str, ...]
+    steps_ms: dict[str, float]
+    """Mean milliseconds per step over the captures."""
 
     @property
     def per_minute(self) -> float:
@@ -93,71 +107,96 @@ class ArmResult:
 
 @dataclass(frozen=True)
 class CaptureBench:
-    reuse: ArmResult
-    fresh: ArmResult
+    levels: tuple[LevelResult, ...]
     urls: int
 
     @property
-    def ratio(self) -> float:
-        """How many times faster browser reuse is than a new browser per page."""
-        return (
-            self.reuse.per_minute / self.fresh.per_minute if self.fresh.per_minute else float("inf")
-        )
+    def baseline(self) -> LevelResult:
+        return self.levels[0]
+
+    @property
+    def best(self) -> LevelResult:
+        return max(self.levels, key=lambda r: r.per_minute)
+
+    def ratio(self, level: LevelResult) -> float:
+        """Captures per minute at ``level`` against one at a time, same run."""
+        base = self.baseline.per_minute
+        return level.per_minute / base if base else float("inf")
+
+    @property
+    def all_verified(self) -> bool:
+        return all(r.verified == r.captures and not r.problems for r in self.levels)
 
 
-async def _arm_reuse(
-    urls: list[str], vault: EvidenceVault, chromium: str | None, opts: CaptureOptions
-) -> ArmResult:
-    ok = failed = size = 0
-    start = time.perf_counter()
-    async with BrowserPool(chromium, max_pages=1) as pool:
-        for url in urls:
+def _mean_steps(stored: list[StoredCapture]) -> dict[str, float]:
+    sums: dict[str, float] = {}
+    for capture in stored:
+        for step, ms in capture.timings_ms.items():
+            sums[step] = sums.get(step, 0.0) + ms
+    return {k: round(v / len(stored), 1) for k, v in sums.items()} if stored else {}
+
+
+def _verified(vault: EvidenceVault, stored: list[StoredCapture]) -> tuple[int, tuple[str, ...]]:
+    report = vault.verify()
+    bad = report.failed_captures
+    complete = [
+        s for s in stored if {a.kind for a in s.artifacts} >= COMPLETE and s.capture_uid not in bad
+    ]
+    return len(complete), tuple(f"{p.subject}: {p.how}" for p in report.problems)
+
+
+async def _level(
+    browser: BrowserPool, urls: list[str], level: int, opts: CaptureOptions, tmp: Path
+) -> LevelResult:
+    vault = EvidenceVault(tmp / f"c{level}" / "evidence", tmp / "keys", "bench")
+    stored: list[StoredCapture] = []
+    failed = 0
+    async with WarmPool(browser, opts, level) as warm:
+        while warm.ready < min(level, len(urls)):  # start timing with the pool warm
+            await asyncio.sleep(0.02)
+
+        async def one(url: str) -> None:
+            nonlocal failed
             try:
-                result = await capture_with_retry(pool, url, opts)
-            except Exception:  # noqa: BLE001 - a bench counts failures, it does not stop
+                result = await capture_with_retry(warm, url, opts)
+            except EvidenceError:
                 failed += 1
-                continue
-            vault.record(result, f"bench:{url}", None, "bench")
-            ok += 1
-            size += result.total_bytes
-    return ArmResult("one browser, reused", ok, failed, time.perf_counter() - start, size)
+                return
+            stored.append(
+                await asyncio.to_thread(vault.record, result, f"bench:{url}", None, "bench")
+            )
 
-
-async def _arm_fresh(
-    urls: list[str], vault: EvidenceVault, chromium: str | None, opts: CaptureOptions
-) -> ArmResult:
-    ok = failed = size = 0
-    start = time.perf_counter()
-    for url in urls:
-        async with BrowserPool(chromium, max_pages=1) as pool:
-            try:
-                result = await capture_with_retry(pool, url, opts)
-            except Exception:  # noqa: BLE001
-                failed += 1
-                continue
-            vault.record(result, f"bench:{url}", None, "bench")
-            ok += 1
-            size += result.total_bytes
-    return ArmResult("new browser per page", ok, failed, time.perf_counter() - start, size)
+        start = time.perf_counter()
+        await asyncio.gather(*(one(u) for u in urls))
+        seconds = time.perf_counter() - start
+    size = sum(a.size for s in stored for a in s.artifacts)
+    verified, problems = await asyncio.to_thread(_verified, vault, stored)
+    return LevelResult(
+        level, len(stored), failed, seconds, size, verified, problems, _mean_steps(stored)
+    )
 
 
 def run_capture_bench(
     chromium_path: str | None,
-    pages: int = 10,
+    levels: Sequence[int] = (1, 2, 4),
+    pages: int = 24,
     urls: list[str] | None = None,
     allow_private_networks: bool = True,
 ) -> CaptureBench:
-    """Measure both arms over the same pages; a warm-up capture runs first and is not counted."""
+    """Captures per minute at each concurrency level, one at a time first (the baseline).
+
+    One browser serves every level (started and warmed up before timing); each
+    level gets its own vault, verified afterwards.
+    """
     opts = CaptureOptions(attempts=1, allow_private_networks=allow_private_networks)
+    order = [1, *sorted({n for n in levels if n > 1})]
 
     async def run(targets: list[str]) -> CaptureBench:
         with tempfile.TemporaryDirectory(prefix="lantian-bench-") as tmp:
-            vault = EvidenceVault(Path(tmp) / "evidence", Path(tmp) / "keys", "bench")
-            async with BrowserPool(chromium_path, max_pages=1) as warm:
-                await capture_with_retry(warm, targets[0], opts)
-            reuse = await _arm_reuse(targets, vault, chromium_path, opts)
-            fresh = await _arm_fresh(targets, vault, chromium_path, opts)
-        return CaptureBench(reuse, fresh, len(targets))
+            async with BrowserPool(chromium_path, max_pages=max(order)) as browser:
+                await capture_with_retry(browser, targets[0], opts)
+                results = [await _level(browser, targets, n, opts, Path(tmp)) for n in order]
+        return CaptureBench(tuple(results), len(targets))
 
     if urls:
         return asyncio.run(run(list(urls)))

@@ -165,19 +165,24 @@ class BrowserPool:
         carries every connection of the context, loopback included.
         """
         async with self._semaphore:
-            ctx = await self.browser.new_context(
-                viewport=VIEWPORT,  # type: ignore[arg-type]
-                locale=self.locale,
-                timezone_id="UTC",
-                service_workers="block",
-                accept_downloads=False,
-                proxy={"server": proxy} if proxy else None,
-            )
+            ctx = await self.new_context(proxy)
             try:
                 yield ctx
             finally:
                 with contextlib.suppress(PlaywrightError):
                     await ctx.close()
+
+    async def new_context(self, proxy: str | None = None) -> BrowserContext:
+        """A fresh, empty profile outside the page limit: the caller bounds and closes it
+        (:class:`evidence.slots.WarmPool` keeps its own bound)."""
+        return await self.browser.new_context(
+            viewport=VIEWPORT,  # type: ignore[arg-type]
+            locale=self.locale,
+            timezone_id="UTC",
+            service_workers="block",
+            accept_downloads=False,
+            proxy={"server": proxy} if proxy else None,
+        )
 
 
 def playwright_version() -> str:

@@ -9,24 +9,24 @@ handed whole to :meth:`evidence.vault.EvidenceVault.record`.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import platform
-from collections.abc import Sequence
+import time
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import CDPSession, Dialog, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from evidence.browser import CHROMIUM_ARGS, VIEWPORT, BrowserPool, playwright_version
 from evidence.clock import clock_info
-from evidence.egress import EgressPolicy, EgressProxy
+from evidence.egress import EgressProxy
 from evidence.errors import (
     BlockedAddressError,
     CaptureError,
@@ -35,15 +35,24 @@ from evidence.errors import (
     ServerError,
 )
 from evidence.netguard import AddressGuard
+from evidence.recorder import MAX_SUBRESOURCE_BYTES, Recorder
 from evidence.result import Artifact, CaptureResult, Redirect
-from evidence.warc import Exchange, build_warc
+from evidence.slots import CaptureSlot, SlotUnavailable, WarmPool, cold_slot
+from evidence.timing import StepTimer
+from evidence.warc import build_warc
 
-MAX_SUBRESOURCE_BYTES = 20 * 1024 * 1024
+__all__ = ["MAX_SUBRESOURCE_BYTES", "CaptureOptions", "capture", "capture_with_retry"]
+
 MAX_SCREENSHOT_HEIGHT = 30000
 
 _SCROLL_JS = """
 async ([stepMs, maxSteps]) => {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  // a page that fits the viewport has nothing below the fold to load
+  if (document.documentElement.scrollHeight <= window.innerHeight + 2) {
+    await new Promise((r) => requestAnimationFrame(() => r()));
+    return document.documentElement.scrollHeight;
+  }
   let lastHeight = -1;
   for (let i = 0; i < maxSteps; i++) {
     window.scrollBy(0, Math.max(200, window.innerHeight * 0.8));
@@ -105,155 +114,6 @@ def _main_media_type(headers: dict[str, str]) -> str:
     return value or "application/octet-stream"
 
 
-class _Recorder:
-    """Takes every response's raw bytes off the wire (DevTools ``Fetch`` domain), guards requests.
-
-    ``Network.getResponseBody`` (what ``Response.body()`` uses) hands text back
-    re-decoded by the browser, so a GBK page would come back as UTF-8.  Pausing
-    each response in the ``Fetch`` domain yields the bytes as the server sent
-    them (after transfer/content decoding), while the browser still does the
-    real network request (server address, redirects and cookies unchanged).
-    The same hook refuses requests to non-public addresses when required.
-    """
-
-    def __init__(
-        self, cdp: CDPSession, guard: AddressGuard | None, egress: EgressProxy | None = None
-    ) -> None:
-        self.cdp = cdp
-        self.guard = guard
-        self.egress = egress
-        self.sandboxed = False
-        self.exchanges: list[Exchange] = []
-        self.documents: dict[str, bytes] = {}
-        self.server_ips: dict[str, str] = {}
-        self.tasks: set[asyncio.Task[None]] = set()
-        self.failed: list[str] = []
-        self.dialogs: list[str] = []
-        self.popups: list[str] = []
-        self.blocked: list[str] = []
-
-    async def enable(self) -> None:
-        patterns: list[dict[str, str]] = [{"urlPattern": "*", "requestStage": "Response"}]
-        if self.guard is not None:
-            patterns.append({"urlPattern": "*", "requestStage": "Request"})
-        self.cdp.on("Fetch.requestPaused", self._on_paused)
-        await self.cdp.send("Fetch.enable", {"patterns": patterns})
-
-    def _on_paused(self, event: dict[str, Any]) -> None:
-        task = asyncio.ensure_future(self._paused(event))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def _paused(self, event: dict[str, Any]) -> None:
-        rid = event["requestId"]
-        request = event["request"]
-        url = str(request["url"])
-        try:
-            if "responseStatusCode" not in event and "responseErrorReason" not in event:
-                reason = await self.guard.refusal(url) if self.guard else None
-                if reason is None:
-                    await self.cdp.send("Fetch.continueRequest", {"requestId": rid})
-                else:
-                    self.blocked.append(f"{url}: {reason}")
-                    await self.cdp.send(
-                        "Fetch.failRequest", {"requestId": rid, "errorReason": "BlockedByClient"}
-                    )
-                return
-            if "responseErrorReason" in event:
-                self.failed.append(f"{url}: {event['responseErrorReason']}")
-                await self.cdp.send("Fetch.continueRequest", {"requestId": rid})
-                return
-            status = int(event["responseStatusCode"])
-            headers = [(h["name"], h["value"]) for h in event.get("responseHeaders", [])]
-            body = b""
-            if not 300 <= status < 400:
-                body = await self._body(rid, url, headers)
-            self.exchanges.append(
-                Exchange(
-                    url=url,
-                    method=str(request.get("method", "GET")),
-                    request_headers=[
-                        (str(k), str(v)) for k, v in request.get("headers", {}).items()
-                    ],
-                    status=status,
-                    status_text=str(event.get("responseStatusText", "")),
-                    response_headers=headers,
-                    body=body,
-                    request_body=str(request.get("postData", "")).encode("utf-8"),
-                    time=datetime.now(UTC),
-                )
-            )
-            if event.get("resourceType") == "Document":
-                self.documents[url] = body
-            await self.cdp.send("Fetch.continueResponse", {"requestId": rid})
-        except PlaywrightError as exc:
-            # the page or request went away mid-capture; the request is no longer ours to continue
-            self.failed.append(f"{url}: not archived ({exc.message.splitlines()[0]})")
-
-    async def _body(self, rid: str, url: str, headers: list[tuple[str, str]]) -> bytes:
-        length = next((v for k, v in headers if k.lower() == "content-length"), "")
-        if length.isdigit() and int(length) > MAX_SUBRESOURCE_BYTES:
-            self.failed.append(f"{url}: body of {length} bytes not archived (over limit)")
-            return b""
-        reply = await self.cdp.send("Fetch.getResponseBody", {"requestId": rid})
-        raw = str(reply.get("body", ""))
-        return base64.b64decode(raw) if reply.get("base64Encoded") else raw.encode("utf-8")
-
-    def on_response(self, response: Response) -> None:
-        task = asyncio.ensure_future(self._server_ip(response))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def _server_ip(self, response: Response) -> None:
-        with contextlib.suppress(PlaywrightError):
-            addr = await response.server_addr()
-            if addr:
-                self.server_ips[response.url] = addr["ipAddress"]
-
-    def on_failed(self, request: Request) -> None:
-        self.failed.append(f"{request.method} {request.url}: {request.failure or 'failed'}")
-
-    async def settle(self, timeout_s: float) -> list[Exchange]:
-        """Wait for pending hooks, then return the exchanges with server addresses filled in."""
-        if self.tasks:
-            _done, pending = await asyncio.wait(set(self.tasks), timeout=timeout_s)
-            if pending:
-                self.failed.append(
-                    f"{len(pending)} response(s) still pending when the capture ended"
-                )
-        for ex in self.exchanges:
-            ex.server_ip = self.server_address(ex.url) or self.server_ips.get(ex.url)
-        return list(self.exchanges)
-
-    def server_address(self, url: str) -> str | None:
-        """The address the egress proxy connected to for ``url`` (the browser only sees the proxy)."""
-        if self.egress is None:
-            return None
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme in ("https", "wss") else 80)
-        return self.egress.address_of(parts.hostname or "", port)
-
-    @property
-    def refused(self) -> list[str]:
-        """Requests refused by the DevTools guard and connections refused by the egress proxy."""
-        return self.blocked + (self.egress.blocked if self.egress else [])
-
-    def cancel_pending(self) -> None:
-        """Drop hooks still running when the capture ends (their page is about to close)."""
-        for task in list(self.tasks):
-            task.cancel()
-
-    async def on_dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message[:500]}")
-        with contextlib.suppress(PlaywrightError):
-            await dialog.dismiss()
-
-    async def on_popup(self, popup: Page) -> None:
-        self.popups.append(popup.url)
-        with contextlib.suppress(PlaywrightError):
-            await popup.close()
-
-
 async def _redirect_chain(response: Response) -> list[Redirect]:
     chain: list[Redirect] = []
     request = response.request.redirected_from
@@ -271,33 +131,43 @@ async def _redirect_chain(response: Response) -> list[Redirect]:
     return chain
 
 
-async def capture(
-    pool: BrowserPool, url: str, options: CaptureOptions | None = None
-) -> CaptureResult:
-    """One capture attempt of ``url`` in a fresh browser profile."""
+Pool = BrowserPool | WarmPool
+
+
+@contextlib.asynccontextmanager
+async def _slot(pool: Pool, url: str, opts: CaptureOptions) -> AsyncIterator[CaptureSlot]:
+    """A warm slot from a :class:`WarmPool`, else one opened now in the browser pool."""
+    manager = pool.slot(opts) if isinstance(pool, WarmPool) else cold_slot(pool, opts)
+    try:
+        async with manager as slot:
+            yield slot
+    except SlotUnavailable as exc:
+        raise CaptureError(url, str(exc)) from exc
+
+
+async def capture(pool: Pool, url: str, options: CaptureOptions | None = None) -> CaptureResult:
+    """One capture attempt of ``url`` in a browser profile no other page has used.
+
+    ``pool`` is a :class:`BrowserPool` (the profile is opened now) or a
+    :class:`WarmPool` (it was opened ahead, guards and recorder in place).
+    """
     opts = options or CaptureOptions()
     guard = AddressGuard(opts.allow_private_networks, opts.allowed_origins)
     refusal = await guard.refusal(url)
     if refusal is not None:
         raise BlockedAddressError(url, refusal)
     started_at = datetime.now(UTC)
-    policy = EgressPolicy(opts.allow_private_networks, opts.allowed_origins)
-    async with EgressProxy(policy) as egress, pool.context(proxy=egress.server) as ctx:
-        page = await ctx.new_page()
-        cdp = await ctx.new_cdp_session(page)
-        recorder = _Recorder(cdp, None if opts.allow_private_networks else guard, egress)
-        recorder.sandboxed = pool.sandboxed
-        await recorder.enable()
-        page.on("dialog", recorder.on_dialog)
-        page.on("response", recorder.on_response)
-        page.on("requestfailed", recorder.on_failed)
-        ctx.on("page", recorder.on_popup)
+    timer = StepTimer()
+    async with _slot(pool, url, opts) as slot:
+        timer.add("slot", slot.wait_ms)
         try:
-            return await _navigate_and_collect(cdp, page, url, started_at, opts, recorder)
+            result = await _navigate_and_collect(slot, url, started_at, opts, timer)
         except NavigationError as exc:
-            raise _with_egress_reason(exc, url, egress) from exc
-        finally:
-            recorder.cancel_pending()
+            raise _with_egress_reason(exc, url, slot.egress) from exc
+        closing = time.perf_counter()
+    # closing the profile comes after the log artifact was written: the stored capture has it
+    result.timings_ms["close"] = round((time.perf_counter() - closing) * 1000.0, 3)
+    return result
 
 
 def _with_egress_reason(exc: NavigationError, url: str, egress: EgressProxy) -> CaptureError:
@@ -313,15 +183,13 @@ def _with_egress_reason(exc: NavigationError, url: str, egress: EgressProxy) -> 
 
 
 async def _navigate_and_collect(
-    cdp: CDPSession,
-    page: Page,
-    url: str,
-    started_at: datetime,
-    opts: CaptureOptions,
-    recorder: _Recorder,
+    slot: CaptureSlot, url: str, started_at: datetime, opts: CaptureOptions, timer: StepTimer
 ) -> CaptureResult:
     try:
-        response = await page.goto(url, wait_until="load", timeout=opts.navigation_timeout_s * 1000)
+        with timer.step("navigate"):
+            response = await slot.page.goto(
+                url, wait_until="load", timeout=opts.navigation_timeout_s * 1000
+            )
     except PlaywrightTimeoutError as exc:
         raise NavigationError(
             url, f"page did not load within {opts.navigation_timeout_s:g} s"
@@ -335,7 +203,7 @@ async def _navigate_and_collect(
             url, f"server answered HTTP {response.status} {response.status_text}".rstrip()
         )
     try:
-        return await _collect(cdp, page, response, url, started_at, opts, recorder)
+        return await _collect(slot, response, url, started_at, opts, timer)
     except PlaywrightTimeoutError as exc:
         raise CaptureError(
             url, f"timed out while collecting artifacts: {exc.message.splitlines()[0]}"
@@ -357,87 +225,79 @@ async def _settle(page: Page, opts: CaptureOptions) -> int:
     return height
 
 
-async def _collect(
-    cdp: CDPSession,
-    page: Page,
-    response: Response,
-    url: str,
-    started_at: datetime,
-    opts: CaptureOptions,
-    recorder: _Recorder,
-) -> CaptureResult:
-    notes: list[str] = []
-    main_headers = await response.all_headers()
-    request_headers = await response.request.all_headers()
-    height = await _settle(page, opts)
-    if height > MAX_SCREENSHOT_HEIGHT:
-        notes.append(
-            f"page is {height}px tall; the screenshot shows the first {MAX_SCREENSHOT_HEIGHT}px"
-        )
-        screenshot = await page.screenshot(
-            type="png",
-            clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": MAX_SCREENSHOT_HEIGHT},
-            full_page=True,
-        )
-    else:
-        screenshot = await page.screenshot(type="png", full_page=True)
-    dom = await page.content()
-    snapshot = await cdp.send("Page.captureSnapshot", {"format": "mhtml"})
-    captured_at = datetime.now(UTC)
-    clock = clock_info()
-    addr = await response.server_addr()
+async def _screenshot(page: Page, height: int, notes: list[str]) -> bytes:
+    if height <= MAX_SCREENSHOT_HEIGHT:
+        return await page.screenshot(type="png", full_page=True)
+    notes.append(
+        f"page is {height}px tall; the screenshot shows the first {MAX_SCREENSHOT_HEIGHT}px"
+    )
+    return await page.screenshot(
+        type="png",
+        clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": MAX_SCREENSHOT_HEIGHT},
+        full_page=True,
+    )
+
+
+async def _server(response: Response, recorder: Recorder) -> dict[str, Any] | None:
+    """The address the main document came from: the proxy's pinned one where it connected."""
     pinned = recorder.server_address(response.url)
-    if pinned is not None:
-        parts = urlsplit(response.url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addr = {"ipAddress": pinned, "port": port}
-    redirects = await _redirect_chain(response)
-    user_agent = str(await page.evaluate("navigator.userAgent"))
-    exchanges = await recorder.settle(opts.settle_timeout_s)
-    main_body = recorder.documents.get(response.url)
-    if main_body is None:
-        # not paused (e.g. served from a service worker); fall back to the browser's copy
-        notes.append("main document body taken from the browser cache, re-decoded as text")
-        main_body = await response.body()
+    if pinned is None:
+        addr = await response.server_addr()
+        return dict(addr) if addr else None
+    parts = urlsplit(response.url)
+    return {"ipAddress": pinned, "port": parts.port or (443 if parts.scheme == "https" else 80)}
+
+
+def _recorder_notes(recorder: Recorder) -> list[str]:
+    notes: list[str] = []
     if recorder.dialogs:
         notes.append(f"{len(recorder.dialogs)} JavaScript dialog(s) dismissed")
     if recorder.popups:
         notes.append(f"{len(recorder.popups)} pop-up window(s) closed")
     if recorder.refused:
         notes.append(f"{len(recorder.refused)} request(s) to non-public addresses blocked")
-    sandboxed = recorder.sandboxed
-    environment: dict[str, Any] = {
-        "tool": "lantian",
-        "tool_version": _tool_version(),
-        "browser": "Chromium (headless)",
-        "browser_version": _browser_version(page),
-        "automation": f"playwright {playwright_version()}",
-        "browser_args": list(CHROMIUM_ARGS) + ([] if sandboxed else ["--no-sandbox"]),
-        "browser_sandbox": sandboxed,
-        "fresh_profile": True,
-        "profile": "new in-memory browser context per capture, closed afterwards",
-        "user_agent": user_agent,
-        "viewport": dict(VIEWPORT),
-        "locale": "zh-CN",
-        "host_platform": platform.platform(),
-        "python": platform.python_version(),
-    }
-    headers_doc = {
-        "request": {
-            "method": response.request.method,
-            "url": response.url,
-            "headers": request_headers,
-        },
-        "response": {
-            "status": response.status,
-            "status_text": response.status_text,
-            "headers": _headers_list(await response.headers_array()),
-            "server": addr,
-        },
-        "redirect_chain": [
-            {"url": r.url, "status": r.status, "location": r.location} for r in redirects
-        ],
-    }
+    return notes
+
+
+async def _collect(
+    slot: CaptureSlot,
+    response: Response,
+    url: str,
+    started_at: datetime,
+    opts: CaptureOptions,
+    timer: StepTimer,
+) -> CaptureResult:
+    page, recorder = slot.page, slot.recorder
+    notes: list[str] = []
+    main_headers = await response.all_headers()
+    with timer.step("settle"):
+        height = await _settle(page, opts)
+    with timer.step("screenshot"):
+        screenshot = await _screenshot(page, height, notes)
+    with timer.step("dom"):
+        dom = await page.content()
+    with timer.step("mhtml"):
+        snapshot = await slot.cdp.send("Page.captureSnapshot", {"format": "mhtml"})
+    captured_at, clock = datetime.now(UTC), clock_info()
+    with timer.step("meta"):
+        addr = await _server(response, recorder)
+        redirects = await _redirect_chain(response)
+        headers_doc = await _headers_doc(response, addr, redirects)
+        environment = _environment(page, slot, str(await page.evaluate("navigator.userAgent")))
+    with timer.step("warc"):
+        exchanges = await recorder.settle(opts.settle_timeout_s)
+        warc = build_warc(
+            exchanges,
+            software=f"lantian {environment['tool_version']}; {environment['automation']}; "
+            f"Chromium {environment['browser_version']}",
+            description=f"capture of {url}",
+        )
+    main_body = recorder.documents.get(response.url)
+    if main_body is None:
+        # not paused (e.g. served from a service worker); fall back to the browser's copy
+        notes.append("main document body taken from the browser cache, re-decoded as text")
+        main_body = await response.body()
+    notes.extend(_recorder_notes(recorder))
     log_doc = {
         "dialogs_dismissed": recorder.dialogs,
         "popups_closed": recorder.popups,
@@ -447,12 +307,8 @@ async def _collect(
         "page_height_px": height,
         "clock": clock.as_dict(),
         "environment": environment,
+        "timings_ms": dict(timer.ms),
     }
-    warc = build_warc(
-        exchanges,
-        software=f"lantian {environment['tool_version']}; {environment['automation']}; Chromium {environment['browser_version']}",
-        description=f"capture of {url}",
-    )
     artifacts = (
         Artifact("screenshot", screenshot, "image/png"),
         Artifact("dom", dom.encode("utf-8"), "text/html; charset=utf-8"),
@@ -475,7 +331,55 @@ async def _collect(
         environment=environment,
         artifacts=artifacts,
         notes=tuple(notes),
+        timings_ms=dict(timer.ms),
     )
+
+
+async def _headers_doc(
+    response: Response, addr: dict[str, Any] | None, redirects: list[Redirect]
+) -> dict[str, Any]:
+    return {
+        "request": {
+            "method": response.request.method,
+            "url": response.url,
+            "headers": await response.request.all_headers(),
+        },
+        "response": {
+            "status": response.status,
+            "status_text": response.status_text,
+            "headers": _headers_list(await response.headers_array()),
+            "server": addr,
+        },
+        "redirect_chain": [
+            {"url": r.url, "status": r.status, "location": r.location} for r in redirects
+        ],
+    }
+
+
+def _environment(page: Page, slot: CaptureSlot, user_agent: str) -> dict[str, Any]:
+    sandboxed = slot.recorder.sandboxed
+    profile = "new in-memory browser context per capture, closed afterwards"
+    if slot.warm:
+        profile = (
+            "new in-memory browser context per capture, opened blank before the capture "
+            "(warm pool), used for this capture only, closed afterwards"
+        )
+    return {
+        "tool": "lantian",
+        "tool_version": _tool_version(),
+        "browser": "Chromium (headless)",
+        "browser_version": _browser_version(page),
+        "automation": f"playwright {playwright_version()}",
+        "browser_args": list(CHROMIUM_ARGS) + ([] if sandboxed else ["--no-sandbox"]),
+        "browser_sandbox": sandboxed,
+        "fresh_profile": True,
+        "profile": profile,
+        "user_agent": user_agent,
+        "viewport": dict(VIEWPORT),
+        "locale": "zh-CN",
+        "host_platform": platform.platform(),
+        "python": platform.python_version(),
+    }
 
 
 def _browser_version(page: Page) -> str:
@@ -488,7 +392,7 @@ def _json_bytes(value: Any) -> bytes:
 
 
 async def capture_with_retry(
-    pool: BrowserPool, url: str, options: CaptureOptions | None = None
+    pool: Pool, url: str, options: CaptureOptions | None = None
 ) -> CaptureResult:
     """Up to ``options.attempts`` attempts; a blocked address is not retried."""
     opts = options or CaptureOptions()

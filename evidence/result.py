@@ -51,6 +51,8 @@ class CaptureResult:
     environment: dict[str, Any]
     artifacts: tuple[Artifact, ...]
     notes: tuple[str, ...] = field(default=())
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    """Milliseconds per step (slot, navigate, settle, screenshot, dom, mhtml, meta, warc)."""
 
     def artifact(self, kind: str) -> Artifact:
         for artifact in self.artifacts:

@@ -20,7 +20,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from evidence.result import CaptureResult
 from evidence.signing import Signer
 from evidence.store import ArtifactStore, LocalArtifactStore, sha256_hex, write_once
 from evidence.timestamp import TimestampError, request_timestamp
+from evidence.timing import StepTimer
 from evidence.verify import CaptureAnchor, VerifyReport, verify_store
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class StoredCapture:
     timestamp_error: str | None = None
     ledger_entry_hash: str | None = None
     reason: str = "flagged"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    """Milliseconds per step: the capture's (navigate ... warc), then hash, sign, ledger."""
 
     @property
     def artifact_rows(self) -> list[tuple[str, str, int, str]]:
@@ -68,6 +71,20 @@ class StoredCapture:
 def new_capture_uid(moment: datetime) -> str:
     """Sortable by time, unique: ``20261126T144102Z-<12 hex>``."""
     return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:12]}"
+
+
+def _vault_timings(
+    capture: dict[str, float], vault: dict[str, float], stamped: bool
+) -> dict[str, float]:
+    """The capture's steps, then the vault's; ``ledger_wait`` is the time queued for the lock
+    (it includes signing and appending, which are reported on their own)."""
+    steps = dict(capture)
+    wait = vault["ledger_wait"] - vault["sign"] - vault["ledger"]
+    steps.update(hash=vault["hash"], ledger_wait=round(max(0.0, wait), 3))
+    steps.update(sign=vault["sign"], ledger=vault["ledger"])
+    if stamped:
+        steps["timestamp"] = vault["timestamp"]
+    return steps
 
 
 class EvidenceVault:
@@ -116,30 +133,37 @@ class EvidenceVault:
         Recording the same listing again makes a new capture beside the old one.
         """
         signer = self.signer
-        refs = tuple(
-            ArtifactRef(
-                kind=a.kind,
-                sha256=self.artifacts.put(a.data),
-                size=len(a.data),
-                media_type=a.media_type,
+        timer = StepTimer()
+        with timer.step("hash"):
+            refs = tuple(
+                ArtifactRef(
+                    kind=a.kind,
+                    sha256=self.artifacts.put(a.data),
+                    size=len(a.data),
+                    media_type=a.media_type,
+                )
+                for a in result.artifacts
             )
-            for a in result.artifacts
-        )
         uid = new_capture_uid(result.captured_at)
         self._ensure_public_key_copy()
-        with self.ledger.locked():
-            head = self.ledger.head()
-            chain = ChainRef(
-                index=0 if head is None else head.index + 1,
-                prev_hash=GENESIS if head is None else head.entry_hash,
-            )
-            manifest = self._manifest(result, uid, listing_ref, run_ref, reason, refs, chain)
-            raw = manifest.canonical_bytes()
-            digest = sha256_hex(raw)
-            write_once(self.manifest_path(uid), raw)
-            write_once(self.manifest_path(uid).with_suffix(".json.sig"), signer.sign(raw))
-            entry = self.ledger.append_unlocked(uid, digest)
-        stamp_time, stamp_error = self._timestamp(uid, raw)
+        # The chain position is read, signed over and appended under one lock, so
+        # concurrent recorders (threads or processes) cannot interleave or fork the chain.
+        with timer.step("ledger_wait"), self.ledger.locked():
+            with timer.step("sign"):
+                head = self.ledger.head()
+                chain = ChainRef(
+                    index=0 if head is None else head.index + 1,
+                    prev_hash=GENESIS if head is None else head.entry_hash,
+                )
+                manifest = self._manifest(result, uid, listing_ref, run_ref, reason, refs, chain)
+                raw = manifest.canonical_bytes()
+                digest = sha256_hex(raw)
+                write_once(self.manifest_path(uid), raw)
+                write_once(self.manifest_path(uid).with_suffix(".json.sig"), signer.sign(raw))
+            with timer.step("ledger"):
+                entry = self.ledger.append_unlocked(uid, digest)
+        with timer.step("timestamp"):
+            stamp_time, stamp_error = self._timestamp(uid, raw)
         shot = manifest.artifact("screenshot")
         return StoredCapture(
             capture_uid=uid,
@@ -157,6 +181,7 @@ class EvidenceVault:
             timestamp_error=stamp_error,
             ledger_entry_hash=entry.entry_hash,
             reason=reason,
+            timings_ms=_vault_timings(result.timings_ms, timer.ms, bool(self.tsa_url)),
         )
 
     def _manifest(

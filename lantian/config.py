@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from crawler.backpressure import DEFAULT_MAX_PENDING, default_capture_concurrency
+
 if TYPE_CHECKING:
     from store.sessions import LoginCounter, SessionStore
 
@@ -121,6 +123,18 @@ class Settings(BaseSettings):
         default="330000",
         pattern=r"^\d{6}$",
         description="this office's code in rules/offices.yaml; findings with no location signal stay here",
+    )
+    capture_concurrency: int = Field(
+        default_factory=default_capture_concurrency,
+        ge=1,
+        le=32,
+        description="evidence captures at once (warm browser profiles); default: CPU cores + 1, 2 to 8",
+    )
+    capture_max_pending: int = Field(
+        default=DEFAULT_MAX_PENDING,
+        ge=1,
+        le=10_000,
+        description="flagged listings waiting for or in capture before the crawl pauses fetching",
     )
     takedown_close_shop_threshold: int = Field(
         default=3,

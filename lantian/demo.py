@@ -7,11 +7,14 @@ sandbox's ground truth.  ``lantian demo`` then serves the review UI.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +30,7 @@ from store import audit
 from store.db import make_engine, make_sessionmaker, session_scope, upgrade
 from store.listing_state import change_listing
 from store.models import (
+    CampaignRun,
     EvidenceCapture,
     Listing,
     ListingStatus,
@@ -101,6 +105,10 @@ class DemoSummary:
     score: Score
     sandbox: dict[str, str] = field(default_factory=dict)
     login: dict[str, str] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
+    """Wall seconds per phase, in the order they ran."""
+    crawl: dict[str, Any] = field(default_factory=dict)
+    """Inside the crawl phase: its own seconds, pages, captures and time per capture step."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -117,12 +125,63 @@ class DemoSummary:
             + self.score.false_positive
             + self.score.true_negative,
             "sandbox": self.sandbox,
+            "phases_s": self.phases,
+            "crawl": self.crawl,
         }
+
+
+class PhaseClock:
+    """``with clock.phase("crawl"): ...`` records wall seconds per phase, in order."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - start, 2)
+
+
+def crawl_figures(stats: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+    """What the crawl phase spent its time on, from the run's stats and the crawl's summary."""
+    captured = int(stats.get("lantian/captured", 0) or 0)
+    prefix = "lantian/capture_ms/"
+    steps = {
+        k.removeprefix(prefix): round(float(v) / captured, 1)
+        for k, v in stats.items()
+        if k.startswith(prefix) and captured
+    }
+    return {
+        "seconds": summary.get("seconds"),
+        "pages": summary.get("pages"),
+        "items": summary.get("items"),
+        "captured": captured,
+        "capture_failed": int(stats.get("lantian/capture_failed", 0) or 0),
+        # one process-wide gate: each platform's stats hold the same figures, so take the max
+        "capture_pending_max": _platform_max(stats, "lantian/capture_pending_max"),
+        "crawl_paused_s": _platform_max(stats, "lantian/crawl_paused_s"),
+        "capture_mean_ms": steps,
+    }
+
+
+def _platform_max(stats: dict[str, Any], key: str) -> float:
+    """The largest per-platform value of ``key`` (the run's totals sum over platforms)."""
+    return max(
+        (
+            float(p.get(key, 0) or 0)
+            for w in stats.get("workers", {}).values()
+            for p in w.get("platforms", {}).values()
+        ),
+        default=0.0,
+    )
 
 
 def run_crawl(
     settings: Settings, sandbox: SandboxServer, log: Callable[[str], None], campaign: str
-) -> None:
+) -> dict[str, Any]:
     """Run the campaign in its own process (Twisted's reactor can't restart)."""
     cmd = [sys.executable, "-m", "lantian", "crawl", campaign]
     for key, url in sandbox.urls.items():
@@ -139,6 +198,12 @@ def run_crawl(
         raise DemoError(
             f"the demo crawl failed with exit code {proc.returncode} (its log is above)"
         )
+    lines = proc.stdout.decode("utf-8", "replace").strip().splitlines()
+    try:
+        summary = json.loads(lines[-1]) if lines else {}
+    except json.JSONDecodeError:
+        summary = {}
+    return summary if isinstance(summary, dict) else {}
 
 
 def ensure_user(
@@ -214,45 +279,64 @@ def run_demo(
     """Everything but serving the UI; the sandbox must be running."""
     from takedown.grouping import draft_notices
 
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    factory = make_sessionmaker(engine)
-    login: dict[str, str] = {}
-    with session_scope(factory) as session, session_store(settings) as sessions:
-        password = ensure_user(session, sessions, DEMO_USER, Role.supervisor, demo_password)
-        login = {"username": DEMO_USER, "password": password}
-        ensure_user(session, sessions, DEMO_REVIEWER, Role.reviewer, None)
+    clock = PhaseClock()
+    with clock.phase("database"):
+        engine = make_engine(settings.resolved_database_url)
+        upgrade(engine)
+        factory = make_sessionmaker(engine)
+        with session_scope(factory) as session, session_store(settings) as sessions:
+            password = ensure_user(session, sessions, DEMO_USER, Role.supervisor, demo_password)
+            login = {"username": DEMO_USER, "password": password}
+            ensure_user(session, sessions, DEMO_REVIEWER, Role.reviewer, None)
 
-    run_crawl(settings, sandbox, log, campaign)
+    with clock.phase("crawl"):
+        crawl_summary = run_crawl(settings, sandbox, log, campaign)
 
     truth = sandbox.truth()
     with session_scope(factory) as session:
-        confirmed, dismissed = simulated_review(session, truth)
+        with clock.phase("review"):
+            confirmed, dismissed = simulated_review(session, truth)
         log(f"demo reviewer: {confirmed} confirmed, {dismissed} dismissed")
-        offices = assign_offices(
-            session, load_directory(settings.rules_dir), fallback_code=settings.office_code
-        )
+        with clock.phase("offices"):
+            offices = assign_offices(
+                session, load_directory(settings.rules_dir), fallback_code=settings.office_code
+            )
         log(f"responsible offices: {offices.listings} findings, {offices.by_source}")
-        drafted = draft_notices(
-            session, DEMO_REVIEWER, close_shop_threshold=settings.takedown_close_shop_threshold
-        )
+        with clock.phase("notices"):
+            drafted = draft_notices(
+                session, DEMO_REVIEWER, close_shop_threshold=settings.takedown_close_shop_threshold
+            )
         log(f"draft notices: {len(drafted.created)} new, {drafted.listings} listings")
 
-    with session_scope(factory) as session:
-        stored = {
-            url: bool(irregular)
-            for url, irregular in session.execute(select(Listing.canonical_url, Listing.irregular))
-        }
-        summary = DemoSummary(
-            listings=len(stored),
-            flagged=sum(stored.values()),
-            evidence=count(session, select(EvidenceCapture.id)),
-            notices=count(session, select(TakedownNotice.id)),
-            confirmed=confirmed,
-            dismissed=dismissed,
-            score=score_flags(truth, stored),
-            sandbox=dict(sandbox.urls),
-            login=login,
-        )
+    with clock.phase("summary"), session_scope(factory) as session:
+        summary = _summarize(session, truth, sandbox, login, confirmed, dismissed)
+        run = session.get(CampaignRun, crawl_summary.get("run_id", 0))
+        summary.crawl = crawl_figures(dict(run.stats or {}) if run else {}, crawl_summary)
     engine.dispose()
+    summary.phases = clock.seconds
     return summary
+
+
+def _summarize(
+    session: Session,
+    truth: list[dict[str, Any]],
+    sandbox: SandboxServer,
+    login: dict[str, str],
+    confirmed: int,
+    dismissed: int,
+) -> DemoSummary:
+    stored = {
+        url: bool(irregular)
+        for url, irregular in session.execute(select(Listing.canonical_url, Listing.irregular))
+    }
+    return DemoSummary(
+        listings=len(stored),
+        flagged=sum(stored.values()),
+        evidence=count(session, select(EvidenceCapture.id)),
+        notices=count(session, select(TakedownNotice.id)),
+        confirmed=confirmed,
+        dismissed=dismissed,
+        score=score_flags(truth, stored),
+        sandbox=dict(sandbox.urls),
+        login=login,
+    )

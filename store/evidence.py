@@ -46,6 +46,7 @@ def add_capture(
         captured_at=stored.captured_at,
         screenshot_sha256=stored.screenshot_sha256,
         reason=reason,
+        timings_ms=getattr(stored, "timings_ms", None) or None,
     )
     session.add(capture)
     session.flush()

@@ -432,6 +432,10 @@ class EvidenceCapture(Base):
     )
     verified_at: Mapped[datetime | None]
     verified_ok: Mapped[bool | None] = mapped_column(Boolean)
+    timings_ms: Mapped[dict[str, Any] | None] = mapped_column(
+        doc="milliseconds per step: slot, navigate, settle, screenshot, dom, mhtml, meta, warc, "
+        "hash, ledger_wait, sign, ledger (diagnostics, not evidence)"
+    )
 
     artifacts: Mapped[list[EvidenceArtifact]] = relationship(back_populates="capture")
 

@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
-from evidence.bench import run_capture_bench
+from evidence.bench import CaptureBench, run_capture_bench
 from evidence.errors import EvidenceError
 from lantian.commands.common import settings_or_exit
 from lantian.config import ConfigError, load_settings
 from lantian.console import err, fail, out
+
+DEMO_TARGET_S = 180.0
 
 app = typer.Typer(
     help="Benchmarks: each prints a ratio against a baseline from the same run.",
@@ -21,7 +23,16 @@ app = typer.Typer(
 
 @app.command("capture")
 def capture_bench(
-    pages: Annotated[int, typer.Option(min=2, max=500, help="pages per arm (local site)")] = 10,
+    concurrency: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            max=32,
+            help="captures at once, measured against 1 in the same run (repeatable; default 2 3 4)",
+        ),
+    ] = None,
+    pages: Annotated[int, typer.Option(min=2, max=500, help="pages per level")] = 24,
     url: Annotated[
         list[str] | None,
         typer.Option(help="capture these URLs instead of the local site (repeatable)"),
@@ -31,15 +42,21 @@ def capture_bench(
         typer.Option(help="capture flagged sandbox listings (--no-sandbox: generated local pages)"),
     ] = True,
 ) -> None:
-    """Evidence captures per minute: one reused browser vs a new browser per page, and bytes per capture."""
+    """Full evidence captures per minute at N at once vs one at a time; every capture verified.
+
+    Exits 1 when a capture failed or did not verify complete and intact.
+    """
     settings = settings_or_exit()
+    levels = sorted(set(concurrency or [2, 3, 4]) | {1})
     err.print(
-        f"capturing {len(url) if url else pages} page(s) per arm with {settings.chromium_path} ..."
+        f"capturing {len(url) if url else pages} page(s) at concurrency {levels} "
+        f"with {settings.chromium_path} ..."
     )
     try:
         if url or not sandbox:
             bench = run_capture_bench(
                 settings.chromium_path,
+                levels,
                 pages=pages,
                 urls=url,
                 allow_private_networks=True if not url else settings.allow_private_networks,
@@ -54,16 +71,91 @@ def capture_bench(
                     if p["irregular"] and p["reachable"] and not p["fault"]
                 ][:pages]
                 err.print(f"sandbox: {len(targets)} flagged listing page(s)")
-                bench = run_capture_bench(settings.chromium_path, urls=targets)
+                bench = run_capture_bench(settings.chromium_path, levels, urls=targets)
     except EvidenceError as exc:
         fail(str(exc), 1)
-    for arm in (bench.reuse, bench.fresh):
+    _print_capture_bench(bench)
+    if not bench.all_verified or any(r.failures for r in bench.levels):
+        raise typer.Exit(1)
+
+
+def _print_capture_bench(bench: CaptureBench) -> None:
+    for r in bench.levels:
         out.print(
-            f"{arm.name:<22} {arm.per_minute:7.1f} captures/min  ({arm.captures} ok, {arm.failures} failed, "
-            f"{arm.seconds:.1f} s)  {arm.bytes_per_capture / 1024:.0f} KiB/capture",
+            f"concurrency {r.concurrency:>2}  {r.per_minute:7.1f} captures/min  "
+            f"({r.captures} ok, {r.failures} failed, {r.seconds:.1f} s)  "
+            f"verified {r.verified}/{r.captures}  {r.bytes_per_capture / 1024:.0f} KiB/capture  "
+            f"ratio vs 1: {bench.ratio(r):.2f}x",
             markup=False,
         )
-    out.print(f"ratio (reuse / new browser per page): {bench.ratio:.2f}x", markup=False)
+        steps = "  ".join(f"{k} {v:.0f}" for k, v in r.steps_ms.items())
+        out.print(f"    mean ms per step: {steps}", markup=False)
+        for problem in r.problems[:5]:
+            out.print(f"    verify: {problem}", markup=False)
+    best = bench.best
+    out.print(
+        f"best: concurrency {best.concurrency}, {best.per_minute:.1f} captures/min, "
+        f"ratio (concurrency {best.concurrency} / concurrency 1): {bench.ratio(best):.2f}x",
+        markup=False,
+    )
+
+
+@app.command("demo")
+def demo_bench(
+    target: Annotated[
+        float, typer.Option(min=1.0, help="the wall time the demo should stay under, seconds")
+    ] = DEMO_TARGET_S,
+) -> None:
+    """`lantian demo --no-serve` in a throw-away data folder: wall time per phase, against the target.
+
+    Exits 1 when the demo fails or takes longer than the target.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory(prefix="lantian-bench-demo-") as tmp:
+        env = {**os.environ, "LANTIAN_DATA_DIR": str(Path(tmp) / "var")}
+        env.pop("LANTIAN_DATABASE_URL", None)
+        cmd = [
+            sys.executable,
+            "-m",
+            "lantian",
+            "demo",
+            "--no-serve",
+            "--json",
+            "--sandbox-port",
+            "0",
+        ]
+        err.print(f"running {' '.join(cmd[2:])} (data in {tmp}) ...")
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, check=False)
+        wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        fail(f"the demo failed with exit code {proc.returncode} (its output is above)", 1)
+    lines = proc.stdout.decode("utf-8", "replace").strip().splitlines()
+    summary = json.loads(lines[-1])
+    phases = summary.get("phases_s", {})
+    for name, seconds in phases.items():
+        share = seconds / wall * 100 if wall else 0.0
+        out.print(f"{name:<10} {seconds:8.1f} s  {share:5.1f}% of the wall time", markup=False)
+    crawl = summary.get("crawl", {})
+    out.print(
+        f"crawl: {crawl.get('pages')} pages, {crawl.get('captured')} captures, "
+        f"held back {crawl.get('crawl_paused_s')} s waiting for captures; mean ms per capture step: "
+        + "  ".join(f"{k} {v:.0f}" for k, v in crawl.get("capture_mean_ms", {}).items()),
+        markup=False,
+    )
+    out.print(
+        f"demo wall {wall:.1f} s for {summary.get('listings')} listings, {summary.get('flagged')} flagged, "
+        f"{summary.get('evidence')} captured; ratio (wall / {target:.0f} s target): {wall / target:.2f}",
+        markup=False,
+    )
+    if wall > target:
+        raise typer.Exit(1)
 
 
 @app.command("classify")

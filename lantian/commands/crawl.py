@@ -178,6 +178,8 @@ def run_options(
             "key_dir": str(settings.resolved_key_dir.resolve()),
             "operator": settings.operator,
             "chromium_path": settings.chromium_path,
+            "concurrency": settings.capture_concurrency,
+            "max_pending": settings.capture_max_pending,
         },
         redis_url=settings.redis_url,
         chromium_path=settings.chromium_path,

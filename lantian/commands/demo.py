@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Annotated
 
 import typer
 
 from lantian.commands.common import settings_or_exit
 from lantian.console import err, fail, out
-from lantian.demo import DEMO_CAMPAIGN, DemoError, run_demo
+from lantian.demo import DEMO_CAMPAIGN, DemoError, DemoSummary, run_demo
 from sandbox.server import DEFAULT_BASE_PORT, SandboxServer, SandboxStartError
 
 
@@ -45,10 +46,12 @@ def demo(
 ) -> None:
     """Start the sandbox internet, crawl it, classify, capture evidence, draft notices, serve the UI."""
     settings = settings_or_exit()
+    started = time.perf_counter()
     try:
         sandbox = _start_sandbox(sandbox_port)
     except SandboxStartError as exc:
         fail(f"the sandbox could not start: {exc}", code=1)
+    sandbox_s = round(time.perf_counter() - started, 2)
     try:
         err.print(f"sandbox: {', '.join(f'{k} {v}' for k, v in sandbox.urls.items())}")
         try:
@@ -69,6 +72,9 @@ def demo(
             f"(against the sandbox truth: {score.true_positive} right flags, "
             f"{score.false_positive} wrong, {score.false_negative} missed)"
         )
+        summary.phases = {"sandbox": sandbox_s, **summary.phases}
+        summary.phases["total"] = round(time.perf_counter() - started, 2)
+        print_phases(summary)
         if as_json:
             out.print(json.dumps(summary.as_json(), ensure_ascii=False), soft_wrap=True)
         if not serve:
@@ -93,3 +99,21 @@ def demo(
         )
     finally:
         sandbox.stop()
+
+
+def print_phases(summary: DemoSummary) -> None:
+    """Where the demo's time went: each phase, then inside the crawl, the captures' steps."""
+    phases = "  ".join(f"{k} {v:.1f}" for k, v in summary.phases.items())
+    err.print(f"[bold]phase timings (s):[/] {phases}")
+    crawl = summary.crawl
+    if not crawl:
+        return
+    err.print(
+        f"  crawl: {crawl.get('pages')} pages, {crawl.get('items')} items, "
+        f"{crawl.get('captured')} captured ({crawl.get('capture_failed')} failed) "
+        f"in {crawl.get('seconds')} s; crawl held back {crawl.get('crawl_paused_s')} s "
+        f"waiting for captures (at most {crawl.get('capture_pending_max')} pending)"
+    )
+    steps = "  ".join(f"{k} {v:.0f}" for k, v in crawl.get("capture_mean_ms", {}).items())
+    if steps:
+        err.print(f"  mean ms per capture step: {steps}")

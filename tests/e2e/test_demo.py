@@ -56,6 +56,13 @@ def test_demo_runs_the_main_job_and_prints_the_summary(tmp_path: Path) -> None:
     assert summary["evidence"] >= summary["flagged"] * 0.9, summary
     assert summary["notices"] > 0
     assert summary["precision"] >= 0.9 and summary["recall"] >= 0.9, summary
+    phases = summary["phases_s"]
+    assert list(phases)[:3] == ["sandbox", "database", "crawl"] and "total" in phases
+    assert phases["crawl"] <= phases["total"]
+    assert sum(v for k, v in phases.items() if k != "total") <= phases["total"] + 0.5
+    assert summary["crawl"]["captured"] == summary["evidence"]
+    assert summary["crawl"]["capture_mean_ms"]["navigate"] > 0
+    assert "phase timings (s):" in proc.stderr, "the demo prints its own phase timings"
 
     verify = subprocess.run(
         [sys.executable, "-m", "lantian", "evidence", "verify"],

@@ -1,4 +1,5 @@
-"""``lantian bench capture`` prints both arms and the ratio, measured in the same run."""
+"""``lantian bench capture --concurrency N``: captures/min at N against 1 in the same run,
+every capture verified complete and intact."""
 
 from __future__ import annotations
 
@@ -14,17 +15,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_bench_capture_prints_ratio(settings: Settings, chromium: str) -> None:
-    result = CliRunner().invoke(app, ["capture", "--pages", "2"])
+    result = CliRunner().invoke(app, ["capture", "--pages", "3", "--concurrency", "2"])
     assert result.exit_code == 0, result.output
-    reuse = re.search(
-        r"one browser, reused\s+([\d.]+) captures/min\s+\(2 ok, 0 failed", result.stdout
-    )
-    fresh = re.search(
-        r"new browser per page\s+([\d.]+) captures/min\s+\(2 ok, 0 failed", result.stdout
-    )
-    ratio = re.search(r"ratio \(reuse / new browser per page\): ([\d.]+)x", result.stdout)
-    assert reuse and fresh and ratio
-    assert float(ratio.group(1)) == pytest.approx(
-        float(reuse.group(1)) / float(fresh.group(1)), rel=0.02
-    )
+    line = r"concurrency\s+{n}\s+([\d.]+) captures/min\s+\(3 ok, 0 failed.*verified 3/3.*ratio vs 1: ([\d.]+)x"
+    one = re.search(line.format(n=1), result.stdout)
+    two = re.search(line.format(n=2), result.stdout)
+    assert one and two, result.stdout
+    assert float(one.group(2)) == 1.0
+    assert float(two.group(2)) == pytest.approx(float(two.group(1)) / float(one.group(1)), rel=0.02)
     assert re.search(r"(\d+) KiB/capture", result.stdout)
+    steps = re.search(r"mean ms per step: (.*)", result.stdout)
+    assert steps and all(s in steps.group(1) for s in ("navigate", "screenshot", "sign"))
+    assert re.search(r"best: concurrency [12], [\d.]+ captures/min", result.stdout)
