@@ -161,12 +161,29 @@ def api_bench(
     data_dir: Annotated[
         Path | None, typer.Option(help="keep the seeded database here and reuse it next time")
     ] = None,
+    writer: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=2000.0, help="listings/s a crawl-like writer stores meanwhile (0: none)"
+        ),
+    ] = 50.0,
 ) -> None:
-    """p95 latency of the review queue and of full-text search (target < 100 ms), against a LIKE-scan baseline."""
+    """p95 latency of the review queue and of full-text search (target < 100 ms) while a crawl
+    writes to the same database, against a LIKE-scan baseline."""
     from api.bench import TARGET_MS, run_api_bench
 
-    bench = run_api_bench(listings, requests, progress=lambda m: err.print(m), data_dir=data_dir)
+    bench = run_api_bench(
+        listings,
+        requests,
+        progress=lambda m: err.print(m),
+        data_dir=data_dir,
+        writer_per_second=writer,
+    )
     err.print(f"seeded {bench.listings} listings in {bench.seed_seconds:.1f} s")
+    out.print(
+        f"writer: {bench.written} listings stored meanwhile ({bench.write_rate:.1f}/s)",
+        markup=False,
+    )
     for t in (bench.queue, bench.search, bench.baseline_like, bench.floor):
         out.print(
             f"{t.name:<22} p50 {t.p50_ms:7.1f} ms   p95 {t.p95_ms:7.1f} ms   (n={t.n})",
