@@ -33,7 +33,6 @@ CREATE TABLE IF NOT EXISTS docs (
     last_seen TEXT
 );
 CREATE INDEX IF NOT EXISTS docs_status_score ON docs(status, score);
-CREATE INDEX IF NOT EXISTS docs_score ON docs(score);
 CREATE INDEX IF NOT EXISTS docs_last_seen ON docs(last_seen);
 CREATE INDEX IF NOT EXISTS docs_first_seen ON docs(first_seen);
 CREATE INDEX IF NOT EXISTS docs_platform ON docs(platform);
@@ -54,11 +53,6 @@ _FACET_SQL: dict[str, str] = {
     "status": "d.status",
     "category": "c.category",
 }
-
-
-MANY_MATCHES = 20_000
-"""From this many matching documents on, a search walks the documents in order instead of
-sorting the matches (see ``FtsBackend._where``)."""
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -160,37 +154,12 @@ class FtsBackend:
         row = self._connect().execute("SELECT count(*) FROM docs").fetchone()
         return int(row[0])
 
-    def _many_matches(self, tokens: list[str]) -> bool:
-        """Whether the words match more documents than it pays to sort (cheap: stops counting)."""
-        row = (
-            self._connect()
-            .execute(
-                "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)",
-                [_match_expression(tokens), MANY_MATCHES],
-            )
-            .fetchone()
-        )
-        return int(row[0]) >= MANY_MATCHES
-
-    def _where(
-        self, query: SearchQuery, tokens: list[str], by_order: bool = False
-    ) -> tuple[str, str, list[Any]]:
-        """FROM clause, WHERE clause and parameters for ``query``.
-
-        Words are matched one of two ways.  Driven by the match (``fts CROSS JOIN docs``),
-        every matching document is joined and sorted: right for a rare word, and it costs
-        in proportion to the matches.  A common word matches a large share of a big index;
-        with ``by_order`` SQLite walks the documents in the requested order (an index on
-        score or date) and asks FTS5 of each whether it matches (a seek by rowid), stopping
-        at the page's end: its cost follows the page, not the index.
-        """
+    def _where(self, query: SearchQuery, tokens: list[str]) -> tuple[str, str, list[Any]]:
+        """FROM clause, WHERE clause and parameters for ``query``."""
         joins = "docs d"
         clauses: list[str] = []
         params: list[Any] = []
-        probe = ""
-        if tokens and by_order:
-            probe = "EXISTS (SELECT 1 FROM fts WHERE fts MATCH ? AND fts.rowid = d.id)"
-        elif tokens:
+        if tokens:
             # CROSS JOIN makes SQLite drive from the FTS match, never probe MATCH per row
             joins = "fts CROSS JOIN docs d ON d.id = fts.rowid"
             clauses.append("fts MATCH ?")
@@ -220,21 +189,13 @@ class FtsBackend:
         if query.until is not None:
             clauses.append("d.last_seen < ?")
             params.append(_iso(query.until))
-        if probe:  # last, so the cheap filters on the row come first
-            clauses.append(probe)
-            params.append(_match_expression(tokens))
         where = " AND ".join(clauses) if clauses else "1"
         return joins, where, params
 
     def search(self, query: SearchQuery, tokens: list[str]) -> SearchHits:
         conn = self._connect()
-        relevance = query.sort == "relevance" and bool(tokens)
-        try:
-            by_order = bool(tokens) and not relevance and self._many_matches(tokens)
-        except sqlite3.Error as exc:
-            raise SearchError(f"fts5 search in {self.path}: {exc}") from exc
-        joins, where, params = self._where(query, tokens, by_order)
-        if relevance:
+        joins, where, params = self._where(query, tokens)
+        if query.sort == "relevance" and tokens:
             order = "fts.rank, d.score DESC, d.id DESC"
         elif query.sort == "recent":
             order = "d.last_seen DESC, d.id DESC"
@@ -245,8 +206,6 @@ class FtsBackend:
                 f"SELECT d.id FROM {joins} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
                 [*params, query.limit, query.offset],
             ).fetchall()
-            if by_order:  # counting walks the matches, not the documents
-                joins, where, params = self._where(query, tokens)
             if query.count_limit is None:
                 total = conn.execute(
                     f"SELECT count(*) FROM {joins} WHERE {where}",  # noqa: S608
