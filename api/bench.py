@@ -3,7 +3,8 @@
 Seeds a throw-away SQLite database with bulk inserts (listings, versions and the
 FTS5 index built from a pool of pre-segmented phrases), then times requests
 over loopback HTTP to the whole app under uvicorn (routing, bearer auth, queries,
-serialisation).
+serialisation) while a crawl-like writer in another process stores listings into
+the same database and index (``api.bench_writer``).
 The baseline, measured in the same run, is what search costs without the index:
 a ``LIKE '%word%'`` scan over the listing texts.
 """
@@ -22,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, text, update
+from sqlalchemy import insert, text, update
 
 from api.config import ApiSettings
 from store.db import make_engine, session_scope, upgrade
@@ -158,6 +159,9 @@ class ApiBench:
     search: Timing
     baseline_like: Timing
     floor: Timing
+    #: listings the writer stored while the readers were timed, and its rate
+    written: int = 0
+    write_rate: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -170,30 +174,35 @@ def _timing(name: str, samples: list[float]) -> Timing:
     return Timing(name, statistics.median(ordered) * 1000, p95 * 1000, len(ordered))
 
 
-def _fake_listing(
-    i: int,
-    rng: random.Random,
-    platforms: list[tuple[str, SourceKind]],
-    statuses: list[ListingStatus],
-    tokens_of: dict[str, list[str]],
-    now: datetime,
+PLATFORMS = [
+    ("taobao", SourceKind.marketplace),
+    ("baidu", SourceKind.search),
+    ("tieba", SourceKind.forum),
+]
+
+
+def _rows(
+    i: int, rng: random.Random, now: datetime, tokens_of: dict[str, list[str]]
 ) -> tuple[dict[str, Any], dict[str, Any], SearchDoc]:
-    """Listing ``i``: its row, its version row and its search document (drawn from ``rng``)."""
+    """Listing ``i``: its row, its version's row and its search document."""
+    statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
     title_p = rng.sample(PHRASES, 2)
     body_p = rng.sample(PHRASES, rng.randint(4, 8))
     status = rng.choice(statuses)
     cats = rng.sample(CATEGORIES, rng.randint(0 if status == ListingStatus.dismissed else 1, 2))
     score = round(rng.random(), 4)
     severity = rng.choice(["high", "medium", "low"]) if cats else None
-    pid = rng.randint(1, len(platforms))
+    pid = rng.randint(1, len(PLATFORMS))
+    platform = PLATFORMS[pid - 1][0]
     region = rng.choice(REGIONS)
     seen = now - timedelta(days=rng.randint(0, 180), seconds=rng.randint(0, 86_400))
     title, body = "".join(title_p), "，".join(body_p)
-    row = {
+    url = f"https://{platform}.example/item/{i}"
+    listing = {
         "id": i,
         "platform_id": pid,
-        "canonical_url": f"https://{platforms[pid - 1][0]}.example/item/{i}",
-        "url": f"https://{platforms[pid - 1][0]}.example/item/{i}",
+        "canonical_url": url,
+        "url": url,
         "title": title,
         "region": region,
         "first_seen": seen,
@@ -218,7 +227,7 @@ def _fake_listing(
     doc = SearchDoc(
         listing_id=i,
         tokens=[t for p in (*title_p, *body_p) for t in tokens_of[p]],
-        platform=platforms[pid - 1][0],
+        platform=platform,
         status=str(status),
         categories=cats,
         severity=severity,
@@ -228,7 +237,7 @@ def _fake_listing(
         first_seen=seen,
         last_seen=seen,
     )
-    return row, version, doc
+    return listing, version, doc
 
 
 def seed(
@@ -237,35 +246,24 @@ def seed(
     """Bulk-insert ``n`` listings with versions and index them in FTS5."""
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
-    platforms = [
-        ("taobao", SourceKind.marketplace),
-        ("baidu", SourceKind.search),
-        ("tieba", SourceKind.forum),
-    ]
     tokens_of = {p: tokenize_document(p) for p in PHRASES}
     backend = FtsBackend(settings.data_dir / "search.sqlite3")
     now = datetime.now(UTC)
-    statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
     batch = 10_000
     with engine.begin() as conn:
         conn.execute(
             insert(Platform),
             [
                 {"id": i + 1, "key": k, "name": k, "kind": kind}
-                for i, (k, kind) in enumerate(platforms)
+                for i, (k, kind) in enumerate(PLATFORMS)
             ],
         )
     for start in range(1, n + 1, batch):
-        listings, versions, docs = [], [], []
-        for i in range(start, min(n, start + batch - 1) + 1):
-            row, version, doc = _fake_listing(i, rng, platforms, statuses, tokens_of, now)
-            listings.append(row)
-            versions.append(version)
-            docs.append(doc)
+        rows = [_rows(i, rng, now, tokens_of) for i in range(start, min(n, start + batch - 1) + 1)]
         with engine.begin() as conn:
-            conn.execute(insert(Listing), listings)
-            conn.execute(insert(ListingVersion), versions)
-        backend.index(docs)
+            conn.execute(insert(Listing), [r[0] for r in rows])
+            conn.execute(insert(ListingVersion), [r[1] for r in rows])
+        backend.index([r[2] for r in rows])
         progress(f"seeded {min(n, start + batch - 1)} / {n}")
     with engine.begin() as conn:
         conn.execute(update(Listing).values(current_version_id=Listing.id))
@@ -274,8 +272,8 @@ def seed(
     engine.dispose()
 
 
-def _bench_token(app: Any) -> str:
-    """A reviewer's API token for the timed requests."""
+def _reviewer_token(app: Any) -> dict[str, str]:
+    """Headers with a fresh reviewer's bearer token."""
     with session_scope(app.state.sessionmaker) as s:
         user = User(
             username=f"bench-{random.getrandbits(32):08x}",
@@ -284,15 +282,12 @@ def _bench_token(app: Any) -> str:
         )
         s.add(user)
         s.flush()
-        return create_api_token(s, user, "bench", by="system:bench").secret
+        token = create_api_token(s, user, "bench", by="system:bench").secret
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _queue_params(rng: random.Random) -> dict[str, str | int]:
-    params: dict[str, str | int] = {
-        "queue": "true",
-        "limit": 50,
-        "offset": 50 * rng.randint(0, 9),
-    }
+    params: dict[str, str | int] = {"queue": "true", "limit": 50, "offset": 50 * rng.randint(0, 9)}
     roll = rng.random()
     if roll < 0.3:
         params["category"] = rng.choice(CATEGORIES)
@@ -313,11 +308,11 @@ def _search_params(rng: random.Random) -> dict[str, str | int]:
     return params
 
 
-def _like_baseline(engine: Engine, rng: random.Random, requests: int) -> list[float]:
-    """The same questions as a LIKE scan without any index: what the search index saves."""
+def _like_baseline(engine: Any, rng: random.Random, n: int) -> list[float]:
+    """What search costs without the index: a LIKE scan of the texts, and its count."""
     like: list[float] = []
     with engine.connect() as conn:
-        for _ in range(max(10, requests // 10)):
+        for _ in range(n):
             word = rng.choice(SEARCH_WORDS)
             t0 = time.perf_counter()
             conn.execute(
@@ -337,21 +332,88 @@ def _like_baseline(engine: Engine, rng: random.Random, requests: int) -> list[fl
     return like
 
 
+@contextmanager
+def crawl_writer(settings: ApiSettings, per_second: float) -> Iterator[Callable[[], int]]:
+    """A crawl's store stage in another process writing ``per_second`` listings into the
+    database and index under test (none when 0); yields how many it has written so far."""
+    if per_second <= 0:
+        yield lambda: 0
+        return
+    import multiprocessing
+
+    from api.bench_writer import run_writer
+
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    written = context.Value("q", 0)
+    proc = context.Process(
+        target=run_writer,
+        args=(
+            settings.resolved_database_url,
+            str(settings.data_dir / "search.sqlite3"),
+            per_second,
+            PHRASES,
+            stop,
+            written,
+        ),
+        daemon=True,
+    )
+    proc.start()
+    try:
+        deadline = time.monotonic() + 120
+        while written.value == 0 and proc.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.1)  # writing, not starting up, while the readers are timed
+        if not proc.is_alive():
+            raise RuntimeError(f"the bench writer exited with {proc.exitcode}")
+        yield lambda: int(written.value)
+    finally:
+        stop.set()
+        proc.join(60)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(10)
+
+
+def _time_requests(
+    app: Any, rng: random.Random, requests: int
+) -> tuple[list[float], list[float], list[float]]:
+    """(floor, queue, search) latencies in seconds over loopback HTTP to the whole app."""
+    import httpx
+
+    headers = _reviewer_token(app)
+    with (
+        serve_in_thread(app) as base_url,
+        httpx.Client(base_url=base_url, timeout=30) as client,
+    ):
+
+        def timed(path: str, params: dict[str, str | int] | None = None) -> float:
+            t0 = time.perf_counter()
+            r = client.get(path, params=params, headers=headers)
+            elapsed = time.perf_counter() - t0
+            if r.status_code != 200:
+                raise RuntimeError(f"GET {path} {params} -> {r.status_code}: {r.text[:200]}")
+            return elapsed
+
+        for _ in range(10):
+            timed("/api/v1/listings", _queue_params(rng))
+            timed("/api/v1/listings", _search_params(rng))
+        floor = [timed("/healthz") for _ in range(requests)]
+        queue = [timed("/api/v1/listings", _queue_params(rng)) for _ in range(requests)]
+        search = [timed("/api/v1/listings", _search_params(rng)) for _ in range(requests)]
+    return floor, queue, search
+
+
 def run_api_bench(
     listings: int = 100_000,
     requests: int = 200,
     progress: Callable[[str], None] = lambda _: None,
     data_dir: Path | None = None,
+    writer_per_second: float = 50.0,
     *,
     settings_for: Callable[[Path], ApiSettings],
 ) -> ApiBench:
-    """Seed ``listings`` into a temporary SQLite database and time ``requests`` of each kind.
-
-    ``settings_for(folder)`` gives the app's settings with its data in ``folder`` (the
-    shell builds them: SQLite and FTS5 there, no other database or search server).
-    """
-    import httpx
-
+    """Seed ``listings`` into a temporary SQLite database and time ``requests`` of each kind
+    while a crawl-like writer stores ``writer_per_second`` listings a second beside them."""
     from api.app import create_app
 
     tmp = Path(tempfile.mkdtemp(prefix="lantian-bench-api-")) if data_dir is None else data_dir
@@ -365,38 +427,13 @@ def run_api_bench(
             seed(settings, listings, rng, progress)
         seed_seconds = time.perf_counter() - started
         app = create_app(settings, migrate=False, index_sync_s=None)
-        headers = {"Authorization": f"Bearer {_bench_token(app)}"}
-
-        def queue_params() -> dict[str, str | int]:
-            return _queue_params(rng)
-
-        def search_params() -> dict[str, str | int]:
-            return _search_params(rng)
-
-        with (
-            serve_in_thread(app) as base_url,
-            httpx.Client(base_url=base_url, timeout=30) as client,
-        ):
-
-            def timed(path: str, params: dict[str, str | int] | None = None) -> float:
-                t0 = time.perf_counter()
-                r = client.get(path, params=params, headers=headers)
-                elapsed = time.perf_counter() - t0
-                if r.status_code != 200:
-                    raise RuntimeError(f"GET {path} {params} -> {r.status_code}: {r.text[:200]}")
-                return elapsed
-
-            for _ in range(10):
-                timed("/api/v1/listings", queue_params())
-                timed("/api/v1/listings", search_params())
-            floor = [timed("/healthz") for _ in range(requests)]
-            queue = [timed("/api/v1/listings", queue_params()) for _ in range(requests)]
-            search = [timed("/api/v1/listings", search_params()) for _ in range(requests)]
-
-        engine = app.state.engine
-        like = _like_baseline(engine, rng, requests)
+        with crawl_writer(settings, writer_per_second) as written:
+            before, t0 = written(), time.perf_counter()
+            floor, queue, search = _time_requests(app, rng, requests)
+            wrote, seconds = written() - before, time.perf_counter() - t0
+        like = _like_baseline(app.state.engine, rng, max(10, requests // 10))
         app.state.search.close()
-        engine.dispose()
+        app.state.engine.dispose()
         return ApiBench(
             listings=listings,
             seed_seconds=seed_seconds,
@@ -404,6 +441,8 @@ def run_api_bench(
             search=_timing("search", search),
             baseline_like=_timing("LIKE scan (no index)", like),
             floor=_timing("/healthz", floor),
+            written=wrote,
+            write_rate=wrote / seconds if seconds else 0.0,
         )
     finally:
         if data_dir is None:

@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import ahocorasick
@@ -58,6 +58,7 @@ RESERVED_FILES = frozenset(
 )
 MAX_HITS_PER_RULE = 20
 MAX_HIGHLIGHT = 24
+_LINE_BREAK = re.compile("\n")
 
 
 @dataclass(slots=True)
@@ -315,7 +316,12 @@ class Classifier:
         entities = extract_entities(original)
         if self.registry is not None:
             found.extend((hit, -1, -1) for hit in self.registry.check(original, entities))
-        covered = cover(blocks if blocks is not None else line_blocks(text, title), original)
+        if blocks is None:
+            # a plain page's line blocks are already sorted, disjoint and cover every line that is
+            # not blank: what cover() would return
+            covered = line_blocks(text, title) or [Block(0, len(original), "paragraph")]
+        else:
+            covered = cover(blocks, original)
         hits, reading = self._read(norm, occ, found, entities, covered)
         return self._verdict(hits, entities, occ, covered, reading)
 
@@ -346,7 +352,7 @@ class Classifier:
         """Each hit with its block, stance and whether it counts (see ``classifiers.discourse``)."""
         index = BlockIndex(blocks)
         if self.discourse is None:
-            plain = [replace(h, block=index.at(h.start)) for h, _, _ in found]
+            plain = [_placed(h, index.at(h.start), h.stance, h.counted, h.why) for h, _, _ in found]
             return plain, _Reading("other", [], set())
         d = self.discourse
         contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
@@ -360,6 +366,10 @@ class Classifier:
         for i, b in enumerate(blocks):
             if b.kind == "post" and b.author:
                 by_author[b.author].add(i)
+        # judge() only asks whether a linked block holds a signal: the single-voice blocks that
+        # do are few, so each hit copies those rather than every single-voice block
+        single_signal = single_voice & page.signal_blocks
+        stance_cues: dict[int, set[str]] = {}
         hits: list[Hit] = []
         for hit, n_start, n_end in found:
             bi = index.at(hit.start)
@@ -389,18 +399,18 @@ class Classifier:
                     # an article's recommending or first-person cues judge its own paragraphs;
                     # a post or a banner already speaks in its author's voice
                     explainer and voice == page_voice,
-                    {c for c in cues if not c.startswith("cue:")},
+                    _stance_cues(stance_cues, bi, cues),
                 )
             if block.kind == "post":
                 linked = by_author.get(block.author or "", set()) - {bi}
             else:
-                linked = single_voice - {bi}
+                linked = single_signal - {bi}
             counted = stance == "offered" or (
                 not buyer and d.judge(stance, bi, linked, page.signal_blocks)
             )
             if counted and stance != "offered":
                 why += "; tied to a call to act"
-            hits.append(replace(hit, block=bi, stance=stance, counted=counted, why=why))
+            hits.append(_placed(hit, bi, stance, counted, why))
         return hits, _Reading(page.genre, page.genre_evidence, page.signal_blocks)
 
     def _scan(self, text: str) -> Occurrences:
@@ -408,8 +418,7 @@ class Classifier:
         for end, term in self._automaton.iter(_units(text)):
             if end & 1:  # aligned on a character, not straddling two
                 occ[term].append((end + 1) // 2 - len(term))
-        for positions in occ.values():
-            positions.sort()
+        # one term's occurrences all have its length, so they come in order of their start
         return dict(occ)
 
     def _candidates(self, occ: Occurrences) -> list[_Compiled]:
@@ -428,34 +437,50 @@ class Classifier:
         for group in (*c.groups, c.context):
             if group and not any(term in occ for term in group):
                 return
+        # Which exception contexts can cancel a hit on this page is known before any anchor:
+        # one switched off by an ``unless`` term, or whose terms are absent, never cancels.
+        contexts: list[_Context] = []
+        for ctx in c.contexts:
+            if ctx.unless and merged.any_present(ctx.unless):
+                continue
+            if not merged.any_present(ctx.terms):
+                continue
+            if ctx.document and not ctx.quoted:
+                return  # a document context present and not limited to quotes cancels every hit
+            contexts.append(ctx)
+        none = c.none if c.none and merged.any_present(c.none) else ()
         spans: list[tuple[int, int]] = []
         if c.regex_anchors:
             for pattern in c.regexes:
                 spans.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
         else:
             for term in c.anchors:
-                spans.extend((s, s + len(term)) for s in occ.get(term, ()))
+                found = occ.get(term)
+                if found:
+                    n = len(term)
+                    spans.extend([(s, s + n) for s in found])
         spans.sort()
         emitted = 0
         last_end = -1
+        rule = c.rule
         for start, end in spans:
             if start < last_end:
                 continue
-            span = self._holds(c, norm, start, end, occ, merged)
+            span = self._holds(c, norm, start, end, occ, merged, contexts, none)
             if span is None:
                 continue
             last_end = end
             o_start, o_end = norm.original_span(*span)
             hit = Hit(
-                rule=c.rule.id,
-                category=c.rule.category,
-                severity=c.rule.severity,
-                weight=c.rule.weight,
-                start=o_start,
-                end=o_end,
-                match=norm.original[o_start:o_end],
-                explanation=c.rule.explanation,
-                legal_basis=c.legal_basis,
+                rule.id,
+                rule.category,
+                rule.severity,
+                rule.weight,
+                o_start,
+                o_end,
+                norm.original[o_start:o_end],
+                rule.explanation,
+                c.legal_basis,
             )
             yield hit, span[0], span[1]
             emitted += 1
@@ -470,11 +495,15 @@ class Classifier:
         end: int,
         occ: Occurrences,
         merged: _Merged,
+        contexts: list[_Context],
+        none: tuple[str, ...],
     ) -> tuple[int, int] | None:
         """The span to report if the rule holds at this anchor, else None.
 
         The span covers the anchor and the nearest term of each group when that stays
         short (e.g. "保证" + "出证"), so the reviewer sees the claim, not one word of it.
+        ``contexts`` and ``none`` are the rule's exception contexts and cancelling terms
+        that can apply on this page at all (see :meth:`_evaluate`).
         """
         text = norm.text
         window = c.rule.window
@@ -484,7 +513,10 @@ class Classifier:
             found = merged.nearest(group, lo, hi, start, end)
             if found is None:
                 return None
-            span_start, span_end = min(span_start, found[0]), max(span_end, found[1])
+            if found[0] < span_start:
+                span_start = found[0]
+            if found[1] > span_end:
+                span_end = found[1]
         if c.context and not merged.within(
             c.context, start - c.rule.context_window, end + c.rule.context_window
         ):
@@ -493,19 +525,16 @@ class Classifier:
             piece = text[max(0, lo) : hi]
             if not any(p.search(piece) for p in c.regexes):
                 return None
-        if c.none and merged.within(c.none, lo, hi):
+        if none and merged.within(none, lo, hi):
             return None
-        for ctx in c.contexts:
-            if ctx.unless and any(term in occ for term in ctx.unless):
-                continue
+        for ctx in contexts:
             if ctx.quoted and not in_quotes(norm.original, *norm.original_span(start, end)):
                 continue
             if ctx.document:
-                if any(term in occ for term in ctx.terms):
-                    return None
-            elif ctx.line:
+                return None  # present on the page (checked in _evaluate)
+            if ctx.line:
                 if any(
-                    _same_line(norm, (start, end), found)
+                    merged.same_line(norm, (start, end), found)
                     for found in merged.spans_within(
                         ctx.terms, start - ctx.before, end + ctx.after, (start, end)
                     )
@@ -605,11 +634,31 @@ class _Reading:
     signal_blocks: set[int]
 
 
-def _same_line(norm: Normalized, a: tuple[int, int], b: tuple[int, int]) -> bool:
-    """Whether two normalized spans come from one line of the original (no line break between)."""
-    a0, a1 = norm.original_span(*a)
-    b0, b1 = norm.original_span(*b)
-    return "\n" not in norm.original[min(a0, b0) : max(a1, b1)]
+def _placed(hit: Hit, block: int, stance: str, counted: bool, why: str) -> Hit:
+    """``hit`` in its block with its stance (a plain constructor call: ``replace`` costs twice that)."""
+    return Hit(
+        hit.rule,
+        hit.category,
+        hit.severity,
+        hit.weight,
+        hit.start,
+        hit.end,
+        hit.match,
+        hit.explanation,
+        hit.legal_basis,
+        block,
+        stance,
+        counted,
+        why,
+    )
+
+
+def _stance_cues(cache: dict[int, set[str]], block: int, cues: set[str]) -> set[str]:
+    """The block's stance cues (its genre cues, ``cue:...``, left out), computed once per block."""
+    found = cache.get(block)
+    if found is None:
+        found = cache[block] = {c for c in cues if not c.startswith("cue:")}
+    return found
 
 
 def _units(text: str) -> str:
@@ -619,20 +668,51 @@ def _units(text: str) -> str:
 class _Merged:
     """Per document: the occurrences of a set of terms merged into one sorted list, built on demand."""
 
-    __slots__ = ("_occ", "_cache")
+    __slots__ = ("_occ", "_cache", "_present", "_breaks")
 
     def __init__(self, occ: Occurrences) -> None:
         self._occ = occ
         self._cache: dict[int, tuple[list[int], list[int]]] = {}
+        self._present: dict[int, bool] = {}
+        self._breaks: list[int] | None = None
+
+    def any_present(self, terms: tuple[str, ...]) -> bool:
+        """Whether any of ``terms`` occurs on the page (cached per term list)."""
+        found = self._present.get(id(terms))
+        if found is None:
+            occ = self._occ
+            found = self._present[id(terms)] = any(term in occ for term in terms)
+        return found
 
     def _spans(self, terms: tuple[str, ...]) -> tuple[list[int], list[int]]:
         found = self._cache.get(id(terms))
         if found is None:
             occ = self._occ
-            pairs = sorted((p, p + len(term)) for term in terms if term in occ for p in occ[term])
-            found = ([a for a, _ in pairs], [b for _, b in pairs])
+            present = [term for term in terms if term in occ]
+            if not present:
+                found = ([], [])
+            elif len(present) == 1:
+                starts = occ[present[0]]
+                n = len(present[0])
+                found = (starts, [p + n for p in starts])
+            else:
+                # (start, length) packed in one int sorts like the (start, end) pairs it stands for
+                keys = sorted([p << 16 | len(term) for term in present for p in occ[term]])
+                starts = [k >> 16 for k in keys]
+                found = (starts, [k + (s & 0xFFFF) for k, s in zip(starts, keys, strict=True)])
             self._cache[id(terms)] = found
         return found
+
+    def same_line(self, norm: Normalized, a: tuple[int, int], b: tuple[int, int]) -> bool:
+        """Whether two normalized spans come from one line of the original (no line break between)."""
+        a0, a1 = norm.original_span(*a)
+        b0, b1 = norm.original_span(*b)
+        breaks = self._breaks
+        if breaks is None:
+            breaks = self._breaks = [m.start() for m in _LINE_BREAK.finditer(norm.original)]
+        lo, hi = min(a0, b0), max(a1, b1)
+        # no line break in original[lo:hi]
+        return bisect.bisect_left(breaks, lo) == bisect.bisect_left(breaks, hi)
 
     def nearest(
         self, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int

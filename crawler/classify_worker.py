@@ -19,6 +19,7 @@ def init(rules_dir: str | None, threshold: float) -> None:
     _classifier = load_default_classifier(
         rules_dir=Path(rules_dir) if rules_dir else None, threshold=threshold
     )
+    _classifier.warm_up()
 
 
 def classify(text: str, title: str, blocks: Any = None) -> Any:

@@ -14,12 +14,22 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+SQLITE_MMAP_BYTES = 1 << 30
+"""Address space (not memory) for SQLite's memory map of a database file."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Readers beside a crawl: every commit of the writer empties each reader's page cache,
+    # so reads go through a memory map of the file (no copy, shared by all connections)
+    # and sorts and temporary indexes stay in memory.
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cursor.execute("PRAGMA cache_size=-16000")
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 

@@ -108,7 +108,12 @@ class ClassifyPipeline:
                 )
             classify: Any = classify_worker.classify
         else:
-            classify = shared_classifier(rules_dir, threshold).with_registry(registry).classify
+            classifier = shared_classifier(rules_dir, threshold)
+            # jieba's dictionary (for word-boundary rules and the search index's tokens) loads
+            # now, before the crawl, not on the first ambiguous term: loading it is seconds of
+            # pure Python that would hold the GIL against the reactor mid-crawl
+            classifier.warm_up()
+            classify = classifier.with_registry(registry).classify
         return cls(classify, executor, crawler.stats)
 
     async def process_item(self, item: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import IO, Annotated
@@ -29,6 +30,30 @@ ThresholdOption = Annotated[
 ]
 
 
+AUTO_WORKERS_MB = 4
+
+
+def auto_workers(path: Path | None) -> int:
+    """One process per core (at most 8) for a file large enough to repay starting them, else one."""
+    if path is None:
+        return 1
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return 1
+    if size < AUTO_WORKERS_MB * 1_000_000:
+        return 1
+    return max(
+        1,
+        min(
+            8,
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1,
+        ),
+    )
+
+
 def _classifier(rules_dir: Path | None, threshold: float | None) -> Classifier:
     settings = settings_or_exit()
     try:
@@ -46,8 +71,14 @@ def classify_cmd(
     threshold: ThresholdOption = None,
     workers: Annotated[
         int,
-        typer.Option("--workers", min=1, max=64, help="processes for large files (order is kept)"),
-    ] = 1,
+        typer.Option(
+            "--workers",
+            min=0,
+            max=64,
+            help="processes (order is kept); 0: one per core for a file over "
+            f"{AUTO_WORKERS_MB} MB, else one",
+        ),
+    ] = 0,
 ) -> None:
     """Classify JSON Lines (``text``, optional ``id``/``title``/``url``/``platform``); one JSON object out per line.
 
@@ -67,6 +98,8 @@ def classify_cmd(
         except OSError as exc:
             fail(f"{file}: cannot open: {exc.strerror}")
         interactive = False
+    if workers == 0:
+        workers = auto_workers(None if interactive else Path(file))
     write = sys.stdout.write
     try:
         if workers > 1:

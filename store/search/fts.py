@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from store.db import SQLITE_MMAP_BYTES
 from store.search.base import Bucket, FacetField, SearchDoc, SearchError, SearchHits, SearchQuery
 
 SCHEMA = """
@@ -86,6 +87,11 @@ class FtsBackend:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute(
+                f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}"
+            )  # see store.db: reads beside a writer
+            conn.execute("PRAGMA cache_size=-16000")
+            conn.execute("PRAGMA temp_store=MEMORY")
             self._local.conn = conn
         return conn
 

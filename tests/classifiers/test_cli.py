@@ -217,9 +217,15 @@ def test_bench_classify_beats_jieba(settings: Settings) -> None:
     result = runner.invoke(app, ["bench", "classify", "--mb", "0.15", "--rounds", "1", "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
-    assert figures["ratio"] >= 1.0
-    assert figures["ratio_jsonl"] >= 1.0
-    assert figures["flagged"] > 0
+    for corpus in ("realistic", "generated"):
+        assert figures[corpus]["ratio"] >= 1.0, corpus
+        assert figures[corpus]["ratio_jsonl"] >= 1.0, corpus
+        assert figures[corpus]["flagged"] > 0, corpus
+    # the realistic corpus is what a campaign collects: mostly offers, page-length
+    realistic = figures["realistic"]
+    assert realistic["flagged"] >= realistic["documents"] / 2
+    assert realistic["megabytes"] * 1_000_000 / realistic["documents"] > 3000
+    assert set(figures["start_up"]) == {"import_s", "rules_s", "jieba_s"}
 
 
 def test_classify_workers_keep_order_and_output(settings: Settings, tmp_path: Path) -> None:

@@ -155,7 +155,7 @@ def test_the_next_crawl_stores_the_listing_with_the_capture_left_behind(
     assert first.capture.capture_uid == left.capture_uid
     assert first.capture.ledger_entry_hash == left.ledger_entry_hash
     assert capture_stage._adoption.pending == {}  # used once; another page is captured anew
-    assert stage._pool is None  # no browser was started for the adopted capture
+    assert stage._warm is None  # no browser was started for the adopted capture
 
     # ...and the store stage writes the listing with it
     store_item(db, first, run_id=None, campaign_id=None)

@@ -1,0 +1,214 @@
+"""The reference path of the rule engine: the plain evaluation the fast path must agree with.
+
+``Classifier`` prunes per page before it looks at any anchor (exception contexts
+whose terms are absent or switched off, document contexts that cancel a rule
+outright), merges term occurrences as packed integers, finds line breaks by
+bisection and takes a plain page's line blocks as already covered.  This
+subclass does none of that: every anchor checks every condition of its rule in
+turn, straight from the rule language's definition (``classifiers.pack``), as
+the engine did before it was made fast.  ``test_fast_path`` runs both over the
+same corpora and asks for identical verdicts.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable
+
+from classifiers.blocks import Block, cover, line_blocks
+from classifiers.discourse import in_quotes
+from classifiers.engine import MAX_HIGHLIGHT, MAX_HITS_PER_RULE, Classifier, Occurrences, _Compiled
+from classifiers.entities import extract_entities
+from classifiers.normalize import Normalized
+from classifiers.segment import is_whole_word, tokenizer
+from classifiers.verdict import Hit, Verdict
+
+
+class ReferenceClassifier(Classifier):
+    """The same compiled rules, evaluated the plain way."""
+
+    @classmethod
+    def of(cls, fast: Classifier) -> ReferenceClassifier:
+        ref = cls.__new__(cls)
+        ref.__dict__.update(fast.__dict__)
+        return ref
+
+    def classify(self, text: str, title: str = "", blocks: list[Block] | None = None) -> Verdict:
+        original = f"{title}\n{text}" if title else text
+        norm = self.normalizer.normalize(original)
+        occ = self._scan(norm.text)
+        merged = _PlainMerged(occ)
+        found: list[tuple[Hit, int, int]] = []
+        for compiled in self._candidates(occ):
+            found.extend(self._plain_evaluate(compiled, norm, occ, merged))
+        entities = extract_entities(original)
+        if self.registry is not None:
+            found.extend((hit, -1, -1) for hit in self.registry.check(original, entities))
+        covered = cover(blocks if blocks is not None else line_blocks(text, title), original)
+        hits, reading = self._read(norm, occ, found, entities, covered)
+        return self._verdict(hits, entities, occ, covered, reading)
+
+    def _scan(self, text: str) -> Occurrences:
+        occ: Occurrences = defaultdict(list)
+        units = text.encode("utf-16-be").decode("latin-1")
+        for end, term in self._automaton.iter(units):
+            if end & 1:
+                occ[term].append((end + 1) // 2 - len(term))
+        for positions in occ.values():
+            positions.sort()
+        return dict(occ)
+
+    def _plain_evaluate(
+        self, c: _Compiled, norm: Normalized, occ: Occurrences, merged: _PlainMerged
+    ) -> Iterable[tuple[Hit, int, int]]:
+        text = norm.text
+        for group in (*c.groups, c.context):
+            if group and not any(term in occ for term in group):
+                return
+        spans: list[tuple[int, int]] = []
+        if c.regex_anchors:
+            for pattern in c.regexes:
+                spans.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
+        else:
+            for term in c.anchors:
+                spans.extend((s, s + len(term)) for s in occ.get(term, ()))
+        spans.sort()
+        emitted = 0
+        last_end = -1
+        for start, end in spans:
+            if start < last_end:
+                continue
+            span = self._plain_holds(c, norm, start, end, occ, merged)
+            if span is None:
+                continue
+            last_end = end
+            o_start, o_end = norm.original_span(*span)
+            hit = Hit(
+                rule=c.rule.id,
+                category=c.rule.category,
+                severity=c.rule.severity,
+                weight=c.rule.weight,
+                start=o_start,
+                end=o_end,
+                match=norm.original[o_start:o_end],
+                explanation=c.rule.explanation,
+                legal_basis=c.legal_basis,
+            )
+            yield hit, span[0], span[1]
+            emitted += 1
+            if emitted >= MAX_HITS_PER_RULE:
+                return
+
+    def _plain_holds(
+        self,
+        c: _Compiled,
+        norm: Normalized,
+        start: int,
+        end: int,
+        occ: Occurrences,
+        merged: _PlainMerged,
+    ) -> tuple[int, int] | None:
+        text = norm.text
+        window = c.rule.window
+        lo, hi = start - window, end + window
+        span_start, span_end = start, end
+        for group in c.groups:
+            found = merged.nearest(group, lo, hi, start, end)
+            if found is None:
+                return None
+            span_start, span_end = min(span_start, found[0]), max(span_end, found[1])
+        if c.context and not merged.within(
+            c.context, start - c.rule.context_window, end + c.rule.context_window
+        ):
+            return None
+        if c.regexes and not c.regex_anchors:
+            piece = text[max(0, lo) : hi]
+            if not any(p.search(piece) for p in c.regexes):
+                return None
+        if c.none and merged.within(c.none, lo, hi):
+            return None
+        for ctx in c.contexts:
+            if ctx.unless and any(term in occ for term in ctx.unless):
+                continue
+            if ctx.quoted and not in_quotes(norm.original, *norm.original_span(start, end)):
+                continue
+            if ctx.document:
+                if any(term in occ for term in ctx.terms):
+                    return None
+            elif ctx.line:
+                if any(
+                    _same_line(norm, (start, end), found)
+                    for found in merged.spans_within(
+                        ctx.terms, start - ctx.before, end + ctx.after, (start, end)
+                    )
+                ):
+                    return None
+            elif merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end)):
+                return None
+        if (
+            c.word
+            and text[start:end] in c.word
+            and not is_whole_word(tokenizer(self._userdict), text, start, end)
+        ):
+            return None
+        if span_end - span_start > MAX_HIGHLIGHT:
+            return start, end
+        return span_start, span_end
+
+
+def _same_line(norm: Normalized, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    a0, a1 = norm.original_span(*a)
+    b0, b1 = norm.original_span(*b)
+    return "\n" not in norm.original[min(a0, b0) : max(a1, b1)]
+
+
+class _PlainMerged:
+    """Occurrences of a term list merged as sorted (start, end) pairs."""
+
+    def __init__(self, occ: Occurrences) -> None:
+        self._occ = occ
+
+    def _spans(self, terms: tuple[str, ...]) -> tuple[list[int], list[int]]:
+        pairs = sorted(
+            (p, p + len(term)) for term in terms if term in self._occ for p in self._occ[term]
+        )
+        return [a for a, _ in pairs], [b for _, b in pairs]
+
+    def nearest(
+        self, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
+    ) -> tuple[int, int] | None:
+        starts, ends = self._spans(terms)
+        i = bisect.bisect_left(starts, lo)
+        best: tuple[int, int] | None = None
+        best_gap = 1 << 30
+        while i < len(starts) and starts[i] < hi:
+            if ends[i] <= hi:
+                gap = max(starts[i] - end, start - ends[i], 0)
+                if gap < best_gap:
+                    best, best_gap = (starts[i], ends[i]), gap
+            i += 1
+        return best
+
+    def spans_within(
+        self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int]
+    ) -> Iterable[tuple[int, int]]:
+        starts, ends = self._spans(terms)
+        i = bisect.bisect_left(starts, lo)
+        while i < len(starts) and starts[i] < hi:
+            if ends[i] <= hi and not (starts[i] >= exclude[0] and ends[i] <= exclude[1]):
+                yield starts[i], ends[i]
+            i += 1
+
+    def within(
+        self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int] | None = None
+    ) -> bool:
+        starts, ends = self._spans(terms)
+        i = bisect.bisect_left(starts, lo)
+        while i < len(starts) and starts[i] < hi:
+            if ends[i] <= hi and not (
+                exclude is not None and starts[i] >= exclude[0] and ends[i] <= exclude[1]
+            ):
+                return True
+            i += 1
+        return False
