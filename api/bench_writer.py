@@ -28,10 +28,9 @@ def run_writer(
     written: Synchronized,  # type: ignore[type-arg]
 ) -> None:
     """Store listings at ``per_second`` (in batches of 25) until ``stop`` is set; count them in ``written``."""
-    from crawler.items import ListingItem
-
     from classifiers import load_default_classifier
     from crawler.pipelines.store import StorePipeline
+    from spiders.items import ListingItem
     from store.db import make_engine, make_sessionmaker
     from store.search.documents import index_listings_into
     from store.search.fts import FtsBackend
