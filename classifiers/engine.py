@@ -9,30 +9,23 @@ anchors a rule marks as ambiguous (``word``).
 
 from __future__ import annotations
 
-import bisect
 import copy
 import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import ahocorasick
-import yaml
 
-from classifiers.blocks import Block, BlockIndex, cover, join_blocks, line_blocks, parse_blocks
+from classifiers.blocks import Block, cover, join_blocks, line_blocks, parse_blocks
 from classifiers.categories import CATEGORY_KEYS, DEFAULT_RULES_DIR, load_categories
-from classifiers.discourse import (
-    Discourse,
-    block_voice,
-    ends_asking,
-    in_quotes,
-    load_discourse,
-)
+from classifiers.discourse import Discourse, load_discourse
 from classifiers.entities import extract_entities
 from classifiers.licensed import LicensedRegistry
+from classifiers.matching import Compiled, Context, evaluate
 from classifiers.normalize import NormalizationError, Normalized, Normalizer
+from classifiers.occurrences import Merged, Occurrences
 from classifiers.pack import (
     ExceptionContext,
     ExceptionsFile,
@@ -41,102 +34,12 @@ from classifiers.pack import (
     RulePackError,
     Signals,
 )
-from classifiers.segment import is_whole_word, tokenizer
+from classifiers.reading import Reading, read_hits
+from classifiers.rulefiles import load_concepts, load_packs, load_variants
+from classifiers.segment import tokenizer
 from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
 
-RESERVED_FILES = frozenset(
-    {
-        "categories.yaml",
-        "variants.yaml",
-        "exceptions.yaml",
-        "concepts.yaml",
-        "genres.yaml",
-        "stances.yaml",
-        "offices.yaml",  # office data (classifiers/offices.py)
-        "mobile_prefixes.yaml",
-    }
-)
-MAX_HITS_PER_RULE = 20
-MAX_HIGHLIGHT = 24
-_LINE_BREAK = re.compile("\n")
-
-
-@dataclass(slots=True)
-class _Context:
-    name: str
-    terms: tuple[str, ...]
-    document: bool
-    before: int
-    after: int
-    unless: tuple[str, ...]
-    quoted: bool
-    line: bool
-
-
-@dataclass(slots=True)
-class _Compiled:
-    rule: Rule
-    legal_basis: str
-    anchors: list[str]
-    groups: list[tuple[str, ...]]
-    none: tuple[str, ...]
-    context: tuple[str, ...]
-    regexes: list[re.Pattern[str]]
-    regex_anchors: bool
-    word: frozenset[str]
-    contexts: list[_Context]
-
-
-Occurrences = dict[str, list[int]]
-
-
-def load_packs(rules_dir: Path) -> list[RulePack]:
-    """Every pack in ``rules_dir`` (``*.yaml`` but the reserved data files), sorted by file name."""
-    if not rules_dir.is_dir():
-        raise RulePackError(f"{rules_dir}: rules directory does not exist")
-    packs = [
-        RulePack.from_file(path)
-        for path in sorted(rules_dir.glob("*.yaml"))
-        if path.name not in RESERVED_FILES
-    ]
-    if not packs:
-        raise RulePackError(f"{rules_dir}: no rule packs (*.yaml)")
-    ids: dict[str, Path | None] = {}
-    for pack in packs:
-        for rule in pack.rules:
-            if rule.id in ids:
-                raise RulePackError(
-                    f"{pack.source}: rule {rule.id}: field id: also defined in {ids[rule.id]}"
-                )
-            ids[rule.id] = pack.source
-    return packs
-
-
-def load_concepts(rules_dir: Path) -> dict[str, list[str]]:
-    """Named term lists (``rules/concepts.yaml``) that rules cite as ``@name``."""
-    return _load_mapping(rules_dir / "concepts.yaml", "concepts")
-
-
-def load_variants(rules_dir: Path) -> dict[str, list[str]]:
-    return _load_mapping(rules_dir / "variants.yaml", "variants")
-
-
-def _load_mapping(path: Path, key: str) -> dict[str, list[str]]:
-    if not path.exists():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RulePackError(f"{path}: not valid YAML: {exc}") from exc
-    mapping = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(mapping, dict) or not all(
-        isinstance(k, str) and isinstance(v, list) and all(isinstance(f, str) and f for f in v)
-        for k, v in mapping.items()
-    ):
-        raise RulePackError(
-            f"{path}: field {key}: expected a mapping of name -> list of non-empty strings"
-        )
-    return {k: list(map(str, v)) for k, v in mapping.items()}
+__all__ = ["Classifier", "build_classifier", "load_concepts", "load_packs", "load_variants"]
 
 
 class Classifier:
@@ -165,7 +68,7 @@ class Classifier:
         self.signals: Signals = exceptions.signals
         categories = load_categories(self.rules_dir)
         terms: set[str] = set()
-        self._rules: list[_Compiled] = []
+        self._rules: list[Compiled] = []
         # One tuple object per distinct term list: _Merged caches merged occurrences by
         # identity, so rules citing the same concept share one merge per document.
         self._interned: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -197,8 +100,8 @@ class Classifier:
         for term in terms:
             self._automaton.add_word(_units(term), term)
         self._automaton.make_automaton()
-        self._by_anchor: dict[str, list[_Compiled]] = defaultdict(list)
-        self._always: list[_Compiled] = []
+        self._by_anchor: dict[str, list[Compiled]] = defaultdict(list)
+        self._always: list[Compiled] = []
         for compiled in self._rules:
             if compiled.regex_anchors:
                 self._always.append(compiled)
@@ -234,7 +137,7 @@ class Classifier:
 
     def _compile(
         self, rule: Rule, contexts: dict[str, ExceptionContext], default_basis: str, pack: RulePack
-    ) -> _Compiled:
+    ) -> Compiled:
         unknown = [name for name in rule.exceptions if name not in contexts]
         if unknown:
             raise RulePackError(
@@ -269,7 +172,7 @@ class Classifier:
                     f"{pack.source}: rule {rule.id}: term {term!r} normalizes to nothing"
                 )
         ctx = [
-            _Context(
+            Context(
                 name,
                 self._intern(tuple(self._norm(t) for t in c.terms)),
                 c.scope == "document",
@@ -282,7 +185,7 @@ class Classifier:
             for name, c in contexts.items()
             if name in rule.exceptions
         ]
-        return _Compiled(
+        return Compiled(
             rule=rule,
             legal_basis=rule.legal_basis or default_basis,
             anchors=anchors,
@@ -309,10 +212,10 @@ class Classifier:
         original = f"{title}\n{text}" if title else text
         norm = self.normalizer.normalize(original)
         occ = self._scan(norm.text)
-        merged = _Merged(occ)
+        merged = Merged(occ)
         found: list[tuple[Hit, int, int]] = []
         for compiled in self._candidates(occ):
-            found.extend(self._evaluate(compiled, norm, occ, merged))
+            found.extend(evaluate(compiled, norm, occ, merged, self._userdict))
         entities = extract_entities(original)
         if self.registry is not None:
             found.extend((hit, -1, -1) for hit in self.registry.check(original, entities))
@@ -335,10 +238,10 @@ class Classifier:
         """The hits for ``text`` (no title), for rule examples: the rules alone, before stance."""
         norm = self.normalizer.normalize(text)
         occ = self._scan(norm.text)
-        merged = _Merged(occ)
+        merged = Merged(occ)
         out: list[Hit] = []
         for compiled in self._candidates(occ):
-            out.extend(hit for hit, _, _ in self._evaluate(compiled, norm, occ, merged))
+            out.extend(hit for hit, _, _ in evaluate(compiled, norm, occ, merged, self._userdict))
         return out
 
     def _read(
@@ -348,70 +251,9 @@ class Classifier:
         found: list[tuple[Hit, int, int]],
         entities: list[Entity],
         blocks: list[Block],
-    ) -> tuple[list[Hit], _Reading]:
-        """Each hit with its block, stance and whether it counts (see ``classifiers.discourse``)."""
-        index = BlockIndex(blocks)
-        if self.discourse is None:
-            plain = [_placed(h, index.at(h.start), h.stance, h.counted, h.why) for h, _, _ in found]
-            return plain, _Reading("other", [], set())
-        d = self.discourse
-        contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
-        page, per_block = d.read_page(norm, index, contacts if found else [], occ, bool(found))
-        marks = d.marks(norm.text, occ) if found else None
-        page_voice = d.voice(page, len(norm.text))
-        explainer = page_voice == "described"
-        buyer_page = page.genre == "consumer_question"
-        single_voice = {i for i, b in enumerate(blocks) if b.kind != "post"}
-        by_author: dict[str, set[int]] = defaultdict(set)
-        for i, b in enumerate(blocks):
-            if b.kind == "post" and b.author:
-                by_author[b.author].add(i)
-        # judge() only asks whether a linked block holds a signal: the single-voice blocks that
-        # do are few, so each hit copies those rather than every single-voice block
-        single_signal = single_voice & page.signal_blocks
-        stance_cues: dict[int, set[str]] = {}
-        hits: list[Hit] = []
-        for hit, n_start, n_end in found:
-            bi = index.at(hit.start)
-            block = blocks[bi]
-            cues = per_block.get(bi, set())
-            # a buyer's question speaks for the page, except in a thread, where each post
-            # speaks for its author: a seller's reply under a victim's question still offers
-            if block.kind == "post":
-                buyer = "cue:consumer_question.buyer_voice" in cues or ends_asking(
-                    norm.original[block.start : block.end]
-                )
-            else:
-                buyer = buyer_page
-            voice = block_voice(block, page_voice, buyer)
-            if n_start < 0:  # the licensed-agency check: about the firm itself, no sentence
-                stance, why = voice, "licensed-agency register"
-            else:
-                assert marks is not None
-                stance, why = d.stance(
-                    norm,
-                    marks,
-                    n_start,
-                    n_end,
-                    hit.start,
-                    hit.end,
-                    voice,
-                    # an article's recommending or first-person cues judge its own paragraphs;
-                    # a post or a banner already speaks in its author's voice
-                    explainer and voice == page_voice,
-                    _stance_cues(stance_cues, bi, cues),
-                )
-            if block.kind == "post":
-                linked = by_author.get(block.author or "", set()) - {bi}
-            else:
-                linked = single_signal - {bi}
-            counted = stance == "offered" or (
-                not buyer and d.judge(stance, bi, linked, page.signal_blocks)
-            )
-            if counted and stance != "offered":
-                why += "; tied to a call to act"
-            hits.append(_placed(hit, bi, stance, counted, why))
-        return hits, _Reading(page.genre, page.genre_evidence, page.signal_blocks)
+    ) -> tuple[list[Hit], Reading]:
+        """Each hit with its block, stance and whether it counts (see ``classifiers.reading``)."""
+        return read_hits(self.discourse, norm, occ, found, entities, blocks)
 
     def _scan(self, text: str) -> Occurrences:
         occ: Occurrences = defaultdict(list)
@@ -421,136 +263,14 @@ class Classifier:
         # one term's occurrences all have its length, so they come in order of their start
         return dict(occ)
 
-    def _candidates(self, occ: Occurrences) -> list[_Compiled]:
-        seen: dict[int, _Compiled] = {}
+    def _candidates(self, occ: Occurrences) -> list[Compiled]:
+        seen: dict[int, Compiled] = {}
         for term in occ:
             for compiled in self._by_anchor.get(term, ()):
                 seen[id(compiled)] = compiled
         for compiled in self._always:
             seen[id(compiled)] = compiled
         return list(seen.values())
-
-    def _evaluate(
-        self, c: _Compiled, norm: Normalized, occ: Occurrences, merged: _Merged
-    ) -> Iterable[tuple[Hit, int, int]]:
-        text = norm.text
-        for group in (*c.groups, c.context):
-            if group and not any(term in occ for term in group):
-                return
-        # Which exception contexts can cancel a hit on this page is known before any anchor:
-        # one switched off by an ``unless`` term, or whose terms are absent, never cancels.
-        contexts: list[_Context] = []
-        for ctx in c.contexts:
-            if ctx.unless and merged.any_present(ctx.unless):
-                continue
-            if not merged.any_present(ctx.terms):
-                continue
-            if ctx.document and not ctx.quoted:
-                return  # a document context present and not limited to quotes cancels every hit
-            contexts.append(ctx)
-        none = c.none if c.none and merged.any_present(c.none) else ()
-        spans: list[tuple[int, int]] = []
-        if c.regex_anchors:
-            for pattern in c.regexes:
-                spans.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
-        else:
-            for term in c.anchors:
-                found = occ.get(term)
-                if found:
-                    n = len(term)
-                    spans.extend([(s, s + n) for s in found])
-        spans.sort()
-        emitted = 0
-        last_end = -1
-        rule = c.rule
-        for start, end in spans:
-            if start < last_end:
-                continue
-            span = self._holds(c, norm, start, end, occ, merged, contexts, none)
-            if span is None:
-                continue
-            last_end = end
-            o_start, o_end = norm.original_span(*span)
-            hit = Hit(
-                rule.id,
-                rule.category,
-                rule.severity,
-                rule.weight,
-                o_start,
-                o_end,
-                norm.original[o_start:o_end],
-                rule.explanation,
-                c.legal_basis,
-            )
-            yield hit, span[0], span[1]
-            emitted += 1
-            if emitted >= MAX_HITS_PER_RULE:
-                return
-
-    def _holds(
-        self,
-        c: _Compiled,
-        norm: Normalized,
-        start: int,
-        end: int,
-        occ: Occurrences,
-        merged: _Merged,
-        contexts: list[_Context],
-        none: tuple[str, ...],
-    ) -> tuple[int, int] | None:
-        """The span to report if the rule holds at this anchor, else None.
-
-        The span covers the anchor and the nearest term of each group when that stays
-        short (e.g. "保证" + "出证"), so the reviewer sees the claim, not one word of it.
-        ``contexts`` and ``none`` are the rule's exception contexts and cancelling terms
-        that can apply on this page at all (see :meth:`_evaluate`).
-        """
-        text = norm.text
-        window = c.rule.window
-        lo, hi = start - window, end + window
-        span_start, span_end = start, end
-        for group in c.groups:
-            found = merged.nearest(group, lo, hi, start, end)
-            if found is None:
-                return None
-            if found[0] < span_start:
-                span_start = found[0]
-            if found[1] > span_end:
-                span_end = found[1]
-        if c.context and not merged.within(
-            c.context, start - c.rule.context_window, end + c.rule.context_window
-        ):
-            return None
-        if c.regexes and not c.regex_anchors:
-            piece = text[max(0, lo) : hi]
-            if not any(p.search(piece) for p in c.regexes):
-                return None
-        if none and merged.within(none, lo, hi):
-            return None
-        for ctx in contexts:
-            if ctx.quoted and not in_quotes(norm.original, *norm.original_span(start, end)):
-                continue
-            if ctx.document:
-                return None  # present on the page (checked in _evaluate)
-            if ctx.line:
-                if any(
-                    merged.same_line(norm, (start, end), found)
-                    for found in merged.spans_within(
-                        ctx.terms, start - ctx.before, end + ctx.after, (start, end)
-                    )
-                ):
-                    return None
-            elif merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end)):
-                return None
-        if (
-            c.word
-            and text[start:end] in c.word
-            and not is_whole_word(tokenizer(self._userdict), text, start, end)
-        ):
-            return None
-        if span_end - span_start > MAX_HIGHLIGHT:
-            return start, end
-        return span_start, span_end
 
     def _scores(self, hits: Iterable[Hit], contact: bool) -> dict[str, float]:
         best: dict[str, dict[str, float]] = defaultdict(dict)
@@ -578,7 +298,7 @@ class Classifier:
         entities: list[Entity],
         occ: Occurrences,
         blocks: list[Block],
-        reading: _Reading,
+        reading: Reading,
     ) -> Verdict:
         contact = any(term in occ for term in self._contact_terms) or any(
             e.kind in {"phone", "wechat", "qq"} for e in entities
@@ -627,138 +347,8 @@ class Classifier:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _Reading:
-    genre: str
-    evidence: list[str]
-    signal_blocks: set[int]
-
-
-def _placed(hit: Hit, block: int, stance: str, counted: bool, why: str) -> Hit:
-    """``hit`` in its block with its stance (a plain constructor call: ``replace`` costs twice that)."""
-    return Hit(
-        hit.rule,
-        hit.category,
-        hit.severity,
-        hit.weight,
-        hit.start,
-        hit.end,
-        hit.match,
-        hit.explanation,
-        hit.legal_basis,
-        block,
-        stance,
-        counted,
-        why,
-    )
-
-
-def _stance_cues(cache: dict[int, set[str]], block: int, cues: set[str]) -> set[str]:
-    """The block's stance cues (its genre cues, ``cue:...``, left out), computed once per block."""
-    found = cache.get(block)
-    if found is None:
-        found = cache[block] = {c for c in cues if not c.startswith("cue:")}
-    return found
-
-
 def _units(text: str) -> str:
     return text.encode("utf-16-be").decode("latin-1")
-
-
-class _Merged:
-    """Per document: the occurrences of a set of terms merged into one sorted list, built on demand."""
-
-    __slots__ = ("_occ", "_cache", "_present", "_breaks")
-
-    def __init__(self, occ: Occurrences) -> None:
-        self._occ = occ
-        self._cache: dict[int, tuple[list[int], list[int]]] = {}
-        self._present: dict[int, bool] = {}
-        self._breaks: list[int] | None = None
-
-    def any_present(self, terms: tuple[str, ...]) -> bool:
-        """Whether any of ``terms`` occurs on the page (cached per term list)."""
-        found = self._present.get(id(terms))
-        if found is None:
-            occ = self._occ
-            found = self._present[id(terms)] = any(term in occ for term in terms)
-        return found
-
-    def _spans(self, terms: tuple[str, ...]) -> tuple[list[int], list[int]]:
-        found = self._cache.get(id(terms))
-        if found is None:
-            occ = self._occ
-            present = [term for term in terms if term in occ]
-            if not present:
-                found = ([], [])
-            elif len(present) == 1:
-                starts = occ[present[0]]
-                n = len(present[0])
-                found = (starts, [p + n for p in starts])
-            else:
-                # (start, length) packed in one int sorts like the (start, end) pairs it stands for
-                keys = sorted([p << 16 | len(term) for term in present for p in occ[term]])
-                starts = [k >> 16 for k in keys]
-                found = (starts, [k + (s & 0xFFFF) for k, s in zip(starts, keys, strict=True)])
-            self._cache[id(terms)] = found
-        return found
-
-    def same_line(self, norm: Normalized, a: tuple[int, int], b: tuple[int, int]) -> bool:
-        """Whether two normalized spans come from one line of the original (no line break between)."""
-        a0, a1 = norm.original_span(*a)
-        b0, b1 = norm.original_span(*b)
-        breaks = self._breaks
-        if breaks is None:
-            breaks = self._breaks = [m.start() for m in _LINE_BREAK.finditer(norm.original)]
-        lo, hi = min(a0, b0), max(a1, b1)
-        # no line break in original[lo:hi]
-        return bisect.bisect_left(breaks, lo) == bisect.bisect_left(breaks, hi)
-
-    def nearest(
-        self, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
-    ) -> tuple[int, int] | None:
-        """The occurrence inside ``[lo, hi)`` closest to the anchor ``[start, end)``, if any."""
-        starts, ends = self._spans(terms)
-        i = bisect.bisect_left(starts, lo)
-        best: tuple[int, int] | None = None
-        best_gap = 1 << 30
-        while i < len(starts) and starts[i] < hi:
-            if ends[i] <= hi:
-                gap = max(starts[i] - end, start - ends[i], 0)
-                if gap < best_gap:
-                    best, best_gap = (starts[i], ends[i]), gap
-            i += 1
-        return best
-
-    def spans_within(
-        self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int]
-    ) -> Iterable[tuple[int, int]]:
-        """Every occurrence entirely inside ``[lo, hi)`` but not inside ``exclude``."""
-        starts, ends = self._spans(terms)
-        i = bisect.bisect_left(starts, lo)
-        while i < len(starts) and starts[i] < hi:
-            if ends[i] <= hi and not (starts[i] >= exclude[0] and ends[i] <= exclude[1]):
-                yield starts[i], ends[i]
-            i += 1
-
-    def within(
-        self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int] | None = None
-    ) -> bool:
-        """Whether a term occurs entirely inside ``[lo, hi)``, not counting one inside ``exclude``.
-
-        ``exclude`` is the anchor: "都是骗子" is not cancelled by the cue "骗子" it
-        contains, while "不承诺" still cancels the overlapping anchor "承诺授权".
-        """
-        starts, ends = self._spans(terms)
-        i = bisect.bisect_left(starts, lo)
-        n = len(starts)
-        while i < n and starts[i] < hi:
-            if ends[i] <= hi and not (
-                exclude is not None and starts[i] >= exclude[0] and ends[i] <= exclude[1]
-            ):
-                return True
-            i += 1
-        return False
 
 
 def build_classifier(rules_dir: Path | None = None, threshold: float = 0.5) -> Classifier:

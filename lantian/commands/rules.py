@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from classifiers.engine import build_classifier, load_packs
+from classifiers.engine import build_classifier
 from classifiers.examples import lint, run_examples
 from classifiers.pack import RulePackError
+from classifiers.rulefiles import load_packs
 from lantian.commands.common import settings_or_exit
 from lantian.console import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, err, fail, out
 

@@ -18,9 +18,11 @@ from collections.abc import Iterable
 
 from classifiers.blocks import Block, cover, line_blocks
 from classifiers.discourse import in_quotes
-from classifiers.engine import MAX_HIGHLIGHT, MAX_HITS_PER_RULE, Classifier, Occurrences, _Compiled
+from classifiers.engine import Classifier
 from classifiers.entities import extract_entities
+from classifiers.matching import MAX_HIGHLIGHT, MAX_HITS_PER_RULE, Compiled
 from classifiers.normalize import Normalized
+from classifiers.occurrences import Occurrences
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import Hit, Verdict
 
@@ -60,7 +62,7 @@ class ReferenceClassifier(Classifier):
         return dict(occ)
 
     def _plain_evaluate(
-        self, c: _Compiled, norm: Normalized, occ: Occurrences, merged: _PlainMerged
+        self, c: Compiled, norm: Normalized, occ: Occurrences, merged: _PlainMerged
     ) -> Iterable[tuple[Hit, int, int]]:
         text = norm.text
         for group in (*c.groups, c.context):
@@ -102,7 +104,7 @@ class ReferenceClassifier(Classifier):
 
     def _plain_holds(
         self,
-        c: _Compiled,
+        c: Compiled,
         norm: Normalized,
         start: int,
         end: int,

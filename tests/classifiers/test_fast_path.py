@@ -71,5 +71,5 @@ def test_the_comparison_has_teeth(classifier: Classifier, monkeypatch: pytest.Mo
     rows = listing_pages(0.1, seed=7)
     reference = ReferenceClassifier.of(classifier)
     plain = _verdicts(reference, rows)
-    monkeypatch.setattr("classifiers.engine._Merged.same_line", lambda self, norm, a, b: False)
+    monkeypatch.setattr("classifiers.occurrences.Merged.same_line", lambda self, norm, a, b: False)
     assert _verdicts(classifier, rows) != plain

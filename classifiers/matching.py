@@ -1,0 +1,168 @@
+"""One compiled rule evaluated on a page: where it holds, and the span to show for it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from classifiers.discourse import in_quotes
+from classifiers.normalize import Normalized
+from classifiers.occurrences import Merged, Occurrences
+from classifiers.pack import Rule
+from classifiers.segment import is_whole_word, tokenizer
+from classifiers.verdict import Hit
+
+MAX_HITS_PER_RULE = 20
+MAX_HIGHLIGHT = 24
+
+
+@dataclass(slots=True)
+class Context:
+    name: str
+    terms: tuple[str, ...]
+    document: bool
+    before: int
+    after: int
+    unless: tuple[str, ...]
+    quoted: bool
+    line: bool
+
+
+@dataclass(slots=True)
+class Compiled:
+    rule: Rule
+    legal_basis: str
+    anchors: list[str]
+    groups: list[tuple[str, ...]]
+    none: tuple[str, ...]
+    context: tuple[str, ...]
+    regexes: list[re.Pattern[str]]
+    regex_anchors: bool
+    word: frozenset[str]
+    contexts: list[Context]
+
+
+def evaluate(
+    c: Compiled, norm: Normalized, occ: Occurrences, merged: Merged, userdict: Path
+) -> Iterable[tuple[Hit, int, int]]:
+    """The rule's hits on the page with their normalized spans, at most ``MAX_HITS_PER_RULE``."""
+    text = norm.text
+    for group in (*c.groups, c.context):
+        if group and not any(term in occ for term in group):
+            return
+    # Which exception contexts can cancel a hit on this page is known before any anchor:
+    # one switched off by an ``unless`` term, or whose terms are absent, never cancels.
+    contexts: list[Context] = []
+    for ctx in c.contexts:
+        if ctx.unless and merged.any_present(ctx.unless):
+            continue
+        if not merged.any_present(ctx.terms):
+            continue
+        if ctx.document and not ctx.quoted:
+            return  # a document context present and not limited to quotes cancels every hit
+        contexts.append(ctx)
+    none = c.none if c.none and merged.any_present(c.none) else ()
+    spans: list[tuple[int, int]] = []
+    if c.regex_anchors:
+        for pattern in c.regexes:
+            spans.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
+    else:
+        for term in c.anchors:
+            found = occ.get(term)
+            if found:
+                n = len(term)
+                spans.extend([(s, s + n) for s in found])
+    spans.sort()
+    emitted = 0
+    last_end = -1
+    rule = c.rule
+    for start, end in spans:
+        if start < last_end:
+            continue
+        span = holds(c, norm, start, end, merged, contexts, none, userdict)
+        if span is None:
+            continue
+        last_end = end
+        o_start, o_end = norm.original_span(*span)
+        hit = Hit(
+            rule.id,
+            rule.category,
+            rule.severity,
+            rule.weight,
+            o_start,
+            o_end,
+            norm.original[o_start:o_end],
+            rule.explanation,
+            c.legal_basis,
+        )
+        yield hit, span[0], span[1]
+        emitted += 1
+        if emitted >= MAX_HITS_PER_RULE:
+            return
+
+
+def holds(
+    c: Compiled,
+    norm: Normalized,
+    start: int,
+    end: int,
+    merged: Merged,
+    contexts: list[Context],
+    none: tuple[str, ...],
+    userdict: Path,
+) -> tuple[int, int] | None:
+    """The span to report if the rule holds at this anchor, else None.
+
+    The span covers the anchor and the nearest term of each group when that stays
+    short (e.g. "保证" + "出证"), so the reviewer sees the claim, not one word of it.
+    ``contexts`` and ``none`` are the rule's exception contexts and cancelling terms
+    that can apply on this page at all (see :func:`evaluate`).
+    """
+    text = norm.text
+    window = c.rule.window
+    lo, hi = start - window, end + window
+    span_start, span_end = start, end
+    for group in c.groups:
+        found = merged.nearest(group, lo, hi, start, end)
+        if found is None:
+            return None
+        if found[0] < span_start:
+            span_start = found[0]
+        if found[1] > span_end:
+            span_end = found[1]
+    if c.context and not merged.within(
+        c.context, start - c.rule.context_window, end + c.rule.context_window
+    ):
+        return None
+    if c.regexes and not c.regex_anchors:
+        piece = text[max(0, lo) : hi]
+        if not any(p.search(piece) for p in c.regexes):
+            return None
+    if none and merged.within(none, lo, hi):
+        return None
+    for ctx in contexts:
+        if ctx.quoted and not in_quotes(norm.original, *norm.original_span(start, end)):
+            continue
+        if ctx.document:
+            return None  # present on the page (checked in _evaluate)
+        if ctx.line:
+            if any(
+                merged.same_line(norm, (start, end), found)
+                for found in merged.spans_within(
+                    ctx.terms, start - ctx.before, end + ctx.after, (start, end)
+                )
+            ):
+                return None
+        elif merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end)):
+            return None
+    if (
+        c.word
+        and text[start:end] in c.word
+        and not is_whole_word(tokenizer(userdict), text, start, end)
+    ):
+        return None
+    if span_end - span_start > MAX_HIGHLIGHT:
+        return start, end
+    return span_start, span_end
