@@ -69,7 +69,7 @@ class Classifier:
         categories = load_categories(self.rules_dir)
         terms: set[str] = set()
         self._rules: list[Compiled] = []
-        # One tuple object per distinct term list: _Merged caches merged occurrences by
+        # One tuple object per distinct term list: Merged caches merged occurrences by
         # identity, so rules citing the same concept share one merge per document.
         self._interned: dict[tuple[str, ...], tuple[str, ...]] = {}
         for pack in packs:
