@@ -22,129 +22,58 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from classifiers.blocks import SITE_VOICE, Block, BlockIndex
+from classifiers.blocks import BlockIndex
+from classifiers.discourse_files import (
+    STANCES,
+    Cue,
+    Examples,
+    GenresFile,
+    GenreSpec,
+    SignalPatterns,
+    Stance,
+    StancesFile,
+    StanceSpec,
+    Voice,
+    load_model,
+)
 from classifiers.normalize import Normalized, Normalizer
-from classifiers.pack import RulePackError, check_regexes
+from classifiers.pack import RulePackError
+from classifiers.regex_literals import required_any, required_literal
+from classifiers.voice import block_voice, ends_asking, in_quotes
 
-Stance = Literal["offered", "promoted", "described", "reported", "denied", "asked", "hearsay"]
-Voice = Literal["offered", "described", "reported", "asked"]
-#: Stances decided by cues in the hit's sentence or block, in the order they are checked.
-STANCES: tuple[str, ...] = ("asked", "denied", "hearsay", "reported", "offered", "promoted")
+# re-exported: their homes are classifiers.discourse_files, .regex_literals and .voice
+__all__ = [
+    "OTHER",
+    "STANCES",
+    "TIEABLE",
+    "Cue",
+    "Discourse",
+    "Examples",
+    "GenreSpec",
+    "GenresFile",
+    "Judged",
+    "Marks",
+    "PageReading",
+    "SignalPatterns",
+    "Stance",
+    "StanceSpec",
+    "StancesFile",
+    "Voice",
+    "block_voice",
+    "ends_asking",
+    "in_quotes",
+    "load_discourse",
+    "required_any",
+    "required_literal",
+]
+
 #: Stances that count once a call to act is tied to them.
 TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
 OTHER = "other"
 _SENTENCE_END = "。！？；"
 _SENTENCE_END_RE = re.compile("[。！？；]")
 _QUESTION_END = "？"
-_OPEN_QUOTES = "“「『\"‘《【'"
-_CLOSE_QUOTES = "”」』\"’》】'"
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Examples(_Model):
-    match: list[str] = Field(min_length=1)
-    no_match: list[str] = Field(default_factory=list)
-
-
-class Cue(_Model):
-    name: str = Field(min_length=1)
-    description: str = ""
-    weight: float = Field(gt=0.0, le=10.0)
-    cap: int = Field(default=2, ge=1, le=20)
-    title: bool = Field(default=False, description="look only at the title block")
-    terms: list[str] = Field(default_factory=list)
-    regex: list[str] = Field(default_factory=list)
-
-    @field_validator("regex")
-    @classmethod
-    def _compiles(cls, value: list[str]) -> list[str]:
-        return check_regexes(value)
-
-
-class GenreSpec(_Model):
-    description: str = Field(min_length=2)
-    voice: Voice
-    cues: list[Cue] = Field(min_length=1)
-    examples: Examples
-
-
-class SignalPatterns(_Model):
-    """Calls to act recognised by their structure (an urging word or a call, then "consult",
-    "call", "contact" and the seller as object), in any wording no term list holds."""
-
-    description: str = Field(min_length=2)
-    regex: list[str] = Field(min_length=1)
-    examples: Examples
-
-    @field_validator("regex")
-    @classmethod
-    def _compiles(cls, value: list[str]) -> list[str]:
-        return check_regexes(value)
-
-
-class GenresFile(_Model):
-    version: str
-    min_score: float = Field(gt=0.0)
-    article_length: int = Field(default=200, ge=1)
-    #: the seller-side score (seller_offer, shop_page or retail) from which a page no genre
-    #: claims is read as an advert: one call to act or offer to arrange, not a lone "小编"
-    seller_min: float = Field(default=1.5, gt=0.0)
-    signals: list[str] = Field(min_length=1)
-    call_to_act: SignalPatterns | None = None
-    genres: dict[str, GenreSpec] = Field(min_length=1)
-
-
-class StanceSpec(_Model):
-    description: str = Field(min_length=2)
-    before: list[str] = Field(default_factory=list)
-    after: list[str] = Field(default_factory=list)
-    block: list[str] = Field(default_factory=list)
-    examples: Examples
-
-
-class StancesFile(_Model):
-    version: str
-    breaks: list[str] = Field(default_factory=list)
-    stances: dict[str, StanceSpec]
-
-    @field_validator("stances")
-    @classmethod
-    def _known(cls, value: dict[str, StanceSpec]) -> dict[str, StanceSpec]:
-        unknown = sorted(set(value) - set(STANCES))
-        missing = sorted(set(STANCES) - set(value))
-        if unknown or missing:
-            raise ValueError(
-                f"stances must be exactly {list(STANCES)}; unknown {unknown}, missing {missing}"
-            )
-        return value
-
-
-_M = TypeVar("_M", bound=_Model)
-
-
-def _load(path: Path, model: type[_M]) -> _M:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulePackError(f"{path}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise RulePackError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"field {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
-            for e in exc.errors()
-        )
-        raise RulePackError(f"{path}: {problems}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,69 +384,6 @@ class Discourse:
         return False
 
 
-def required_literal(pattern: str) -> str:
-    """The longest run of Chinese characters every match of ``pattern`` must contain ("" if none
-    is certain), so a page without it skips the scan: most pages hold no "号" or "条" at all.
-
-    Only runs outside groups and classes count, in a pattern with no top-level alternation,
-    and not followed by a quantifier that makes their last character optional.
-    """
-    depth = 0
-    runs: list[str] = []
-    run = ""
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            run, i = "", i + 2
-            runs.append("")
-            continue
-        if ch == "[":
-            j = i + 1
-            if pattern[j : j + 1] == "^":
-                j += 1
-            if pattern[j : j + 1] == "]":
-                j += 1
-            while j < len(pattern) and pattern[j] != "]":
-                j += 2 if pattern[j] == "\\" else 1
-            run, i = "", j + 1
-            runs.append("")
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return ""
-        if depth == 0 and "\u4e00" <= ch <= "\u9fff":
-            run += ch
-            nxt = pattern[i + 1] if i + 1 < len(pattern) else ""
-            if nxt and nxt in "?*{":
-                run = run[:-1]
-                runs.append(run)
-                run = ""
-            else:
-                runs.append(run)
-        else:
-            run = ""
-        i += 1
-    return max(runs, key=len, default="")
-
-
-def required_any(pattern: str) -> tuple[str, ...]:
-    """Strings one of which every match of ``pattern`` contains (empty when none is certain):
-    its required literal, or the members of a plain character class it starts with."""
-    literal = required_literal(pattern)
-    if literal:
-        return (literal,)
-    if pattern.startswith("[") and not pattern.startswith("[^"):
-        close = pattern.find("]", 1)
-        members = pattern[1:close] if close > 1 else ""
-        if members and not any(c in members for c in "\\-"):
-            return tuple(members)
-    return ()
-
-
 @dataclass(frozen=True, slots=True)
 class Marks:
     """A page's stance cues (``found``: start, end, term; ``starts`` for bisecting) and the
@@ -539,45 +405,6 @@ def _find_all(text: str, terms: Iterable[str]) -> dict[str, list[int]]:
     return out
 
 
-def ends_asking(text: str) -> bool:
-    """Whether a post ends on a question: its author is asking (a buyer describing an offer
-    they received and asking whether it is safe), not offering.  A seller's post that ends on
-    a question still counts when it carries its own call to act (``asked`` is tied by it)."""
-    return text.rstrip().rstrip(_CLOSE_QUOTES + "…~～ ").endswith(("？", "?"))
-
-
-def block_voice(block: Block, page_voice: str, post_asks: bool) -> str:
-    """The default stance of a hit in ``block``: the site's, a post author's, or the page's voice."""
-    if block.kind in SITE_VOICE:
-        return "offered"
-    if block.kind == "post":
-        return "asked" if post_asks else "offered"
-    return page_voice
-
-
-def in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
-    """Whether ``original[start:end]`` sits inside quotation marks within one sentence."""
-    i = start - 1
-    while i >= max(0, start - reach):
-        ch = original[i]
-        if ch in _OPEN_QUOTES:
-            break
-        if (ch in _CLOSE_QUOTES and ch not in _OPEN_QUOTES) or ch in "。！？!?\n":
-            return False
-        i -= 1
-    else:
-        return False
-    j = end
-    while j < min(len(original), end + reach):
-        ch = original[j]
-        if ch in _CLOSE_QUOTES:
-            return True
-        if (ch in _OPEN_QUOTES and ch not in _CLOSE_QUOTES) or ch in "。！？!?\n":
-            return False
-        j += 1
-    return False
-
-
 def load_discourse(rules_dir: Path, normalizer: Normalizer) -> Discourse | None:
     """The genre and stance cues of ``rules_dir``, or None when it has neither file (old rule sets)."""
     genres_path, stances_path = rules_dir / "genres.yaml", rules_dir / "stances.yaml"
@@ -587,5 +414,8 @@ def load_discourse(rules_dir: Path, normalizer: Normalizer) -> Discourse | None:
         missing = genres_path if not genres_path.exists() else stances_path
         raise RulePackError(f"{missing}: missing (genres.yaml and stances.yaml go together)")
     return Discourse(
-        _load(genres_path, GenresFile), _load(stances_path, StancesFile), normalizer, rules_dir
+        load_model(genres_path, GenresFile),
+        load_model(stances_path, StancesFile),
+        normalizer,
+        rules_dir,
     )

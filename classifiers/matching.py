@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifiers.discourse import in_quotes
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Merged, Occurrences
 from classifiers.pack import Rule
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import Hit
+from classifiers.voice import in_quotes
 
 MAX_HITS_PER_RULE = 20
 MAX_HIGHLIGHT = 24

@@ -6,10 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from classifiers.blocks import Block, BlockIndex
-from classifiers.discourse import Discourse, block_voice, ends_asking
+from classifiers.discourse import Discourse
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Occurrences
 from classifiers.verdict import Entity, Hit
+from classifiers.voice import block_voice, ends_asking
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from classifiers.blocks import Block, cover, line_blocks
-from classifiers.discourse import in_quotes
 from classifiers.engine import Classifier
 from classifiers.entities import extract_entities
 from classifiers.matching import MAX_HIGHLIGHT, MAX_HITS_PER_RULE, Compiled
@@ -25,6 +24,7 @@ from classifiers.normalize import Normalized
 from classifiers.occurrences import Occurrences
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import Hit, Verdict
+from classifiers.voice import in_quotes
 
 
 class ReferenceClassifier(Classifier):

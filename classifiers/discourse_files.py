@@ -1,0 +1,118 @@
+"""The schema of ``rules/genres.yaml`` and ``rules/stances.yaml``, and reading them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from classifiers.pack import RulePackError, check_regexes
+
+Stance = Literal["offered", "promoted", "described", "reported", "denied", "asked", "hearsay"]
+Voice = Literal["offered", "described", "reported", "asked"]
+#: Stances decided by cues in the hit's sentence or block, in the order they are checked.
+STANCES: tuple[str, ...] = ("asked", "denied", "hearsay", "reported", "offered", "promoted")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Examples(_Model):
+    match: list[str] = Field(min_length=1)
+    no_match: list[str] = Field(default_factory=list)
+
+
+class Cue(_Model):
+    name: str = Field(min_length=1)
+    description: str = ""
+    weight: float = Field(gt=0.0, le=10.0)
+    cap: int = Field(default=2, ge=1, le=20)
+    title: bool = Field(default=False, description="look only at the title block")
+    terms: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        return check_regexes(value)
+
+
+class GenreSpec(_Model):
+    description: str = Field(min_length=2)
+    voice: Voice
+    cues: list[Cue] = Field(min_length=1)
+    examples: Examples
+
+
+class SignalPatterns(_Model):
+    """Calls to act recognised by their structure (an urging word or a call, then "consult",
+    "call", "contact" and the seller as object), in any wording no term list holds."""
+
+    description: str = Field(min_length=2)
+    regex: list[str] = Field(min_length=1)
+    examples: Examples
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        return check_regexes(value)
+
+
+class GenresFile(_Model):
+    version: str
+    min_score: float = Field(gt=0.0)
+    article_length: int = Field(default=200, ge=1)
+    #: the seller-side score (seller_offer, shop_page or retail) from which a page no genre
+    #: claims is read as an advert: one call to act or offer to arrange, not a lone "小编"
+    seller_min: float = Field(default=1.5, gt=0.0)
+    signals: list[str] = Field(min_length=1)
+    call_to_act: SignalPatterns | None = None
+    genres: dict[str, GenreSpec] = Field(min_length=1)
+
+
+class StanceSpec(_Model):
+    description: str = Field(min_length=2)
+    before: list[str] = Field(default_factory=list)
+    after: list[str] = Field(default_factory=list)
+    block: list[str] = Field(default_factory=list)
+    examples: Examples
+
+
+class StancesFile(_Model):
+    version: str
+    breaks: list[str] = Field(default_factory=list)
+    stances: dict[str, StanceSpec]
+
+    @field_validator("stances")
+    @classmethod
+    def _known(cls, value: dict[str, StanceSpec]) -> dict[str, StanceSpec]:
+        unknown = sorted(set(value) - set(STANCES))
+        missing = sorted(set(STANCES) - set(value))
+        if unknown or missing:
+            raise ValueError(
+                f"stances must be exactly {list(STANCES)}; unknown {unknown}, missing {missing}"
+            )
+        return value
+
+
+_M = TypeVar("_M", bound=_Model)
+
+
+def load_model(path: Path, model: type[_M]) -> _M:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulePackError(f"{path}: cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise RulePackError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise RulePackError(f"{path}: {problems}") from exc
