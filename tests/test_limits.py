@@ -28,7 +28,6 @@ LONG_MODULES = {
     "sandbox/vocab.py": "data: the sandbox's word lists",
     "sandbox/generate.py": "data-driven world generator (tables of listing templates)",
     "store/models.py": "every table of the schema; split with the next migration pass",
-    "spiders/profile.py": "the site-profile schema; split with the spiders' next change",
 }
 
 
