@@ -8,125 +8,80 @@ PostgreSQL: JSON columns, timezone-aware timestamps stored as UTC.
 
 from __future__ import annotations
 
-import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
-    DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from store.access_models import ApiToken, AuditEntry, LoginFailure, User, UserSession
+from store.licensed_models import LicensedAgency, LicensedAgent
+from store.model_types import (
+    NAMING,
+    Base,
+    ItemStatus,
+    ListingStatus,
+    NoticeStatus,
+    ReviewAction,
+    Role,
+    RunStatus,
+    SourceKind,
+    UTCDateTime,
+    enum_type,
+    utcnow,
+)
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC timestamps on every backend (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; use an aware UTC datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
-
-
-class SourceKind(enum.StrEnum):
-    search = "search"
-    marketplace = "marketplace"
-    forum = "forum"
-
-
-class RunStatus(enum.StrEnum):
-    queued = "queued"
-    running = "running"
-    succeeded = "succeeded"
-    failed = "failed"
-    cancelled = "cancelled"
-
-
-class ListingStatus(enum.StrEnum):
-    """Where a listing stands in review; ``new`` until a classifier or reviewer acts."""
-
-    new = "new"
-    flagged = "flagged"
-    confirmed = "confirmed"
-    dismissed = "dismissed"
-    escalated = "escalated"
-    removed = "removed"
-
-
-class ReviewAction(enum.StrEnum):
-    confirm = "confirm"
-    dismiss = "dismiss"
-    escalate = "escalate"
-    assign = "assign"
-    note = "note"
-    reopen = "reopen"
-
-
-class Role(enum.StrEnum):
-    reviewer = "reviewer"
-    supervisor = "supervisor"
-    admin = "admin"
-
-
-class NoticeStatus(enum.StrEnum):
-    draft = "draft"
-    approved = "approved"
-    sent = "sent"
-    acknowledged = "acknowledged"
-    removed = "removed"
-    partly_removed = "partly_removed"
-    refused = "refused"
-
-
-class ItemStatus(enum.StrEnum):
-    pending = "pending"
-    online = "online"
-    removed = "removed"
-
-
-def _enum(cls: type[enum.StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=32, validate_strings=True)
+# the foundation and some tables live in store.model_types, .access_models and .licensed_models
+__all__ = [
+    "NAMING",
+    "Base",
+    "ItemStatus",
+    "ListingStatus",
+    "NoticeStatus",
+    "ReviewAction",
+    "Role",
+    "RunStatus",
+    "SourceKind",
+    "UTCDateTime",
+    "utcnow",
+    "ApiToken",
+    "LicensedAgency",
+    "LicensedAgent",
+    "AuditEntry",
+    "LoginFailure",
+    "User",
+    "UserSession",
+    "Platform",
+    "Campaign",
+    "CampaignRun",
+    "RunProblem",
+    "Actor",
+    "ActorSeparation",
+    "ActorContact",
+    "Listing",
+    "ListingVersion",
+    "Classification",
+    "RuleHit",
+    "Entity",
+    "EvidenceCapture",
+    "EvidenceArtifact",
+    "Review",
+    "IndexOutbox",
+    "TakedownNotice",
+    "TakedownItem",
+    "TakedownCheck",
+]
 
 
 class Platform(Base):
@@ -135,7 +90,7 @@ class Platform(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind))
+    kind: Mapped[SourceKind] = mapped_column(enum_type(SourceKind))
     base_url: Mapped[str | None] = mapped_column(String(500))
     takedown_channel: Mapped[str | None] = mapped_column(String(64))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -168,7 +123,7 @@ class CampaignRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
-    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus), default=RunStatus.queued)
+    status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus), default=RunStatus.queued)
     trigger: Mapped[str] = mapped_column(String(32), default="manual")
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -294,7 +249,9 @@ class Listing(Base):
         index=True,
         doc="the search result (page kind serp_result) this landing page was reached from",
     )
-    status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus), default=ListingStatus.new)
+    status: Mapped[ListingStatus] = mapped_column(
+        enum_type(ListingStatus), default=ListingStatus.new
+    )
     irregular: Mapped[bool] = mapped_column(Boolean, default=False)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     severity: Mapped[str | None] = mapped_column(String(16), index=True)
@@ -453,73 +410,13 @@ class EvidenceArtifact(Base):
     capture: Mapped[EvidenceCapture] = relationship(back_populates="artifacts")
 
 
-class User(Base):
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), unique=True)
-    display_name: Mapped[str] = mapped_column(String(120), default="")
-    password_hash: Mapped[str] = mapped_column(String(300))
-    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.reviewer)
-    office_code: Mapped[str | None] = mapped_column(
-        String(16), doc="the IP office the user works for (rules/offices.yaml)"
-    )
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ApiToken(Base):
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    name: Mapped[str] = mapped_column(String(120), default="")
-    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_used_at: Mapped[datetime | None]
-    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class UserSession(Base):
-    """One signed-in browser: the cookie carries a random secret, the row only its SHA-256.
-
-    Ending a session (logout, password or role change, deactivation, "sign out
-    everywhere", a timeout) sets ``revoked_at``; the row stays for the record.
-    """
-
-    __tablename__ = "sessions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(doc="absolute end, whatever the activity")
-    revoked_at: Mapped[datetime | None]
-    revoked_reason: Mapped[str | None] = mapped_column(String(64))
-    client: Mapped[str] = mapped_column(String(64), default="")
-    user_agent: Mapped[str] = mapped_column(String(300), default="")
-
-
-class LoginFailure(Base):
-    """One failed login, counted by the rate limiter of every API process alike."""
-
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), doc="ip:<address> or user:<name>")
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class Review(Base):
     __tablename__ = "reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[ReviewAction] = mapped_column(_enum(ReviewAction))
+    action: Mapped[ReviewAction] = mapped_column(enum_type(ReviewAction))
     reason: Mapped[str] = mapped_column(Text, default="")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -548,7 +445,9 @@ class TakedownNotice(Base):
     reference: Mapped[str] = mapped_column(String(64), unique=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
     shop: Mapped[str | None] = mapped_column(String(300))
-    status: Mapped[NoticeStatus] = mapped_column(_enum(NoticeStatus), default=NoticeStatus.draft)
+    status: Mapped[NoticeStatus] = mapped_column(
+        enum_type(NoticeStatus), default=NoticeStatus.draft
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -577,7 +476,7 @@ class TakedownItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("takedown_notices.id"), index=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
-    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), default=ItemStatus.pending)
+    status: Mapped[ItemStatus] = mapped_column(enum_type(ItemStatus), default=ItemStatus.pending)
     last_checked_at: Mapped[datetime | None]
     removed_at: Mapped[datetime | None]
 
@@ -596,50 +495,3 @@ class TakedownCheck(Base):
     http_status: Mapped[int | None] = mapped_column(Integer)
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_captures.id"))
     detail: Mapped[str] = mapped_column(Text, default="")
-
-
-class LicensedAgency(Base):
-    """CNIPA's register of patent (and trademark) agencies, imported from the office's CSV."""
-
-    __tablename__ = "licensed_agencies"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(
-        String(16), unique=True, doc="机构代码, five digits for patents"
-    )
-    name: Mapped[str] = mapped_column(String(300), index=True)
-    kind: Mapped[str] = mapped_column(String(32), default="patent")
-    status: Mapped[str] = mapped_column(String(32), default="")
-    org_type: Mapped[str] = mapped_column(String(64), default="")
-    founded: Mapped[int | None] = mapped_column(Integer)
-    agent_count: Mapped[int | None] = mapped_column(Integer)
-    credit_rating: Mapped[str] = mapped_column(String(32), default="")
-    address: Mapped[str] = mapped_column(String(300), default="", doc="registered address")
-
-
-class LicensedAgent(Base):
-    __tablename__ = "licensed_agents"
-    __table_args__ = (Index("ix_licensed_agents_cert", "certificate_no"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), index=True)
-    certificate_no: Mapped[str] = mapped_column(String(64), doc="资格证号")
-    practice_no: Mapped[str] = mapped_column(String(64), default="", doc="执业证号")
-    field: Mapped[str] = mapped_column(String(120), default="")
-    agency_code: Mapped[str] = mapped_column(String(16), default="")
-    agency_name: Mapped[str] = mapped_column(String(300), default="")
-    rating: Mapped[str] = mapped_column(String(32), default="")
-
-
-class AuditEntry(Base):
-    """Who changed what, when.  Append-only: the migration installs triggers refusing UPDATE/DELETE."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(120), doc="username or 'system:<component>'")
-    action: Mapped[str] = mapped_column(String(64))
-    object_type: Mapped[str] = mapped_column(String(64))
-    object_id: Mapped[str] = mapped_column(String(64), default="")
-    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
