@@ -77,6 +77,9 @@ class RunOptions:
     evidence: dict[str, Any] = field(default_factory=dict)
     jobdir: Path | None = None
     redis_url: str | None = None
+    redis_key_prefix: str = "lantian"
+    """The frontier's keys are ``{prefix}:{campaign}:{run}:...``: deployments (or test runs)
+    sharing one Redis keep apart by prefix."""
     chromium_path: str | None = None
     log_file: Path | None = None
     log_level: str = "INFO"
@@ -138,7 +141,7 @@ def worker_id() -> str:
 
 def build_crawlers(spec: CrawlPlan, profiles: list[Profile], options: RunOptions) -> list[Crawler]:
     crawlers: list[Crawler] = []
-    namespace = f"lantian:{spec.name}:{options.run_id or 'adhoc'}"
+    namespace = f"{options.redis_key_prefix}:{spec.name}:{options.run_id or 'adhoc'}"
     for profile in profiles:
         settings = crawl_settings(
             profile,

@@ -91,7 +91,8 @@ class Settings(BaseSettings):
         min_length=1,
         max_length=100,
         pattern=r"^[A-Za-z0-9_.:\-]+$",
-        description="prefix of the session and login-failure keys in Redis",
+        description="prefix of every key Lantian keeps in Redis (crawl frontier, sessions, "
+        "login-failure counts), so deployments sharing one Redis keep apart",
     )
     session_backend: Literal["auto", "database", "redis"] = Field(
         default="auto",

@@ -182,6 +182,7 @@ def run_options(
             "max_pending": settings.capture_max_pending,
         },
         redis_url=settings.redis_url,
+        redis_key_prefix=settings.redis_key_prefix,
         chromium_path=settings.chromium_path,
         log_file=claimed.log_path if claimed.log_to_file else None,
         log_level=settings.log_level,

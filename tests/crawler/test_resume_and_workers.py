@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -166,11 +167,15 @@ def test_two_workers_split_one_campaign_through_redis(
         session.flush()
         run_id = run.id
     engine.dispose()
+    prefix = f"test-{uuid.uuid4().hex[:12]}"  # apart from any other run sharing this Redis
     client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(match="lantian:twoworkers:*"):
-        client.delete(key)
 
-    env = crawl_env(data, LANTIAN_PROFILES_DIR=str(profiles), LANTIAN_REDIS_URL=redis_url)
+    env = crawl_env(
+        data,
+        LANTIAN_PROFILES_DIR=str(profiles),
+        LANTIAN_REDIS_URL=redis_url,
+        LANTIAN_REDIS_KEY_PREFIX=prefix,
+    )
     workers = [
         subprocess.Popen(
             crawl_cmd(campaign, "--run-id", str(run_id)),
@@ -201,6 +206,7 @@ def test_two_workers_split_one_campaign_through_redis(
     assert items == len(stored), (
         f"{items} items scraped for {len(stored)} listings: some page was fetched twice"
     )
-    for key in client.scan_iter(match="lantian:twoworkers:*"):
+    assert any(client.scan_iter(match=f"{prefix}:twoworkers:*")), "the frontier used no Redis key"
+    for key in client.scan_iter(match=f"{prefix}:twoworkers:*"):
         client.delete(key)
     client.close()
