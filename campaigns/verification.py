@@ -35,15 +35,15 @@ class Reverification:
 def reverify_evidence(settings: CampaignSettings) -> Reverification | None:
     """Verify the store and record the outcome; None when nothing was ever captured."""
     from campaigns.record import unit_of_work
-    from evidence.vault import EvidenceVault
 
     root = settings.resolved_evidence_dir
     if not (root / "ledger.jsonl").exists() and not (root / "manifests").is_dir():
         log.info("evidence re-verification: nothing captured yet under %s", root)
         return None
+    from evidence.config import open_vault
     from store.evidence import capture_anchors
 
-    vault = EvidenceVault(root, settings.resolved_key_dir, settings.operator)
+    vault = open_vault(settings, root)
     with unit_of_work(settings) as session:
         anchors = capture_anchors(session)
     report = vault.verify(anchors=anchors)

@@ -85,6 +85,7 @@ class BenchSettings:
     takedown_recheck_age_s: int = 21600
     takedown_recheck_capture: bool = False
     takedown_recheck_timeout_s: float = 20.0
+    tsa_url: str | None = None
 
     @property
     def resolved_database_url(self) -> str:

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from evidence.browser import BrowserLaunchError, BrowserPool
 from evidence.capture import CaptureOptions, capture_with_retry
-from evidence.vault import EvidenceVault, StoredCapture
+from evidence.config import open_vault
+from evidence.vault import StoredCapture
 from store.evidence import add_capture
 from store.models import EvidenceCapture
 from takedown.config import TakedownSettings
@@ -35,9 +36,7 @@ class BrowserRecapturer:
     """
 
     def __init__(self, settings: TakedownSettings, *, attempts: int = 2) -> None:
-        self.vault = EvidenceVault(
-            settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator
-        )
+        self.vault = open_vault(settings)
         self.chromium_path = settings.chromium_path
         self.options = CaptureOptions(
             allow_private_networks=settings.allow_private_networks,

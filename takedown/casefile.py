@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from evidence.config import open_vault
 from evidence.package import PackageSummary, export_package
-from evidence.vault import EvidenceVault
 from takedown.config import TakedownSettings
 from takedown.document import NoticeDocument
 
@@ -21,9 +21,7 @@ def export_case_package(
     uids = evidence_uids(doc)
     if not uids:
         return None
-    vault = EvidenceVault(
-        settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator
-    )
+    vault = open_vault(settings)
     out_dir.mkdir(parents=True, exist_ok=True)
     return export_package(
         vault, uids, out_dir / f"{doc.reference}-evidence.zip", f"{doc.reference} 证据包"

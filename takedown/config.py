@@ -6,27 +6,18 @@ down, so ``takedown`` never imports the shell (``lantian``) to learn its configu
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Protocol
 
+from evidence.config import EvidenceSettings
 
-class TakedownSettings(Protocol):
+
+class TakedownSettings(EvidenceSettings, Protocol):
     """The settings re-checks and case files use: evidence folders, network policy, re-check limits."""
 
     @property
     def alert_webhook_urls(self) -> list[str]: ...
     @property
-    def allow_private_networks(self) -> bool: ...
-    @property
-    def chromium_path(self) -> str | None: ...
-    @property
-    def operator(self) -> str: ...
-    @property
     def resolved_database_url(self) -> str: ...
-    @property
-    def resolved_evidence_dir(self) -> Path: ...
-    @property
-    def resolved_key_dir(self) -> Path: ...
     @property
     def takedown_close_shop_threshold(self) -> int: ...
     @property

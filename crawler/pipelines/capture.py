@@ -169,7 +169,10 @@ class CapturePipeline:
 
         conf = crawler.settings.getdict("LANTIAN_EVIDENCE")
         vault = EvidenceVault(
-            Path(conf["root"]), Path(conf["key_dir"]), conf.get("operator", "lantian")
+            Path(conf["root"]),
+            Path(conf["key_dir"]),
+            conf.get("operator", "lantian"),
+            tsa_url=conf.get("tsa_url"),
         )
         run_id = crawler.settings.getint("LANTIAN_RUN_ID")
         concurrency = int(conf.get("concurrency") or default_capture_concurrency())

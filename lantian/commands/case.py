@@ -103,7 +103,6 @@ def export_cmd(
 ) -> None:
     """Write a 线索移交函 (DOCX, PDF) and the signed evidence package for another office."""
     from evidence.errors import EvidenceError
-    from evidence.vault import EvidenceVault
     from store.models import utcnow
     from takedown.categories import default_catalog
     from takedown.errors import TakedownError
@@ -114,9 +113,9 @@ def export_cmd(
     directory = _directory(settings)
     if to not in directory.by_code:
         fail(f"--to {to!r}: not an office code in {settings.rules_dir / 'offices.yaml'}")
-    vault = EvidenceVault(
-        settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator
-    )
+    from evidence.config import open_vault
+
+    vault = open_vault(settings)
     with migrated_session(settings) as session:
         try:
             result = export_transfer(

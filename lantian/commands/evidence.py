@@ -10,6 +10,7 @@ import typer
 
 from evidence.batch import CaptureRequest, capture_urls
 from evidence.capture import CaptureOptions
+from evidence.config import open_vault
 from evidence.errors import EvidenceError
 from evidence.package import export_package, verify_package
 from evidence.signing import key_fingerprint, load_public_key
@@ -26,9 +27,7 @@ app = typer.Typer(
 
 
 def _vault(settings: Settings, store: Path | None = None) -> EvidenceVault:
-    return EvidenceVault(
-        store or settings.resolved_evidence_dir, settings.resolved_key_dir, settings.operator
-    )
+    return open_vault(settings, store)
 
 
 def _report_json(report: VerifyReport) -> dict[str, Any]:
