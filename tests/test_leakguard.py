@@ -45,6 +45,25 @@ def test_after_the_leak():
     pass
 """
 
+KEPT_THEN_DROPPED = """
+class Holder:
+    pass
+
+
+KEPT = []
+
+
+def test_keeps_a_file_alive(tmp_path):
+    holder = Holder()
+    holder.me = holder
+    holder.handle = open(tmp_path / "kept-then-dropped.txt", "w")
+    KEPT.append(holder)  # alive at this test's check, so it is frozen with the survivors
+
+
+def test_drops_it_inside_a_cycle():
+    KEPT.clear()
+"""
+
 
 def run_throwaway(pytester: pytest.Pytester, source: str) -> pytest.RunResult:
     pytester.makeconftest(GUARD.read_text(encoding="utf-8"))
@@ -66,6 +85,16 @@ def test_a_leaked_postgres_connection_fails_the_test_that_opened_it(
     result = run_throwaway(pytester, LEAKY_POSTGRES.format(url=postgres_admin_url))
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*test_leaks_a_connection left resources open*", "*psycopg*"])
+
+
+def test_a_frozen_survivor_dropped_later_fails_the_final_sweep(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run_throwaway(pytester, KEPT_THEN_DROPPED)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*dropped them after its own check left resources open*", "*kept-then-dropped.txt*"]
+    )
 
 
 def test_a_clean_session_passes(pytester: pytest.Pytester) -> None:
