@@ -314,13 +314,14 @@ class Discourse:
                 if name == "break":
                     continue
                 if where == "before":
-                    # a denial or a retelling may sit inside the matched words ("从不出借",
-                    # "有人找我挂证"); an offer anywhere in the sentence
+                    # a denial, a retelling or a third party's claim may sit inside the
+                    # matched words ("从不出借", "有人找我挂证", "部分机构承诺…"); an offer
+                    # anywhere in the sentence
                     limit = (
                         e
                         if name == "offered"
                         else n_end
-                        if name in ("denied", "hearsay")
+                        if name in ("denied", "hearsay", "reported")
                         else n_start
                     )
                     ok = end <= limit
