@@ -285,8 +285,13 @@ class Discourse:
         voice: str,
         explainer: bool,
         block_cues: set[str],
+        block_end: int | None = None,
     ) -> tuple[str, str]:
-        """(stance, the cue that decided it) for the hit at normalized ``[n_start, n_end)``."""
+        """(stance, the cue that decided it) for the hit at normalized ``[n_start, n_end)``.
+
+        ``block_end`` (an offset into the original) lets an article's question that its own
+        paragraph goes on to answer ("为什么要选择转让专利？因为…") count as the writer's
+        heading, not as asking: such a hit takes the stance of the answer's paragraph."""
         text = norm.text
         i = bisect.bisect_left(marks.ends, n_start)
         s = marks.ends[i - 1] + 1 if i > 0 else 0
@@ -309,13 +314,14 @@ class Discourse:
                 if name == "break":
                     continue
                 if where == "before":
-                    # a denial or a retelling may sit inside the matched words ("从不出借",
-                    # "有人找我挂证"); an offer anywhere in the sentence
+                    # a denial, a retelling or a third party's claim may sit inside the
+                    # matched words ("从不出借", "有人找我挂证", "部分机构承诺…"); an offer
+                    # anywhere in the sentence
                     limit = (
                         e
                         if name == "offered"
                         else n_end
-                        if name in ("denied", "hearsay")
+                        if name in ("denied", "hearsay", "reported")
                         else n_start
                     )
                     ok = end <= limit
@@ -323,7 +329,11 @@ class Discourse:
                     ok = start >= n_end
                 if ok:
                     seen.setdefault((name, where), term)
+        question = text.find(_QUESTION_END, s, e + 1)
+        rhetorical = explainer and _answered(norm, e if question < 0 else question, block_end)
         for name in ("asked", "denied", "hearsay", "reported", "offered"):
+            if name == "asked" and rhetorical:
+                continue
             if (name, "before") in seen:
                 return name, f"{seen[name, 'before']}…"
             if (name, "after") in seen:
@@ -392,6 +402,19 @@ class Marks:
     starts: list[int]
     found: list[tuple[int, int, str]]
     ends: list[int]
+
+
+#: what an answer needs after the question in the same paragraph (one short clause)
+_ANSWER_MIN = 8
+
+
+def _answered(norm: Normalized, question_end: int, block_end: int | None) -> bool:
+    """Whether the paragraph goes on after the question ending at normalized ``question_end``
+    (the question is then a heading the writer answers, not a reader asking)."""
+    if block_end is None or question_end >= len(norm.text):
+        return False
+    after = norm.original_span(question_end, question_end + 1)[1]
+    return len(norm.original[after:block_end].strip()) >= _ANSWER_MIN
 
 
 def _find_all(text: str, terms: Iterable[str]) -> dict[str, list[int]]:

@@ -60,6 +60,14 @@ _INSERTED_LATIN = re.compile("(?:[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*){4,}")
 #: a cheap first look: two such pairs in a row (most pages have none, or one "专利zl")
 _LATIN_AFTER_HAN = re.compile("[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*[\u3400-\u9fff]\x00*[a-z]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+#: a spam mirror's reading aid: syllables with tone marks in brackets right after a Chinese
+#: character ("轉(zhuǎn)讓"); tone marks appear nowhere else in Chinese commercial copy, so
+#: one such syllable is enough (the brackets are already drop marks here)
+_TONED_READING = re.compile(
+    f"(?<=[\u3400-\u9fff])\x00(?:(?=[a-zü]{{0,5}}[{_TONES}])[a-zü{_TONES}]{{1,6}}\x00)+"
+)
+_TONE_MARK = re.compile(f"[{_TONES}]")
 
 
 def _class_escape(ch: str) -> str:
@@ -300,7 +308,10 @@ def _drop_inserted_latin(translated: str) -> str:
     """Mark as dropped the Latin runs inserted after each character of a Chinese stretch.
 
     The text keeps its length (one mark per character), so offsets into the original hold.
+    Bracketed toned pinyin after a character ("轉(zhuǎn)讓") is dropped the same way.
     """
+    if _TONE_MARK.search(translated):
+        translated = _TONED_READING.sub(lambda m: _DROP * len(m.group()), translated)
     if not _LATIN_AFTER_HAN.search(translated):
         return translated
 

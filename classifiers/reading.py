@@ -94,6 +94,7 @@ def read_hits(
             stance, why = voice, "licensed-agency register"
         else:
             assert marks is not None
+            own_paragraph = explainer and voice == page_voice
             stance, why = d.stance(
                 norm,
                 marks,
@@ -104,8 +105,9 @@ def read_hits(
                 voice,
                 # an article's recommending or first-person cues judge its own paragraphs;
                 # a post or a banner already speaks in its author's voice
-                explainer and voice == page_voice,
+                own_paragraph,
                 _stance_cues(stance_cues, bi, cues),
+                block.end if own_paragraph else None,
             )
         if block.kind == "post":
             linked = by_author.get(block.author or "", set()) - {bi}

@@ -14,10 +14,11 @@ the two and prints:
 - tier and genre accuracy, and the same figures on the pages whose excerpt has
   at least 150 characters (title-only tag pages are easy negatives).
 
-Each figure is printed for the whole set and for its two parts (``split``: ``dev``, the
-default, which the cues were tuned on, and ``heldout``, labelled before the classifier's
-output was looked at and never used to tune it).  ``--errors`` lists the wrongly judged
-pages of the dev part only, so that the held-out part stays unseen.
+Each figure is printed for the whole set and for each part (``split``: ``dev``, the
+default, which the cues were tuned on; ``heldout``, the second session's held-out pages,
+labelled before scoring but looked at once since; ``heldout2``, fresh pages of the third
+session, labelled and committed before the classifier first saw them).  ``--errors`` lists
+the wrongly judged pages of the dev part only, so that the held-out parts stay unseen.
 
 Usage: ``python scripts/realset.py [--cache FILE] [--errors] [--json]``.
 Exit 2 when the cache or the labels are missing or malformed.
@@ -70,9 +71,15 @@ def blocks_of(excerpt: str) -> list[dict[str, str]]:
     ]
 
 
+PARTS = ("dev", "heldout", "heldout2")
+
+
 def split_of(row: dict[str, Any]) -> str:
-    """The part a labelled page belongs to: ``heldout`` or (the default) ``dev``."""
-    return "heldout" if row.get("split") == "heldout" else "dev"
+    """The part a labelled page belongs to: one of ``PARTS``, ``dev`` when unmarked."""
+    split = row.get("split") or "dev"
+    if split not in PARTS:
+        raise SystemExit(f"{row.get('id', row['url'])}: unknown split {split!r} (one of {PARTS})")
+    return str(split)
 
 
 def judge(classifier: Any, excerpt: str) -> Verdict:
@@ -147,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         labels = _read(args.labels, "labels")
+        for row in labels:
+            split_of(row)
         cache = {row["url"]: str(row.get("excerpt") or "") for row in _read(args.cache, "cache")}
     except SystemExit as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -160,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     classifier = load_default_classifier()
     judged = [(row, judge(classifier, cache[row["url"]])) for row in labels if row["url"] in cache]
     report: dict[str, Any] = {}
-    for part in ("all", "dev", "heldout"):
+    for part in ("all", *PARTS):
         rows = [(r, v) for r, v in judged if part == "all" or split_of(r) == part]
         report[part] = score(rows)
         report[f"{part} excerpt>={SUBSTANTIVE}"] = score(

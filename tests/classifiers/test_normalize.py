@@ -67,6 +67,19 @@ def test_pinyin_inside_latin_words_is_left_alone(classifier: Classifier) -> None
     assert classifier.normalizer.normalize("加wx").text == "加微信"
 
 
+def test_bracketed_toned_pinyin_from_a_spam_mirror_is_dropped(classifier: Classifier) -> None:
+    """A mirror that prints each character's reading after it ("轉(zhuǎn)讓") must not hide
+    the words; a tone mark outside brackets, or a plain Latin word, stays."""
+    text = "職稱專(zhuān)利還可以轉(zhuǎn)讓，發明（fā míng）人位置可選"
+    norm = classifier.normalizer.normalize(text)
+    assert norm.text == "职称专利还可以转让，发明人位置可选"
+    at = norm.text.index("转让")
+    start, end = norm.original_span(at, at + 2)
+    assert text[start:end] == "轉(zhuǎn)讓"
+    assert classifier.normalizer.normalize("Café 专利").text == "café专利"
+    assert classifier.normalizer.normalize("专利 (zl) 申请").text == "专利专利申请"
+
+
 def test_hit_offsets_point_at_the_original_disguised_text(classifier: Classifier) -> None:
     text = "店铺公告：專 利 包 授 權，加薇信"
     verdict = classifier.classify(text)
