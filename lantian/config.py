@@ -19,6 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from crawler.backpressure import DEFAULT_MAX_PENDING, default_capture_concurrency
+from evidence.isolation import Isolation
 
 if TYPE_CHECKING:
     from store.sessions import LoginCounter, SessionStore
@@ -130,6 +131,11 @@ class Settings(BaseSettings):
         ge=1,
         le=32,
         description="evidence captures at once (warm browser profiles); default: CPU cores + 1, 2 to 8",
+    )
+    capture_isolation: Isolation = Field(
+        default="reused",
+        description="reused: warm browser profiles wiped between captures (several times the "
+        "captures per CPU second); fresh: a new profile per capture, for cases a court will see",
     )
     capture_max_pending: int = Field(
         default=DEFAULT_MAX_PENDING,
