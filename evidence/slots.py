@@ -166,8 +166,9 @@ class WarmPool:
 
     ``async with WarmPool(browser, options, size) as warm: async with warm.slot(opts) as s:``.
     ``fresh``: taking a slot starts opening its replacement, so up to ``2 * size``
-    profiles exist at once (``size`` in use, ``size`` waiting).  ``reused``: ``size``
-    profiles, each wiped after a capture and handed to the next (see the module).
+    profiles exist at once (``size`` in use, ``size`` waiting).  ``reused``: ``size +
+    spares`` profiles (``spares`` defaults to ``size``), each wiped after a capture and
+    handed to the next (see the module), so a capture rarely waits for a wipe.
     A capture whose network options differ from the pool's gets a cold slot instead
     (its guards must match its own options).
     """
@@ -179,6 +180,7 @@ class WarmPool:
         size: int,
         isolation: Isolation = "fresh",
         max_uses: int = DEFAULT_MAX_USES,
+        spares: int | None = None,
     ) -> None:
         if size < 1:
             raise ValueError(f"a warm pool needs at least one slot, not {size}")
@@ -188,6 +190,10 @@ class WarmPool:
         self.size = size
         self.isolation = parse_isolation(isolation)
         self.max_uses = max(1, max_uses) if isolation == "reused" else 1
+        self.profiles = size
+        """Profiles kept ready or in use (``fresh``: plus the replacements being opened)."""
+        if self.isolation == "reused":
+            self.profiles += size if spares is None else max(0, spares)
         self._busy = asyncio.Semaphore(size)
         self._ready: asyncio.Queue[CaptureSlot | BaseException] = asyncio.Queue()
         self._warming: set[asyncio.Task[None]] = set()
@@ -210,7 +216,7 @@ class WarmPool:
         return self._ready.qsize()
 
     async def start(self) -> WarmPool:
-        for _ in range(self.size):
+        for _ in range(self.profiles):
             self._warm_one()
         return self
 

@@ -19,7 +19,6 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from crawler.backpressure import DEFAULT_MAX_PENDING, default_capture_concurrency
-from evidence.isolation import Isolation
 
 if TYPE_CHECKING:
     from store.sessions import LoginCounter, SessionStore
@@ -132,7 +131,9 @@ class Settings(BaseSettings):
         le=32,
         description="evidence captures at once (warm browser profiles); default: CPU cores + 1, 2 to 8",
     )
-    capture_isolation: Isolation = Field(
+    # evidence.isolation.Isolation, spelled out: importing the evidence package here would
+    # load Playwright into every command
+    capture_isolation: Literal["fresh", "reused"] = Field(
         default="reused",
         description="reused: warm browser profiles wiped between captures (several times the "
         "captures per CPU second); fresh: a new profile per capture, for cases a court will see",

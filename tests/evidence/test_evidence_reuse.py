@@ -147,7 +147,7 @@ def _run(browser: BrowserThread, urls: list[str], **pool: Any) -> tuple[list[Any
     """Each URL captured in turn through one reused slot; a failed capture gives its error."""
 
     async def run() -> tuple[list[Any], WarmPool]:
-        async with WarmPool(browser.pool, OPTS, 1, "reused", **pool) as warm:
+        async with WarmPool(browser.pool, OPTS, 1, "reused", spares=0, **pool) as warm:
             done: list[Any] = []
             for url in urls:
                 try:
@@ -219,3 +219,21 @@ def test_the_fresh_mode_opens_a_profile_per_capture(
     assert [r.environment["profile_use"] for r in (first, second)] == [1, 1]
     assert {r.environment["isolation"] for r in (first, second)} == {"fresh"}
     assert _seen(second) == _seen(first)
+
+
+def test_spare_reused_profiles_are_wiped_while_others_capture(
+    browser: BrowserThread, probe_site: ProbeSite
+) -> None:
+    url = probe_site.url("/probe.html")
+
+    async def run() -> tuple[list[CaptureResult], int]:
+        async with WarmPool(browser.pool, OPTS, 2, "reused") as warm:
+            while warm.ready < warm.profiles:
+                await asyncio.sleep(0.02)
+            done = await asyncio.gather(*(capture(warm, url, OPTS) for _ in range(6)))
+            return list(done), warm.opened
+
+    results, opened = browser.run(run())
+    assert opened == 4, "two slots in use, two spare"
+    assert sorted(r.environment["profile_use"] for r in results) == [1, 1, 1, 1, 2, 2]
+    assert all(_seen(r) == _seen(results[0]) for r in results)
