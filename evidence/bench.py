@@ -172,7 +172,7 @@ async def _level(
     stored: list[StoredCapture] = []
     failed = 0
     async with WarmPool(browser, opts, level, isolation) as warm:
-        while warm.ready < min(level, len(urls)):  # start timing with the pool warm
+        while warm.ready < warm.profiles:  # time captures, not opening the pool's profiles
             await asyncio.sleep(0.02)
 
         async def one(url: str) -> None:

@@ -24,6 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from evidence.capture import CaptureOptions, capture
 from evidence.errors import CaptureError
+from evidence.isolation import Isolation
 from evidence.result import CaptureResult
 from evidence.slots import WarmPool
 from evidence.vault import EvidenceVault
@@ -204,17 +205,25 @@ def test_a_failed_capture_retires_its_profile_and_uses_run_out(
     assert warm.retired == ["its capture failed"]
 
 
+def _many(
+    browser: BrowserThread, url: str, n: int, size: int, isolation: Isolation
+) -> tuple[list[CaptureResult], int]:
+    """``n`` captures of ``url``, ``size`` at once, once the pool's profiles are all open."""
+
+    async def run() -> tuple[list[CaptureResult], int]:
+        async with WarmPool(browser.pool, OPTS, size, isolation) as warm:
+            while warm.ready < warm.profiles:
+                await asyncio.sleep(0.02)
+            done = await asyncio.gather(*(capture(warm, url, OPTS) for _ in range(n)))
+            return list(done), warm.opened
+
+    return browser.run(run())
+
+
 def test_the_fresh_mode_opens_a_profile_per_capture(
     browser: BrowserThread, probe_site: ProbeSite
 ) -> None:
-    url = probe_site.url("/probe.html")
-
-    async def run() -> tuple[list[CaptureResult], int]:
-        async with WarmPool(browser.pool, OPTS, 1, "fresh") as warm:
-            done = [await capture(warm, url, OPTS) for _ in range(2)]
-            return done, warm.opened
-
-    (first, second), opened = browser.run(run())
+    (first, second), opened = _many(browser, probe_site.url("/probe.html"), 2, 1, "fresh")
     assert opened >= 2
     assert [r.environment["profile_use"] for r in (first, second)] == [1, 1]
     assert {r.environment["isolation"] for r in (first, second)} == {"fresh"}
@@ -224,16 +233,7 @@ def test_the_fresh_mode_opens_a_profile_per_capture(
 def test_spare_reused_profiles_are_wiped_while_others_capture(
     browser: BrowserThread, probe_site: ProbeSite
 ) -> None:
-    url = probe_site.url("/probe.html")
-
-    async def run() -> tuple[list[CaptureResult], int]:
-        async with WarmPool(browser.pool, OPTS, 2, "reused") as warm:
-            while warm.ready < warm.profiles:
-                await asyncio.sleep(0.02)
-            done = await asyncio.gather(*(capture(warm, url, OPTS) for _ in range(6)))
-            return list(done), warm.opened
-
-    results, opened = browser.run(run())
+    results, opened = _many(browser, probe_site.url("/probe.html"), 6, 2, "reused")
     assert opened == 4, "two slots in use, two spare"
     assert sorted(r.environment["profile_use"] for r in results) == [1, 1, 1, 1, 2, 2]
     assert all(_seen(r) == _seen(results[0]) for r in results)
