@@ -211,6 +211,9 @@ class CapturePipeline:
     async def close_spider(self) -> None:
         if self.stats is not None:
             self.stats.set_value("lantian/crawl_paused_s", round(_shared.paused_s, 1))
+            if self._warm is not None:  # process-wide, like the pause
+                self.stats.set_value("lantian/capture_profiles_opened", self._warm.opened)
+                self.stats.set_value("lantian/capture_profiles_retired", len(self._warm.retired))
         if self._warm is not None:
             self._warm = None
             await _shared.release(self._engine())

@@ -51,6 +51,9 @@ def test_captures_stay_within_the_pending_bound_timed_and_verifiable(
     for step in ("navigate", "screenshot", "sign"):
         assert stats[f"lantian/capture_ms/{step}"] > 0, "run stats total each step"
     assert stats["lantian/crawl_paused_s"] >= 0
+    # two slots and two spares, reused: a new profile only to replace a retired one
+    retired = stats.get("lantian/capture_profiles_retired", 0)
+    assert 1 <= stats["lantian/capture_profiles_opened"] <= 4 + retired
     verify = subprocess.run(
         [sys.executable, "-m", "lantian", "evidence", "verify"],
         env=crawl_env(data),
