@@ -1,10 +1,12 @@
 """``lantian bench capture``: captures per minute at N at once against one at a time.
 
 Every level captures the same pages in the same run, through a warm pool of N
-fresh browser profiles, each capture recorded into a throw-away vault
-(hashing, signing and the ledger included) that is verified afterwards: a
-figure counts only complete captures that verify.  Without URLs, a loopback
-server serves generated Chinese listing pages.
+browser profiles (``reused`` and wiped between captures, or ``fresh`` for each),
+each capture recorded into a throw-away vault (hashing, signing and the ledger
+included) that is verified afterwards: a figure counts only complete captures
+that verify.  Beside the wall-clock rate, the CPU seconds per capture of this
+process and Chromium's (the figure a busy machine distorts least).  Without
+URLs, a loopback server serves generated Chinese listing pages.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from pathlib import Path
 from evidence.browser import BrowserPool
 from evidence.capture import CaptureOptions, capture_with_retry
 from evidence.errors import EvidenceError
+from evidence.isolation import Isolation
+from evidence.proc_cpu import tree_cpu_seconds
 from evidence.slots import WarmPool
 from evidence.vault import EvidenceVault, StoredCapture
 
@@ -95,10 +99,20 @@ class LevelResult:
     problems: tuple[str, ...]
     steps_ms: dict[str, float]
     """Mean milliseconds per step over the captures."""
+    cpu_s: float | None = None
+    """CPU seconds of this process and Chromium while the level ran (None without /proc)."""
+    profiles: int = 0
+    """Browser profiles opened for the level (``reused``: about one per slot)."""
 
     @property
     def per_minute(self) -> float:
         return self.captures * 60.0 / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def cpu_ms_per_capture(self) -> float | None:
+        if self.cpu_s is None or not self.captures:
+            return None
+        return self.cpu_s * 1000.0 / self.captures
 
     @property
     def bytes_per_capture(self) -> float:
@@ -109,6 +123,7 @@ class LevelResult:
 class CaptureBench:
     levels: tuple[LevelResult, ...]
     urls: int
+    isolation: Isolation = "reused"
 
     @property
     def baseline(self) -> LevelResult:
@@ -146,13 +161,18 @@ def _verified(vault: EvidenceVault, stored: list[StoredCapture]) -> tuple[int, t
 
 
 async def _level(
-    browser: BrowserPool, urls: list[str], level: int, opts: CaptureOptions, tmp: Path
+    browser: BrowserPool,
+    urls: list[str],
+    level: int,
+    opts: CaptureOptions,
+    tmp: Path,
+    isolation: Isolation,
 ) -> LevelResult:
     vault = EvidenceVault(tmp / f"c{level}" / "evidence", tmp / "keys", "bench")
     stored: list[StoredCapture] = []
     failed = 0
-    async with WarmPool(browser, opts, level) as warm:
-        while warm.ready < min(level, len(urls)):  # start timing with the pool warm
+    async with WarmPool(browser, opts, level, isolation) as warm:
+        while warm.ready < warm.profiles:  # time captures, not opening the pool's profiles
             await asyncio.sleep(0.02)
 
         async def one(url: str) -> None:
@@ -166,13 +186,24 @@ async def _level(
                 await asyncio.to_thread(vault.record, result, f"bench:{url}", None, "bench")
             )
 
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), tree_cpu_seconds()
         await asyncio.gather(*(one(u) for u in urls))
-        seconds = time.perf_counter() - start
+        seconds, cpu_end = time.perf_counter() - start, tree_cpu_seconds()
+        profiles = warm.opened
     size = sum(a.size for s in stored for a in s.artifacts)
     verified, problems = await asyncio.to_thread(_verified, vault, stored)
+    cpu = cpu_end - cpu_start if cpu_start is not None and cpu_end is not None else None
     return LevelResult(
-        level, len(stored), failed, seconds, size, verified, problems, _mean_steps(stored)
+        level,
+        len(stored),
+        failed,
+        seconds,
+        size,
+        verified,
+        problems,
+        _mean_steps(stored),
+        cpu,
+        profiles,
     )
 
 
@@ -182,11 +213,12 @@ def run_capture_bench(
     pages: int = 24,
     urls: list[str] | None = None,
     allow_private_networks: bool = True,
+    isolation: Isolation = "reused",
 ) -> CaptureBench:
     """Captures per minute at each concurrency level, one at a time first (the baseline).
 
     One browser serves every level (started and warmed up before timing); each
-    level gets its own vault, verified afterwards.
+    level gets its own warm pool and vault, verified afterwards.
     """
     opts = CaptureOptions(attempts=1, allow_private_networks=allow_private_networks)
     order = [1, *sorted({n for n in levels if n > 1})]
@@ -195,8 +227,10 @@ def run_capture_bench(
         with tempfile.TemporaryDirectory(prefix="lantian-bench-") as tmp:
             async with BrowserPool(chromium_path, max_pages=max(order)) as browser:
                 await capture_with_retry(browser, targets[0], opts)
-                results = [await _level(browser, targets, n, opts, Path(tmp)) for n in order]
-        return CaptureBench(tuple(results), len(targets))
+                results = [
+                    await _level(browser, targets, n, opts, Path(tmp), isolation) for n in order
+                ]
+        return CaptureBench(tuple(results), len(targets), isolation)
 
     if urls:
         return asyncio.run(run(list(urls)))

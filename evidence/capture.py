@@ -146,10 +146,11 @@ async def _slot(pool: Pool, url: str, opts: CaptureOptions) -> AsyncIterator[Cap
 
 
 async def capture(pool: Pool, url: str, options: CaptureOptions | None = None) -> CaptureResult:
-    """One capture attempt of ``url`` in a browser profile no other page has used.
+    """One capture attempt of ``url``.
 
-    ``pool`` is a :class:`BrowserPool` (the profile is opened now) or a
-    :class:`WarmPool` (it was opened ahead, guards and recorder in place).
+    ``pool`` is a :class:`BrowserPool` (a new profile is opened now) or a
+    :class:`WarmPool` (a profile made ready ahead, guards and recorder in place:
+    new, or wiped after earlier captures when the pool's isolation is ``reused``).
     """
     opts = options or CaptureOptions()
     guard = AddressGuard(opts.allow_private_networks, opts.allowed_origins)
@@ -160,6 +161,8 @@ async def capture(pool: Pool, url: str, options: CaptureOptions | None = None) -
     timer = StepTimer()
     async with _slot(pool, url, opts) as slot:
         timer.add("slot", slot.wait_ms)
+        if slot.wipe_ms:
+            timer.add("wipe", slot.wipe_ms)
         try:
             result = await _navigate_and_collect(slot, url, started_at, opts, timer)
         except NavigationError as exc:
@@ -358,12 +361,6 @@ async def _headers_doc(
 
 def _environment(page: Page, slot: CaptureSlot, user_agent: str) -> dict[str, Any]:
     sandboxed = slot.recorder.sandboxed
-    profile = "new in-memory browser context per capture, closed afterwards"
-    if slot.warm:
-        profile = (
-            "new in-memory browser context per capture, opened blank before the capture "
-            "(warm pool), used for this capture only, closed afterwards"
-        )
     return {
         "tool": "lantian",
         "tool_version": _tool_version(),
@@ -372,14 +369,35 @@ def _environment(page: Page, slot: CaptureSlot, user_agent: str) -> dict[str, An
         "automation": f"playwright {playwright_version()}",
         "browser_args": list(CHROMIUM_ARGS) + ([] if sandboxed else ["--no-sandbox"]),
         "browser_sandbox": sandboxed,
-        "fresh_profile": True,
-        "profile": profile,
+        "isolation": slot.isolation,
+        "fresh_profile": slot.uses <= 1,
+        "profile_use": max(1, slot.uses),
+        "profile": _profile(slot),
         "user_agent": user_agent,
         "viewport": dict(VIEWPORT),
         "locale": "zh-CN",
         "host_platform": platform.platform(),
         "python": platform.python_version(),
     }
+
+
+def _profile(slot: CaptureSlot) -> str:
+    """The browser profile's history in words, for the manifest's reader."""
+    if slot.isolation == "reused":
+        before = (
+            "no capture before this one"
+            if slot.uses <= 1
+            else f"{slot.uses - 1} earlier capture(s), after each of which it was wiped "
+            "(cookies, storage, caches, service workers, permissions, history, window.name) "
+            "and its connections closed"
+        )
+        return f"in-memory browser context reused across captures (warm pool): {before}"
+    if slot.warm:
+        return (
+            "new in-memory browser context per capture, opened blank before the capture "
+            "(warm pool), used for this capture only, closed afterwards"
+        )
+    return "new in-memory browser context per capture, closed afterwards"
 
 
 def _browser_version(page: Page) -> str:

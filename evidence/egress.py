@@ -81,6 +81,19 @@ class EgressProxy:
             await self._server.wait_closed()
             self._server = None
 
+    async def reset(self) -> None:
+        """End every connection and forget what was logged: a reused browser profile's next
+        capture opens (and is checked for) each connection anew, as in a new profile."""
+        for writer in list(self._open):
+            writer.transport.abort()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=5)
+        self.blocked.clear()
+        self.failed.clear()
+        self.connected.clear()
+
     async def __aenter__(self) -> EgressProxy:
         return await self.start()
 
@@ -103,8 +116,8 @@ class EgressProxy:
         self._open.add(writer)
         try:
             await self._session(reader, writer)
-        except (OSError, asyncio.IncompleteReadError, ValueError):
-            pass
+        except (OSError, asyncio.IncompleteReadError, ValueError, asyncio.CancelledError):
+            pass  # cancelled: reset() ended the connection (asyncio would log a cancelled task)
         finally:
             if task is not None:
                 self._tasks.discard(task)

@@ -24,6 +24,21 @@ from evidence.warc import Exchange
 MAX_SUBRESOURCE_BYTES = 20 * 1024 * 1024
 
 
+def web_origin(url: str) -> str | None:
+    """``scheme://host[:port]`` of an http(s) or ws(s) URL, the default port left out."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
+        return None
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    default = 443 if scheme == "https" else 80
+    return f"{scheme}://{host}" + ("" if port in (None, default) else f":{port}")
+
+
 class Recorder:
     """Takes every response's raw bytes off the wire (DevTools ``Fetch`` domain), guards requests.
 
@@ -50,6 +65,8 @@ class Recorder:
         self.dialogs: list[str] = []
         self.popups: list[str] = []
         self.blocked: list[str] = []
+        self.origins: set[str] = set()
+        """Every origin the page requested from (what a reused profile must wipe afterwards)."""
 
     async def enable(self) -> None:
         patterns: list[dict[str, str]] = [{"urlPattern": "*", "requestStage": "Response"}]
@@ -67,6 +84,8 @@ class Recorder:
         rid = event["requestId"]
         request = event["request"]
         url = str(request["url"])
+        if (origin := web_origin(url)) is not None:
+            self.origins.add(origin)
         try:
             if "responseStatusCode" not in event and "responseErrorReason" not in event:
                 reason = await self.guard.refusal(url) if self.guard else None

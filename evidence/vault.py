@@ -26,6 +26,7 @@ from pathlib import Path
 
 from evidence.canonical import parse_utc, utc_iso
 from evidence.errors import EvidenceError, UnknownCapture
+from evidence.isolation import isolation_of
 from evidence.ledger import GENESIS, Ledger
 from evidence.manifest import ArtifactRef, ChainRef, Manifest, RedirectRef, SignerRef
 from evidence.result import CaptureResult
@@ -61,6 +62,8 @@ class StoredCapture:
     reason: str = "flagged"
     timings_ms: dict[str, float] = field(default_factory=dict)
     """Milliseconds per step: the capture's (navigate ... warc), then hash, sign, ledger."""
+    isolation: str = "fresh"
+    """The browser profile's isolation mode, as the manifest states it (``evidence.isolation``)."""
 
     @property
     def artifact_rows(self) -> list[tuple[str, str, int, str]]:
@@ -182,6 +185,7 @@ class EvidenceVault:
             ledger_entry_hash=entry.entry_hash,
             reason=reason,
             timings_ms=_vault_timings(result.timings_ms, timer.ms, bool(self.tsa_url)),
+            isolation=isolation_of(result.environment),
         )
 
     def _manifest(
@@ -292,6 +296,7 @@ class EvidenceVault:
                     artifacts=tuple(manifest.artifacts),
                     ledger_entry_hash=entry.entry_hash,
                     reason=manifest.reason,
+                    isolation=isolation_of(manifest.environment),
                 )
             )
         return found

@@ -131,6 +131,13 @@ class Settings(BaseSettings):
         le=32,
         description="evidence captures at once (warm browser profiles); default: CPU cores + 1, 2 to 8",
     )
+    # evidence.isolation.Isolation, spelled out: importing the evidence package here would
+    # load Playwright into every command
+    capture_isolation: Literal["fresh", "reused"] = Field(
+        default="reused",
+        description="reused: warm browser profiles wiped between captures (several times the "
+        "captures per CPU second); fresh: a new profile per capture, for cases a court will see",
+    )
     capture_max_pending: int = Field(
         default=DEFAULT_MAX_PENDING,
         ge=1,

@@ -47,6 +47,7 @@ def add_capture(
         screenshot_sha256=stored.screenshot_sha256,
         reason=reason,
         timings_ms=getattr(stored, "timings_ms", None) or None,
+        isolation=getattr(stored, "isolation", None),
     )
     session.add(capture)
     session.flush()

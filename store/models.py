@@ -393,6 +393,7 @@ class EvidenceCapture(Base):
         doc="milliseconds per step: slot, navigate, settle, screenshot, dom, mhtml, meta, warc, "
         "hash, ledger_wait, sign, ledger (diagnostics, not evidence)"
     )
+    isolation: Mapped[str | None] = mapped_column(String(16), doc="fresh or reused profile")
 
     artifacts: Mapped[list[EvidenceArtifact]] = relationship(back_populates="capture")
 

@@ -2,9 +2,10 @@
 
 Only listings the classifier flagged are captured (a screenshot per page would
 slow every crawl to a browser's pace).  One browser serves every crawler in the
-process, with a warm pool of ``concurrency`` fresh profiles: captures run
-beside each other and beside the crawl (Scrapy processes other items while one
-waits for its capture).  At most ``max_pending`` captures are admitted at once;
+process, with a warm pool of ``concurrency`` profiles (``isolation``: ``reused``
+and wiped between captures, the default, or ``fresh`` for each capture; see
+:mod:`evidence.isolation`): captures run beside each other and beside the crawl
+(Scrapy processes other items while one waits for its capture).  At most ``max_pending`` captures are admitted at once;
 while that many are pending, every crawler's engine is paused so the crawl does
 not fetch (and hold) more pages than the browser can capture.  The vault writes
 the artifacts, signs the manifest and appends to the ledger under its lock; the
@@ -23,6 +24,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.backpressure import DEFAULT_MAX_PENDING, PendingGate, default_capture_concurrency
+from evidence.isolation import Isolation, parse_isolation
 from spiders.items import ListingItem
 
 logger = logging.getLogger(__name__)
@@ -43,7 +45,12 @@ class _Shared:
         """How long the crawl was held back, waiting for captures."""
 
     async def acquire(
-        self, chromium_path: str | None, options: Any, concurrency: int, max_pending: int
+        self,
+        chromium_path: str | None,
+        options: Any,
+        concurrency: int,
+        max_pending: int,
+        isolation: Isolation,
     ) -> tuple[Any, PendingGate]:
         async with self.lock:
             if self.warm is None:
@@ -51,7 +58,9 @@ class _Shared:
                 from evidence.slots import WarmPool
 
                 self.browser = await BrowserPool(chromium_path, max_pages=concurrency).start()
-                self.warm = await WarmPool(self.browser, options, concurrency).start()
+                self.warm = await WarmPool(
+                    self.browser, options, concurrency, isolation=isolation
+                ).start()
                 self.gate = PendingGate(max_pending, self._pause, self._resume)
             self.users += 1
             assert self.gate is not None
@@ -147,6 +156,7 @@ class CapturePipeline:
         run_ref: str | None = None,
         concurrency: int = 2,
         max_pending: int = 16,
+        isolation: Isolation = "reused",
         stats: StatsCollector | None = None,
         crawler: Crawler | None = None,
         database_url: str | None = None,
@@ -157,6 +167,7 @@ class CapturePipeline:
         self.run_ref = run_ref
         self.concurrency = concurrency
         self.max_pending = max_pending
+        self.isolation = isolation
         self.stats = stats
         self.database_url = database_url
         self.crawler = crawler  # its engine, paused while the gate is full, exists only later
@@ -183,6 +194,7 @@ class CapturePipeline:
             run_ref=f"run-{run_id}" if run_id else None,
             concurrency=concurrency,
             max_pending=int(conf.get("max_pending") or DEFAULT_MAX_PENDING),
+            isolation=parse_isolation(conf.get("isolation") or "reused"),
             stats=crawler.stats,
             crawler=crawler,
             database_url=crawler.settings.get("LANTIAN_DATABASE_URL"),
@@ -199,6 +211,9 @@ class CapturePipeline:
     async def close_spider(self) -> None:
         if self.stats is not None:
             self.stats.set_value("lantian/crawl_paused_s", round(_shared.paused_s, 1))
+            if self._warm is not None:  # process-wide, like the pause
+                self.stats.set_value("lantian/capture_profiles_opened", self._warm.opened)
+                self.stats.set_value("lantian/capture_profiles_retired", len(self._warm.retired))
         if self._warm is not None:
             self._warm = None
             await _shared.release(self._engine())
@@ -209,7 +224,11 @@ class CapturePipeline:
     async def _ensure(self) -> PendingGate:
         if self._warm is None or self._gate is None:
             self._warm, self._gate = await _shared.acquire(
-                self.chromium_path, self._options(), self.concurrency, self.max_pending
+                self.chromium_path,
+                self._options(),
+                self.concurrency,
+                self.max_pending,
+                self.isolation,
             )
             engine = self._engine()
             if engine is not None and engine not in _shared.engines:

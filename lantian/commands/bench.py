@@ -9,6 +9,7 @@ import typer
 
 from evidence.bench import CaptureBench, run_capture_bench
 from evidence.errors import EvidenceError
+from evidence.isolation import parse_isolation
 from lantian.commands.common import settings_or_exit
 from lantian.config import ConfigError, load_settings
 from lantian.console import err, fail, out
@@ -41,16 +42,27 @@ def capture_bench(
         bool,
         typer.Option(help="capture flagged sandbox listings (--no-sandbox: generated local pages)"),
     ] = True,
+    isolation: Annotated[
+        str | None,
+        typer.Option(
+            help="reused (profiles wiped between captures) or fresh (a new profile per capture); "
+            "default: the capture_isolation setting"
+        ),
+    ] = None,
 ) -> None:
     """Full evidence captures per minute at N at once vs one at a time; every capture verified.
 
     Exits 1 when a capture failed or did not verify complete and intact.
     """
     settings = settings_or_exit()
+    try:
+        mode = parse_isolation(isolation or settings.capture_isolation)
+    except ValueError as exc:
+        fail(str(exc))
     levels = sorted(set(concurrency or [2, 3, 4]) | {1})
     err.print(
-        f"capturing {len(url) if url else pages} page(s) at concurrency {levels} "
-        f"with {settings.chromium_path} ..."
+        f"capturing {len(url) if url else pages} page(s) at concurrency {levels}, "
+        f"{mode} profiles, with {settings.chromium_path} ..."
     )
     try:
         if url or not sandbox:
@@ -60,6 +72,7 @@ def capture_bench(
                 pages=pages,
                 urls=url,
                 allow_private_networks=True if not url else settings.allow_private_networks,
+                isolation=mode,
             )
         else:
             from sandbox.server import SandboxServer
@@ -71,7 +84,9 @@ def capture_bench(
                     if p["irregular"] and p["reachable"] and not p["fault"]
                 ][:pages]
                 err.print(f"sandbox: {len(targets)} flagged listing page(s)")
-                bench = run_capture_bench(settings.chromium_path, levels, urls=targets)
+                bench = run_capture_bench(
+                    settings.chromium_path, levels, urls=targets, isolation=mode
+                )
     except EvidenceError as exc:
         fail(str(exc), 1)
     _print_capture_bench(bench)
@@ -81,11 +96,17 @@ def capture_bench(
 
 def _print_capture_bench(bench: CaptureBench) -> None:
     for r in bench.levels:
+        cpu = r.cpu_ms_per_capture
         out.print(
             f"concurrency {r.concurrency:>2}  {r.per_minute:7.1f} captures/min  "
             f"({r.captures} ok, {r.failures} failed, {r.seconds:.1f} s)  "
             f"verified {r.verified}/{r.captures}  {r.bytes_per_capture / 1024:.0f} KiB/capture  "
             f"ratio vs 1: {bench.ratio(r):.2f}x",
+            markup=False,
+        )
+        out.print(
+            f"    {bench.isolation} profiles: {r.profiles} opened; CPU (this process and "
+            f"Chromium) {'n/a' if cpu is None else f'{cpu:.0f} ms'} per capture",
             markup=False,
         )
         steps = "  ".join(f"{k} {v:.0f}" for k, v in r.steps_ms.items())

@@ -180,6 +180,7 @@ def run_options(
             "chromium_path": settings.chromium_path,
             "concurrency": settings.capture_concurrency,
             "max_pending": settings.capture_max_pending,
+            "isolation": settings.capture_isolation,
             "tsa_url": settings.tsa_url,
         },
         redis_url=settings.redis_url,

@@ -40,16 +40,20 @@ def test_captures_stay_within_the_pending_bound_timed_and_verifiable(
     stats = result.run_row()["stats"]
     with sqlite3.connect(result.db) as conn:
         flagged = conn.execute("select count(*) from listings where status = 'flagged'").fetchone()
-        rows = conn.execute("select timings_ms from evidence_captures").fetchall()
+        rows = conn.execute("select timings_ms, isolation from evidence_captures").fetchall()
     assert flagged[0] >= 2, "the keyword should reach several flagged threads"
     assert len(rows) == flagged[0] == stats["lantian/captured"]
     assert 1 <= stats["lantian/capture_pending_max"] <= 2, "never more than N pending"
-    for (raw,) in rows:
+    for raw, isolation in rows:
         steps = json.loads(raw)
         assert set(CAPTURE_STEPS) | set(VAULT_STEPS) <= set(steps)
+        assert isolation == "reused", "the crawl's default: warm profiles wiped between captures"
     for step in ("navigate", "screenshot", "sign"):
         assert stats[f"lantian/capture_ms/{step}"] > 0, "run stats total each step"
     assert stats["lantian/crawl_paused_s"] >= 0
+    # two slots and two spares, reused: a new profile only to replace a retired one
+    retired = stats.get("lantian/capture_profiles_retired", 0)
+    assert 1 <= stats["lantian/capture_profiles_opened"] <= 4 + retired
     verify = subprocess.run(
         [sys.executable, "-m", "lantian", "evidence", "verify"],
         env=crawl_env(data),
