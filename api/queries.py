@@ -18,7 +18,7 @@ from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from store.models import Listing, ListingStatus, Platform
+from store import Listing, ListingStatus, Platform
 from store.search import SearchBackend, SearchQuery, run_search
 
 CATEGORY_RE = re.compile(r"^[a-z_]{1,40}$")

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from crawler.backpressure import DEFAULT_MAX_PENDING, default_capture_concurrency
+from crawler import DEFAULT_MAX_PENDING, default_capture_concurrency
 
 if TYPE_CHECKING:
-    from store.sessions import LoginCounter, SessionStore
+    from store import LoginCounter, SessionStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -249,7 +249,7 @@ class Settings(BaseSettings):
 
     def open_session_backends(self) -> tuple[SessionStore, LoginCounter]:
         """The session store and login limiter these settings choose (close the store after)."""
-        from store.sessions import open_backends_for
+        from store import open_backends_for
 
         return open_backends_for(self)
 

@@ -10,7 +10,7 @@ from api.deps import CurrentUser, PathId, SearchDep, SessionDep, SettingsDep
 from api.present import detail, summary
 from api.queries import FilterError, ListingFilters, find_listings, listing_filters
 from api.schemas import ListingDetail, ListingSummary, Page
-from store.models import Listing
+from store import Listing
 from store.search import SearchError, userdict_path
 
 router = APIRouter(prefix="/api/v1/listings", tags=["listings"])

@@ -40,8 +40,7 @@ from api.security import LOGIN_CSRF_COOKIE, tokens_match
 from api.stats import dashboard
 from api.ui import labels
 from api.ui.charts import bar_chart, line_chart
-from store import audit
-from store.models import Campaign, CampaignRun, Listing, ListingVersion, Platform, Role, User
+from store import Campaign, CampaignRun, Listing, ListingVersion, Platform, Role, User, audit
 from store.search import SearchError, userdict_path
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -373,7 +372,7 @@ def dashboard_page(
         "region_bar": bar_chart(stats.by_region, names={"": "未知地区"}),
     }
     from api.office_stats import office_stats
-    from classifiers.offices import SOURCE_LABELS
+    from classifiers import SOURCE_LABELS
 
     by_office = office_stats(session, office or None)
     office_names = {o.code: o.name for o in labels.offices(request.app.state.settings.rules_dir)}
@@ -433,7 +432,7 @@ def campaigns_page(request: Request, user: UIUser, session: SessionDep) -> HTMLR
     last_runs: dict[int, CampaignRun] = {}
     for run in session.scalars(select(CampaignRun).order_by(CampaignRun.id.desc()).limit(500)):
         last_runs.setdefault(run.campaign_id, run)
-    from store.problems import latest_by_platform
+    from store import latest_by_platform
 
     # Per campaign, its last run's platform problems (a profile broken, a platform blocking).
     problems = {cid: latest_by_platform(session, [run.id]) for cid, run in last_runs.items()}

@@ -12,7 +12,7 @@ from lantian.console import fail
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from store.sessions import SessionStore
+    from store import SessionStore
 
 
 def settings_or_exit() -> Settings:
@@ -27,7 +27,7 @@ def settings_or_exit() -> Settings:
 def migrated_session(settings: Settings | None = None) -> Iterator[Session]:
     """One unit of work on the configured database, its schema brought to the newest
     revision; the engine is disposed when the block ends (commands also run in-process)."""
-    from store.db import engine_scope, make_sessionmaker, session_scope
+    from store import engine_scope, make_sessionmaker, session_scope
 
     url = (settings or settings_or_exit()).resolved_database_url
     with engine_scope(url, migrate=True) as engine, session_scope(make_sessionmaker(engine)) as s:
