@@ -33,7 +33,7 @@ __public_modules__ = ("bench",)
 
 if TYPE_CHECKING:
     from evidence.browser import CHROMIUM_ARGS, sandbox_refusal
-    from evidence.config import EvidenceSettings, open_vault
+    from evidence.config import EvidenceConfig, EvidenceSettings, open_vault
     from evidence.egress import EgressPolicy, EgressProxy
     from evidence.errors import ArtifactStoreError
     from evidence.netguard import (
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "CHROMIUM_ARGS": "evidence.browser",
     "sandbox_refusal": "evidence.browser",
+    "EvidenceConfig": "evidence.config",
     "EvidenceSettings": "evidence.config",
     "open_vault": "evidence.config",
     "EgressPolicy": "evidence.egress",
@@ -102,6 +103,7 @@ __all__ = [
     "EgressPolicy",
     "EgressProxy",
     "EvidenceError",
+    "EvidenceConfig",
     "EvidenceSettings",
     "EvidenceVault",
     "LocalArtifactStore",

@@ -163,14 +163,16 @@ class CapturePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        from evidence import EvidenceVault
+        from evidence import EvidenceConfig, open_vault
 
         conf = crawler.settings.getdict("LANTIAN_EVIDENCE")
-        vault = EvidenceVault(
-            Path(conf["root"]),
-            Path(conf["key_dir"]),
-            conf.get("operator", "lantian"),
-            tsa_url=conf.get("tsa_url"),
+        vault = open_vault(
+            EvidenceConfig(
+                Path(conf["root"]),
+                Path(conf["key_dir"]),
+                conf.get("operator", "lantian"),
+                tsa_url=conf.get("tsa_url"),
+            )
         )
         run_id = crawler.settings.getint("LANTIAN_RUN_ID")
         concurrency = int(conf.get("concurrency") or default_capture_concurrency())
