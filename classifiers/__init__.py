@@ -8,26 +8,14 @@ Public surface: :func:`classify`, :func:`load_default_classifier`,
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from classifiers.default import classify, load_default_classifier
 from classifiers.engine import Classifier, build_classifier
 from classifiers.pack import RulePack, RulePackError
 from classifiers.verdict import Entity, Hit, Verdict
 
 __public_modules__ = ("bench",)
-
-
-@lru_cache(maxsize=8)
-def load_default_classifier(rules_dir: Path | None = None, threshold: float = 0.5) -> Classifier:
-    """The classifier for ``rules_dir`` (default: the project's ``rules/``), built once and cached."""
-    return build_classifier(rules_dir, threshold)
-
-
-def classify(text: str, title: str = "") -> Verdict:
-    """Classify with the default rules and threshold; see :meth:`Classifier.classify` for offsets."""
-    return load_default_classifier().classify(text, title)
 
 
 if TYPE_CHECKING:

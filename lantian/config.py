@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -339,3 +341,14 @@ def load_settings(**overrides: Any) -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings (cached); tests call ``get_settings.cache_clear()``."""
     return load_settings()
+
+
+@contextmanager
+def session_store(settings: Settings) -> Iterator[SessionStore]:
+    """The UI session store the settings choose (database or Redis), closed after the block:
+    a command that changes a password or a role ends the sessions where they live."""
+    store, _ = settings.open_session_backends()
+    try:
+        yield store
+    finally:
+        store.close()

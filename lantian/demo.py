@@ -22,8 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from classifiers import load_directory
-from lantian.commands.common import session_store
-from lantian.config import Settings
+from lantian.config import Settings, session_store
 from sandbox import SandboxServer
 from spiders import canonical_url
 from store import (

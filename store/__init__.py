@@ -67,7 +67,8 @@ if TYPE_CHECKING:
     )
     from store.offices import FINDING_STATUSES, OfficeTransferError, assign_offices, transfer_actor
     from store.problems import latest_by_platform, problems_for_run, record_problem
-    from store.sessions import LoginCounter, SessionSettings, SessionStore, open_backends_for
+    from store.session_backends import SessionSettings, open_backends_for
+    from store.sessions import LoginCounter, SessionStore
     from store.users import (
         UserError,
         authenticate,
@@ -140,9 +141,9 @@ _LAZY = {
     "problems_for_run": "store.problems",
     "record_problem": "store.problems",
     "LoginCounter": "store.sessions",
-    "SessionSettings": "store.sessions",
+    "SessionSettings": "store.session_backends",
     "SessionStore": "store.sessions",
-    "open_backends_for": "store.sessions",
+    "open_backends_for": "store.session_backends",
     "UserError": "store.users",
     "authenticate": "store.users",
     "create_api_token": "store.users",

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,3 +185,76 @@ def test_front_doors_load_their_heavy_parts_late(statement: str, absent: tuple[s
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"{statement} loaded {result.stdout.strip()}"
+
+
+def test_a_planted_import_circle_breaks_the_contracts(repo_copy: Path) -> None:
+    """Two sibling modules that import each other (even inside a function) are a circle."""
+    first, second = repo_copy / "store" / "circle_a.py", repo_copy / "store" / "circle_b.py"
+    first.write_text('"""Planted."""\n\nfrom store import circle_b  # noqa\n')
+    second.write_text(
+        '"""Planted."""\n\n\ndef f() -> None:\n    from store import circle_a  # noqa\n'
+    )
+    try:
+        result = lint_imports(repo_copy)
+    finally:
+        first.unlink()
+        second.unlink()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "No cycles are allowed in store" in result.stdout
+
+
+def _circles(graph: grimp.ImportGraph) -> list[list[str]]:
+    """Strongly connected groups of two or more modules (Tarjan, iterative)."""
+    modules = sorted(m for m in graph.modules if m.split(".")[0] in PACKAGES)
+    edges = {
+        m: sorted(n for n in graph.find_modules_directly_imported_by(m) if n in set(modules))
+        for m in modules
+    }
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+    for root in modules:
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    circles.append(sorted(group))
+    return circles
+
+
+def test_no_module_imports_itself_back() -> None:
+    """Also across a package and its own modules (``classifiers`` and ``classifiers.jsonl``),
+    which the sibling contract does not see."""
+    graph = grimp.build_graph(*PACKAGES, cache_dir=None)
+    assert _circles(graph) == []
+    graph.add_import(importer="store.models", imported="store")  # what a planted circle looks like
+    graph.add_import(importer="store", imported="store.models")
+    assert any({"store", "store.models"} <= set(group) for group in _circles(graph))

@@ -103,7 +103,7 @@ def export_cmd(
     """Write a 线索移交函 (DOCX, PDF) and the signed evidence package for another office."""
     from evidence import EvidenceError
     from store import utcnow
-    from takedown import TakedownError, default_catalog, export_transfer
+    from takedown import TakedownError, export_transfer, office_from
 
     actor_id, listing_ids = _parse_targets(targets)
     settings = settings_or_exit()
@@ -119,16 +119,14 @@ def export_cmd(
                 session,
                 directory=directory,
                 vault=vault,
-                catalog=default_catalog(settings.rules_dir),
                 to_office=to,
-                office_name=settings.office_name,
-                office_contact=settings.office_contact,
                 out_dir=out_dir,
                 issued=utcnow(),
                 by=by,
                 actor_id=actor_id,
                 listing_ids=listing_ids,
                 formats=fmt or ["docx", "pdf"],
+                **office_from(settings).letterhead(),
             )
         except (TakedownError, EvidenceError) as exc:
             fail(str(exc))

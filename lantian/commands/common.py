@@ -12,8 +12,6 @@ from lantian.console import fail
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from store import SessionStore
-
 
 def settings_or_exit() -> Settings:
     """The effective settings; a broken configuration exits 2 naming the key."""
@@ -32,14 +30,3 @@ def migrated_session(settings: Settings | None = None) -> Iterator[Session]:
     url = (settings or settings_or_exit()).resolved_database_url
     with engine_scope(url, migrate=True) as engine, session_scope(make_sessionmaker(engine)) as s:
         yield s
-
-
-@contextmanager
-def session_store(settings: Settings) -> Iterator[SessionStore]:
-    """The UI session store the settings choose (database or Redis), closed after the block:
-    a command that changes a password or a role ends the sessions where they live."""
-    store, _ = settings.open_session_backends()
-    try:
-        yield store
-    finally:
-        store.close()

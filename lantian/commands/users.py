@@ -10,7 +10,8 @@ from redis.exceptions import RedisError
 from rich.table import Table
 from sqlalchemy import select
 
-from lantian.commands.common import migrated_session, session_store, settings_or_exit
+from lantian.commands.common import migrated_session, settings_or_exit
+from lantian.config import session_store
 from lantian.console import err, fail, out
 from store import Role, User, UserError, audit, create_api_token, create_user, set_password
 
