@@ -3,13 +3,17 @@ workers, alerts and evidence re-verification.  It starts crawls as ``lantian cra
 processes and imports no Scrapy itself; ``takedown`` stands beside it (the scheduler is
 handed the takedown re-check), ``api`` and the shell above it.
 
-Public surface (loaded on first use; the rest is internal):
+Public surface: the names in ``__all__`` (loaded on first use), and ``campaigns.metrics``
+(the Prometheus registry the API and the scheduler serve).  The rest is internal:
 
-- specs: ``CampaignSpec``, ``CampaignError``, ``load_campaign_file``, ``upsert_campaign``
+- specs: ``CampaignSpec``, ``CampaignError``, ``load_campaign_file``, ``upsert_campaign``,
+  ``resolve_campaign`` (a spec by file, row or built-in name), validation
 - runs: ``start_run``, ``cancel_run``, ``wait_run``, ``get_run``, ``list_runs``,
-  ``reap_stale_runs``, ``RunInfo`` and the ``RunError`` family (``campaigns.runs``)
-- the run state machine: ``claim_run``, ``conclude_run`` (``campaigns.record``)
-- scheduling: ``start_background_scheduler``, ``embedded_scheduler``, ``stop_scheduler``
+  ``find_campaign`` (a row by id or name), ``reap_stale_runs``, ``RunInfo`` and the
+  ``RunError`` family; ``unit_of_work(settings)``: one session on the settings' database
+- the run state machine: ``claim_run``, ``conclude_run``
+- scheduling: ``start_background_scheduler``, ``embedded_scheduler``, ``stop_scheduler``,
+  workers (``run_worker``)
 - settings it reads: ``CampaignSettings`` (a protocol ``lantian.config.Settings`` meets)
 """
 

@@ -2,7 +2,9 @@
 
 Public surface: :func:`classify`, :func:`load_default_classifier`,
 :class:`Classifier`, :class:`RulePack`, :class:`Verdict`, :class:`Hit`,
-:class:`Entity`.  Everything else is internal.
+:class:`Entity`, the registers (offices, licensed agencies), the categories, the
+evaluation tools (all in ``__all__``; the tools and registers load on first use) and
+``classifiers.bench``.  Everything else is internal.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Evidence: capture pages, keep them content-addressed, sign, chain, verify and package them.
 
 Knows nothing of Scrapy, FastAPI or the SQL store; callers pass paths and values.
+Public surface: the names in ``__all__`` (a vault comes from ``open_vault``) and
+``evidence.bench``; the rest is internal.
 """
 
 import importlib

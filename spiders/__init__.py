@@ -1,4 +1,8 @@
-"""Spiders per source kind, driven by site profiles in ``spiders/profiles/*.yaml``."""
+"""Spiders per source kind, driven by site profiles in ``spiders/profiles/*.yaml``.
+
+Public surface: the names in ``__all__`` (the items they yield, profiles, URL, archive and
+check helpers); the rest is internal.
+"""
 
 from __future__ import annotations
 
