@@ -33,11 +33,14 @@ def declared_public_modules(package: str) -> tuple[str, ...]:
         raise ValueError(f"package {package!r} is not importable from here")
     tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"), spec.origin)
     for node in tree.body:
-        target = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        if isinstance(target, ast.Name) and target.id == DECLARATION and node.value is not None:
-            value = ast.literal_eval(node.value)
+        target: ast.expr | None = None
+        value_node: ast.expr | None = None
+        if isinstance(node, ast.AnnAssign):
+            target, value_node = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value_node = node.targets[0], node.value
+        if isinstance(target, ast.Name) and target.id == DECLARATION and value_node is not None:
+            value = ast.literal_eval(value_node)
             if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
                 raise ValueError(f"{package}.{DECLARATION} must be a tuple of module names")
             return value
@@ -77,7 +80,7 @@ class PublicSurfaceContract(Contract):
                 lines = sorted({d["line_number"] for d in details})
                 broken.append({"importer": importer, "imported": imported, "lines": lines})
                 if verbose:
-                    output.verbose_print(f"{importer} reaches into {imported}")
+                    output.verbose_print(verbose, f"{importer} reaches into {imported}")
         return ContractCheck(
             kept=not broken and not undeclared,
             warnings=[],
