@@ -75,6 +75,18 @@ def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
+def lint_with(copy: Path, planted: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the contracts on ``copy`` with these files planted (removed again afterwards)."""
+    paths = [copy / name for name in planted]
+    try:
+        for path, text in zip(paths, planted.values(), strict=True):
+            path.write_text(f'"""Planted by tests/test_layers.py."""\n\n{text}')
+        return lint_imports(copy)
+    finally:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+
 @pytest.mark.parametrize(
     ("where", "imports", "message"),
     [
@@ -87,12 +99,7 @@ def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_planted_violation_breaks_the_contracts(
     repo_copy: Path, where: str, imports: str, message: str
 ) -> None:
-    planted = repo_copy / where / "layer_violation.py"
-    planted.write_text(f'"""Planted by tests/test_layers.py."""\n\nimport {imports}  # noqa\n')
-    try:
-        result = lint_imports(repo_copy)
-    finally:
-        planted.unlink()
+    result = lint_with(repo_copy, {f"{where}/layer_violation.py": f"import {imports}  # noqa\n"})
     assert result.returncode == 1, result.stdout + result.stderr
     assert "BROKEN" in result.stdout
     assert message in result.stdout
@@ -113,12 +120,7 @@ def test_a_planted_violation_breaks_the_contracts(
 def test_reaching_into_a_private_module_breaks_the_public_surface(
     repo_copy: Path, where: str, imports: str, reached: str
 ) -> None:
-    planted = repo_copy / where / "surface_violation.py"
-    planted.write_text(f'"""Planted by tests/test_layers.py."""\n\n{imports}  # noqa\n')
-    try:
-        result = lint_imports(repo_copy)
-    finally:
-        planted.unlink()
+    result = lint_with(repo_copy, {f"{where}/surface_violation.py": f"{imports}  # noqa\n"})
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"- {where}.surface_violation reaches into {reached} (l.3)" in result.stdout
     assert "Data moves one way" in result.stdout and "KEPT" in result.stdout
@@ -127,9 +129,7 @@ def test_reaching_into_a_private_module_breaks_the_public_surface(
 def test_a_public_module_that_does_not_exist_breaks_the_public_surface(repo_copy: Path) -> None:
     init = repo_copy / "store" / "__init__.py"
     kept = init.read_text()
-    declared = 'Declared = ("audit", "permissions", "search")'.replace(
-        "Declared", "__public_modules__"
-    )
+    declared = '__public_modules__ = ("audit", "permissions", "search")'
     assert declared in kept
     init.write_text(kept.replace(declared, declared.replace('"search"', '"search", "gone"')))
     try:
@@ -189,16 +189,13 @@ def test_front_doors_load_their_heavy_parts_late(statement: str, absent: tuple[s
 
 def test_a_planted_import_circle_breaks_the_contracts(repo_copy: Path) -> None:
     """Two sibling modules that import each other (even inside a function) are a circle."""
-    first, second = repo_copy / "store" / "circle_a.py", repo_copy / "store" / "circle_b.py"
-    first.write_text('"""Planted."""\n\nfrom store import circle_b  # noqa\n')
-    second.write_text(
-        '"""Planted."""\n\n\ndef f() -> None:\n    from store import circle_a  # noqa\n'
+    result = lint_with(
+        repo_copy,
+        {
+            "store/circle_a.py": "from store import circle_b  # noqa\n",
+            "store/circle_b.py": "\n\ndef f() -> None:\n    from store import circle_a  # noqa\n",
+        },
     )
-    try:
-        result = lint_imports(repo_copy)
-    finally:
-        first.unlink()
-        second.unlink()
     assert result.returncode == 1, result.stdout + result.stderr
     assert "No cycles are allowed in store" in result.stdout
 
