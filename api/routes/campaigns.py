@@ -1,7 +1,7 @@
 """Campaigns (keywords x platforms x schedule) and their runs.
 
 Reading is open to every user; creating, editing, pausing and starting need a
-supervisor.  Runs are launched by ``campaigns.runs.start_run`` (a crawl process).
+supervisor.  Runs are launched by ``campaigns.start_run`` (a crawl process).
 """
 
 from __future__ import annotations
