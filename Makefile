@@ -28,7 +28,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 typecheck: install
-	$(VENV)/bin/mypy lantian classifiers evidence store crawler campaigns spiders api takedown sandbox
+	$(VENV)/bin/mypy lantian classifiers evidence store crawler campaigns spiders api takedown sandbox scripts/import_contracts.py
 
 check: lint typecheck test
 

@@ -17,9 +17,9 @@ from api.schemas import (
     RiskOut,
     RiskPartOut,
 )
-from classifiers.offices import OfficeDirectory, OfficeError, load_directory
-from store.actor_profile import CONFIRMED, ActorProfile
-from store.offices import assign_offices
+from classifiers import OfficeDirectory, OfficeError, load_directory
+from store import CONFIRMED_STATUSES as CONFIRMED
+from store import ActorProfile, assign_offices
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,8 @@ from api.indexing import IndexSyncer
 from api.metrics import Metrics, MetricsMiddleware
 from api.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from campaigns.metrics import StoreCollector
-from store.db import make_engine, make_sessionmaker, upgrade
+from store import make_engine, make_sessionmaker, open_backends_for, upgrade
 from store.search import open_backend, tokenize_query, userdict_path
-from store.sessions import open_backends_for
 
 UI_DIR = Path(__file__).resolve().parent / "ui"
 log = logging.getLogger(__name__)
@@ -53,7 +52,7 @@ def create_app(
                 app.state.sessionmaker, app.state.search, userdict_path(settings), index_sync_s
             )
             syncer.start()
-        from campaigns.scheduler import embedded_scheduler
+        from campaigns import embedded_scheduler
         from takedown import recheck_due
 
         recheck = functools.partial(recheck_due, settings=settings)

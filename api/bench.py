@@ -26,11 +26,21 @@ from typing import Any
 from sqlalchemy import insert, text, update
 
 from api.config import ApiSettings
-from store.db import make_engine, session_scope, upgrade
-from store.models import Listing, ListingStatus, ListingVersion, Platform, Role, SourceKind, User
-from store.search import SearchDoc, tokenize_document
-from store.search.fts import FtsBackend
-from store.users import create_api_token, hash_password
+from store import (
+    Listing,
+    ListingStatus,
+    ListingVersion,
+    Platform,
+    Role,
+    SourceKind,
+    User,
+    create_api_token,
+    hash_password,
+    make_engine,
+    session_scope,
+    upgrade,
+)
+from store.search import FtsBackend, SearchDoc, tokenize_document
 
 PHRASES = [
     "发明专利包授权",

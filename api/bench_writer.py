@@ -29,11 +29,10 @@ def run_writer(
 ) -> None:
     """Store listings at ``per_second`` (in batches of 25) until ``stop`` is set; count them in ``written``."""
     from classifiers import load_default_classifier
-    from crawler.pipelines.store import StorePipeline
-    from spiders.items import ListingItem
-    from store.db import make_engine, make_sessionmaker
-    from store.search.documents import index_listings_into
-    from store.search.fts import FtsBackend
+    from crawler import StorePipeline
+    from spiders import ListingItem
+    from store import make_engine, make_sessionmaker
+    from store.search import FtsBackend, index_listings_into
 
     classifier = load_default_classifier()
     engine = make_engine(database_url)

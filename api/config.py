@@ -12,10 +12,10 @@ from typing import Protocol
 
 from pydantic import SecretStr
 
-from campaigns.config import CampaignSettings
+from campaigns import CampaignSettings
+from store import SessionSettings
 from store.search import SearchSettings
-from store.sessions import SessionSettings
-from takedown.config import TakedownSettings
+from takedown import TakedownSettings
 
 
 class ApiSettings(CampaignSettings, TakedownSettings, SearchSettings, SessionSettings, Protocol):

@@ -18,12 +18,8 @@ from sqlalchemy.orm import Session
 
 from api.config import ApiSettings
 from api.security import CSRF_FORM_FIELD, CSRF_HEADER, SESSION_COOKIE, tokens_match
-from store import permissions
-from store.db import session_scope
-from store.models import Role, User
+from store import Role, SessionStore, User, permissions, session_scope, user_for_token
 from store.search import SearchBackend
-from store.sessions import SessionStore
-from store.users import user_for_token
 
 PathId = Annotated[int, Path(ge=1, le=2**62, description="database id")]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.search import SearchBackend, SearchError
-from store.search.documents import catch_up_into, drain_outbox_into
+from store.search import SearchBackend, SearchError, catch_up_into, drain_outbox_into
 
 log = logging.getLogger(__name__)
 

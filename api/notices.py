@@ -7,9 +7,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.schemas import CheckOut, ItemOut, NoticeDetail, NoticeOut
-from store.models import NoticeStatus, Platform, TakedownNotice, User
-from takedown.errors import InvalidTransition, NoticeNotFound, PermissionDenied, TakedownError
-from takedown.workflow import allowed_targets, find_notice, transition
+from store import NoticeStatus, Platform, TakedownNotice, User
+from takedown import (
+    InvalidTransition,
+    NoticeNotFound,
+    PermissionDenied,
+    TakedownError,
+    allowed_targets,
+    find_notice,
+    transition,
+)
 
 
 def notice_out(notice: TakedownNotice) -> NoticeOut:

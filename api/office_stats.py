@@ -16,8 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.queries import office_condition
-from store.models import Listing, Platform
-from store.offices import FINDING_STATUSES
+from store import FINDING_STATUSES, Listing, Platform
 
 
 @dataclass

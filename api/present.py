@@ -18,7 +18,7 @@ from api.schemas import (
     RuleHitOut,
     VersionOut,
 )
-from store.models import (
+from store import (
     Actor,
     Classification,
     EvidenceCapture,

@@ -1,14 +1,16 @@
 """Finding listings for the queue, the REST list and search, shared by API and UI.
 
-Without search words the database answers (indexed columns); with words the
-search backend answers (it holds the same filter fields) and the rows are then
-loaded from the database in the backend's order.
+A query is the store's one filter model, :class:`store.search.SearchQuery`, built here at
+the edge from the query string (:func:`listing_filters`).  Without search words the
+database answers (indexed columns); with words the search backend answers (it holds the
+same filter fields but the office and the tier) and the rows are then loaded from the
+database in the backend's order.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,7 +20,7 @@ from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from store.models import Listing, ListingStatus, Platform
+from store import Listing, ListingStatus, Platform
 from store.search import SearchBackend, SearchQuery, run_search
 
 CATEGORY_RE = re.compile(r"^[a-z_]{1,40}$")
@@ -33,54 +35,6 @@ class FilterError(ValueError):
 
 
 Tier = Literal["offer", "watch", "none"]
-
-
-@dataclass
-class ListingFilters:
-    """What a listing query asks: the search index's filters (:meth:`search_query`) plus the
-    database-only ones (``queue``, ``office``, ``tier``)."""
-
-    q: str = ""
-    category: list[str] = field(default_factory=list)
-    platform: list[str] = field(default_factory=list)
-    severity: list[str] = field(default_factory=list)
-    status: list[ListingStatus] = field(default_factory=list)
-    region: list[str] = field(default_factory=list)
-    campaign_id: int | None = None
-    actor_id: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    queue: bool = False
-    sort: SortParam = "score"
-    office: str | None = None
-    tier: list[str] = field(default_factory=list)
-
-    def effective_statuses(self) -> list[str]:
-        if self.status:
-            return [str(s) for s in self.status]
-        if self.queue:
-            return [str(s) for s in QUEUE_STATUSES]
-        return []
-
-    def search_query(self, limit: int, offset: int, count_limit: int | None) -> SearchQuery:
-        """The filters the search index answers, as its ``SearchQuery`` (``office`` and
-        ``tier`` are the database's alone)."""
-        return SearchQuery(
-            text=self.q,
-            categories=self.category,
-            platforms=self.platform,
-            statuses=self.effective_statuses(),
-            severities=self.severity,
-            regions=self.region,
-            campaign_id=self.campaign_id,
-            actor_id=self.actor_id,
-            since=self.since,
-            until=self.until,
-            sort="relevance" if self.sort == "relevance" else self.sort,
-            limit=limit,
-            offset=offset,
-            count_limit=count_limit,
-        )
 
 
 def listing_filters(
@@ -117,23 +71,26 @@ def listing_filters(
             description="offer (flagged), watch (pushes the practice, no offer), none; repeatable"
         ),
     ] = None,
-) -> ListingFilters:
-    """Listing filters from the query string (a FastAPI dependency)."""
-    return ListingFilters(
-        q=q.strip(),
-        category=[c for c in (category or []) if c],
-        platform=[p for p in (platform or []) if p],
-        severity=[s for s in (severity or []) if s],
-        status=list(status or []),
-        region=[r for r in (region or []) if r],
+) -> SearchQuery:
+    """The listing query asked by the query string (a FastAPI dependency).
+
+    ``queue`` without ``status`` asks for what awaits a reviewer (:data:`QUEUE_STATUSES`).
+    """
+    statuses = list(status or []) or (list(QUEUE_STATUSES) if queue else [])
+    return SearchQuery(
+        text=q.strip(),
+        categories=[c for c in (category or []) if c],
+        platforms=[p for p in (platform or []) if p],
+        severities=[s for s in (severity or []) if s],
+        statuses=[str(s) for s in statuses],
+        regions=[r for r in (region or []) if r],
         campaign_id=campaign_id,
         actor_id=actor_id,
         since=aware_utc(since),
         until=aware_utc(until),
-        queue=queue,
         sort=sort,
         office=office,
-        tier=[str(t) for t in (tier or [])],
+        tiers=[str(t) for t in (tier or [])],
     )
 
 
@@ -143,34 +100,37 @@ def aware_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def _sql_conditions(f: ListingFilters) -> list[ColumnElement[bool]]:
+def _statuses(query: SearchQuery) -> list[ListingStatus]:
+    try:
+        return [ListingStatus(s) for s in query.statuses]
+    except ValueError as exc:
+        raise FilterError(str(exc)) from exc
+
+
+def _sql_conditions(f: SearchQuery) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
-    if f.status:
-        conds.append(Listing.status.in_(f.status))
-    elif f.queue:
-        conds.append(
-            Listing.status == QUEUE_STATUSES[0]
-            if len(QUEUE_STATUSES) == 1
-            else Listing.status.in_(QUEUE_STATUSES)
-        )
-    if f.platform:
+    if f.statuses:
+        conds.append(Listing.status.in_(_statuses(f)))
+    if f.platforms:
         conds.append(
             Listing.platform_id.in_(
-                select(Platform.id).where(Platform.key.in_(f.platform)).scalar_subquery()
+                select(Platform.id).where(Platform.key.in_(f.platforms)).scalar_subquery()
             )
         )
-    if f.severity:
-        conds.append(Listing.severity.in_(f.severity))
-    if f.tier:
-        conds.append(Listing.tier.in_(f.tier))
-    if f.region:
-        conds.append(Listing.region.in_(f.region))
-    if f.category:
-        for c in f.category:
+    if f.severities:
+        conds.append(Listing.severity.in_(f.severities))
+    if f.tiers:
+        conds.append(Listing.tier.in_(f.tiers))
+    if f.regions:
+        conds.append(Listing.region.in_(f.regions))
+    if f.categories:
+        for c in f.categories:
             if not CATEGORY_RE.match(c):
                 raise FilterError(f"category {c!r} is not a category key")
         # The JSON list as text contains the quoted key; portable across SQLite and PostgreSQL.
-        conds.append(or_(*(cast(Listing.categories, String).like(f'%"{c}"%') for c in f.category)))
+        conds.append(
+            or_(*(cast(Listing.categories, String).like(f'%"{c}"%') for c in f.categories))
+        )
     if f.campaign_id is not None:
         conds.append(Listing.first_campaign_id == f.campaign_id)
     if f.actor_id is not None:
@@ -208,22 +168,23 @@ class Found:
 def find_listings(
     session: Session,
     backend: SearchBackend,
-    f: ListingFilters,
+    f: SearchQuery,
     *,
     limit: int = 50,
     offset: int = 0,
     userdict: Path | None = None,
 ) -> Found:
-    if f.q and f.tier:
+    if f.text and f.tiers:
         raise FilterError("tier cannot be combined with a full-text search (q) yet")
-    if f.q:
+    if f.text:
         if f.office is not None:
             raise FilterError(
                 "the office filter cannot be combined with search words yet (the search index "
                 "does not hold responsible offices); filter by office without q"
             )
-        query = f.search_query(limit, offset, COUNT_CAP)
-        hits = run_search(backend, query, userdict)
+        hits = run_search(
+            backend, replace(f, limit=limit, offset=offset, count_limit=COUNT_CAP), userdict
+        )
         if not hits.ids:
             return Found([], hits.total, backend.name, hits.exact)
         loaded = {
@@ -262,8 +223,7 @@ def find_listings(
 
 def neighbours(session: Session, listing: Listing) -> tuple[int | None, int | None]:
     """The previous and next listing in the review queue's order (score, then id, descending)."""
-    f = ListingFilters(queue=True)
-    conds = _sql_conditions(f)
+    conds = _sql_conditions(SearchQuery(statuses=[str(s) for s in QUEUE_STATUSES]))
     before = session.scalar(
         select(Listing.id)
         .where(*conds)

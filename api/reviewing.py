@@ -11,9 +11,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import audit, permissions
-from store.listing_state import change_listing, queue_for_index
-from store.models import Listing, ListingStatus, Review, ReviewAction, Role, User
+from store import (
+    Listing,
+    ListingStatus,
+    Review,
+    ReviewAction,
+    Role,
+    User,
+    audit,
+    change_listing,
+    permissions,
+    queue_for_index,
+)
 
 DECIDABLE = frozenset({ListingStatus.new, ListingStatus.flagged, ListingStatus.escalated})
 REOPENABLE = frozenset({ListingStatus.confirmed, ListingStatus.dismissed, ListingStatus.escalated})

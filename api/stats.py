@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from api.schemas import DashboardOut, SeriesPoint
-from store.models import ListingStatus
+from store import ListingStatus
 from store.search import FacetField, SearchBackend, SearchQuery
 
 FINDING_STATUSES = [

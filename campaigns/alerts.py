@@ -32,17 +32,9 @@ from sqlalchemy.orm import Session, aliased
 
 from campaigns.config import CampaignSettings
 from campaigns.metrics import ALERTS_SENT
-from evidence.webhook import WebhookError, post_webhook
+from evidence import WebhookError, post_webhook
+from store import AuditEntry, Campaign, CampaignRun, Listing, ListingVersion, Platform, utcnow
 from store.audit import record
-from store.models import (
-    AuditEntry,
-    Campaign,
-    CampaignRun,
-    Listing,
-    ListingVersion,
-    Platform,
-    utcnow,
-)
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +222,7 @@ def collect_findings(session: Session, run: CampaignRun) -> Digest:
             )
             if not alerted:
                 digest.reappeared.append(_finding(listing, key))
-    from store.problems import problems_for_run
+    from store import problems_for_run
 
     digest.problems = [
         Problem(p.platform, p.page_type, p.kind, p.message, p.url, p.count, p.sample_path)

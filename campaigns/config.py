@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 
-from evidence.config import EvidenceSettings
+from evidence import EvidenceSettings
 
 
 class CampaignSettings(EvidenceSettings, Protocol):

@@ -33,7 +33,7 @@ class LeaderLock:
     @classmethod
     def for_url(cls, database_url: str) -> LeaderLock:
         """A lock with its own engine (one connection), disposed on release."""
-        from store.db import make_engine
+        from store import make_engine
 
         url = make_url(database_url)
         engine = make_engine(

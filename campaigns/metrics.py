@@ -74,7 +74,7 @@ class StoreCollector(Collector):
 
     def _store_engine(self) -> Any:
         """The collector's own engine, made on the first scrape and disposed by :meth:`close`."""
-        from store.db import make_engine
+        from store import make_engine
 
         with self._engine_lock:
             if self._engine is None:
@@ -91,7 +91,7 @@ class StoreCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         from sqlalchemy import func, select
 
-        from store.models import CampaignRun, Listing, ListingStatus, RunStatus
+        from store import CampaignRun, Listing, ListingStatus, RunStatus
 
         runs = GaugeMetricFamily("lantian_runs", "Campaign runs by status", labels=["status"])
         pages = CounterMetricFamily("lantian_pages_crawled", "Pages fetched by all runs")

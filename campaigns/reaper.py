@@ -29,7 +29,7 @@ from campaigns.record import (
     unit_of_work,
 )
 from campaigns.supervisor import cancel_run, is_watched, process_alive
-from store.models import CampaignRun, RunStatus, utcnow
+from store import CampaignRun, RunStatus, utcnow
 
 log = logging.getLogger(__name__)
 

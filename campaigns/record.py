@@ -32,11 +32,18 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.config import CampaignSettings
-from store.db import make_engine, make_sessionmaker, session_scope
-from store.models import Campaign, CampaignRun, RunStatus, utcnow
+from store import (
+    Campaign,
+    CampaignRun,
+    RunStatus,
+    make_engine,
+    make_sessionmaker,
+    session_scope,
+    utcnow,
+)
 
 if TYPE_CHECKING:
-    from crawler.runner import RunResult
+    from crawler import RunResult
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +254,7 @@ def discard_jobdir(path: Path) -> None:
 
 def killed_with_frontier(returncode: int | None, jobdir: Path) -> bool:
     """A crawl killed by a signal (SIGKILL, OOM killer) whose durable frontier can be resumed."""
-    from crawler.frontier import FRONTIER_FILE
+    from crawler import FRONTIER_FILE
 
     killed = returncode is None or returncode < 0
     return killed and any(jobdir.glob(f"*/{FRONTIER_FILE}"))

@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session
 from campaigns.config import CampaignSettings
 from campaigns.leader import LeaderLock
 from campaigns.metrics import SCHEDULER_JOB_RUNS, SCHEDULER_JOBS
-from store.models import Campaign
+from store import Campaign
 
 log = logging.getLogger(__name__)
 
@@ -362,7 +362,7 @@ def _jobstore(settings: CampaignSettings) -> SQLAlchemyJobStore:
     """
     from sqlalchemy.pool import NullPool
 
-    from store.db import make_engine
+    from store import make_engine
 
     return SQLAlchemyJobStore(
         engine=make_engine(settings.resolved_database_url, poolclass=NullPool),

@@ -18,7 +18,7 @@ from pydantic import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import Campaign
+from store import Campaign
 
 CAMPAIGNS_DIR = Path(__file__).resolve().parent / "builtin"
 
@@ -155,7 +155,7 @@ def base_url_problem(url: str, allow_private_networks: bool) -> str | None:
     """
     from urllib.parse import urlsplit
 
-    from evidence.netguard import ALLOWED_SCHEMES, is_public_ip
+    from evidence import ALLOWED_SCHEMES, is_public_ip
 
     try:
         parts = urlsplit(url.strip())
@@ -183,7 +183,7 @@ def base_url_problem(url: str, allow_private_networks: bool) -> str | None:
 
 def validation_context(profiles_dir: Path, allow_private_networks: bool) -> dict[str, Any]:
     """What :func:`validate_campaign` checks against: the profiles that exist, the network policy."""
-    from spiders.profile import load_profiles
+    from spiders import load_profiles
 
     return {
         "profiles": frozenset(load_profiles(profiles_dir)),

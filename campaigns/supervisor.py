@@ -43,7 +43,7 @@ from campaigns.record import (
     this_host,
     unit_of_work,
 )
-from store.models import CampaignRun, RunStatus, utcnow
+from store import CampaignRun, RunStatus, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import update
 
 from campaigns.config import CampaignSettings
+from store import EvidenceCapture, utcnow
 from store.audit import record
-from store.models import EvidenceCapture, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ def reverify_evidence(settings: CampaignSettings) -> Reverification | None:
     if not (root / "ledger.jsonl").exists() and not (root / "manifests").is_dir():
         log.info("evidence re-verification: nothing captured yet under %s", root)
         return None
-    from evidence.config import open_vault
-    from store.evidence import capture_anchors
+    from evidence import open_vault
+    from store import capture_anchors
 
     vault = open_vault(settings, root)
     with unit_of_work(settings) as session:

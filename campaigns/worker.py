@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from campaigns.config import CampaignSettings
-from store.models import Campaign, CampaignRun, RunStatus
+from store import Campaign, CampaignRun, RunStatus
 
 log = logging.getLogger(__name__)
 

@@ -88,7 +88,7 @@ def run_crawl_bench(chromium_path: str | None, depth: int = 1, repeat: int = 2) 
 
 
 def _run_once(chromium_path: str | None, depth: int) -> CrawlBench:
-    from sandbox.server import SandboxServer
+    from sandbox import SandboxServer
 
     with (
         tempfile.TemporaryDirectory(prefix="lantian-bench-") as tmp,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from classifiers.blocks import Block, line_blocks
+from classifiers import Block, line_blocks
 
 _PROBE = 16  # characters of a post's first and last line looked up in the page text
 

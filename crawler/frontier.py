@@ -33,7 +33,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.request import request_from_dict
 
-from spiders.items import ListingItem
+from spiders import ListingItem
 
 logger = logging.getLogger(__name__)
 

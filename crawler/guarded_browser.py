@@ -30,8 +30,7 @@ from scrapy.crawler import Crawler
 from scrapy_playwright.handler import Config, ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
-from evidence.browser import sandbox_refusal
-from evidence.egress import EgressPolicy, EgressProxy
+from evidence import EgressPolicy, EgressProxy, sandbox_refusal
 
 logger = logging.getLogger(__name__)
 

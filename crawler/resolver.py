@@ -22,7 +22,7 @@ from twisted.internet.interfaces import IResolverSimple
 from twisted.internet.threads import deferToThreadPool
 from zope.interface import implementer
 
-from evidence.netguard import RefusedAddress, checked_address
+from evidence import RefusedAddress, checked_address
 
 logger = logging.getLogger(__name__)
 

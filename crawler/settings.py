@@ -12,8 +12,8 @@ from typing import Any
 
 from scrapy.settings import Settings
 
-from evidence.browser import CHROMIUM_ARGS
-from spiders.profile import Profile
+from evidence import CHROMIUM_ARGS
+from spiders import Profile
 
 BOT_NAME = "lantian"
 USER_AGENT = "Mozilla/5.0 (compatible; LantianBot/0.1; +https://github.com/lantian-ip/lantian)"

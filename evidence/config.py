@@ -8,6 +8,7 @@ authority included).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -29,6 +30,18 @@ class EvidenceSettings(Protocol):
     def resolved_key_dir(self) -> Path: ...
     @property
     def tsa_url(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class EvidenceConfig:
+    """The evidence settings as plain values, for a process handed them (a crawl's settings)."""
+
+    resolved_evidence_dir: Path
+    resolved_key_dir: Path
+    operator: str = "lantian"
+    tsa_url: str | None = None
+    allow_private_networks: bool = False
+    chromium_path: str | None = None
 
 
 def open_vault(settings: EvidenceSettings, root: Path | None = None) -> EvidenceVault:

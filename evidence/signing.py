@@ -8,9 +8,7 @@ public_key.pem -rawin -in FILE -sigfile FILE.sig``.
 from __future__ import annotations
 
 import hashlib
-import os
 import stat
-import uuid
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -18,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from evidence.errors import SigningKeyError
+from evidence.store import write_once
 
 PRIVATE_NAME = "evidence_ed25519.pem"
 PUBLIC_NAME = "evidence_ed25519.pub.pem"
@@ -94,19 +93,11 @@ class Signer:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        tmp = self.key_dir / f".{PRIVATE_NAME}.{uuid.uuid4().hex}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
         try:
-            os.link(tmp, path)
+            write_once(path, pem, mode=0o600)
         except FileExistsError:
             # another process created the key meanwhile: use theirs
             return self._load_or_create()
-        finally:
-            tmp.unlink(missing_ok=True)
         self.public_path.write_bytes(public_key_pem(key.public_key()))
         return key
 

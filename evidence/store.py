@@ -35,11 +35,12 @@ def _check_digest(sha256: str) -> str:
     return sha256
 
 
-def write_once(path: Path, data: bytes) -> None:
+def write_once(path: Path, data: bytes, mode: int = READ_ONLY) -> None:
     """Write ``data`` to ``path`` read-only, all or nothing, never over an existing file.
 
-    Temporary file in the same folder, fsync, chmod 0444, then ``link()``: it raises
-    ``FileExistsError`` when ``path`` exists, so evidence is never overwritten.
+    Temporary file in the same folder (created 0600), fsync, chmod ``mode`` (0444; the
+    signing key's 0600), then ``link()``: it raises ``FileExistsError`` when ``path``
+    exists, so evidence is never overwritten.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
@@ -49,7 +50,7 @@ def write_once(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        tmp.chmod(READ_ONLY)
+        tmp.chmod(mode)
         os.link(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

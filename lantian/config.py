@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,10 +20,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from crawler.backpressure import DEFAULT_MAX_PENDING, default_capture_concurrency
+from crawler import DEFAULT_MAX_PENDING, default_capture_concurrency
 
 if TYPE_CHECKING:
-    from store.sessions import LoginCounter, SessionStore
+    from store import LoginCounter, SessionStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -256,7 +258,7 @@ class Settings(BaseSettings):
 
     def open_session_backends(self) -> tuple[SessionStore, LoginCounter]:
         """The session store and login limiter these settings choose (close the store after)."""
-        from store.sessions import open_backends_for
+        from store import open_backends_for
 
         return open_backends_for(self)
 
@@ -346,3 +348,14 @@ def load_settings(**overrides: Any) -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings (cached); tests call ``get_settings.cache_clear()``."""
     return load_settings()
+
+
+@contextmanager
+def session_store(settings: Settings) -> Iterator[SessionStore]:
+    """The UI session store the settings choose (database or Redis), closed after the block:
+    a command that changes a password or a role ends the sessions where they live."""
+    store, _ = settings.open_session_backends()
+    try:
+        yield store
+    finally:
+        store.close()

@@ -21,15 +21,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from classifiers.offices import load_directory
-from lantian.commands.common import session_store
-from lantian.config import Settings
-from sandbox.server import SandboxServer
-from spiders.urls import canonical_url
-from store import audit
-from store.db import make_engine, make_sessionmaker, session_scope, upgrade
-from store.listing_state import change_listing
-from store.models import (
+from classifiers import load_directory
+from lantian.config import Settings, session_store
+from sandbox import SandboxServer
+from spiders import canonical_url
+from store import (
     CampaignRun,
     EvidenceCapture,
     Listing,
@@ -37,12 +33,19 @@ from store.models import (
     Review,
     ReviewAction,
     Role,
+    SessionStore,
     TakedownNotice,
     User,
+    assign_offices,
+    audit,
+    change_listing,
+    create_user,
+    make_engine,
+    make_sessionmaker,
+    session_scope,
+    set_password,
+    upgrade,
 )
-from store.offices import assign_offices
-from store.sessions import SessionStore
-from store.users import create_user, set_password
 
 DEMO_CAMPAIGN = "demo"
 DEMO_USER = "demo"
@@ -277,7 +280,7 @@ def run_demo(
     campaign: str = DEMO_CAMPAIGN,
 ) -> DemoSummary:
     """Everything but serving the UI; the sandbox must be running."""
-    from takedown.grouping import draft_notices
+    from takedown import draft_notices
 
     clock = PhaseClock()
     with clock.phase("database"):

@@ -123,7 +123,7 @@ SANDBOX_FIX = (
 def check_browser_sandbox(settings: Settings) -> Check:
     """Whether captures and the crawl's browser run Chromium with its sandbox (one probe, one
     policy: ``evidence.browser.sandbox_refusal``); a page is hostile, the sandbox contains it."""
-    from evidence.browser import sandbox_refusal
+    from evidence import sandbox_refusal
 
     if not settings.chromium_path:
         return Check("browser sandbox", Status.skip, "no Chromium to check", required=False)
@@ -180,7 +180,7 @@ def check_database(settings: Settings) -> Check:
     from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
-    from store.db import alembic_config, current_revision, make_engine
+    from store import alembic_config, current_revision, make_engine
 
     url = settings.resolved_database_url
     shown = mask_url_password(url)

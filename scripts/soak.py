@@ -43,62 +43,24 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from campaigns.runs import list_runs  # noqa: E402
-from campaigns.specs import load_campaign_file, upsert_campaign  # noqa: E402
+from soak_watch import Watch  # noqa: E402  (beside this script)
+
+from campaigns import list_runs, load_campaign_file, upsert_campaign  # noqa: E402
 from lantian.config import load_settings  # noqa: E402
-from sandbox.server import SandboxServer  # noqa: E402
-from store.db import make_engine, make_sessionmaker, session_scope, upgrade  # noqa: E402
-from store.models import Role, RunStatus  # noqa: E402
-from store.users import create_api_token, create_user  # noqa: E402
+from sandbox import SandboxServer  # noqa: E402
+from store import (  # noqa: E402
+    Role,
+    RunStatus,
+    create_api_token,
+    create_user,
+    make_engine,
+    make_sessionmaker,
+    session_scope,
+    upgrade,
+)
 
 KEYWORDS = ["挂靠"]
 PLATFORMS = ("zhiquanba", "sousou")
-
-
-def rss_kb(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def slope_kb_per_min(points: list[tuple[float, int]]) -> float | None:
-    """Least-squares slope of (seconds, KiB) samples, in KiB per minute."""
-    if len(points) < 3:
-        return None
-    n = len(points)
-    mean_t = sum(t for t, _ in points) / n
-    mean_kb = sum(kb for _, kb in points) / n
-    var = sum((t - mean_t) ** 2 for t, _ in points)
-    if var == 0:
-        return None
-    cov = sum((t - mean_t) * (kb - mean_kb) for t, kb in points)
-    return round(cov / var * 60, 1)
-
-
-def memory_figures(
-    samples: list[tuple[float, int]], seconds: float, flat_mb: float
-) -> dict[str, Any]:
-    """First/last/max and slope of one process life's warm samples; flat or not."""
-    if not samples:
-        return {"samples": 0}
-    kbs = [kb for _, kb in samples]
-    slope = slope_kb_per_min(samples)
-    growth = None if slope is None else round(slope * seconds / 60 / 1024, 1)
-    late = samples[len(samples) // 2 :]  # past warm-up steps (imports, caches filling)
-    return {
-        "samples": len(samples),
-        "slope_second_half_kb_per_min": slope_kb_per_min(late),
-        "first_mb": round(kbs[0] / 1024, 1),
-        "last_mb": round(kbs[-1] / 1024, 1),
-        "max_mb": round(max(kbs) / 1024, 1),
-        "slope_kb_per_min": slope,
-        "growth_over_run_mb": growth,
-        "flat": growth is None or growth < flat_mb,
-    }
 
 
 def free_port() -> int:
@@ -236,21 +198,8 @@ def _database(admin_url: str | None) -> tuple[str | None, Any]:
     return admin_url.rsplit("/", 1)[0] + f"/{name}", drop
 
 
-def _soak(args: argparse.Namespace, database_url: str | None) -> int:  # noqa: PLR0915
-
-    work = Path(tempfile.mkdtemp(prefix="lantian-soak-"))
-    data = work / "var"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTIAN_")}
-    env.update(
-        LANTIAN_DATA_DIR=str(data),
-        LANTIAN_ALLOW_PRIVATE_NETWORKS="true",
-        LANTIAN_SCHEDULER_REAP_INTERVAL_S="2",
-        LANTIAN_SHUTDOWN_GRACE_S="60",
-        PYTHONUNBUFFERED="1",
-    )
-    if database_url:
-        env["LANTIAN_DATABASE_URL"] = database_url
-    os.environ.update({k: v for k, v in env.items() if k.startswith("LANTIAN_")})
+def _soak(args: argparse.Namespace, database_url: str | None) -> int:
+    work, env = _environment(database_url)
     settings = load_settings()
     figures: dict[str, Any] = {
         "seconds": args.seconds,
@@ -260,110 +209,122 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:  # noqa: P
     }
     with SandboxServer(seed=2025, slow_delay=0.3) as sandbox:
         urls = {p: sandbox.urls[p] for p in PLATFORMS}
-        engine = make_engine(settings.resolved_database_url)
-        upgrade(engine)
-        campaign = work / "soak.yaml"
-        campaign.write_text(
-            json.dumps(
-                {
-                    "name": "soak",
-                    "keywords": KEYWORDS,
-                    "platforms": list(PLATFORMS),
-                    "base_urls": urls,
-                    "limits": {"depth": 1, "pages": 40},
-                    "capture": True,
-                    "schedule": {"interval_s": args.interval},
-                },
-                ensure_ascii=False,
-            ),
-            encoding="utf-8",
-        )
-        with session_scope(make_sessionmaker(engine)) as session:
-            campaign_id = upsert_campaign(session, load_campaign_file(campaign)).id
-            user = create_user(
-                session, "soak", "soak-password-123", Role.reviewer, created_by="soak"
-            )
-            token = create_api_token(session, user, "soak", by="soak").secret
-        engine.dispose()
-
+        campaign_id, token = _seed(settings, work, urls, args.interval)
         port = free_port()
-        api_log, sched_log = work / "api.log", work / "scheduler.log"
+        api_log = work / "api.log"
         api = start_api(env, port, api_log)
-        with sched_log.open("ab") as fh:
-            scheduler = subprocess.Popen(
-                [sys.executable, "-m", "lantian", "scheduler"],
-                env=env,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        scheduler = start_scheduler(env, work / "scheduler.log")
         load = Load(f"http://127.0.0.1:{port}", token, args.clients)
-        memory: list[dict[str, Any]] = []
-        api_lives: list[list[tuple[float, int]]] = [[]]
-        api_born = 0.0
-        sched_life: list[tuple[float, int]] = []
-        crawl_peaks: dict[int, int] = {}
-        started = time.monotonic()
+        watch = Watch(args, settings, campaign_id, work / "var", figures)
         load.start()
-        crawl_killed = api_killed = False
         try:
-            while (elapsed := time.monotonic() - started) < args.seconds:
-                sample = {
-                    "t": round(elapsed),
-                    "api_kb": rss_kb(api.pid),
-                    "scheduler_kb": rss_kb(scheduler.pid),
-                }
-                memory.append(sample)
-                if sample["api_kb"] and elapsed - api_born >= args.warm_s:
-                    api_lives[-1].append((elapsed, sample["api_kb"]))
-                if sample["scheduler_kb"] and elapsed >= args.warm_s:
-                    sched_life.append((elapsed, sample["scheduler_kb"]))
-                for run in list_runs(settings, campaign_id, limit=5):
-                    if run.status is RunStatus.running and run.pid:
-                        kb = rss_kb(run.pid) or 0
-                        crawl_peaks[run.id] = max(crawl_peaks.get(run.id, 0), kb)
-                if not crawl_killed and elapsed >= 0.3 * args.seconds:
-                    running = [
-                        (r, r.pid)
-                        for r in list_runs(settings, campaign_id, limit=20)
-                        if r.status is RunStatus.running and r.pid
-                    ]
-                    frontier = data / "jobs" / f"campaign-{campaign_id}"
-                    if running and running[0][1] and any(frontier.glob("*/frontier.sqlite")):
-                        os.killpg(running[0][1], signal.SIGKILL)
-                        figures["crawl_killed"] = {"run": running[0][0].id, "at_s": round(elapsed)}
-                        crawl_killed = True
-                if not api_killed and elapsed >= 0.5 * args.seconds:
-                    os.killpg(api.pid, signal.SIGKILL)
-                    api.wait(30)
-                    down = time.monotonic()
-                    api = start_api(env, port, api_log)
-                    api_born = time.monotonic() - started
-                    api_lives.append([])
-                    figures["api_killed"] = {
-                        "at_s": round(elapsed),
-                        "down_s": round(time.monotonic() - down, 1),
-                    }
-                    api_killed = True
-                time.sleep(2)
+            api = watch.run(api, scheduler, lambda: start_api(env, port, api_log))
         finally:
             load.join()
-            # let the run in progress finish, then stop the scheduler gracefully
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline and any(
-                r.status in {RunStatus.running, RunStatus.queued}
-                for r in list_runs(settings, campaign_id, limit=50)
-            ):
-                time.sleep(1)
-            for proc, wait_s in ((scheduler, 120), (api, 60)):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(wait_s)
-
+            _wind_down(settings, campaign_id, scheduler, api)
         runs = Counter(str(r.status) for r in list_runs(settings, campaign_id, limit=500))
         # the crawl tests' own ground-truth helper: what the keywords reach on the sandbox
         helpers = importlib.import_module("tests.crawler.conftest")
         expected = helpers.expected_listings(urls, sandbox.truth(), KEYWORDS)
+    figures.update(runs=dict(runs), **_outcomes(load, watch, args))
+    ok = _check_store(settings, env, expected, figures)
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+    if not args.keep and ok:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if ok else 1
+
+
+def _environment(database_url: str | None) -> tuple[Path, dict[str, str]]:
+    """A fresh data directory, and the environment every process of the soak runs with."""
+    work = Path(tempfile.mkdtemp(prefix="lantian-soak-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTIAN_")}
+    env.update(
+        LANTIAN_DATA_DIR=str(work / "var"),
+        LANTIAN_ALLOW_PRIVATE_NETWORKS="true",
+        LANTIAN_SCHEDULER_REAP_INTERVAL_S="2",
+        LANTIAN_SHUTDOWN_GRACE_S="60",
+        PYTHONUNBUFFERED="1",
+    )
+    if database_url:
+        env["LANTIAN_DATABASE_URL"] = database_url
+    os.environ.update({k: v for k, v in env.items() if k.startswith("LANTIAN_")})
+    return work, env
+
+
+def _seed(settings: Any, work: Path, urls: dict[str, str], interval: int) -> tuple[int, str]:
+    """The migrated database with the soak's campaign and a reviewer; (campaign id, token)."""
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    campaign = work / "soak.yaml"
+    campaign.write_text(
+        json.dumps(
+            {
+                "name": "soak",
+                "keywords": KEYWORDS,
+                "platforms": list(PLATFORMS),
+                "base_urls": urls,
+                "limits": {"depth": 1, "pages": 40},
+                "capture": True,
+                "schedule": {"interval_s": interval},
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    with session_scope(make_sessionmaker(engine)) as session:
+        campaign_id = upsert_campaign(session, load_campaign_file(campaign)).id
+        user = create_user(session, "soak", "soak-password-123", Role.reviewer, created_by="soak")
+        token = create_api_token(session, user, "soak", by="soak").secret
+    engine.dispose()
+    return campaign_id, token
+
+
+def start_scheduler(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as fh:
+        return subprocess.Popen(
+            [sys.executable, "-m", "lantian", "scheduler"],
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _wind_down(
+    settings: Any,
+    campaign_id: int,
+    scheduler: subprocess.Popen[bytes],
+    api: subprocess.Popen[bytes],
+) -> None:
+    """Let the run in progress finish, then stop the scheduler and the API gracefully."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and any(
+        r.status in {RunStatus.running, RunStatus.queued}
+        for r in list_runs(settings, campaign_id, limit=50)
+    ):
+        time.sleep(1)
+    for proc, wait_s in ((scheduler, 120), (api, 60)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(wait_s)
+
+
+def _outcomes(load: Load, watch: Watch, args: argparse.Namespace) -> dict[str, Any]:
+    """What the clients saw and how memory went."""
+    return {
+        "requests": dict(load.outcomes),
+        "server_errors": sum(v for k, v in load.outcomes.items() if k.startswith("5")),
+        "server_error_samples": load.server_errors,
+        "memory": watch.memory_figures(),
+    }
+
+
+def _check_store(
+    settings: Any, env: dict[str, str], expected: Any, figures: dict[str, Any]
+) -> bool:
+    """Listings stored once each, none expected missing, evidence verified; all checks passed."""
     from sqlalchemy import text
 
     engine = make_engine(settings.resolved_database_url)
@@ -380,59 +341,29 @@ def _soak(args: argparse.Namespace, database_url: str | None) -> int:  # noqa: P
         check=False,
     )
     report = json.loads(verify.stdout) if verify.stdout.strip().startswith("{") else {}
-    memory_verdicts = {
-        "api_before_kill": memory_figures(api_lives[0], args.seconds, args.flat_mb),
-        "api_after_restart": memory_figures(
-            api_lives[-1] if len(api_lives) > 1 else [], args.seconds, args.flat_mb
-        ),
-        "scheduler": memory_figures(sched_life, args.seconds, args.flat_mb),
-    }
-    peaks = [kb for _, kb in sorted(crawl_peaks.items())]
-    server_errors = sum(v for k, v in load.outcomes.items() if k.startswith("5"))
     figures.update(
-        requests=dict(load.outcomes),
-        server_errors=server_errors,
-        server_error_samples=load.server_errors,
-        runs=dict(runs),
         listings=len(stored),
         distinct_listings=len(set(stored)),
         expected_listings=len(expected),
         missing_listings=sorted(set(expected) - set(stored)),
         evidence_captures=captures,
         evidence_verify={"exit": verify.returncode, "problems": report.get("problems", [])[:10]},
-        memory={
-            "note": f"VmRSS every 2 s, the first {args.warm_s:g} s of each process life left "
-            "out; slope by least squares; flat: its trend adds < "
-            f"{args.flat_mb:g} MiB over the run",
-            **memory_verdicts,
-            "crawl_runs_peak_mb": [round(kb / 1024, 1) for kb in peaks],
-            "crawl_peak_slope_kb_per_run": (
-                None
-                if len(peaks) < 3
-                else round((slope_kb_per_min([(i, kb) for i, kb in enumerate(peaks)]) or 0) / 60, 1)
-            ),
-            "series_every_20_s": {
-                "api_mb": [round((m["api_kb"] or 0) / 1024) for m in memory[::10]],
-                "scheduler_mb": [round((m["scheduler_kb"] or 0) / 1024) for m in memory[::10]],
-            },
-        },
     )
+    memory = figures["memory"]
     ok = (
-        server_errors == 0
+        figures["server_errors"] == 0
         and len(stored) == len(set(stored))
         and not figures["missing_listings"]
         and verify.returncode == 0
         and figures.get("crawl_killed")
         and figures.get("api_killed")
-        and all(v.get("flat", True) for v in memory_verdicts.values())
+        and all(
+            memory[k].get("flat", True)
+            for k in ("api_before_kill", "api_after_restart", "scheduler")
+        )
     )
     figures["ok"] = bool(ok)
-    print(json.dumps(figures, ensure_ascii=False, indent=2))
-    if not args.keep and ok:
-        import shutil
-
-        shutil.rmtree(work, ignore_errors=True)
-    return 0 if ok else 1
+    return bool(ok)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from store.models import utcnow
+from store import utcnow
 
 if TYPE_CHECKING:
     from classifiers import Verdict

@@ -31,7 +31,7 @@ from spiders.page_parts import (
     Selector,
     check_css,
 )
-from store.models import SourceKind
+from store import SourceKind
 
 # re-exported: their home is spiders.page_parts
 __all__ = [

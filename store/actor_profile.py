@@ -18,8 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classifiers.licensed import LicensedRegistry
-from classifiers.register_status import RegisterStatus, check_actor
+from classifiers import LicensedRegistry, RegisterStatus, check_actor
 from store.licensed import load_registry
 from store.models import (
     Actor,

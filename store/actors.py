@@ -184,8 +184,8 @@ def merge_actors(
 
 def listing_contacts(session: Session, listing_ids: Sequence[int]) -> set[tuple[str, str]]:
     """The linking keys found in any version of the listings (the same keys the crawler links on)."""
-    from classifiers.entities import contact_keys
-    from classifiers.verdict import Entity as FoundEntity
+    from classifiers import Entity as FoundEntity
+    from classifiers import contact_keys
 
     if not listing_ids:
         return set()

@@ -15,8 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence.vault import StoredCapture
-from evidence.verify import MANUAL_REASON, CaptureAnchor
+from evidence import MANUAL_REASON, CaptureAnchor, StoredCapture
 from store.models import CampaignRun, EvidenceArtifact, EvidenceCapture, Listing
 
 _RUN_REF = re.compile(r"^run-(\d+)$")

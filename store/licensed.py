@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from classifiers.licensed import AgencyRecord, AgentRecord, LicensedRegistry
+from classifiers import AgencyRecord, AgentRecord, LicensedRegistry
 from store.models import LicensedAgency, LicensedAgent
 
 

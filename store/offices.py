@@ -16,8 +16,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classifiers.licensed import LicensedRegistry
-from classifiers.offices import SOURCE_LABELS, OfficeChoice, OfficeDirectory, derive_office
+from classifiers import (
+    SOURCE_LABELS,
+    LicensedRegistry,
+    OfficeChoice,
+    OfficeDirectory,
+    derive_office,
+)
 from store import audit
 from store.actor_profile import generic_name
 from store.licensed import load_registry

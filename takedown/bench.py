@@ -23,9 +23,17 @@ from pathlib import Path
 import httpx
 from sqlalchemy.orm import Session
 
-from store.db import make_engine, make_sessionmaker, upgrade
-from store.listings import Observation, record_observation
-from store.models import EvidenceCapture, ListingStatus, Role, User
+from store import (
+    EvidenceCapture,
+    ListingStatus,
+    Observation,
+    Role,
+    User,
+    make_engine,
+    make_sessionmaker,
+    record_observation,
+    upgrade,
+)
 from takedown.categories import StaticCatalog
 from takedown.document import build_document
 from takedown.export import export_notices

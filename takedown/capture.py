@@ -11,12 +11,15 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from evidence.browser import BrowserLaunchError, BrowserPool
-from evidence.capture import CaptureOptions, capture_with_retry
-from evidence.config import open_vault
-from evidence.vault import StoredCapture
-from store.evidence import add_capture
-from store.models import EvidenceCapture
+from evidence import (
+    BrowserLaunchError,
+    BrowserPool,
+    CaptureOptions,
+    StoredCapture,
+    capture_with_retry,
+    open_vault,
+)
+from store import EvidenceCapture, add_capture
 from takedown.config import TakedownSettings
 
 RECHECK_REASON = "recheck"

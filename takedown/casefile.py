@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evidence.config import open_vault
-from evidence.package import PackageSummary, export_package
+from evidence import PackageSummary, export_package, open_vault
 from takedown.config import TakedownSettings
 from takedown.document import NoticeDocument
 

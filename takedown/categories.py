@@ -52,7 +52,7 @@ class StaticCatalog:
 
 def default_catalog(rules_dir: Path | None = None) -> CategoryCatalog:
     """The six categories of ``rules/categories.yaml``: Chinese name and citable legal bases."""
-    from classifiers.categories import load_categories, load_general_grounds
+    from classifiers import load_categories, load_general_grounds
 
     categories = load_categories(rules_dir)
     return StaticCatalog(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from evidence.config import EvidenceSettings
+from evidence import EvidenceSettings
 
 
 class TakedownSettings(EvidenceSettings, Protocol):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from store.models import EvidenceCapture, Listing, ListingStatus, TakedownNotice, User
+from store import EvidenceCapture, Listing, ListingStatus, TakedownNotice, User
 from takedown.categories import CategoryCatalog, default_catalog
 from takedown.errors import ExportError
 from takedown.platforms import PlatformRegistry, ResolvedChannel, default_registry

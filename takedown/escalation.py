@@ -14,8 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from store import audit
-from store.models import ItemStatus, TakedownNotice
+from store import ItemStatus, TakedownNotice, audit
 from takedown.categories import CategoryCatalog
 from takedown.document import ESCALATION_WORKING_DAYS, build_escalation_document
 from takedown.errors import TakedownError

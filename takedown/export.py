@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from store.models import TakedownNotice
+from store import TakedownNotice
 from takedown.categories import CategoryCatalog
 from takedown.document import NoticeDocument, build_document
 from takedown.errors import ExportError

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from evidence.netguard import RefusedAddress, checked_address
+from evidence import RefusedAddress, checked_address
 from takedown.platforms import RemovalSignals
 
 MAX_REDIRECTS = 5

@@ -9,14 +9,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import audit, permissions
-from store.models import (
+from store import (
     Listing,
     ListingStatus,
     NoticeStatus,
     Platform,
     TakedownItem,
     TakedownNotice,
+    audit,
+    permissions,
     utcnow,
 )
 from takedown.document import one_line, shop_findings

@@ -14,7 +14,7 @@ from typing import Protocol, TypedDict
 
 from sqlalchemy.orm import Session
 
-from store.models import TakedownNotice
+from store import TakedownNotice
 from takedown.categories import CategoryCatalog, default_catalog
 from takedown.document import NoticeDocument, build_document
 

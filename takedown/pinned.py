@@ -17,7 +17,7 @@ import httpcore
 import httpx
 from httpcore._backends.sync import SyncBackend
 
-from evidence.netguard import checked_address
+from evidence import checked_address
 
 SocketOption = typing.Any
 

@@ -25,10 +25,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence.errors import EvidenceError
-from store import audit
-from store.listing_state import change_listing
-from store.models import (
+from evidence import EvidenceError
+from store import (
     ItemStatus,
     Listing,
     ListingStatus,
@@ -36,6 +34,8 @@ from store.models import (
     TakedownCheck,
     TakedownItem,
     TakedownNotice,
+    audit,
+    change_listing,
     utcnow,
 )
 from takedown.capture import BrowserRecapturer, Recapturer, store_capture
@@ -177,7 +177,7 @@ def _watched(notice: TakedownNotice, now: datetime) -> bool:
 
 def _alert(settings: TakedownSettings, payload: dict[str, object]) -> None:
     """Tell the configured webhooks; a failing hook is logged, never fatal to the re-check."""
-    from evidence.webhook import WebhookError, post_webhook
+    from evidence import WebhookError, post_webhook
 
     for url in settings.alert_webhook_urls:
         try:

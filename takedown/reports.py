@@ -25,13 +25,7 @@ from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from store.models import (
-    Listing,
-    ListingStatus,
-    Review,
-    ReviewAction,
-    TakedownNotice,
-)
+from store import Listing, ListingStatus, Review, ReviewAction, TakedownNotice
 from takedown.errors import TakedownError
 from takedown.exporters.common import append_guarded, normalize_ooxml
 from takedown.letter import html_environment

@@ -20,12 +20,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classifiers.offices import Office, OfficeDirectory
-from evidence.package import PackageSummary, export_package
-from evidence.vault import EvidenceVault
-from store import audit
-from store.actor_profile import CONFIRMED, build_profile
-from store.models import Actor, Listing
+from classifiers import Office, OfficeDirectory
+from evidence import EvidenceVault, PackageSummary, export_package
+from store import CONFIRMED_STATUSES as CONFIRMED
+from store import Actor, Listing, audit, build_profile
 from takedown.categories import CategoryCatalog
 from takedown.document import NoticeDocument, item_document, one_line
 from takedown.errors import TakedownError

@@ -13,14 +13,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import audit, permissions
-from store.listing_state import change_listing
-from store.models import (
+from store import (
     ItemStatus,
     ListingStatus,
     NoticeStatus,
     TakedownNotice,
     User,
+    audit,
+    change_listing,
+    permissions,
     utcnow,
 )
 from takedown.errors import (

@@ -1,5 +1,5 @@
 """Small modules with one job: no function over 80 lines, no module over 500 (tests and
-migrations aside).  The few that are still over are named here with the reason, so the
+migrations aside; the packages and ``scripts/``).  The few that are still over are named here with the reason, so the
 list can only shrink: a new long function or module fails, and so does a stale entry."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ PACKAGES = (
     "takedown",
     "api",
     "lantian",
+    "scripts",
 )
 MAX_FUNCTION_LINES = 80
 MAX_MODULE_LINES = 500

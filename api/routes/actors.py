@@ -11,12 +11,18 @@ from api.actors import actor_detail, actor_summary
 from api.config import ApiSettings
 from api.deps import CurrentUser, PathId, SessionDep, SettingsDep, SupervisorUser, actor_name
 from api.schemas import ActorDetail, ActorSummary, MergeIn, Page, SplitIn, TransferIn
-from classifiers.offices import OfficeDirectory, OfficeError, load_directory
-from store.actor_profile import build_profile
-from store.actors import ActorError, merge_actors, split_actor
-from store.licensed import load_registry
-from store.models import Actor, Listing
-from store.offices import OfficeTransferError, transfer_actor
+from classifiers import OfficeDirectory, OfficeError, load_directory
+from store import (
+    Actor,
+    ActorError,
+    Listing,
+    OfficeTransferError,
+    build_profile,
+    load_registry,
+    merge_actors,
+    split_actor,
+    transfer_actor,
+)
 
 router = APIRouter(prefix="/api/v1/actors", tags=["actors"])
 

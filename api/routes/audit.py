@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.deps import SessionDep, SupervisorUser
 from api.queries import aware_utc
 from api.schemas import AuditOut, Page
-from store.models import AuditEntry
+from store import AuditEntry
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

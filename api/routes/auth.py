@@ -18,10 +18,7 @@ from api.schemas import (
     UserOut,
 )
 from api.security import SESSION_COOKIE, request_is_https
-from store import audit
-from store.models import ApiToken, User
-from store.sessions import LoginCounter
-from store.users import authenticate, create_api_token
+from store import ApiToken, LoginCounter, User, audit, authenticate, create_api_token
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

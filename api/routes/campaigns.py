@@ -1,7 +1,7 @@
 """Campaigns (keywords x platforms x schedule) and their runs.
 
 Reading is open to every user; creating, editing, pausing and starting need a
-supervisor.  Runs are launched by ``campaigns.runs.start_run`` (a crawl process).
+supervisor.  Runs are launched by ``campaigns.start_run`` (a crawl process).
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 from api.config import ApiSettings
 from api.deps import CurrentUser, PathId, SessionDep, SettingsDep, actor_name, require_permission
 from api.schemas import CampaignIn, CampaignOut, CampaignUpdate, RunOut
-from store import audit
-from store.models import Campaign, CampaignRun, Listing, User
+from store import Campaign, CampaignRun, Listing, User, audit
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
 
@@ -25,7 +24,7 @@ router = APIRouter(prefix="/api/v1", tags=["campaigns"])
 def _spec(data: dict[str, Any], settings: ApiSettings) -> Any:
     """Validate through the crawler's campaign model with the same checks as the CLI: the cron
     line by the scheduler's parser, platforms against the profiles, base URLs by the address guard."""
-    from campaigns.specs import campaign_problems, validate_campaign, validation_context
+    from campaigns import campaign_problems, validate_campaign, validation_context
 
     context = validation_context(settings.profiles_dir, settings.allow_private_networks)
     try:
@@ -60,7 +59,7 @@ def create_campaign(
     settings: SettingsDep,
 ) -> CampaignOut:
     """Create a campaign."""
-    from campaigns.specs import upsert_campaign
+    from campaigns import upsert_campaign
 
     if session.scalar(select(Campaign.id).where(Campaign.name == body.name)) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"campaign {body.name!r} exists")
@@ -97,7 +96,7 @@ def update_campaign(
     settings: SettingsDep,
 ) -> CampaignOut:
     """Change a campaign's keywords, platforms, limits, schedule or robots policy."""
-    from campaigns.specs import spec_from_row, upsert_campaign
+    from campaigns import spec_from_row, upsert_campaign
 
     row = _get(session, campaign_id)
     try:
@@ -202,7 +201,7 @@ def start_campaign_run(
     settings: SettingsDep,
 ) -> RunOut:
     """Start a run now (a crawl process); 409 when one is already queued or running."""
-    from campaigns.runs import CampaignNotFound, RunAlreadyActive, start_run
+    from campaigns import CampaignNotFound, RunAlreadyActive, start_run
 
     _get(session, campaign_id)
     session.commit()
@@ -238,7 +237,7 @@ def cancel_campaign_run(
     settings: SettingsDep,
 ) -> RunOut:
     """Stop a queued or running run."""
-    from campaigns.runs import RunNotActive, RunNotFound, RunOnOtherHost, cancel_run
+    from campaigns import RunNotActive, RunNotFound, RunOnOtherHost, cancel_run
 
     try:
         cancel_run(settings, run_id)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 from sqlalchemy import select
 
 from api.deps import CurrentUser, SessionDep, SettingsDep
-from store.models import EvidenceArtifact
+from store import EvidenceArtifact
 
 router = APIRouter(tags=["evidence"])
 
@@ -49,8 +49,7 @@ def get_artifact(
     sha256: Sha256, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The bytes of one evidence artifact (screenshot, DOM, body, headers, WARC...)."""
-    from evidence.errors import ArtifactNotFound, ArtifactStoreError
-    from evidence.store import LocalArtifactStore
+    from evidence import ArtifactNotFound, ArtifactStoreError, LocalArtifactStore
 
     artifact = session.scalar(
         select(EvidenceArtifact).where(EvidenceArtifact.sha256 == sha256).limit(1)

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from api.deps import CurrentUser, PathId, SearchDep, SessionDep, SettingsDep
 from api.present import detail, summary
-from api.queries import FilterError, ListingFilters, find_listings, listing_filters
+from api.queries import FilterError, find_listings, listing_filters
 from api.schemas import ListingDetail, ListingSummary, Page
-from store.models import Listing
-from store.search import SearchError, userdict_path
+from store import Listing
+from store.search import SearchError, SearchQuery, userdict_path
 
 router = APIRouter(prefix="/api/v1/listings", tags=["listings"])
-Filters = Annotated[ListingFilters, Depends(listing_filters)]
+Filters = Annotated[SearchQuery, Depends(listing_filters)]
 
 
 @router.get("", response_model=Page[ListingSummary], responses={422: {}, 503: {}})

@@ -10,9 +10,8 @@ from api.deps import CurrentUser, SessionDep, SettingsDep, SupervisorUser, actor
 from api.office_stats import office_stats
 from api.routes.actors import directory_for
 from api.schemas import AssignOfficesOut, OfficeOut, OfficeStatsOut
-from classifiers.offices import OfficeError
-from store import audit
-from store.offices import assign_offices
+from classifiers import OfficeError
+from store import assign_offices, audit
 
 router = APIRouter(prefix="/api/v1/offices", tags=["offices"])
 

@@ -9,7 +9,7 @@ from api.deps import CurrentUser, PathId, SearchDep, SessionDep, SettingsDep
 from api.present import reviews
 from api.reviewing import ReviewError, apply_review
 from api.schemas import BulkReviewIn, BulkReviewResult, ReviewIn, ReviewOut, ReviewResult
-from store.models import Listing, ReviewAction
+from store import Listing, ReviewAction
 from store.search import index_listings
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])

@@ -25,17 +25,20 @@ from api.schemas import (
     RecheckOut,
     TransitionIn,
 )
-from store import permissions
-from store.models import NoticeStatus, TakedownNotice, utcnow
-from takedown.errors import (
+from store import NoticeStatus, TakedownNotice, permissions, utcnow
+from takedown import (
+    LETTER_FORMATS,
+    ExportedFile,
     ExportError,
+    ExportFormat,
+    RecheckVerdict,
     TakedownError,
+    draft_notices,
+    export_notices,
+    notice_document,
+    office_from,
+    parse_format,
 )
-from takedown.export import LETTER_FORMATS, ExportedFile, export_notices, parse_format
-from takedown.fetch import Verdict
-from takedown.grouping import draft_notices
-from takedown.office import notice_document, office_from
-from takedown.platforms import ExportFormat
 
 router = APIRouter(tags=["takedowns"])
 API = "/api/v1/takedowns"
@@ -132,7 +135,7 @@ def monthly_report(
     format: Annotated[str, Query(pattern="^(json|xlsx|html)$")] = "json",  # noqa: A002
 ) -> Response:
     """Monthly summary per platform and region (JSON, XLSX or an HTML page with charts)."""
-    from takedown.reports import monthly_summary, report_html, report_xlsx
+    from takedown import monthly_summary, report_html, report_xlsx
 
     try:
         report = monthly_summary(session, month, settings.office_name)
@@ -214,7 +217,7 @@ def escalation_letter(
 ) -> Response:
     """The escalation letter (督办函) of a notice past its working-day deadline, as docx, pdf or
     txt; records that the notice was escalated.  Supervisors only."""
-    from takedown.escalation import escalation_files
+    from takedown import escalation_files
 
     notice = notice_or_404(session, reference)
     try:
@@ -240,8 +243,8 @@ def evidence_package(
     import tempfile
     from pathlib import Path
 
-    from evidence.errors import EvidenceError
-    from takedown.casefile import export_case_package
+    from evidence import EvidenceError
+    from takedown import export_case_package
 
     notice = notice_or_404(session, reference)
     doc = notice_document(session, notice, office_from(settings))
@@ -269,8 +272,7 @@ def recheck(
     capture: bool = False,
 ) -> RecheckOut:
     """Re-fetch the notice's listings now (optionally capturing new evidence with the browser)."""
-    from takedown.capture import BrowserRecapturer
-    from takedown.recheck import recheck_notice
+    from takedown import BrowserRecapturer, recheck_notice
 
     notice = notice_or_404(session, reference)
     recapturer = BrowserRecapturer(settings) if capture and settings.chromium_path else None
@@ -287,7 +289,7 @@ def recheck(
         reference=report.reference,
         status=report.status,
         escalation_due=report.escalation_due,
-        removed=report.count(Verdict.removed),
-        online=report.count(Verdict.online),
-        inconclusive=report.count(Verdict.inconclusive),
+        removed=report.count(RecheckVerdict.removed),
+        online=report.count(RecheckVerdict.online),
+        inconclusive=report.count(RecheckVerdict.inconclusive),
     )

@@ -7,9 +7,7 @@ from sqlalchemy import select
 
 from api.deps import AdminUser, PathId, SessionDep, SessionsDep, SupervisorUser, actor_name
 from api.schemas import UserCreate, UserOut, UserUpdate
-from store import audit
-from store.models import User
-from store.users import UserError, create_user, set_active, set_password, set_role
+from store import User, UserError, audit, create_user, set_active, set_password, set_role
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 

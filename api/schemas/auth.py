@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from api.schemas.base import ORM
-from store.models import Role
+from store import Role
 
 # --- auth and users -------------------------------------------------------------------------
 

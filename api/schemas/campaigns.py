@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas.base import MAX_INTERVAL_S, ORM
-from store.models import RunStatus
+from store import RunStatus
 
 # --- campaigns ------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas.base import ORM, DbId
-from store.models import ListingStatus, ReviewAction
+from store import ListingStatus, ReviewAction
 
 # --- listings -------------------------------------------------------------------------------
 

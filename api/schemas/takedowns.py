@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from store.models import NoticeStatus
+from store import NoticeStatus
 
 # --- takedown notices ---------------------------------------------------------------------
 

@@ -18,12 +18,20 @@ from api.actors import actor_detail, actor_summary
 from api.deps import PathId, SessionDep, SettingsDep, UIUser, actor_name, require_ui_role
 from api.routes.actors import directory_for
 from api.ui.views import render
-from classifiers.offices import OfficeError
-from store.actor_profile import build_profile
-from store.actors import ActorError, merge_actors, split_actor
-from store.licensed import load_registry
-from store.models import Actor, Listing, Role, User
-from store.offices import OfficeTransferError, transfer_actor
+from classifiers import OfficeError
+from store import (
+    Actor,
+    ActorError,
+    Listing,
+    OfficeTransferError,
+    Role,
+    User,
+    build_profile,
+    load_registry,
+    merge_actors,
+    split_actor,
+    transfer_actor,
+)
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50

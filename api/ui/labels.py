@@ -100,7 +100,7 @@ FALLBACK_CATEGORY_NAMES = {
 def categories(rules_dir: Path) -> dict[str, dict[str, Any]]:
     """key -> name, description, campaign clause and legal bases, from the classifier's category list."""
     try:
-        from classifiers.categories import load_categories
+        from classifiers import load_categories
 
         loaded = load_categories(rules_dir)
     except Exception:  # noqa: BLE001 - the UI falls back to bare names rather than failing
@@ -125,7 +125,7 @@ CITATION_STATUS = {"checked": "已核实", "secondary": "据二手资料核实",
 
 def split_citations(text: str, rules_dir: Path) -> list[dict[str, str]]:
     """A stored hit's legal basis ("；"-joined) as citations with their status, for badges."""
-    from classifiers.categories import CategoryError, citation_status
+    from classifiers import CategoryError, citation_status
 
     out: list[dict[str, str]] = []
     for part in (p.strip() for p in (text or "").split("；")):
@@ -141,7 +141,7 @@ def split_citations(text: str, rules_dir: Path) -> list[dict[str, str]]:
 
 def offices(rules_dir: Path) -> list[Any]:
     """The office directory for selects; empty (not an error page) if the file is broken."""
-    from classifiers.offices import OfficeError, load_directory
+    from classifiers import OfficeError, load_directory
 
     try:
         return list(load_directory(rules_dir).offices)

@@ -10,11 +10,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep, UIUser, has_role
 from api.notices import move_notice, notice_detail, notice_or_404, notice_out, query_notices
-from store.models import NoticeStatus, Role, User, utcnow
-from takedown.errors import TakedownError
-from takedown.grouping import draft_notices
-from takedown.letter import BlockKind, render_letter
-from takedown.office import notice_document, office_from
+from store import NoticeStatus, Role, User, utcnow
+from takedown import (
+    BlockKind,
+    TakedownError,
+    draft_notices,
+    notice_document,
+    office_from,
+    render_letter,
+)
 
 router = APIRouter(tags=["takedowns"])
 
@@ -72,7 +76,7 @@ def takedown_report_page(
     settings: SettingsDep,
     month: Annotated[str | None, Query(max_length=7)] = None,
 ) -> HTMLResponse:
-    from takedown.reports import HEADERS, monthly_summary, report_charts
+    from takedown import REPORT_HEADERS, monthly_summary, report_charts
 
     month = month or utcnow().strftime("%Y-%m")
     try:
@@ -84,7 +88,7 @@ def takedown_report_page(
         "takedown_report.html",
         user,
         report=report,
-        headers=HEADERS,
+        headers=REPORT_HEADERS,
         **report_charts(report),
     )
 

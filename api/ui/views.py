@@ -9,6 +9,7 @@ the session's CSRF token.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -33,16 +34,21 @@ from api.deps import (
     require_ui_role,
 )
 from api.present import current_classification, detail, segments, summary
-from api.queries import FilterError, ListingFilters, find_listings, listing_filters, neighbours
+from api.queries import (
+    QUEUE_STATUSES,
+    FilterError,
+    find_listings,
+    listing_filters,
+    neighbours,
+)
 from api.routes.audit import audit_page
 from api.routes.auth import LoginThrottled, end_current_session, login_user, set_session_cookie
 from api.security import LOGIN_CSRF_COOKIE, tokens_match
 from api.stats import dashboard
 from api.ui import labels
 from api.ui.charts import bar_chart, line_chart
-from store import audit
-from store.models import Campaign, CampaignRun, Listing, ListingVersion, Platform, Role, User
-from store.search import SearchError, userdict_path
+from store import Campaign, CampaignRun, Listing, ListingVersion, Platform, Role, User, audit
+from store.search import SearchError, SearchQuery, userdict_path
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 PAGE_SIZE = 50
@@ -196,12 +202,11 @@ def queue(
     session: SessionDep,
     search: SearchDep,
     settings: SettingsDep,
-    filters: Annotated[ListingFilters, Depends(listing_filters)],
+    filters: Annotated[SearchQuery, Depends(listing_filters)],
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     explicit = any(k in request.query_params for k in ("status", "queue", "tier"))
-    if not explicit:
-        filters.queue = True
+    query = filters if explicit else replace(filters, statuses=[str(s) for s in QUEUE_STATUSES])
     error = ""
     rows: list[Any] = []
     total = 0
@@ -210,7 +215,7 @@ def queue(
         found = find_listings(
             session,
             search,
-            filters,
+            query,
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
             userdict=userdict_path(settings),
@@ -234,6 +239,7 @@ def queue(
         page=page,
         pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE) + (0 if total_exact else 1),
         filters=filters,
+        shown_statuses=request.query_params.getlist("status"),
         platforms=platforms,
         base_query=urlencode(params),
         error=error,
@@ -373,7 +379,7 @@ def dashboard_page(
         "region_bar": bar_chart(stats.by_region, names={"": "未知地区"}),
     }
     from api.office_stats import office_stats
-    from classifiers.offices import SOURCE_LABELS
+    from classifiers import SOURCE_LABELS
 
     by_office = office_stats(session, office or None)
     office_names = {o.code: o.name for o in labels.offices(request.app.state.settings.rules_dir)}
@@ -433,7 +439,7 @@ def campaigns_page(request: Request, user: UIUser, session: SessionDep) -> HTMLR
     last_runs: dict[int, CampaignRun] = {}
     for run in session.scalars(select(CampaignRun).order_by(CampaignRun.id.desc()).limit(500)):
         last_runs.setdefault(run.campaign_id, run)
-    from store.problems import latest_by_platform
+    from store import latest_by_platform
 
     # Per campaign, its last run's platform problems (a profile broken, a platform blocking).
     problems = {cid: latest_by_platform(session, [run.id]) for cid, run in last_runs.items()}

@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from sqlalchemy import Engine
 
-from spiders.health import page_problem
+from spiders import page_problem
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +93,7 @@ class ProfileHealth:
                 self.crawler.stats.set_value(f"lantian/problem/{kind}/{page_type}", message)
         if not self.database_url:
             return
-        from store.db import make_engine, make_sessionmaker, session_scope
-        from store.problems import record_problem
+        from store import make_engine, make_sessionmaker, record_problem, session_scope
 
         if self._engine is None:
             self._engine = make_engine(self.database_url)

@@ -8,7 +8,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 
-from spiders.encoding import choose_encoding
+from spiders import choose_encoding
 
 
 class EncodingMiddleware:

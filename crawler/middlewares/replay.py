@@ -19,8 +19,7 @@ from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.statscollectors import StatsCollector
 
-from spiders.archive import ArchivedResponse, read_archives
-from spiders.check import url_key
+from spiders import ArchivedResponse, read_archives, url_key
 
 logger = logging.getLogger(__name__)
 

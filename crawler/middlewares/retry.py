@@ -12,7 +12,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
-from store.models import utcnow
+from store import utcnow
 
 BACKOFF_META = "lantian_backoff"
 

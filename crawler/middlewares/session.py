@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request
 from scrapy.utils.httpobj import urlparse_cached
 
-from spiders.profile import SessionSpec
+from spiders import SessionSpec
 
 
 class CookieFileError(ValueError):

@@ -12,7 +12,7 @@ from scrapy.http import Request
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
-from evidence.netguard import is_public_ip, resolve_host
+from evidence import is_public_ip, resolve_host
 
 logger = logging.getLogger(__name__)
 

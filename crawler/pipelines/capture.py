@@ -24,8 +24,8 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.backpressure import DEFAULT_MAX_PENDING, PendingGate, default_capture_concurrency
-from evidence.isolation import Isolation, parse_isolation
-from spiders.items import ListingItem
+from evidence import Isolation, parse_isolation
+from spiders import ListingItem
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,7 @@ class _Shared:
     ) -> tuple[Any, PendingGate]:
         async with self.lock:
             if self.warm is None:
-                from evidence.browser import BrowserPool
-                from evidence.slots import WarmPool
+                from evidence import BrowserPool, WarmPool
 
                 self.browser = await BrowserPool(chromium_path, max_pages=concurrency).start()
                 self.warm = await WarmPool(
@@ -136,8 +135,7 @@ class _Adoption:
 
 
 def _adopt(vault: Any, database_url: str) -> Any:
-    from store.db import engine_scope, make_sessionmaker, session_scope
-    from store.evidence import adopt_unrecorded
+    from store import adopt_unrecorded, engine_scope, make_sessionmaker, session_scope
 
     with engine_scope(database_url) as engine, session_scope(make_sessionmaker(engine)) as s:
         return adopt_unrecorded(s, vault)
@@ -176,14 +174,16 @@ class CapturePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        from evidence.vault import EvidenceVault
+        from evidence import EvidenceConfig, open_vault
 
         conf = crawler.settings.getdict("LANTIAN_EVIDENCE")
-        vault = EvidenceVault(
-            Path(conf["root"]),
-            Path(conf["key_dir"]),
-            conf.get("operator", "lantian"),
-            tsa_url=conf.get("tsa_url"),
+        vault = open_vault(
+            EvidenceConfig(
+                Path(conf["root"]),
+                Path(conf["key_dir"]),
+                conf.get("operator", "lantian"),
+                tsa_url=conf.get("tsa_url"),
+            )
         )
         run_id = crawler.settings.getint("LANTIAN_RUN_ID")
         concurrency = int(conf.get("concurrency") or default_capture_concurrency())
@@ -201,7 +201,7 @@ class CapturePipeline:
         )
 
     def _options(self) -> Any:
-        from evidence.capture import CaptureOptions
+        from evidence import CaptureOptions
 
         return CaptureOptions(allow_private_networks=self.allow_private, attempts=2)
 
@@ -238,8 +238,7 @@ class CapturePipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ListingItem) or not item.flagged:
             return item
-        from evidence.capture import capture_with_retry
-        from evidence.errors import EvidenceError
+        from evidence import EvidenceError, capture_with_retry
 
         left = _adoption.take(item.canonical_url)
         if left is not None:  # signed by a crawl killed before it stored the row

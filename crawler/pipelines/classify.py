@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from crawler import classify_worker
 from crawler.blocks import item_blocks
-from spiders.items import ListingItem
+from spiders import ListingItem
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,7 @@ def licensed_register(database_url: str | None) -> Any:
     """
     if not database_url:
         return None
-    from store.db import make_engine
-    from store.licensed import load_registry
+    from store import load_registry, make_engine
 
     engine = make_engine(database_url)
     try:

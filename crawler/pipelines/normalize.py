@@ -10,8 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from spiders.items import ListingItem
-from spiders.urls import canonical_url
+from spiders import ListingItem, canonical_url
 
 MAX_TEXT_CHARS = 200_000
 _NUMBER = re.compile(r"(\d+(?:[.,]\d+)*)\s*(万|w|千|k)?", re.IGNORECASE)

@@ -17,14 +17,23 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifiers.categories import DEFAULT_RULES_DIR
-from spiders.items import ListingItem
-from store.actors import link_actor, post_author_keys
-from store.classifications import apply_verdict, record_verdict
-from store.db import make_engine, make_sessionmaker, session_scope
-from store.evidence import add_capture
-from store.listings import Observation, record_observation
-from store.models import Listing, Platform, SourceKind
+from classifiers import DEFAULT_RULES_DIR
+from spiders import ListingItem
+from store import (
+    Listing,
+    Observation,
+    Platform,
+    SourceKind,
+    add_capture,
+    apply_verdict,
+    link_actor,
+    make_engine,
+    make_sessionmaker,
+    post_author_keys,
+    record_observation,
+    record_verdict,
+    session_scope,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +47,7 @@ def contact_keys(verdict: Any) -> list[tuple[str, str]]:
     entities = getattr(verdict, "entities", None) or []
     if not entities:
         return []
-    from classifiers.entities import contact_keys as keys
+    from classifiers import contact_keys as keys
 
     return [tuple(k) for k in keys(entities)]  # type: ignore[misc]
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from classifiers.licensed import LicensedCsvError, read_register_csv
+from classifiers import LicensedCsvError, read_register_csv
 from lantian.commands.common import migrated_session
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
-from store.licensed import import_register, load_registry
+from store import import_register, load_registry
 
 app = typer.Typer(
     help="Import and check the register of licensed agencies and agents.", no_args_is_help=True

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
+from evidence import EvidenceError, parse_isolation
 from evidence.bench import CaptureBench, run_capture_bench
-from evidence.errors import EvidenceError
-from evidence.isolation import parse_isolation
 from lantian.commands.common import settings_or_exit
 from lantian.config import ConfigError, load_settings
 from lantian.console import err, fail, out
@@ -75,7 +74,7 @@ def capture_bench(
                 isolation=mode,
             )
         else:
-            from sandbox.server import SandboxServer
+            from sandbox import SandboxServer
 
             with SandboxServer(seed=2025) as server:
                 targets = [
@@ -197,11 +196,10 @@ def classify_bench(
     """
     import json
 
-    from classifiers import load_default_classifier
+    from classifiers import RulePackError, load_default_classifier
     from classifiers.bench import generated_documents, measure_start_up
     from classifiers.bench import run as run_classify_bench
-    from classifiers.pack import RulePackError
-    from sandbox.corpus import listing_pages
+    from sandbox import listing_pages
 
     try:
         settings = load_settings()

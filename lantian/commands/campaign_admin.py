@@ -43,17 +43,17 @@ def _save(settings: Settings, data: dict[str, Any], *, creating: bool) -> dict[s
     """Validate ``data`` as a campaign, check its schedule, upsert it and audit the change."""
     from sqlalchemy import select
 
-    from campaigns.runs import unit_of_work
-    from campaigns.scheduler import ScheduleError, validate_schedule
-    from campaigns.specs import (
+    from campaigns import (
+        ScheduleError,
         campaign_problems,
+        unit_of_work,
         upsert_campaign,
         validate_campaign,
+        validate_schedule,
         validation_context,
     )
+    from store import Campaign, upgrade
     from store.audit import record
-    from store.db import upgrade
-    from store.models import Campaign
 
     context = validation_context(settings.profiles_dir, settings.allow_private_networks)
     try:
@@ -64,7 +64,7 @@ def _save(settings: Settings, data: dict[str, Any], *, creating: bool) -> dict[s
         validate_schedule(spec.schedule.cron, spec.schedule.interval_s, spec.schedule.misfire)
     except ScheduleError as exc:
         fail(f"campaign {spec.name!r}: {exc}")
-    from campaigns.runs import engine_for
+    from campaigns import engine_for
 
     upgrade(engine_for(settings))
     with unit_of_work(settings) as session:
@@ -129,12 +129,17 @@ def create(
 
 
 def _current(settings: Settings, name: str) -> dict[str, Any]:
-    from campaigns.runs import CampaignNotFound, resolve_campaign, unit_of_work
-    from campaigns.specs import CampaignError, spec_from_row
+    from campaigns import (
+        CampaignError,
+        CampaignNotFound,
+        find_campaign,
+        spec_from_row,
+        unit_of_work,
+    )
 
     with unit_of_work(settings) as session:
         try:
-            return spec_from_row(resolve_campaign(session, name)).model_dump(mode="json")
+            return spec_from_row(find_campaign(session, name)).model_dump(mode="json")
         except (CampaignNotFound, CampaignError) as exc:
             fail(str(exc))
 
@@ -184,13 +189,13 @@ def edit(
 
 
 def _set_paused(name: str, paused: bool) -> None:
-    from campaigns.runs import CampaignNotFound, resolve_campaign, unit_of_work
+    from campaigns import CampaignNotFound, find_campaign, unit_of_work
     from store.audit import record
 
     settings = settings_or_exit()
     with unit_of_work(settings) as session:
         try:
-            row = resolve_campaign(session, name)
+            row = find_campaign(session, name)
         except CampaignNotFound as exc:
             fail(str(exc))
         row.paused = paused
@@ -220,7 +225,7 @@ def run_now(
     ] = None,
 ) -> None:
     """Start a run now, in its own crawl process; prints the run as JSON."""
-    from campaigns.runs import (
+    from campaigns import (
         CampaignNotFound,
         RunAlreadyActive,
         RunTimeout,
@@ -228,8 +233,8 @@ def run_now(
         start_run,
         wait_run,
     )
+    from store import RunStatus
     from store.audit import record
-    from store.models import RunStatus
 
     settings = settings_or_exit()
     try:
@@ -238,7 +243,7 @@ def run_now(
         fail(str(exc))
     except RunAlreadyActive as exc:
         fail(str(exc), EXIT_CHECK_FAILED)
-    from campaigns.runs import unit_of_work
+    from campaigns import unit_of_work
 
     with unit_of_work(settings) as session:
         record(session, _actor(), "run.start", "campaign_run", run_id)
@@ -285,7 +290,7 @@ def history(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines on stdout")] = False,
 ) -> None:
     """A campaign's runs, newest first: status, duration, pages, new and flagged listings, where to look."""
-    from campaigns.runs import CampaignNotFound, list_runs
+    from campaigns import CampaignNotFound, list_runs
 
     settings = settings_or_exit()
     try:
@@ -316,7 +321,7 @@ def history(
 
 def cancel(run_id: Annotated[int, typer.Argument(help="the run to stop")]) -> None:
     """Cancel a queued or running run (its crawl gets SIGTERM; its process group SIGKILL after 10 s)."""
-    from campaigns.runs import RunError, cancel_run, unit_of_work
+    from campaigns import RunError, cancel_run, unit_of_work
     from store.audit import record
 
     settings = settings_or_exit()

@@ -19,7 +19,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output o
 
 
 def _directory(settings: Settings, offices: Path | None = None, prefixes: Path | None = None):  # type: ignore[no-untyped-def]
-    from classifiers.offices import OfficeError, load_directory, read_directory
+    from classifiers import OfficeError, load_directory, read_directory
 
     try:
         if offices is not None or prefixes is not None:
@@ -55,8 +55,7 @@ def offices_cmd(
 @app.command("assign-offices")
 def assign_offices_cmd(as_json: JsonOpt = False) -> None:
     """Derive the responsible office of every finding and actor, with the reason (transfers stay)."""
-    from store import audit
-    from store.offices import assign_offices
+    from store import assign_offices, audit
 
     settings = settings_or_exit()
     directory = _directory(settings)
@@ -102,18 +101,16 @@ def export_cmd(
     ] = None,
 ) -> None:
     """Write a 线索移交函 (DOCX, PDF) and the signed evidence package for another office."""
-    from evidence.errors import EvidenceError
-    from store.models import utcnow
-    from takedown.categories import default_catalog
-    from takedown.errors import TakedownError
-    from takedown.transfer import export_transfer
+    from evidence import EvidenceError
+    from store import utcnow
+    from takedown import TakedownError, export_transfer, office_from
 
     actor_id, listing_ids = _parse_targets(targets)
     settings = settings_or_exit()
     directory = _directory(settings)
     if to not in directory.by_code:
         fail(f"--to {to!r}: not an office code in {settings.rules_dir / 'offices.yaml'}")
-    from evidence.config import open_vault
+    from evidence import open_vault
 
     vault = open_vault(settings)
     with migrated_session(settings) as session:
@@ -122,16 +119,14 @@ def export_cmd(
                 session,
                 directory=directory,
                 vault=vault,
-                catalog=default_catalog(settings.rules_dir),
                 to_office=to,
-                office_name=settings.office_name,
-                office_contact=settings.office_contact,
                 out_dir=out_dir,
                 issued=utcnow(),
                 by=by,
                 actor_id=actor_id,
                 listing_ids=listing_ids,
                 formats=fmt or ["docx", "pdf"],
+                **office_from(settings).letterhead(),
             )
         except (TakedownError, EvidenceError) as exc:
             fail(str(exc))

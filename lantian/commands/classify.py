@@ -11,11 +11,17 @@ from typing import IO, Annotated
 import typer
 from rich.table import Table
 
-from classifiers import load_default_classifier
-from classifiers.engine import Classifier
-from classifiers.evaluate import DatasetError, Report, evaluate, read_examples
-from classifiers.jsonl import classify_lines, classify_lines_parallel
-from classifiers.pack import RulePackError
+from classifiers import (
+    Classifier,
+    DatasetError,
+    Report,
+    RulePackError,
+    classify_lines,
+    classify_lines_parallel,
+    evaluate_examples,
+    load_default_classifier,
+    read_examples,
+)
 from lantian.commands.common import settings_or_exit
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
 
@@ -168,7 +174,7 @@ def eval_cmd(
     """Precision, recall and F1 overall and per category, and the confusion, on a labelled file."""
     classifier = _classifier(rules_dir, threshold)
     try:
-        report = evaluate(classifier, list(read_examples(file)))
+        report = evaluate_examples(classifier, list(read_examples(file)))
     except DatasetError as exc:
         fail(str(exc))
     if as_json:

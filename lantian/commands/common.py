@@ -12,8 +12,6 @@ from lantian.console import fail
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from store.sessions import SessionStore
-
 
 def settings_or_exit() -> Settings:
     """The effective settings; a broken configuration exits 2 naming the key."""
@@ -27,19 +25,8 @@ def settings_or_exit() -> Settings:
 def migrated_session(settings: Settings | None = None) -> Iterator[Session]:
     """One unit of work on the configured database, its schema brought to the newest
     revision; the engine is disposed when the block ends (commands also run in-process)."""
-    from store.db import engine_scope, make_sessionmaker, session_scope
+    from store import engine_scope, make_sessionmaker, session_scope
 
     url = (settings or settings_or_exit()).resolved_database_url
     with engine_scope(url, migrate=True) as engine, session_scope(make_sessionmaker(engine)) as s:
         yield s
-
-
-@contextmanager
-def session_store(settings: Settings) -> Iterator[SessionStore]:
-    """The UI session store the settings choose (database or Redis), closed after the block:
-    a command that changes a password or a role ends the sessions where they live."""
-    store, _ = settings.open_session_backends()
-    try:
-        yield store
-    finally:
-        store.close()

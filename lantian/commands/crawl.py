@@ -13,23 +13,25 @@ from rich.live import Live
 from rich.table import Table
 from sqlalchemy import select
 
-from campaigns.record import ClaimedRun, RunError, claim_run, conclude_run
-from campaigns.specs import (
+from campaigns import (
     CampaignError,
     CampaignSpec,
+    ClaimedRun,
+    RunError,
     adjust_spec,
     builtin_campaigns,
+    claim_run,
+    conclude_run,
     load_campaign_file,
     resolve_campaign,
     upsert_campaign,
 )
-from crawler.runner import RunOptions, RunResult, run_campaign, worker_id
+from crawler import RunOptions, RunResult, run_campaign, worker_id
 from lantian.commands.common import migrated_session, settings_or_exit
 from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
-from spiders.profile import Profile, ProfileError, bind_base, get_profile
-from store.db import engine_scope, make_sessionmaker, session_scope
-from store.models import Campaign, RunStatus
+from spiders import Profile, ProfileError, bind_base, get_profile
+from store import Campaign, RunStatus, engine_scope, make_sessionmaker, session_scope
 
 campaigns_app = typer.Typer(
     help="Campaigns: keywords x platforms x limits x schedule.", no_args_is_help=True
@@ -101,7 +103,7 @@ def crawl(
     """
     settings = settings_or_exit()
     if replay is not None:
-        from spiders.archive import warc_files
+        from spiders import warc_files
 
         if not replay.exists() or not warc_files(replay):
             fail(f"--replay {replay}: no WARC file there (*.warc, *.warc.gz)")

@@ -6,7 +6,7 @@ import typer
 
 from lantian.commands.common import settings_or_exit
 from lantian.console import err
-from store.db import current_revision, engine_scope, upgrade
+from store import current_revision, engine_scope, upgrade
 
 app = typer.Typer(help="Create or migrate the database schema.", no_args_is_help=True)
 

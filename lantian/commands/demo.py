@@ -11,7 +11,7 @@ import typer
 from lantian.commands.common import settings_or_exit
 from lantian.console import err, fail, out
 from lantian.demo import DEMO_CAMPAIGN, DemoError, DemoSummary, run_demo
-from sandbox.server import DEFAULT_BASE_PORT, SandboxServer, SandboxStartError
+from sandbox import DEFAULT_BASE_PORT, SandboxServer, SandboxStartError
 
 
 def _start_sandbox(port: int) -> SandboxServer:
@@ -81,7 +81,7 @@ def demo(
             return
         import uvicorn
 
-        from api.app import create_app
+        from api import create_app
 
         bind_port = port or settings.api_port
         err.print(

@@ -8,15 +8,22 @@ from typing import Annotated, Any
 
 import typer
 
-from evidence.batch import CaptureRequest, capture_urls
-from evidence.capture import CaptureOptions
-from evidence.config import open_vault
-from evidence.errors import EvidenceError
-from evidence.package import export_package, verify_package
-from evidence.signing import key_fingerprint, load_public_key
-from evidence.vault import EvidenceVault, StoredCapture
-from evidence.verify import CaptureAnchor, VerifyReport
-from evidence.zipsafe import safe_extract
+from evidence import (
+    CaptureAnchor,
+    CaptureOptions,
+    CaptureRequest,
+    EvidenceError,
+    EvidenceVault,
+    StoredCapture,
+    VerifyReport,
+    capture_urls,
+    export_package,
+    key_fingerprint,
+    load_public_key,
+    open_vault,
+    safe_extract,
+    verify_package,
+)
 from lantian.commands.common import migrated_session, settings_or_exit
 from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
@@ -78,8 +85,7 @@ def _database_anchors(settings: Settings) -> list[CaptureAnchor] | None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from store.db import make_engine, make_sessionmaker
-    from store.evidence import capture_anchors
+    from store import capture_anchors, make_engine, make_sessionmaker
 
     url = settings.resolved_database_url
     parsed = make_url(url)
@@ -157,7 +163,7 @@ def adopt_cmd(
     next crawl that stores that listing, which uses it instead of capturing again.
     Running it twice adopts nothing twice.  Exit 0; 1 when some capture still waits.
     """
-    from store.evidence import adopt_unrecorded
+    from store import adopt_unrecorded
 
     settings = settings_or_exit()
     with migrated_session(settings) as session:

@@ -9,7 +9,7 @@ import typer
 from lantian.commands.common import settings_or_exit
 from lantian.config import ConfigError, load_settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
-from store.db import engine_scope, make_sessionmaker, session_scope
+from store import engine_scope, make_sessionmaker, session_scope
 from store.search import SearchError, open_backend, rebuild_index
 
 app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=True)

@@ -12,10 +12,22 @@ from rich.table import Table
 
 from lantian.commands.common import settings_or_exit
 from lantian.console import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, err, fail, out
-from spiders.archive import ArchivedResponse, ArchiveError, read_archives
-from spiders.check import PageReport, check_page
-from spiders.profile import Profile, ProfileError, bind_base, load_profile, load_profiles
-from spiders.verification import check_archive, load_record, save_record, status
+from spiders import (
+    ArchivedResponse,
+    ArchiveError,
+    PageReport,
+    Profile,
+    ProfileError,
+    bind_base,
+    check_archive,
+    check_page,
+    load_profile,
+    load_profiles,
+    load_verification,
+    read_archives,
+    save_verification,
+    verification_status,
+)
 
 app = typer.Typer(
     help="Check site profiles on saved pages, verify them on real pages, lint and list them.",
@@ -51,7 +63,7 @@ def _fetch(url: str, allow_private: bool) -> ArchivedResponse:
 
     import httpx
 
-    from evidence.netguard import is_public_ip
+    from evidence import is_public_ip
 
     host = urlsplit(url).hostname or ""
     if not allow_private:
@@ -219,7 +231,7 @@ def verify_cmd(
         table.add_row(page.name, f"{page.found}/{page.expected}", f"{page.coverage:.0%}{mark}")
     out.print(table)
     if record:
-        err.print(f"recorded: {save_record(directory, result)}")
+        err.print(f"recorded: {save_verification(directory, result)}")
     if not result.passed:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
@@ -233,9 +245,13 @@ def lint_problems(directory: Path) -> list[str]:
         except ProfileError as exc:
             problems.append(str(exc))
             continue
-        if prof.verified and not prof.needs_base and not status(directory, prof.key).verified:
+        if (
+            prof.verified
+            and not prof.needs_base
+            and not verification_status(directory, prof.key).verified
+        ):
             problems.append(
-                f"{path}: verified: true but {status(directory, prof.key).why} "
+                f"{path}: verified: true but {verification_status(directory, prof.key).why} "
                 f"(run `lantian profiles verify {prof.key} DIR --record`)"
             )
         for i, marker in enumerate(prof.blocked):
@@ -248,7 +264,7 @@ def lint_problems(directory: Path) -> list[str]:
                 problems.append(f"{record}: a check record for no profile")
             else:
                 try:
-                    load_record(directory, record.stem)
+                    load_verification(directory, record.stem)
                 except (ValueError, TypeError, KeyError) as exc:
                     problems.append(f"{record}: unreadable check record: {exc}")
     return problems
@@ -280,7 +296,7 @@ def list_cmd(
         fail(str(exc))
     rows: list[dict[str, Any]] = []
     for key, prof in sorted(profiles.items()):
-        st = status(directory, key)
+        st = verification_status(directory, key)
         rows.append(
             {
                 "key": key,

@@ -8,10 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from classifiers.engine import build_classifier
-from classifiers.examples import lint, run_examples
-from classifiers.pack import RulePackError
-from classifiers.rulefiles import load_packs
+from classifiers import RulePackError, build_classifier, lint_examples, load_packs, run_examples
 from lantian.commands.common import settings_or_exit
 from lantian.console import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, err, fail, out
 
@@ -50,7 +47,7 @@ def test_cmd(rules_dir: RulesDirOption = None) -> None:
 @app.command("lint")
 def lint_cmd(rules_dir: RulesDirOption = None) -> None:
     """Validate the packs, exceptions, variants and categories; errors name file, rule and field (exit 2)."""
-    problems = lint(_rules_dir(rules_dir))
+    problems = lint_examples(_rules_dir(rules_dir))
     if problems:
         for problem in problems:
             err.print(

@@ -24,8 +24,8 @@ app = typer.Typer(
 def _require_schema(settings: Settings) -> None:
     from alembic.script import ScriptDirectory
 
-    from campaigns.runs import engine_for
-    from store.db import alembic_config, current_revision
+    from campaigns import engine_for
+    from store import alembic_config, current_revision
 
     engine = engine_for(settings)
     try:
@@ -55,7 +55,7 @@ def run(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from campaigns.scheduler import start_background_scheduler, stop_scheduler
+    from campaigns import start_background_scheduler, stop_scheduler
     from lantian.logs import configure_logging
     from takedown import recheck_due
 
@@ -79,7 +79,7 @@ def run(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    from campaigns.leader import SchedulerAlreadyRunning
+    from campaigns import SchedulerAlreadyRunning
 
     try:
         scheduler = start_background_scheduler(
@@ -98,7 +98,7 @@ def run(
 @app.command("worker")
 def worker(poll: float = typer.Option(5.0, help="seconds between looks for runs to join")) -> None:
     """Join running campaign runs as an extra crawler (needs LANTIAN_REDIS_URL); stop with SIGTERM."""
-    from campaigns.worker import WorkerError, run_worker
+    from campaigns import WorkerError, run_worker
     from lantian.logs import configure_logging
 
     settings = settings_or_exit()
@@ -121,7 +121,7 @@ def worker(poll: float = typer.Option(5.0, help="seconds between looks for runs 
 @app.command("jobs")
 def jobs(as_json: bool = typer.Option(False, "--json", help="JSON Lines on stdout")) -> None:
     """List the jobs stored in the database and when each runs next."""
-    from campaigns.scheduler import stored_jobs
+    from campaigns import stored_jobs
 
     settings = settings_or_exit()
     _require_schema(settings)

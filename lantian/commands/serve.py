@@ -22,7 +22,7 @@ def serve(
     """Serve the REST API (/api/v1, OpenAPI at /openapi.json) and the reviewers' UI."""
     import uvicorn
 
-    from api.app import create_app
+    from api import create_app
 
     settings = settings_or_exit()
     bind_host = host or settings.api_host
@@ -52,7 +52,7 @@ def serve(
 
 def app_factory() -> Any:
     """The app for each uvicorn worker process: the settings are read here, in the shell."""
-    from api.app import create_app
+    from api import create_app
     from lantian.config import get_settings
 
     return create_app(get_settings())

@@ -15,14 +15,28 @@ from sqlalchemy.orm import Session
 from lantian.commands.common import settings_or_exit
 from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
-from store.db import make_engine, make_sessionmaker, session_scope
-from store.models import NoticeStatus, Platform, TakedownNotice
-from takedown.errors import TakedownError
-from takedown.export import export_notices, parse_format, write_files
-from takedown.grouping import draft_notices
-from takedown.office import notice_document, office_from
-from takedown.platforms import load_platforms
-from takedown.workflow import Actor, find_notice, find_user, transition
+from store import (
+    NoticeStatus,
+    Platform,
+    TakedownNotice,
+    make_engine,
+    make_sessionmaker,
+    session_scope,
+)
+from takedown import (
+    NoticeActor,
+    TakedownError,
+    draft_notices,
+    export_notices,
+    find_notice,
+    find_user,
+    load_platforms,
+    notice_document,
+    office_from,
+    parse_format,
+    transition,
+    write_files,
+)
 
 app = typer.Typer(
     help="Takedown notices: draft, approve, export, track and re-check.", no_args_is_help=True
@@ -223,7 +237,7 @@ def status_cmd(
 def _move(reference: str, target: NoticeStatus, as_user: str, note: str) -> None:
     settings = settings_or_exit()
     with _session(settings) as session:
-        actor: Actor = find_user(session, as_user)
+        actor: NoticeActor = find_user(session, as_user)
         notice = transition(session, find_notice(session, reference), target, actor, note=note)
         err.print(f"{notice.reference}: {target.value}")
         out.print(json.dumps(_summary(notice), ensure_ascii=False), markup=False)
@@ -332,8 +346,8 @@ def export_cmd(
 def _write_case_packages(
     session: Session, settings: Settings, notices: list[TakedownNotice], out_dir: Path
 ) -> None:
-    from evidence.errors import EvidenceError
-    from takedown.casefile import export_case_package
+    from evidence import EvidenceError
+    from takedown import export_case_package
 
     for notice in notices:
         doc = notice_document(session, notice, office_from(settings))
@@ -357,8 +371,8 @@ def escalate_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help="directory to write into")] = Path("."),
 ) -> None:
     """Write the escalation letter (督办函) of a notice past its working-day deadline."""
-    from store.models import utcnow
-    from takedown.escalation import escalation_files
+    from store import utcnow
+    from takedown import escalation_files
 
     settings = settings_or_exit()
     try:
@@ -394,8 +408,7 @@ def recheck_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-fetch the listings of sent notices and record which are gone (exit 1 if any is overdue)."""
-    from takedown.capture import BrowserRecapturer
-    from takedown.recheck import recheck_due, recheck_notice
+    from takedown import BrowserRecapturer, recheck_due, recheck_notice
 
     settings = settings_or_exit()
     if not capture:
@@ -439,7 +452,7 @@ def report_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Monthly summary per platform and region: findings, notices, removal rate, median days to removal."""
-    from takedown.reports import monthly_summary, report_html, report_xlsx
+    from takedown import monthly_summary, report_html, report_xlsx
 
     settings = settings_or_exit()
     with _session(settings) as session:

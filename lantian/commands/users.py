@@ -10,11 +10,10 @@ from redis.exceptions import RedisError
 from rich.table import Table
 from sqlalchemy import select
 
-from lantian.commands.common import migrated_session, session_store, settings_or_exit
+from lantian.commands.common import migrated_session, settings_or_exit
+from lantian.config import session_store
 from lantian.console import err, fail, out
-from store import audit
-from store.models import Role, User
-from store.users import UserError, create_api_token, create_user, set_password
+from store import Role, User, UserError, audit, create_api_token, create_user, set_password
 
 app = typer.Typer(
     help="Create and manage users (reviewer, supervisor, admin).", no_args_is_help=True
@@ -110,7 +109,7 @@ def set_office(
     office: Annotated[str, typer.Argument(help="office code in rules/offices.yaml")],
 ) -> None:
     """Place a user in an office: the queue and dashboards offer that office's findings first."""
-    from classifiers.offices import OfficeError, load_directory
+    from classifiers import OfficeError, load_directory
 
     settings = settings_or_exit()
     try:

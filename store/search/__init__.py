@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from classifiers.categories import DEFAULT_RULES_DIR
+from classifiers import DEFAULT_RULES_DIR
 from store.search.base import (
     Bucket,
     FacetField,
@@ -35,11 +35,13 @@ from store.search.documents import (
     rebuild_into,
     run_search,
 )
+from store.search.fts import FtsBackend
 from store.search.tokens import tokenize_document, tokenize_query
 
 __all__ = [
     "Bucket",
     "FacetField",
+    "FtsBackend",
     "SearchBackend",
     "SearchDoc",
     "SearchError",
@@ -50,9 +52,12 @@ __all__ = [
     "SortKey",
     "build_doc",
     "catch_up",
+    "catch_up_into",
     "drain_outbox",
+    "drain_outbox_into",
     "fts_path",
     "index_listings",
+    "index_listings_into",
     "open_backend",
     "rebuild_index",
     "run_search",
@@ -102,8 +107,6 @@ def open_backend(settings: SearchSettings) -> SearchBackend:
         from store.search.elastic import ElasticBackend
 
         return ElasticBackend(settings.elasticsearch_url)
-    from store.search.fts import FtsBackend
-
     return FtsBackend(fts_path(settings))
 
 

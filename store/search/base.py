@@ -35,7 +35,8 @@ class SearchDoc:
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """Full-text words (all must match) plus filters; empty fields do not filter."""
+    """What a listing query asks: full-text words (all must match) plus filters; empty fields do
+    not filter.  The one filter model of the API's lists, the queue and the search index."""
 
     text: str = ""
     categories: list[str] = field(default_factory=list)
@@ -54,6 +55,10 @@ class SearchQuery:
     offset: int = 0
     count_limit: int | None = None
     """Count matches only up to this many (the total is then a lower bound); None: exact."""
+    tiers: list[str] = field(default_factory=list)
+    """Listing tiers (offer, watch, none).  The index does not hold them: the database answers."""
+    office: str | None = None
+    """A responsible office's code (a province includes its cities); the database answers."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 def _segmenter(userdict: Path | None) -> jieba.Tokenizer:
     """The classifier's jieba (same dictionary, one instance per process)."""
-    from classifiers.segment import tokenizer
+    from classifiers import tokenizer
 
     return tokenizer(userdict)
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.queries import ListingFilters, find_listings, neighbours
+from api.queries import find_listings, listing_filters, neighbours
 from api.reviewing import ReviewError, apply_review
 from lantian.config import Settings
 from store.listings import Observation, record_observation
@@ -67,7 +67,7 @@ def test_filters_search_and_reviews_on_both_databases(
 
     def ids(**kw: object) -> list[int]:
         found = find_listings(
-            session, backend, ListingFilters(**kw), userdict=userdict_path(settings)
+            session, backend, listing_filters(**kw), userdict=userdict_path(settings)
         )  # type: ignore[arg-type]
         return [listing.id for listing, _ in found.rows]
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.alerts import send_run_digest
 from campaigns.metrics import ALERTS_SENT
-from campaigns.runs import dispose_engines
+from campaigns.supervisor import dispose_engines
 from lantian.config import Settings
 from store.listings import Observation, record_observation
 from store.models import Campaign, CampaignRun, Listing, RunStatus, utcnow

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from campaigns.alerts import send_run_digest
-from campaigns.runs import dispose_engines
+from campaigns.supervisor import dispose_engines
 from lantian.config import PROJECT_ROOT, Settings, load_settings
 from tests.campaigns.test_alerts import Receiver
 from tests.crawler.conftest import CrawlResult, run_crawl, write_campaign

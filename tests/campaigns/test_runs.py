@@ -12,18 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaigns.runs import (
-    RunAlreadyActive,
-    RunNotActive,
-    cancel_run,
-    dispose_engines,
-    get_run,
-    list_runs,
-    process_alive,
-    reap_stale_runs,
-    start_run,
-    this_host,
-)
+from campaigns.reaper import reap_stale_runs
+from campaigns.record import RunAlreadyActive, RunNotActive, get_run, list_runs, this_host
+from campaigns.supervisor import cancel_run, dispose_engines, process_alive, start_run
 from lantian.config import Settings
 from store.models import Campaign, CampaignRun, RunStatus, utcnow
 

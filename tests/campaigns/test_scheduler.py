@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.leader import SchedulerAlreadyRunning
-from campaigns.runs import RunNotActive, cancel_run, dispose_engines
+from campaigns.record import RunNotActive
 from campaigns.scheduler import (
     JOBSTORE_TABLE,
     REAP_JOB,
@@ -31,6 +31,7 @@ from campaigns.scheduler import (
     sync_now,
     validate_schedule,
 )
+from campaigns.supervisor import cancel_run, dispose_engines
 from lantian.config import Settings
 from store.db import make_engine
 from store.models import Campaign, CampaignRun, utcnow

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns import scheduler
-from campaigns.runs import dispose_engines, unit_of_work
+from campaigns.record import unit_of_work
+from campaigns.supervisor import dispose_engines
 from campaigns.verification import reverify_evidence
 from evidence.result import Artifact, CaptureResult, ClockInfo
 from evidence.vault import EvidenceVault

@@ -25,8 +25,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from campaigns.runs import RunInfo, dispose_engines, jobdir_for, list_runs, unit_of_work
+from campaigns.record import RunInfo, jobdir_for, list_runs, unit_of_work
 from campaigns.specs import CampaignSpec, Limits, Schedule, upsert_campaign
+from campaigns.supervisor import dispose_engines
 from lantian.config import Settings
 from store.db import upgrade_url
 from store.models import Listing, ListingVersion, RunStatus

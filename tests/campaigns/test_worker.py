@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy.orm import Session
 
-from campaigns.runs import dispose_engines
+from campaigns.supervisor import dispose_engines
 from campaigns.worker import WorkerError, joinable_runs, run_worker
 from lantian.config import Settings
 from store.db import make_engine, make_sessionmaker, upgrade

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from campaigns.runs import dispose_engines
 from campaigns.scheduler import build_scheduler, sync_campaign_jobs
+from campaigns.supervisor import dispose_engines
 from lantian.cli import app
 from lantian.config import Settings
 from store.models import AuditEntry, Campaign, CampaignRun, RunStatus, utcnow
@@ -72,7 +72,7 @@ def test_campaign_lifecycle_from_the_cli(settings: Settings) -> None:
     assert job["id"] == f"campaign:{created['id']}" and job["trigger"].startswith("cron[")
     assert job["coalesce"] is True and job["misfire_grace_time"] == 60  # the "skip" policy
 
-    from campaigns.runs import unit_of_work
+    from campaigns.record import unit_of_work
 
     with unit_of_work(settings) as session:
         assert isinstance(session, Session)

@@ -1,4 +1,4 @@
-"""Campaign runs through the API; starting a crawl goes to campaigns.runs.start_run (no crawl is launched here)."""
+"""Campaign runs through the API; starting a crawl goes to campaigns.start_run (no crawl is launched here)."""
 
 from __future__ import annotations
 
