@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from store.listing_state import change_listing
 from store.models import Classification, Entity, Listing, ListingStatus, ListingVersion, RuleHit
 
 #: Statuses a reviewer set; a new verdict never overrides them.
@@ -119,11 +120,13 @@ def offending_post(listing: Listing, classification: Classification) -> dict[str
     }
 
 
-def apply_verdict(listing: Listing, classification: Classification) -> None:
+def apply_verdict(session: Session, listing: Listing, classification: Classification) -> None:
     """Copy the current verdict onto the listing; flag it when irregular.
 
     A reviewer's decision stands: only ``new`` and ``flagged`` listings move.  A
     ``watch`` page stays ``new`` (not flagged) but carries its tier for its own queue.
+    A change of status goes through :func:`store.listing_state.change_listing`, so the
+    search index's outbox hears of it in the same transaction.
     """
     listing.irregular = classification.irregular
     listing.tier = classification.tier or ("offer" if classification.irregular else "none")
@@ -134,4 +137,8 @@ def apply_verdict(listing: Listing, classification: Classification) -> None:
     listing.offending_post = offending_post(listing, classification)
     if listing.status in REVIEWED:
         return
-    listing.status = ListingStatus.flagged if classification.irregular else ListingStatus.new
+    status = ListingStatus.flagged if classification.irregular else ListingStatus.new
+    if listing.status is None and status is ListingStatus.new:
+        listing.status = status  # a listing being created: its writer indexes it
+    elif listing.status != status:
+        change_listing(session, listing, status=status)

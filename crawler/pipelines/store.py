@@ -80,7 +80,7 @@ def store_item(
     link_found_via(session, listing, item.fields.get("from_result"))
     if item.verdict is not None:
         classification = record_verdict(session, version, item.verdict)
-        apply_verdict(listing, classification)
+        apply_verdict(session, listing, classification)
         # on a thread the offending post's author is an actor too, beside any contact
         keys = contact_keys(item.verdict) + post_author_keys(item.platform, listing.offending_post)
         link_actor(session, listing, keys)

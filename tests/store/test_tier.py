@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from classifiers import load_default_classifier
 from store.classifications import apply_verdict, record_verdict
 from store.listings import Observation, record_observation
-from store.models import ListingStatus
+from store.models import IndexOutbox, ListingStatus
 
 WATCH_TITLE = "转让来的专利能评职称吗？"
 WATCH_TEXT = (
@@ -32,7 +33,7 @@ def _store(session: Session, url: str, title: str, text: str) -> tuple[object, o
     )
     verdict = load_default_classifier().classify(text, title)
     classification = record_verdict(session, rec.version, verdict)
-    apply_verdict(rec.listing, classification)
+    apply_verdict(session, rec.listing, classification)
     session.flush()
     return rec.listing, classification
 
@@ -59,3 +60,15 @@ def test_offer_is_flagged_with_its_offending_block(session: Session) -> None:
     assert classification.offending_block == 2  # type: ignore[attr-defined]
     counted = [h for h in classification.hits if h.counted]  # type: ignore[attr-defined]
     assert counted and all(h.stance == "offered" for h in counted)
+
+
+def test_a_status_the_crawl_changes_reaches_the_index_outbox(session: Session) -> None:
+    url, title = "https://s.example/c", "实用新型专利申请"
+    listing, _ = _store(session, url, title, "资料齐全当天提交，官费另计。")
+    assert listing.status == ListingStatus.new  # type: ignore[attr-defined]
+    assert session.scalar(select(func.count()).select_from(IndexOutbox)) == 0
+
+    listing, _ = _store(session, url, title, "实用新型包授权，不下证全额退款，加V详聊。")
+    assert listing.status == ListingStatus.flagged  # type: ignore[attr-defined]
+    queued = session.scalars(select(IndexOutbox.listing_id)).all()
+    assert queued == [listing.id]  # type: ignore[attr-defined]
