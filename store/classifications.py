@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from store.models import Classification, Entity, Listing, ListingStatus, ListingVersion, RuleHit
@@ -54,36 +54,43 @@ def record_verdict(session: Session, version: ListingVersion, verdict: Any) -> C
     offending = _get(verdict, "offending_block")
     existing.offending_block = int(offending) if offending is not None else None
     session.flush()
-    for hit in _get(verdict, "hits", []) or []:
-        session.add(
-            RuleHit(
-                classification_id=existing.id,
-                rule=str(_get(hit, "rule", "")),
-                category=str(_get(hit, "category", "")),
-                severity=str(_get(hit, "severity", "medium") or "medium"),
-                start=int(_get(hit, "start", 0)),
-                end=int(_get(hit, "end", 0)),
-                match=str(_get(hit, "match", "")),
-                explanation=str(_get(hit, "explanation", "") or ""),
-                legal_basis=str(_get(hit, "legal_basis", "") or ""),
-                block=_get(hit, "block"),
-                stance=_get(hit, "stance"),
-                counted=bool(_get(hit, "counted", True)),
-                why=str(_get(hit, "why", "") or "")[:500],
-            )
-        )
-    for ent in _get(verdict, "entities", []) or []:
-        session.add(
-            Entity(
-                classification_id=existing.id,
-                kind=str(_get(ent, "kind", ""))[:32],
-                value=str(_get(ent, "value", ""))[:300],
-                start=int(_get(ent, "start", 0)),
-                end=int(_get(ent, "end", 0)),
-            )
-        )
-    session.flush()
+    # rows written in one executemany each, no ORM object per hit (a dense page has hundreds)
+    hits = [_hit_row(existing.id, hit) for hit in _get(verdict, "hits", []) or []]
+    if hits:
+        session.execute(insert(RuleHit), hits)
+    entities = [_entity_row(existing.id, ent) for ent in _get(verdict, "entities", []) or []]
+    if entities:
+        session.execute(insert(Entity), entities)
+    session.expire(existing, ["hits", "entities"])
     return existing
+
+
+def _hit_row(classification_id: int, hit: Any) -> dict[str, Any]:
+    return {
+        "classification_id": classification_id,
+        "rule": str(_get(hit, "rule", "")),
+        "category": str(_get(hit, "category", "")),
+        "severity": str(_get(hit, "severity", "medium") or "medium"),
+        "start": int(_get(hit, "start", 0)),
+        "end": int(_get(hit, "end", 0)),
+        "match": str(_get(hit, "match", "")),
+        "explanation": str(_get(hit, "explanation", "") or ""),
+        "legal_basis": str(_get(hit, "legal_basis", "") or ""),
+        "block": _get(hit, "block"),
+        "stance": _get(hit, "stance"),
+        "counted": bool(_get(hit, "counted", True)),
+        "why": str(_get(hit, "why", "") or "")[:500],
+    }
+
+
+def _entity_row(classification_id: int, ent: Any) -> dict[str, Any]:
+    return {
+        "classification_id": classification_id,
+        "kind": str(_get(ent, "kind", ""))[:32],
+        "value": str(_get(ent, "value", ""))[:300],
+        "start": int(_get(ent, "start", 0)),
+        "end": int(_get(ent, "end", 0)),
+    }
 
 
 def _block_dict(block: Any) -> dict[str, Any]:
