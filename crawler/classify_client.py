@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 #: solo attempts on which the worker died before a page is given up on
 MAX_SOLO_CRASHES = 2
+#: workers in a row that die before they are ready (the rules do not load, ...) before giving up
+MAX_FAILED_STARTS = 2
 
 
 @dataclass(slots=True)
@@ -74,6 +76,10 @@ class ClassifyClient:
         self._retry: deque[_Pending] = deque()
         self._retrying = False
         self._local: Callable[[list[Job]], list[Outcome]] | None = None
+        self._ready: Future[int] | None = None
+        self._failed_starts = 0
+        self.broken: str | None = None
+        """why no worker can start (the rules fail to load, ...): every page then fails at once"""
         self._executor = self._start()
 
     def _start(self) -> Executor:
@@ -88,10 +94,13 @@ class ClassifyClient:
             initializer=classify_worker.init,
             initargs=(self.config,),
         )
-        executor.submit(peak_rss_kb)  # the worker loads while the first pages download
+        # the worker loads while the first pages download
+        self._ready = executor.submit(peak_rss_kb)
         return executor
 
     async def classify(self, job: Job) -> Outcome:
+        if self.broken is not None:
+            return Outcome(None, None, self.broken)
         loop = asyncio.get_running_loop()
         pending = _Pending(job, loop.create_future())
         self._batch.append(pending)
@@ -141,6 +150,9 @@ class ClassifyClient:
 
     def _pump(self) -> None:
         """Retry pages a dead worker held, one at a time: a death now is that page's doing."""
+        if self.broken is not None:
+            self._fail_all()
+            return
         if self._retrying or not self._retry:
             return
         self._retrying = True
@@ -176,14 +188,29 @@ class ClassifyClient:
         if executor is not self._executor:
             return  # already replaced after the same death
         self.restarts += 1
+        executor.shutdown(wait=False, cancel_futures=True)
+        ready = self._ready
+        if ready is not None and ready.done() and ready.exception() is not None:
+            self._failed_starts += 1
+        if self._failed_starts >= MAX_FAILED_STARTS:
+            self.broken = f"the classification worker cannot start ({exc}); see the log above"
+            logger.error("%s: %d page(s) stay unclassified", self.broken, held)
+            self._fail_all()
+            return
         logger.error(
             "the classification worker process died (%s); starting a new one, "
             "the %d page(s) it held are retried one at a time",
             exc,
             held,
         )
-        executor.shutdown(wait=False, cancel_futures=True)
         self._executor = self._start()
+
+    def _fail_all(self) -> None:
+        assert self.broken is not None
+        for pending in [*self._retry, *self._batch]:
+            _resolve(pending, Outcome(None, None, self.broken))
+        self._retry.clear()
+        self._batch.clear()
 
     def close(self) -> int:
         """Stop the worker; returns its peak memory in KiB (0 in process)."""

@@ -70,6 +70,9 @@ BASE: dict[str, Any] = {
     "TELNETCONSOLE_ENABLED": False,
     "LOG_LEVEL": "INFO",
     "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+    # Scrapy's check re-reads and parses a generator callback's source on every response
+    # (its cache is keyed by the bound method, new each time): a tenth of the reactor's time
+    "WARN_ON_GENERATOR_RETURN_VALUE": False,
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     # resolve once, refuse non-public answers, connect to the answer checked (no rebinding)
     "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",

@@ -116,7 +116,7 @@ def test_a_page_that_kills_the_worker_is_given_up_and_its_batch_is_not_lost(
     finally:
         client.close()
     assert good.verdict is not None and good.verdict.irregular
-    assert bad.verdict is None and "died 2 times" in bad.error
+    assert bad.verdict is None and "died 2 times" in (bad.error or "")
     assert after.verdict is not None and after.verdict.irregular, "a new worker took over"
     # the batch's death, then the poisoned page's two deaths alone
     assert client.restarts == 3
@@ -158,3 +158,19 @@ def test_a_page_the_worker_could_not_classify_is_stored_unclassified(
     assert returned is item and item.verdict is None
     assert crawler.stats.get_value("lantian/classify_failed") == 1
     assert "http://shop.example/item/1 stored unclassified" in caplog.text
+
+
+def test_a_worker_that_cannot_start_fails_the_pages_at_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = ClassifyClient(WorkerConfig(str(tmp_path), 0.5, None, False, None), processes=1)
+    try:
+        with caplog.at_level(logging.ERROR, logger="crawler.classify_client"):
+            first = asyncio.run(client.classify(_job(OFFER)))
+            later = asyncio.run(client.classify(_job(OFFER)))
+    finally:
+        client.close()
+    assert first.verdict is None and later.verdict is None
+    assert client.broken is not None and "cannot start" in (later.error or "")
+    assert client.restarts == 2, "no endless restarts"
+    assert "cannot start" in caplog.text
