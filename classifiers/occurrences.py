@@ -20,7 +20,7 @@ class Merged:
 
     def __init__(self, occ: Occurrences) -> None:
         self._occ = occ
-        self._cache: dict[int, tuple[list[int], list[int]]] = {}
+        self._cache: dict[int, list[int]] = {}
         self._present: dict[int, bool] = {}
         self._breaks: list[int] | None = None
 
@@ -32,33 +32,29 @@ class Merged:
             found = self._present[id(terms)] = any(term in occ for term in terms)
         return found
 
-    def _spans(self, terms: tuple[str, ...]) -> tuple[list[int], list[int]]:
+    def _spans(self, terms: tuple[str, ...]) -> list[int]:
+        """The occurrences of ``terms`` sorted, each packed as ``start << 16 | length``: one list
+        built per page and term list, and a start bound ``lo`` is the key ``lo << 16``.  A query
+        reads a few entries around its window, so nothing else is built for all of them."""
         found = self._cache.get(id(terms))
         if found is None:
             occ = self._occ
             present = [term for term in terms if term in occ]
-            if not present:
-                found = ([], [])
-            elif len(present) == 1:
-                starts = occ[present[0]]
+            if len(present) == 1:
                 n = len(present[0])
-                found = (starts, [p + n for p in starts])
+                found = [p << 16 | n for p in occ[present[0]]]
             else:
-                # (start, length) packed in one int sorts like the (start, end) pairs it stands for
-                keys = sorted([p << 16 | len(term) for term in present for p in occ[term]])
-                starts = [k >> 16 for k in keys]
-                found = (starts, [k + (s & 0xFFFF) for k, s in zip(starts, keys, strict=True)])
+                found = sorted([p << 16 | len(term) for term in present for p in occ[term]])
             self._cache[id(terms)] = found
         return found
 
     def same_line(self, norm: Normalized, a: tuple[int, int], b: tuple[int, int]) -> bool:
         """Whether two normalized spans come from one line of the original (no line break between)."""
-        a0, a1 = norm.original_span(*a)
-        b0, b1 = norm.original_span(*b)
+        # the map back to the original is monotonic: the two spans' hull maps to their hull
+        lo, hi = norm.original_span(min(a[0], b[0]), max(a[1], b[1]))
         breaks = self._breaks
         if breaks is None:
             breaks = self._breaks = [m.start() for m in _LINE_BREAK.finditer(norm.original)]
-        lo, hi = min(a0, b0), max(a1, b1)
         # no line break in original[lo:hi]
         return bisect.bisect_left(breaks, lo) == bisect.bisect_left(breaks, hi)
 
@@ -66,15 +62,21 @@ class Merged:
         self, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
     ) -> tuple[int, int] | None:
         """The occurrence inside ``[lo, hi)`` closest to the anchor ``[start, end)``, if any."""
-        starts, ends = self._spans(terms)
-        i = bisect.bisect_left(starts, lo)
+        keys = self._spans(terms)
+        i = bisect.bisect_left(keys, lo << 16)
+        n = len(keys)
         best: tuple[int, int] | None = None
         best_gap = 1 << 30
-        while i < len(starts) and starts[i] < hi:
-            if ends[i] <= hi:
-                gap = max(starts[i] - end, start - ends[i], 0)
+        while i < n:
+            key = keys[i]
+            s = key >> 16
+            if s >= hi:
+                break
+            e = s + (key & 0xFFFF)
+            if e <= hi:
+                gap = max(s - end, start - e, 0)
                 if gap < best_gap:
-                    best, best_gap = (starts[i], ends[i]), gap
+                    best, best_gap = (s, e), gap
             i += 1
         return best
 
@@ -82,11 +84,17 @@ class Merged:
         self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int]
     ) -> Iterable[tuple[int, int]]:
         """Every occurrence entirely inside ``[lo, hi)`` but not inside ``exclude``."""
-        starts, ends = self._spans(terms)
-        i = bisect.bisect_left(starts, lo)
-        while i < len(starts) and starts[i] < hi:
-            if ends[i] <= hi and not (starts[i] >= exclude[0] and ends[i] <= exclude[1]):
-                yield starts[i], ends[i]
+        keys = self._spans(terms)
+        i = bisect.bisect_left(keys, lo << 16)
+        n = len(keys)
+        while i < n:
+            key = keys[i]
+            s = key >> 16
+            if s >= hi:
+                break
+            e = s + (key & 0xFFFF)
+            if e <= hi and not (s >= exclude[0] and e <= exclude[1]):
+                yield s, e
             i += 1
 
     def within(
@@ -97,13 +105,16 @@ class Merged:
         ``exclude`` is the anchor: "都是骗子" is not cancelled by the cue "骗子" it
         contains, while "不承诺" still cancels the overlapping anchor "承诺授权".
         """
-        starts, ends = self._spans(terms)
-        i = bisect.bisect_left(starts, lo)
-        n = len(starts)
-        while i < n and starts[i] < hi:
-            if ends[i] <= hi and not (
-                exclude is not None and starts[i] >= exclude[0] and ends[i] <= exclude[1]
-            ):
+        keys = self._spans(terms)
+        i = bisect.bisect_left(keys, lo << 16)
+        n = len(keys)
+        while i < n:
+            key = keys[i]
+            s = key >> 16
+            if s >= hi:
+                break
+            e = s + (key & 0xFFFF)
+            if e <= hi and not (exclude is not None and s >= exclude[0] and e <= exclude[1]):
                 return True
             i += 1
         return False
