@@ -26,15 +26,22 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
-def record_verdict(session: Session, version: ListingVersion, verdict: Any) -> Classification:
+def record_verdict(
+    session: Session, version: ListingVersion, verdict: Any, *, new_version: bool = False
+) -> Classification:
     """The Classification of ``version`` with its rule hits and entities.
 
     ``verdict`` is a ``classifiers.Verdict`` (or a mapping with the same names).
     Idempotent: classifying a version again under the same rules version returns
-    the existing row; under new rules the row is rewritten in place.
+    the existing row; under new rules the row is rewritten in place.  ``new_version``
+    says the version row was just inserted, so it has no classification to look up.
     """
     rules_version = str(_get(verdict, "rules_version", "") or "")
-    existing = session.scalar(select(Classification).where(Classification.version_id == version.id))
+    existing = (
+        None
+        if new_version
+        else session.scalar(select(Classification).where(Classification.version_id == version.id))
+    )
     if existing is not None and existing.rules_version == rules_version:
         return existing
     if existing is None:

@@ -70,7 +70,9 @@ def store_item(
     listing, version = recorded.listing, recorded.version
     link_found_via(session, listing, item.fields.get("from_result"))
     if item.verdict is not None:
-        classification = record_verdict(session, version, item.verdict)
+        classification = record_verdict(
+            session, version, item.verdict, new_version=recorded.inserted
+        )
         apply_verdict(listing, classification)
         # on a thread the offending post's author is an actor too, beside any contact
         keys = contact_keys(item.verdict) + post_author_keys(item.platform, listing.offending_post)
