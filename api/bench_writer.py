@@ -41,7 +41,9 @@ def run_writer(
         make_sessionmaker(engine),
         batch_size=BATCH,
         engine=engine,
-        indexer=lambda session, ids: index_listings_into(backend, session, ids),
+        indexer=lambda session, ids, tokens: index_listings_into(
+            backend, session, ids, None, tokens
+        ),
     )
     rng = random.Random(7)
     count = 0

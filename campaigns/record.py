@@ -383,6 +383,7 @@ def merge_worker_stats(existing: dict[str, Any], worker: str, result: RunResult)
         "totals": result.stats,
         "seconds": round(result.seconds, 3),
         "peak_rss_kb": result.peak_rss_kb,
+        "classify_worker_peak_rss_kb": result.worker_peak_rss_kb,
         "platforms": result.per_platform,
     }
     totals: dict[str, Any] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from classifiers.normalize import Normalized
 
@@ -20,7 +20,7 @@ class Merged:
 
     def __init__(self, occ: Occurrences) -> None:
         self._occ = occ
-        self._cache: dict[int, tuple[list[int], list[int]]] = {}
+        self._cache: dict[int, list[int]] = {}
         self._present: dict[int, bool] = {}
         self._breaks: list[int] | None = None
 
@@ -32,62 +32,71 @@ class Merged:
             found = self._present[id(terms)] = any(term in occ for term in terms)
         return found
 
-    def _spans(self, terms: tuple[str, ...]) -> tuple[list[int], list[int]]:
+    def _spans(self, terms: tuple[str, ...]) -> list[int]:
+        """The occurrences of ``terms`` sorted, each packed as ``start << 16 | length``: one list
+        built per page and term list, and a start bound ``lo`` is the key ``lo << 16``.  A query
+        reads a few entries around its window, so nothing else is built for all of them."""
         found = self._cache.get(id(terms))
         if found is None:
             occ = self._occ
             present = [term for term in terms if term in occ]
-            if not present:
-                found = ([], [])
-            elif len(present) == 1:
-                starts = occ[present[0]]
+            if len(present) == 1:
                 n = len(present[0])
-                found = (starts, [p + n for p in starts])
+                found = [p << 16 | n for p in occ[present[0]]]
             else:
-                # (start, length) packed in one int sorts like the (start, end) pairs it stands for
-                keys = sorted([p << 16 | len(term) for term in present for p in occ[term]])
-                starts = [k >> 16 for k in keys]
-                found = (starts, [k + (s & 0xFFFF) for k, s in zip(starts, keys, strict=True)])
+                found = sorted([p << 16 | len(term) for term in present for p in occ[term]])
             self._cache[id(terms)] = found
         return found
 
     def same_line(self, norm: Normalized, a: tuple[int, int], b: tuple[int, int]) -> bool:
         """Whether two normalized spans come from one line of the original (no line break between)."""
-        a0, a1 = norm.original_span(*a)
-        b0, b1 = norm.original_span(*b)
+        # the map back to the original is monotonic: the two spans' hull maps to their hull
+        lo, hi = norm.original_span(min(a[0], b[0]), max(a[1], b[1]))
         breaks = self._breaks
         if breaks is None:
             breaks = self._breaks = [m.start() for m in _LINE_BREAK.finditer(norm.original)]
-        lo, hi = min(a0, b0), max(a1, b1)
         # no line break in original[lo:hi]
         return bisect.bisect_left(breaks, lo) == bisect.bisect_left(breaks, hi)
+
+    def _inside(self, terms: tuple[str, ...], lo: int, hi: int) -> Iterator[tuple[int, int]]:
+        """Every occurrence of ``terms`` entirely inside ``[lo, hi)``, in order."""
+        keys = self._spans(terms)
+        i = bisect.bisect_left(keys, lo << 16)
+        n = len(keys)
+        while i < n:
+            key = keys[i]
+            s = key >> 16
+            if s >= hi:
+                return
+            e = s + (key & 0xFFFF)
+            if e <= hi:
+                yield s, e
+            i += 1
 
     def nearest(
         self, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
     ) -> tuple[int, int] | None:
         """The occurrence inside ``[lo, hi)`` closest to the anchor ``[start, end)``, if any."""
-        starts, ends = self._spans(terms)
-        i = bisect.bisect_left(starts, lo)
+        # the hottest query of all (a group's term near each anchor): inlined, no generator
+        keys = self._spans(terms)
+        i = bisect.bisect_left(keys, lo << 16)
         best: tuple[int, int] | None = None
         best_gap = 1 << 30
-        while i < len(starts) and starts[i] < hi:
-            if ends[i] <= hi:
-                gap = max(starts[i] - end, start - ends[i], 0)
-                if gap < best_gap:
-                    best, best_gap = (starts[i], ends[i]), gap
+        n = len(keys)
+        while i < n and keys[i] >> 16 < hi:
+            s = keys[i] >> 16
+            e = s + (keys[i] & 0xFFFF)
             i += 1
+            if e <= hi and max(s - end, start - e, 0) < best_gap:
+                best, best_gap = (s, e), max(s - end, start - e, 0)
         return best
 
     def spans_within(
         self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int]
     ) -> Iterable[tuple[int, int]]:
         """Every occurrence entirely inside ``[lo, hi)`` but not inside ``exclude``."""
-        starts, ends = self._spans(terms)
-        i = bisect.bisect_left(starts, lo)
-        while i < len(starts) and starts[i] < hi:
-            if ends[i] <= hi and not (starts[i] >= exclude[0] and ends[i] <= exclude[1]):
-                yield starts[i], ends[i]
-            i += 1
+        x0, x1 = exclude
+        return ((s, e) for s, e in self._inside(terms, lo, hi) if not (s >= x0 and e <= x1))
 
     def within(
         self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int] | None = None
@@ -97,13 +106,6 @@ class Merged:
         ``exclude`` is the anchor: "都是骗子" is not cancelled by the cue "骗子" it
         contains, while "不承诺" still cancels the overlapping anchor "承诺授权".
         """
-        starts, ends = self._spans(terms)
-        i = bisect.bisect_left(starts, lo)
-        n = len(starts)
-        while i < n and starts[i] < hi:
-            if ends[i] <= hi and not (
-                exclude is not None and starts[i] >= exclude[0] and ends[i] <= exclude[1]
-            ):
-                return True
-            i += 1
-        return False
+        if exclude is None:
+            return any(True for _ in self._inside(terms, lo, hi))
+        return any(True for _ in self.spans_within(terms, lo, hi, exclude))

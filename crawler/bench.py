@@ -29,6 +29,8 @@ class Arm:
     pages: int
     seconds: float
     peak_rss_kb: int
+    worker_peak_rss_kb: int = 0
+    """the full arm's classification worker (0 for the bare arm, which has none)"""
 
     @property
     def rate(self) -> float:
@@ -51,11 +53,15 @@ class CrawlBench:
             "full_seconds": round(self.full.seconds, 2),
             "full_pages_per_s": round(self.full.rate, 2),
             "full_peak_rss_mb": round(self.full.peak_rss_kb / 1024, 1),
+            "full_worker_peak_rss_mb": round(self.full.worker_peak_rss_kb / 1024, 1),
             "bare_pages": self.bare.pages,
             "bare_seconds": round(self.bare.seconds, 2),
             "bare_pages_per_s": round(self.bare.rate, 2),
             "bare_peak_rss_mb": round(self.bare.peak_rss_kb / 1024, 1),
             "ratio": round(self.ratio, 3),
+            "memory_ratio": round(self.full.peak_rss_kb / self.bare.peak_rss_kb, 2)
+            if self.bare.peak_rss_kb
+            else None,
             "overhead_pct": round((1 / self.ratio - 1) * 100, 1) if self.ratio else None,
         }
 
@@ -70,7 +76,7 @@ def _env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_crawl_bench(chromium_path: str | None, depth: int = 1, repeat: int = 2) -> CrawlBench:
+def run_crawl_bench(chromium_path: str | None, depth: int = 1, repeat: int = 3) -> CrawlBench:
     """Alternate the two arms ``repeat`` times and keep each arm's best run (least disturbed
     by other work on the machine)."""
     best: CrawlBench | None = None
@@ -131,7 +137,12 @@ def _run_once(chromium_path: str | None, depth: int) -> CrawlBench:
         if proc.returncode != 0:
             raise RuntimeError(f"full-pipeline crawl failed: {proc.stderr[-2000:]}")
         summary = json.loads(proc.stdout.strip().splitlines()[-1])
-        full = Arm(int(summary["pages"]), float(summary["seconds"]), int(summary["peak_rss_kb"]))
+        full = Arm(
+            int(summary["pages"]),
+            float(summary["seconds"]),
+            int(summary["peak_rss_kb"]),
+            int(summary.get("worker_peak_rss_kb", 0)),
+        )
         proc = subprocess.run(
             [sys.executable, "-m", "crawler.bare", str(url_log), chromium_path or ""],
             env=_env(root / "var"),
@@ -153,7 +164,7 @@ def main_bare(url_log: str, chromium_path: str) -> None:
     from scrapy.crawler import CrawlerProcess
     from scrapy_playwright.page import PageMethod
 
-    from crawler.runner import peak_rss_kb
+    from crawler.memory import peak_rss_kb
     from crawler.settings import browser_settings
 
     entries = [

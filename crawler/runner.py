@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
+from crawler.memory import peak_rss_kb
 from crawler.settings import BASE, crawl_settings
 from spiders import Profile, spider_for
 
@@ -94,6 +95,8 @@ class RunResult:
     per_platform: dict[str, dict[str, Any]]
     seconds: float
     peak_rss_kb: int
+    worker_peak_rss_kb: int = 0
+    """the classification worker's peak (a process of its own, not in ``peak_rss_kb``)"""
 
     def total(self, name: str) -> int:
         return int(self.stats.get(PROGRESS_KEYS.get(name, name), 0) or 0)
@@ -119,20 +122,6 @@ def summarize(per_platform: dict[str, dict[str, Any]]) -> dict[str, Any]:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 total[key] = total.get(key, 0) + value
     return total
-
-
-def peak_rss_kb() -> int:
-    """This process's peak resident memory (VmHWM) in KiB; the browser and the
-    classification worker are separate processes, not counted here."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    import resource
-
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def worker_id() -> str:
@@ -215,7 +204,7 @@ def run_campaign(
     seconds = time.monotonic() - started
     from crawler.pipelines.classify import shutdown_executors
 
-    shutdown_executors()
+    worker_peak = shutdown_executors()
     per_platform = {
         profile.key: {
             k: _jsonable(v) for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()
@@ -224,7 +213,7 @@ def run_campaign(
     }
     if on_tick is not None:
         on_tick(live_totals(crawlers), seconds)
-    return RunResult(summarize(per_platform), per_platform, seconds, peak_rss_kb())
+    return RunResult(summarize(per_platform), per_platform, seconds, peak_rss_kb(), worker_peak)
 
 
 def live_totals(crawlers: list[Crawler]) -> dict[str, int]:

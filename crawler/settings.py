@@ -53,9 +53,10 @@ BASE: dict[str, Any] = {
     "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
     "LANTIAN_RETRY_BACKOFF_BASE": 0.5,
     "LANTIAN_RETRY_BACKOFF_MAX": 30.0,
-    # 1+ moves classification to spawned worker processes: worth it on long crawls with
-    # many cores; on short ones their start-up (loading the dictionary) costs more than it saves.
-    "LANTIAN_CLASSIFY_PROCESSES": 0,
+    # classification and the search index's segmentation run in a spawned worker process
+    # (crawler.classify_client): the crawl process holds neither the rules nor jieba's
+    # dictionary, and the reactor never waits on them; 0 runs them on a thread in process
+    "LANTIAN_CLASSIFY_PROCESSES": 1,
     "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
     "ITEM_PIPELINES": ITEM_PIPELINES,
     "EXTENSIONS": {
@@ -69,6 +70,9 @@ BASE: dict[str, Any] = {
     "TELNETCONSOLE_ENABLED": False,
     "LOG_LEVEL": "INFO",
     "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+    # Scrapy's check re-reads and parses a generator callback's source on every response
+    # (its cache is keyed by the bound method, new each time): a tenth of the reactor's time
+    "WARN_ON_GENERATOR_RETURN_VALUE": False,
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     # resolve once, refuse non-public answers, connect to the answer checked (no rebinding)
     "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",

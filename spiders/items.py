@@ -37,8 +37,10 @@ class ListingItem:
     encoding: str | None = None
     fetched_at: datetime = field(default_factory=utcnow)
     rendered: bool = False
-    # set by the classify stage
+    # set by the classify stage: the verdict, and the search index's tokens of the listing's
+    # searchable text (that text, its tokens), cut in the classify worker
     verdict: Verdict | None = None
+    search_tokens: tuple[str, list[str]] | None = None
     # set by the capture stage
     capture: StoredCapture | None = None
     # set by the store stage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from store.listing_state import change_listing
@@ -27,15 +27,22 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
-def record_verdict(session: Session, version: ListingVersion, verdict: Any) -> Classification:
+def record_verdict(
+    session: Session, version: ListingVersion, verdict: Any, *, new_version: bool = False
+) -> Classification:
     """The Classification of ``version`` with its rule hits and entities.
 
     ``verdict`` is a ``classifiers.Verdict`` (or a mapping with the same names).
     Idempotent: classifying a version again under the same rules version returns
-    the existing row; under new rules the row is rewritten in place.
+    the existing row; under new rules the row is rewritten in place.  ``new_version``
+    says the version row was just inserted, so it has no classification to look up.
     """
     rules_version = str(_get(verdict, "rules_version", "") or "")
-    existing = session.scalar(select(Classification).where(Classification.version_id == version.id))
+    existing = (
+        None
+        if new_version
+        else session.scalar(select(Classification).where(Classification.version_id == version.id))
+    )
     if existing is not None and existing.rules_version == rules_version:
         return existing
     if existing is None:
@@ -55,36 +62,43 @@ def record_verdict(session: Session, version: ListingVersion, verdict: Any) -> C
     offending = _get(verdict, "offending_block")
     existing.offending_block = int(offending) if offending is not None else None
     session.flush()
-    for hit in _get(verdict, "hits", []) or []:
-        session.add(
-            RuleHit(
-                classification_id=existing.id,
-                rule=str(_get(hit, "rule", "")),
-                category=str(_get(hit, "category", "")),
-                severity=str(_get(hit, "severity", "medium") or "medium"),
-                start=int(_get(hit, "start", 0)),
-                end=int(_get(hit, "end", 0)),
-                match=str(_get(hit, "match", "")),
-                explanation=str(_get(hit, "explanation", "") or ""),
-                legal_basis=str(_get(hit, "legal_basis", "") or ""),
-                block=_get(hit, "block"),
-                stance=_get(hit, "stance"),
-                counted=bool(_get(hit, "counted", True)),
-                why=str(_get(hit, "why", "") or "")[:500],
-            )
-        )
-    for ent in _get(verdict, "entities", []) or []:
-        session.add(
-            Entity(
-                classification_id=existing.id,
-                kind=str(_get(ent, "kind", ""))[:32],
-                value=str(_get(ent, "value", ""))[:300],
-                start=int(_get(ent, "start", 0)),
-                end=int(_get(ent, "end", 0)),
-            )
-        )
-    session.flush()
+    # rows written in one executemany each, no ORM object per hit (a dense page has hundreds)
+    hits = [_hit_row(existing.id, hit) for hit in _get(verdict, "hits", []) or []]
+    if hits:
+        session.execute(insert(RuleHit), hits)
+    entities = [_entity_row(existing.id, ent) for ent in _get(verdict, "entities", []) or []]
+    if entities:
+        session.execute(insert(Entity), entities)
+    session.expire(existing, ["hits", "entities"])
     return existing
+
+
+def _hit_row(classification_id: int, hit: Any) -> dict[str, Any]:
+    return {
+        "classification_id": classification_id,
+        "rule": str(_get(hit, "rule", "")),
+        "category": str(_get(hit, "category", "")),
+        "severity": str(_get(hit, "severity", "medium") or "medium"),
+        "start": int(_get(hit, "start", 0)),
+        "end": int(_get(hit, "end", 0)),
+        "match": str(_get(hit, "match", "")),
+        "explanation": str(_get(hit, "explanation", "") or ""),
+        "legal_basis": str(_get(hit, "legal_basis", "") or ""),
+        "block": _get(hit, "block"),
+        "stance": _get(hit, "stance"),
+        "counted": bool(_get(hit, "counted", True)),
+        "why": str(_get(hit, "why", "") or "")[:500],
+    }
+
+
+def _entity_row(classification_id: int, ent: Any) -> dict[str, Any]:
+    return {
+        "classification_id": classification_id,
+        "kind": str(_get(ent, "kind", ""))[:32],
+        "value": str(_get(ent, "value", ""))[:300],
+        "start": int(_get(ent, "start", 0)),
+        "end": int(_get(ent, "end", 0)),
+    }
 
 
 def _block_dict(block: Any) -> dict[str, Any]:

@@ -53,6 +53,9 @@ class Recorded:
     """The listing was new."""
     changed: bool
     """A new version was written (new listing, or its content changed)."""
+    inserted: bool = False
+    """The version row was inserted by this call, so nothing refers to it yet (a content
+    change back to an earlier version reuses that row: changed, not inserted)."""
 
 
 def get_or_create_platform(
@@ -107,6 +110,7 @@ def record_observation(session: Session, obs: Observation) -> Recorded:
             ListingVersion.listing_id == listing.id, ListingVersion.content_sha256 == sha
         )
     )
+    inserted = version is None
     if version is None:
         version = ListingVersion(
             listing_id=listing.id,
@@ -128,4 +132,4 @@ def record_observation(session: Session, obs: Observation) -> Recorded:
     listing.seller = obs.seller or listing.seller
     listing.region = obs.region or listing.region
     listing.online = True
-    return Recorded(listing, version, created=created, changed=True)
+    return Recorded(listing, version, created=created, changed=True, inserted=inserted)

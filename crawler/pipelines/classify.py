@@ -1,128 +1,106 @@
-"""Stage 2: the classifier's verdict on the page, judged block by block."""
+"""Stage 2: the classifier's verdict on the page, judged block by block, in a worker process.
+
+The worker also cuts the page's search index tokens, which ride on the item to the
+store stage: the crawl process holds neither the rules nor jieba's dictionary.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
-from sqlalchemy.orm import Session
 
-from crawler import classify_worker
 from crawler.blocks import item_blocks
+from crawler.classify_client import ClassifyClient
+from crawler.classify_worker import Job, WorkerConfig
+from crawler.pipelines.store import search_config
 from spiders import ListingItem
+from store.search import searchable_text, userdict_path
 
 logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
-def shared_classifier(rules_dir: str | None, threshold: float) -> Any:
-    """One in-process classifier, however many platforms crawl in this process."""
-    from classifiers import load_default_classifier
+def shared_client(config: WorkerConfig, processes: int) -> ClassifyClient:
+    """One worker however many platforms crawl in this process."""
+    return ClassifyClient(config, processes)
 
-    return load_default_classifier(
-        rules_dir=Path(rules_dir) if rules_dir else None, threshold=threshold
+
+def shutdown_executors() -> int:
+    """Stop the classification workers (after the crawl); returns their peak memory in KiB."""
+    clients = [shared_client(*key) for key in _started]
+    _started.clear()
+    shared_client.cache_clear()
+    return sum(client.close() for client in clients)
+
+
+_started: list[tuple[WorkerConfig, int]] = []
+
+
+def worker_config(crawler: Crawler) -> WorkerConfig:
+    """What the worker needs from the crawl's settings; it cuts search tokens when the store
+    stage keeps the search index."""
+    settings = crawler.settings
+    search = settings.getdict("LANTIAN_SEARCH")
+    userdict: Path | None = None
+    indexed = settings.getbool("LANTIAN_SEARCH_INDEX", True) and bool(search.get("data_dir"))
+    if indexed:
+        userdict = userdict_path(search_config(search))
+    return WorkerConfig(
+        rules_dir=settings.get("LANTIAN_RULES_DIR") or None,
+        threshold=settings.getfloat("LANTIAN_CLASSIFY_THRESHOLD", 0.5),
+        database_url=settings.get("LANTIAN_DATABASE_URL") or None,
+        search_tokens=indexed,
+        search_userdict=str(userdict) if userdict else None,
     )
 
 
-def licensed_register(database_url: str | None) -> Any:
-    """The office's register of licensed agencies, or None while none has been imported.
-
-    With an empty register every company claiming agency work would look
-    unlicensed, so the check only runs once ``lantian agencies import`` has filled it.
-    """
-    if not database_url:
-        return None
-    from store import load_registry, make_engine
-
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            registry = load_registry(session)
-    finally:
-        engine.dispose()
-    return registry if registry.agencies else None
-
-
-_executors: list[Executor] = []
-
-
-def shutdown_executors() -> None:
-    """Stop the classification workers (after the crawl; their memory is then counted)."""
-    while _executors:
-        _executors.pop().shutdown(wait=True)
-    shared_executor.cache_clear()
-
-
-@lru_cache(maxsize=4)
-def shared_executor(rules_dir: str | None, threshold: float, processes: int) -> Executor:
-    """Where classification runs: worker processes (``processes`` > 0) or one thread.
-
-    A worker process uses the second core while the crawl process parses and
-    downloads; one thread keeps everything in process (tests, small machines).
-    """
-    executor: Executor
-    if processes > 0:
-        executor = ProcessPoolExecutor(
-            max_workers=processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=classify_worker.init,
-            initargs=(rules_dir, threshold),
-        )
-    else:
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantian-classify")
-    _executors.append(executor)
-    return executor
-
-
 class ClassifyPipeline:
-    """``classify(text, title, blocks)`` per item, off the reactor thread: the blocks are the
-    title, each forum post (author, floor) and each line, so a reply is judged in its author's voice."""
+    """``classify(text, title, blocks)`` per item in the worker: the blocks are the title,
+    each forum post (author, floor) and each line, so a reply is judged in its author's voice."""
 
     def __init__(
-        self, classify: Any, executor: Executor, stats: StatsCollector | None = None
+        self, client: ClassifyClient, stats: StatsCollector | None = None, indexed: bool = False
     ) -> None:
-        self._classify = classify
-        self.executor = executor
+        self.client = client
         self.stats = stats
+        self.indexed = indexed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        rules_dir = crawler.settings.get("LANTIAN_RULES_DIR") or None
-        threshold = crawler.settings.getfloat("LANTIAN_CLASSIFY_THRESHOLD", 0.5)
-        processes = crawler.settings.getint("LANTIAN_CLASSIFY_PROCESSES", 0)
-        executor = shared_executor(rules_dir, threshold, processes)
-        registry = licensed_register(crawler.settings.get("LANTIAN_DATABASE_URL"))
-        if processes > 0:
-            if registry is not None:
-                logger.warning(
-                    "the licensed-agency check runs only with in-process classification "
-                    "(LANTIAN_CLASSIFY_PROCESSES=0); worker processes apply the rules alone"
-                )
-            classify: Any = classify_worker.classify
-        else:
-            classifier = shared_classifier(rules_dir, threshold)
-            # jieba's dictionary (for word-boundary rules and the search index's tokens) loads
-            # now, before the crawl, not on the first ambiguous term: loading it is seconds of
-            # pure Python that would hold the GIL against the reactor mid-crawl
-            classifier.warm_up()
-            classify = classifier.with_registry(registry).classify
-        return cls(classify, executor, crawler.stats)
+        config = worker_config(crawler)
+        processes = crawler.settings.getint("LANTIAN_CLASSIFY_PROCESSES", 1)
+        key = (config, processes)
+        client = shared_client(config, processes)
+        if key not in _started:
+            _started.append(key)
+        return cls(client, crawler.stats, indexed=config.search_tokens)
+
+    def job(self, item: ListingItem) -> Job:
+        searchable = (
+            searchable_text(item.title, item.text, item.shop, item.seller) if self.indexed else None
+        )
+        return Job(
+            item.text, item.title, item_blocks(item.title, item.text, item.fields), searchable
+        )
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ListingItem):
             return item
-        loop = asyncio.get_running_loop()
-        blocks = item_blocks(item.title, item.text, item.fields)
-        item.verdict = await loop.run_in_executor(
-            self.executor, partial(self._classify, item.text, item.title, blocks)
-        )
+        job = self.job(item)
+        outcome = await self.client.classify(job)
+        if outcome.error is not None:
+            logger.error("%s stored unclassified: %s", item.url, outcome.error)
+            if self.stats is not None:
+                self.stats.inc_value("lantian/classify_failed")
+            return item
+        item.verdict = outcome.verdict
+        if outcome.tokens is not None and job.searchable is not None:
+            item.search_tokens = (job.searchable, outcome.tokens)
         if self.stats is not None:
             self.stats.inc_value("lantian/classified")
             if item.flagged:

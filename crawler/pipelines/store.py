@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -34,6 +33,7 @@ from store import (
     record_verdict,
     session_scope,
 )
+from store.search import Pretokenized, SearchConfig, index_listings
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,9 @@ def store_item(
     listing, version = recorded.listing, recorded.version
     link_found_via(session, listing, item.fields.get("from_result"))
     if item.verdict is not None:
-        classification = record_verdict(session, version, item.verdict)
+        classification = record_verdict(
+            session, version, item.verdict, new_version=recorded.inserted
+        )
         apply_verdict(session, listing, classification)
         # on a thread the offending post's author is an actor too, beside any contact
         keys = contact_keys(item.verdict) + post_author_keys(item.platform, listing.offending_post)
@@ -133,24 +135,31 @@ def ensure_platform(
     return platform
 
 
-def _search_indexer(values: dict[str, Any]) -> Callable[[Session, list[int]], object]:
-    """The configured search backend (FTS5 or Elasticsearch), as the API reads it.
-
-    ``values`` is the crawl's ``LANTIAN_SEARCH`` setting: ``data_dir``, ``rules_dir``,
-    ``elasticsearch_url``, handed down by ``lantian crawl``.
-    """
-    from store.search import SearchConfig, index_listings
-
+def search_config(values: dict[str, Any]) -> SearchConfig:
+    """The search index's configuration from the crawl's ``LANTIAN_SEARCH`` setting: ``data_dir``,
+    ``rules_dir``, ``elasticsearch_url``, handed down by ``lantian crawl``."""
     if not values.get("data_dir"):
         raise StoreError(
             "LANTIAN_SEARCH (the search index's data_dir) is not set in the crawl settings"
         )
-    config = SearchConfig(
+    return SearchConfig(
         data_dir=Path(values["data_dir"]),
         rules_dir=Path(values["rules_dir"]) if values.get("rules_dir") else DEFAULT_RULES_DIR,
         elasticsearch_url=values.get("elasticsearch_url") or None,
     )
-    return functools.partial(index_listings, settings=config)
+
+
+Indexer = Callable[[Session, list[int], Pretokenized], object]
+
+
+def _search_indexer(values: dict[str, Any]) -> Indexer:
+    """The configured search backend (FTS5 or Elasticsearch), as the API reads it."""
+    config = search_config(values)
+
+    def index(session: Session, listing_ids: list[int], pretokenized: Pretokenized) -> object:
+        return index_listings(session, listing_ids, settings=config, pretokenized=pretokenized)
+
+    return index
 
 
 class StorePipeline:
@@ -171,7 +180,7 @@ class StorePipeline:
         batch_size: int = 25,
         stats: StatsCollector | None = None,
         engine: Engine | None = None,
-        indexer: Callable[[Session, list[int]], object] | None = None,
+        indexer: Indexer | None = None,
     ) -> None:
         self.sessions = sessions
         self.indexer = indexer
@@ -286,15 +295,18 @@ class StorePipeline:
             for item in items:
                 store_item(session, item, run_id=self.run_id, campaign_id=self.campaign_id)
         self._count(items)
-        self._index([item.listing_id for item in items if item.listing_id is not None])
+        self._index(items)
 
-    def _index(self, listing_ids: list[int]) -> None:
-        """Keep the search index in step; it is a cache, so a failure is logged, never fatal."""
+    def _index(self, items: list[ListingItem]) -> None:
+        """Keep the search index in step; it is a cache, so a failure is logged, never fatal.
+        Tokens the classify worker cut are used as they are."""
+        listing_ids = [item.listing_id for item in items if item.listing_id is not None]
         if self.indexer is None or not listing_ids:
             return
+        pretokenized = dict(item.search_tokens for item in items if item.search_tokens)
         try:
             with self.sessions() as session:
-                self.indexer(session, listing_ids)
+                self.indexer(session, listing_ids, pretokenized)
         except Exception as exc:  # noqa: BLE001 - `lantian index rebuild` repairs the index
             logger.warning("search indexing of %d listings failed: %s", len(listing_ids), exc)
             if self.stats is not None:

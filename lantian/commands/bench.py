@@ -238,7 +238,7 @@ def crawl_bench(
     depth: Annotated[int, typer.Option(min=0, max=3, help="links followed from search pages")] = 1,
     repeat: Annotated[
         int, typer.Option(min=1, max=10, help="alternate the arms this often; best of each")
-    ] = 2,
+    ] = 3,
 ) -> None:
     """Pages/s of the full crawl pipeline (no screenshots) vs a bare Scrapy spider on the same URLs."""
     import json
@@ -254,10 +254,14 @@ def crawl_bench(
     figures = bench.as_dict()
     err.print(
         f"full pipeline {figures['full_pages_per_s']} pages/s ({figures['full_pages']} pages, "
-        f"crawl process peak {figures['full_peak_rss_mb']} MB); bare Scrapy {figures['bare_pages_per_s']} pages/s "
+        f"crawl process peak {figures['full_peak_rss_mb']} MB, classify worker "
+        f"{figures['full_worker_peak_rss_mb']} MB); bare Scrapy {figures['bare_pages_per_s']} pages/s "
         f"({figures['bare_pages']} pages, peak {figures['bare_peak_rss_mb']} MB)"
     )
-    err.print(f"ratio {figures['ratio']} (overhead {figures['overhead_pct']}%)")
+    err.print(
+        f"ratio {figures['ratio']} (overhead {figures['overhead_pct']}%); crawl process memory "
+        f"{figures['memory_ratio']}x bare"
+    )
     out.print(json.dumps(figures), markup=False)
 
 

@@ -162,6 +162,7 @@ def _summary(run_id: int, campaign: str, status: RunStatus, result: RunResult) -
         **{k: result.total(k) for k in ("pages", "items", "flagged", "stored", "errors")},
         "finish_reasons": result.finish_reasons,
         "peak_rss_kb": result.peak_rss_kb,
+        "worker_peak_rss_kb": result.worker_peak_rss_kb,
     }
 
 

@@ -28,12 +28,14 @@ from store.search.base import (
     SortKey,
 )
 from store.search.documents import (
+    Pretokenized,
     build_doc,
     catch_up_into,
     drain_outbox_into,
     index_listings_into,
     rebuild_into,
     run_search,
+    searchable_text,
 )
 from store.search.fts import FtsBackend
 from store.search.tokens import tokenize_document, tokenize_query
@@ -42,6 +44,7 @@ __all__ = [
     "Bucket",
     "FacetField",
     "FtsBackend",
+    "Pretokenized",
     "SearchBackend",
     "SearchDoc",
     "SearchError",
@@ -61,6 +64,7 @@ __all__ = [
     "open_backend",
     "rebuild_index",
     "run_search",
+    "searchable_text",
     "tokenize_document",
     "tokenize_query",
     "userdict_path",
@@ -124,23 +128,29 @@ def index_listings(
     listing_ids: Iterable[int],
     backend: SearchBackend | None = None,
     settings: SearchSettings | None = None,
+    pretokenized: Pretokenized | None = None,
 ) -> int:
     """Bring the index up to date for these listings, as ``session`` sees them.
 
     Call it after storing or changing listings (before or after commit: the index
     is a cache of the database, ``lantian index rebuild`` restores it).  Give the
     ``backend`` or the ``settings`` that choose it; without settings the project's
-    dictionary (``rules/userdict.txt``) segments the text.
+    dictionary (``rules/userdict.txt``) segments the text.  ``pretokenized`` holds
+    tokens already cut (with the same dictionary) for some listing texts.
     """
     if settings is None:
         if backend is None:
             raise SearchError("index_listings needs a backend or the search settings")
         userdict = DEFAULT_RULES_DIR / "userdict.txt"
         return index_listings_into(
-            backend, session, listing_ids, userdict if userdict.is_file() else None
+            backend, session, listing_ids, userdict if userdict.is_file() else None, pretokenized
         )
     return index_listings_into(
-        backend or _shared_backend(settings), session, listing_ids, userdict_path(settings)
+        backend or _shared_backend(settings),
+        session,
+        listing_ids,
+        userdict_path(settings),
+        pretokenized,
     )
 
 

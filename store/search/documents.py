@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from sqlalchemy import delete, or_, select
@@ -15,22 +15,38 @@ from store.search.tokens import tokenize_document, tokenize_query
 BATCH = 500
 
 
-def listing_text(listing: Listing, version: ListingVersion | None) -> str:
+#: index tokens segmented elsewhere (the crawl's classify worker), by the exact text they cut
+Pretokenized = Mapping[str, list[str]]
+
+
+def searchable_text(title: str, text: str, shop: str | None, seller: str | None) -> str:
     """What is searchable: title, text, shop and seller."""
-    parts = [
+    return "\n".join(p for p in (title, text, shop or "", seller or "") if p)
+
+
+def listing_text(listing: Listing, version: ListingVersion | None) -> str:
+    return searchable_text(
         version.title if version else listing.title,
         version.text if version else "",
-        listing.shop or "",
-        listing.seller or "",
-    ]
-    return "\n".join(p for p in parts if p)
+        listing.shop,
+        listing.seller,
+    )
 
 
-def build_doc(listing: Listing, platform_key: str, userdict: Path | None = None) -> SearchDoc:
+def build_doc(
+    listing: Listing,
+    platform_key: str,
+    userdict: Path | None = None,
+    pretokenized: Pretokenized | None = None,
+) -> SearchDoc:
+    """The listing's search document; its tokens come from ``pretokenized`` when that holds
+    this exact text (so the crawl process never loads jieba), else jieba cuts it here."""
     version = listing.current_version
+    text = listing_text(listing, version)
+    tokens = pretokenized.get(text) if pretokenized else None
     return SearchDoc(
         listing_id=listing.id,
-        tokens=tokenize_document(listing_text(listing, version), userdict),
+        tokens=tokens if tokens is not None else tokenize_document(text, userdict),
         platform=platform_key,
         status=str(listing.status),
         categories=[str(c) for c in (listing.categories or [])],
@@ -45,14 +61,16 @@ def build_doc(listing: Listing, platform_key: str, userdict: Path | None = None)
     )
 
 
-def _docs(session: Session, ids: list[int], userdict: Path | None) -> list[SearchDoc]:
+def _docs(
+    session: Session, ids: list[int], userdict: Path | None, pretokenized: Pretokenized | None
+) -> list[SearchDoc]:
     rows = session.execute(
         select(Listing, Platform.key)
         .join(Platform, Platform.id == Listing.platform_id)
         .options(joinedload(Listing.current_version))
         .where(Listing.id.in_(ids))
     ).all()
-    return [build_doc(listing, key, userdict) for listing, key in rows]
+    return [build_doc(listing, key, userdict, pretokenized) for listing, key in rows]
 
 
 def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
@@ -71,11 +89,12 @@ def index_listings_into(
     session: Session,
     listing_ids: Iterable[int],
     userdict: Path | None = None,
+    pretokenized: Pretokenized | None = None,
 ) -> int:
     """(Re)index these listings as the session sees them; ids that no longer exist are removed."""
     done = 0
     for chunk in _chunks(sorted(set(listing_ids))):
-        docs = _docs(session, chunk, userdict)
+        docs = _docs(session, chunk, userdict, pretokenized)
         backend.index(docs)
         missing = set(chunk) - {d.listing_id for d in docs}
         if missing:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jieba
+if TYPE_CHECKING:  # imported by classifiers.segment when the first text is cut
+    import jieba
 
 _WORD = re.compile(r"[^\W_]+")
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 from crawler.blocks import item_blocks
-from crawler.pipelines.classify import ClassifyPipeline, shared_classifier
+from crawler.classify_client import ClassifyClient
+from crawler.classify_worker import WorkerConfig
+from crawler.pipelines.classify import ClassifyPipeline
 from spiders.items import ListingItem
 
 TITLE = "实用新型一般多久下证？"
@@ -45,9 +46,9 @@ def test_posts_that_cannot_be_found_are_skipped() -> None:
 
 
 def test_classify_stage_names_the_offending_post() -> None:
-    executor = ThreadPoolExecutor(max_workers=1)
+    client = ClassifyClient(WorkerConfig(None, 0.5, None, False, None), processes=0)
     try:
-        pipeline = ClassifyPipeline(shared_classifier(None, 0.5).classify, executor)
+        pipeline = ClassifyPipeline(client)
         item = ListingItem(
             platform="forum",
             kind="forum",
@@ -59,8 +60,9 @@ def test_classify_stage_names_the_offending_post() -> None:
         )
         asyncio.run(pipeline.process_item(item))
     finally:
-        executor.shutdown(wait=True)
+        client.close()
     verdict = item.verdict
+    assert verdict is not None
     assert item.flagged and verdict.tier == "offer"
     assert verdict.offending is not None
     assert (verdict.offending.author, verdict.offending.ref) == ("快证知产", "#3")

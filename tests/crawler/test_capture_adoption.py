@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 import crawler.pipelines.capture as capture_stage
+from classifiers import load_default_classifier
 from crawler.pipelines.capture import CapturePipeline
-from crawler.pipelines.classify import shared_classifier
 from crawler.pipelines.store import store_item
 from evidence.clock import clock_info
 from evidence.result import Artifact, CaptureResult
@@ -68,7 +68,7 @@ def _item(url: str = URL) -> ListingItem:
         title="代理服务",
         text=TEXT,
     )
-    item.verdict = shared_classifier(None, 0.5).classify(item.text, item.title)
+    item.verdict = load_default_classifier().classify(item.text, item.title)
     assert item.flagged
     return item
 

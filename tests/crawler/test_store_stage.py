@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crawler.pipelines.classify import shared_classifier
+from classifiers import load_default_classifier
 from crawler.pipelines.store import store_item
 from spiders.items import ListingItem
 from store.models import Actor, Classification, Listing, ListingStatus, ListingVersion, RuleHit
@@ -22,7 +22,7 @@ def _item(url: str, text: str, title: str = "代理服务") -> ListingItem:
         text=text,
         fields={"author": "甲"},
     )
-    item.verdict = shared_classifier(None, 0.5).classify(item.text, item.title)
+    item.verdict = load_default_classifier().classify(item.text, item.title)
     return item
 
 

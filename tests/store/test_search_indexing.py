@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from store.listings import Observation, record_observation
 from store.models import Listing, ListingStatus
-from store.search import SearchDoc, SearchQuery, index_listings, run_search
+from store.search import SearchDoc, SearchQuery, index_listings, run_search, searchable_text
 from store.search.documents import catch_up_into, rebuild_into
 from store.search.fts import FtsBackend
 
@@ -61,4 +61,22 @@ def test_index_listings_and_catch_up(session: Session, tmp_path: Path) -> None:
     backend.index([backend_doc_for_ghost()])  # a document whose listing is not in the database
     assert backend.count() == 3
     assert rebuild_into(backend, session) == 2 and backend.count() == 2
+    backend.close()
+
+
+def test_tokens_cut_elsewhere_are_used_only_for_the_exact_text(
+    session: Session, tmp_path: Path
+) -> None:
+    backend = FtsBackend(tmp_path / "search.sqlite3")
+    a = _store(session, 1, "发明专利包授权", T0)
+    b = _store(session, 2, "代理师证书挂靠", T0)
+    text_a = searchable_text("标题1", "发明专利包授权", "某某知识产权工作室", None)
+    # the crawl's worker cut text_a; b's text is not in the mapping, so jieba cuts it here
+    index_listings(session, [a, b], backend=backend, pretokenized={text_a: ["pretokenized"]})
+    assert run_search(backend, SearchQuery(text="pretokenized")).ids == [a]
+    assert run_search(backend, SearchQuery(text="授权")).ids == []
+    assert run_search(backend, SearchQuery(text="挂靠")).ids == [b]
+    # a mapping for a text the listing no longer has is ignored
+    index_listings(session, [a], backend=backend, pretokenized={"旧的文字": ["pretokenized"]})
+    assert run_search(backend, SearchQuery(text="授权")).ids == [a]
     backend.close()
