@@ -117,7 +117,9 @@ class EgressProxy:
         try:
             await self._session(reader, writer)
         except (OSError, asyncio.IncompleteReadError, ValueError, asyncio.CancelledError):
-            pass  # cancelled: reset() ended the connection (asyncio would log a cancelled task)
+            # A peer gone, a malformed request, or reset() cancelling this connection between
+            # captures: each ends this one connection; re-raising would only make asyncio log it.
+            return
         finally:
             if task is not None:
                 self._tasks.discard(task)
