@@ -26,7 +26,6 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from evidence.browser import CHROMIUM_ARGS, VIEWPORT, BrowserPool, playwright_version
 from evidence.clock import clock_info
-from evidence.egress import EgressProxy
 from evidence.errors import (
     BlockedAddressError,
     CaptureError,
@@ -166,20 +165,29 @@ async def capture(pool: Pool, url: str, options: CaptureOptions | None = None) -
         try:
             result = await _navigate_and_collect(slot, url, started_at, opts, timer)
         except NavigationError as exc:
-            raise _with_egress_reason(exc, url, slot.egress) from exc
+            raise _with_guard_reason(exc, url, slot) from exc
         closing = time.perf_counter()
     # closing the profile comes after the log artifact was written: the stored capture has it
     result.timings_ms["close"] = round((time.perf_counter() - closing) * 1000.0, 3)
     return result
 
 
-def _with_egress_reason(exc: NavigationError, url: str, egress: EgressProxy) -> CaptureError:
-    """The proxy knows why a connection failed; the browser only says the SOCKS connect failed."""
+def _with_guard_reason(exc: NavigationError, url: str, slot: CaptureSlot) -> CaptureError:
+    """The guards know why a load failed; the browser only says the connect or request failed.
+
+    Two guards may refuse the main document: the DevTools one (``BlockedByClient``) and
+    the egress proxy (a failed SOCKS connect).  Which acts first is a race (Chromium may
+    open the proxied connection while the request is paused), so either counts.
+    """
     host = (urlsplit(url).hostname or "").lower()
-    refused = [b for b in egress.blocked if b.startswith(f"{host}:")]
+    refused = [b for b in slot.egress.blocked if b.startswith(f"{host}:")]
     if refused:
         return BlockedAddressError(url, refused[0])
-    failed = [f for f in egress.failed if f.startswith(f"{host}:")]
+    prefix = f"{url}: "
+    refused = [b.removeprefix(prefix) for b in slot.recorder.blocked if b.startswith(prefix)]
+    if refused:
+        return BlockedAddressError(url, refused[0])
+    failed = [f for f in slot.egress.failed if f.startswith(f"{host}:")]
     if failed:
         return NavigationError(url, f"{exc.reason} (proxy: {failed[0]})")
     return exc

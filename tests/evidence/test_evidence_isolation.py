@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import pytest
 from evhelpers import BrowserThread
 
-from evidence import netguard
+from evidence import egress, netguard
 from evidence.capture import CaptureOptions, capture
 from evidence.egress import EgressPolicy, EgressProxy
 from evidence.errors import BlockedAddressError, CaptureError
@@ -156,4 +156,32 @@ def test_dns_rebinding_cannot_switch_the_capture_to_a_private_address(
     # connects with) saw loopback and refused
     assert answers[:2] == ["93.184.216.34", "127.0.0.1"]
     assert isinstance(info.value, BlockedAddressError)
+    assert "rebind.example resolves to non-public address 127.0.0.1" in str(info.value)
+
+
+def test_a_rebinding_refused_by_the_devtools_guard_before_the_proxy_is_still_blocked(
+    browser: BrowserThread, counter: Counter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which guard refuses first is a race; held back, the proxy answers after the load failed."""
+
+    def rebinding(host: str, port: int | None = None) -> list[str]:
+        if host != "rebind.example":
+            raise AssertionError(f"unexpected lookup of {host}")
+        first = not rebinding.calls  # type: ignore[attr-defined]
+        rebinding.calls += 1  # type: ignore[attr-defined]
+        return ["93.184.216.34" if first else "127.0.0.1"]
+
+    rebinding.calls = 0  # type: ignore[attr-defined]
+    checked = egress.checked_address_async
+
+    async def slow_proxy_check(host: str, port: int | None, allow_private: bool) -> str:
+        await asyncio.sleep(1.0)
+        return await checked(host, port, allow_private)
+
+    monkeypatch.setattr(netguard, "resolve_host", rebinding)
+    monkeypatch.setattr(egress, "checked_address_async", slow_proxy_check)
+    url = f"http://rebind.example:{counter.port}/"
+    with pytest.raises(BlockedAddressError) as info:
+        browser.run(capture(browser.pool, url, _options()))
+    assert counter.accepted == 0
     assert "rebind.example resolves to non-public address 127.0.0.1" in str(info.value)
