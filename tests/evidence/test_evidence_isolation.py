@@ -172,7 +172,7 @@ def test_a_rebinding_refused_by_the_devtools_guard_before_the_proxy_is_still_blo
         return ["93.184.216.34" if first else "127.0.0.1"]
 
     rebinding.calls = 0  # type: ignore[attr-defined]
-    checked = egress.checked_address_async
+    checked = netguard.checked_address_async
 
     async def slow_proxy_check(host: str, port: int | None, allow_private: bool) -> str:
         await asyncio.sleep(1.0)
