@@ -183,10 +183,8 @@ def _with_guard_reason(exc: NavigationError, url: str, slot: CaptureSlot) -> Cap
     refused = [b for b in slot.egress.blocked if b.startswith(f"{host}:")]
     if refused:
         return BlockedAddressError(url, refused[0])
-    prefix = f"{url}: "
-    refused = [b.removeprefix(prefix) for b in slot.recorder.blocked if b.startswith(prefix)]
-    if refused:
-        return BlockedAddressError(url, refused[0])
+    if (reason := slot.recorder.refusal_of(url)) is not None:
+        return BlockedAddressError(url, reason)
     failed = [f for f in slot.egress.failed if f.startswith(f"{host}:")]
     if failed:
         return NavigationError(url, f"{exc.reason} (proxy: {failed[0]})")

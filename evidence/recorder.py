@@ -171,6 +171,11 @@ class Recorder:
         port = parts.port or (443 if parts.scheme in ("https", "wss") else 80)
         return self.egress.address_of(parts.hostname or "", port)
 
+    def refusal_of(self, url: str) -> str | None:
+        """Why the DevTools guard refused a request for ``url``, if it did."""
+        prefix = f"{url}: "
+        return next((b.removeprefix(prefix) for b in self.blocked if b.startswith(prefix)), None)
+
     @property
     def refused(self) -> list[str]:
         """Requests refused by the DevTools guard and connections refused by the egress proxy."""

@@ -164,14 +164,14 @@ def test_a_rebinding_refused_by_the_devtools_guard_before_the_proxy_is_still_blo
 ) -> None:
     """Which guard refuses first is a race; held back, the proxy answers after the load failed."""
 
+    answers: list[str] = []
+
     def rebinding(host: str, port: int | None = None) -> list[str]:
         if host != "rebind.example":
             raise AssertionError(f"unexpected lookup of {host}")
-        first = not rebinding.calls  # type: ignore[attr-defined]
-        rebinding.calls += 1  # type: ignore[attr-defined]
-        return ["93.184.216.34" if first else "127.0.0.1"]
+        answers.append("93.184.216.34" if not answers else "127.0.0.1")
+        return answers[-1:]
 
-    rebinding.calls = 0  # type: ignore[attr-defined]
     checked = netguard.checked_address_async
 
     async def slow_proxy_check(host: str, port: int | None, allow_private: bool) -> str:
