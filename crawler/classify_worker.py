@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler.parent_watch import exit_with_parent
+
 if TYPE_CHECKING:
     from classifiers import Block, Classifier, Verdict
 
@@ -85,8 +87,9 @@ def build(config: WorkerConfig) -> Classifier:
 
 
 def init(config: WorkerConfig) -> None:
-    """The worker process's initializer."""
+    """The worker process's initializer; the worker ends with the crawl, however it dies."""
     global _classifier, _userdict
+    exit_with_parent()
     _classifier = build(config)
     _userdict = Path(config.search_userdict) if config.search_userdict else None
 
