@@ -30,17 +30,17 @@ POLL_S = 0.5
 _PR_SET_PDEATHSIG = 1
 
 
-def exit_with_parent(poll: float = POLL_S) -> None:
+def exit_with_parent(poll: float = POLL_S, death_signal: bool = True) -> None:
     """Make this process exit once its parent is gone; call early in a worker's initializer.
 
-    The Linux death signal fires when the parent *thread* that started this process
-    ends, so workers must be started from a thread that lives as long as its process
-    (the crawl's reactor thread starts them).
+    The Linux death signal (``death_signal``) fires when the parent *thread* that
+    started this process ends, so workers must be started from a thread that lives as
+    long as its process (the crawl's reactor thread starts them).
     """
     parent = multiprocessing.parent_process()
     parent_pid = parent.pid if parent is not None and parent.pid else os.getppid()
     sentinel = parent.sentinel if parent is not None else None
-    if sys.platform.startswith("linux"):
+    if death_signal and sys.platform.startswith("linux"):
         _ask_kernel_for_death_signal()
     threading.Thread(
         target=_watch, args=(parent_pid, sentinel, poll), name="lantian-parent-watch", daemon=True
