@@ -5,7 +5,7 @@
 # Prefer the system Chromium (Debian's apt package); fall back to Playwright's own download.
 # Beside it, Debian's chromium-headless-shell where the archive has it: the same engine without
 # the desktop browser, which captures and crawls prefer (about half the CPU per capture; see
-# docs/deployment.md). Where the archive lacks it (Ubuntu's snap-only Chromium), chromium serves.
+# docs/deployment.md). Where the archive lacks it, chromium alone serves.
 set -euo pipefail
 PY=${1:-.venv/bin/python}
 
@@ -14,20 +14,23 @@ have_chromium() { command -v chromium >/dev/null || command -v chromium-browser 
 have_shell() { command -v chromium-headless-shell >/dev/null; }
 have_poppler() { command -v pdftotext >/dev/null && [ -d /usr/share/poppler/cMap/Adobe-GB1 ]; }
 
-if { ! have_chromium || ! have_shell || ! have_fonts || ! have_poppler; } && command -v apt-get >/dev/null; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if { ! have_chromium || ! have_fonts || ! have_poppler; } && command -v apt-get >/dev/null; then
+  echo "installing chromium, the CJK and emoji fonts and poppler (utils and data) with apt-get"
   $SUDO apt-get update -qq
-  if ! have_chromium || ! have_fonts || ! have_poppler; then
-    echo "installing chromium, the CJK and emoji fonts and poppler (utils and data) with apt-get"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    chromium fonts-noto-cjk fonts-noto-color-emoji fontconfig poppler-utils poppler-data >/dev/null
+fi
+# optional: a machine where it cannot be installed (no apt rights, no such package) keeps chromium
+if ! have_shell && command -v apt-get >/dev/null; then
+  if { apt-cache show chromium-headless-shell >/dev/null 2>&1 ||
+    { $SUDO apt-get update -qq && apt-cache show chromium-headless-shell >/dev/null 2>&1; }; } &&
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-      chromium fonts-noto-cjk fonts-noto-color-emoji fontconfig poppler-utils poppler-data >/dev/null
-  fi
-  if ! have_shell && apt-cache show chromium-headless-shell >/dev/null 2>&1; then
-    echo "installing chromium-headless-shell with apt-get"
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-      chromium-headless-shell >/dev/null ||
-      echo "warning: chromium-headless-shell did not install; captures use chromium" >&2
+      chromium-headless-shell >/dev/null; then
+    echo "installed chromium-headless-shell with apt-get"
+  else
+    echo "warning: chromium-headless-shell not installed; captures and crawls use chromium" >&2
   fi
 fi
 
