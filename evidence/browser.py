@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from importlib import metadata
+from pathlib import Path
 from types import TracebackType
 
 from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
@@ -154,6 +155,10 @@ class BrowserPool:
         return self._browser
 
     @property
+    def product(self) -> str:
+        return browser_product(self.chromium_path)
+
+    @property
     def browser_version(self) -> str:
         return self.browser.version
 
@@ -183,6 +188,19 @@ class BrowserPool:
             accept_downloads=False,
             proxy={"server": proxy} if proxy else None,
         )
+
+
+def browser_product(executable: str | None) -> str:
+    """What a manifest names as the browser: Chromium's headless shell, or Chromium in headless mode.
+
+    The headless shell (Debian's ``chromium-headless-shell``) is the same engine without the
+    desktop browser around it: it renders and captures the same page for less CPU.
+    """
+    if executable is None:
+        return "Chromium (Playwright's download, headless)"
+    if "headless-shell" in Path(executable).name or "headless_shell" in Path(executable).name:
+        return "Chromium headless shell"
+    return "Chromium (headless)"
 
 
 def playwright_version() -> str:

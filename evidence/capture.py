@@ -9,8 +9,10 @@ handed whole to :meth:`evidence.vault.EvidenceVault.record`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
+import math
 import platform
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -20,8 +22,8 @@ from importlib import metadata
 from typing import Any
 from urllib.parse import urlsplit
 
+from playwright.async_api import CDPSession, Page, Response
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from evidence.browser import CHROMIUM_ARGS, VIEWPORT, BrowserPool, playwright_version
@@ -43,6 +45,7 @@ from evidence.warc import build_warc
 __all__ = ["MAX_SUBRESOURCE_BYTES", "CaptureOptions", "capture", "capture_with_retry"]
 
 MAX_SCREENSHOT_HEIGHT = 30000
+MAX_SCREENSHOT_WIDTH = 3 * VIEWPORT["width"]
 
 _SCROLL_JS = """
 async ([stepMs, maxSteps]) => {
@@ -223,28 +226,48 @@ async def _navigate_and_collect(
         ) from exc
 
 
-async def _settle(page: Page, opts: CaptureOptions) -> int:
+async def _settle(page: Page, opts: CaptureOptions) -> None:
     """Scroll through the page so lazy content loads, then wait for the network to go quiet."""
-    height = int(await page.evaluate(_SCROLL_JS, [opts.scroll_step_ms, opts.max_scroll_steps]))
+    await page.evaluate(_SCROLL_JS, [opts.scroll_step_ms, opts.max_scroll_steps])
     with contextlib.suppress(PlaywrightTimeoutError):
         await page.wait_for_load_state("networkidle", timeout=opts.settle_timeout_s * 1000)
     await page.evaluate(_IMAGES_JS, int(opts.settle_timeout_s * 1000))
     # close overlays that listen for Escape (cookie banners, modal pop-ups)
     await page.keyboard.press("Escape")
-    return height
 
 
-async def _screenshot(page: Page, height: int, notes: list[str]) -> bytes:
-    if height <= MAX_SCREENSHOT_HEIGHT:
-        return await page.screenshot(type="png", full_page=True)
-    notes.append(
-        f"page is {height}px tall; the screenshot shows the first {MAX_SCREENSHOT_HEIGHT}px"
+async def _screenshot(cdp: CDPSession, notes: list[str]) -> tuple[bytes, int]:
+    """The whole page as PNG in one DevTools call, and the page height the browser measured.
+
+    The size comes from the browser's own layout (``Page.getLayoutMetrics``), never from
+    the page's script, which may report anything; it is cut to
+    ``MAX_SCREENSHOT_WIDTH`` x ``MAX_SCREENSHOT_HEIGHT`` (a note says so), so a page
+    pretending to be small or truly enormous cannot make the browser paint without bound.
+    ``optimizeForSpeed`` trades a larger PNG for a much cheaper encode.
+    """
+    metrics = await cdp.send("Page.getLayoutMetrics")
+    size = metrics["cssContentSize"]
+    width, height = math.ceil(size["width"]), math.ceil(size["height"])
+    shot_width = max(1, min(width, MAX_SCREENSHOT_WIDTH))
+    shot_height = max(1, min(height, MAX_SCREENSHOT_HEIGHT))
+    if width > MAX_SCREENSHOT_WIDTH:
+        notes.append(
+            f"page is {width}px wide; the screenshot shows the first {MAX_SCREENSHOT_WIDTH}px"
+        )
+    if height > MAX_SCREENSHOT_HEIGHT:
+        notes.append(
+            f"page is {height}px tall; the screenshot shows the first {MAX_SCREENSHOT_HEIGHT}px"
+        )
+    shot = await cdp.send(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "clip": {"x": 0, "y": 0, "width": shot_width, "height": shot_height, "scale": 1},
+            "captureBeyondViewport": True,
+            "optimizeForSpeed": True,
+        },
     )
-    return await page.screenshot(
-        type="png",
-        clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": MAX_SCREENSHOT_HEIGHT},
-        full_page=True,
-    )
+    return base64.b64decode(shot["data"]), height
 
 
 async def _server(response: Response, recorder: Recorder) -> dict[str, Any] | None:
@@ -280,9 +303,9 @@ async def _collect(
     notes: list[str] = []
     main_headers = await response.all_headers()
     with timer.step("settle"):
-        height = await _settle(page, opts)
+        await _settle(page, opts)
     with timer.step("screenshot"):
-        screenshot = await _screenshot(page, height, notes)
+        screenshot, height = await _screenshot(slot.cdp, notes)
     with timer.step("dom"):
         dom = await page.content()
     with timer.step("mhtml"):
@@ -298,7 +321,7 @@ async def _collect(
         warc = build_warc(
             exchanges,
             software=f"lantian {environment['tool_version']}; {environment['automation']}; "
-            f"Chromium {environment['browser_version']}",
+            f"{environment['browser']} {environment['browser_version']}",
             description=f"capture of {url}",
         )
     main_body = recorder.documents.get(response.url)
@@ -370,7 +393,8 @@ def _environment(page: Page, slot: CaptureSlot, user_agent: str) -> dict[str, An
     return {
         "tool": "lantian",
         "tool_version": _tool_version(),
-        "browser": "Chromium (headless)",
+        "browser": slot.browser,
+        "browser_executable": slot.executable or "bundled with Playwright",
         "browser_version": _browser_version(page),
         "automation": f"playwright {playwright_version()}",
         "browser_args": list(CHROMIUM_ARGS) + ([] if sandboxed else ["--no-sandbox"]),

@@ -75,6 +75,9 @@ class CaptureSlot:
     """Captures taken in this profile, the current one included (1: nothing came before)."""
     wipe_ms: float = 0.0
     """How long wiping the profile after its previous capture took (reused slots)."""
+    browser: str = "Chromium (headless)"
+    """The browser product (:func:`evidence.browser.browser_product`) and its executable."""
+    executable: str | None = None
 
 
 async def _arm(
@@ -107,7 +110,9 @@ async def _prepare(
 ) -> CaptureSlot:
     page = await ctx.new_page()
     cdp, recorder = await _arm(pool, ctx, page, egress, options)
-    return CaptureSlot(egress, ctx, page, cdp, recorder, warm)
+    return CaptureSlot(
+        egress, ctx, page, cdp, recorder, warm, browser=pool.product, executable=pool.chromium_path
+    )
 
 
 async def renew(pool: BrowserPool, slot: CaptureSlot, options: NetworkOptions) -> None:

@@ -61,8 +61,14 @@ class TomlFileSource(PydanticBaseSettingsSource):
         return table
 
 
-def _default_chromium() -> str | None:
-    for candidate in ("chromium", "chromium-browser", "google-chrome"):
+CHROMIUM_CANDIDATES = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
+"""Browsers looked for on ``PATH``, best first: the headless shell renders and captures the
+same pages as the full Chromium for less CPU (docs/deployment.md has the figures)."""
+
+
+def default_chromium() -> str | None:
+    """The first of :data:`CHROMIUM_CANDIDATES` on ``PATH``: what captures and crawls run."""
+    for candidate in CHROMIUM_CANDIDATES:
         found = shutil.which(candidate)
         if found:
             return found
@@ -114,7 +120,11 @@ class Settings(BaseSettings):
         default=False,
         description="let crawls reach loopback/private addresses (the sandbox needs it)",
     )
-    chromium_path: str | None = Field(default_factory=_default_chromium)
+    chromium_path: str | None = Field(
+        default_factory=default_chromium,
+        description="the browser for rendering and screenshots; default: the first of "
+        "chromium-headless-shell, chromium, chromium-browser, google-chrome on PATH",
+    )
     operator: str = Field(
         default="lantian", description="who captures evidence, named in manifests"
     )

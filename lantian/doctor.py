@@ -17,14 +17,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from lantian.config import Settings, mask_url_password
+from lantian.config import CHROMIUM_CANDIDATES, Settings, mask_url_password
 
 BROWSER_TIMEOUT_S = 45.0
 DISK_FAIL_BYTES = 1 << 30
 DISK_WARN_BYTES = 5 << 30
 INSTALL_BROWSER = (
-    "install it: `sudo apt-get install chromium fonts-noto-cjk` (Debian/Ubuntu) and set "
-    "LANTIAN_CHROMIUM_PATH=/usr/bin/chromium; elsewhere `.venv/bin/playwright install chromium` "
+    "install it: `sudo apt-get install chromium chromium-headless-shell fonts-noto-cjk` "
+    "(Debian; where apt has no headless shell, chromium alone serves) and set "
+    "LANTIAN_CHROMIUM_PATH=/usr/bin/chromium-headless-shell; elsewhere `.venv/bin/playwright install chromium` "
     "(or `make install`, which runs scripts/install-browser.sh)"
 )
 
@@ -59,7 +60,7 @@ def check_browser(settings: Settings) -> Check:
         return Check(
             "browser",
             Status.fail,
-            "no Chromium found on PATH (chromium, chromium-browser, google-chrome)",
+            "no Chromium found on PATH (" + ", ".join(CHROMIUM_CANDIDATES) + ")",
             INSTALL_BROWSER,
         )
     resolved = shutil.which(path) or (path if Path(path).is_file() else None)

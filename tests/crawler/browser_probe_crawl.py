@@ -10,7 +10,6 @@ allow loopback so the page itself is reached: what is tested is the browser's eg
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from scrapy.crawler import CrawlerProcess  # noqa: E402
 from scrapy_playwright.page import PageMethod  # noqa: E402
 
 from crawler.settings import browser_settings  # noqa: E402
+from lantian.config import default_chromium  # noqa: E402
 
 
 def main() -> None:
@@ -48,7 +48,7 @@ def main() -> None:
             found["websocket"] = response.css("body::attr(data-ws)").get()
             found["fetch"] = response.css("body::attr(data-fetch)").get()
 
-    settings = browser_settings(shutil.which("chromium"), 2, allow_private=allow_private)
+    settings = browser_settings(default_chromium(), 2, allow_private=allow_private)
     settings["LANTIAN_BROWSER_EGRESS"]["allowed_origins"] = origins
     settings.update(
         {

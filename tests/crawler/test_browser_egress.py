@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from crawler.settings import crawl_settings
+from lantian.config import default_chromium
 from spiders.profile import load_profile
 from tests.loopsite import serve_page
 
@@ -101,7 +101,7 @@ def test_browser_profiles_get_the_captures_launch_policy_and_the_egress_guard() 
 def test_a_rendered_page_cannot_reach_a_private_address(
     connection_counter: ConnectionCounter,
 ) -> None:
-    if shutil.which("chromium") is None:
+    if default_chromium() is None:
         pytest.skip("no system Chromium on PATH")
     target = f"127.0.0.1:{connection_counter.port}"
     with hostile_site(target) as port:

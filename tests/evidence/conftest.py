@@ -7,7 +7,6 @@ package tests fast; the capture tests drive the real system Chromium.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 from typing import TypeVar
 
@@ -18,7 +17,7 @@ from evsite import serve
 from evidence.capture import CaptureOptions, capture
 from evidence.result import CaptureResult
 from evidence.vault import EvidenceVault
-from lantian.config import Settings
+from lantian.config import Settings, default_chromium
 
 T = TypeVar("T")
 
@@ -41,13 +40,10 @@ def site_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    path = (
-        shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or shutil.which("google-chrome")
-    )
+    """The browser the product would pick (the headless shell where installed)."""
+    path = default_chromium()
     if path is None:
-        pytest.skip("no system Chromium on PATH (apt install chromium)")
+        pytest.skip("no system Chromium on PATH (apt install chromium-headless-shell chromium)")
     return path
 
 

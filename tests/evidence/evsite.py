@@ -51,6 +51,18 @@ LONG_PAGE = (
 ALERT_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>alert</title></head><body>
 <p style="font-size:28px">弹窗页面：先加微信再看价格</p>
 <script>alert('加微信 zl123 领取优惠'); window.open('/zh.html');</script></body></html>"""
+# Far taller and wider than any screenshot may be, while its script swears it is tiny.
+HUGE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>huge</title></head>
+<body style="margin:0"><p style="font-size:28px">超大页面：加微信 zl999</p>
+<div style="width:2000000px;height:5000000px;background:linear-gradient(red,blue)"></div>
+<script>
+for (const proto of [Element.prototype, HTMLElement.prototype]) {
+  for (const prop of ["scrollHeight", "scrollWidth", "clientHeight", "clientWidth",
+                      "offsetHeight", "offsetWidth"]) {
+    Object.defineProperty(proto, prop, { get() { return 10; }, configurable: true });
+  }
+}
+</script></body></html>"""
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -88,6 +100,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, LAZY_PAGE.encode("utf-8"), "text/html; charset=utf-8")
         elif path == "/long.html":
             self._send(200, LONG_PAGE.encode("utf-8"), "text/html; charset=utf-8")
+        elif path == "/huge.html":
+            self._send(200, HUGE_PAGE.encode("utf-8"), "text/html; charset=utf-8")
         elif path == "/alert.html":
             self._send(200, ALERT_PAGE.encode("utf-8"), "text/html; charset=utf-8")
         elif path.startswith("/static/") and path.endswith(".png"):

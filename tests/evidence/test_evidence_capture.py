@@ -13,7 +13,13 @@ from evsite import GBK_PAGE, GBK_TEXT, ZH_PAGE, ZH_TEXT, Handler
 from warcio.archiveiterator import ArchiveIterator
 
 from evidence.batch import CaptureFailure, CaptureRequest, capture_urls
-from evidence.capture import CaptureOptions, capture_with_retry
+from evidence.browser import browser_product
+from evidence.capture import (
+    MAX_SCREENSHOT_HEIGHT,
+    MAX_SCREENSHOT_WIDTH,
+    CaptureOptions,
+    capture_with_retry,
+)
 from evidence.errors import BlockedAddressError, CaptureFailed, NavigationError, ServerError
 from evidence.result import CaptureResult
 from evidence.vault import EvidenceVault, StoredCapture
@@ -32,7 +38,7 @@ def warc_urls(result: CaptureResult) -> dict[str, int]:
 
 
 def test_chinese_page_yields_every_artifact(
-    captured: dict[str, CaptureResult], site_url: str
+    captured: dict[str, CaptureResult], site_url: str, chromium: str
 ) -> None:
     r = captured["zh"]
     assert r.http_status == 200
@@ -59,6 +65,8 @@ def test_chinese_page_yields_every_artifact(
     assert urls[f"{site_url}/static/logo.png"] == "200"
     assert r.environment["fresh_profile"] is True
     assert r.environment["browser_version"][0].isdigit()
+    assert r.environment["browser_executable"] == chromium
+    assert r.environment["browser"] == browser_product(chromium)
     assert r.clock.source.startswith("system clock")
     assert r.started_at <= r.captured_at
 
@@ -99,6 +107,22 @@ def test_long_page_is_captured_full_height(captured: dict[str, CaptureResult]) -
     assert width == 1280
     assert height >= 15 * 400
     assert json.loads(captured["long"].artifact("log").data)["page_height_px"] == height
+
+
+def test_a_page_lying_about_its_enormous_size_gets_a_bounded_screenshot(
+    browser: BrowserThread, site_url: str
+) -> None:
+    opts = CaptureOptions(allow_private_networks=True, attempts=1)
+    r = browser.run(capture_with_retry(browser.pool, f"{site_url}/huge.html", opts))
+    png = r.artifact("screenshot").data
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (MAX_SCREENSHOT_WIDTH, MAX_SCREENSHOT_HEIGHT)
+    log = json.loads(r.artifact("log").data)
+    assert log["page_height_px"] >= 5_000_000  # the browser's measure, not the page's word
+    assert any(f"the first {MAX_SCREENSHOT_HEIGHT}px" in n for n in r.notes), r.notes
+    assert any(f"the first {MAX_SCREENSHOT_WIDTH}px" in n for n in r.notes), r.notes
+    assert "超大页面" in r.artifact("dom").data.decode()
 
 
 def test_dialogs_and_popups_are_dismissed_and_logged(captured: dict[str, CaptureResult]) -> None:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from crawler.settings import browser_settings
 from lantian.cli import app
 from lantian.config import ConfigError, load_settings, mask_url_password
 
@@ -117,3 +119,42 @@ def test_good_database_urls_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LANTIAN_DATABASE_URL", url)
     assert load_settings().database_url == url
+
+
+def _fake_browser(folder: Path, name: str) -> Path:
+    path = folder / name
+    path.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def test_the_headless_shell_is_preferred_over_the_full_chromium(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for key in ("LANTIAN_CHROMIUM_PATH", "LANTIAN_CONFIG"):
+        monkeypatch.delenv(key, raising=False)
+    full = _fake_browser(tmp_path, "chromium")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert load_settings().chromium_path == str(full)
+    shell = _fake_browser(tmp_path, "chromium-headless-shell")
+    assert load_settings().chromium_path == str(shell)
+    monkeypatch.setenv("LANTIAN_CHROMIUM_PATH", str(full))
+    assert load_settings().chromium_path == str(full)  # an explicit setting still wins
+
+
+def test_this_machine_captures_and_crawls_with_its_headless_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shell = shutil.which("chromium-headless-shell")
+    if shell is None:
+        reason = "chromium-headless-shell is not installed here (apt-get install it)"
+        print(f"skipped: {reason}")
+        pytest.skip(reason)
+    monkeypatch.chdir(tmp_path)
+    for key in ("LANTIAN_CHROMIUM_PATH", "LANTIAN_CONFIG"):
+        monkeypatch.delenv(key, raising=False)
+    settings = load_settings()
+    assert settings.chromium_path == shell
+    launch = browser_settings(settings.chromium_path, allow_private=False)
+    assert launch["PLAYWRIGHT_LAUNCH_OPTIONS"]["executable_path"] == shell
