@@ -236,6 +236,32 @@ async def _settle(page: Page, opts: CaptureOptions) -> None:
     await page.keyboard.press("Escape")
 
 
+def settle_budget_s(opts: CaptureOptions) -> float:
+    """The longest the settle step may take: every scroll step, both waits, and a margin."""
+    scrolling = (opts.max_scroll_steps + 1) * opts.scroll_step_ms / 1000
+    return scrolling + 2 * opts.settle_timeout_s + 2.0
+
+
+async def _settle_within_budget(page: Page, opts: CaptureOptions, notes: list[str]) -> None:
+    """:func:`_settle`, bounded: its scripts run in the page's own world, where the page can
+    replace ``setTimeout`` or ``requestAnimationFrame`` so that they never resolve.  A page
+    that stalls them is captured as it stands, with a note, instead of holding its slot."""
+    budget = settle_budget_s(opts)
+    try:
+        await asyncio.wait_for(_settle(page, opts), timeout=budget)
+    except TimeoutError:
+        notes.append(
+            f"the page's scripts kept scrolling and image loading from finishing within "
+            f"{budget:g} s; captured as the page stood then"
+        )
+
+
+async def _user_agent(cdp: CDPSession) -> str:
+    """The browser's own user agent: ``navigator.userAgent`` is the page's to redefine."""
+    version = await cdp.send("Browser.getVersion")
+    return str(version["userAgent"])
+
+
 async def _screenshot(cdp: CDPSession, notes: list[str]) -> tuple[bytes, int]:
     """The whole page as PNG in one DevTools call, and the page height the browser measured.
 
@@ -303,7 +329,7 @@ async def _collect(
     notes: list[str] = []
     main_headers = await response.all_headers()
     with timer.step("settle"):
-        await _settle(page, opts)
+        await _settle_within_budget(page, opts, notes)
     with timer.step("screenshot"):
         screenshot, height = await _screenshot(slot.cdp, notes)
     with timer.step("dom"):
@@ -315,7 +341,7 @@ async def _collect(
         addr = await _server(response, recorder)
         redirects = await _redirect_chain(response)
         headers_doc = await _headers_doc(response, addr, redirects)
-        environment = _environment(page, slot, str(await page.evaluate("navigator.userAgent")))
+        environment = _environment(page, slot, await _user_agent(slot.cdp))
     with timer.step("warc"):
         exchanges = await recorder.settle(opts.settle_timeout_s)
         warc = build_warc(

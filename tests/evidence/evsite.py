@@ -64,6 +64,15 @@ for (const proto of [Element.prototype, HTMLElement.prototype]) {
 }
 </script></body></html>"""
 
+# Takes away the timers the capture's scripts wait on, and lies about the browser.
+STALL_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>stall</title></head>
+<body><p style="font-size:28px">停摆页面：加微信 zl777</p>
+<script>
+window.setTimeout = () => 0;
+window.requestAnimationFrame = () => 0;
+Object.defineProperty(Navigator.prototype, "userAgent", { get() { return "FakeBrowser/1.0"; } });
+</script></body></html>"""
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -102,6 +111,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, LONG_PAGE.encode("utf-8"), "text/html; charset=utf-8")
         elif path == "/huge.html":
             self._send(200, HUGE_PAGE.encode("utf-8"), "text/html; charset=utf-8")
+        elif path == "/stall.html":
+            self._send(200, STALL_PAGE.encode("utf-8"), "text/html; charset=utf-8")
         elif path == "/alert.html":
             self._send(200, ALERT_PAGE.encode("utf-8"), "text/html; charset=utf-8")
         elif path.startswith("/static/") and path.endswith(".png"):

@@ -6,6 +6,7 @@ import io
 import json
 import socket
 import struct
+import time
 
 import pytest
 from evhelpers import BrowserThread
@@ -19,6 +20,7 @@ from evidence.capture import (
     MAX_SCREENSHOT_WIDTH,
     CaptureOptions,
     capture_with_retry,
+    settle_budget_s,
 )
 from evidence.errors import BlockedAddressError, CaptureFailed, NavigationError, ServerError
 from evidence.result import CaptureResult
@@ -123,6 +125,23 @@ def test_a_page_lying_about_its_enormous_size_gets_a_bounded_screenshot(
     assert any(f"the first {MAX_SCREENSHOT_HEIGHT}px" in n for n in r.notes), r.notes
     assert any(f"the first {MAX_SCREENSHOT_WIDTH}px" in n for n in r.notes), r.notes
     assert "超大页面" in r.artifact("dom").data.decode()
+
+
+def test_a_page_that_takes_away_the_timers_is_captured_within_the_settle_budget(
+    browser: BrowserThread, site_url: str
+) -> None:
+    opts = CaptureOptions(
+        allow_private_networks=True, attempts=1, settle_timeout_s=1.0, max_scroll_steps=5
+    )
+    started = time.monotonic()
+    r = browser.run(capture_with_retry(browser.pool, f"{site_url}/stall.html", opts))
+    elapsed = time.monotonic() - started
+    assert elapsed < settle_budget_s(opts) + 15, elapsed
+    assert any("kept scrolling and image loading from finishing" in n for n in r.notes), r.notes
+    assert "停摆页面" in r.artifact("dom").data.decode()
+    assert r.artifact("screenshot").data.startswith(b"\x89PNG")
+    assert "FakeBrowser" not in r.environment["user_agent"]
+    assert "Chrome/" in r.environment["user_agent"]
 
 
 def test_dialogs_and_popups_are_dismissed_and_logged(captured: dict[str, CaptureResult]) -> None:
