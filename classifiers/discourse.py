@@ -320,6 +320,7 @@ class Discourse:
                 cut = max(cut, end)
         # (stance, before/after) -> the first cue found there
         seen: dict[tuple[str, str], str] = {}
+        offer_at = (0, 0)  # normalized span of the first-person cue, for a quoted claim
         for start, end, term in cues:
             if start < cut or end > e:
                 continue
@@ -341,6 +342,8 @@ class Discourse:
                 else:
                     ok = start >= n_end
                 if ok:
+                    if name == "offered" and (name, where) not in seen:
+                        offer_at = (start, end)
                     seen.setdefault((name, where), term)
         question = text.find(_QUESTION_END, s, e + 1)
         if answers and ender == _QUESTION_END:
@@ -352,6 +355,8 @@ class Discourse:
             if name == "asked" and rhetorical:
                 continue
             if (name, "before") in seen:
+                if name == "offered" and self._quoted_claim(norm, voice, o_start, o_end, offer_at):
+                    return "reported", f"quoted: {seen[name, 'before']}…"
                 return name, f"{seen[name, 'before']}…"
             if (name, "after") in seen:
                 return name, f"…{seen[name, 'after']}"
@@ -364,6 +369,17 @@ class Discourse:
         if explainer and "promoted" in block_cues:
             return "promoted", "recommends the practice"
         return voice, f"voice of the block ({voice})"
+
+    @staticmethod
+    def _quoted_claim(
+        norm: Normalized, voice: str, o_start: int, o_end: int, cue: tuple[int, int]
+    ) -> bool:
+        """Whether a first-person offer ("“我们有审查员关系”") is someone's words in quotation
+        marks, hit and cue alike, on a page that does not speak as a seller."""
+        if voice == "offered" or not in_quotes(norm.original, o_start, o_end):
+            return False
+        c_start, c_end = norm.original_span(*cue)
+        return in_quotes(norm.original, c_start, c_end)
 
     def _answer_stance(self, marks: Marks, question_end: int) -> tuple[str, str] | None:
         """The denial, report or retelling in the answer to the question ending at

@@ -187,6 +187,40 @@ def test_a_question_takes_the_stance_of_its_answer(classifier: Classifier) -> No
     assert classifier.classify_blocks(seller).irregular, "an answer that says yes still offers"
 
 
+def test_a_warning_quoting_a_sellers_first_person_claim_does_not_offer(
+    classifier: Classifier,
+) -> None:
+    """A list of "agency lies" quotes the sellers' own words ("我们有…"): quoted speech on a
+    page that does not sell, reported, not the page offering.  The same words unquoted in an
+    advert still offer."""
+    warning = [
+        {"text": "知识产权代理十大谎言，你中招了吗", "kind": "title"},
+        {"text": "一、“我们有审查员关系，可以走内部渠道”", "kind": "paragraph"},
+        {"text": "二、“专利可以挂名，评职称随便用”", "kind": "paragraph"},
+        {"text": "遇到以上说法请拨打12315举报。", "kind": "paragraph"},
+    ]
+    verdict = classifier.classify_blocks(warning)
+    assert not verdict.irregular, [(h.match, h.stance, h.why) for h in verdict.hits]
+    assert any(h.why.startswith("quoted: ") for h in verdict.hits)
+    advert = classifier.classify("我们有审查员关系，可以走内部渠道，三个月下证，微信同号。")
+    assert advert.irregular
+
+
+def test_whether_in_an_explainer_is_not_a_question(classifier: Classifier) -> None:
+    """ "是否退费以合同为准" is the writer's "whether", and the clause reports what some
+    agencies write into contracts; with the page's call to act it is still not an offer."""
+    page = [
+        {"text": "专利没通过可以退费吗？", "kind": "title"},
+        {
+            "text": "官费不退。部分机构会在合同里写明驳回退还代理费，是否退费以双方合同为准。",
+            "kind": "paragraph",
+        },
+        {"text": "想了解更多，欢迎在线咨询我们。", "kind": "paragraph"},
+    ]
+    verdict = classifier.classify_blocks(page)
+    assert not verdict.irregular, [(h.match, h.stance, h.why) for h in verdict.hits]
+
+
 def test_an_honest_sellers_disclaimer_is_not_an_offer(classifier: Classifier) -> None:
     text = (
         "本所依法执业，不承诺任何审查结果，也绝不做所谓包授权的宣传。\n"
