@@ -213,7 +213,9 @@ class Discourse:
             for start, matched in self.call_to_act(norm.text):
                 signal_blocks.add(index.at(norm.original_span(start, start + 1)[0]))
                 found["seller_offer.call_to_act"].add("re:" + matched)
-        original = norm.original
+        # the patterns are written in simplified characters: a traditional page (often a
+        # converted copy of the same article) is read through its simplified copy
+        original = self._normalizer.simplified(norm.original) or norm.original
         title_text = "\n".join(
             original[index.blocks[i].start : index.blocks[i].end] for i in title_blocks
         )
@@ -258,17 +260,24 @@ class Discourse:
 
     def voice(self, reading: PageReading, length: int) -> str:
         """The page's own voice: its genre's, or for a page no genre claims, an article's
-        (``described``) when it is long and nothing on it sells, else an advert's.  Selling
-        takes real seller evidence (``seller_min``): a content farm's "小编为大家整理" is not
-        an advert."""
-        spec = self.genres.genres.get(reading.genre)
+        (``described``) when nothing on it sells and it is long or shows some article structure
+        (``article_min``: a question title, an exposition, a byline, numbered articles), else an
+        advert's.  Selling takes real seller evidence (``seller_min``): a content farm's
+        "小编为大家整理" is not an advert."""
+        genres = self.genres
+        spec = genres.genres.get(reading.genre)
         if spec is not None:
             return spec.voice
-        sells = any(
-            reading.genre_scores.get(g, 0.0) >= self.genres.seller_min
-            for g in ("seller_offer", "shop_page", "retail")
-        )
-        if length >= self.genres.article_length and not sells:
+        scores = reading.genre_scores
+        if any(
+            scores.get(g, 0.0) >= genres.seller_min for g in ("seller_offer", "shop_page", "retail")
+        ):
+            return "offered"
+        if length >= genres.article_length or any(
+            scores.get(g, 0.0) >= genres.article_min
+            for g, s in genres.genres.items()
+            if s.voice in ("described", "reported")
+        ):
             return "described"
         return "offered"
 
@@ -286,12 +295,16 @@ class Discourse:
         explainer: bool,
         block_cues: set[str],
         block_end: int | None = None,
+        answers: bool = False,
     ) -> tuple[str, str]:
         """(stance, the cue that decided it) for the hit at normalized ``[n_start, n_end)``.
 
         ``block_end`` (an offset into the original) lets an article's question that its own
         paragraph goes on to answer ("为什么要选择转让专利？因为…") count as the writer's
-        heading, not as asking: such a hit takes the stance of the answer's paragraph."""
+        heading, not as asking: such a hit takes the stance of the answer's paragraph.
+        ``answers`` (a page's own blocks, not a thread's posts): a question whose answer, the
+        next sentences, denies or reports it ("能包授权吗？不能，任何机构都无法保证") takes
+        that stance, as a heading takes its answer's."""
         text = norm.text
         i = bisect.bisect_left(marks.ends, n_start)
         s = marks.ends[i - 1] + 1 if i > 0 else 0
@@ -307,6 +320,7 @@ class Discourse:
                 cut = max(cut, end)
         # (stance, before/after) -> the first cue found there
         seen: dict[tuple[str, str], str] = {}
+        offer_at = (0, 0)  # normalized span of the first-person cue, for a quoted claim
         for start, end, term in cues:
             if start < cut or end > e:
                 continue
@@ -328,13 +342,21 @@ class Discourse:
                 else:
                     ok = start >= n_end
                 if ok:
+                    if name == "offered" and (name, where) not in seen:
+                        offer_at = (start, end)
                     seen.setdefault((name, where), term)
         question = text.find(_QUESTION_END, s, e + 1)
+        if answers and ender == _QUESTION_END:
+            answered = self._answer_stance(marks, e)
+            if answered is not None:
+                return answered
         rhetorical = explainer and _answered(norm, e if question < 0 else question, block_end)
         for name in ("asked", "denied", "hearsay", "reported", "offered"):
             if name == "asked" and rhetorical:
                 continue
             if (name, "before") in seen:
+                if name == "offered" and self._quoted_claim(norm, voice, o_start, o_end, offer_at):
+                    return "reported", f"quoted: {seen[name, 'before']}…"
                 return name, f"{seen[name, 'before']}…"
             if (name, "after") in seen:
                 return name, f"…{seen[name, 'after']}"
@@ -347,6 +369,41 @@ class Discourse:
         if explainer and "promoted" in block_cues:
             return "promoted", "recommends the practice"
         return voice, f"voice of the block ({voice})"
+
+    @staticmethod
+    def _quoted_claim(
+        norm: Normalized, voice: str, o_start: int, o_end: int, cue: tuple[int, int]
+    ) -> bool:
+        """Whether a first-person offer ("“我们有审查员关系”") is someone's words in quotation
+        marks, hit and cue alike, on a page that does not speak as a seller."""
+        if voice == "offered" or not in_quotes(norm.original, o_start, o_end):
+            return False
+        c_start, c_end = norm.original_span(*cue)
+        return in_quotes(norm.original, c_start, c_end)
+
+    def _answer_stance(self, marks: Marks, question_end: int) -> tuple[str, str] | None:
+        """The denial, report or retelling in the answer to the question ending at
+        ``question_end``: the next ``_ANSWER_SENTENCES`` sentences."""
+        k = bisect.bisect_right(marks.ends, question_end)
+        # a line break after the question is a sentence end of its own: skip empty sentences
+        while k < len(marks.ends) and marks.ends[k] == marks.ends[k - 1] + 1:
+            k += 1
+        stop = (
+            marks.ends[min(k + _ANSWER_SENTENCES - 1, len(marks.ends) - 1)]
+            if k < len(marks.ends)
+            else None
+        )
+        lo = bisect.bisect_right(marks.starts, question_end)
+        hi = len(marks.starts) if stop is None else bisect.bisect_left(marks.starts, stop)
+        seen: dict[str, str] = {}
+        for _, _, term in marks.found[lo:hi]:
+            for name, _where in self._stance_terms[term]:
+                if name in _ANSWER_STANCES:
+                    seen.setdefault(name, term)
+        for name in _ANSWER_STANCES:
+            if name in seen:
+                return name, f"answered: {seen[name]}"
+        return None
 
     def example_stance(self, marked: str) -> str:
         """The stance of the ``[[phrase]]`` in ``marked`` (for the examples in stances.yaml).
@@ -377,6 +434,7 @@ class Discourse:
             "offered",
             True,
             cues,
+            answers=True,
         )
         return stance
 
@@ -406,6 +464,9 @@ class Marks:
 
 #: what an answer needs after the question in the same paragraph (one short clause)
 _ANSWER_MIN = 8
+#: how far the answer to a question is read for its stance, and which stances it passes on
+_ANSWER_SENTENCES = 2
+_ANSWER_STANCES = ("denied", "reported", "hearsay")
 
 
 def _answered(norm: Normalized, question_end: int, block_end: int | None) -> bool:

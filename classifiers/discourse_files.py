@@ -68,6 +68,9 @@ class GenresFile(_Model):
     #: the seller-side score (seller_offer, shop_page or retail) from which a page no genre
     #: claims is read as an advert: one call to act or offer to arrange, not a lone "小编"
     seller_min: float = Field(default=1.5, gt=0.0)
+    #: the score of an article genre (voice described or reported) from which a page no genre
+    #: claims, shorter than ``article_length``, is read as an article all the same
+    article_min: float = Field(default=1.0, gt=0.0)
     signals: list[str] = Field(min_length=1)
     call_to_act: SignalPatterns | None = None
     genres: dict[str, GenreSpec] = Field(min_length=1)

@@ -212,6 +212,12 @@ class Normalizer:
         # whole class into a list of ranges searched one by one.  So: BMP class | any astral.
         bmp = [code for code in changed if code <= 0xFFFF]
         self._changes = re.compile("[" + _char_ranges(bmp) + "]|[\U00010000-\U0010ffff]")
+        # traditional to simplified alone, one to one, for matching that needs the rest of the
+        # text as written (line breaks, spaces, punctuation): see simplified()
+        self._t2s = {ord(a): b for a, b in _opencc_chars().items() if a != b}
+        self._traditional = re.compile(
+            "[" + _char_ranges(sorted(c for c in self._t2s if c <= 0xFFFF)) + "]"
+        )
         self._automaton: ahocorasick.Automaton | None = None
         replacements: dict[str, str] = {}
         for canonical, forms in variants.items():
@@ -236,6 +242,14 @@ class Normalizer:
         Chinese text are left alone, so only the ones that change are looked up."""
         table = self._table
         return self._changes.sub(lambda m: table.get(ord(m.group()), m.group()), text)
+
+    def simplified(self, text: str) -> str | None:
+        """``text`` with its traditional characters made simplified and nothing else changed
+        (same length, so offsets hold), or None when it has no traditional character.  For the
+        genre patterns, which read structure the normalized text no longer has."""
+        if self._traditional.search(text) is None:
+            return None
+        return text.translate(self._t2s)
 
     def _step1_only(self, text: str) -> str:
         return self._translate(text).replace(_DROP, "")

@@ -108,6 +108,8 @@ def read_hits(
                 own_paragraph,
                 _stance_cues(stance_cues, bi, cues),
                 block.end if own_paragraph else None,
+                # a page's own question is answered by what follows; a post's by nobody
+                block.kind != "post",
             )
         if block.kind == "post":
             linked = by_author.get(block.author or "", set()) - {bi}

@@ -17,7 +17,8 @@ the two and prints:
 Each figure is printed for the whole set and for each part (``split``: ``dev``, the
 default, which the cues were tuned on; ``heldout``, the second session's held-out pages,
 labelled before scoring but looked at once since; ``heldout2``, fresh pages of the third
-session, labelled and committed before the classifier first saw them).  ``--errors`` lists
+session, labelled and committed before the classifier first saw them; ``heldout4``, fresh
+pages of the fifth session, likewise labelled and committed before any scoring).  ``--errors`` lists
 the wrongly judged pages of the dev part only, so that the held-out parts stay unseen.
 
 Usage: ``python scripts/realset.py [--cache FILE] [--errors] [--json]``.
@@ -71,7 +72,7 @@ def blocks_of(excerpt: str) -> list[dict[str, str]]:
     ]
 
 
-PARTS = ("dev", "heldout", "heldout2")
+PARTS = ("dev", "heldout", "heldout2", "heldout4")
 
 
 def split_of(row: dict[str, Any]) -> str:

@@ -78,10 +78,14 @@ def test_news_article_quoting_an_ad_far_from_the_cue_is_not_flagged(classifier: 
     )
     assert not classifier.classify(news).irregular
     assert classifier.classify(news + "需要的朋友加微信详聊").irregular
-    banner = " | 实用新型包授权，不授权全额退款"  # a site-wide ad beside an article, not quoted
-    assert classifier.classify(
-        news.replace("“实用新型包授权，不授权全额退款”", "一些说法") + banner
-    ).irregular
+    # a site-wide ad beside the article, not quoted: a banner block speaks for the site (as
+    # one joined text the short news item would be read as an article, its byline says so)
+    banner = {"text": "实用新型包授权，不授权全额退款", "kind": "banner"}
+    article = {
+        "text": news.replace("“实用新型包授权，不授权全额退款”", "一些说法"),
+        "kind": "paragraph",
+    }
+    assert classifier.classify_blocks([article, banner]).irregular
 
 
 def test_rhetorical_question_followed_by_an_offer_is_still_an_ad(classifier: Classifier) -> None:

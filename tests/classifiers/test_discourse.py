@@ -139,6 +139,88 @@ def test_promotion_without_a_call_to_act_is_watch_with_one_is_an_offer(
     assert any("call to act" in h.why for h in offer.hits if h.counted)
 
 
+def test_a_short_page_with_article_structure_reads_as_an_article(classifier: Classifier) -> None:
+    """Under ``article_length`` a page no genre claims used to read as an advert; a question
+    title makes it a short article, whose third-person mention of the practice is not an offer."""
+    body = {"text": "评审看的是证书上的名字，授权未缴费专利转让后也能加分。", "kind": "paragraph"}
+    article = classifier.classify_blocks([{"text": "专利评职称有用吗", "kind": "title"}, body])
+    assert article.genre == "other" and not article.irregular, [
+        (h.rule, h.stance, h.why) for h in article.hits
+    ]
+    advert = classifier.classify_blocks(
+        [{"text": "授权未缴费专利转让，评职称加分", "kind": "title"}, body]
+    )
+    assert advert.irregular, "a short page with no article structure still reads as an advert"
+
+
+def test_a_traditional_page_is_read_through_its_simplified_copy(classifier: Classifier) -> None:
+    """The genre patterns are written in simplified characters; a converted copy of an article
+    must read the same (its question title, numbered articles)."""
+    simple = classifier.normalizer.simplified("轉讓的專利\n可以評職稱嗎？")
+    assert simple == "转让的专利\n可以评职称吗？", "one to one: line breaks and offsets kept"
+    assert classifier.normalizer.simplified("转让的专利") is None
+    body = {"text": "評審看的是證書上的名字，授權未繳費專利轉讓後也能加分。", "kind": "paragraph"}
+    verdict = classifier.classify_blocks([{"text": "專利評職稱有用嗎", "kind": "title"}, body])
+    assert "explainer.question_title: re:吗" in verdict.genre_evidence
+    assert not verdict.irregular, [(h.rule, h.stance, h.why) for h in verdict.hits]
+
+
+def test_a_question_takes_the_stance_of_its_answer(classifier: Classifier) -> None:
+    """A licensed agency's Q&A with its own call to act: the question heading is answered
+    "no" in the next block, and the sellers it describes are a third party."""
+    page = [
+        {"text": "评职称可以买专利吗？", "kind": "title"},
+        {"text": "购买专利评职称属于学术不端，一旦查出会被取消职称。", "kind": "paragraph"},
+        {
+            "text": "有代理机构承诺包授权、不授权全额退款，这些承诺没有法律依据。",
+            "kind": "paragraph",
+        },
+        {"text": "本所只做正规申请，欢迎咨询我们。", "kind": "paragraph"},
+    ]
+    verdict = classifier.classify_blocks(page)
+    assert not verdict.irregular, [(h.match, h.stance, h.why) for h in verdict.hits]
+    assert any(h.why.startswith("answered: ") for h in verdict.hits)
+    seller = [
+        {"text": "实用新型能包授权吗？", "kind": "title"},
+        {"text": "能！不授权全额退款，欢迎咨询我们。", "kind": "paragraph"},
+    ]
+    assert classifier.classify_blocks(seller).irregular, "an answer that says yes still offers"
+
+
+def test_a_warning_quoting_a_sellers_first_person_claim_does_not_offer(
+    classifier: Classifier,
+) -> None:
+    """A list of "agency lies" quotes the sellers' own words ("我们有…"): quoted speech on a
+    page that does not sell, reported, not the page offering.  The same words unquoted in an
+    advert still offer."""
+    warning = [
+        {"text": "知识产权代理十大谎言，你中招了吗", "kind": "title"},
+        {"text": "一、“我们有审查员关系，可以走内部渠道”", "kind": "paragraph"},
+        {"text": "二、“专利可以挂名，评职称随便用”", "kind": "paragraph"},
+        {"text": "遇到以上说法请拨打12315举报。", "kind": "paragraph"},
+    ]
+    verdict = classifier.classify_blocks(warning)
+    assert not verdict.irregular, [(h.match, h.stance, h.why) for h in verdict.hits]
+    assert any(h.why.startswith("quoted: ") for h in verdict.hits)
+    advert = classifier.classify("我们有审查员关系，可以走内部渠道，三个月下证，微信同号。")
+    assert advert.irregular
+
+
+def test_whether_in_an_explainer_is_not_a_question(classifier: Classifier) -> None:
+    """ "是否退费以合同为准" is the writer's "whether", and the clause reports what some
+    agencies write into contracts; with the page's call to act it is still not an offer."""
+    page = [
+        {"text": "专利没通过可以退费吗？", "kind": "title"},
+        {
+            "text": "官费不退。部分机构会在合同里写明驳回退还代理费，是否退费以双方合同为准。",
+            "kind": "paragraph",
+        },
+        {"text": "想了解更多，欢迎在线咨询我们。", "kind": "paragraph"},
+    ]
+    verdict = classifier.classify_blocks(page)
+    assert not verdict.irregular, [(h.match, h.stance, h.why) for h in verdict.hits]
+
+
 def test_an_honest_sellers_disclaimer_is_not_an_offer(classifier: Classifier) -> None:
     text = (
         "本所依法执业，不承诺任何审查结果，也绝不做所谓包授权的宣传。\n"
