@@ -105,9 +105,14 @@ def record_observation(session: Session, obs: Observation) -> Recorded:
         listing.online = True
         return Recorded(listing, current, created=False, changed=False)
 
-    version = session.scalar(
-        select(ListingVersion).where(
-            ListingVersion.listing_id == listing.id, ListingVersion.content_sha256 == sha
+    # a listing just created has no versions to reuse
+    version = (
+        None
+        if created
+        else session.scalar(
+            select(ListingVersion).where(
+                ListingVersion.listing_id == listing.id, ListingVersion.content_sha256 == sha
+            )
         )
     )
     inserted = version is None
