@@ -74,13 +74,14 @@ def record(out: Path) -> None:
     print(f"{sum(map(len, batches))} items in {len(batches)} batches -> {out}")
 
 
-def replay(recording: Path, out: Path, profile: bool) -> None:
-    """Write the recorded batches, in order, through the store stage into ``out``."""
+def replay(recording: Path, out: Path, profile: bool, passes: int = 1) -> None:
+    """Write the recorded batches, in order, through the store stage into ``out``; each pass
+    after the first sees every listing again (the path of a crawl repeated)."""
     from crawler.pipelines.store import StorePipeline, _search_indexer, ensure_platform
     from spiders import get_profile
     from store import engine_scope, make_sessionmaker, session_scope
 
-    batches: list[list[Any]] = pickle.loads(recording.read_bytes())  # noqa: S301 - our own file
+    batches: list[list[Any]] = pickle.loads(recording.read_bytes()) * passes  # noqa: S301
     out.mkdir(parents=True, exist_ok=True)
     for old in ("lantian.sqlite3", "search.sqlite3"):
         (out / old).unlink(missing_ok=True)
@@ -190,6 +191,7 @@ def main() -> int:
     rep.add_argument("recording", type=Path)
     rep.add_argument("out", type=Path)
     rep.add_argument("--profile", action="store_true")
+    rep.add_argument("--passes", type=int, default=1)
     cmp_ = commands.add_parser("compare")
     cmp_.add_argument("before", type=Path)
     cmp_.add_argument("after", type=Path)
@@ -197,7 +199,7 @@ def main() -> int:
     if args.command == "record":
         record(args.out)
     elif args.command == "replay":
-        replay(args.recording, args.out, args.profile)
+        replay(args.recording, args.out, args.profile, args.passes)
     else:
         return compare(args.before, args.after)
     return 0

@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from store.access_models import ApiToken, AuditEntry, User
     from store.actor_profile import CONFIRMED as CONFIRMED_STATUSES
     from store.actor_profile import ActorProfile, build_profile
-    from store.actors import ActorError, link_actor, merge_actors, post_author_keys, split_actor
+    from store.actors import (
+        ActorError,
+        link_actor,
+        link_actors,
+        merge_actors,
+        post_author_keys,
+        split_actor,
+    )
     from store.classifications import apply_verdict, record_verdict, record_verdicts
     from store.db import (
         alembic_config,
@@ -90,6 +97,7 @@ _LAZY = {
     "CONFIRMED_STATUSES": "store.actor_profile:CONFIRMED",
     "ActorError": "store.actors",
     "link_actor": "store.actors",
+    "link_actors": "store.actors",
     "merge_actors": "store.actors",
     "post_author_keys": "store.actors",
     "split_actor": "store.actors",
@@ -218,6 +226,7 @@ __all__ = [
     "import_register",
     "latest_by_platform",
     "link_actor",
+    "link_actors",
     "load_registry",
     "make_engine",
     "make_sessionmaker",

@@ -25,7 +25,7 @@ from store import (
     SourceKind,
     add_capture,
     apply_verdict,
-    link_actor,
+    link_actors,
     make_engine,
     make_sessionmaker,
     post_author_keys,
@@ -63,8 +63,9 @@ def store_items(
     session: Session, items: Sequence[ListingItem], *, run_id: int | None, campaign_id: int | None
 ) -> None:
     """:func:`store_item` for each item in turn, written with the same rows (ids included)
-    but in fewer statements: observations and verdicts of a run of distinct URLs are
-    recorded together; found-via links, verdicts' effects and actors follow item by item.
+    but in fewer statements: the observations, verdicts and actor links of a run of
+    distinct URLs are each written together; found-via links and verdicts' effects on the
+    listings follow item by item.
 
     A URL seen again in the batch starts a new run, so that item sees every earlier one
     complete, as it would one at a time.
@@ -119,21 +120,23 @@ def _store_run(
         for i, (item, rec) in enumerate(zip(items, recorded, strict=True))
         if rec.created
     }
+    links: list[tuple[Listing, list[tuple[str, str]]]] = []
     for i, (item, rec) in enumerate(zip(items, recorded, strict=True)):
-        listing, version = rec.listing, rec.version
         origin = item.fields.get("from_result")
         if not isinstance(origin, dict) or created_at.get(origin.get("listing"), -1) <= i:
-            link_found_via(session, listing, origin)
+            link_found_via(session, rec.listing, origin)
         if item.verdict is not None:
-            apply_verdict(session, listing, next(classifications))
+            apply_verdict(session, rec.listing, next(classifications))
             # on a thread the offending post's author is an actor too, beside any contact
             keys = contact_keys(item.verdict) + post_author_keys(
-                item.platform, listing.offending_post
+                item.platform, rec.listing.offending_post
             )
-            link_actor(session, listing, keys)
+            links.append((rec.listing, keys))
+    link_actors(session, links)
+    for item, rec in zip(items, recorded, strict=True):
         if item.capture is not None:
-            add_capture(session, listing.id, run_id, item.capture)
-        item.listing_id, item.version_id = listing.id, version.id
+            add_capture(session, rec.listing.id, run_id, item.capture)
+        item.listing_id, item.version_id = rec.listing.id, rec.version.id
         item.created, item.changed = rec.created, rec.changed
 
 

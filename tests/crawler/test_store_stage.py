@@ -96,19 +96,21 @@ def test_reviewer_decision_survives_a_new_verdict(session: Session) -> None:
 
 def _batch() -> list[ListingItem]:
     """A batch with what makes order matter: a URL seen twice (changed, then unchanged), a
-    landing page ahead of the result it was reached from, two listings sharing a contact,
-    a thread whose offending post is quoted from the version current when it was judged."""
+    landing page ahead of the result it was reached from, listings sharing contacts (the
+    last joins two actors), a thread whose offending post is quoted from the version
+    current when it was judged."""
     at = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
     landing = {"from_result": {"listing": "http://c.example/r/1"}}
     thread = "发明专利包授权，不授权全额退款，加微信 zl888999 详聊"
     specs = [
         ("http://a.example/t/1", thread, {}),
+        ("http://d.example/x/2", "代写专利，包下证，微信 zl888999", {}),
         ("http://b.example/item/9", "专利代理师证书挂靠，人不用到岗", landing),
         ("http://c.example/r/1", "商标注册包通过，联系 QQ 12345678", {}),
         ("http://a.example/t/1", "楼主已删帖：" + thread, {}),
-        ("http://d.example/x/2", "代写专利，包下证，微信 zl888999", {}),
         ("http://c.example/r/1", "商标注册包通过，联系 QQ 12345678", {}),
         ("http://e.example/n/3", "国家知识产权局发布打击非正常专利申请通知", {}),
+        ("http://f.example/m/4", "专利包授权，微信 zl888999 或 QQ 12345678", {}),
     ]
     items = []
     for n, (url, text, fields) in enumerate(specs):
@@ -121,7 +123,7 @@ def _batch() -> list[ListingItem]:
     items[0].verdict = replace(
         first, blocks=[Block(0, len(items[0].title) + 5, "post", "甲", "1楼")], offending_block=0
     )
-    items[3].verdict = None  # not judged: the listing keeps the quote of its first sighting
+    items[4].verdict = None  # not judged: the listing keeps the quote of its first sighting
     return items
 
 
@@ -160,13 +162,14 @@ def test_a_batch_writes_the_rows_one_at_a_time_would(tmp_path: Path) -> None:
                 else:
                     store_items(session, items, run_id=None, campaign_id=None)
             assert [(i.created, i.changed) for i in items] == [
-                (True, True), (True, True), (True, True), (False, True),
-                (True, True), (False, False), (True, True),
+                (True, True), (True, True), (True, True), (True, True),
+                (False, True), (False, False), (True, True), (True, True),
             ]  # fmt: skip
     one, batch = _dump(urls["one"], since), _dump(urls["batch"], since)
     assert one == batch
     tables = dict(batch)
-    assert len(tables["listings"]) == 5 and len(tables["listing_versions"]) == 6
+    assert len(tables["listings"]) == 6 and len(tables["listing_versions"]) == 7
+    assert [row[3] for row in tables["audit_log"]] == ["actor.auto_merge"]
     assert any(row for row in tables["rule_hits"]) and tables["actor_contacts"]
     with engine_scope(urls["batch"]) as engine, Session(engine) as session:
         landing = session.scalar(
