@@ -108,7 +108,9 @@ def _store_run(
     recorded = record_observations(
         session, [_observation(item, run_id, campaign_id) for item in items]
     )
-    judged = [(item, rec) for item, rec in zip(items, recorded, strict=True) if item.verdict]
+    judged = [
+        (item, rec) for item, rec in zip(items, recorded, strict=True) if item.verdict is not None
+    ]
     classifications = iter(
         record_verdicts(
             session, [(rec.version, item.verdict, rec.inserted) for item, rec in judged]
