@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +25,7 @@ from store.models import (
     ListingVersion,
     RuleHit,
 )
+from tests.conftest import fresh_postgres
 
 
 def _item(url: str, text: str, title: str = "代理服务") -> ListingItem:
@@ -148,11 +151,21 @@ def _dump(url: str, since: datetime) -> list[tuple[str, list[Any]]]:
         ]
 
 
-def test_a_batch_writes_the_rows_one_at_a_time_would(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def two_databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Two empty databases of one kind: items written one at a time, and as a batch."""
+    if request.param == "sqlite":
+        yield {how: f"sqlite:///{tmp_path / how}.sqlite3" for how in ("one", "batch")}
+        return
+    admin = request.getfixturevalue("postgres_admin_url")
+    with fresh_postgres(admin) as one, fresh_postgres(admin) as batch:
+        yield {"one": one, "batch": batch}
+
+
+def test_a_batch_writes_the_rows_one_at_a_time_would(two_databases: dict[str, str]) -> None:
     since = datetime.now(UTC)
-    urls = {}
+    urls = two_databases
     for how in ("one", "batch"):
-        urls[how] = f"sqlite:///{tmp_path / how}.sqlite3"
         with engine_scope(urls[how], migrate=True) as engine:
             with session_scope(make_sessionmaker(engine)) as session:
                 items = _batch()
