@@ -93,6 +93,24 @@ def run_crawl_bench(chromium_path: str | None, depth: int = 1, repeat: int = 3) 
     return best
 
 
+def write_bench_campaign(path: Path, urls: dict[str, str], depth: int = 1) -> None:
+    """The bench's campaign: every sandbox platform, the bench keywords, no captures."""
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "bench",
+                "keywords": BENCH_KEYWORDS,
+                "platforms": list(urls),
+                "base_urls": dict(urls),
+                "limits": {"depth": depth, "pages": 40},
+                "capture": False,
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+
+
 def _run_once(chromium_path: str | None, depth: int) -> CrawlBench:
     from sandbox import SandboxServer
 
@@ -102,20 +120,7 @@ def _run_once(chromium_path: str | None, depth: int) -> CrawlBench:
     ):
         root = Path(tmp)
         campaign = root / "bench.yaml"
-        campaign.write_text(
-            yaml.safe_dump(
-                {
-                    "name": "bench",
-                    "keywords": BENCH_KEYWORDS,
-                    "platforms": list(sb.urls),
-                    "base_urls": dict(sb.urls),
-                    "limits": {"depth": depth, "pages": 40},
-                    "capture": False,
-                },
-                allow_unicode=True,
-            ),
-            encoding="utf-8",
-        )
+        write_bench_campaign(campaign, sb.urls, depth)
         url_log = root / "urls.jsonl"
         proc = subprocess.run(
             [

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
-from crawler.memory import peak_rss_kb
+from crawler.memory import freeze_setup, peak_rss_kb
 from crawler.settings import BASE, crawl_settings
 from spiders import Profile, spider_for
 
@@ -191,6 +191,7 @@ def run_campaign(
             max_hops=limits.depth,
             max_continuations=limits.reply_pages,
         )
+    freeze_setup()
     started = time.monotonic()
     if on_tick is not None:
         from twisted.internet import task

@@ -68,6 +68,12 @@ BASE: dict[str, Any] = {
     "LANTIAN_MAX_BLOCKS": 3,
     "DEPTH_LIMIT": 0,
     "TELNETCONSOLE_ENABLED": False,
+    # Scrapy's remote-control extension: an HTTP server in the crawl process that runs Python
+    # code sent to it; a crawl of other people's pages has no use for it
+    "REMOTE_CONTROL_ENABLED": False,
+    # items of one response in the pipelines at once (Scrapy's default is 100): fewer
+    # in flight, less held in memory; the store batches them anyway
+    "CONCURRENT_ITEMS": 16,
     "LOG_LEVEL": "INFO",
     "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     # Scrapy's check re-reads and parses a generator callback's source on every response

@@ -24,8 +24,15 @@ if TYPE_CHECKING:
     from store.access_models import ApiToken, AuditEntry, User
     from store.actor_profile import CONFIRMED as CONFIRMED_STATUSES
     from store.actor_profile import ActorProfile, build_profile
-    from store.actors import ActorError, link_actor, merge_actors, post_author_keys, split_actor
-    from store.classifications import apply_verdict, record_verdict
+    from store.actors import (
+        ActorError,
+        link_actor,
+        link_actors,
+        merge_actors,
+        post_author_keys,
+        split_actor,
+    )
+    from store.classifications import apply_verdict, record_verdict, record_verdicts
     from store.db import (
         alembic_config,
         current_revision,
@@ -38,7 +45,7 @@ if TYPE_CHECKING:
     from store.evidence import add_capture, adopt_unrecorded, capture_anchors
     from store.licensed import import_register, load_registry
     from store.listing_state import change_listing, queue_for_index
-    from store.listings import Observation, record_observation
+    from store.listings import Observation, record_observation, record_observations
     from store.model_types import (
         ItemStatus,
         ListingStatus,
@@ -90,11 +97,13 @@ _LAZY = {
     "CONFIRMED_STATUSES": "store.actor_profile:CONFIRMED",
     "ActorError": "store.actors",
     "link_actor": "store.actors",
+    "link_actors": "store.actors",
     "merge_actors": "store.actors",
     "post_author_keys": "store.actors",
     "split_actor": "store.actors",
     "apply_verdict": "store.classifications",
     "record_verdict": "store.classifications",
+    "record_verdicts": "store.classifications",
     "alembic_config": "store.db",
     "current_revision": "store.db",
     "engine_scope": "store.db",
@@ -111,6 +120,7 @@ _LAZY = {
     "queue_for_index": "store.listing_state",
     "Observation": "store.listings",
     "record_observation": "store.listings",
+    "record_observations": "store.listings",
     "ItemStatus": "store.model_types",
     "ListingStatus": "store.model_types",
     "NoticeStatus": "store.model_types",
@@ -216,6 +226,7 @@ __all__ = [
     "import_register",
     "latest_by_platform",
     "link_actor",
+    "link_actors",
     "load_registry",
     "make_engine",
     "make_sessionmaker",
@@ -225,8 +236,10 @@ __all__ = [
     "problems_for_run",
     "queue_for_index",
     "record_observation",
+    "record_observations",
     "record_problem",
     "record_verdict",
+    "record_verdicts",
     "session_scope",
     "set_active",
     "set_password",

@@ -97,16 +97,45 @@ def link_actor(
     reviewer separated them.  A listing a reviewer placed (``actor_pinned``)
     stays where it is.  Returns ``None`` when there are no contacts at all.
     """
-    wanted = {_normalise(k, v) for k, v in contacts if k and v and v.strip()}
-    if not wanted:
-        return None
-    rows = session.scalars(
-        select(ActorContact).where(
-            ActorContact.value.in_([v for _, v in wanted]),
-            ActorContact.kind.in_([k for k, _ in wanted]),
-        )
-    ).all()
-    owned = {(c.kind, c.value): c for c in rows if (c.kind, c.value) in wanted}
+    return link_actors(session, [(listing, contacts)])[0]
+
+
+def link_actors(
+    session: Session, links: Sequence[tuple[Listing, Iterable[tuple[str, str]]]]
+) -> list[Actor | None]:
+    """:func:`link_actor` for each (listing, contacts) in turn, with the same rows as a
+    result: one query finds the contacts already stored, and the contacts each link adds
+    are seen by the links after it without a query or a flush of their own."""
+    wanted_each = [
+        {_normalise(k, v) for k, v in contacts if k and v and v.strip()} for _, contacts in links
+    ]
+    keys = set().union(*wanted_each)
+    known: dict[tuple[str, str], ActorContact] = {}
+    if keys:
+        rows = session.scalars(
+            select(ActorContact).where(
+                ActorContact.value.in_({v for _, v in keys}),
+                ActorContact.kind.in_({k for k, _ in keys}),
+            )
+        ).all()
+        known = {(c.kind, c.value): c for c in rows if (c.kind, c.value) in keys}
+    actors = [
+        _link(session, listing, wanted, known) if wanted else None
+        for (listing, _), wanted in zip(links, wanted_each, strict=True)
+    ]
+    session.flush()
+    return actors
+
+
+def _link(
+    session: Session,
+    listing: Listing,
+    wanted: set[tuple[str, str]],
+    known: dict[tuple[str, str], ActorContact],
+) -> Actor:
+    """One link; ``known`` holds the stored contacts among those wanted, and gets the new ones
+    (a merge moves contacts in the database and in these objects alike)."""
+    owned = {key: known[key] for key in wanted if key in known}
     if listing.actor_pinned and listing.actor_id is not None:
         actor = session.get(Actor, listing.actor_id)
         assert actor is not None
@@ -135,9 +164,9 @@ def link_actor(
             session.add(actor)
             session.flush()
     for kind, value in sorted(wanted - set(owned)):
-        session.add(ActorContact(actor_id=actor.id, kind=kind, value=value))
+        contact = known[(kind, value)] = ActorContact(actor_id=actor.id, kind=kind, value=value)
+        session.add(contact)
     listing.actor_id = actor.id
-    session.flush()
     return actor
 
 

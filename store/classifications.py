@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -37,40 +38,82 @@ def record_verdict(
     the existing row; under new rules the row is rewritten in place.  ``new_version``
     says the version row was just inserted, so it has no classification to look up.
     """
-    rules_version = str(_get(verdict, "rules_version", "") or "")
-    existing = (
-        None
-        if new_version
-        else session.scalar(select(Classification).where(Classification.version_id == version.id))
+    return record_verdicts(session, [(version, verdict, new_version)])[0]
+
+
+def record_verdicts(
+    session: Session, verdicts: Sequence[tuple[ListingVersion, Any, bool]]
+) -> list[Classification]:
+    """:func:`record_verdict` for each (version, verdict, new_version) in turn, with the same
+    rows as a result, ids included: one query finds the classifications already stored, one
+    flush writes the batch's, and its hits and entities go in one executemany each."""
+    stored_ids = [v.id for v, _, new in verdicts if not new]
+    found: dict[int, Classification] = (
+        {
+            c.version_id: c
+            for c in session.scalars(
+                select(Classification).where(Classification.version_id.in_(stored_ids))
+            )
+        }
+        if stored_ids
+        else {}
     )
-    if existing is not None and existing.rules_version == rules_version:
-        return existing
-    if existing is None:
-        existing = Classification(version_id=version.id, irregular=False, score=0.0)
-        session.add(existing)
-    else:
-        session.execute(delete(RuleHit).where(RuleHit.classification_id == existing.id))
-        session.execute(delete(Entity).where(Entity.classification_id == existing.id))
-    existing.irregular = bool(_get(verdict, "irregular", False))
-    existing.score = float(_get(verdict, "score", 0.0))
-    existing.severity = _get(verdict, "severity")
-    existing.categories = list(_get(verdict, "categories", []) or [])
-    existing.rules_version = rules_version
-    existing.genre = _get(verdict, "genre")
-    existing.tier = str(_get(verdict, "tier", None) or ("offer" if existing.irregular else "none"))
-    existing.blocks = [_block_dict(b) for b in _get(verdict, "blocks", []) or []]
-    offending = _get(verdict, "offending_block")
-    existing.offending_block = int(offending) if offending is not None else None
+    pending: list[tuple[Classification, Any]] = []
+    out: list[Classification] = []
+    for version, verdict, _new in verdicts:
+        rules_version = str(_get(verdict, "rules_version", "") or "")
+        existing = found.get(version.id)
+        if existing is not None and existing.rules_version == rules_version:
+            out.append(existing)
+            continue
+        if existing is None:
+            existing = found[version.id] = Classification(
+                version_id=version.id, irregular=False, score=0.0
+            )
+            session.add(existing)
+        else:
+            _write_rows(session, pending)  # the earlier verdicts' rows go before this delete
+            session.execute(delete(RuleHit).where(RuleHit.classification_id == existing.id))
+            session.execute(delete(Entity).where(Entity.classification_id == existing.id))
+        existing.irregular = bool(_get(verdict, "irregular", False))
+        existing.score = float(_get(verdict, "score", 0.0))
+        existing.severity = _get(verdict, "severity")
+        existing.categories = list(_get(verdict, "categories", []) or [])
+        existing.rules_version = rules_version
+        existing.genre = _get(verdict, "genre")
+        existing.tier = str(
+            _get(verdict, "tier", None) or ("offer" if existing.irregular else "none")
+        )
+        existing.blocks = [_block_dict(b) for b in _get(verdict, "blocks", []) or []]
+        offending = _get(verdict, "offending_block")
+        existing.offending_block = int(offending) if offending is not None else None
+        pending.append((existing, verdict))
+        out.append(existing)
+    _write_rows(session, pending)
+    return out
+
+
+def _write_rows(session: Session, pending: list[tuple[Classification, Any]]) -> None:
+    """Flush the pending classifications, then write their hits and entities in one
+    executemany each, no ORM object per hit (a dense page has hundreds); empties ``pending``."""
+    if not pending:
+        return
     session.flush()
-    # rows written in one executemany each, no ORM object per hit (a dense page has hundreds)
-    hits = [_hit_row(existing.id, hit) for hit in _get(verdict, "hits", []) or []]
+    hits = [
+        _hit_row(c.id, hit) for c, verdict in pending for hit in _get(verdict, "hits", []) or []
+    ]
     if hits:
         session.execute(insert(RuleHit), hits)
-    entities = [_entity_row(existing.id, ent) for ent in _get(verdict, "entities", []) or []]
+    entities = [
+        _entity_row(c.id, ent)
+        for c, verdict in pending
+        for ent in _get(verdict, "entities", []) or []
+    ]
     if entities:
         session.execute(insert(Entity), entities)
-    session.expire(existing, ["hits", "entities"])
-    return existing
+    for classification, _ in pending:
+        session.expire(classification, ["hits", "entities"])
+    pending.clear()
 
 
 def _hit_row(classification_id: int, hit: Any) -> dict[str, Any]:

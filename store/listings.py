@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from store.models import Listing, ListingVersion, Platform, SourceKind, utcnow
 
@@ -80,56 +81,98 @@ def record_observation(session: Session, obs: Observation) -> Recorded:
     A listing seen again moves ``last_seen``; when its content hash differs from
     the current version, a new version is appended (old versions are never touched).
     """
-    sha = obs.content_sha256()
-    listing = session.scalar(select(Listing).where(Listing.canonical_url == obs.canonical_url))
-    created = listing is None
-    if listing is None:
-        platform = get_or_create_platform(session, obs.platform_key)
-        listing = Listing(
-            platform_id=platform.id,
-            canonical_url=obs.canonical_url,
-            url=obs.url,
-            page_kind=obs.page_kind,
-            first_seen=obs.fetched_at,
-            last_seen=obs.fetched_at,
-            first_campaign_id=obs.campaign_id,
-        )
-        session.add(listing)
-        session.flush()
-    else:
-        listing.last_seen = max(listing.last_seen, obs.fetched_at)
-        listing.url = obs.url
+    return record_observations(session, [obs])[0]
 
-    current = listing.current_version
-    if current is not None and current.content_sha256 == sha:
+
+def record_observations(session: Session, observations: Sequence[Observation]) -> list[Recorded]:
+    """:func:`record_observation` for each of ``observations`` in turn, with the same rows as a
+    result, the same ids included: one query finds the listings already stored (with their
+    current versions) and one flush inserts what the batch adds, in the batch's order.
+
+    A canonical URL seen twice in the batch sees its own earlier observation, as it would one
+    at a time.
+    """
+    if not observations:
+        return []
+    urls = list(dict.fromkeys(obs.canonical_url for obs in observations))
+    listings: dict[str, Listing] = {
+        listing.canonical_url: listing
+        for listing in session.scalars(
+            select(Listing)
+            .where(Listing.canonical_url.in_(urls))
+            .options(selectinload(Listing.current_version))
+        )
+    }
+    keys = list(dict.fromkeys(obs.platform_key for obs in observations))
+    platforms = {p.key: p for p in session.scalars(select(Platform).where(Platform.key.in_(keys)))}
+    created_here: set[str] = set()
+    # versions this batch added, by (canonical URL, content hash): not in the database yet
+    added: dict[tuple[str, str], ListingVersion] = {}
+    recorded: list[Recorded] = []
+    for obs in observations:
+        sha = obs.content_sha256()
+        listing = listings.get(obs.canonical_url)
+        created = listing is None
+        if listing is None:
+            platform = platforms.get(obs.platform_key)
+            if platform is None:
+                platform = platforms[obs.platform_key] = get_or_create_platform(
+                    session, obs.platform_key
+                )
+            listing = Listing(
+                platform_id=platform.id,
+                canonical_url=obs.canonical_url,
+                url=obs.url,
+                page_kind=obs.page_kind,
+                first_seen=obs.fetched_at,
+                last_seen=obs.fetched_at,
+                first_campaign_id=obs.campaign_id,
+            )
+            session.add(listing)
+            listings[obs.canonical_url] = listing
+            created_here.add(obs.canonical_url)
+        else:
+            listing.last_seen = max(listing.last_seen, obs.fetched_at)
+            listing.url = obs.url
+
+        current = listing.current_version
+        if current is not None and current.content_sha256 == sha:
+            listing.online = True
+            recorded.append(Recorded(listing, current, created=False, changed=False))
+            continue
+
+        version = added.get((obs.canonical_url, sha))
+        if version is None and obs.canonical_url not in created_here:
+            version = session.scalar(
+                select(ListingVersion).where(
+                    ListingVersion.listing_id == listing.id, ListingVersion.content_sha256 == sha
+                )
+            )
+        inserted = version is None
+        if version is None:
+            version = ListingVersion(
+                listing=listing,
+                content_sha256=sha,
+                title=obs.title,
+                text=obs.text,
+                fields=obs.fields,
+                fetched_at=obs.fetched_at,
+                run_id=obs.run_id,
+                http_status=obs.http_status,
+                encoding=obs.encoding,
+            )
+            session.add(version)
+            added[(obs.canonical_url, sha)] = version
+        if version.id is not None:
+            listing.current_version_id = version.id
+        listing.current_version = version  # a version inserted below sets the id on flush
+        listing.title = obs.title
+        listing.shop = obs.shop or listing.shop
+        listing.seller = obs.seller or listing.seller
+        listing.region = obs.region or listing.region
         listing.online = True
-        return Recorded(listing, current, created=False, changed=False)
-
-    version = session.scalar(
-        select(ListingVersion).where(
-            ListingVersion.listing_id == listing.id, ListingVersion.content_sha256 == sha
+        recorded.append(
+            Recorded(listing, version, created=created, changed=True, inserted=inserted)
         )
-    )
-    inserted = version is None
-    if version is None:
-        version = ListingVersion(
-            listing_id=listing.id,
-            content_sha256=sha,
-            title=obs.title,
-            text=obs.text,
-            fields=obs.fields,
-            fetched_at=obs.fetched_at,
-            run_id=obs.run_id,
-            http_status=obs.http_status,
-            encoding=obs.encoding,
-        )
-        session.add(version)
-        session.flush()
-    listing.current_version_id = version.id
-    listing.current_version = version
-    listing.title = obs.title
-    listing.shop = obs.shop or listing.shop
-    listing.seller = obs.seller or listing.seller
-    listing.region = obs.region or listing.region
-    listing.online = True
-    return Recorded(listing, version, created=created, changed=True, inserted=inserted)
+    session.flush()
+    return recorded

@@ -11,6 +11,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,13 @@ def postgres_admin_url() -> str:
 @pytest.fixture
 def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with fresh_postgres(postgres_admin_url) as url:
+        yield url
+
+
+@contextmanager
+def fresh_postgres(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped when the block ends."""
     name = f"lantian_test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

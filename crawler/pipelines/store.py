@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self
@@ -25,12 +25,12 @@ from store import (
     SourceKind,
     add_capture,
     apply_verdict,
-    link_actor,
+    link_actors,
     make_engine,
     make_sessionmaker,
     post_author_keys,
-    record_observation,
-    record_verdict,
+    record_observations,
+    record_verdicts,
     session_scope,
 )
 from store.search import Pretokenized, SearchConfig, index_listings
@@ -56,40 +56,90 @@ def store_item(
     session: Session, item: ListingItem, *, run_id: int | None, campaign_id: int | None
 ) -> None:
     """One listing: observation (dedup + versioning), verdict, actor, evidence rows."""
-    recorded = record_observation(
-        session,
-        Observation(
-            platform_key=item.platform,
-            canonical_url=item.canonical_url,
-            url=item.url,
-            title=item.title,
-            text=item.text,
-            page_kind=item.page_kind,
-            shop=item.shop,
-            seller=item.seller,
-            region=item.region,
-            fields=item.fields,
-            fetched_at=item.fetched_at,
-            run_id=run_id,
-            campaign_id=campaign_id,
-            http_status=item.http_status,
-            encoding=item.encoding,
-        ),
+    store_items(session, [item], run_id=run_id, campaign_id=campaign_id)
+
+
+def store_items(
+    session: Session, items: Sequence[ListingItem], *, run_id: int | None, campaign_id: int | None
+) -> None:
+    """:func:`store_item` for each item in turn, written with the same rows (ids included)
+    but in fewer statements: the observations, verdicts and actor links of a run of
+    distinct URLs are each written together; found-via links and verdicts' effects on the
+    listings follow item by item.
+
+    A URL seen again in the batch starts a new run, so that item sees every earlier one
+    complete, as it would one at a time.
+    """
+    start = 0
+    while start < len(items):
+        seen: set[str] = set()
+        end = start
+        while end < len(items) and items[end].canonical_url not in seen:
+            seen.add(items[end].canonical_url)
+            end += 1
+        _store_run(session, items[start:end], run_id=run_id, campaign_id=campaign_id)
+        start = end
+
+
+def _observation(item: ListingItem, run_id: int | None, campaign_id: int | None) -> Observation:
+    return Observation(
+        platform_key=item.platform,
+        canonical_url=item.canonical_url,
+        url=item.url,
+        title=item.title,
+        text=item.text,
+        page_kind=item.page_kind,
+        shop=item.shop,
+        seller=item.seller,
+        region=item.region,
+        fields=item.fields,
+        fetched_at=item.fetched_at,
+        run_id=run_id,
+        campaign_id=campaign_id,
+        http_status=item.http_status,
+        encoding=item.encoding,
     )
-    listing, version = recorded.listing, recorded.version
-    link_found_via(session, listing, item.fields.get("from_result"))
-    if item.verdict is not None:
-        classification = record_verdict(
-            session, version, item.verdict, new_version=recorded.inserted
+
+
+def _store_run(
+    session: Session, items: Sequence[ListingItem], *, run_id: int | None, campaign_id: int | None
+) -> None:
+    """Items with distinct canonical URLs."""
+    recorded = record_observations(
+        session, [_observation(item, run_id, campaign_id) for item in items]
+    )
+    judged = [
+        (item, rec) for item, rec in zip(items, recorded, strict=True) if item.verdict is not None
+    ]
+    classifications = iter(
+        record_verdicts(
+            session, [(rec.version, item.verdict, rec.inserted) for item, rec in judged]
         )
-        apply_verdict(session, listing, classification)
-        # on a thread the offending post's author is an actor too, beside any contact
-        keys = contact_keys(item.verdict) + post_author_keys(item.platform, listing.offending_post)
-        link_actor(session, listing, keys)
-    if item.capture is not None:
-        add_capture(session, listing.id, run_id, item.capture)
-    item.listing_id, item.version_id = listing.id, version.id
-    item.created, item.changed = recorded.created, recorded.changed
+    )
+    # a listing this run created is not there yet for the items before it
+    created_at: dict[Any, int] = {
+        item.canonical_url: i
+        for i, (item, rec) in enumerate(zip(items, recorded, strict=True))
+        if rec.created
+    }
+    links: list[tuple[Listing, list[tuple[str, str]]]] = []
+    for i, (item, rec) in enumerate(zip(items, recorded, strict=True)):
+        origin = item.fields.get("from_result")
+        if not isinstance(origin, dict) or created_at.get(origin.get("listing"), -1) <= i:
+            link_found_via(session, rec.listing, origin)
+        if item.verdict is not None:
+            apply_verdict(session, rec.listing, next(classifications))
+            # on a thread the offending post's author is an actor too, beside any contact
+            keys = contact_keys(item.verdict) + post_author_keys(
+                item.platform, rec.listing.offending_post
+            )
+            links.append((rec.listing, keys))
+    link_actors(session, links)
+    for item, rec in zip(items, recorded, strict=True):
+        if item.capture is not None:
+            add_capture(session, rec.listing.id, run_id, item.capture)
+        item.listing_id, item.version_id = rec.listing.id, rec.version.id
+        item.created, item.changed = rec.created, rec.changed
 
 
 def link_found_via(session: Session, listing: Listing, origin: Any) -> None:
@@ -292,8 +342,7 @@ class StorePipeline:
     def _write_batch(self, items: Iterable[ListingItem]) -> None:
         items = list(items)
         with session_scope(self.sessions) as session:
-            for item in items:
-                store_item(session, item, run_id=self.run_id, campaign_id=self.campaign_id)
+            store_items(session, items, run_id=self.run_id, campaign_id=self.campaign_id)
         self._count(items)
         self._index(items)
 

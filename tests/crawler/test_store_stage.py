@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from classifiers import load_default_classifier
-from crawler.pipelines.store import store_item
+from classifiers import Block, load_default_classifier
+from crawler.pipelines.store import store_item, store_items
 from spiders.items import ListingItem
-from store.models import Actor, Classification, Listing, ListingStatus, ListingVersion, RuleHit
+from store import engine_scope, make_sessionmaker, session_scope
+from store.models import (
+    Actor,
+    Base,
+    Classification,
+    Listing,
+    ListingStatus,
+    ListingVersion,
+    RuleHit,
+)
+from tests.conftest import fresh_postgres
 
 
 def _item(url: str, text: str, title: str = "代理服务") -> ListingItem:
@@ -78,3 +95,106 @@ def test_reviewer_decision_survives_a_new_verdict(session: Session) -> None:
     store_item(session, changed, run_id=None, campaign_id=None)
     session.commit()
     assert session.get(Listing, ad.listing_id).status == ListingStatus.dismissed  # type: ignore[union-attr]
+
+
+def _batch() -> list[ListingItem]:
+    """A batch with what makes order matter: a URL seen twice (changed, then unchanged), a
+    landing page ahead of the result it was reached from, listings sharing contacts (the
+    last joins two actors), a thread whose offending post is quoted from the version
+    current when it was judged."""
+    at = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+    landing = {"from_result": {"listing": "http://c.example/r/1"}}
+    thread = "发明专利包授权，不授权全额退款，加微信 zl888999 详聊"
+    specs = [
+        ("http://a.example/t/1", thread, {}),
+        ("http://d.example/x/2", "代写专利，包下证，微信 zl888999", {}),
+        ("http://b.example/item/9", "专利代理师证书挂靠，人不用到岗", landing),
+        ("http://c.example/r/1", "商标注册包通过，联系 QQ 12345678", {}),
+        ("http://a.example/t/1", "楼主已删帖：" + thread, {}),
+        ("http://c.example/r/1", "商标注册包通过，联系 QQ 12345678", {}),
+        ("http://e.example/n/3", "国家知识产权局发布打击非正常专利申请通知", {}),
+        ("http://f.example/m/4", "专利包授权，微信 zl888999 或 QQ 12345678", {}),
+    ]
+    items = []
+    for n, (url, text, fields) in enumerate(specs):
+        item = _item(url, text)
+        item.fields = {"author": "甲", **fields}
+        item.fetched_at = at + timedelta(seconds=n)
+        items.append(item)
+    first = items[0].verdict
+    assert first is not None and first.irregular
+    items[0].verdict = replace(
+        first, blocks=[Block(0, len(items[0].title) + 5, "post", "甲", "1楼")], offending_block=0
+    )
+    items[4].verdict = None  # not judged: the listing keeps the quote of its first sighting
+    return items
+
+
+def _dump(url: str, since: datetime) -> list[tuple[str, list[Any]]]:
+    """Every row of every table in key order; times written by the store itself read NOW."""
+
+    def value(v: Any) -> Any:
+        if isinstance(v, datetime) and v.replace(tzinfo=None) >= since.replace(tzinfo=None):
+            return "NOW"
+        return v
+
+    with engine_scope(url) as engine, engine.connect() as conn:
+        return [
+            (
+                table.name,
+                [
+                    tuple(map(value, row))
+                    for row in conn.execute(table.select().order_by(*table.primary_key))
+                ],
+            )
+            for table in Base.metadata.sorted_tables
+        ]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def two_databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Two empty databases of one kind: items written one at a time, and as a batch."""
+    if request.param == "sqlite":
+        yield {how: f"sqlite:///{tmp_path / how}.sqlite3" for how in ("one", "batch")}
+        return
+    admin = request.getfixturevalue("postgres_admin_url")
+    with fresh_postgres(admin) as one, fresh_postgres(admin) as batch:
+        yield {"one": one, "batch": batch}
+
+
+def test_a_batch_writes_the_rows_one_at_a_time_would(two_databases: dict[str, str]) -> None:
+    since = datetime.now(UTC)
+    urls = two_databases
+    for how in ("one", "batch"):
+        with engine_scope(urls[how], migrate=True) as engine:
+            with session_scope(make_sessionmaker(engine)) as session:
+                items = _batch()
+                if how == "one":
+                    for item in items:
+                        store_item(session, item, run_id=None, campaign_id=None)
+                else:
+                    store_items(session, items, run_id=None, campaign_id=None)
+            assert [(i.created, i.changed) for i in items] == [
+                (True, True), (True, True), (True, True), (True, True),
+                (False, True), (False, False), (True, True), (True, True),
+            ]  # fmt: skip
+    one, batch = _dump(urls["one"], since), _dump(urls["batch"], since)
+    assert one == batch
+    tables = dict(batch)
+    assert len(tables["listings"]) == 6 and len(tables["listing_versions"]) == 7
+    assert [row[3] for row in tables["audit_log"]] == ["actor.auto_merge"]
+    assert any(row for row in tables["rule_hits"]) and tables["actor_contacts"]
+    with engine_scope(urls["batch"]) as engine, Session(engine) as session:
+        landing = session.scalar(
+            select(Listing).where(Listing.canonical_url == "http://b.example/item/9")
+        )
+        result = session.scalar(
+            select(Listing).where(Listing.canonical_url == "http://c.example/r/1")
+        )
+        assert landing is not None and result is not None
+        assert landing.found_via_id is None  # its result was stored after it
+        thread = session.scalar(
+            select(Listing).where(Listing.canonical_url == "http://a.example/t/1")
+        )
+        assert thread is not None and thread.offending_post is not None
+        assert thread.offending_post["text"] == "代理服务\n发明专利"

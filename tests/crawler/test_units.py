@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from scrapy.settings import Settings
 
 from crawler.middlewares.retry import BackoffRetryMiddleware, retry_after_seconds
 from crawler.pipelines.normalize import parse_number
+from crawler.settings import crawl_settings
 from evidence.netguard import is_public_ip
+from spiders import load_profiles
 from spiders.encoding import choose_encoding, sniff_encoding
 from spiders.urls import canonical_url
 
@@ -71,3 +75,13 @@ def test_backoff_grows_and_honours_retry_after() -> None:
     assert mw.delay_for(9, None) == 10.0
     assert retry_after_seconds("3") == 3.0
     assert retry_after_seconds("soon") is None
+
+
+def test_crawls_run_no_remote_control_server() -> None:
+    """Scrapy's remote-control extension would serve code execution from the crawl process."""
+    profiles = load_profiles(Path(__file__).parents[2] / "spiders" / "profiles")
+    assert profiles
+    for profile in profiles.values():
+        settings = crawl_settings(profile, database_url=None)
+        assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
+        assert settings.getbool("TELNETCONSOLE_ENABLED") is False
