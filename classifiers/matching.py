@@ -10,6 +10,7 @@ from pathlib import Path
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Merged, Occurrences
 from classifiers.pack import Rule
+from classifiers.regex_literals import RegexNeeds
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import Hit
 from classifiers.voice import in_quotes
@@ -39,6 +40,7 @@ class Compiled:
     none: tuple[str, ...]
     context: tuple[str, ...]
     regexes: list[re.Pattern[str]]
+    regex_needs: list[RegexNeeds]  # one per regex, read at load time
     regex_anchors: bool
     word: frozenset[str]
     contexts: list[Context]
@@ -64,9 +66,14 @@ def evaluate(
             return  # a document context present and not limited to quotes cancels every hit
         contexts.append(ctx)
     none = c.none if c.none and merged.any_present(c.none) else ()
+    regexes = c.regexes
+    if regexes:
+        regexes = _possible(c, text)
+        if not regexes:
+            return  # a regex condition (or anchor) that cannot match anywhere on the page
     spans: list[tuple[int, int]] = []
     if c.regex_anchors:
-        for pattern in c.regexes:
+        for pattern in regexes:
             spans.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
     else:
         for term in c.anchors:
@@ -81,7 +88,7 @@ def evaluate(
     for start, end in spans:
         if start < last_end:
             continue
-        span = holds(c, norm, start, end, merged, contexts, none, userdict)
+        span = holds(c, norm, start, end, merged, contexts, none, regexes, userdict)
         if span is None:
             continue
         last_end = end
@@ -103,6 +110,20 @@ def evaluate(
             return
 
 
+def _possible(c: Compiled, text: str) -> list[re.Pattern[str]]:
+    """The rule's regexes that can match somewhere in ``text``: its required strings are there
+    and, for a regex that is a condition near an anchor and reads no context, it matches the
+    whole page (a slice of a page holds no match the page lacks)."""
+    out = []
+    for pattern, needs in zip(c.regexes, c.regex_needs, strict=True):
+        if needs.needles and not any(n in text for n in needs.needles):
+            continue
+        if needs.context_free and not c.regex_anchors and pattern.search(text) is None:
+            continue
+        out.append(pattern)
+    return out
+
+
 def holds(
     c: Compiled,
     norm: Normalized,
@@ -111,14 +132,15 @@ def holds(
     merged: Merged,
     contexts: list[Context],
     none: tuple[str, ...],
+    regexes: list[re.Pattern[str]],
     userdict: Path,
 ) -> tuple[int, int] | None:
     """The span to report if the rule holds at this anchor, else None.
 
     The span covers the anchor and the nearest term of each group when that stays
     short (e.g. "保证" + "出证"), so the reviewer sees the claim, not one word of it.
-    ``contexts`` and ``none`` are the rule's exception contexts and cancelling terms
-    that can apply on this page at all (see :func:`evaluate`).
+    ``contexts``, ``none`` and ``regexes`` are the rule's exception contexts, cancelling
+    terms and regexes that can apply on this page at all (see :func:`evaluate`).
     """
     text = norm.text
     window = c.rule.window
@@ -136,9 +158,9 @@ def holds(
         c.context, start - c.rule.context_window, end + c.rule.context_window
     ):
         return None
-    if c.regexes and not c.regex_anchors:
+    if regexes and not c.regex_anchors:
         piece = text[max(0, lo) : hi]
-        if not any(p.search(piece) for p in c.regexes):
+        if not any(p.search(piece) for p in regexes):
             return None
     if none and merged.within(none, lo, hi):
         return None
