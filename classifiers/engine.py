@@ -199,6 +199,8 @@ class Classifier:
             regex_anchors=not anchors,
             word=frozenset(self._norm(t) for t in rule.word),
             contexts=ctx,
+            window=rule.window,
+            context_window=rule.context_window,
         )
 
     # -- classification -------------------------------------------------------------

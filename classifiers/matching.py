@@ -44,6 +44,8 @@ class Compiled:
     regex_anchors: bool
     word: frozenset[str]
     contexts: list[Context]
+    window: int  # the rule's, read once at load: holds() runs for every anchor
+    context_window: int
 
 
 def evaluate(
@@ -143,7 +145,7 @@ def holds(
     terms and regexes that can apply on this page at all (see :func:`evaluate`).
     """
     text = norm.text
-    window = c.rule.window
+    window = c.window
     lo, hi = start - window, end + window
     span_start, span_end = start, end
     for group in c.groups:
@@ -154,9 +156,7 @@ def holds(
             span_start = found[0]
         if found[1] > span_end:
             span_end = found[1]
-    if c.context and not merged.within(
-        c.context, start - c.rule.context_window, end + c.rule.context_window
-    ):
+    if c.context and not merged.within(c.context, start - c.context_window, end + c.context_window):
         return None
     if regexes and not c.regex_anchors:
         piece = text[max(0, lo) : hi]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from classifiers.normalize import Normalized
 
@@ -16,11 +17,12 @@ Occurrences = dict[str, list[int]]
 class Merged:
     """Per document: the occurrences of a set of terms merged into one sorted list, built on demand."""
 
-    __slots__ = ("_occ", "_cache", "_present", "_breaks")
+    __slots__ = ("_occ", "_cache", "_terms", "_present", "_breaks")
 
     def __init__(self, occ: Occurrences) -> None:
         self._occ = occ
         self._cache: dict[int, list[int]] = {}
+        self._terms: dict[str, list[int]] = {}
         self._present: dict[int, bool] = {}
         self._breaks: list[int] | None = None
 
@@ -39,13 +41,19 @@ class Merged:
         found = self._cache.get(id(terms))
         if found is None:
             occ = self._occ
-            present = [term for term in terms if term in occ]
-            if len(present) == 1:
-                n = len(present[0])
-                found = [p << 16 | n for p in occ[present[0]]]
-            else:
-                found = sorted([p << 16 | len(term) for term in present for p in occ[term]])
+            present = [self._packed(term) for term in terms if term in occ]
+            # each list is sorted: timsort merges the runs, in C
+            found = present[0] if len(present) == 1 else sorted(chain.from_iterable(present))
             self._cache[id(terms)] = found
+        return found
+
+    def _packed(self, term: str) -> list[int]:
+        """One term's occurrences packed, built once per page: the popular terms (专利, 授权)
+        stand in many rules' term lists."""
+        found = self._terms.get(term)
+        if found is None:
+            n = len(term)
+            found = self._terms[term] = [p << 16 | n for p in self._occ[term]]
         return found
 
     def same_line(self, norm: Normalized, a: tuple[int, int], b: tuple[int, int]) -> bool:
