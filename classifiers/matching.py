@@ -84,6 +84,8 @@ def evaluate(
                 n = len(term)
                 spans.extend([(s, s + n) for s in found])
     spans.sort()
+    if c.groups:  # an anchor with no term of the first group near it never holds
+        spans = merged.near(c.groups[0], spans, c.window)
     emitted = 0
     last_end = -1
     rule = c.rule

@@ -99,6 +99,32 @@ class Merged:
                 best, best_gap = (s, e), max(s - end, start - e, 0)
         return best
 
+    def near(
+        self, terms: tuple[str, ...], spans: list[tuple[int, int]], window: int
+    ) -> list[tuple[int, int]]:
+        """The sorted ``spans`` with an occurrence of ``terms`` inside ``[start - window, end +
+        window)``: one walk of both lists, for the rule group every anchor checks first."""
+        keys = self._spans(terms)
+        n = len(keys)
+        i = 0
+        out: list[tuple[int, int]] = []
+        for span in spans:
+            lo = (span[0] - window) << 16
+            while i < n and keys[i] < lo:
+                i += 1
+            hi = span[1] + window
+            j = i
+            while j < n:
+                key = keys[j]
+                s = key >> 16
+                if s >= hi:
+                    break
+                if s + (key & 0xFFFF) <= hi:
+                    out.append(span)
+                    break
+                j += 1
+        return out
+
     def spans_within(
         self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int]
     ) -> Iterable[tuple[int, int]]:
