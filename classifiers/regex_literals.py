@@ -76,6 +76,9 @@ _REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
 _GROUPS = (_c.SUBPATTERN, _c.ATOMIC_GROUP)
 #: a character class is taken as its members when it spans at most this many characters
 _MAX_CLASS = 16
+#: at most this many alternatives in one run of literals and classes
+_MAX_RUNS = 64
+_EMPTY_RUN = frozenset(("",))
 
 
 def _best(candidates: list[frozenset[str]]) -> frozenset[str] | None:
@@ -98,17 +101,25 @@ def _class_members(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
 
 
 def _sequence(items: Any) -> list[frozenset[str]]:
-    """Sets of strings such that every match of ``items`` contains a member of each set."""
+    """Sets of strings such that every match of ``items`` contains a member of each set.
+
+    Adjacent literals and small classes make one run of alternatives ("[一二]、" needs
+    "一、" or "二、"), much rarer on a page than any of its characters.
+    """
     found: list[frozenset[str]] = []
-    run = ""
+    run: frozenset[str] = _EMPTY_RUN
     for op, av in items:
         if op is _c.LITERAL:
-            run += chr(av)
+            run = frozenset(r + chr(av) for r in run)
             continue
-        if run:
-            found.append(frozenset((run,)))
-            run = ""
-        need: frozenset[str] | None = None
+        members = _class_members(av) if op is _c.IN else None
+        if members and len(run) * len(members) <= _MAX_RUNS:
+            run = frozenset(r + m for r in run for m in members)
+            continue
+        if run != _EMPTY_RUN:
+            found.append(run)
+            run = _EMPTY_RUN
+        need: frozenset[str] | None = members
         if op is _c.SUBPATTERN:
             _group, add_flags, _del_flags, sub = av
             if not add_flags & re.IGNORECASE:
@@ -128,12 +139,10 @@ def _sequence(items: Any) -> list[frozenset[str]]:
                 union |= one
             else:
                 need = frozenset(union)
-        elif op is _c.IN:
-            need = _class_members(av)
         if need:
             found.append(need)
-    if run:
-        found.append(frozenset((run,)))
+    if run != _EMPTY_RUN:
+        found.append(run)
     return found
 
 

@@ -35,9 +35,11 @@ def needles(pattern: str, flags: int = 0) -> tuple[str, ...]:
         # a small class is its members; a repeat of at least one needs its body
         ("[个件]", ("个", "件")),
         ("\\d+[个件]", ("个", "件")),
-        ("(?:第[一二三])+", ("第",)),
+        # adjacent literals and small classes make one run of alternatives
+        ("(?:第[一二三])+", ("第一", "第三", "第二")),
+        ("(^|\n)\\s*[一二]、", ("一、", "二、")),
         ("征集*", ("征",)),
-        ("[1-3]号", ("号",)),
+        ("[1-3]号", ("1号", "2号", "3号")),
         # escaped metacharacters are literals
         ("\\.\\d", (".",)),
         ("9\\d(?:\\.\\d+)?%", ("9",)),
