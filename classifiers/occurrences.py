@@ -140,18 +140,6 @@ class Merged:
         ``exclude`` is the anchor: "都是骗子" is not cancelled by the cue "骗子" it
         contains, while "不承诺" still cancels the overlapping anchor "承诺授权".
         """
-        # asked at every anchor for every exception context: a plain loop, not generators
-        x0, x1 = exclude if exclude is not None else (1, 0)  # (1, 0) excludes nothing
-        keys = self._spans(terms)
-        i = bisect.bisect_left(keys, lo << 16)
-        n = len(keys)
-        while i < n:
-            key = keys[i]
-            s = key >> 16
-            if s >= hi:
-                return False
-            e = s + (key & 0xFFFF)
-            if e <= hi and not (s >= x0 and e <= x1):
-                return True
-            i += 1
-        return False
+        if exclude is None:
+            return any(True for _ in self._inside(terms, lo, hi))
+        return any(True for _ in self.spans_within(terms, lo, hi, exclude))
