@@ -39,7 +39,7 @@ from classifiers.discourse_files import (
 )
 from classifiers.normalize import Normalized, Normalizer
 from classifiers.pack import RulePackError
-from classifiers.regex_literals import required_any, required_literal
+from classifiers.regex_literals import regex_needs, required_any, required_literal
 from classifiers.voice import block_voice, ends_asking, in_quotes
 
 # re-exported: their homes are classifiers.discourse_files, .regex_literals and .voice
@@ -119,16 +119,26 @@ class Discourse:
             for term in st.block:
                 self._terms[norm(term)].append(("block", name))
         self._terms.pop("", None)
-        self._regexes: list[tuple[str, bool, re.Pattern[str], tuple[str, ...]]] = [
-            (f"{genre}.{cue.name}", cue.title, re.compile(p, re.MULTILINE), required_any(p))
+        # (cue, title only, regex, the required literal that lets a page with no hits read it
+        # at all, the strings one of which any match holds)
+        self._regexes: list[tuple[str, bool, re.Pattern[str], tuple[str, ...], tuple[str, ...]]] = [
+            (
+                f"{genre}.{cue.name}",
+                cue.title,
+                compiled,
+                required_any(p),
+                regex_needs(compiled).needles,
+            )
             for genre, spec in genres.genres.items()
             for cue in spec.cues
             for p in cue.regex
+            for compiled in (re.compile(p, re.MULTILINE),)
         ]
         # regex calls to act run on the normalized text (simplified, full-width folded)
         self._signal_res: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
-            (re.compile(p), required_any(p))
+            (compiled, regex_needs(compiled).needles)
             for p in (genres.call_to_act.regex if genres.call_to_act else [])
+            for compiled in (re.compile(p),)
         ]
         self._cues = {
             f"{genre}.{cue.name}": (genre, cue)
@@ -219,13 +229,13 @@ class Discourse:
         title_text = "\n".join(
             original[index.blocks[i].start : index.blocks[i].end] for i in title_blocks
         )
-        for name, title_only, pattern, needle in self._regexes:
+        for name, title_only, pattern, needle, needs in self._regexes:
             haystack = title_text if title_only else original
             # a page with no hits needs its genre only as a label: skip the full scans that
             # no required literal can rule out
             if not (title_only or needle or hits):
                 continue
-            if haystack and (not needle or any(n in haystack for n in needle)):
+            if haystack and (not needs or any(n in haystack for n in needs)):
                 for m in pattern.finditer(haystack):
                     found[name].add("re:" + m.group())
                     if len(found[name]) >= 20:

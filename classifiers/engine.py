@@ -35,6 +35,7 @@ from classifiers.pack import (
     Signals,
 )
 from classifiers.reading import Reading, read_hits
+from classifiers.regex_literals import regex_needs
 from classifiers.rulefiles import load_concepts, load_packs, load_variants
 from classifiers.segment import tokenizer
 from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
@@ -185,6 +186,7 @@ class Classifier:
             for name, c in contexts.items()
             if name in rule.exceptions
         ]
+        regexes = [re.compile(p) for p in rule.regex]
         return Compiled(
             rule=rule,
             legal_basis=rule.legal_basis or default_basis,
@@ -192,10 +194,13 @@ class Classifier:
             groups=[self._intern(tuple(g)) for g in groups],
             none=self._intern(tuple(self._norm(t) for t in rule.none)),
             context=self._intern(tuple(expand(rule.context, "context"))),
-            regexes=[re.compile(p) for p in rule.regex],
+            regexes=regexes,
+            regex_needs=[regex_needs(p) for p in regexes],
             regex_anchors=not anchors,
             word=frozenset(self._norm(t) for t in rule.word),
             contexts=ctx,
+            window=rule.window,
+            context_window=rule.context_window,
         )
 
     # -- classification -------------------------------------------------------------

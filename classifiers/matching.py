@@ -10,12 +10,16 @@ from pathlib import Path
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Merged, Occurrences
 from classifiers.pack import Rule
+from classifiers.regex_literals import RegexNeeds
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import Hit
 from classifiers.voice import in_quotes
 
 MAX_HITS_PER_RULE = 20
 MAX_HIGHLIGHT = 24
+#: a rule whose regex condition is searched near more anchors than this searches the page first:
+#: a search of a slice costs about a microsecond and a half, one of a page ten to a hundred
+PAGE_SEARCH_ANCHORS = 32
 
 
 @dataclass(slots=True)
@@ -39,9 +43,12 @@ class Compiled:
     none: tuple[str, ...]
     context: tuple[str, ...]
     regexes: list[re.Pattern[str]]
+    regex_needs: list[RegexNeeds]  # one per regex, read at load time
     regex_anchors: bool
     word: frozenset[str]
     contexts: list[Context]
+    window: int  # the rule's, read once at load: holds() runs for every anchor
+    context_window: int
 
 
 def evaluate(
@@ -64,9 +71,18 @@ def evaluate(
             return  # a document context present and not limited to quotes cancels every hit
         contexts.append(ctx)
     none = c.none if c.none and merged.any_present(c.none) else ()
+    regexes = c.regexes
+    if regexes:
+        regexes = [
+            p
+            for p, needs in zip(regexes, c.regex_needs, strict=True)
+            if not needs.needles or any(n in text for n in needs.needles)
+        ]
+        if not regexes:
+            return  # a regex condition (or anchor) without the strings every match holds
     spans: list[tuple[int, int]] = []
     if c.regex_anchors:
-        for pattern in c.regexes:
+        for pattern in regexes:
             spans.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
     else:
         for term in c.anchors:
@@ -75,13 +91,19 @@ def evaluate(
                 n = len(term)
                 spans.extend([(s, s + n) for s in found])
     spans.sort()
+    if c.groups:  # an anchor with no term of the first group near it never holds
+        spans = merged.near(c.groups[0], spans, c.window)
+    if regexes and not c.regex_anchors and len(spans) > PAGE_SEARCH_ANCHORS:
+        regexes = _on_page(c, regexes, text)
+        if not regexes:
+            return
     emitted = 0
     last_end = -1
     rule = c.rule
     for start, end in spans:
         if start < last_end:
             continue
-        span = holds(c, norm, start, end, merged, contexts, none, userdict)
+        span = holds(c, norm, start, end, merged, contexts, none, regexes, userdict)
         if span is None:
             continue
         last_end = end
@@ -103,6 +125,13 @@ def evaluate(
             return
 
 
+def _on_page(c: Compiled, regexes: list[re.Pattern[str]], text: str) -> list[re.Pattern[str]]:
+    """``regexes`` less the context-free ones that match nowhere on the page: a slice of a page
+    holds no match the page lacks, so one search of the page answers for every anchor."""
+    needs = dict(zip(c.regexes, c.regex_needs, strict=True))
+    return [p for p in regexes if not needs[p].context_free or p.search(text) is not None]
+
+
 def holds(
     c: Compiled,
     norm: Normalized,
@@ -111,17 +140,18 @@ def holds(
     merged: Merged,
     contexts: list[Context],
     none: tuple[str, ...],
+    regexes: list[re.Pattern[str]],
     userdict: Path,
 ) -> tuple[int, int] | None:
     """The span to report if the rule holds at this anchor, else None.
 
     The span covers the anchor and the nearest term of each group when that stays
     short (e.g. "保证" + "出证"), so the reviewer sees the claim, not one word of it.
-    ``contexts`` and ``none`` are the rule's exception contexts and cancelling terms
-    that can apply on this page at all (see :func:`evaluate`).
+    ``contexts``, ``none`` and ``regexes`` are the rule's exception contexts, cancelling
+    terms and regexes that can apply on this page at all (see :func:`evaluate`).
     """
     text = norm.text
-    window = c.rule.window
+    window = c.window
     lo, hi = start - window, end + window
     span_start, span_end = start, end
     for group in c.groups:
@@ -132,13 +162,11 @@ def holds(
             span_start = found[0]
         if found[1] > span_end:
             span_end = found[1]
-    if c.context and not merged.within(
-        c.context, start - c.rule.context_window, end + c.rule.context_window
-    ):
+    if c.context and not merged.within(c.context, start - c.context_window, end + c.context_window):
         return None
-    if c.regexes and not c.regex_anchors:
+    if regexes and not c.regex_anchors:
         piece = text[max(0, lo) : hi]
-        if not any(p.search(piece) for p in c.regexes):
+        if not any(p.search(piece) for p in regexes):
             return None
     if none and merged.within(none, lo, hi):
         return None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from itertools import chain
 
 from classifiers.normalize import Normalized
 
@@ -16,11 +17,12 @@ Occurrences = dict[str, list[int]]
 class Merged:
     """Per document: the occurrences of a set of terms merged into one sorted list, built on demand."""
 
-    __slots__ = ("_occ", "_cache", "_present", "_breaks")
+    __slots__ = ("_occ", "_cache", "_terms", "_present", "_breaks")
 
     def __init__(self, occ: Occurrences) -> None:
         self._occ = occ
         self._cache: dict[int, list[int]] = {}
+        self._terms: dict[str, list[int]] = {}
         self._present: dict[int, bool] = {}
         self._breaks: list[int] | None = None
 
@@ -39,13 +41,19 @@ class Merged:
         found = self._cache.get(id(terms))
         if found is None:
             occ = self._occ
-            present = [term for term in terms if term in occ]
-            if len(present) == 1:
-                n = len(present[0])
-                found = [p << 16 | n for p in occ[present[0]]]
-            else:
-                found = sorted([p << 16 | len(term) for term in present for p in occ[term]])
+            present = [self._packed(term) for term in terms if term in occ]
+            # each list is sorted: timsort merges the runs, in C
+            found = present[0] if len(present) == 1 else sorted(chain.from_iterable(present))
             self._cache[id(terms)] = found
+        return found
+
+    def _packed(self, term: str) -> list[int]:
+        """One term's occurrences packed, built once per page: the popular terms (专利, 授权)
+        stand in many rules' term lists."""
+        found = self._terms.get(term)
+        if found is None:
+            n = len(term)
+            found = self._terms[term] = [p << 16 | n for p in self._occ[term]]
         return found
 
     def same_line(self, norm: Normalized, a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -58,20 +66,29 @@ class Merged:
         # no line break in original[lo:hi]
         return bisect.bisect_left(breaks, lo) == bisect.bisect_left(breaks, hi)
 
-    def _inside(self, terms: tuple[str, ...], lo: int, hi: int) -> Iterator[tuple[int, int]]:
-        """Every occurrence of ``terms`` entirely inside ``[lo, hi)``, in order."""
+    def _inside(
+        self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int] | None, first: bool
+    ) -> list[tuple[int, int]]:
+        """The occurrences of ``terms`` entirely inside ``[lo, hi)`` and not inside ``exclude``,
+        in order; only the first when ``first``.  A plain loop into a list: ``within`` asks this
+        at every anchor for every exception context, and generators cost a third more."""
+        x0, x1 = exclude if exclude is not None else (1, 0)  # (1, 0) excludes nothing
         keys = self._spans(terms)
         i = bisect.bisect_left(keys, lo << 16)
         n = len(keys)
+        out: list[tuple[int, int]] = []
         while i < n:
             key = keys[i]
             s = key >> 16
             if s >= hi:
-                return
+                break
             e = s + (key & 0xFFFF)
-            if e <= hi:
-                yield s, e
+            if e <= hi and not (s >= x0 and e <= x1):
+                out.append((s, e))
+                if first:
+                    break
             i += 1
+        return out
 
     def nearest(
         self, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
@@ -91,12 +108,37 @@ class Merged:
                 best, best_gap = (s, e), max(s - end, start - e, 0)
         return best
 
+    def near(
+        self, terms: tuple[str, ...], spans: list[tuple[int, int]], window: int
+    ) -> list[tuple[int, int]]:
+        """The sorted ``spans`` with an occurrence of ``terms`` inside ``[start - window, end +
+        window)``: one walk of both lists, for the rule group every anchor checks first."""
+        keys = self._spans(terms)
+        n = len(keys)
+        i = 0
+        out: list[tuple[int, int]] = []
+        for span in spans:
+            lo = (span[0] - window) << 16
+            while i < n and keys[i] < lo:
+                i += 1
+            hi = span[1] + window
+            j = i
+            while j < n:
+                key = keys[j]
+                s = key >> 16
+                if s >= hi:
+                    break
+                if s + (key & 0xFFFF) <= hi:
+                    out.append(span)
+                    break
+                j += 1
+        return out
+
     def spans_within(
         self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int]
     ) -> Iterable[tuple[int, int]]:
         """Every occurrence entirely inside ``[lo, hi)`` but not inside ``exclude``."""
-        x0, x1 = exclude
-        return ((s, e) for s, e in self._inside(terms, lo, hi) if not (s >= x0 and e <= x1))
+        return self._inside(terms, lo, hi, exclude, False)
 
     def within(
         self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int] | None = None
@@ -106,6 +148,4 @@ class Merged:
         ``exclude`` is the anchor: "都是骗子" is not cancelled by the cue "骗子" it
         contains, while "不承诺" still cancels the overlapping anchor "承诺授权".
         """
-        if exclude is None:
-            return any(True for _ in self._inside(terms, lo, hi))
-        return any(True for _ in self.spans_within(terms, lo, hi, exclude))
+        return bool(self._inside(terms, lo, hi, exclude, True))

@@ -1,6 +1,12 @@
-"""What every match of a cue's regex must contain, so pages without it skip the regex."""
+"""What every match of a regex must contain, so pages without it skip the regex (cues and rules)."""
 
 from __future__ import annotations
+
+import re
+import re._constants as _c  # the parse tree's opcodes: stable since 3.11, used read-only
+import re._parser as _parser
+from dataclasses import dataclass
+from typing import Any
 
 
 def required_literal(pattern: str) -> str:
@@ -64,3 +70,125 @@ def required_any(pattern: str) -> tuple[str, ...]:
         if members and not any(c in members for c in "\\-"):
             return tuple(members)
     return ()
+
+
+_REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
+_GROUPS = (_c.SUBPATTERN, _c.ATOMIC_GROUP)
+#: a character class is taken as its members when it spans at most this many characters
+_MAX_CLASS = 16
+#: at most this many alternatives in one run of literals and classes
+_MAX_RUNS = 64
+_EMPTY_RUN = frozenset(("",))
+
+
+def _best(candidates: list[frozenset[str]]) -> frozenset[str] | None:
+    """The most selective candidate: longest shortest member, then fewest members."""
+    if not candidates:
+        return None
+    return max(candidates, key=lambda s: (min(map(len, s)), -len(s)))
+
+
+def _class_members(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    members: set[str] = set()
+    for op, av in items:
+        if op is _c.LITERAL:
+            members.add(chr(av))
+        elif op is _c.RANGE and av[1] - av[0] < _MAX_CLASS:
+            members.update(chr(c) for c in range(av[0], av[1] + 1))
+        else:  # NEGATE, a category (\d, \w), a wide range
+            return None
+    return frozenset(members) if 0 < len(members) <= _MAX_CLASS else None
+
+
+def _sequence(items: Any) -> list[frozenset[str]]:
+    """Sets of strings such that every match of ``items`` contains a member of each set.
+
+    Adjacent literals and small classes make one run of alternatives ("[一二]、" needs
+    "一、" or "二、"), much rarer on a page than any of its characters.
+    """
+    found: list[frozenset[str]] = []
+    run: frozenset[str] = _EMPTY_RUN
+    for op, av in items:
+        if op is _c.LITERAL:
+            run = frozenset(r + chr(av) for r in run)
+            continue
+        members = _class_members(av) if op is _c.IN else None
+        if members and len(run) * len(members) <= _MAX_RUNS:
+            run = frozenset(r + m for r in run for m in members)
+            continue
+        if run != _EMPTY_RUN:
+            found.append(run)
+            run = _EMPTY_RUN
+        need: frozenset[str] | None = members
+        if op is _c.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = av
+            if not add_flags & re.IGNORECASE:
+                need = _best(_sequence(sub))
+        elif op is _c.ATOMIC_GROUP:
+            need = _best(_sequence(av))
+        elif op in _REPEATS:
+            low, _high, sub = av
+            if low >= 1:
+                need = _best(_sequence(sub))
+        elif op is _c.BRANCH:
+            union: set[str] = set()
+            for branch in av[1]:
+                one = _best(_sequence(branch))
+                if one is None:
+                    break
+                union |= one
+            else:
+                need = frozenset(union)
+        if need:
+            found.append(need)
+    if run != _EMPTY_RUN:
+        found.append(run)
+    return found
+
+
+def _minimal(strings: frozenset[str]) -> tuple[str, ...]:
+    """``strings`` without those that contain another member (finding the shorter one suffices)."""
+    return tuple(sorted(s for s in strings if not any(o != s and o in s for o in strings)))
+
+
+def _context_free(items: Any) -> bool:
+    for op, av in items:
+        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+            return False
+        subs: list[Any] = []
+        if op is _c.SUBPATTERN:
+            subs = [av[3]]
+        elif op is _c.ATOMIC_GROUP:
+            subs = [av]
+        elif op in _REPEATS:
+            subs = [av[2]]
+        elif op is _c.BRANCH:
+            subs = list(av[1])
+        elif op is _c.GROUPREF_EXISTS:
+            subs = [s for s in av[1:] if s is not None]
+        if not all(_context_free(s) for s in subs):
+            return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class RegexNeeds:
+    """What a regex needs of a text before it can match anywhere in it.
+
+    ``needles``: strings one of which every match contains (empty when nothing is
+    certain: such a regex is never skipped).  ``context_free``: no anchor (``^``,
+    ``$``, ``\\b``) or lookaround, so a match inside a slice of a text is a match of
+    the text itself, and a text the regex does not match has no slice it matches.
+    """
+
+    needles: tuple[str, ...]
+    context_free: bool
+
+
+def regex_needs(pattern: re.Pattern[str]) -> RegexNeeds:
+    """Read ``pattern``'s parse tree for :class:`RegexNeeds` (at load time, not per page)."""
+    tree = _parser.parse(pattern.pattern, pattern.flags)
+    if tree.state.flags & re.IGNORECASE:
+        return RegexNeeds((), _context_free(tree))
+    best = _best(_sequence(tree))
+    return RegexNeeds(_minimal(best) if best else (), _context_free(tree))
