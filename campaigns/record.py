@@ -408,10 +408,11 @@ def conclude_run(session: Session, run_id: int, worker: str, result: RunResult) 
     last = stats["workers_active"] == 0
     run_pages = int(stats.get("lantian/pages", 0))
     error: str | None
-    if run_pages == 0:
-        status, error = RunStatus.failed, f"nothing could be fetched: {why_nothing(result)}"
-    elif reasons and reasons <= {"shutdown", "cancelled"}:
+    # a run stopped before its first response was cancelled, not a failure to fetch
+    if reasons and reasons <= {"shutdown", "cancelled"}:
         status, error = RunStatus.cancelled, "stopped by a signal"
+    elif run_pages == 0:
+        status, error = RunStatus.failed, f"nothing could be fetched: {why_nothing(result)}"
     else:
         status, error = RunStatus.succeeded, None
     if last:

@@ -13,8 +13,16 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.reaper import reap_stale_runs
-from campaigns.record import RunAlreadyActive, RunNotActive, get_run, list_runs, this_host
+from campaigns.record import (
+    RunAlreadyActive,
+    RunNotActive,
+    conclude_run,
+    get_run,
+    list_runs,
+    this_host,
+)
 from campaigns.supervisor import cancel_run, dispose_engines, process_alive, start_run
+from crawler import RunResult
 from lantian.config import Settings
 from store.models import Campaign, CampaignRun, RunStatus, utcnow
 
@@ -188,3 +196,28 @@ def test_cancel_from_another_host_is_carried_out_by_the_launching_host(
             crawl.wait()
     done = get_run(ops_settings, run.id)
     assert done.status is RunStatus.cancelled and done.finished_at is not None
+
+
+@pytest.mark.parametrize(
+    ("finish_reason", "status", "error"),
+    [
+        ("shutdown", RunStatus.cancelled, "stopped by a signal"),
+        ("finished", RunStatus.failed, "nothing could be fetched"),
+    ],
+)
+def test_a_run_stopped_before_its_first_response_is_cancelled_not_failed(
+    session: Session, finish_reason: str, status: RunStatus, error: str
+) -> None:
+    campaign = _campaign(session)
+    run = CampaignRun(campaign_id=campaign.id, status=RunStatus.running, started_at=utcnow())
+    session.add(run)
+    session.commit()
+    nothing = RunResult(
+        stats={},
+        per_platform={"zhiquanba": {"finish_reason": finish_reason}},
+        seconds=1.0,
+        peak_rss_kb=0,
+    )
+    concluded = conclude_run(session, run.id, "w1", nothing)
+    assert concluded.status is status
+    assert run.status is status and error in (run.error or "")
