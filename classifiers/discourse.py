@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,9 +40,11 @@ from classifiers.discourse_files import (
 from classifiers.normalize import Normalized, Normalizer
 from classifiers.pack import RulePackError
 from classifiers.regex_literals import regex_needs, required_any, required_literal
+from classifiers.sentences import Marks, answer_stance, find_all, question_answered
 from classifiers.voice import block_voice, ends_asking, in_quotes
 
-# re-exported: their homes are classifiers.discourse_files, .regex_literals and .voice
+# re-exported: their homes are classifiers.discourse_files, .regex_literals, .sentences
+# and .voice
 __all__ = [
     "OTHER",
     "STANCES",
@@ -223,23 +225,7 @@ class Discourse:
             for start, matched in self.call_to_act(norm.text):
                 signal_blocks.add(index.at(norm.original_span(start, start + 1)[0]))
                 found["seller_offer.call_to_act"].add("re:" + matched)
-        # the patterns are written in simplified characters: a traditional page (often a
-        # converted copy of the same article) is read through its simplified copy
-        original = self._normalizer.simplified(norm.original) or norm.original
-        title_text = "\n".join(
-            original[index.blocks[i].start : index.blocks[i].end] for i in title_blocks
-        )
-        for name, title_only, pattern, needle, needs in self._regexes:
-            haystack = title_text if title_only else original
-            # a page with no hits needs its genre only as a label: skip the full scans that
-            # no required literal can rule out
-            if not (title_only or needle or hits):
-                continue
-            if haystack and (not needs or any(n in haystack for n in needs)):
-                for m in pattern.finditer(haystack):
-                    found[name].add("re:" + m.group())
-                    if len(found[name]) >= 20:
-                        break
+        self._match_genre_patterns(norm, index, title_blocks, hits, found)
         if contact_offsets:
             found["seller_offer.call_to_act"].add("contact-entity")
         scores: dict[str, float] = defaultdict(float)
@@ -258,6 +244,33 @@ class Discourse:
             signal_blocks=signal_blocks,
         )
         return reading, per_block
+
+    def _match_genre_patterns(
+        self,
+        norm: Normalized,
+        index: BlockIndex,
+        title_blocks: set[int],
+        hits: bool,
+        found: dict[str, set[str]],
+    ) -> None:
+        """Add what the genre regexes match (in the title alone, or the whole page) to ``found``."""
+        # the patterns are written in simplified characters: a traditional page (often a
+        # converted copy of the same article) is read through its simplified copy
+        original = self._normalizer.simplified(norm.original) or norm.original
+        title_text = "\n".join(
+            original[index.blocks[i].start : index.blocks[i].end] for i in title_blocks
+        )
+        for name, title_only, pattern, needle, needs in self._regexes:
+            haystack = title_text if title_only else original
+            # a page with no hits needs its genre only as a label: skip the full scans that
+            # no required literal can rule out
+            if not (title_only or needle or hits):
+                continue
+            if haystack and (not needs or any(n in haystack for n in needs)):
+                for m in pattern.finditer(haystack):
+                    found[name].add("re:" + m.group())
+                    if len(found[name]) >= 20:
+                        break
 
     def call_to_act(self, text: str) -> list[tuple[int, str]]:
         """(start, matched) of each structural call to act in normalized ``text``."""
@@ -321,6 +334,41 @@ class Discourse:
         j = bisect.bisect_left(marks.ends, n_end)
         e = marks.ends[j] if j < len(marks.ends) else len(text)
         ender = text[e] if e < len(text) else ""
+        seen, offer_at = self._sentence_cues(marks, s, e, n_start, n_end)
+        question = text.find(_QUESTION_END, s, e + 1)
+        if answers and ender == _QUESTION_END:
+            answered = answer_stance(marks, e, self._stance_terms)
+            if answered is not None:
+                return answered
+        rhetorical = explainer and question_answered(
+            norm, e if question < 0 else question, block_end
+        )
+        for name in ("asked", "denied", "hearsay", "reported", "offered"):
+            if name == "asked" and rhetorical:
+                continue
+            if (name, "before") in seen:
+                if name == "offered" and self._quoted_claim(norm, voice, o_start, o_end, offer_at):
+                    return "reported", f"quoted: {seen[name, 'before']}…"
+                return name, f"{seen[name, 'before']}…"
+            if (name, "after") in seen:
+                return name, f"…{seen[name, 'after']}"
+            if name == "asked" and ender == _QUESTION_END:
+                return name, "？"
+        if voice != "offered" and in_quotes(norm.original, o_start, o_end):
+            return "reported", "quoted"
+        if explainer and "offered" in block_cues:
+            return "offered", "first-person offer in the block"
+        if explainer and "promoted" in block_cues:
+            return "promoted", "recommends the practice"
+        return voice, f"voice of the block ({voice})"
+
+    def _sentence_cues(
+        self, marks: Marks, s: int, e: int, n_start: int, n_end: int
+    ) -> tuple[dict[tuple[str, str], str], tuple[int, int]]:
+        """The stance cues of the sentence ``[s, e)`` that bear on the hit ``[n_start, n_end)``:
+        (stance, before/after) -> the first cue found there, and the normalized span of the
+        first first-person offer cue (for a quoted claim).  A break cue before the hit cuts off
+        what precedes it."""
         cues = marks.found[
             bisect.bisect_left(marks.starts, s) : bisect.bisect_left(marks.starts, e)
         ]
@@ -328,9 +376,8 @@ class Discourse:
         for _, end, term in cues:
             if end <= n_start and any(k == "break" for k, _ in self._stance_terms[term]):
                 cut = max(cut, end)
-        # (stance, before/after) -> the first cue found there
         seen: dict[tuple[str, str], str] = {}
-        offer_at = (0, 0)  # normalized span of the first-person cue, for a quoted claim
+        offer_at = (0, 0)
         for start, end, term in cues:
             if start < cut or end > e:
                 continue
@@ -355,30 +402,7 @@ class Discourse:
                     if name == "offered" and (name, where) not in seen:
                         offer_at = (start, end)
                     seen.setdefault((name, where), term)
-        question = text.find(_QUESTION_END, s, e + 1)
-        if answers and ender == _QUESTION_END:
-            answered = self._answer_stance(marks, e)
-            if answered is not None:
-                return answered
-        rhetorical = explainer and _answered(norm, e if question < 0 else question, block_end)
-        for name in ("asked", "denied", "hearsay", "reported", "offered"):
-            if name == "asked" and rhetorical:
-                continue
-            if (name, "before") in seen:
-                if name == "offered" and self._quoted_claim(norm, voice, o_start, o_end, offer_at):
-                    return "reported", f"quoted: {seen[name, 'before']}…"
-                return name, f"{seen[name, 'before']}…"
-            if (name, "after") in seen:
-                return name, f"…{seen[name, 'after']}"
-            if name == "asked" and ender == _QUESTION_END:
-                return name, "？"
-        if voice != "offered" and in_quotes(norm.original, o_start, o_end):
-            return "reported", "quoted"
-        if explainer and "offered" in block_cues:
-            return "offered", "first-person offer in the block"
-        if explainer and "promoted" in block_cues:
-            return "promoted", "recommends the practice"
-        return voice, f"voice of the block ({voice})"
+        return seen, offer_at
 
     @staticmethod
     def _quoted_claim(
@@ -390,30 +414,6 @@ class Discourse:
             return False
         c_start, c_end = norm.original_span(*cue)
         return in_quotes(norm.original, c_start, c_end)
-
-    def _answer_stance(self, marks: Marks, question_end: int) -> tuple[str, str] | None:
-        """The denial, report or retelling in the answer to the question ending at
-        ``question_end``: the next ``_ANSWER_SENTENCES`` sentences."""
-        k = bisect.bisect_right(marks.ends, question_end)
-        # a line break after the question is a sentence end of its own: skip empty sentences
-        while k < len(marks.ends) and marks.ends[k] == marks.ends[k - 1] + 1:
-            k += 1
-        stop = (
-            marks.ends[min(k + _ANSWER_SENTENCES - 1, len(marks.ends) - 1)]
-            if k < len(marks.ends)
-            else None
-        )
-        lo = bisect.bisect_right(marks.starts, question_end)
-        hi = len(marks.starts) if stop is None else bisect.bisect_left(marks.starts, stop)
-        seen: dict[str, str] = {}
-        for _, _, term in marks.found[lo:hi]:
-            for name, _where in self._stance_terms[term]:
-                if name in _ANSWER_STANCES:
-                    seen.setdefault(name, term)
-        for name in _ANSWER_STANCES:
-            if name in seen:
-                return name, f"answered: {seen[name]}"
-        return None
 
     def example_stance(self, marked: str) -> str:
         """The stance of the ``[[phrase]]`` in ``marked`` (for the examples in stances.yaml).
@@ -432,7 +432,7 @@ class Discourse:
         norm = self._normalizer.normalize(text)
         n_start = len(self._normalizer.normalize(text[:start]).text)
         n_end = n_start + len(self._normalizer.normalize(phrase).text)
-        occ = _find_all(norm.text, self.terms())
+        occ = find_all(norm.text, self.terms())
         cues = {name for term in occ for kind, name in self._terms.get(term, ()) if kind == "block"}
         stance, _ = self.stance(
             norm,
@@ -460,43 +460,6 @@ class Discourse:
         if stance in TIEABLE:
             return block in signal_blocks or bool(linked & signal_blocks)
         return False
-
-
-@dataclass(frozen=True, slots=True)
-class Marks:
-    """A page's stance cues (``found``: start, end, term; ``starts`` for bisecting) and the
-    positions of its sentence ends."""
-
-    starts: list[int]
-    found: list[tuple[int, int, str]]
-    ends: list[int]
-
-
-#: what an answer needs after the question in the same paragraph (one short clause)
-_ANSWER_MIN = 8
-#: how far the answer to a question is read for its stance, and which stances it passes on
-_ANSWER_SENTENCES = 2
-_ANSWER_STANCES = ("denied", "reported", "hearsay")
-
-
-def _answered(norm: Normalized, question_end: int, block_end: int | None) -> bool:
-    """Whether the paragraph goes on after the question ending at normalized ``question_end``
-    (the question is then a heading the writer answers, not a reader asking)."""
-    if block_end is None or question_end >= len(norm.text):
-        return False
-    after = norm.original_span(question_end, question_end + 1)[1]
-    return len(norm.original[after:block_end].strip()) >= _ANSWER_MIN
-
-
-def _find_all(text: str, terms: Iterable[str]) -> dict[str, list[int]]:
-    """Every occurrence of each term (for the few short example texts; pages use the rules' scan)."""
-    out: dict[str, list[int]] = {}
-    for term in terms:
-        at = text.find(term)
-        while at >= 0:
-            out.setdefault(term, []).append(at)
-            at = text.find(term, at + 1)
-    return out
 
 
 def load_discourse(rules_dir: Path, normalizer: Normalizer) -> Discourse | None:
