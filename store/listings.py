@@ -84,6 +84,41 @@ def record_observation(session: Session, obs: Observation) -> Recorded:
     return record_observations(session, [obs])[0]
 
 
+def _new_listing(session: Session, obs: Observation, platforms: dict[str, Platform]) -> Listing:
+    """A listing first seen in ``obs``, added to the session (its platform made if new)."""
+    platform = platforms.get(obs.platform_key)
+    if platform is None:
+        platform = platforms[obs.platform_key] = get_or_create_platform(session, obs.platform_key)
+    listing = Listing(
+        platform_id=platform.id,
+        canonical_url=obs.canonical_url,
+        url=obs.url,
+        page_kind=obs.page_kind,
+        first_seen=obs.fetched_at,
+        last_seen=obs.fetched_at,
+        first_campaign_id=obs.campaign_id,
+    )
+    session.add(listing)
+    return listing
+
+
+def _new_version(session: Session, obs: Observation, listing: Listing, sha: str) -> ListingVersion:
+    """The version of ``listing`` that ``obs`` shows, added to the session."""
+    version = ListingVersion(
+        listing=listing,
+        content_sha256=sha,
+        title=obs.title,
+        text=obs.text,
+        fields=obs.fields,
+        fetched_at=obs.fetched_at,
+        run_id=obs.run_id,
+        http_status=obs.http_status,
+        encoding=obs.encoding,
+    )
+    session.add(version)
+    return version
+
+
 def record_observations(session: Session, observations: Sequence[Observation]) -> list[Recorded]:
     """:func:`record_observation` for each of ``observations`` in turn, with the same rows as a
     result, the same ids included: one query finds the listings already stored (with their
@@ -114,22 +149,7 @@ def record_observations(session: Session, observations: Sequence[Observation]) -
         listing = listings.get(obs.canonical_url)
         created = listing is None
         if listing is None:
-            platform = platforms.get(obs.platform_key)
-            if platform is None:
-                platform = platforms[obs.platform_key] = get_or_create_platform(
-                    session, obs.platform_key
-                )
-            listing = Listing(
-                platform_id=platform.id,
-                canonical_url=obs.canonical_url,
-                url=obs.url,
-                page_kind=obs.page_kind,
-                first_seen=obs.fetched_at,
-                last_seen=obs.fetched_at,
-                first_campaign_id=obs.campaign_id,
-            )
-            session.add(listing)
-            listings[obs.canonical_url] = listing
+            listing = listings[obs.canonical_url] = _new_listing(session, obs, platforms)
             created_here.add(obs.canonical_url)
         else:
             listing.last_seen = max(listing.last_seen, obs.fetched_at)
@@ -150,19 +170,7 @@ def record_observations(session: Session, observations: Sequence[Observation]) -
             )
         inserted = version is None
         if version is None:
-            version = ListingVersion(
-                listing=listing,
-                content_sha256=sha,
-                title=obs.title,
-                text=obs.text,
-                fields=obs.fields,
-                fetched_at=obs.fetched_at,
-                run_id=obs.run_id,
-                http_status=obs.http_status,
-                encoding=obs.encoding,
-            )
-            session.add(version)
-            added[(obs.canonical_url, sha)] = version
+            version = added[(obs.canonical_url, sha)] = _new_version(session, obs, listing, sha)
         if version.id is not None:
             listing.current_version_id = version.id
         listing.current_version = version  # a version inserted below sets the id on flush
