@@ -31,3 +31,9 @@ def freeze_setup() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def thaw_setup() -> None:
+    """Undo :func:`freeze_setup` once the crawl is over, so that what the crawl held (and a
+    process that goes on after it, such as a test session, drops) can be collected again."""
+    gc.unfreeze()

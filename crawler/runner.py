@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
-from crawler.memory import freeze_setup, peak_rss_kb
+from crawler.memory import freeze_setup, peak_rss_kb, thaw_setup
 from crawler.settings import BASE, crawl_settings
 from spiders import Profile, spider_for
 
@@ -201,7 +201,10 @@ def run_campaign(
 
         ticker = task.LoopingCall(tick)
         ticker.start(0.5, now=True)
-    process.start(install_signal_handlers=True)
+    try:
+        process.start(install_signal_handlers=True)
+    finally:
+        thaw_setup()
     seconds = time.monotonic() - started
     from crawler.pipelines.classify import shutdown_executors
 
