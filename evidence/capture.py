@@ -53,7 +53,7 @@ async ([stepMs, maxSteps]) => {
   // a page that fits the viewport has nothing below the fold to load
   if (document.documentElement.scrollHeight <= window.innerHeight + 2) {
     await new Promise((r) => requestAnimationFrame(() => r()));
-    return document.documentElement.scrollHeight;
+    return;
   }
   let lastHeight = -1;
   for (let i = 0; i < maxSteps; i++) {
@@ -67,7 +67,6 @@ async ([stepMs, maxSteps]) => {
   }
   window.scrollTo(0, 0);
   await sleep(stepMs);
-  return document.documentElement.scrollHeight;
 }
 """
 
