@@ -72,7 +72,7 @@ def blocks_of(excerpt: str) -> list[dict[str, str]]:
     ]
 
 
-PARTS = ("dev", "heldout", "heldout2", "heldout4")
+PARTS = ("dev", "heldout", "heldout2", "heldout4", "heldout5")
 
 
 def split_of(row: dict[str, Any]) -> str:
