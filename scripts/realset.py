@@ -18,8 +18,10 @@ Each figure is printed for the whole set and for each part (``split``: ``dev``, 
 default, which the cues were tuned on; ``heldout``, the second session's held-out pages,
 labelled before scoring but looked at once since; ``heldout2``, fresh pages of the third
 session, labelled and committed before the classifier first saw them; ``heldout4``, fresh
-pages of the fifth session, likewise labelled and committed before any scoring).  ``--errors`` lists
-the wrongly judged pages of the dev part only, so that the held-out parts stay unseen.
+pages of the fifth session, likewise labelled and committed before any scoring; ``heldout5``,
+fresh pages of the sixth session, collected to add offers, labelled and committed before any
+scoring).  ``--errors`` lists the wrongly judged pages of the dev part only, so that the held-out
+parts stay unseen.
 
 Usage: ``python scripts/realset.py [--cache FILE] [--errors] [--json]``.
 Exit 2 when the cache or the labels are missing or malformed.
