@@ -20,8 +20,9 @@ labelled before scoring but looked at once since; ``heldout2``, fresh pages of t
 session, labelled and committed before the classifier first saw them; ``heldout4``, fresh
 pages of the fifth session, likewise labelled and committed before any scoring; ``heldout5``,
 fresh pages of the sixth session, collected to add offers, labelled and committed before any
-scoring).  ``--errors`` lists the wrongly judged pages of the dev part only, so that the held-out
-parts stay unseen.
+scoring; ``heldout6``, fresh pages of the seventh session, collected apart from the rules by a
+helper who never read them, labelled and committed before any scoring).  ``--errors`` lists
+the wrongly judged pages of the dev part only, so that the held-out parts stay unseen.
 
 Usage: ``python scripts/realset.py [--cache FILE] [--errors] [--json]``.
 Exit 2 when the cache or the labels are missing or malformed.
@@ -74,7 +75,7 @@ def blocks_of(excerpt: str) -> list[dict[str, str]]:
     ]
 
 
-PARTS = ("dev", "heldout", "heldout2", "heldout4", "heldout5")
+PARTS = ("dev", "heldout", "heldout2", "heldout4", "heldout5", "heldout6")
 
 
 def split_of(row: dict[str, Any]) -> str:
