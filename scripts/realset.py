@@ -18,7 +18,10 @@ Each figure is printed for the whole set and for each part (``split``: ``dev``, 
 default, which the cues were tuned on; ``heldout``, the second session's held-out pages,
 labelled before scoring but looked at once since; ``heldout2``, fresh pages of the third
 session, labelled and committed before the classifier first saw them; ``heldout4``, fresh
-pages of the fifth session, likewise labelled and committed before any scoring).  ``--errors`` lists
+pages of the fifth session, likewise labelled and committed before any scoring; ``heldout5``,
+fresh pages of the sixth session, collected to add offers, labelled and committed before any
+scoring; ``heldout6``, fresh pages of the seventh session, collected apart from the rules by a
+helper who never read them, labelled and committed before any scoring).  ``--errors`` lists
 the wrongly judged pages of the dev part only, so that the held-out parts stay unseen.
 
 Usage: ``python scripts/realset.py [--cache FILE] [--errors] [--json]``.
@@ -72,7 +75,7 @@ def blocks_of(excerpt: str) -> list[dict[str, str]]:
     ]
 
 
-PARTS = ("dev", "heldout", "heldout2", "heldout4")
+PARTS = ("dev", "heldout", "heldout2", "heldout4", "heldout5", "heldout6")
 
 
 def split_of(row: dict[str, Any]) -> str:
