@@ -176,27 +176,35 @@ class Normalized:
         self._segments = segments
         self._seg_starts = [s.start for s in segments] if segments is not None else []
 
-    def _step1(self, index: int) -> int:
-        run = bisect.bisect_right(self._run_starts, index) - 1
-        return self._run_orig[run] + index - self._run_starts[run]
-
-    def _step2(self, start: int, end: int) -> tuple[int, int]:
-        if self._segments is None:
-            return start, end
-        first = self._segments[bisect.bisect_right(self._seg_starts, start) - 1]
-        last = self._segments[bisect.bisect_right(self._seg_starts, end - 1) - 1]
-        s = first.src_start + (start - first.start) if first.linear else first.src_start
-        e = last.src_start + (end - 1 - last.start) + 1 if last.linear else last.src_end
-        return s, e
-
     def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """The span of the original text that normalized ``text[start:end]`` came from."""
-        if not self.text:
+        """The span of the original text that normalized ``text[start:end]`` came from.
+
+        Both steps (the replacements, then the dropped runs) at each end, inlined: the rules, the exception
+        contexts and the stance reading ask this of every hit, some many times.
+        """
+        n = len(self.text)
+        if not n:
             return 0, 0
-        start = max(0, min(start, len(self.text) - 1))
-        end = max(start + 1, min(end, len(self.text)))
-        s1, e1 = self._step2(start, end)
-        return self._step1(s1), self._step1(e1 - 1) + 1
+        start = 0 if start < 0 else n - 1 if start >= n else start
+        end = n if end > n else start + 1 if end <= start else end
+        segments = self._segments
+        if segments is None:
+            s1, e1 = start, end
+        else:
+            seg_starts = self._seg_starts
+            first = segments[bisect.bisect_right(seg_starts, start) - 1]
+            last = segments[bisect.bisect_right(seg_starts, end - 1) - 1]
+            s1 = first.src_start + (start - first.start) if first.linear else first.src_start
+            e1 = last.src_start + (end - 1 - last.start) + 1 if last.linear else last.src_end
+        run_starts = self._run_starts
+        if len(run_starts) == 1:
+            shift = self._run_orig[0] - run_starts[0]
+            return s1 + shift, e1 + shift
+        run_orig = self._run_orig
+        run = bisect.bisect_right(run_starts, s1) - 1
+        o_start = run_orig[run] + s1 - run_starts[run]
+        run = bisect.bisect_right(run_starts, e1 - 1) - 1
+        return o_start, run_orig[run] + e1 - 1 - run_starts[run] + 1
 
 
 class Normalizer:
