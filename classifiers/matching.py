@@ -56,8 +56,9 @@ def evaluate(
 ) -> Iterable[tuple[Hit, int, int]]:
     """The rule's hits on the page with their normalized spans, at most ``MAX_HITS_PER_RULE``."""
     text = norm.text
+    terms = occ.keys()
     for group in (*c.groups, c.context):
-        if group and not any(term in occ for term in group):
+        if group and terms.isdisjoint(group):
             return
     # Which exception contexts can cancel a hit on this page is known before any anchor:
     # one switched off by an ``unless`` term, or whose terms are absent, never cancels.
