@@ -17,7 +17,16 @@ Occurrences = dict[str, list[int]]
 class Merged:
     """Per document: the occurrences of a set of terms merged into one sorted list, built on demand."""
 
-    __slots__ = ("_occ", "_cache", "_terms", "_present", "_breaks", "_start_line", "_end_line")
+    __slots__ = (
+        "_occ",
+        "_cache",
+        "_terms",
+        "_present",
+        "_breaks",
+        "_start_line",
+        "_end_line",
+        "active_contexts",
+    )
 
     def __init__(self, occ: Occurrences) -> None:
         self._occ = occ
@@ -27,6 +36,8 @@ class Merged:
         self._breaks: list[int] | None = None
         self._start_line: dict[int, int] = {}
         self._end_line: dict[int, int] = {}
+        #: exception context name -> whether it can cancel a hit on this page (see ``evaluate``)
+        self.active_contexts: dict[str, bool] = {}
 
     def any_present(self, terms: tuple[str, ...]) -> bool:
         """Whether any of ``terms`` occurs on the page (cached per term list)."""
