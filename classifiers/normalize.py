@@ -59,6 +59,9 @@ _RUNS = re.compile(r"[^\x00]+")
 _INSERTED_LATIN = re.compile("(?:[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*){4,}")
 #: a cheap first look: two such pairs in a row (most pages have none, or one "专利zl")
 _LATIN_AFTER_HAN = re.compile("[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*[\u3400-\u9fff]\x00*[a-z]")
+#: a lowercase letter right after a Han character or a dropped mark: where a match of
+#: ``_LATIN_AFTER_HAN`` has its first letter
+_LOWER_AFTER_HAN = re.compile("[a-z](?<=[\u3400-\u9fff\x00][a-z])")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 #: a spam mirror's reading aid: syllables with tone marks in brackets right after a Chinese
@@ -334,13 +337,34 @@ def _drop_inserted_latin(translated: str) -> str:
     """
     if _TONE_MARK.search(translated):
         translated = _TONED_READING.sub(lambda m: _DROP * len(m.group()), translated)
-    if not _LATIN_AFTER_HAN.search(translated):
+    if not _latin_after_han(translated):
         return translated
 
     def drop(m: re.Match[str]) -> str:
         return "".join(_DROP if ch in _ASCII_LETTERS else ch for ch in m.group())
 
     return _INSERTED_LATIN.sub(drop, translated)
+
+
+def _latin_after_han(translated: str) -> bool:
+    """Whether ``_LATIN_AFTER_HAN`` matches anywhere in ``translated``.
+
+    A match starts at a Han character followed, past dropped marks, by a lowercase letter.
+    Searching the pattern itself tries it at every Han character of a page; the letters so
+    placed are few and sre finds them fast (the pattern starts with a class), so the pattern
+    is tried only at the Han character before each.
+    """
+    for m in _LOWER_AFTER_HAN.finditer(translated):
+        h = m.start() - 1
+        while h >= 0 and translated[h] == _DROP:
+            h -= 1
+        if (
+            h >= 0
+            and "\u3400" <= translated[h] <= "\u9fff"
+            and _LATIN_AFTER_HAN.match(translated, h)
+        ):
+            return True
+    return False
 
 
 def _latin_edges_ok(key: str, letter_before: bool, letter_after: bool) -> bool:
