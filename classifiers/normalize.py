@@ -223,6 +223,14 @@ class Normalizer:
         # whole class into a list of ranges searched one by one.  So: BMP class | any astral.
         bmp = [code for code in changed if code <= 0xFFFF]
         self._changes = re.compile("[" + _char_ranges(bmp) + "]|[\U00010000-\U0010ffff]")
+        # the commonest changes, replaced before the rest: only where what they become is left
+        # alone by the table, so replacing them first changes nothing
+        changing = set(changed)
+        self._bulk = [
+            (char, self._table[ord(char)])
+            for char in "\n "
+            if ord(char) in changing and not any(ord(c) in changing for c in self._table[ord(char)])
+        ]
         # traditional to simplified alone, one to one, for matching that needs the rest of the
         # text as written (line breaks, spaces, punctuation): see simplified()
         self._t2s = {ord(a): b for a, b in _opencc_chars().items() if a != b}
@@ -250,7 +258,11 @@ class Normalizer:
 
     def _translate(self, text: str) -> str:
         """Step 1.  ``str.translate`` pays a dict lookup for every character; most characters of
-        Chinese text are left alone, so only the ones that change are looked up."""
+        Chinese text are left alone, so only the ones that change are looked up.  The line
+        breaks and spaces, half of those on a page, are replaced first, in C."""
+        for char, value in self._bulk:
+            if char in text:
+                text = text.replace(char, value)
         table = self._table
         return self._changes.sub(lambda m: table.get(ord(m.group()), m.group()), text)
 
