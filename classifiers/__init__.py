@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from classifiers.evaluate import evaluate as evaluate_examples
     from classifiers.examples import lint as lint_examples
     from classifiers.examples import run_examples
-    from classifiers.jsonl import classify_lines, classify_lines_parallel
+    from classifiers.jsonl import classify_lines, classify_lines_parallel, dump_record
     from classifiers.licensed import (
         AgencyRecord,
         AgentRecord,
@@ -73,6 +73,7 @@ _LAZY = {
     "lint_examples": "classifiers.examples:lint",
     "classify_lines": "classifiers.jsonl",
     "classify_lines_parallel": "classifiers.jsonl",
+    "dump_record": "classifiers.jsonl",
     "AgencyRecord": "classifiers.licensed",
     "AgentRecord": "classifiers.licensed",
     "LicensedCsvError": "classifiers.licensed",
@@ -131,6 +132,7 @@ __all__ = [
     "classify_lines_parallel",
     "contact_keys",
     "derive_office",
+    "dump_record",
     "evaluate_examples",
     "line_blocks",
     "lint_examples",

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import jieba
 
 from classifiers.engine import Classifier
-from classifiers.jsonl import classify_lines
+from classifiers.jsonl import classify_lines, dump_record
 
 _NEUTRAL = [
     "本店所有商品均为正品，支持七天无理由退换货，全国包邮。",
@@ -130,7 +130,7 @@ def run(
     def time_jsonl() -> float:
         started = time.process_time()
         for record in classify_lines(classifier, lines):
-            json.dumps(record, ensure_ascii=False)
+            dump_record(record)
         return time.process_time() - started
 
     jieba_s = classify_s = jsonl_s = float("inf")

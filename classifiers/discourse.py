@@ -162,6 +162,7 @@ class Discourse:
                 self._stance_terms[term].append((name, "after"))
         for term in self._breaks:
             self._stance_terms[term].append(("break", "before"))
+        self._break_terms = frozenset(self._breaks)
 
     def terms(self) -> set[str]:
         """Every normalized term the cues use, for the rule engine's one scan of a page."""
@@ -374,7 +375,7 @@ class Discourse:
         ]
         cut = s
         for _, end, term in cues:
-            if end <= n_start and any(k == "break" for k, _ in self._stance_terms[term]):
+            if end <= n_start and term in self._break_terms:
                 cut = max(cut, end)
         seen: dict[tuple[str, str], str] = {}
         offer_at = (0, 0)

@@ -56,16 +56,22 @@ def evaluate(
 ) -> Iterable[tuple[Hit, int, int]]:
     """The rule's hits on the page with their normalized spans, at most ``MAX_HITS_PER_RULE``."""
     text = norm.text
+    terms = occ.keys()
     for group in (*c.groups, c.context):
-        if group and not any(term in occ for term in group):
+        if group and terms.isdisjoint(group):
             return
     # Which exception contexts can cancel a hit on this page is known before any anchor:
     # one switched off by an ``unless`` term, or whose terms are absent, never cancels.
     contexts: list[Context] = []
+    active = merged.active_contexts
     for ctx in c.contexts:
-        if ctx.unless and merged.any_present(ctx.unless):
-            continue
-        if not merged.any_present(ctx.terms):
+        # each context's answer is the same for every rule citing it: asked once per page
+        on = active.get(ctx.name)
+        if on is None:
+            on = active[ctx.name] = not (
+                ctx.unless and merged.any_present(ctx.unless)
+            ) and merged.any_present(ctx.terms)
+        if not on:
             continue
         if ctx.document and not ctx.quoted:
             return  # a document context present and not limited to quotes cancels every hit
@@ -170,9 +176,13 @@ def holds(
             return None
     if none and merged.within(none, lo, hi):
         return None
+    quoted: bool | None = None  # whether the anchor is inside quotation marks, asked once
     for ctx in contexts:
-        if ctx.quoted and not in_quotes(norm.original, *norm.original_span(start, end)):
-            continue
+        if ctx.quoted:
+            if quoted is None:
+                quoted = in_quotes(norm.original, *norm.original_span(start, end))
+            if not quoted:
+                continue
         if ctx.document:
             return None  # present on the page (checked in _evaluate)
         if ctx.line:

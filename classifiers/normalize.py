@@ -59,6 +59,9 @@ _RUNS = re.compile(r"[^\x00]+")
 _INSERTED_LATIN = re.compile("(?:[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*){4,}")
 #: a cheap first look: two such pairs in a row (most pages have none, or one "专利zl")
 _LATIN_AFTER_HAN = re.compile("[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*[\u3400-\u9fff]\x00*[a-z]")
+#: a lowercase letter right after a Han character or a dropped mark: where a match of
+#: ``_LATIN_AFTER_HAN`` has its first letter
+_LOWER_AFTER_HAN = re.compile("[a-z](?<=[\u3400-\u9fff\x00][a-z])")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 #: a spam mirror's reading aid: syllables with tone marks in brackets right after a Chinese
@@ -176,27 +179,35 @@ class Normalized:
         self._segments = segments
         self._seg_starts = [s.start for s in segments] if segments is not None else []
 
-    def _step1(self, index: int) -> int:
-        run = bisect.bisect_right(self._run_starts, index) - 1
-        return self._run_orig[run] + index - self._run_starts[run]
-
-    def _step2(self, start: int, end: int) -> tuple[int, int]:
-        if self._segments is None:
-            return start, end
-        first = self._segments[bisect.bisect_right(self._seg_starts, start) - 1]
-        last = self._segments[bisect.bisect_right(self._seg_starts, end - 1) - 1]
-        s = first.src_start + (start - first.start) if first.linear else first.src_start
-        e = last.src_start + (end - 1 - last.start) + 1 if last.linear else last.src_end
-        return s, e
-
     def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """The span of the original text that normalized ``text[start:end]`` came from."""
-        if not self.text:
+        """The span of the original text that normalized ``text[start:end]`` came from.
+
+        Both steps (the replacements, then the dropped runs) at each end, inlined: the rules, the exception
+        contexts and the stance reading ask this of every hit, some many times.
+        """
+        n = len(self.text)
+        if not n:
             return 0, 0
-        start = max(0, min(start, len(self.text) - 1))
-        end = max(start + 1, min(end, len(self.text)))
-        s1, e1 = self._step2(start, end)
-        return self._step1(s1), self._step1(e1 - 1) + 1
+        start = 0 if start < 0 else n - 1 if start >= n else start
+        end = n if end > n else start + 1 if end <= start else end
+        segments = self._segments
+        if segments is None:
+            s1, e1 = start, end
+        else:
+            seg_starts = self._seg_starts
+            first = segments[bisect.bisect_right(seg_starts, start) - 1]
+            last = segments[bisect.bisect_right(seg_starts, end - 1) - 1]
+            s1 = first.src_start + (start - first.start) if first.linear else first.src_start
+            e1 = last.src_start + (end - 1 - last.start) + 1 if last.linear else last.src_end
+        run_starts = self._run_starts
+        if len(run_starts) == 1:
+            shift = self._run_orig[0] - run_starts[0]
+            return s1 + shift, e1 + shift
+        run_orig = self._run_orig
+        run = bisect.bisect_right(run_starts, s1) - 1
+        o_start = run_orig[run] + s1 - run_starts[run]
+        run = bisect.bisect_right(run_starts, e1 - 1) - 1
+        return o_start, run_orig[run] + e1 - 1 - run_starts[run] + 1
 
 
 class Normalizer:
@@ -212,6 +223,14 @@ class Normalizer:
         # whole class into a list of ranges searched one by one.  So: BMP class | any astral.
         bmp = [code for code in changed if code <= 0xFFFF]
         self._changes = re.compile("[" + _char_ranges(bmp) + "]|[\U00010000-\U0010ffff]")
+        # the commonest changes, replaced before the rest: only where what they become is left
+        # alone by the table, so replacing them first changes nothing
+        changing = set(changed)
+        self._bulk = [
+            (char, self._table[ord(char)])
+            for char in "\n "
+            if ord(char) in changing and not any(ord(c) in changing for c in self._table[ord(char)])
+        ]
         # traditional to simplified alone, one to one, for matching that needs the rest of the
         # text as written (line breaks, spaces, punctuation): see simplified()
         self._t2s = {ord(a): b for a, b in _opencc_chars().items() if a != b}
@@ -239,7 +258,11 @@ class Normalizer:
 
     def _translate(self, text: str) -> str:
         """Step 1.  ``str.translate`` pays a dict lookup for every character; most characters of
-        Chinese text are left alone, so only the ones that change are looked up."""
+        Chinese text are left alone, so only the ones that change are looked up.  The line
+        breaks and spaces, half of those on a page, are replaced first, in C."""
+        for char, value in self._bulk:
+            if char in text:
+                text = text.replace(char, value)
         table = self._table
         return self._changes.sub(lambda m: table.get(ord(m.group()), m.group()), text)
 
@@ -326,13 +349,34 @@ def _drop_inserted_latin(translated: str) -> str:
     """
     if _TONE_MARK.search(translated):
         translated = _TONED_READING.sub(lambda m: _DROP * len(m.group()), translated)
-    if not _LATIN_AFTER_HAN.search(translated):
+    if not _latin_after_han(translated):
         return translated
 
     def drop(m: re.Match[str]) -> str:
         return "".join(_DROP if ch in _ASCII_LETTERS else ch for ch in m.group())
 
     return _INSERTED_LATIN.sub(drop, translated)
+
+
+def _latin_after_han(translated: str) -> bool:
+    """Whether ``_LATIN_AFTER_HAN`` matches anywhere in ``translated``.
+
+    A match starts at a Han character followed, past dropped marks, by a lowercase letter.
+    Searching the pattern itself tries it at every Han character of a page; the letters so
+    placed are few and sre finds them fast (the pattern starts with a class), so the pattern
+    is tried only at the Han character before each.
+    """
+    for m in _LOWER_AFTER_HAN.finditer(translated):
+        h = m.start() - 1
+        while h >= 0 and translated[h] == _DROP:
+            h -= 1
+        if (
+            h >= 0
+            and "\u3400" <= translated[h] <= "\u9fff"
+            and _LATIN_AFTER_HAN.match(translated, h)
+        ):
+            return True
+    return False
 
 
 def _latin_edges_ok(key: str, letter_before: bool, letter_after: bool) -> bool:

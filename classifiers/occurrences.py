@@ -17,7 +17,16 @@ Occurrences = dict[str, list[int]]
 class Merged:
     """Per document: the occurrences of a set of terms merged into one sorted list, built on demand."""
 
-    __slots__ = ("_occ", "_cache", "_terms", "_present", "_breaks")
+    __slots__ = (
+        "_occ",
+        "_cache",
+        "_terms",
+        "_present",
+        "_breaks",
+        "_start_line",
+        "_end_line",
+        "active_contexts",
+    )
 
     def __init__(self, occ: Occurrences) -> None:
         self._occ = occ
@@ -25,13 +34,17 @@ class Merged:
         self._terms: dict[str, list[int]] = {}
         self._present: dict[int, bool] = {}
         self._breaks: list[int] | None = None
+        self._start_line: dict[int, int] = {}
+        self._end_line: dict[int, int] = {}
+        #: exception context name -> whether it can cancel a hit on this page (see ``evaluate``)
+        self.active_contexts: dict[str, bool] = {}
 
     def any_present(self, terms: tuple[str, ...]) -> bool:
         """Whether any of ``terms`` occurs on the page (cached per term list)."""
         found = self._present.get(id(terms))
         if found is None:
-            occ = self._occ
-            found = self._present[id(terms)] = any(term in occ for term in terms)
+            # in C: a rule's or context's term list is often dozens of terms, mostly absent
+            found = self._present[id(terms)] = not self._occ.keys().isdisjoint(terms)
         return found
 
     def _spans(self, terms: tuple[str, ...]) -> list[int]:
@@ -58,13 +71,30 @@ class Merged:
 
     def same_line(self, norm: Normalized, a: tuple[int, int], b: tuple[int, int]) -> bool:
         """Whether two normalized spans come from one line of the original (no line break between)."""
-        # the map back to the original is monotonic: the two spans' hull maps to their hull
-        lo, hi = norm.original_span(min(a[0], b[0]), max(a[1], b[1]))
+        # The map back to the original is monotonic: the two spans' hull maps to their hull, whose
+        # start depends on the hull's start alone and its end on its end alone.  So each is
+        # looked up once per page as the number of line breaks before it: an exception context
+        # asks this at every anchor, and the anchors and the cue terms recur.
+        start = a[0] if a[0] < b[0] else b[0]
+        end = a[1] if a[1] > b[1] else b[1]
+        line = self._start_line.get(start)
+        if line is None:
+            line = self._start_line[start] = bisect.bisect_left(
+                self._line_breaks(norm), norm.original_span(start, start + 1)[0]
+            )
+        end_line = self._end_line.get(end)
+        if end_line is None:
+            end_line = self._end_line[end] = bisect.bisect_left(
+                self._line_breaks(norm), norm.original_span(end - 1, end)[1]
+            )
+        # no line break in original[lo:hi]
+        return line == end_line
+
+    def _line_breaks(self, norm: Normalized) -> list[int]:
         breaks = self._breaks
         if breaks is None:
             breaks = self._breaks = [m.start() for m in _LINE_BREAK.finditer(norm.original)]
-        # no line break in original[lo:hi]
-        return bisect.bisect_left(breaks, lo) == bisect.bisect_left(breaks, hi)
+        return breaks
 
     def _inside(
         self, terms: tuple[str, ...], lo: int, hi: int, exclude: tuple[int, int] | None, first: bool

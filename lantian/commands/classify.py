@@ -18,6 +18,7 @@ from classifiers import (
     RulePackError,
     classify_lines,
     classify_lines_parallel,
+    dump_record,
     evaluate_examples,
     load_default_classifier,
     read_examples,
@@ -115,7 +116,7 @@ def classify_cmd(
                 write(text + "\n")
         else:
             for record in classify_lines(classifier, source):
-                write(json.dumps(record, ensure_ascii=False) + "\n")
+                write(dump_record(record) + "\n")
                 if interactive:
                     sys.stdout.flush()
     except BrokenPipeError:

@@ -241,3 +241,15 @@ def test_classify_workers_keep_order_and_output(settings: Settings, tmp_path: Pa
     assert single.exit_code == parallel.exit_code == 0
     assert single.stdout == parallel.stdout
     assert len(_lines(parallel.stdout)) == 90
+
+
+def test_records_are_written_as_compact_json_with_a_fallback_for_what_orjson_refuses() -> None:
+    from classifiers import dump_record
+
+    record = {"id": 7, "hits": [{"match": "包授权", "weight": 0.85}], "severity": None}
+    line = dump_record(record)
+    assert line == '{"id":7,"hits":[{"match":"包授权","weight":0.85}],"severity":null}'
+    # an id beyond 64 bits (json.loads reads any integer) still comes out, the same way
+    huge = {"id": 10**30, "irregular": False}
+    assert dump_record(huge) == '{"id":1000000000000000000000000000000,"irregular":false}'
+    assert json.loads(dump_record(huge)) == huge

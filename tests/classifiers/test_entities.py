@@ -35,3 +35,16 @@ def test_contact_keys_link_listings_sharing_a_contact() -> None:
     assert a & b == {("phone", "13800138000")}
     assert not (a & c)
     assert contact_keys(extract_entities("网址 https://www.taobao.com/shop")) == set()
+
+
+def test_contact_keywords_match_in_any_case_as_ignorecase_did() -> None:
+    """The patterns spell out case folding (for speed, not re.IGNORECASE): every casing of a
+    keyword still counts, and so do the non-ASCII letters IGNORECASE equated with ASCII ones."""
+    text = "WeiXin：Abc12345 微信 QQ 号 qQ：2839123345 HTTPS://ip.example.cn 加V：\u212aelvin99"
+    found = {(e.kind, e.value) for e in extract_entities(text)}
+    assert ("wechat", "abc12345") in found
+    assert ("qq", "2839123345") in found
+    assert ("url", "https://ip.example.cn") in found
+    assert ("wechat", "\u212aelvin99".lower()) in found
+    # the keyword gates still apply: no keyword in a listed casing, no entity
+    assert extract_entities("wEIXIN：Abc12345") == []

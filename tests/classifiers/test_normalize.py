@@ -93,3 +93,17 @@ def test_title_offsets_index_title_newline_text(classifier: Classifier) -> None:
     hit = verdict.hits[0]
     combined = "实用新型包授权\n正文没有问题"
     assert combined[hit.start : hit.end] == "包授权"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list("\x00azB专利\u3400\u9fff\u33ff\ua000 1。ü")), max_size=30
+    )
+)
+def test_the_inserted_latin_check_agrees_with_its_pattern(text: str) -> None:
+    """The fast check tries the pattern only after each letter that follows a Han character or
+    a dropped mark; it must answer as a search of the whole text does."""
+    from classifiers.normalize import _LATIN_AFTER_HAN, _latin_after_han
+
+    assert _latin_after_han(text) == bool(_LATIN_AFTER_HAN.search(text))
