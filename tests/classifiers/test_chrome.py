@@ -72,3 +72,9 @@ def test_an_unknown_topic_fails_the_cue_examples(rules_copy: Path) -> None:
     genres.write_text(text.replace("topics: [", "topics: [ap.no_such_rule, "), encoding="utf-8")
     _, failures = run_cue_examples(build_classifier(rules_copy))
     assert [f.rule for f in failures] == ["topics"], failures
+
+
+def test_an_unpaid_grant_is_the_same_jargon_with_either_fee_word(classifier: Classifier) -> None:
+    """交费 and 缴费 are one word (variants.yaml): "授权未交费" is the trade's "授权未缴费"."""
+    for text in ("授权未缴费的实用新型专利转让", "授权未交费的实用新型专利转让"):
+        assert "ap.unregistered_grants" in {h.rule for h in classifier.hits_only(text)}, text
