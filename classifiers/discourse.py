@@ -39,10 +39,12 @@ from classifiers.discourse_files import (
 )
 from classifiers.normalize import Normalized, Normalizer
 from classifiers.pack import RulePackError
-from classifiers.regex_literals import regex_needs, required_any, required_literal
+from classifiers.regex_literals import compile_needled, regex_needs, required_any, required_literal
 from classifiers.sentences import Marks, answer_stance, find_all, question_answered
 from classifiers.voice import (
     OTHER,
+    SELLERS,
+    all_quoted,
     block_voice,
     chrome_article,
     ends_asking,
@@ -147,8 +149,8 @@ class Discourse:
             for compiled in (re.compile(p, re.MULTILINE),)
         ]
         # regex calls to act run on the normalized text (simplified, full-width folded)
-        self._signal_res = _compile(genres.call_to_act)
-        self.offer_patterns = _compile(genres.offer_call)
+        self._signal_res = compile_needled(genres.call_to_act.regex if genres.call_to_act else [])
+        self.offer_patterns = compile_needled(genres.offer_call.regex if genres.offer_call else [])
         self._cues = {
             f"{genre}.{cue.name}": (genre, cue)
             for genre, spec in genres.genres.items()
@@ -211,7 +213,10 @@ class Discourse:
             where: set[int] | None = None
             for kind, name in self._terms[term]:
                 if kind == "cue":
-                    _, cue = self._cues[name]
+                    genre, cue = self._cues[name]
+                    # a seller's word only mentioned (“代写机构”, in quotation marks) sells nothing
+                    if genre in SELLERS and all_quoted(norm, term, positions[term]):
+                        continue
                     if cue.title or posts:
                         where = blocks_of(term) if where is None else where
                         if cue.title and not where & title_blocks:
@@ -473,15 +478,6 @@ class Discourse:
             return False
         calls = signal_blocks if offer_blocks is None else offer_blocks
         return block in calls or bool(linked & calls)
-
-
-def _compile(patterns: SignalPatterns | None) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
-    """Each pattern compiled with the strings one of which any match holds."""
-    return [
-        (compiled, regex_needs(compiled).needles)
-        for p in (patterns.regex if patterns else [])
-        for compiled in (re.compile(p),)
-    ]
 
 
 def load_discourse(rules_dir: Path, normalizer: Normalizer) -> Discourse | None:

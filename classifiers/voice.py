@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from classifiers.blocks import SITE_VOICE, Block
 from classifiers.discourse_files import GenresFile
+from classifiers.normalize import Normalized
 
 #: the genres that speak as a seller (their voice is ``offered``) on the strength of selling cues
 SELLERS = frozenset({"seller_offer", "shop_page", "retail"})
@@ -96,3 +97,8 @@ def in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
             return False
         j += 1
     return False
+
+
+def all_quoted(norm: Normalized, term: str, starts: list[int]) -> bool:
+    """Whether every occurrence of ``term`` (normalized starts) sits inside quotation marks."""
+    return all(in_quotes(norm.original, *norm.original_span(p, p + len(term))) for p in starts)
