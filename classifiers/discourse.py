@@ -48,6 +48,7 @@ from classifiers.voice import (
     block_voice,
     chrome_article,
     ends_asking,
+    has_quotes,
     in_quotes,
     page_voice,
 )
@@ -194,8 +195,9 @@ class Discourse:
         contact_offsets: list[int],
         occ: Mapping[str, list[int]],
         hits: bool = True,
+        offers: bool = True,
     ) -> tuple[PageReading, dict[int, set[str]]]:
-        """The page's genre and, per block, which stance ``block`` cues and signals it holds."""
+        """The page's genre and, per block, its ``block`` cues and signals (``offers``: offer calls)."""
         found: dict[str, set[str]] = defaultdict(set)  # cue -> distinct terms
         per_block: dict[int, set[str]] = defaultdict(set)
         signal_blocks: set[int] = set()
@@ -205,6 +207,7 @@ class Discourse:
         posts = any(b.kind == "post" for b in index.blocks)
         cue_terms = self._terms
         positions = {t: p for t, p in occ.items() if t in cue_terms}
+        quotes = has_quotes(norm.original)
 
         def blocks_of(term: str) -> set[int]:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
@@ -215,7 +218,7 @@ class Discourse:
                 if kind == "cue":
                     genre, cue = self._cues[name]
                     # a seller's word only mentioned (“代写机构”, in quotation marks) sells nothing
-                    if genre in SELLERS and all_quoted(norm, term, positions[term]):
+                    if quotes and genre in SELLERS and all_quoted(norm, term, positions[term]):
                         continue
                     if cue.title or posts:
                         where = blocks_of(term) if where is None else where
@@ -238,7 +241,7 @@ class Discourse:
             for start, matched in self.call_to_act(norm.text):
                 signal_blocks.add(index.at(norm.original_span(start, start + 1)[0]))
                 found["seller_offer.call_to_act"].add("re:" + matched)
-            for start, _ in self.call_to_act(norm.text, self.offer_patterns):
+            for start, _ in self.call_to_act(norm.text, self.offer_patterns) if offers else ():
                 offer_blocks.add(index.at(norm.original_span(start, start + 1)[0]))
             signal_blocks |= offer_blocks
         self._match_genre_patterns(norm, index, title_blocks, hits, found)

@@ -81,13 +81,17 @@ def read_hits(
         return plain, Reading("other", [], set())
     d = discourse
     contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
-    page, per_block = d.read_page(norm, index, contacts if found else [], occ, bool(found))
+    topics = frozenset(d.genres.topics)
+    topical_page = bool(topics) and any(h.rule in topics for h, _, _ in found)
+    page, per_block = d.read_page(
+        norm, index, contacts if found else [], occ, bool(found), topical_page
+    )
     marks = d.marks(norm.text, occ) if found else None
     page_voice = d.voice(page, len(norm.text))
     explainer = page_voice == "described"
-    topics = frozenset(d.genres.topics)
     # an article under a seller's chrome: its paragraphs describe the topics they name
-    chrome_topics = topics if d.chrome_article(page, len(norm.text)) else frozenset()
+    chrome = topical_page and d.chrome_article(page, len(norm.text))
+    chrome_topics = topics if chrome else frozenset()
     buyer_page = page.genre == "consumer_question"
     by_author, single_signal = _links(blocks, page.signal_blocks)
     stance_cues: dict[int, set[str]] = {}

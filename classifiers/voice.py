@@ -102,3 +102,8 @@ def in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
 def all_quoted(norm: Normalized, term: str, starts: list[int]) -> bool:
     """Whether every occurrence of ``term`` (normalized starts) sits inside quotation marks."""
     return all(in_quotes(norm.original, *norm.original_span(p, p + len(term))) for p in starts)
+
+
+def has_quotes(original: str) -> bool:
+    """Whether the page has any opening quotation mark (most pages have none: skip the checks)."""
+    return any(ch in original for ch in _OPEN_QUOTES)
