@@ -39,9 +39,19 @@ from classifiers.discourse_files import (
 )
 from classifiers.normalize import Normalized, Normalizer
 from classifiers.pack import RulePackError
-from classifiers.regex_literals import regex_needs, required_any, required_literal
+from classifiers.regex_literals import compile_needled, regex_needs, required_any, required_literal
 from classifiers.sentences import Marks, answer_stance, find_all, question_answered
-from classifiers.voice import block_voice, ends_asking, in_quotes
+from classifiers.voice import (
+    OTHER,
+    SELLERS,
+    all_quoted,
+    block_voice,
+    chrome_article,
+    ends_asking,
+    has_quotes,
+    in_quotes,
+    page_voice,
+)
 
 # re-exported: their homes are classifiers.discourse_files, .regex_literals, .sentences
 # and .voice
@@ -72,7 +82,6 @@ __all__ = [
 
 #: Stances that count once a call to act is tied to them.
 TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
-OTHER = "other"
 _SENTENCE_END = "。！？；"
 _SENTENCE_END_RE = re.compile("[。！？；]")
 _QUESTION_END = "？"
@@ -93,6 +102,10 @@ class PageReading:
     genre_scores: dict[str, float]
     genre_evidence: list[str]
     signal_blocks: set[int] = field(default_factory=set)
+    #: blocks whose call to act offers the service itself (``offer_call``), a subset of the above
+    offer_blocks: set[int] = field(default_factory=set)
+    #: the genre scores without the cues site chrome carries (``Cue.chrome``)
+    selling: dict[str, float] = field(default_factory=dict)
 
 
 class Discourse:
@@ -137,11 +150,8 @@ class Discourse:
             for compiled in (re.compile(p, re.MULTILINE),)
         ]
         # regex calls to act run on the normalized text (simplified, full-width folded)
-        self._signal_res: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
-            (compiled, regex_needs(compiled).needles)
-            for p in (genres.call_to_act.regex if genres.call_to_act else [])
-            for compiled in (re.compile(p),)
-        ]
+        self._signal_res = compile_needled(genres.call_to_act.regex if genres.call_to_act else [])
+        self.offer_patterns = compile_needled(genres.offer_call.regex if genres.offer_call else [])
         self._cues = {
             f"{genre}.{cue.name}": (genre, cue)
             for genre, spec in genres.genres.items()
@@ -186,8 +196,9 @@ class Discourse:
         contact_offsets: list[int],
         occ: Mapping[str, list[int]],
         hits: bool = True,
+        offers: bool = True,
     ) -> tuple[PageReading, dict[int, set[str]]]:
-        """The page's genre and, per block, which stance ``block`` cues and signals it holds."""
+        """The page's genre and, per block, its ``block`` cues and signals (``offers``: offer calls)."""
         found: dict[str, set[str]] = defaultdict(set)  # cue -> distinct terms
         per_block: dict[int, set[str]] = defaultdict(set)
         signal_blocks: set[int] = set()
@@ -197,6 +208,7 @@ class Discourse:
         posts = any(b.kind == "post" for b in index.blocks)
         cue_terms = self._terms
         positions = {t: p for t, p in occ.items() if t in cue_terms}
+        quotes = has_quotes(norm.original)
 
         def blocks_of(term: str) -> set[int]:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
@@ -205,7 +217,10 @@ class Discourse:
             where: set[int] | None = None
             for kind, name in self._terms[term]:
                 if kind == "cue":
-                    _, cue = self._cues[name]
+                    genre, cue = self._cues[name]
+                    # a seller's word only mentioned (“代写机构”, in quotation marks) sells nothing
+                    if quotes and genre in SELLERS and all_quoted(norm, term, positions[term]):
+                        continue
                     if cue.title or posts:
                         where = blocks_of(term) if where is None else where
                         if cue.title and not where & title_blocks:
@@ -222,18 +237,25 @@ class Discourse:
                             per_block[block].add(name)
         for offset in contact_offsets:
             signal_blocks.add(index.at(offset))
+        offer_blocks: set[int] = set()
         if hits:
             for start, matched in self.call_to_act(norm.text):
                 signal_blocks.add(index.at(norm.original_span(start, start + 1)[0]))
                 found["seller_offer.call_to_act"].add("re:" + matched)
+            for start, _ in self.call_to_act(norm.text, self.offer_patterns) if offers else ():
+                offer_blocks.add(index.at(norm.original_span(start, start + 1)[0]))
+            signal_blocks |= offer_blocks
         self._match_genre_patterns(norm, index, title_blocks, hits, found)
         if contact_offsets:
             found["seller_offer.call_to_act"].add("contact-entity")
         scores: dict[str, float] = defaultdict(float)
+        selling: dict[str, float] = defaultdict(float)
         evidence: list[str] = []
         for name, distinct in found.items():
             genre, cue = self._cues[name]
             scores[genre] += cue.weight * min(len(distinct), cue.cap)
+            if not cue.chrome:
+                selling[genre] += cue.weight * min(len(distinct), cue.cap)
             evidence.append(f"{name}: {', '.join(sorted(distinct)[:4])}")
         order = list(self.genres.genres)
         best = max(order, key=lambda g: (scores.get(g, 0.0), -order.index(g)))
@@ -243,6 +265,8 @@ class Discourse:
             genre_scores={g: round(s, 2) for g, s in scores.items()},
             genre_evidence=sorted(evidence),
             signal_blocks=signal_blocks,
+            offer_blocks=offer_blocks,
+            selling=dict(selling),
         )
         return reading, per_block
 
@@ -273,37 +297,28 @@ class Discourse:
                     if len(found[name]) >= 20:
                         break
 
-    def call_to_act(self, text: str) -> list[tuple[int, str]]:
-        """(start, matched) of each structural call to act in normalized ``text``."""
+    def call_to_act(
+        self, text: str, patterns: list[tuple[re.Pattern[str], tuple[str, ...]]] | None = None
+    ) -> list[tuple[int, str]]:
+        """(start, matched) of each structural call to act in normalized ``text`` (or of each
+        match of ``patterns``: the offer calls)."""
         out: list[tuple[int, str]] = []
-        for pattern, needle in self._signal_res:
+        for pattern, needle in self._signal_res if patterns is None else patterns:
             if needle and not any(n in text for n in needle):
                 continue
             out.extend((m.start(), m.group()) for m in pattern.finditer(text))
         return out
 
     def voice(self, reading: PageReading, length: int) -> str:
-        """The page's own voice: its genre's, or for a page no genre claims, an article's
-        (``described``) when nothing on it sells and it is long or shows some article structure
-        (``article_min``: a question title, an exposition, a byline, numbered articles), else an
-        advert's.  Selling takes real seller evidence (``seller_min``): a content farm's
-        "小编为大家整理" is not an advert."""
-        genres = self.genres
-        spec = genres.genres.get(reading.genre)
-        if spec is not None:
-            return spec.voice
-        scores = reading.genre_scores
-        if any(
-            scores.get(g, 0.0) >= genres.seller_min for g in ("seller_offer", "shop_page", "retail")
-        ):
-            return "offered"
-        if length >= genres.article_length or any(
-            scores.get(g, 0.0) >= genres.article_min
-            for g, s in genres.genres.items()
-            if s.voice in ("described", "reported")
-        ):
-            return "described"
-        return "offered"
+        """The page's own voice (``classifiers.voice.page_voice``)."""
+        return page_voice(self.genres, reading.genre, reading.genre_scores, length)
+
+    def chrome_article(self, reading: PageReading, length: int) -> bool:
+        """Whether a page read as a seller's is an article under site chrome
+        (``classifiers.voice.chrome_article``)."""
+        return chrome_article(
+            self.genres, reading.genre, reading.genre_scores, reading.selling, length
+        )
 
     # -- one hit ----------------------------------------------------------------------
 
@@ -455,12 +470,18 @@ class Discourse:
         block: int,
         linked: set[int],
         signal_blocks: set[int],
+        offer_blocks: set[int] | None = None,
     ) -> bool:
+        """Whether a hit counts: offered, or tieable and tied to a call to act in its block or a
+        linked one.  With ``offer_blocks`` (for a topic the page merely describes) only a call that
+        offers the service (``offer_call``) ties, not an invitation to ask the editors or a
+        header's hotline."""
         if stance == "offered":
             return True
-        if stance in TIEABLE:
-            return block in signal_blocks or bool(linked & signal_blocks)
-        return False
+        if stance not in TIEABLE:
+            return False
+        calls = signal_blocks if offer_blocks is None else offer_blocks
+        return block in calls or bool(linked & calls)
 
 
 def load_discourse(rules_dir: Path, normalizer: Normalizer) -> Discourse | None:

@@ -31,6 +31,10 @@ class Cue(_Model):
     weight: float = Field(gt=0.0, le=10.0)
     cap: int = Field(default=2, ge=1, le=20)
     title: bool = Field(default=False, description="look only at the title block")
+    #: a cue that site chrome carries as often as a seller's own text (a call to act, "本站",
+    #: a hotline): it names the genre, but on a page with article structure it does not make
+    #: the article's own paragraphs speak as a seller (``Discourse.voice``)
+    chrome: bool = False
     terms: list[str] = Field(default_factory=list)
     regex: list[str] = Field(default_factory=list)
 
@@ -73,6 +77,13 @@ class GenresFile(_Model):
     article_min: float = Field(default=1.0, gt=0.0)
     signals: list[str] = Field(min_length=1)
     call_to_act: SignalPatterns | None = None
+    #: calls to act that offer the service itself (a need or a service named with the call,
+    #: an order button), not an invitation to ask questions: only these tie a hit the page
+    #: merely describes (``Discourse.judge``)
+    offer_call: SignalPatterns | None = None
+    #: rules whose phrase names the subject a practice is about (job titles, inventor
+    #: positions), which an article describes in its own voice, not a claim only a seller makes
+    topics: list[str] = Field(default_factory=list)
     genres: dict[str, GenreSpec] = Field(min_length=1)
 
 

@@ -57,8 +57,12 @@ def run_cue_examples(classifier: Classifier) -> tuple[int, list[ExampleFailure]]
                 checked += 1
                 if (classifier.classify(text).genre == name) != (kind == "match"):
                     failures.append(ExampleFailure(f"genre {name}", genres_source, kind, text))
-    patterns = discourse.genres.call_to_act
-    if patterns is not None:
+    for name, patterns, compiled in (
+        ("call_to_act", discourse.genres.call_to_act, None),
+        ("offer_call", discourse.genres.offer_call, discourse.offer_patterns),
+    ):
+        if patterns is None:
+            continue
         for kind, texts in (
             ("match", patterns.examples.match),
             ("no_match", patterns.examples.no_match),
@@ -66,8 +70,14 @@ def run_cue_examples(classifier: Classifier) -> tuple[int, list[ExampleFailure]]
             for text in texts:
                 checked += 1
                 norm = classifier.normalizer.normalize(text).text
-                if bool(discourse.call_to_act(norm)) != (kind == "match"):
-                    failures.append(ExampleFailure("call_to_act", genres_source, kind, text))
+                if bool(discourse.call_to_act(norm, compiled)) != (kind == "match"):
+                    failures.append(ExampleFailure(name, genres_source, kind, text))
+    # a topic names a rule of these packs (a rule set without that pack still loads)
+    rule_ids = {rule.id for pack in classifier.packs for rule in pack.rules}
+    for topic in discourse.genres.topics:
+        checked += 1
+        if topic not in rule_ids:
+            failures.append(ExampleFailure("topics", genres_source, "match", topic))
     stances_source = str(discourse.source / "stances.yaml")
     for name, st in discourse.stances.stances.items():
         for kind, texts in (("match", st.examples.match), ("no_match", st.examples.no_match)):

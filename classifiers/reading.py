@@ -47,6 +47,25 @@ def _stance_cues(cache: dict[int, set[str]], block: int, cues: set[str]) -> set[
     return found
 
 
+def _links(blocks: list[Block], signal_blocks: set[int]) -> tuple[dict[str, set[int]], set[int]]:
+    """Each thread author's posts, and the single-voice blocks (not posts) that hold a signal:
+    judge() only asks whether a linked block holds one, and those blocks are few, so each hit
+    copies them rather than every single-voice block."""
+    by_author: dict[str, set[int]] = defaultdict(set)
+    for i, b in enumerate(blocks):
+        if b.kind == "post" and b.author:
+            by_author[b.author].add(i)
+    single_voice = {i for i, b in enumerate(blocks) if b.kind != "post"}
+    return by_author, single_voice & signal_blocks
+
+
+def _topical(topic: bool, stance: str, own_title: bool) -> bool:
+    """Whether a hit is a topic (``topics`` in genres.yaml) that an article describes, or asks in
+    its own title (its heading): only a call that offers the service ties it.  A claim, or what
+    the page promotes or retells, is tied by any call to act."""
+    return topic and (stance == "described" or (stance == "asked" and own_title))
+
+
 def read_hits(
     discourse: Discourse | None,
     norm: Normalized,
@@ -62,19 +81,19 @@ def read_hits(
         return plain, Reading("other", [], set())
     d = discourse
     contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
-    page, per_block = d.read_page(norm, index, contacts if found else [], occ, bool(found))
+    topics = frozenset(d.genres.topics)
+    topical_page = bool(topics) and any(h.rule in topics for h, _, _ in found)
+    page, per_block = d.read_page(
+        norm, index, contacts if found else [], occ, bool(found), topical_page
+    )
     marks = d.marks(norm.text, occ) if found else None
     page_voice = d.voice(page, len(norm.text))
     explainer = page_voice == "described"
+    # an article under a seller's chrome: its paragraphs describe the topics they name
+    chrome = topical_page and d.chrome_article(page, len(norm.text))
+    chrome_topics = topics if chrome else frozenset()
     buyer_page = page.genre == "consumer_question"
-    single_voice = {i for i, b in enumerate(blocks) if b.kind != "post"}
-    by_author: dict[str, set[int]] = defaultdict(set)
-    for i, b in enumerate(blocks):
-        if b.kind == "post" and b.author:
-            by_author[b.author].add(i)
-    # judge() only asks whether a linked block holds a signal: the single-voice blocks that
-    # do are few, so each hit copies those rather than every single-voice block
-    single_signal = single_voice & page.signal_blocks
+    by_author, single_signal = _links(blocks, page.signal_blocks)
     stance_cues: dict[int, set[str]] = {}
     hits: list[Hit] = []
     for hit, n_start, n_end in found:
@@ -90,11 +109,13 @@ def read_hits(
         else:
             buyer = buyer_page
         voice = block_voice(block, page_voice, buyer)
+        if voice == "offered" and hit.rule in chrome_topics and block.kind == "paragraph":
+            voice = "described"
         if n_start < 0:  # the licensed-agency check: about the firm itself, no sentence
             stance, why = voice, "licensed-agency register"
         else:
             assert marks is not None
-            own_paragraph = explainer and voice == page_voice
+            own_paragraph = voice == "described" and (explainer or hit.rule in chrome_topics)
             stance, why = d.stance(
                 norm,
                 marks,
@@ -115,8 +136,10 @@ def read_hits(
             linked = by_author.get(block.author or "", set()) - {bi}
         else:
             linked = single_signal - {bi}
+        topical = _topical(hit.rule in topics, stance, explainer and block.kind == "title")
+        offer_calls = page.offer_blocks if topical else None
         counted = stance == "offered" or (
-            not buyer and d.judge(stance, bi, linked, page.signal_blocks)
+            not buyer and d.judge(stance, bi, linked, page.signal_blocks, offer_calls)
         )
         if counted and stance != "offered":
             why += "; tied to a call to act"

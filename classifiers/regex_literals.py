@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def compile_needled(patterns: list[str]) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+    """Each pattern compiled, with the strings one of which any match holds (``regex_needs``)."""
+    return [(c, regex_needs(c).needles) for c in (re.compile(p) for p in patterns)]
+
+
 def required_literal(pattern: str) -> str:
     """The longest run of Chinese characters every match of ``pattern`` must contain ("" if none
     is certain), so a page without it skips the scan: most pages hold no "号" or "条" at all.

@@ -1,9 +1,60 @@
-"""Who speaks, from a block's kind and a sentence's punctuation: the default voice of a
-block, a post that ends on a question, a phrase inside quotation marks."""
+"""Who speaks, from a page's genre scores, a block's kind and a sentence's punctuation: the
+page's own voice, the default voice of a block, a post that ends on a question, a phrase inside
+quotation marks."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from classifiers.blocks import SITE_VOICE, Block
+from classifiers.discourse_files import GenresFile
+from classifiers.normalize import Normalized
+
+#: the genres that speak as a seller (their voice is ``offered``) on the strength of selling cues
+SELLERS = frozenset({"seller_offer", "shop_page", "retail"})
+OTHER = "other"
+
+
+def page_voice(genres: GenresFile, genre: str, scores: Mapping[str, float], length: int) -> str:
+    """The page's own voice: its genre's, or for a page no genre claims, an article's
+    (``described``) when nothing on it sells and it is long or shows some article structure
+    (``article_min``: a question title, an exposition, a byline, numbered articles), else an
+    advert's.  Selling takes real seller evidence (``seller_min``): a content farm's
+    "小编为大家整理" is not an advert."""
+    spec = genres.genres.get(genre)
+    if spec is not None:
+        return spec.voice
+    if any(scores.get(g, 0.0) >= genres.seller_min for g in SELLERS):
+        return "offered"
+    return "described" if is_article(genres, scores, length) else "offered"
+
+
+def is_article(genres: GenresFile, scores: Mapping[str, float], length: int) -> bool:
+    """Whether a page is long (``article_length``) or some article genre scores ``article_min``."""
+    return length >= genres.article_length or any(
+        scores.get(g, 0.0) >= genres.article_min
+        for g, s in genres.genres.items()
+        if s.voice in ("described", "reported")
+    )
+
+
+def chrome_article(
+    genres: GenresFile,
+    genre: str,
+    scores: Mapping[str, float],
+    selling: Mapping[str, float],
+    length: int,
+) -> bool:
+    """Whether a page read as a seller's is an article under site chrome: its seller evidence is
+    only what chrome carries (``Cue.chrome``: a call to act, a hotline, "本站"), below
+    ``seller_min`` without it (``selling``: the scores without chrome cues), and it has article
+    structure.  Its paragraphs describe the subjects the ``topics`` rules name (job titles,
+    inventor positions); a claim such as "不下证不收费" still speaks in the site's voice."""
+    if page_voice(genres, genre, scores, length) != "offered" or genre not in (*SELLERS, OTHER):
+        return False
+    sells = any(selling.get(g, 0.0) >= genres.seller_min for g in SELLERS)
+    return not sells and is_article(genres, scores, length)
+
 
 _OPEN_QUOTES = "“「『\"‘《【'"
 _CLOSE_QUOTES = "”」』\"’》】'"
@@ -46,3 +97,13 @@ def in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
             return False
         j += 1
     return False
+
+
+def all_quoted(norm: Normalized, term: str, starts: list[int]) -> bool:
+    """Whether every occurrence of ``term`` (normalized starts) sits inside quotation marks."""
+    return all(in_quotes(norm.original, *norm.original_span(p, p + len(term))) for p in starts)
+
+
+def has_quotes(original: str) -> bool:
+    """Whether the page has any opening quotation mark (most pages have none: skip the checks)."""
+    return any(ch in original for ch in _OPEN_QUOTES)

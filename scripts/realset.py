@@ -22,9 +22,11 @@ pages of the fifth session, likewise labelled and committed before any scoring; 
 fresh pages of the sixth session, collected to add offers, labelled and committed before any
 scoring; ``heldout6``, fresh pages of the seventh session, collected apart from the rules by a
 helper who never read them, labelled and committed before any scoring).  ``--errors`` lists
-the wrongly judged pages of the dev part only, so that the held-out parts stay unseen.
+the wrongly judged pages of the dev part only, so that the held-out parts stay unseen;
+``--errors-in PART`` (repeatable) lists a held-out part's too, for a part that has been
+looked at and so serves as development data from then on.
 
-Usage: ``python scripts/realset.py [--cache FILE] [--errors] [--json]``.
+Usage: ``python scripts/realset.py [--cache FILE] [--errors] [--errors-in PART] [--json]``.
 Exit 2 when the cache or the labels are missing or malformed.
 """
 
@@ -153,7 +155,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--labels", type=Path, default=LABELS)
-    parser.add_argument("--errors", action="store_true", help="list the pages judged wrongly")
+    parser.add_argument(
+        "--errors", action="store_true", help="list the wrongly judged pages of the dev part"
+    )
+    parser.add_argument(
+        "--errors-in",
+        action="append",
+        default=[],
+        choices=PARTS,
+        metavar="PART",
+        help="list the wrongly judged pages of PART too (repeatable; a part looked at this way"
+        " is no longer held out)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
@@ -185,9 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for name, figures in report.items():
             print(name, json.dumps(figures, ensure_ascii=False))
-    if args.errors:
+    shown = set(args.errors_in) | ({"dev"} if args.errors else set())
+    if shown:
         for row, verdict in judged:
-            if split_of(row) != "dev":
+            if split_of(row) not in shown:
                 continue
             tier = _tier(verdict)
             genre = getattr(verdict, "genre", None)
