@@ -214,7 +214,7 @@ def test_eval_bad_file_is_exit_2(settings: Settings, tmp_path: Path) -> None:
 
 
 def test_bench_classify_beats_jieba(settings: Settings) -> None:
-    result = runner.invoke(app, ["bench", "classify", "--mb", "0.15", "--rounds", "1", "--json"])
+    result = runner.invoke(app, ["bench", "classify", "--mb", "0.15", "--rounds", "2", "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     for corpus in ("realistic", "generated"):
