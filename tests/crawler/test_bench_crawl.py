@@ -65,6 +65,12 @@ def test_the_bare_arm_fetches_what_the_full_crawl_logged(sandbox: Any, tmp_path:
     log = tmp_path / "urls.jsonl"
     result = run_crawl(campaign, tmp_path / "var", "--url-log", str(log))
     assert result.returncode == 0, result.stderr[-3000:]
+    run_log = "".join(
+        p.read_text(encoding="utf-8") for p in (tmp_path / "var" / "logs").glob("*.log")
+    )
+    assert run_log.count("Starting download handler") == 1, (
+        "one Playwright driver: the https handler, which no request used, started none"
+    )
     records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     slots = {r["slot"]: r for r in records if "slot" in r}
     pages = [r for r in records if "url" in r]
