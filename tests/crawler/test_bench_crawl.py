@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 from crawler.bare import read_plans, slot_settings
+from lantian.config import default_chromium
 from tests.crawler.conftest import crawl_env, run_crawl, write_campaign
 
 
@@ -87,7 +87,7 @@ def test_the_bare_arm_fetches_what_the_full_crawl_logged(sandbox: Any, tmp_path:
     assert roots == len(pages) - len(found)
 
     bare = subprocess.run(
-        [sys.executable, "-m", "crawler.bare", str(log), shutil.which("chromium") or ""],
+        [sys.executable, "-m", "crawler.bare", str(log), default_chromium() or ""],
         env=crawl_env(tmp_path / "var"),
         cwd=tmp_path,
         capture_output=True,
