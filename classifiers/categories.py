@@ -9,6 +9,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from classifiers.yamltext import load_yaml
+
 CATEGORY_KEYS: tuple[str, ...] = (
     "guaranteed_grant",
     "abnormal_patent",
@@ -79,7 +81,7 @@ class Category(BaseModel):
 
 def _load_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise CategoryError(f"{path}: cannot read: {exc}") from exc
 

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from classifiers.pack import RulePackError, check_regexes
+from classifiers.yamltext import load_yaml
 
 Stance = Literal["offered", "promoted", "described", "reported", "denied", "asked", "hearsay"]
 Voice = Literal["offered", "described", "reported", "asked"]
@@ -117,7 +118,7 @@ _M = TypeVar("_M", bound=_Model)
 
 def load_model(path: Path, model: type[_M]) -> _M:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise RulePackError(f"{path}: cannot read: {exc}") from exc
     except yaml.YAMLError as exc:

@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from classifiers.categories import DEFAULT_RULES_DIR
+from classifiers.yamltext import load_yaml
 
 Signal = Literal[
     "agency_address", "shop_region", "landline", "mobile_prefix", "platform_region", "address"
@@ -152,7 +153,7 @@ class OfficeDirectory:
 
 def _load(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise OfficeError(f"{path}: cannot read: {exc}") from exc
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from classifiers.pack import RulePack, RulePackError
+from classifiers.yamltext import load_yaml
 
 RESERVED_FILES = frozenset(
     {
@@ -57,7 +58,7 @@ def _load_mapping(path: Path, key: str) -> dict[str, list[str]]:
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise RulePackError(f"{path}: not valid YAML: {exc}") from exc
     mapping = data.get(key) if isinstance(data, dict) else None

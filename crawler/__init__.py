@@ -17,7 +17,13 @@ if TYPE_CHECKING:
     from crawler.backpressure import DEFAULT_MAX_PENDING, default_capture_concurrency
     from crawler.frontier import FRONTIER_FILE
     from crawler.pipelines.store import StorePipeline
-    from crawler.runner import RunOptions, RunResult, run_campaign, worker_id
+    from crawler.runner import (
+        RunOptions,
+        RunResult,
+        classifier_started,
+        run_campaign,
+        worker_id,
+    )
 
 _LAZY = {
     "DEFAULT_MAX_PENDING": "crawler.backpressure",
@@ -27,6 +33,7 @@ _LAZY = {
     "RunOptions": "crawler.runner",
     "RunResult": "crawler.runner",
     "run_campaign": "crawler.runner",
+    "classifier_started": "crawler.runner",
     "worker_id": "crawler.runner",
 }
 
@@ -46,6 +53,7 @@ __all__ = [
     "RunResult",
     "StorePipeline",
     "default_capture_concurrency",
+    "classifier_started",
     "run_campaign",
     "worker_id",
 ]

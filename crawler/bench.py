@@ -1,11 +1,13 @@
 """``lantian bench crawl``: the full pipeline against a bare Scrapy spider, same URLs, same run.
 
 Arm 1 crawls a sandbox campaign through everything but screenshots (profiles,
-parsing, normalize, classify, store) and logs every URL it fetched.  Arm 2 is a
-bare spider that fetches exactly those URLs the same way (the browser for the
-pages the profile renders), with the same concurrency, and does nothing with
-them.  Each arm runs in its own process; pages/s, the ratio and each arm's
-peak memory are reported.
+parsing, normalize, classify, store) and logs every URL it fetched, with the page
+that linked to it and its platform's download slot.  Arm 2 (``crawler.bare``) is
+a bare spider per platform that fetches exactly those URLs the same way (the
+browser for the pages the profile renders, each platform's own concurrency),
+each only once its parent page has come back, and does nothing with them.
+Each arm runs in its own process; pages/s, the ratio and each arm's peak
+memory are reported.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,60 +162,3 @@ def _run_once(chromium_path: str | None, depth: int) -> CrawlBench:
         bare_out = json.loads(proc.stdout.strip().splitlines()[-1])
         bare = Arm(int(bare_out["pages"]), float(bare_out["seconds"]), int(bare_out["peak_rss_kb"]))
     return CrawlBench(full, bare)
-
-
-def main_bare(url_log: str, chromium_path: str) -> None:
-    """The bare arm: fetch the logged URLs the same way, parse nothing, store nothing."""
-    import scrapy
-    from scrapy.crawler import CrawlerProcess
-    from scrapy_playwright.page import PageMethod
-
-    from crawler.memory import peak_rss_kb
-    from crawler.settings import browser_settings
-
-    entries = [
-        json.loads(line) for line in Path(url_log).read_text(encoding="utf-8").splitlines() if line
-    ]
-    counted = {"pages": 0}
-
-    class Bare(scrapy.Spider):
-        name = "bare"
-
-        async def start(self) -> Any:
-            for entry in entries:
-                meta: dict[str, Any] = {"dont_redirect": False}
-                if entry["browser"]:
-                    meta["playwright"] = True
-                    if entry.get("wait_for"):
-                        meta["playwright_page_methods"] = [
-                            PageMethod("wait_for_selector", entry["wait_for"], timeout=15_000)
-                        ]
-                yield scrapy.Request(entry["url"], meta=meta, dont_filter=True, callback=self.parse)
-
-        def parse(self, response: Any) -> None:
-            counted["pages"] += 1
-
-    settings = {
-        "LOG_LEVEL": "ERROR",
-        "CONCURRENT_REQUESTS": 32,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-        "DOWNLOAD_DELAY": 0,
-        "ROBOTSTXT_OBEY": False,
-        "TELNETCONSOLE_ENABLED": False,
-        "RETRY_HTTP_CODES": [500, 502, 503, 504, 429],
-        "HTTPERROR_ALLOW_ALL": True,
-        **browser_settings(chromium_path or None, 8, allow_private=True),  # the loopback sandbox
-    }
-    process = CrawlerProcess(settings)
-    process.crawl(Bare)
-    started = time.monotonic()
-    process.start()
-    print(
-        json.dumps(
-            {
-                "pages": counted["pages"],
-                "seconds": time.monotonic() - started,
-                "peak_rss_kb": peak_rss_kb(),
-            }
-        )
-    )

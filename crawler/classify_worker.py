@@ -50,6 +50,8 @@ class Outcome:
 
 _classifier: Classifier | None = None
 _userdict: Path | None = None
+_register_from: WorkerConfig | None = None
+"""set until the register has been read into ``_classifier`` (with the first batch)"""
 
 
 def licensed_register(database_url: str | None) -> Any:
@@ -73,9 +75,9 @@ def licensed_register(database_url: str | None) -> Any:
     return registry if registry.agencies else None
 
 
-def build(config: WorkerConfig) -> Classifier:
-    """The configured classifier with the register, jieba's dictionary loaded now (seconds of
-    pure Python that must not land on the first page that needs a word boundary)."""
+def build_rules(config: WorkerConfig) -> Classifier:
+    """The configured classifier without the register, jieba's dictionary loaded now (pure
+    Python that must not land on the first page that needs a word boundary)."""
     from classifiers import load_default_classifier
 
     classifier = load_default_classifier(
@@ -83,14 +85,24 @@ def build(config: WorkerConfig) -> Classifier:
         threshold=config.threshold,
     )
     classifier.warm_up()
-    return classifier.with_registry(licensed_register(config.database_url))
+    return classifier
+
+
+def build(config: WorkerConfig) -> Classifier:
+    """The configured classifier with the register."""
+    return build_rules(config).with_registry(licensed_register(config.database_url))
 
 
 def init(config: WorkerConfig) -> None:
-    """The worker process's initializer; the worker ends with the crawl, however it dies."""
-    global _classifier, _userdict
+    """The worker process's initializer; the worker ends with the crawl, however it dies.
+
+    The register is read with the first batch, not here: ``lantian crawl`` starts the worker
+    before it migrates the database, so that the rules and jieba load meanwhile.
+    """
+    global _classifier, _userdict, _register_from
     exit_with_parent()
-    _classifier = build(config)
+    _classifier = build_rules(config)
+    _register_from = config
     _userdict = Path(config.search_userdict) if config.search_userdict else None
 
 
@@ -112,5 +124,9 @@ def run(classifier: Classifier, userdict: Path | None, job: Job) -> Outcome:
 
 def run_batch(jobs: list[Job]) -> list[Outcome]:
     """In the worker: every job of a batch, in order."""
+    global _classifier, _register_from
     assert _classifier is not None, "init() was not called in this worker"
+    if _register_from is not None:  # a failure fails this batch's pages; the next batch retries
+        _classifier = _classifier.with_registry(licensed_register(_register_from.database_url))
+        _register_from = None
     return [run(_classifier, _userdict, job) for job in jobs]

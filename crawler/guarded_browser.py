@@ -26,7 +26,9 @@ import logging
 from typing import Any
 
 from playwright.async_api import Browser
+from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
 from scrapy_playwright.handler import Config, ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
@@ -98,8 +100,27 @@ class GuardedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore
             return self.guarded_provider
 
         self.browser_provider_cls = provider
+        self._launched: asyncio.Future[None] | None = None
+
+    async def _maybe_launch_in_thread(self) -> None:
+        """At engine start scrapy-playwright awaits Playwright's driver (a Node process), and the
+        engine waits with it: no page of the platform, rendered or not, is fetched until it is
+        up, and the handler of the scheme no request uses starts a driver too.  Here the
+        driver starts with the first rendered request of this handler's scheme instead."""
+
+    async def _engine_started(self) -> None:  # the same hook before Scrapy 2.14
+        await self._maybe_launch_in_thread()
+
+    async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
+        if self._launched is None:
+            self._launched = asyncio.ensure_future(self._launch())
+        await asyncio.shield(self._launched)  # every request of the first burst waits for it
+        response: Response = await super()._download_request(request, spider)
+        return response
 
     async def _close(self) -> None:
+        if self._launched is not None and not self._launched.done():
+            await asyncio.gather(self._launched, return_exceptions=True)
         found = self.guarded_provider
         if found is not None:
             if found.sandboxed is not None:

@@ -10,7 +10,8 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -149,15 +150,46 @@ def build_crawlers(spec: CrawlPlan, profiles: list[Profile], options: RunOptions
             chromium_path=options.chromium_path,
             log_file=options.log_file,
             log_level=options.log_level,
-            overrides={
-                "LANTIAN_RULES_DIR": str(options.rules_dir) if options.rules_dir else None,
-                "LANTIAN_CLASSIFY_THRESHOLD": options.classify_threshold,
-                **options.overrides,
-            },
+            overrides=_overrides(options),
         )
         # The first crawler installs the reactor (asyncio, as scrapy-playwright needs).
         crawlers.append(Crawler(spider_for(profile), settings, init_reactor=not crawlers))
     return crawlers
+
+
+def _overrides(options: RunOptions) -> dict[str, Any]:
+    return {
+        "LANTIAN_RULES_DIR": str(options.rules_dir) if options.rules_dir else None,
+        "LANTIAN_CLASSIFY_THRESHOLD": options.classify_threshold,
+        **options.overrides,
+    }
+
+
+@contextmanager
+def classifier_started(options: RunOptions) -> Iterator[None]:
+    """Start the classification worker now, before the crawl's set-up (migrations, campaign,
+    crawlers), so its start-up (rules, jieba) overlaps that work instead of the first pages;
+    ``run_campaign`` with options of the same rules, threshold, database and search index
+    uses it and stops it.  Stopped on leaving if the crawl never ran."""
+    from crawler.pipelines.classify import prestart
+
+    settings = ScrapySettings()
+    settings.setdict(BASE, priority="project")
+    settings.setdict(
+        {"LANTIAN_DATABASE_URL": options.database_url, **_overrides(options)}, priority="cmdline"
+    )
+    prestart(settings)
+    try:
+        yield
+    finally:
+        stop_classifier()
+
+
+def stop_classifier() -> int:
+    """Stop the classification workers (none left: 0); returns their peak memory in KiB."""
+    from crawler.pipelines.classify import shutdown_executors
+
+    return shutdown_executors()
 
 
 def run_campaign(
@@ -206,9 +238,7 @@ def run_campaign(
     finally:
         thaw_setup()
     seconds = time.monotonic() - started
-    from crawler.pipelines.classify import shutdown_executors
-
-    worker_peak = shutdown_executors()
+    worker_peak = stop_classifier()
     per_platform = {
         profile.key: {
             k: _jsonable(v) for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()

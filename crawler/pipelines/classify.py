@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from crawler.blocks import item_blocks
@@ -41,10 +42,28 @@ def shutdown_executors() -> int:
 _started: list[tuple[WorkerConfig, int]] = []
 
 
+def prestart(settings: BaseSettings) -> ClassifyClient:
+    """Start the worker before any crawler exists (``lantian crawl`` does, before it migrates
+    the database), so the rules and jieba load while the crawl sets up; the pipeline finds it
+    by its configuration, and :func:`shutdown_executors` stops it with the others."""
+    return _client(worker_config_from(settings), settings.getint("LANTIAN_CLASSIFY_PROCESSES", 1))
+
+
+def _client(config: WorkerConfig, processes: int) -> ClassifyClient:
+    key = (config, processes)
+    client = shared_client(config, processes)
+    if key not in _started:
+        _started.append(key)
+    return client
+
+
 def worker_config(crawler: Crawler) -> WorkerConfig:
+    return worker_config_from(crawler.settings)
+
+
+def worker_config_from(settings: BaseSettings) -> WorkerConfig:
     """What the worker needs from the crawl's settings; it cuts search tokens when the store
     stage keeps the search index."""
-    settings = crawler.settings
     search = settings.getdict("LANTIAN_SEARCH")
     userdict: Path | None = None
     indexed = settings.getbool("LANTIAN_SEARCH_INDEX", True) and bool(search.get("data_dir"))
@@ -73,11 +92,7 @@ class ClassifyPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         config = worker_config(crawler)
-        processes = crawler.settings.getint("LANTIAN_CLASSIFY_PROCESSES", 1)
-        key = (config, processes)
-        client = shared_client(config, processes)
-        if key not in _started:
-            _started.append(key)
+        client = _client(config, crawler.settings.getint("LANTIAN_CLASSIFY_PROCESSES", 1))
         return cls(client, crawler.stats, indexed=config.search_tokens)
 
     def job(self, item: ListingItem) -> Job:

@@ -26,7 +26,7 @@ from campaigns import (
     resolve_campaign,
     upsert_campaign,
 )
-from crawler import RunOptions, RunResult, run_campaign, worker_id
+from crawler import RunOptions, RunResult, classifier_started, run_campaign, worker_id
 from lantian.commands.common import migrated_session, settings_or_exit
 from lantian.config import Settings
 from lantian.console import EXIT_CHECK_FAILED, err, fail, out
@@ -112,7 +112,11 @@ def crawl(
     except typer.BadParameter as exc:
         fail(str(exc))
     worker = worker_id()
-    with engine_scope(settings.resolved_database_url, migrate=True) as engine:
+    # the classification worker loads its rules and jieba while the database is migrated
+    with (
+        classifier_started(run_options(settings, None, 0, capture=False)),
+        engine_scope(settings.resolved_database_url, migrate=True) as engine,
+    ):
         sessions = make_sessionmaker(engine)
         try:
             with session_scope(sessions) as session:
@@ -167,12 +171,13 @@ def _summary(run_id: int, campaign: str, status: RunStatus, result: RunResult) -
 
 
 def run_options(
-    settings: Settings, claimed: ClaimedRun, campaign_id: int, capture: bool
+    settings: Settings, claimed: ClaimedRun | None, campaign_id: int, capture: bool
 ) -> RunOptions:
-    """What the in-process crawl needs from the settings, as values."""
+    """What the in-process crawl needs from the settings, as values (with no run claimed yet,
+    what the classification worker needs)."""
     return RunOptions(
         database_url=settings.resolved_database_url,
-        run_id=claimed.run_id,
+        run_id=claimed.run_id if claimed else None,
         campaign_id=campaign_id,
         allow_private=settings.allow_private_networks,
         capture=capture,
@@ -189,7 +194,7 @@ def run_options(
         redis_url=settings.redis_url,
         redis_key_prefix=settings.redis_key_prefix,
         chromium_path=settings.chromium_path,
-        log_file=claimed.log_path if claimed.log_to_file else None,
+        log_file=claimed.log_path if claimed and claimed.log_to_file else None,
         log_level=settings.log_level,
         rules_dir=settings.rules_dir,
         classify_threshold=settings.classify_threshold,

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from classifiers.categories import DEFAULT_RULES_DIR
 from classifiers.licensed import read_register_csv
 from crawler.classify_client import ClassifyClient
 from crawler.classify_worker import Job, Outcome, WorkerConfig
-from crawler.pipelines.classify import ClassifyPipeline, shutdown_executors
+from crawler.pipelines.classify import ClassifyPipeline, prestart, shutdown_executors
 from spiders.items import ListingItem
 from store.db import make_engine, make_sessionmaker, session_scope, upgrade
 from store.licensed import import_register
@@ -38,9 +39,12 @@ def _item(text: str, url: str = "http://shop.example/item/1") -> ListingItem:
     return ListingItem(platform="shop", kind="shop", page_kind="item", url=url, text=text)
 
 
-def _classify_in_worker(settings: dict[str, Any], items: list[ListingItem]) -> Any:
+def _classify_in_worker(
+    settings: dict[str, Any], items: list[ListingItem], client: ClassifyClient | None = None
+) -> Any:
     crawler = get_crawler(settings_dict=settings)
     pipeline = ClassifyPipeline.from_crawler(crawler)
+    assert client is None or pipeline.client is client, "the worker already started is used"
 
     async def run() -> None:
         await asyncio.gather(*(pipeline.process_item(item) for item in items))
@@ -73,6 +77,29 @@ def test_register_check_runs_in_the_worker_once_a_register_is_imported(tmp_path:
         import_register(session, agencies, agents, replace=False)
     engine.dispose()
     assert {"licensed.unknown_agency_code", "licensed.unlisted_company"} <= _register_rules(url)
+
+
+def test_a_worker_started_before_the_migrations_reads_the_register_with_its_first_page(
+    tmp_path: Path,
+) -> None:
+    """``lantian crawl`` starts the worker before the database exists; the crawl's pipeline
+    then uses that worker (no second one), and the register is read once pages come."""
+    url = f"sqlite:///{tmp_path / 'lantian.db'}"
+    settings = {"LANTIAN_DATABASE_URL": url, "LANTIAN_CLASSIFY_PROCESSES": 1}
+    early = prestart(Settings(settings))
+    assert early._ready is not None
+    early._ready.result(timeout=60)  # started and initialised with no database at all
+    engine = make_engine(url)
+    upgrade(engine)
+    csv = tmp_path / "agencies.csv"
+    csv.write_text(AGENCIES, encoding="utf-8")
+    with session_scope(make_sessionmaker(engine)) as session:
+        import_register(session, *read_register_csv(csv), replace=False)
+    engine.dispose()
+    item = _item(UNLISTED)
+    _classify_in_worker(settings, [item], client=early)
+    assert item.verdict is not None
+    assert "licensed.unlisted_company" in {hit.rule for hit in item.verdict.hits}
 
 
 def test_the_worker_classifies_and_cuts_the_search_tokens(tmp_path: Path) -> None:
