@@ -175,8 +175,9 @@ def _new_actor(session: Session, label: str) -> Actor:
     """A new actor, inserted at once for its id (the contacts and the listing need it), the same
     row an ORM flush would write, without flushing the rest of the batch: one flush per new
     actor was most of the store stage's flushing."""
-    result = session.connection().execute(insert(Actor).values(label=label))
-    actor = Actor(id=result.inserted_primary_key[0], label=label)
+    key = session.connection().execute(insert(Actor).values(label=label)).inserted_primary_key
+    assert key is not None
+    actor = Actor(id=key[0], label=label)
     make_transient_to_detached(actor)  # the other columns load from the row if read
     session.add(actor)
     return actor
