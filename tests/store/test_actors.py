@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.actors import ActorError, link_actor, merge_actors, split_actor
+from store.actors import ActorError, link_actor, link_actors, merge_actors, split_actor
 from store.listings import Observation, record_observation
 from store.models import Actor, ActorContact, AuditEntry, Classification, Entity, Listing
 
@@ -49,6 +49,27 @@ def test_shared_contacts_link_and_bridge_actors(session: Session) -> None:
         select(AuditEntry).where(AuditEntry.action == "actor.auto_merge")
     ).all()
     assert entry.actor == "system:actor-linker"
+
+
+def test_a_batch_bridging_its_own_new_actors_merges_them(session: Session) -> None:
+    """The third link joins two actors the same batch made: their contacts and listings,
+    not yet written when the merge runs, end on the surviving actor."""
+    a, b, c = (_listing(session, n, []) for n in (1, 2, 3))
+    actors = link_actors(
+        session,
+        [(a, [("wechat", "wx1")]), (b, [("phone", "13800000001")]),
+         (c, [("wechat", "wx1"), ("phone", "13800000001")])],
+    )  # fmt: skip
+    first, second, third = actors
+    assert first is not None and second is not None and first.id != second.id
+    assert third is first
+    session.expire_all()
+    assert {(x.kind, x.actor_id) for x in session.scalars(select(ActorContact))} == {
+        ("wechat", first.id),
+        ("phone", first.id),
+    }
+    assert [session.get(Listing, x.id).actor_id for x in (a, b, c)] == [first.id] * 3  # type: ignore[union-attr]
+    assert session.get(Actor, second.id).merged_into_id == first.id  # type: ignore[union-attr]
 
 
 def test_a_split_is_never_undone_by_automatic_linking(session: Session) -> None:
