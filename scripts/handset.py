@@ -30,6 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from realset import read_jsonl  # noqa: E402  (this script's own folder)
+
 from classifiers import load_default_classifier  # noqa: E402
 from classifiers.engine import Classifier  # noqa: E402
 from classifiers.verdict import Verdict  # noqa: E402
@@ -39,26 +41,17 @@ DEFAULT_FILES = [DATA / "pages.jsonl", DATA / "threads.jsonl", DATA / "unseen-pa
 UNSEEN = "unseen-pages.jsonl"
 
 
+def _labelled(row: Any) -> str | None:
+    if not isinstance(row, dict) or row.get("tier") not in ("offer", "watch", "none"):
+        return "an object with tier offer/watch/none"
+    if not isinstance(row.get("text"), str) and not isinstance(row.get("blocks"), list):
+        return "a string 'text' or a list 'blocks'"
+    return None
+
+
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """The labelled rows of ``path``; a bad line exits 2 naming the file and line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise SystemExit(f"{path}: cannot read: {exc.strerror}") from exc
-    rows = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SystemExit(f"{path}:{number}: not JSON: {exc.msg}") from exc
-        if not isinstance(row, dict) or row.get("tier") not in ("offer", "watch", "none"):
-            raise SystemExit(f"{path}:{number}: needs an object with tier offer/watch/none")
-        if not isinstance(row.get("text"), str) and not isinstance(row.get("blocks"), list):
-            raise SystemExit(f"{path}:{number}: needs a string 'text' or a list 'blocks'")
-        rows.append(row)
-    return rows
+    return read_jsonl(path, "labelled rows", _labelled)
 
 
 def judge(classifier: Classifier, row: dict[str, Any]) -> Verdict:
@@ -152,10 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.errors and any(path.name == UNSEEN for path in args.files):
         raise SystemExit(f"--errors is refused for {UNSEEN}: it estimates unseen texts")
+    try:
+        files = {path: read_rows(path) for path in args.files}
+    except SystemExit as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     classifier = load_default_classifier()
     results = []
-    for path in args.files:
-        pairs = [(row, judge(classifier, row)) for row in read_rows(path)]
+    for path, rows in files.items():
+        pairs = [(row, judge(classifier, row)) for row in rows]
         results.append(report(path, pairs))
         if args.errors:
             for row, verdict in pairs:

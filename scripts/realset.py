@@ -36,6 +36,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,9 @@ CACHE = ROOT / "var" / "realset-cache.jsonl"
 SUBSTANTIVE = 150
 
 
-def _read(path: Path, what: str) -> list[dict[str, Any]]:
+def read_jsonl(path: Path, what: str, problem: Callable[[Any], str | None]) -> list[dict[str, Any]]:
+    """The rows of a JSON Lines file; exit 2 naming the file and line of the first unreadable
+    row or the first that ``problem`` objects to (it returns what a row lacks, or ``None``)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -63,10 +66,16 @@ def _read(path: Path, what: str) -> list[dict[str, Any]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise SystemExit(f"{path}:{number}: not JSON: {exc.msg}") from exc
-        if not isinstance(row, dict) or not isinstance(row.get("url"), str):
-            raise SystemExit(f"{path}:{number}: expected an object with a string 'url'")
+        lacks = problem(row)
+        if lacks is not None:
+            raise SystemExit(f"{path}:{number}: expected {lacks}")
         rows.append(row)
     return rows
+
+
+def _with_url(row: Any) -> str | None:
+    ok = isinstance(row, dict) and isinstance(row.get("url"), str)
+    return None if ok else "an object with a string 'url'"
 
 
 def blocks_of(excerpt: str) -> list[dict[str, str]]:
@@ -170,10 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
-        labels = _read(args.labels, "labels")
+        labels = read_jsonl(args.labels, "labels", _with_url)
         for row in labels:
             split_of(row)
-        cache = {row["url"]: str(row.get("excerpt") or "") for row in _read(args.cache, "cache")}
+        cache = {
+            row["url"]: str(row.get("excerpt") or "")
+            for row in read_jsonl(args.cache, "cache", _with_url)
+        }
     except SystemExit as exc:
         print(f"error: {exc}", file=sys.stderr)
         print(
