@@ -46,7 +46,7 @@ def prestart(settings: BaseSettings) -> ClassifyClient:
     """Start the worker before any crawler exists (``lantian crawl`` does, before it migrates
     the database), so the rules and jieba load while the crawl sets up; the pipeline finds it
     by its configuration, and :func:`shutdown_executors` stops it with the others."""
-    return _client(worker_config_from(settings), settings.getint("LANTIAN_CLASSIFY_PROCESSES", 1))
+    return _client(worker_config(settings), settings.getint("LANTIAN_CLASSIFY_PROCESSES", 1))
 
 
 def _client(config: WorkerConfig, processes: int) -> ClassifyClient:
@@ -57,11 +57,7 @@ def _client(config: WorkerConfig, processes: int) -> ClassifyClient:
     return client
 
 
-def worker_config(crawler: Crawler) -> WorkerConfig:
-    return worker_config_from(crawler.settings)
-
-
-def worker_config_from(settings: BaseSettings) -> WorkerConfig:
+def worker_config(settings: BaseSettings) -> WorkerConfig:
     """What the worker needs from the crawl's settings; it cuts search tokens when the store
     stage keeps the search index."""
     search = settings.getdict("LANTIAN_SEARCH")
@@ -91,7 +87,7 @@ class ClassifyPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        config = worker_config(crawler)
+        config = worker_config(crawler.settings)
         client = _client(config, crawler.settings.getint("LANTIAN_CLASSIFY_PROCESSES", 1))
         return cls(client, crawler.stats, indexed=config.search_tokens)
 
