@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import json
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -357,15 +359,32 @@ def test_serve_command_prints_base_urls() -> None:
             proc.stdout.close()
 
 
-def test_busy_port_is_a_clear_error() -> None:
-    import socket
+@contextlib.contextmanager
+def _busy_port_after_a_free_one() -> Iterator[int]:
+    """A listening port N whose neighbour N-1 was free a moment ago.
 
+    The search engine binds N-1 first; an ephemeral port's neighbour may belong to
+    another process, which would fail the start on the wrong platform.
+    """
+    for _ in range(50):
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            port = busy.getsockname()[1]
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port - 1))
+                except OSError:
+                    continue
+            busy.listen(1)
+            yield port
+            return
+    raise AssertionError("no ephemeral port with a free neighbour in 50 tries")
+
+
+def test_busy_port_is_a_clear_error() -> None:
     from sandbox import SandboxStartError
 
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen(1)
-        port = busy.getsockname()[1]
+    with _busy_port_after_a_free_one() as port:
         server = SandboxServer(base_port=port - 1)  # the marketplace (N+1) lands on the busy port
         with pytest.raises(SandboxStartError, match=f"taobaobei to 127.0.0.1:{port}"):
             server.start()
