@@ -53,10 +53,13 @@ class Merged:
         reads a few entries around its window, so nothing else is built for all of them."""
         found = self._cache.get(id(terms))
         if found is None:
-            occ = self._occ
-            present = [self._packed(term) for term in terms if term in occ]
-            # each list is sorted: timsort merges the runs, in C
-            found = present[0] if len(present) == 1 else sorted(chain.from_iterable(present))
+            # the terms on the page, in C: a concept's list holds dozens of terms, mostly absent
+            present = self._occ.keys() & terms
+            if len(present) == 1:
+                found = self._packed(present.pop())
+            else:
+                # each list is sorted (and no two terms share a key): timsort merges the runs, in C
+                found = sorted(chain.from_iterable([self._packed(term) for term in present]))
             self._cache[id(terms)] = found
         return found
 
