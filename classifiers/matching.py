@@ -186,11 +186,8 @@ def holds(
         if ctx.document:
             return None  # present on the page (checked in _evaluate)
         if ctx.line:
-            if any(
-                merged.same_line(norm, (start, end), found)
-                for found in merged.spans_within(
-                    ctx.terms, start - ctx.before, end + ctx.after, (start, end)
-                )
+            if merged.within_line(
+                norm, ctx.terms, start - ctx.before, end + ctx.after, (start, end)
             ):
                 return None
         elif merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end)):
