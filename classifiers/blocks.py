@@ -27,7 +27,9 @@ class BlockError(ValueError):
     """A block given to the classifier is malformed; the message names which and what."""
 
 
-@dataclass(frozen=True, slots=True)
+# not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, about
+# ten times a plain one, and a page builds hundreds; never mutated (unsafe_hash keeps it hashable)
+@dataclass(slots=True, unsafe_hash=True)
 class Block:
     """One unit of the page: ``start``/``end`` index the classified string."""
 

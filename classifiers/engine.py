@@ -191,6 +191,7 @@ class Classifier:
             rule=rule,
             legal_basis=rule.legal_basis or default_basis,
             anchors=anchors,
+            anchor_set=frozenset(anchors),
             groups=[self._intern(tuple(g)) for g in groups],
             none=self._intern(tuple(self._norm(t) for t in rule.none)),
             context=self._intern(tuple(expand(rule.context, "context"))),

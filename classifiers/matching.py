@@ -39,6 +39,7 @@ class Compiled:
     rule: Rule
     legal_basis: str
     anchors: list[str]
+    anchor_set: frozenset[str]
     groups: list[tuple[str, ...]]
     none: tuple[str, ...]
     context: tuple[str, ...]
@@ -91,11 +92,11 @@ def evaluate(
         for pattern in regexes:
             spans.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
     else:
-        for term in c.anchors:
-            found = occ.get(term)
-            if found:
-                n = len(term)
-                spans.extend([(s, s + n) for s in found])
+        # the anchors on the page, in C: a rule lists dozens, mostly absent; their spans are sorted
+        # below, so the order they are met in does not matter
+        for term in terms & c.anchor_set:
+            n = len(term)
+            spans.extend([(s, s + n) for s in occ[term]])
     spans.sort()
     if c.groups:  # an anchor with no term of the first group near it never holds
         spans = merged.near(c.groups[0], spans, c.window)
@@ -186,11 +187,8 @@ def holds(
         if ctx.document:
             return None  # present on the page (checked in _evaluate)
         if ctx.line:
-            if any(
-                merged.same_line(norm, (start, end), found)
-                for found in merged.spans_within(
-                    ctx.terms, start - ctx.before, end + ctx.after, (start, end)
-                )
+            if merged.within_line(
+                norm, ctx.terms, start - ctx.before, end + ctx.after, (start, end)
             ):
                 return None
         elif merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end)):

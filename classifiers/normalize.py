@@ -151,7 +151,9 @@ def char_table(keep: frozenset[str] = frozenset()) -> dict[int, str]:
     return table
 
 
-@dataclass(frozen=True, slots=True)
+# not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, about
+# ten times a plain one, and a page builds hundreds; never mutated (unsafe_hash keeps it hashable)
+@dataclass(slots=True, unsafe_hash=True)
 class _Segment:
     start: int  # in the intermediate text
     src_start: int  # in the text before the step

@@ -53,10 +53,13 @@ class Merged:
         reads a few entries around its window, so nothing else is built for all of them."""
         found = self._cache.get(id(terms))
         if found is None:
-            occ = self._occ
-            present = [self._packed(term) for term in terms if term in occ]
-            # each list is sorted: timsort merges the runs, in C
-            found = present[0] if len(present) == 1 else sorted(chain.from_iterable(present))
+            # the terms on the page, in C: a concept's list holds dozens of terms, mostly absent
+            present = self._occ.keys() & terms
+            if len(present) == 1:
+                found = self._packed(present.pop())
+            else:
+                # each list is sorted (and no two terms share a key): timsort merges the runs, in C
+                found = sorted(chain.from_iterable([self._packed(term) for term in present]))
             self._cache[id(terms)] = found
         return found
 
@@ -178,4 +181,39 @@ class Merged:
         ``exclude`` is the anchor: "都是骗子" is not cancelled by the cue "骗子" it
         contains, while "不承诺" still cancels the overlapping anchor "承诺授权".
         """
-        return bool(self._inside(terms, lo, hi, exclude, True))
+        # asked at every anchor of every rule (its none terms, each exception context): its own
+        # loop, with no list built and no second call
+        x0, x1 = exclude if exclude is not None else (1, 0)  # (1, 0) excludes nothing
+        keys = self._spans(terms)
+        i = bisect.bisect_left(keys, lo << 16)
+        n = len(keys)
+        while i < n:
+            key = keys[i]
+            s = key >> 16
+            if s >= hi:
+                return False
+            e = s + (key & 0xFFFF)
+            if e <= hi and not (s >= x0 and e <= x1):
+                return True
+            i += 1
+        return False
+
+    def within_line(
+        self, norm: Normalized, terms: tuple[str, ...], lo: int, hi: int, anchor: tuple[int, int]
+    ) -> bool:
+        """Whether a term occurs entirely inside ``[lo, hi)``, not inside ``anchor``, on the
+        anchor's line (``same_line``): an exception context limited to its line."""
+        x0, x1 = anchor
+        keys = self._spans(terms)
+        i = bisect.bisect_left(keys, lo << 16)
+        n = len(keys)
+        while i < n:
+            key = keys[i]
+            s = key >> 16
+            if s >= hi:
+                return False
+            e = s + (key & 0xFFFF)
+            if e <= hi and not (s >= x0 and e <= x1) and self.same_line(norm, anchor, (s, e)):
+                return True
+            i += 1
+        return False

@@ -10,7 +10,9 @@ from classifiers.blocks import Block
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 
 
-@dataclass(frozen=True, slots=True)
+# not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, about
+# ten times a plain one, and a page builds hundreds; never mutated (unsafe_hash keeps it hashable)
+@dataclass(slots=True, unsafe_hash=True)
 class Hit:
     """One rule that fired.  ``start``/``end`` index the classified string (see ``Classifier.classify``)."""
 
@@ -34,7 +36,9 @@ class Hit:
         return asdict(self)
 
 
-@dataclass(frozen=True, slots=True)
+# not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, about
+# ten times a plain one, and a page builds hundreds; never mutated (unsafe_hash keeps it hashable)
+@dataclass(slots=True, unsafe_hash=True)
 class Entity:
     """A contact or identity found in the text; ``value`` is normalized for linking."""
 
