@@ -154,11 +154,14 @@ class ProfileSpider(scrapy.Spider):
             yield from self._resolve_redirect(sel, response)
             return
 
+        found_fields = False
+        next_url = self._next_url(sel, page, response)
         if page.emit:
-            item_data = self._page_data(sel, page, response)
+            own = extract.fields(sel, page.fields)
+            found_fields = bool(own)
+            item_data = self._page_data(sel, page, response, own)
             if partial is not None:
                 item_data = _merge(partial, item_data)
-            next_url = self._next_url(sel, page, response)
             continuing = (
                 page.continues and next_url is not None and meta["page_no"] < self.max_continuations
             )
@@ -179,11 +182,11 @@ class ProfileSpider(scrapy.Spider):
             links = followed(sel, page, response.url)
             if page.results is not None and page.results.emit:
                 yield from self._result_items(sel, page, response)
-            if not links and not (page.emit and extract.fields(sel, page.fields)):
+            if not links and not found_fields:
                 self._check_drift(sel, page, response)
             yield from self._follow(links, response)
             if not page.continues:
-                yield from self._paginate(sel, page, response)
+                yield from self._paginate(next_url, response)
 
     # -- search results, click-through links, drift and blocks --------------
 
@@ -288,10 +291,15 @@ class ProfileSpider(scrapy.Spider):
             page = self.profile.pages[request.meta["page_type"]]
             yield self._item_from(partial, page, partial["url"], None, None, False)
 
-    def _page_data(self, sel: Page, page: PageType, response: TextResponse) -> dict[str, Any]:
+    def _page_data(
+        self, sel: Page, page: PageType, response: TextResponse, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The listing's data from this page; ``fields`` are the profile's fields found on it
+        (``extract.fields``, read once by the caller, which also needs them for the drift
+        check), kept here and added to."""
         data: dict[str, Any] = {
             "url": response.meta.get("listing_url", response.url),
-            "fields": extract.fields(sel, page.fields),
+            "fields": fields,
             "text": extract.page_text(sel, page.text),
             "page_title": extract.clean(sel.css("title::text").get("") or ""),
             "http_status": response.status,
@@ -391,11 +399,11 @@ class ProfileSpider(scrapy.Spider):
         url = response.urljoin(link)
         return url if urlsplit(url).scheme in {"http", "https"} else None
 
-    def _paginate(self, sel: Page, page: PageType, response: TextResponse) -> Iterator[Request]:
+    def _paginate(self, url: str | None, response: TextResponse) -> Iterator[Request]:
+        """The next page of results (``url``: ``_next_url`` of this one), within ``max_pages``."""
         page_no = response.meta["page_no"]
         if page_no >= self.max_pages:
             return
-        url = self._next_url(sel, page, response)
         if url:
             yield self.page_request(
                 url,

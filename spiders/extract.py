@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import lxml.html
+from lxml import etree
 from parsel import Selector as Page
 from parsel import SelectorList
+from parsel.csstranslator import HTMLTranslator
+from parsel.utils import extract_regex
 
 from spiders.profile import Records, Selector
 
@@ -26,6 +30,59 @@ def select(node: Page | SelectorList[Page], spec: Selector) -> SelectorList[Page
         return node.css(spec.css)
     assert spec.xpath is not None
     return node.xpath(spec.xpath)
+
+
+_TRANSLATOR = HTMLTranslator()
+#: the prefixes a parsel Selector knows unless told more (EXSLT regular expressions and sets)
+_NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
+
+
+@lru_cache(maxsize=1024)
+def _evaluator(css: str | None, xpath: str | None) -> tuple[str, etree.XPath]:
+    """A selector compiled once, as parsel compiles it (CSS through its HTML translator,
+    strings rather than smart strings, the EXSLT prefixes the expression uses)."""
+    query = _TRANSLATOR.css_to_xpath(css) if css is not None else xpath
+    assert query is not None
+    used = {prefix: uri for prefix, uri in _NAMESPACES.items() if f"{prefix}:" in query}
+    try:
+        return query, etree.XPath(query, namespaces=used, smart_strings=False)
+    except etree.XPathError as exc:
+        raise ValueError(f"XPath error: {exc} in {query}") from exc
+
+
+def _serialized(found: Any) -> str:
+    """One XPath result as parsel's ``get()`` gives it for an HTML page."""
+    if isinstance(found, etree._Element):
+        return str(etree.tostring(found, method="html", encoding="unicode", with_tail=False))
+    if found is True:
+        return "1"
+    if found is False:
+        return "0"
+    return str(found)
+
+
+def strings(node: Page | SelectorList[Page], spec: Selector) -> list[str]:
+    """What ``select(node, spec).getall()`` (or ``.re(spec.re)``) gives, without a parsel
+    Selector per match: a page's fields and each record's are tens of matches a page, and
+    wrapping each cost as much as finding it.  Anything but an element of an HTML page
+    with parsel's usual prefixes goes through parsel itself."""
+    root = getattr(node, "root", None)
+    if (
+        not isinstance(root, etree._Element)
+        or getattr(node, "type", None) != "html"
+        or node.namespaces != _NAMESPACES  # type: ignore[union-attr]
+    ):
+        found = select(node, spec)
+        return found.re(spec.re) if spec.re else found.getall()
+    query, evaluate = _evaluator(spec.css, spec.xpath)
+    try:
+        result = evaluate(root)
+    except etree.XPathError as exc:
+        raise ValueError(f"XPath error: {exc} in {query}") from exc
+    raw = [_serialized(x) for x in (result if isinstance(result, list) else [result])]
+    if spec.re:
+        return [match for text in raw for match in extract_regex(spec.re, text)]
+    return raw
 
 
 #: Inline elements do not break words: a search engine's <em> highlight inside a title is
@@ -72,10 +129,8 @@ def html_text(markup: str) -> str:
 
 def values(node: Page | SelectorList[Page], spec: Selector) -> list[str]:
     """Every non-empty cleaned value ``spec`` finds under ``node``."""
-    found = select(node, spec)
-    raw = found.re(spec.re) if spec.re else found.getall()
     out = []
-    for value in raw:
+    for value in strings(node, spec):
         if "<" in value and ">" in value and not spec.re:
             value = html_text(value)
         cleaned = clean(value)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,9 +40,24 @@ def _words(pieces: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=8192)
+def _line_tokens(segmenter: jieba.Tokenizer, line: str) -> tuple[str, ...]:
+    return tuple(_words(list(segmenter.cut_for_search(line, HMM=False))))
+
+
 def tokenize_document(text: str, userdict: Path | None = None) -> list[str]:
-    """Index tokens of a document (search mode: long words and the words inside them)."""
-    return _words(list(_segmenter(userdict).cut_for_search(_fold(text), HMM=False)))
+    """Index tokens of a document (search mode: long words and the words inside them).
+
+    Cut a line at a time, each line's tokens kept for the next page that has it: a
+    platform's pages repeat their banner, footer and boilerplate (two thirds of the text
+    on the bench crawl), and jieba is pure Python.  The tokens are the same as cutting the
+    whole text, since jieba never joins characters across a line break.
+    """
+    segmenter = _segmenter(userdict)
+    out: list[str] = []
+    for line in _fold(text).split("\n"):
+        out.extend(_line_tokens(segmenter, line))
+    return out
 
 
 def tokenize_query(text: str, userdict: Path | None = None) -> list[str]:

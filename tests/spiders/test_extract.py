@@ -41,3 +41,27 @@ def test_highlighted_words_stay_joined_and_blocks_stay_apart() -> None:
     )
     assert extract.value(page, Selector(css="h3 a")) == "全国旅行社团队游"
     assert extract.value(page, Selector(css="div.s")) == "第一段包授权 第二段"
+
+
+def test_strings_give_what_parsel_gives() -> None:
+    """The compiled fast path and parsel agree on every kind of result: elements (as
+    markup), text, attributes, booleans and numbers, regular expressions with and without
+    groups, EXSLT prefixes, and a list of nodes (which goes through parsel itself)."""
+    page = Page(text=HTML)
+    specs = [
+        Selector(css=".post"),
+        Selector(css=".post p::text"),
+        Selector(css="h1::attr(class)"),
+        Selector(css=".p", re=r"¥\s*<b>([\d.]+)"),
+        Selector(css=".p", re=r"(¥)\s*<b>(\d+)"),
+        Selector(xpath="count(//div[@class='post']) > 1"),
+        Selector(xpath="count(//p)"),
+        Selector(xpath="//span[re:test(text(), '^[甲乙]$')]/text()"),
+        Selector(css=".nope::text"),
+    ]
+    nodes = [page, page.css(".post")[1], page.css(".post")]
+    for node in nodes:
+        for spec in specs:
+            found = extract.select(node, spec)
+            expected = found.re(spec.re) if spec.re else found.getall()
+            assert extract.strings(node, spec) == expected, (spec, node)

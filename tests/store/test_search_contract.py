@@ -112,6 +112,24 @@ def test_tokens_are_the_same_for_document_and_query_words() -> None:
     assert all(t.strip() and " " not in t for t in tokenize_document("专 利，包-授权！!"))
 
 
+def test_a_document_is_cut_as_a_whole_though_its_lines_are_cut_apart() -> None:
+    """tokenize_document cuts (and remembers) a line at a time: the tokens are those of
+    jieba's search mode over the whole text, line breaks of every kind included."""
+    from store.search.tokens import _fold, _segmenter, _words
+
+    texts = [
+        "专利代理包授权\n\n  Café 加微信 ABC-12\r\n最后 一行\u3000全角ＡＢＣ１２",
+        "专利\n代理\n专利\n代理",
+        "",
+        "\n",
+        "高新技术企业认定\u2028代办",
+    ]
+    for text in texts:
+        whole = _words(list(_segmenter(None).cut_for_search(_fold(text), HMM=False)))
+        assert tokenize_document(text) == whole
+        assert tokenize_document(text) == whole  # the second time from remembered lines
+
+
 def test_words_must_all_match(loaded: SearchBackend) -> None:
     assert ids(loaded, text="包授权", sort="score") == [1, 3]
     assert ids(loaded, text="挂靠") == [2]
