@@ -16,7 +16,6 @@ Pages whose only hits promote the practice without such a call are kept as
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -40,7 +39,14 @@ from classifiers.discourse_files import (
 from classifiers.normalize import Normalized, Normalizer
 from classifiers.pack import RulePackError
 from classifiers.regex_literals import compile_needled, regex_needs, required_any, required_literal
-from classifiers.sentences import Marks, answer_stance, find_all, question_answered
+from classifiers.sentences import (
+    Marks,
+    answer_stance,
+    find_all,
+    question_answered,
+    sentence_cues,
+    sentence_span,
+)
 from classifiers.voice import (
     OTHER,
     SELLERS,
@@ -172,7 +178,6 @@ class Discourse:
                 self._stance_terms[term].append((name, "after"))
         for term in self._breaks:
             self._stance_terms[term].append(("break", "before"))
-        self._break_terms = frozenset(self._breaks)
 
     def terms(self) -> set[str]:
         """Every normalized term the cues use, for the rule engine's one scan of a page."""
@@ -345,12 +350,9 @@ class Discourse:
         next sentences, denies or reports it ("能包授权吗？不能，任何机构都无法保证") takes
         that stance, as a heading takes its answer's."""
         text = norm.text
-        i = bisect.bisect_left(marks.ends, n_start)
-        s = marks.ends[i - 1] + 1 if i > 0 else 0
-        j = bisect.bisect_left(marks.ends, n_end)
-        e = marks.ends[j] if j < len(marks.ends) else len(text)
+        s, e = sentence_span(marks, n_start, n_end, len(text))
         ender = text[e] if e < len(text) else ""
-        seen, offer_at = self._sentence_cues(marks, s, e, n_start, n_end)
+        seen, offer_at = sentence_cues(marks, self._stance_terms, s, e, n_start, n_end)
         question = text.find(_QUESTION_END, s, e + 1)
         if answers and ender == _QUESTION_END:
             answered = answer_stance(marks, e, self._stance_terms)
@@ -377,48 +379,6 @@ class Discourse:
         if explainer and "promoted" in block_cues:
             return "promoted", "recommends the practice"
         return voice, f"voice of the block ({voice})"
-
-    def _sentence_cues(
-        self, marks: Marks, s: int, e: int, n_start: int, n_end: int
-    ) -> tuple[dict[tuple[str, str], str], tuple[int, int]]:
-        """The stance cues of the sentence ``[s, e)`` that bear on the hit ``[n_start, n_end)``:
-        (stance, before/after) -> the first cue found there, and the normalized span of the
-        first first-person offer cue (for a quoted claim).  A break cue before the hit cuts off
-        what precedes it."""
-        cues = marks.found[
-            bisect.bisect_left(marks.starts, s) : bisect.bisect_left(marks.starts, e)
-        ]
-        cut = s
-        for _, end, term in cues:
-            if end <= n_start and term in self._break_terms:
-                cut = max(cut, end)
-        seen: dict[tuple[str, str], str] = {}
-        offer_at = (0, 0)
-        for start, end, term in cues:
-            if start < cut or end > e:
-                continue
-            for name, where in self._stance_terms[term]:
-                if name == "break":
-                    continue
-                if where == "before":
-                    # a denial, a retelling or a third party's claim may sit inside the
-                    # matched words ("从不出借", "有人找我挂证", "部分机构承诺…"); an offer
-                    # anywhere in the sentence
-                    limit = (
-                        e
-                        if name == "offered"
-                        else n_end
-                        if name in ("denied", "hearsay", "reported")
-                        else n_start
-                    )
-                    ok = end <= limit
-                else:
-                    ok = start >= n_end
-                if ok:
-                    if name == "offered" and (name, where) not in seen:
-                        offer_at = (start, end)
-                    seen.setdefault((name, where), term)
-        return seen, offer_at
 
     @staticmethod
     def _quoted_claim(
