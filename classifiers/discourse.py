@@ -91,6 +91,9 @@ TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
 _SENTENCE_END = "。！？；"
 _SENTENCE_END_RE = re.compile("[。！？；]")
 _QUESTION_END = "？"
+#: the stance cues before a call to act that make it someone else's (``own_call``)
+_OTHERS = "others"
+_NOT_OWN = tuple((name, "before") for name in ("denied", "hearsay", "reported", _OTHERS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +181,10 @@ class Discourse:
                 self._stance_terms[term].append((name, "after"))
         for term in self._breaks:
             self._stance_terms[term].append(("break", "before"))
+        # another party as a call's subject (genres.yaml others_calls): read like a stance cue
+        for term in genres.others_calls.others if genres.others_calls else ():
+            if norm(term):
+                self._stance_terms[norm(term)].append((_OTHERS, "before"))
 
     def terms(self) -> set[str]:
         """Every normalized term the cues use, for the rule engine's one scan of a page."""
@@ -202,8 +209,10 @@ class Discourse:
         occ: Mapping[str, list[int]],
         hits: bool = True,
         offers: bool = True,
+        marks: Marks | None = None,
     ) -> tuple[PageReading, dict[int, set[str]]]:
-        """The page's genre and, per block, its ``block`` cues and signals (``offers``: offer calls)."""
+        """The page's genre and, per block, its ``block`` cues and signals (``offers``: offer calls;
+        with ``marks``, only the calls to act the speaker makes: ``own_call``)."""
         found: dict[str, set[str]] = defaultdict(set)  # cue -> distinct terms
         per_block: dict[int, set[str]] = defaultdict(set)
         signal_blocks: set[int] = set()
@@ -217,6 +226,13 @@ class Discourse:
 
         def blocks_of(term: str) -> set[int]:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
+
+        def call_blocks(at: list[tuple[int, int]]) -> set[int]:
+            return {
+                index.at(norm.original_span(p, p + 1)[0])
+                for p, q in at
+                if marks is None or self.own_call(marks, p, q, len(norm.text))
+            }
 
         for term in positions:
             where: set[int] | None = None
@@ -233,26 +249,34 @@ class Discourse:
                         for block in where:
                             per_block[block].add("cue:" + name)
                     found[name].add(term)
+                elif kind == "signal":
+                    signal_blocks |= call_blocks([(p, p + len(term)) for p in positions[term]])
                 else:
                     where = blocks_of(term) if where is None else where
-                    if kind == "signal":
-                        signal_blocks |= where
-                    else:
-                        for block in where:
-                            per_block[block].add(name)
+                    for block in where:
+                        per_block[block].add(name)
         for offset in contact_offsets:
             signal_blocks.add(index.at(offset))
         offer_blocks: set[int] = set()
         if hits:
-            for start, matched in self.call_to_act(norm.text):
-                signal_blocks.add(index.at(norm.original_span(start, start + 1)[0]))
+            calls = self.call_to_act(norm.text)
+            for _, matched in calls:
                 found["seller_offer.call_to_act"].add("re:" + matched)
-            for start, _ in self.call_to_act(norm.text, self.offer_patterns) if offers else ():
-                offer_blocks.add(index.at(norm.original_span(start, start + 1)[0]))
+            signal_blocks |= call_blocks([(p, p + len(m)) for p, m in calls])
+            if offers:
+                offered = self.call_to_act(norm.text, self.offer_patterns)
+                offer_blocks = call_blocks([(p, p + len(m)) for p, m in offered])
             signal_blocks |= offer_blocks
         self._match_genre_patterns(norm, index, title_blocks, hits, found)
         if contact_offsets:
             found["seller_offer.call_to_act"].add("contact-entity")
+        reading = self._scored(found)
+        reading.signal_blocks, reading.offer_blocks = signal_blocks, offer_blocks
+        return reading, per_block
+
+    def _scored(self, found: Mapping[str, set[str]]) -> PageReading:
+        """The genre that the cues ``found`` (cue -> distinct terms) score highest, if it reaches
+        ``min_score``, with the scores and without the chrome cues (``selling``)."""
         scores: dict[str, float] = defaultdict(float)
         selling: dict[str, float] = defaultdict(float)
         evidence: list[str] = []
@@ -265,15 +289,12 @@ class Discourse:
         order = list(self.genres.genres)
         best = max(order, key=lambda g: (scores.get(g, 0.0), -order.index(g)))
         genre = best if scores.get(best, 0.0) >= self.genres.min_score else OTHER
-        reading = PageReading(
+        return PageReading(
             genre=genre,
             genre_scores={g: round(s, 2) for g, s in scores.items()},
             genre_evidence=sorted(evidence),
-            signal_blocks=signal_blocks,
-            offer_blocks=offer_blocks,
             selling=dict(selling),
         )
-        return reading, per_block
 
     def _match_genre_patterns(
         self,
@@ -313,6 +334,14 @@ class Discourse:
                 continue
             out.extend((m.start(), m.group()) for m in pattern.finditer(text))
         return out
+
+    def own_call(self, marks: Marks, start: int, end: int, length: int) -> bool:
+        """Whether the call to act at normalized ``[start, end)`` is the speaker's: its sentence
+        neither refuses, retells nor reports it, nor has another party as its subject
+        ("切勿私信所谓的内部人员", "有人加我", "对方报价二十万": genres.yaml ``others_calls``)."""
+        s, e = sentence_span(marks, start, end, length)
+        seen, _ = sentence_cues(marks, self._stance_terms, s, e, start, end)
+        return not any(key in seen for key in _NOT_OWN)
 
     def voice(self, reading: PageReading, length: int) -> str:
         """The page's own voice (``classifiers.voice.page_voice``)."""

@@ -66,6 +66,18 @@ class SignalPatterns(_Model):
         return check_regexes(value)
 
 
+class OthersCalls(_Model):
+    """Whose call to act: one that its sentence refuses, retells or reports (the denied, hearsay
+    and reported cues of stances.yaml before it) or that has another party (``others``) as its
+    subject is not the speaker's, and ties nothing."""
+
+    description: str = Field(min_length=2)
+    others: list[str] = Field(min_length=1)
+    #: each text holds a call to act: ``match`` texts' calls are all someone else's, each
+    #: ``no_match`` text has one of the speaker's own
+    examples: Examples
+
+
 class GenresFile(_Model):
     version: str
     min_score: float = Field(gt=0.0)
@@ -82,6 +94,7 @@ class GenresFile(_Model):
     #: an order button), not an invitation to ask questions: only these tie a hit the page
     #: merely describes (``Discourse.judge``)
     offer_call: SignalPatterns | None = None
+    others_calls: OthersCalls | None = None
     #: rules whose phrase names the subject a practice is about (job titles, inventor
     #: positions), which an article describes in its own voice, not a claim only a seller makes
     topics: list[str] = Field(default_factory=list)

@@ -8,6 +8,7 @@ from pathlib import Path
 from classifiers.categories import CategoryError, load_categories
 from classifiers.engine import Classifier, build_classifier
 from classifiers.pack import RulePackError
+from classifiers.sentences import find_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,9 @@ def run_cue_examples(classifier: Classifier) -> tuple[int, list[ExampleFailure]]
                 norm = classifier.normalizer.normalize(text).text
                 if bool(discourse.call_to_act(norm, compiled)) != (kind == "match"):
                     failures.append(ExampleFailure(name, genres_source, kind, text))
+    checked_calls, call_failures = _others_calls_examples(classifier, genres_source)
+    checked += checked_calls
+    failures += call_failures
     # a topic names a rule of these packs (a rule set without that pack still loads)
     rule_ids = {rule.id for pack in classifier.packs for rule in pack.rules}
     for topic in discourse.genres.topics:
@@ -85,6 +89,29 @@ def run_cue_examples(classifier: Classifier) -> tuple[int, list[ExampleFailure]]
                 checked += 1
                 if (discourse.example_stance(text) == name) != (kind == "match"):
                     failures.append(ExampleFailure(f"stance {name}", stances_source, kind, text))
+    return checked, failures
+
+
+def _others_calls_examples(classifier: Classifier, source: str) -> tuple[int, list[ExampleFailure]]:
+    """Each ``others_calls`` example holds a call to act (a signal term or a structural call);
+    a ``match`` text's calls are all someone else's, a ``no_match`` text has one of its own."""
+    discourse = classifier.discourse
+    spec = discourse.genres.others_calls if discourse is not None else None
+    if discourse is None or spec is None:
+        return 0, []
+    signals = {classifier.normalizer.normalize(t).text for t in discourse.genres.signals}
+    checked = 0
+    failures: list[ExampleFailure] = []
+    for kind, texts in (("match", spec.examples.match), ("no_match", spec.examples.no_match)):
+        for text in texts:
+            checked += 1
+            norm = classifier.normalizer.normalize(text).text
+            marks = discourse.marks(norm, find_all(norm, discourse.terms()))
+            calls = [(p, p + len(t)) for t, at in find_all(norm, signals).items() for p in at]
+            calls += [(p, p + len(m)) for p, m in discourse.call_to_act(norm)]
+            own = [discourse.own_call(marks, p, q, len(norm)) for p, q in calls]
+            if not calls or (not any(own)) != (kind == "match"):
+                failures.append(ExampleFailure("others_calls", source, kind, text))
     return checked, failures
 
 

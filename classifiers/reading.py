@@ -59,11 +59,12 @@ def _links(blocks: list[Block], signal_blocks: set[int]) -> tuple[dict[str, set[
     return by_author, single_voice & signal_blocks
 
 
-def _topical(topic: bool, stance: str, own_title: bool) -> bool:
-    """Whether a hit is a topic (``topics`` in genres.yaml) that an article describes, or asks in
-    its own title (its heading): only a call that offers the service ties it.  A claim, or what
-    the page promotes or retells, is tied by any call to act."""
-    return topic and (stance == "described" or (stance == "asked" and own_title))
+def _topical(topic: bool, stance: str, own_block: bool) -> bool:
+    """Whether a hit is a topic (``topics`` in genres.yaml) that an article describes, or asks
+    in its own title or paragraphs (the writer's question about the subject, which the article
+    answers, under an explainer's or a site's chrome alike): only a call that offers the service
+    ties it.  A claim, or what the page promotes or retells, is tied by any call to act."""
+    return topic and (stance == "described" or (stance == "asked" and own_block))
 
 
 def read_hits(
@@ -83,10 +84,10 @@ def read_hits(
     contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
     topics = frozenset(d.genres.topics)
     topical_page = bool(topics) and any(h.rule in topics for h, _, _ in found)
-    page, per_block = d.read_page(
-        norm, index, contacts if found else [], occ, bool(found), topical_page
-    )
     marks = d.marks(norm.text, occ) if found else None
+    page, per_block = d.read_page(
+        norm, index, contacts if found else [], occ, bool(found), topical_page, marks
+    )
     page_voice = d.voice(page, len(norm.text))
     explainer = page_voice == "described"
     # an article under a seller's chrome: its paragraphs describe the topics they name
@@ -136,7 +137,8 @@ def read_hits(
             linked = by_author.get(block.author or "", set()) - {bi}
         else:
             linked = single_signal - {bi}
-        topical = _topical(hit.rule in topics, stance, explainer and block.kind == "title")
+        article = explainer or chrome
+        topical = _topical(hit.rule in topics, stance, article and block.kind != "post")
         offer_calls = page.offer_blocks if topical else None
         counted = stance == "offered" or (
             not buyer and d.judge(stance, bi, linked, page.signal_blocks, offer_calls)

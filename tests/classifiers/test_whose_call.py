@@ -1,0 +1,73 @@
+"""Whose call to act and whose refusal: a price or a contact request that a page retells from
+another party ties nothing, the page's own call does; a firm's statement of the business it
+stays out of denies; an article's own question about a topic under site chrome is tied only by
+a call that offers the service."""
+
+from __future__ import annotations
+
+from classifiers import Classifier
+
+
+def _why(verdict: object) -> list[tuple[str, str, bool, str]]:
+    return [(h.rule, h.stance, h.counted, h.why) for h in getattr(verdict, "hits", [])]
+
+
+STORY = [
+    {"text": "老字号被别人抢先注册了商标怎么办？", "kind": "title"},
+    {
+        "text": "一家开了多年面馆的老板告诉笔者，她的店名被一家外地公司抢先注册了，"
+        "对方随后上门，报价五万元才肯转让。",
+        "kind": "paragraph",
+    },
+    {
+        "text": "这种情况下，在先使用人可以依据商标法提出异议或者请求宣告无效，"
+        "对方以不正当手段抢先注册的，还可以主张赔偿。",
+        "kind": "paragraph",
+    },
+]
+
+
+def test_a_price_the_other_party_asked_is_no_call_to_act(classifier: Classifier) -> None:
+    verdict = classifier.classify_blocks(STORY)
+    assert verdict.hits, "the squatting rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
+
+
+def test_the_pages_own_call_still_ties_the_same_hits(classifier: Classifier) -> None:
+    own = {"text": "商标被抢注的，可以找我们评估，报价透明。", "kind": "paragraph"}
+    verdict = classifier.classify_blocks([*STORY, own])
+    assert verdict.irregular, _why(verdict)
+
+
+def test_a_firms_refusal_of_a_business_denies_it(classifier: Classifier) -> None:
+    text = (
+        "本所为依法设立的专利代理机构。本所不从事以评职称、积分落户为目的的专利买卖，"
+        "也不承接发明人变更类委托。收费标准见下表，欢迎来电咨询。"
+    )
+    verdict = classifier.classify(text)
+    assert not verdict.irregular, _why(verdict)
+    assert all(not h.counted for h in verdict.hits), _why(verdict)
+
+
+def test_an_articles_own_question_under_chrome_needs_an_offering_call(
+    classifier: Classifier,
+) -> None:
+    blocks = [
+        {"text": "保研时专利必须是第一发明人才能加分吗？", "kind": "title"},
+        {"text": "咨询热线 13812345678 在线客服", "kind": "paragraph"},
+        {
+            "text": "本站小编为大家介绍一下，保研时专利必须是第一发明人才能加分吗？",
+            "kind": "paragraph",
+        },
+        {
+            "text": "各校的推免细则不同，一般要求学生为第一发明人，且专利与所学专业相关，"
+            "以学院公布的文件为准。",
+            "kind": "paragraph",
+        },
+        {"text": "更多专利申请问题，欢迎咨询。", "kind": "paragraph"},
+    ]
+    verdict = classifier.classify_blocks(blocks)
+    assert verdict.hits, "the topic rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
+    offer = {"text": "若您有需要，可以找我们为您安排合适的专利。", "kind": "paragraph"}
+    assert classifier.classify_blocks([*blocks, offer]).irregular
