@@ -62,6 +62,7 @@ from classifiers.voice import (
 # re-exported: their homes are classifiers.discourse_files, .regex_literals, .sentences
 # and .voice
 __all__ = [
+    "ANSWER",
     "OTHER",
     "STANCES",
     "TIEABLE",
@@ -86,6 +87,8 @@ __all__ = [
     "required_literal",
 ]
 
+#: the block cue of a reply that speaks to the asker (genres.yaml ``replies``)
+ANSWER = "answer"
 #: Stances that count once a call to act is tied to them.
 TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
 _SENTENCE_END = "。！？；"
@@ -142,6 +145,8 @@ class Discourse:
         for name, st in stances.stances.items():
             for term in st.block:
                 self._terms[norm(term)].append(("block", name))
+        for term in genres.replies.terms if genres.replies else ():
+            self._terms[norm(term)].append(("block", ANSWER))
         self._terms.pop("", None)
         # (cue, title only, regex, the required literal that lets a page with no hits read it
         # at all, the strings one of which any match holds)

@@ -78,6 +78,16 @@ class OthersCalls(_Model):
     examples: Examples
 
 
+class ReplyCues(_Model):
+    """Words by which a reply in a thread speaks to the asker (楼主, 你的...): under a reader's
+    question such a reply answers it, in the voice of an answer, not a seller's."""
+
+    description: str = Field(min_length=2)
+    terms: list[str] = Field(min_length=1)
+    #: ``match`` replies speak to the asker, ``no_match`` ones do not
+    examples: Examples
+
+
 class GenresFile(_Model):
     version: str
     min_score: float = Field(gt=0.0)
@@ -95,6 +105,7 @@ class GenresFile(_Model):
     #: merely describes (``Discourse.judge``)
     offer_call: SignalPatterns | None = None
     others_calls: OthersCalls | None = None
+    replies: ReplyCues | None = None
     #: rules whose phrase names the subject a practice is about (job titles, inventor
     #: positions), which an article describes in its own voice, not a claim only a seller makes
     topics: list[str] = Field(default_factory=list)

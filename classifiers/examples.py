@@ -73,9 +73,10 @@ def run_cue_examples(classifier: Classifier) -> tuple[int, list[ExampleFailure]]
                 norm = classifier.normalizer.normalize(text).text
                 if bool(discourse.call_to_act(norm, compiled)) != (kind == "match"):
                     failures.append(ExampleFailure(name, genres_source, kind, text))
-    checked_calls, call_failures = _others_calls_examples(classifier, genres_source)
-    checked += checked_calls
-    failures += call_failures
+    for check in (_others_calls_examples, _reply_examples):
+        more, more_failures = check(classifier, genres_source)
+        checked += more
+        failures += more_failures
     # a topic names a rule of these packs (a rule set without that pack still loads)
     rule_ids = {rule.id for pack in classifier.packs for rule in pack.rules}
     for topic in discourse.genres.topics:
@@ -113,6 +114,22 @@ def _others_calls_examples(classifier: Classifier, source: str) -> tuple[int, li
             if not calls or (not any(own)) != (kind == "match"):
                 failures.append(ExampleFailure("others_calls", source, kind, text))
     return checked, failures
+
+
+def _reply_examples(classifier: Classifier, source: str) -> tuple[int, list[ExampleFailure]]:
+    """A ``match`` reply holds one of the ``replies`` terms, a ``no_match`` one none."""
+    discourse = classifier.discourse
+    spec = discourse.genres.replies if discourse is not None else None
+    if spec is None:
+        return 0, []
+    terms = [classifier.normalizer.normalize(t).text for t in spec.terms]
+    failures = [
+        ExampleFailure("replies", source, kind, text)
+        for kind, texts in (("match", spec.examples.match), ("no_match", spec.examples.no_match))
+        for text in texts
+        if any(t in classifier.normalizer.normalize(text).text for t in terms) != (kind == "match")
+    ]
+    return len(spec.examples.match) + len(spec.examples.no_match), failures
 
 
 def lint(rules_dir: Path) -> list[str]:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from classifiers.blocks import Block, BlockIndex
-from classifiers.discourse import Discourse
+from classifiers.discourse import ANSWER, Discourse
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Occurrences
 from classifiers.verdict import Entity, Hit
@@ -59,6 +59,41 @@ def _links(blocks: list[Block], signal_blocks: set[int]) -> tuple[dict[str, set[
     return by_author, single_voice & signal_blocks
 
 
+def _asking_opener(
+    blocks: list[Block], original: str, per_block: dict[int, set[str]]
+) -> tuple[str | None, int] | None:
+    """(author, block) of a thread's first post when it asks (a buyer's words, or it ends on a
+    question): the replies under it answer a reader, they do not speak as sellers by default."""
+    first = next((i for i, b in enumerate(blocks) if b.kind == "post"), None)
+    if first is None:
+        return None
+    b = blocks[first]
+    asks = "cue:consumer_question.buyer_voice" in per_block.get(first, set()) or ends_asking(
+        original[b.start : b.end]
+    )
+    return (b.author, first) if asks else None
+
+
+def _hit_voice(
+    block: Block, cues: set[str], original: str, page_voice: str, buyer_page: bool
+) -> tuple[bool, str]:
+    """(whether the block's speaker is a buyer, the block's default voice).  A buyer's question
+    speaks for the page, except in a thread, where each post speaks for its author: a seller's
+    reply under a victim's question still offers."""
+    if block.kind == "post":
+        buyer = "cue:consumer_question.buyer_voice" in cues or ends_asking(
+            original[block.start : block.end]
+        )
+    else:
+        buyer = buyer_page
+    return buyer, block_voice(block, page_voice, buyer)
+
+
+def _replies_to(opener: tuple[str | None, int] | None, block: Block, index: int) -> bool:
+    """Whether ``block`` is another author's post after a thread's asking first post."""
+    return opener is not None and index > opener[1] and block.author != opener[0]
+
+
 def _topical(topic: bool, stance: str, own_block: bool) -> bool:
     """Whether a hit is a topic (``topics`` in genres.yaml) that an article describes, or asks
     in its own title or paragraphs (the writer's question about the subject, which the article
@@ -95,21 +130,18 @@ def read_hits(
     chrome_topics = topics if chrome else frozenset()
     buyer_page = page.genre == "consumer_question"
     by_author, single_signal = _links(blocks, page.signal_blocks)
+    opener = _asking_opener(blocks, norm.original, per_block)
     stance_cues: dict[int, set[str]] = {}
     hits: list[Hit] = []
     for hit, n_start, n_end in found:
         bi = index.at(hit.start)
         block = blocks[bi]
         cues = per_block.get(bi, set())
-        # a buyer's question speaks for the page, except in a thread, where each post
-        # speaks for its author: a seller's reply under a victim's question still offers
-        if block.kind == "post":
-            buyer = "cue:consumer_question.buyer_voice" in cues or ends_asking(
-                norm.original[block.start : block.end]
-            )
-        else:
-            buyer = buyer_page
-        voice = block_voice(block, page_voice, buyer)
+        buyer, voice = _hit_voice(block, cues, norm.original, page_voice, buyer_page)
+        if voice == "offered" and ANSWER in cues and _replies_to(opener, block, bi):
+            # a reply that speaks to the asker of a reader's question answers it: it offers
+            # only in its own words ("我们可以办") or with its author's call to act
+            voice = "described"
         if voice == "offered" and hit.rule in chrome_topics and block.kind == "paragraph":
             voice = "described"
         if n_start < 0:  # the licensed-agency check: about the firm itself, no sentence

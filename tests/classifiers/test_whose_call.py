@@ -71,3 +71,38 @@ def test_an_articles_own_question_under_chrome_needs_an_offering_call(
     assert not verdict.irregular, _why(verdict)
     offer = {"text": "若您有需要，可以找我们为您安排合适的专利。", "kind": "paragraph"}
     assert classifier.classify_blocks([*blocks, offer]).irregular
+
+
+QUESTION = [
+    {"text": "朋友让我把代理师证挂到他那里，靠谱吗？", "kind": "title"},
+    {
+        "text": "刚考下证，有人说证挂到他们所一年给两万，不用上班，能答应吗？",
+        "kind": "post",
+        "author": "新人",
+        "ref": "#1",
+    },
+]
+
+
+def test_a_reply_that_answers_the_asker_is_no_offer(classifier: Classifier) -> None:
+    answer = {
+        "text": "楼主三思，挂证出了事是你的名字担责任，前两年就有人被取消资格。",
+        "kind": "post",
+        "author": "老代理",
+        "ref": "#2",
+    }
+    verdict = classifier.classify_blocks([*QUESTION, answer])
+    assert any(h.block == 2 for h in verdict.hits), "the reply must hit, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
+
+
+def test_a_reply_with_its_own_call_still_offers(classifier: Classifier) -> None:
+    seller = {
+        "text": "楼主的证可以挂靠在我们所，一年两万五，私聊。",
+        "kind": "post",
+        "author": "某所小李",
+        "ref": "#2",
+    }
+    verdict = classifier.classify_blocks([*QUESTION, seller])
+    assert verdict.irregular and verdict.offending is not None, _why(verdict)
+    assert verdict.offending.ref == "#2"
