@@ -9,6 +9,7 @@ from classifiers.blocks import Block, BlockIndex
 from classifiers.discourse import ANSWER, Discourse
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Occurrences
+from classifiers.sentences import Marks, sentence_span
 from classifiers.verdict import Entity, Hit
 from classifiers.voice import block_voice, ends_asking
 
@@ -94,12 +95,34 @@ def _replies_to(opener: tuple[str | None, int] | None, block: Block, index: int)
     return opener is not None and index > opener[1] and block.author != opener[0]
 
 
-def _topical(topic: bool, stance: str, own_block: bool) -> bool:
+#: the shortest title whose words, found again in a paragraph's question, make it the heading
+TITLE_MIN = 6
+
+
+def _restates_title(
+    norm: Normalized, marks: Marks, n_start: int, n_end: int, blocks: list[Block]
+) -> bool:
+    """Whether the sentence of the hit at normalized ``[n_start, n_end)`` restates the page's
+    title ("小编为大家介绍一下，<the title's question>"): the writer's heading, not a reader
+    asking."""
+    s, e = sentence_span(marks, n_start, n_end, len(norm.text))
+    o_s, o_e = norm.original_span(s, e)
+    sentence = norm.original[o_s : o_e + 1]
+    for b in blocks:
+        if b.kind == "title":
+            title = norm.original[b.start : b.end].strip().rstrip("?？")
+            if len(title) >= TITLE_MIN and title in sentence:
+                return True
+    return False
+
+
+def _topical(topic: bool, stance: str, heading: bool) -> bool:
     """Whether a hit is a topic (``topics`` in genres.yaml) that an article describes, or asks
-    in its own title or paragraphs (the writer's question about the subject, which the article
-    answers, under an explainer's or a site's chrome alike): only a call that offers the service
-    ties it.  A claim, or what the page promotes or retells, is tied by any call to act."""
-    return topic and (stance == "described" or (stance == "asked" and own_block))
+    in its heading (its title, or a paragraph's question restating it: the writer's question
+    about the subject, which the article answers, under an explainer's or a site's chrome
+    alike): only a call that offers the service ties it.  A claim, or what the page promotes or
+    retells, is tied by any call to act."""
+    return topic and (stance == "described" or (stance == "asked" and heading))
 
 
 def read_hits(
@@ -169,8 +192,11 @@ def read_hits(
             linked = by_author.get(block.author or "", set()) - {bi}
         else:
             linked = single_signal - {bi}
-        article = explainer or chrome
-        topical = _topical(hit.rule in topics, stance, article and block.kind != "post")
+        heading = (explainer or chrome) and stance == "asked" and block.kind != "post"
+        if heading and block.kind != "title":
+            assert marks is not None
+            heading = _restates_title(norm, marks, n_start, n_end, blocks)
+        topical = _topical(hit.rule in topics, stance, heading)
         offer_calls = page.offer_blocks if topical else None
         counted = stance == "offered" or (
             not buyer and d.judge(stance, bi, linked, page.signal_blocks, offer_calls)
