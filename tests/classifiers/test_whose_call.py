@@ -106,3 +106,20 @@ def test_a_reply_with_its_own_call_still_offers(classifier: Classifier) -> None:
     verdict = classifier.classify_blocks([*QUESTION, seller])
     assert verdict.irregular and verdict.offending is not None, _why(verdict)
     assert verdict.offending.ref == "#2"
+
+
+def test_a_buyer_telling_how_they_bought_is_no_seller(classifier: Classifier) -> None:
+    thread = [
+        {"text": "评上中级了，说说专利这一项", "kind": "title"},
+        {
+            "text": "去年材料里缺专利，在网上找了一家公司，买来的是一件授权未缴费的实用新型，"
+            "把我改成第一发明人，今年评上了。",
+            "kind": "post",
+            "author": "老周",
+            "ref": "#1",
+        },
+        {"text": "恭喜，答辩难不难？", "kind": "post", "author": "小吴", "ref": "#2"},
+    ]
+    verdict = classifier.classify_blocks(thread)
+    assert verdict.hits, "the patent-trade rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
