@@ -93,6 +93,9 @@ def in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
         ch = original[j]
         if ch in _CLOSE_QUOTES:
             return True
+        # a quoted sentence keeps its own full stop inside the marks: “…保证授权。”
+        if ch in "。！？!?" and original[j + 1 : j + 2] in tuple(_CLOSE_QUOTES):
+            return True
         if (ch in _OPEN_QUOTES and ch not in _CLOSE_QUOTES) or ch in "。！？!?\n":
             return False
         j += 1

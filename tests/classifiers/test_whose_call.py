@@ -123,3 +123,13 @@ def test_a_buyer_telling_how_they_bought_is_no_seller(classifier: Classifier) ->
     verdict = classifier.classify_blocks(thread)
     assert verdict.hits, "the patent-trade rules must fire, or the test proves nothing"
     assert not verdict.irregular, _why(verdict)
+
+
+def test_a_list_of_the_lies_agencies_tell_is_no_offer(classifier: Classifier) -> None:
+    text = (
+        "第一句：“我们和审查员很熟，保证授权。”第二句：“买一件授权专利，评职称马上加分。”"
+        "第三句：“代理师证放我们这，一年给三万。”遇到这些话术，请向市场监管部门反映。"
+    )
+    verdict = classifier.classify(text, "代理机构最爱说的三句谎话")
+    assert verdict.hits, "the rules must fire on the quoted lies, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
