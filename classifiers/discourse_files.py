@@ -88,6 +88,27 @@ class ReplyCues(_Model):
     examples: Examples
 
 
+class QaTurns(_Model):
+    """The openings of a question-and-answer page's turns (问：, 问题描述 / 答：, 律师回答): the
+    asker and the answerer are two speakers, and a call to act ties only its own speaker's hits
+    (a lawyer's phone under a reader's question does not make the question an offer)."""
+
+    description: str = Field(min_length=2)
+    question: list[str] = Field(min_length=1)
+    answer: list[str] = Field(min_length=1)
+    #: ``match`` lines open a turn, ``no_match`` lines do not
+    examples: Examples
+
+    def turn(self, line: str) -> str | None:
+        """``question`` or ``answer`` when ``line`` opens a turn, else None."""
+        head = line.lstrip()
+        if head.startswith(tuple(self.question)):
+            return "question"
+        if head.startswith(tuple(self.answer)):
+            return "answer"
+        return None
+
+
 class GenresFile(_Model):
     version: str
     min_score: float = Field(gt=0.0)
@@ -106,6 +127,7 @@ class GenresFile(_Model):
     offer_call: SignalPatterns | None = None
     others_calls: OthersCalls | None = None
     replies: ReplyCues | None = None
+    qa_turns: QaTurns | None = None
     #: rules whose phrase names the subject a practice is about (job titles, inventor
     #: positions), which an article describes in its own voice, not a claim only a seller makes
     topics: list[str] = Field(default_factory=list)

@@ -73,7 +73,7 @@ def run_cue_examples(classifier: Classifier) -> tuple[int, list[ExampleFailure]]
                 norm = classifier.normalizer.normalize(text).text
                 if bool(discourse.call_to_act(norm, compiled)) != (kind == "match"):
                     failures.append(ExampleFailure(name, genres_source, kind, text))
-    for check in (_others_calls_examples, _reply_examples):
+    for check in (_others_calls_examples, _reply_examples, _qa_examples):
         more, more_failures = check(classifier, genres_source)
         checked += more
         failures += more_failures
@@ -128,6 +128,21 @@ def _reply_examples(classifier: Classifier, source: str) -> tuple[int, list[Exam
         for kind, texts in (("match", spec.examples.match), ("no_match", spec.examples.no_match))
         for text in texts
         if any(t in classifier.normalizer.normalize(text).text for t in terms) != (kind == "match")
+    ]
+    return len(spec.examples.match) + len(spec.examples.no_match), failures
+
+
+def _qa_examples(classifier: Classifier, source: str) -> tuple[int, list[ExampleFailure]]:
+    """A ``match`` line of ``qa_turns`` opens a question or an answer, a ``no_match`` one neither."""
+    discourse = classifier.discourse
+    spec = discourse.genres.qa_turns if discourse is not None else None
+    if spec is None:
+        return 0, []
+    failures = [
+        ExampleFailure("qa_turns", source, kind, text)
+        for kind, texts in (("match", spec.examples.match), ("no_match", spec.examples.no_match))
+        for text in texts
+        if (spec.turn(text) is not None) != (kind == "match")
     ]
     return len(spec.examples.match) + len(spec.examples.no_match), failures
 

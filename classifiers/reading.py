@@ -75,6 +75,41 @@ def _asking_opener(
     return (b.author, first) if asks else None
 
 
+def _qa_speakers(d: Discourse, blocks: list[Block], original: str) -> dict[int, int]:
+    """On a question-and-answer page (genres.yaml ``qa_turns``), each block's speaker: 0 for
+    the page before the first turn, then a new number at each line that opens a question or an
+    answer (a question's lines run until an answer opens).  Empty when the page has no answer."""
+    spec = d.genres.qa_turns
+    if spec is None or not any(m in original for m in spec.answer):
+        return {}
+    speakers: dict[int, int] = {}
+    speaker, last, answered = 0, None, False
+    for i, b in enumerate(blocks):
+        turn = spec.turn(original[b.start : b.end]) if b.kind != "post" else None
+        if turn is not None and turn != last:
+            speaker, last = speaker + 1, turn
+            answered = answered or turn == "answer"
+        speakers[i] = speaker
+    return speakers if answered else {}
+
+
+def _linked(
+    block: Block,
+    bi: int,
+    by_author: dict[str, set[int]],
+    single_signal: set[int],
+    turns: dict[int, int],
+) -> set[int]:
+    """The blocks whose call to act ties a hit in block ``bi``: a post's author's other posts;
+    on a page, the other blocks with a signal, of the same speaker on a question-and-answer
+    page (``_qa_speakers``)."""
+    if block.kind == "post":
+        return by_author.get(block.author or "", set()) - {bi}
+    if turns:
+        return {b for b in single_signal if b != bi and turns.get(b, 0) == turns.get(bi, 0)}
+    return single_signal - {bi}
+
+
 def _hit_voice(
     block: Block, cues: set[str], original: str, page_voice: str, buyer_page: bool
 ) -> tuple[bool, str]:
@@ -153,6 +188,7 @@ def read_hits(
     chrome_topics = topics if chrome else frozenset()
     buyer_page = page.genre == "consumer_question"
     by_author, single_signal = _links(blocks, page.signal_blocks)
+    turns = _qa_speakers(d, blocks, norm.original) if found else {}
     opener = _asking_opener(blocks, norm.original, per_block)
     stance_cues: dict[int, set[str]] = {}
     hits: list[Hit] = []
@@ -188,10 +224,7 @@ def read_hits(
                 # a page's own question is answered by what follows; a post's by nobody
                 block.kind != "post",
             )
-        if block.kind == "post":
-            linked = by_author.get(block.author or "", set()) - {bi}
-        else:
-            linked = single_signal - {bi}
+        linked = _linked(block, bi, by_author, single_signal, turns)
         heading = (explainer or chrome) and stance == "asked" and block.kind != "post"
         if heading and block.kind != "title":
             assert marks is not None

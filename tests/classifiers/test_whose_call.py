@@ -133,3 +133,24 @@ def test_a_list_of_the_lies_agencies_tell_is_no_offer(classifier: Classifier) ->
     verdict = classifier.classify(text, "代理机构最爱说的三句谎话")
     assert verdict.hits, "the rules must fire on the quoted lies, or the test proves nothing"
     assert not verdict.irregular, _why(verdict)
+
+
+def test_a_lawyers_phone_does_not_tie_the_readers_question(classifier: Classifier) -> None:
+    text = (
+        "问题描述：公司要申报高新技术企业，知识产权数量不够，有中介说可以买几件授权专利凑数，"
+        "这样做可以吗？\n"
+        "律师解答：李律师 13855556666\n"
+        "购买专利申报并不当然违法，但专利须与主营产品相关，临时凑数的专利评审时容易出问题。"
+    )
+    verdict = classifier.classify(text, "关于申报材料的一个疑问")
+    assert verdict.hits, "the patent-trade rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
+
+
+def test_a_sellers_answer_with_its_own_call_still_offers(classifier: Classifier) -> None:
+    text = (
+        "问：评职称来不及自己申请专利怎么办？\n"
+        "答：可以直接转让我们手上的授权专利，第一发明人可改，加微信zl20260101详聊。"
+    )
+    verdict = classifier.classify(text, "评职称专利常见问题")
+    assert verdict.irregular, _why(verdict)
