@@ -42,7 +42,6 @@ from classifiers.regex_literals import compile_needled, regex_needs, required_an
 from classifiers.sentences import (
     Marks,
     answer_stance,
-    find_all,
     question_answered,
     sentence_cues,
     sentence_span,
@@ -97,6 +96,7 @@ _QUESTION_END = "？"
 #: the stance cues before a call to act that make it someone else's (``own_call``)
 _OTHERS = "others"
 _NOT_OWN = tuple((name, "before") for name in ("denied", "hearsay", "reported", _OTHERS))
+_NOT_OWN_WORD = (*_NOT_OWN[:3], ("denied", "after"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +247,14 @@ class Discourse:
                     # a seller's word only mentioned (“代写机构”, in quotation marks) sells nothing
                     if quotes and genre in SELLERS and all_quoted(norm, term, positions[term]):
                         continue
+                    # nor one that each of its sentences reports or condemns ("据报道…从内容代写
+                    # …形成灰色利益链"): an exposé of the trade is no advert
+                    if (
+                        genre in SELLERS
+                        and marks is not None
+                        and not self._owned(marks, norm, term, positions[term])
+                    ):
+                        continue
                     if cue.title or posts:
                         where = blocks_of(term) if where is None else where
                         if cue.title and not where & title_blocks:
@@ -340,13 +348,25 @@ class Discourse:
             out.extend((m.start(), m.group()) for m in pattern.finditer(text))
         return out
 
-    def own_call(self, marks: Marks, start: int, end: int, length: int) -> bool:
+    def own_call(
+        self, marks: Marks, start: int, end: int, length: int, condemned: bool = False
+    ) -> bool:
         """Whether the call to act at normalized ``[start, end)`` is the speaker's: its sentence
         neither refuses, retells nor reports it, nor has another party as its subject
-        ("切勿私信所谓的内部人员", "有人加我", "对方报价二十万": genres.yaml ``others_calls``)."""
+        ("切勿私信所谓的内部人员", "有人加我", "对方报价二十万": genres.yaml ``others_calls``),
+        or, for a seller's word (``condemned``), whether its sentence neither refuses, retells
+        nor reports it nor condemns it after ("…形成灰色利益链"); another party as the subject
+        leaves a seller's word in the page's evidence ("对方报价" still reads as a price)."""
         s, e = sentence_span(marks, start, end, length)
         seen, _ = sentence_cues(marks, self._stance_terms, s, e, start, end)
+        if condemned:
+            return not any(key in seen for key in _NOT_OWN_WORD)
         return not any(key in seen for key in _NOT_OWN)
+
+    def _owned(self, marks: Marks, norm: Normalized, term: str, starts: list[int]) -> bool:
+        """Whether some occurrence of a seller's word is the page's own (``own_call``)."""
+        n = len(norm.text)
+        return any(self.own_call(marks, p, p + len(term), n, True) for p in starts)
 
     def voice(self, reading: PageReading, length: int) -> str:
         """The page's own voice (``classifiers.voice.page_voice``)."""
@@ -425,38 +445,9 @@ class Discourse:
         c_start, c_end = norm.original_span(*cue)
         return in_quotes(norm.original, c_start, c_end)
 
-    def example_stance(self, marked: str) -> str:
-        """The stance of the ``[[phrase]]`` in ``marked`` (for the examples in stances.yaml).
-
-        Read as a paragraph of an explainer page written in the offering voice, so
-        that both first-person and block cues apply.
-        """
-        start = marked.find("[[")
-        end = marked.find("]]", start + 2)
-        if start < 0 or end < 0:
-            raise RulePackError(
-                f"{self.source / 'stances.yaml'}: example {marked!r}: no [[phrase]]"
-            )
-        phrase = marked[start + 2 : end]
-        text = marked[:start] + phrase + marked[end + 2 :]
-        norm = self._normalizer.normalize(text)
-        n_start = len(self._normalizer.normalize(text[:start]).text)
-        n_end = n_start + len(self._normalizer.normalize(phrase).text)
-        occ = find_all(norm.text, self.terms())
-        cues = {name for term in occ for kind, name in self._terms.get(term, ()) if kind == "block"}
-        stance, _ = self.stance(
-            norm,
-            self.marks(norm.text, occ),
-            n_start,
-            n_end,
-            start,
-            start + len(phrase),
-            "offered",
-            True,
-            cues,
-            answers=True,
-        )
-        return stance
+    def block_cues(self, occ: Mapping[str, list[int]]) -> set[str]:
+        """The ``block`` stance cues (stances.yaml) among the terms ``occ`` found."""
+        return {name for term in occ for kind, name in self._terms.get(term, ()) if kind == "block"}
 
     def judge(
         self,

@@ -88,7 +88,7 @@ def run_cue_examples(classifier: Classifier) -> tuple[int, list[ExampleFailure]]
         for kind, texts in (("match", st.examples.match), ("no_match", st.examples.no_match)):
             for text in texts:
                 checked += 1
-                if (discourse.example_stance(text) == name) != (kind == "match"):
+                if (example_stance(classifier, text) == name) != (kind == "match"):
                     failures.append(ExampleFailure(f"stance {name}", stances_source, kind, text))
     return checked, failures
 
@@ -145,6 +145,41 @@ def _qa_examples(classifier: Classifier, source: str) -> tuple[int, list[Example
         if (spec.turn(text) is not None) != (kind == "match")
     ]
     return len(spec.examples.match) + len(spec.examples.no_match), failures
+
+
+def example_stance(classifier: Classifier, marked: str) -> str:
+    """The stance of the ``[[phrase]]`` in ``marked`` (for the examples in stances.yaml).
+
+    Read as a paragraph of an explainer page written in the offering voice, so
+    that both first-person and block cues apply.
+    """
+    discourse = classifier.discourse
+    assert discourse is not None
+    normalize = classifier.normalizer.normalize
+    start = marked.find("[[")
+    end = marked.find("]]", start + 2)
+    if start < 0 or end < 0:
+        source = discourse.source / "stances.yaml"
+        raise RulePackError(f"{source}: example {marked!r}: no [[phrase]]")
+    phrase = marked[start + 2 : end]
+    text = marked[:start] + phrase + marked[end + 2 :]
+    norm = normalize(text)
+    n_start = len(normalize(text[:start]).text)
+    n_end = n_start + len(normalize(phrase).text)
+    occ = find_all(norm.text, discourse.terms())
+    stance, _ = discourse.stance(
+        norm,
+        discourse.marks(norm.text, occ),
+        n_start,
+        n_end,
+        start,
+        start + len(phrase),
+        "offered",
+        True,
+        discourse.block_cues(occ),
+        answers=True,
+    )
+    return stance
 
 
 def lint(rules_dir: Path) -> list[str]:

@@ -154,3 +154,28 @@ def test_a_sellers_answer_with_its_own_call_still_offers(classifier: Classifier)
     )
     verdict = classifier.classify(text, "评职称专利常见问题")
     assert verdict.irregular, _why(verdict)
+
+
+def test_a_sellers_word_in_a_condemned_sentence_is_no_seller_evidence(
+    classifier: Classifier,
+) -> None:
+    blocks = [
+        {"text": "花钱买来的专利能评职称吗？当心成为学术不端", "kind": "title"},
+        {"text": "专利申请热线 13912340000 本站小编", "kind": "paragraph"},
+        {
+            "text": "有的单位在职称评审中发现，部分申报人的专利是花钱买来的，只为评职称加分。",
+            "kind": "paragraph",
+        },
+        {
+            "text": "从专利代写、一条龙包办到变更发明人，这门生意已经形成一条灰色利益链。",
+            "kind": "paragraph",
+        },
+        {
+            "text": "评审单位提醒，购买专利用于评职称属于学术不端，一经查实将取消评审结果。"
+            "以上就是本文的介绍。",
+            "kind": "paragraph",
+        },
+    ]
+    verdict = classifier.classify_blocks(blocks)
+    assert verdict.hits, "the topic rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
