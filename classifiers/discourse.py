@@ -186,6 +186,10 @@ class Discourse:
                 self._stance_terms[term].append((name, "after"))
         for term in self._breaks:
             self._stance_terms[term].append(("break", "before"))
+        for name, st in stances.stances.items():
+            for term in st.unless:
+                if norm(term):
+                    self._stance_terms[norm(term)].append((name, "unless"))
         # another party as a call's subject (genres.yaml others_calls): read like a stance cue
         for term in genres.others_calls.others if genres.others_calls else ():
             if norm(term):

@@ -139,6 +139,9 @@ class StanceSpec(_Model):
     before: list[str] = Field(default_factory=list)
     after: list[str] = Field(default_factory=list)
     block: list[str] = Field(default_factory=list)
+    #: longer phrases that begin with a ``before`` cue and cancel it where they stand (an
+    #: explainer's "我们可以看到" is the writer and reader together, not an offer)
+    unless: list[str] = Field(default_factory=list)
     examples: Examples
 
 

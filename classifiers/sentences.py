@@ -106,13 +106,20 @@ def sentence_cues(
     for _, end, term in cues:
         if end <= n_start and ("break", "before") in stance_terms[term]:
             cut = max(cut, end)
+    # a longer phrase that cancels a cue where it stands ("我们可以看到" is no "我们可以")
+    cancelled = {
+        (start, name)
+        for start, _, term in cues
+        for name, where in stance_terms[term]
+        if where == "unless"
+    }
     seen: dict[tuple[str, str], str] = {}
     offer_at = (0, 0)
     for start, end, term in cues:
         if start < cut or end > e:
             continue
         for name, where in stance_terms[term]:
-            if name == "break":
+            if name == "break" or where == "unless" or (start, name) in cancelled:
                 continue
             if where == "before":
                 # a denial, a retelling or a third party's claim may sit inside the matched
