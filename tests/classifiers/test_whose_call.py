@@ -179,3 +179,22 @@ def test_a_sellers_word_in_a_condemned_sentence_is_no_seller_evidence(
     verdict = classifier.classify_blocks(blocks)
     assert verdict.hits, "the topic rules must fire, or the test proves nothing"
     assert not verdict.irregular, _why(verdict)
+
+
+def test_an_honest_agents_reply_that_nobody_can_promise_a_grant_is_no_offer(
+    classifier: Classifier,
+) -> None:
+    thread = [
+        {"text": "外观专利能保证授权吗", "kind": "title"},
+        {"text": "想申请外观专利，代理能保证授权吗？", "kind": "post", "author": "甲", "ref": "#1"},
+        {
+            "text": "我在代理所上班，说实话授权谁都保证不了，包授权的基本都是忽悠，"
+            "我们能做的是把图片和简要说明弄规范。有需要可以私信。",
+            "kind": "post",
+            "author": "乙",
+            "ref": "#2",
+        },
+    ]
+    verdict = classifier.classify_blocks(thread)
+    assert any(h.block == 2 for h in verdict.hits), "the reply must hit, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
