@@ -97,6 +97,7 @@ _QUESTION_END = "？"
 _OTHERS = "others"
 _NOT_OWN = tuple((name, "before") for name in ("denied", "hearsay", "reported", _OTHERS))
 _NOT_OWN_WORD = (*_NOT_OWN[:3], ("denied", "after"))
+_FOREIGN = frozenset(name for name, _ in _NOT_OWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,11 +237,15 @@ class Discourse:
         def blocks_of(term: str) -> set[int]:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
 
+        # whose calls and words: only a page with some refusal, retelling, report or other
+        # party among its stance cues has any that are not its own
+        owners = marks if marks is not None and self._foreign(marks) else None
+
         def call_blocks(at: list[tuple[int, int]]) -> set[int]:
             return {
                 index.at(norm.original_span(p, p + 1)[0])
                 for p, q in at
-                if marks is None or self.own_call(marks, p, q, len(norm.text))
+                if owners is None or self.own_call(owners, p, q, len(norm.text))
             }
 
         for term in positions:
@@ -255,8 +260,8 @@ class Discourse:
                     # …形成灰色利益链"): an exposé of the trade is no advert
                     if (
                         genre in SELLERS
-                        and marks is not None
-                        and not self._owned(marks, norm, term, positions[term])
+                        and owners is not None
+                        and not self._owned(owners, norm, term, positions[term])
                     ):
                         continue
                     if cue.title or posts:
@@ -366,6 +371,11 @@ class Discourse:
         if condemned:
             return not any(key in seen for key in _NOT_OWN_WORD)
         return not any(key in seen for key in _NOT_OWN)
+
+    def _foreign(self, marks: Marks) -> bool:
+        """Whether the page has any cue that can make a call or a word someone else's."""
+        names = {name for _, _, term in marks.found for name, _ in self._stance_terms[term]}
+        return not names.isdisjoint(_FOREIGN)
 
     def _owned(self, marks: Marks, norm: Normalized, term: str, starts: list[int]) -> bool:
         """Whether some occurrence of a seller's word is the page's own (``own_call``)."""
