@@ -230,15 +230,13 @@ class Discourse:
         # a post's own cues matter (a buyer's question in a thread); on other pages only the
         # page's totals do, so most cue occurrences need no block
         posts = any(b.kind == "post" for b in index.blocks)
-        cue_terms = self._terms
-        positions = {t: p for t, p in occ.items() if t in cue_terms}
+        positions = {t: p for t, p in occ.items() if t in self._terms}
         quotes = has_quotes(norm.original)
 
         def blocks_of(term: str) -> set[int]:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
 
-        # whose calls and words: only a page with some refusal, retelling, report or other
-        # party among its stance cues has any that are not its own
+        # only a page with a refusal, retelling, report or other party has others' calls
         owners = marks if marks is not None and self._foreign(marks) else None
 
         def call_blocks(at: list[tuple[int, int]]) -> set[int]:
@@ -253,16 +251,7 @@ class Discourse:
             for kind, name in self._terms[term]:
                 if kind == "cue":
                     genre, cue = self._cues[name]
-                    # a seller's word only mentioned (“代写机构”, in quotation marks) sells nothing
-                    if quotes and genre in SELLERS and all_quoted(norm, term, positions[term]):
-                        continue
-                    # nor one that each of its sentences reports or condemns ("据报道…从内容代写
-                    # …形成灰色利益链"): an exposé of the trade is no advert
-                    if (
-                        genre in SELLERS
-                        and owners is not None
-                        and not self._owned(owners, norm, term, positions[term])
-                    ):
+                    if genre in SELLERS and not self._sells(norm, owners, quotes, term, occ[term]):
                         continue
                     if cue.title or posts:
                         where = blocks_of(term) if where is None else where
@@ -377,10 +366,16 @@ class Discourse:
         names = {name for _, _, term in marks.found for name, _ in self._stance_terms[term]}
         return not names.isdisjoint(_FOREIGN)
 
-    def _owned(self, marks: Marks, norm: Normalized, term: str, starts: list[int]) -> bool:
-        """Whether some occurrence of a seller's word is the page's own (``own_call``)."""
+    def _sells(
+        self, norm: Normalized, marks: Marks | None, quotes: bool, term: str, starts: list[int]
+    ) -> bool:
+        """Whether a seller's word is seller evidence: not only mentioned (“代写机构”, in
+        quotation marks) and, with ``marks``, not in sentences that all report or condemn it
+        ("据报道…从内容代写…形成灰色利益链": an exposé of the trade is no advert)."""
+        if quotes and all_quoted(norm, term, starts):
+            return False
         n = len(norm.text)
-        return any(self.own_call(marks, p, p + len(term), n, True) for p in starts)
+        return marks is None or any(self.own_call(marks, p, p + len(term), n, True) for p in starts)
 
     def voice(self, reading: PageReading, length: int) -> str:
         """The page's own voice (``classifiers.voice.page_voice``)."""
