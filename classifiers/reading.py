@@ -11,7 +11,7 @@ from classifiers.normalize import Normalized
 from classifiers.occurrences import Occurrences
 from classifiers.sentences import Marks, sentence_span
 from classifiers.verdict import Entity, Hit
-from classifiers.voice import block_voice, ends_asking
+from classifiers.voice import block_voice, ends_asking, has_quotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +108,17 @@ def _linked(
     if turns:
         return {b for b in single_signal if b != bi and turns.get(b, 0) == turns.get(bi, 0)}
     return single_signal - {bi}
+
+
+def _sellers_line(block: Block, original: str, bi: int, signal_blocks: set[int]) -> bool:
+    """Whether a line of a buyer's page read as one text (not a post) is a seller's reply inside
+    it: it carries a call to act of its own, not in quotation marks (a call the buyer retells
+    with 对方/有人/说 is no call of the page's: ``Discourse.own_call``)."""
+    return (
+        block.kind != "post"
+        and bi in signal_blocks
+        and not has_quotes(original[block.start : block.end])
+    )
 
 
 def _hit_voice(
@@ -231,6 +242,8 @@ def read_hits(
             heading = _restates_title(norm, marks, n_start, n_end, blocks)
         topical = _topical(hit.rule in topics, stance, heading)
         offer_calls = page.offer_blocks if topical else None
+        if buyer and _sellers_line(block, norm.original, bi, page.signal_blocks):
+            buyer, linked = False, set()
         counted = stance == "offered" or (
             not buyer and d.judge(stance, bi, linked, page.signal_blocks, offer_calls)
         )

@@ -198,3 +198,25 @@ def test_an_honest_agents_reply_that_nobody_can_promise_a_grant_is_no_offer(
     verdict = classifier.classify_blocks(thread)
     assert any(h.block == 2 for h in verdict.hits), "the reply must hit, or the test proves nothing"
     assert not verdict.irregular, _why(verdict)
+
+
+BUYER_TEXT = (
+    "请问转让来的专利评职称能用吗？\n"
+    "我在准备中级职称，材料里还差一件专利，被人推荐买一件，想问问大家靠谱吗？\n"
+)
+
+
+def test_a_sellers_line_inside_a_buyers_page_read_as_one_text_offers(
+    classifier: Classifier,
+) -> None:
+    seller = "现有机械类授权专利可转让，评职称可改第一发明人，加微信zl20261204。"
+    verdict = classifier.classify(BUYER_TEXT + seller, "评职称专利求助")
+    assert verdict.genre == "consumer_question", verdict.genre_evidence
+    assert verdict.irregular, _why(verdict)
+
+
+def test_a_buyer_retelling_the_call_they_got_does_not_offer(classifier: Classifier) -> None:
+    retold = "对方说现有授权专利可转让，评职称可改第一发明人，让我加微信详聊。"
+    verdict = classifier.classify(BUYER_TEXT + retold, "评职称专利求助")
+    assert verdict.genre == "consumer_question", verdict.genre_evidence
+    assert not verdict.irregular, _why(verdict)
