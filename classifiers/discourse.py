@@ -45,6 +45,8 @@ from classifiers.sentences import (
     question_answered,
     sentence_cues,
     sentence_span,
+    sentences_with,
+    touches,
 )
 from classifiers.voice import (
     OTHER,
@@ -56,6 +58,7 @@ from classifiers.voice import (
     has_quotes,
     in_quotes,
     page_voice,
+    quoted_claim,
 )
 
 # re-exported: their homes are classifiers.discourse_files, .regex_literals, .sentences
@@ -237,13 +240,14 @@ class Discourse:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
 
         # only a page with a refusal, retelling, report or other party has others' calls
-        owners = marks if marks is not None and self._foreign(marks) else None
+        foreign = sentences_with(marks, self._stance_terms, _FOREIGN) if marks else frozenset()
+        owners = marks if foreign else None
 
         def call_blocks(at: list[tuple[int, int]]) -> set[int]:
             return {
                 index.at(norm.original_span(p, p + 1)[0])
                 for p, q in at
-                if owners is None or self.own_call(owners, p, q, len(norm.text))
+                if owners is None or self.own_call(owners, p, q, len(norm.text), False, foreign)
             }
 
         for term in positions:
@@ -251,7 +255,9 @@ class Discourse:
             for kind, name in self._terms[term]:
                 if kind == "cue":
                     genre, cue = self._cues[name]
-                    if genre in SELLERS and not self._sells(norm, owners, quotes, term, occ[term]):
+                    if genre in SELLERS and not self._sells(
+                        norm, owners, foreign, quotes, term, occ[term]
+                    ):
                         continue
                     if cue.title or posts:
                         where = blocks_of(term) if where is None else where
@@ -347,35 +353,46 @@ class Discourse:
         return out
 
     def own_call(
-        self, marks: Marks, start: int, end: int, length: int, condemned: bool = False
+        self,
+        marks: Marks,
+        start: int,
+        end: int,
+        length: int,
+        condemned: bool = False,
+        foreign: frozenset[int] | None = None,
     ) -> bool:
-        """Whether the call to act at normalized ``[start, end)`` is the speaker's: its sentence
-        neither refuses, retells nor reports it, nor has another party as its subject
-        ("切勿私信所谓的内部人员", "有人加我", "对方报价二十万": genres.yaml ``others_calls``),
-        or, for a seller's word (``condemned``), whether its sentence neither refuses, retells
-        nor reports it nor condemns it after ("…形成灰色利益链"); another party as the subject
-        leaves a seller's word in the page's evidence ("对方报价" still reads as a price)."""
+        """Whether the call to act at normalized ``[start, end)`` is the speaker's: no denied,
+        hearsay or reported cue, nor another party (genres.yaml ``others_calls``), before it in
+        its sentence ("切勿私信…", "有人加我", "对方报价二十万").  For a seller's word
+        (``condemned``) another party does not count ("对方报价" is still a price) but a
+        condemnation after it does ("…形成灰色利益链").  ``foreign``: the sentences holding
+        such cues (``sentences_with``); a span outside them is the speaker's."""
+        if foreign is not None and not touches(marks, start, end, foreign):
+            return True
         s, e = sentence_span(marks, start, end, length)
         seen, _ = sentence_cues(marks, self._stance_terms, s, e, start, end)
         if condemned:
             return not any(key in seen for key in _NOT_OWN_WORD)
         return not any(key in seen for key in _NOT_OWN)
 
-    def _foreign(self, marks: Marks) -> bool:
-        """Whether the page has any cue that can make a call or a word someone else's."""
-        names = {name for _, _, term in marks.found for name, _ in self._stance_terms[term]}
-        return not names.isdisjoint(_FOREIGN)
-
     def _sells(
-        self, norm: Normalized, marks: Marks | None, quotes: bool, term: str, starts: list[int]
+        self,
+        norm: Normalized,
+        marks: Marks | None,
+        foreign: frozenset[int],
+        quotes: bool,
+        term: str,
+        at: list[int],
     ) -> bool:
         """Whether a seller's word is seller evidence: not only mentioned (“代写机构”, in
         quotation marks) and, with ``marks``, not in sentences that all report or condemn it
         ("据报道…从内容代写…形成灰色利益链": an exposé of the trade is no advert)."""
-        if quotes and all_quoted(norm, term, starts):
+        if quotes and all_quoted(norm, term, at):
             return False
         n = len(norm.text)
-        return marks is None or any(self.own_call(marks, p, p + len(term), n, True) for p in starts)
+        return marks is None or any(
+            self.own_call(marks, p, p + len(term), n, True, foreign) for p in at
+        )
 
     def voice(self, reading: PageReading, length: int) -> str:
         """The page's own voice (``classifiers.voice.page_voice``)."""
@@ -428,7 +445,7 @@ class Discourse:
             if name == "asked" and rhetorical:
                 continue
             if (name, "before") in seen:
-                if name == "offered" and self._quoted_claim(norm, voice, o_start, o_end, offer_at):
+                if name == "offered" and quoted_claim(norm, voice, o_start, o_end, offer_at):
                     return "reported", f"quoted: {seen[name, 'before']}…"
                 return name, f"{seen[name, 'before']}…"
             if (name, "after") in seen:
@@ -442,17 +459,6 @@ class Discourse:
         if explainer and "promoted" in block_cues:
             return "promoted", "recommends the practice"
         return voice, f"voice of the block ({voice})"
-
-    @staticmethod
-    def _quoted_claim(
-        norm: Normalized, voice: str, o_start: int, o_end: int, cue: tuple[int, int]
-    ) -> bool:
-        """Whether a first-person offer ("“我们有审查员关系”") is someone's words in quotation
-        marks, hit and cue alike, on a page that does not speak as a seller."""
-        if voice == "offered" or not in_quotes(norm.original, o_start, o_end):
-            return False
-        c_start, c_end = norm.original_span(*cue)
-        return in_quotes(norm.original, c_start, c_end)
 
     def block_cues(self, occ: Mapping[str, list[int]]) -> set[str]:
         """The ``block`` stance cues (stances.yaml) among the terms ``occ`` found."""

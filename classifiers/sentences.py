@@ -133,3 +133,20 @@ def sentence_cues(
                     offer_at = (start, end)
                 seen.setdefault((name, where), term)
     return seen, offer_at
+
+
+def sentences_with(
+    marks: Marks, stance_terms: Mapping[str, Sequence[tuple[str, str]]], names: frozenset[str]
+) -> frozenset[int]:
+    """The indices (into ``marks.ends``) of the sentences holding a cue of one of ``names``."""
+    return frozenset(
+        bisect.bisect_left(marks.ends, start)
+        for start, _, term in marks.found
+        if any(name in names for name, _ in stance_terms[term])
+    )
+
+
+def touches(marks: Marks, start: int, end: int, sentences: frozenset[int]) -> bool:
+    """Whether the span ``[start, end)`` lies in one of ``sentences`` (see ``sentences_with``)."""
+    i, j = bisect.bisect_left(marks.ends, start), bisect.bisect_left(marks.ends, end)
+    return any(k in sentences for k in range(i, j + 1))
