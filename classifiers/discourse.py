@@ -192,12 +192,14 @@ class Discourse:
             self._stance_terms[term].append(("break", "before"))
         for name, st in stances.stances.items():
             for term in st.unless:
-                if norm(term):
-                    self._stance_terms[norm(term)].append((name, "unless"))
+                self._stance_terms[norm(term)].append((name, "unless"))
         # another party as a call's subject (genres.yaml others_calls): read like a stance cue
         for term in genres.others_calls.others if genres.others_calls else ():
-            if norm(term):
-                self._stance_terms[norm(term)].append((_OTHERS, "before"))
+            self._stance_terms[norm(term)].append((_OTHERS, "before"))
+        self._stance_terms.pop("", None)
+        self._foreign_terms = frozenset(
+            t for t, at in self._stance_terms.items() if any(n in _FOREIGN for n, _ in at)
+        )
 
     def terms(self) -> set[str]:
         """Every normalized term the cues use, for the rule engine's one scan of a page."""
@@ -235,13 +237,12 @@ class Discourse:
         posts = any(b.kind == "post" for b in index.blocks)
         positions = {t: p for t, p in occ.items() if t in self._terms}
         quotes = has_quotes(norm.original)
+        # only a page with a refusal, retelling, report or other party has others' calls
+        foreign = sentences_with(marks, self._foreign_terms) if marks else frozenset()
+        owners = marks if foreign else None
 
         def blocks_of(term: str) -> set[int]:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
-
-        # only a page with a refusal, retelling, report or other party has others' calls
-        foreign = sentences_with(marks, self._stance_terms, _FOREIGN) if marks else frozenset()
-        owners = marks if foreign else None
 
         def call_blocks(at: list[tuple[int, int]]) -> set[int]:
             return {
@@ -384,9 +385,8 @@ class Discourse:
         term: str,
         at: list[int],
     ) -> bool:
-        """Whether a seller's word is seller evidence: not only mentioned (“代写机构”, in
-        quotation marks) and, with ``marks``, not in sentences that all report or condemn it
-        ("据报道…从内容代写…形成灰色利益链": an exposé of the trade is no advert)."""
+        """Whether a seller's word sells: not only quoted (“代写机构”) nor, with ``marks``, only in
+        sentences that report or condemn it ("…从内容代写…形成灰色利益链": an exposé)."""
         if quotes and all_quoted(norm, term, at):
             return False
         n = len(norm.text)

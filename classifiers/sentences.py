@@ -135,14 +135,10 @@ def sentence_cues(
     return seen, offer_at
 
 
-def sentences_with(
-    marks: Marks, stance_terms: Mapping[str, Sequence[tuple[str, str]]], names: frozenset[str]
-) -> frozenset[int]:
-    """The indices (into ``marks.ends``) of the sentences holding a cue of one of ``names``."""
+def sentences_with(marks: Marks, terms: frozenset[str]) -> frozenset[int]:
+    """The indices (into ``marks.ends``) of the sentences holding one of the cue ``terms``."""
     return frozenset(
-        bisect.bisect_left(marks.ends, start)
-        for start, _, term in marks.found
-        if any(name in names for name, _ in stance_terms[term])
+        bisect.bisect_left(marks.ends, start) for start, _, term in marks.found if term in terms
     )
 
 
