@@ -16,7 +16,6 @@ Pages whose only hits promote the practice without such a call are kept as
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -40,7 +39,15 @@ from classifiers.discourse_files import (
 from classifiers.normalize import Normalized, Normalizer
 from classifiers.pack import RulePackError
 from classifiers.regex_literals import compile_needled, regex_needs, required_any, required_literal
-from classifiers.sentences import Marks, answer_stance, find_all, question_answered
+from classifiers.sentences import (
+    Marks,
+    answer_stance,
+    question_answered,
+    sentence_cues,
+    sentence_span,
+    sentences_with,
+    touches,
+)
 from classifiers.voice import (
     OTHER,
     SELLERS,
@@ -51,11 +58,13 @@ from classifiers.voice import (
     has_quotes,
     in_quotes,
     page_voice,
+    quoted_claim,
 )
 
 # re-exported: their homes are classifiers.discourse_files, .regex_literals, .sentences
 # and .voice
 __all__ = [
+    "ANSWER",
     "OTHER",
     "STANCES",
     "TIEABLE",
@@ -80,11 +89,18 @@ __all__ = [
     "required_literal",
 ]
 
+#: the block cue of a reply that speaks to the asker (genres.yaml ``replies``)
+ANSWER = "answer"
 #: Stances that count once a call to act is tied to them.
 TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
 _SENTENCE_END = "。！？；"
 _SENTENCE_END_RE = re.compile("[。！？；]")
 _QUESTION_END = "？"
+#: the stance cues before a call to act that make it someone else's (``own_call``)
+_OTHERS = "others"
+_NOT_OWN = tuple((name, "before") for name in ("denied", "hearsay", "reported", _OTHERS))
+_NOT_OWN_WORD = (*_NOT_OWN[:3], ("denied", "after"))
+_FOREIGN = frozenset(name for name, _ in _NOT_OWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +149,8 @@ class Discourse:
         for name, st in stances.stances.items():
             for term in st.block:
                 self._terms[norm(term)].append(("block", name))
+        for term in genres.replies.terms if genres.replies else ():
+            self._terms[norm(term)].append(("block", ANSWER))
         self._terms.pop("", None)
         # (cue, title only, regex, the required literal that lets a page with no hits read it
         # at all, the strings one of which any match holds)
@@ -172,7 +190,16 @@ class Discourse:
                 self._stance_terms[term].append((name, "after"))
         for term in self._breaks:
             self._stance_terms[term].append(("break", "before"))
-        self._break_terms = frozenset(self._breaks)
+        for name, st in stances.stances.items():
+            for term in st.unless:
+                self._stance_terms[norm(term)].append((name, "unless"))
+        # another party as a call's subject (genres.yaml others_calls): read like a stance cue
+        for term in genres.others_calls.others if genres.others_calls else ():
+            self._stance_terms[norm(term)].append((_OTHERS, "before"))
+        self._stance_terms.pop("", None)
+        self._foreign_terms = frozenset(
+            t for t, at in self._stance_terms.items() if any(n in _FOREIGN for n, _ in at)
+        )
 
     def terms(self) -> set[str]:
         """Every normalized term the cues use, for the rule engine's one scan of a page."""
@@ -197,8 +224,10 @@ class Discourse:
         occ: Mapping[str, list[int]],
         hits: bool = True,
         offers: bool = True,
+        marks: Marks | None = None,
     ) -> tuple[PageReading, dict[int, set[str]]]:
-        """The page's genre and, per block, its ``block`` cues and signals (``offers``: offer calls)."""
+        """The page's genre and, per block, its ``block`` cues and signals (``offers``: offer calls;
+        with ``marks``, only the calls to act the speaker makes: ``own_call``)."""
         found: dict[str, set[str]] = defaultdict(set)  # cue -> distinct terms
         per_block: dict[int, set[str]] = defaultdict(set)
         signal_blocks: set[int] = set()
@@ -206,20 +235,30 @@ class Discourse:
         # a post's own cues matter (a buyer's question in a thread); on other pages only the
         # page's totals do, so most cue occurrences need no block
         posts = any(b.kind == "post" for b in index.blocks)
-        cue_terms = self._terms
-        positions = {t: p for t, p in occ.items() if t in cue_terms}
+        positions = {t: p for t, p in occ.items() if t in self._terms}
         quotes = has_quotes(norm.original)
+        # only a page with a refusal, retelling, report or other party has others' calls
+        foreign = sentences_with(marks, self._foreign_terms) if marks else frozenset()
+        owners = marks if foreign else None
 
         def blocks_of(term: str) -> set[int]:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
+
+        def call_blocks(at: list[tuple[int, int]]) -> set[int]:
+            return {
+                index.at(norm.original_span(p, p + 1)[0])
+                for p, q in at
+                if owners is None or self.own_call(owners, p, q, len(norm.text), False, foreign)
+            }
 
         for term in positions:
             where: set[int] | None = None
             for kind, name in self._terms[term]:
                 if kind == "cue":
                     genre, cue = self._cues[name]
-                    # a seller's word only mentioned (“代写机构”, in quotation marks) sells nothing
-                    if quotes and genre in SELLERS and all_quoted(norm, term, positions[term]):
+                    if genre in SELLERS and not self._sells(
+                        norm, owners, foreign, quotes, term, occ[term]
+                    ):
                         continue
                     if cue.title or posts:
                         where = blocks_of(term) if where is None else where
@@ -228,26 +267,34 @@ class Discourse:
                         for block in where:
                             per_block[block].add("cue:" + name)
                     found[name].add(term)
+                elif kind == "signal":
+                    signal_blocks |= call_blocks([(p, p + len(term)) for p in positions[term]])
                 else:
                     where = blocks_of(term) if where is None else where
-                    if kind == "signal":
-                        signal_blocks |= where
-                    else:
-                        for block in where:
-                            per_block[block].add(name)
+                    for block in where:
+                        per_block[block].add(name)
         for offset in contact_offsets:
             signal_blocks.add(index.at(offset))
         offer_blocks: set[int] = set()
         if hits:
-            for start, matched in self.call_to_act(norm.text):
-                signal_blocks.add(index.at(norm.original_span(start, start + 1)[0]))
+            calls = self.call_to_act(norm.text)
+            for _, matched in calls:
                 found["seller_offer.call_to_act"].add("re:" + matched)
-            for start, _ in self.call_to_act(norm.text, self.offer_patterns) if offers else ():
-                offer_blocks.add(index.at(norm.original_span(start, start + 1)[0]))
+            signal_blocks |= call_blocks([(p, p + len(m)) for p, m in calls])
+            if offers:
+                offered = self.call_to_act(norm.text, self.offer_patterns)
+                offer_blocks = call_blocks([(p, p + len(m)) for p, m in offered])
             signal_blocks |= offer_blocks
         self._match_genre_patterns(norm, index, title_blocks, hits, found)
         if contact_offsets:
             found["seller_offer.call_to_act"].add("contact-entity")
+        reading = self._scored(found)
+        reading.signal_blocks, reading.offer_blocks = signal_blocks, offer_blocks
+        return reading, per_block
+
+    def _scored(self, found: Mapping[str, set[str]]) -> PageReading:
+        """The genre that the cues ``found`` (cue -> distinct terms) score highest, if it reaches
+        ``min_score``, with the scores and without the chrome cues (``selling``)."""
         scores: dict[str, float] = defaultdict(float)
         selling: dict[str, float] = defaultdict(float)
         evidence: list[str] = []
@@ -260,15 +307,12 @@ class Discourse:
         order = list(self.genres.genres)
         best = max(order, key=lambda g: (scores.get(g, 0.0), -order.index(g)))
         genre = best if scores.get(best, 0.0) >= self.genres.min_score else OTHER
-        reading = PageReading(
+        return PageReading(
             genre=genre,
             genre_scores={g: round(s, 2) for g, s in scores.items()},
             genre_evidence=sorted(evidence),
-            signal_blocks=signal_blocks,
-            offer_blocks=offer_blocks,
             selling=dict(selling),
         )
-        return reading, per_block
 
     def _match_genre_patterns(
         self,
@@ -309,6 +353,47 @@ class Discourse:
             out.extend((m.start(), m.group()) for m in pattern.finditer(text))
         return out
 
+    def own_call(
+        self,
+        marks: Marks,
+        start: int,
+        end: int,
+        length: int,
+        condemned: bool = False,
+        foreign: frozenset[int] | None = None,
+    ) -> bool:
+        """Whether the call to act at normalized ``[start, end)`` is the speaker's: no denied,
+        hearsay or reported cue, nor another party (genres.yaml ``others_calls``), before it in
+        its sentence ("切勿私信…", "有人加我", "对方报价二十万").  For a seller's word
+        (``condemned``) another party does not count ("对方报价" is still a price) but a
+        condemnation after it does ("…形成灰色利益链").  ``foreign``: the sentences holding
+        such cues (``sentences_with``); a span outside them is the speaker's."""
+        if foreign is not None and not touches(marks, start, end, foreign):
+            return True
+        s, e = sentence_span(marks, start, end, length)
+        seen, _ = sentence_cues(marks, self._stance_terms, s, e, start, end)
+        if condemned:
+            return not any(key in seen for key in _NOT_OWN_WORD)
+        return not any(key in seen for key in _NOT_OWN)
+
+    def _sells(
+        self,
+        norm: Normalized,
+        marks: Marks | None,
+        foreign: frozenset[int],
+        quotes: bool,
+        term: str,
+        at: list[int],
+    ) -> bool:
+        """Whether a seller's word sells: not only quoted (“代写机构”) nor, with ``marks``, only in
+        sentences that report or condemn it ("…从内容代写…形成灰色利益链": an exposé)."""
+        if quotes and all_quoted(norm, term, at):
+            return False
+        n = len(norm.text)
+        return marks is None or any(
+            self.own_call(marks, p, p + len(term), n, True, foreign) for p in at
+        )
+
     def voice(self, reading: PageReading, length: int) -> str:
         """The page's own voice (``classifiers.voice.page_voice``)."""
         return page_voice(self.genres, reading.genre, reading.genre_scores, length)
@@ -345,12 +430,9 @@ class Discourse:
         next sentences, denies or reports it ("能包授权吗？不能，任何机构都无法保证") takes
         that stance, as a heading takes its answer's."""
         text = norm.text
-        i = bisect.bisect_left(marks.ends, n_start)
-        s = marks.ends[i - 1] + 1 if i > 0 else 0
-        j = bisect.bisect_left(marks.ends, n_end)
-        e = marks.ends[j] if j < len(marks.ends) else len(text)
+        s, e = sentence_span(marks, n_start, n_end, len(text))
         ender = text[e] if e < len(text) else ""
-        seen, offer_at = self._sentence_cues(marks, s, e, n_start, n_end)
+        seen, offer_at = sentence_cues(marks, self._stance_terms, s, e, n_start, n_end)
         question = text.find(_QUESTION_END, s, e + 1)
         if answers and ender == _QUESTION_END:
             answered = answer_stance(marks, e, self._stance_terms)
@@ -363,7 +445,7 @@ class Discourse:
             if name == "asked" and rhetorical:
                 continue
             if (name, "before") in seen:
-                if name == "offered" and self._quoted_claim(norm, voice, o_start, o_end, offer_at):
+                if name == "offered" and quoted_claim(norm, voice, o_start, o_end, offer_at):
                     return "reported", f"quoted: {seen[name, 'before']}…"
                 return name, f"{seen[name, 'before']}…"
             if (name, "after") in seen:
@@ -378,91 +460,9 @@ class Discourse:
             return "promoted", "recommends the practice"
         return voice, f"voice of the block ({voice})"
 
-    def _sentence_cues(
-        self, marks: Marks, s: int, e: int, n_start: int, n_end: int
-    ) -> tuple[dict[tuple[str, str], str], tuple[int, int]]:
-        """The stance cues of the sentence ``[s, e)`` that bear on the hit ``[n_start, n_end)``:
-        (stance, before/after) -> the first cue found there, and the normalized span of the
-        first first-person offer cue (for a quoted claim).  A break cue before the hit cuts off
-        what precedes it."""
-        cues = marks.found[
-            bisect.bisect_left(marks.starts, s) : bisect.bisect_left(marks.starts, e)
-        ]
-        cut = s
-        for _, end, term in cues:
-            if end <= n_start and term in self._break_terms:
-                cut = max(cut, end)
-        seen: dict[tuple[str, str], str] = {}
-        offer_at = (0, 0)
-        for start, end, term in cues:
-            if start < cut or end > e:
-                continue
-            for name, where in self._stance_terms[term]:
-                if name == "break":
-                    continue
-                if where == "before":
-                    # a denial, a retelling or a third party's claim may sit inside the
-                    # matched words ("从不出借", "有人找我挂证", "部分机构承诺…"); an offer
-                    # anywhere in the sentence
-                    limit = (
-                        e
-                        if name == "offered"
-                        else n_end
-                        if name in ("denied", "hearsay", "reported")
-                        else n_start
-                    )
-                    ok = end <= limit
-                else:
-                    ok = start >= n_end
-                if ok:
-                    if name == "offered" and (name, where) not in seen:
-                        offer_at = (start, end)
-                    seen.setdefault((name, where), term)
-        return seen, offer_at
-
-    @staticmethod
-    def _quoted_claim(
-        norm: Normalized, voice: str, o_start: int, o_end: int, cue: tuple[int, int]
-    ) -> bool:
-        """Whether a first-person offer ("“我们有审查员关系”") is someone's words in quotation
-        marks, hit and cue alike, on a page that does not speak as a seller."""
-        if voice == "offered" or not in_quotes(norm.original, o_start, o_end):
-            return False
-        c_start, c_end = norm.original_span(*cue)
-        return in_quotes(norm.original, c_start, c_end)
-
-    def example_stance(self, marked: str) -> str:
-        """The stance of the ``[[phrase]]`` in ``marked`` (for the examples in stances.yaml).
-
-        Read as a paragraph of an explainer page written in the offering voice, so
-        that both first-person and block cues apply.
-        """
-        start = marked.find("[[")
-        end = marked.find("]]", start + 2)
-        if start < 0 or end < 0:
-            raise RulePackError(
-                f"{self.source / 'stances.yaml'}: example {marked!r}: no [[phrase]]"
-            )
-        phrase = marked[start + 2 : end]
-        text = marked[:start] + phrase + marked[end + 2 :]
-        norm = self._normalizer.normalize(text)
-        n_start = len(self._normalizer.normalize(text[:start]).text)
-        n_end = n_start + len(self._normalizer.normalize(phrase).text)
-        occ = find_all(norm.text, self.terms())
-        cues = {name for term in occ for kind, name in self._terms.get(term, ()) if kind == "block"}
-        stance, _ = self.stance(
-            norm,
-            self.marks(norm.text, occ),
-            n_start,
-            n_end,
-            start,
-            start + len(phrase),
-            "offered",
-            True,
-            cues,
-            answers=True,
-        )
-        return stance
+    def block_cues(self, occ: Mapping[str, list[int]]) -> set[str]:
+        """The ``block`` stance cues (stances.yaml) among the terms ``occ`` found."""
+        return {name for term in occ for kind, name in self._terms.get(term, ()) if kind == "block"}
 
     def judge(
         self,

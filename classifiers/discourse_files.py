@@ -66,6 +66,49 @@ class SignalPatterns(_Model):
         return check_regexes(value)
 
 
+class OthersCalls(_Model):
+    """Whose call to act: one that its sentence refuses, retells or reports (the denied, hearsay
+    and reported cues of stances.yaml before it) or that has another party (``others``) as its
+    subject is not the speaker's, and ties nothing."""
+
+    description: str = Field(min_length=2)
+    others: list[str] = Field(min_length=1)
+    #: each text holds a call to act: ``match`` texts' calls are all someone else's, each
+    #: ``no_match`` text has one of the speaker's own
+    examples: Examples
+
+
+class ReplyCues(_Model):
+    """Words by which a reply in a thread speaks to the asker (楼主, 你的...): under a reader's
+    question such a reply answers it, in the voice of an answer, not a seller's."""
+
+    description: str = Field(min_length=2)
+    terms: list[str] = Field(min_length=1)
+    #: ``match`` replies speak to the asker, ``no_match`` ones do not
+    examples: Examples
+
+
+class QaTurns(_Model):
+    """The openings of a question-and-answer page's turns (问：, 问题描述 / 答：, 律师回答): the
+    asker and the answerer are two speakers, and a call to act ties only its own speaker's hits
+    (a lawyer's phone under a reader's question does not make the question an offer)."""
+
+    description: str = Field(min_length=2)
+    question: list[str] = Field(min_length=1)
+    answer: list[str] = Field(min_length=1)
+    #: ``match`` lines open a turn, ``no_match`` lines do not
+    examples: Examples
+
+    def turn(self, line: str) -> str | None:
+        """``question`` or ``answer`` when ``line`` opens a turn, else None."""
+        head = line.lstrip()
+        if head.startswith(tuple(self.question)):
+            return "question"
+        if head.startswith(tuple(self.answer)):
+            return "answer"
+        return None
+
+
 class GenresFile(_Model):
     version: str
     min_score: float = Field(gt=0.0)
@@ -82,6 +125,9 @@ class GenresFile(_Model):
     #: an order button), not an invitation to ask questions: only these tie a hit the page
     #: merely describes (``Discourse.judge``)
     offer_call: SignalPatterns | None = None
+    others_calls: OthersCalls | None = None
+    replies: ReplyCues | None = None
+    qa_turns: QaTurns | None = None
     #: rules whose phrase names the subject a practice is about (job titles, inventor
     #: positions), which an article describes in its own voice, not a claim only a seller makes
     topics: list[str] = Field(default_factory=list)
@@ -93,6 +139,9 @@ class StanceSpec(_Model):
     before: list[str] = Field(default_factory=list)
     after: list[str] = Field(default_factory=list)
     block: list[str] = Field(default_factory=list)
+    #: longer phrases that begin with a ``before`` cue and cancel it where they stand (an
+    #: explainer's "我们可以看到" is the writer and reader together, not an offer)
+    unless: list[str] = Field(default_factory=list)
     examples: Examples
 
 

@@ -6,11 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from classifiers.blocks import Block, BlockIndex
-from classifiers.discourse import Discourse
+from classifiers.discourse import ANSWER, Discourse
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Occurrences
+from classifiers.sentences import Marks, sentence_span
 from classifiers.verdict import Entity, Hit
-from classifiers.voice import block_voice, ends_asking
+from classifiers.voice import block_voice, ends_asking, has_quotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +60,115 @@ def _links(blocks: list[Block], signal_blocks: set[int]) -> tuple[dict[str, set[
     return by_author, single_voice & signal_blocks
 
 
-def _topical(topic: bool, stance: str, own_title: bool) -> bool:
-    """Whether a hit is a topic (``topics`` in genres.yaml) that an article describes, or asks in
-    its own title (its heading): only a call that offers the service ties it.  A claim, or what
-    the page promotes or retells, is tied by any call to act."""
-    return topic and (stance == "described" or (stance == "asked" and own_title))
+def _asking_opener(
+    blocks: list[Block], original: str, per_block: dict[int, set[str]]
+) -> tuple[str | None, int] | None:
+    """(author, block) of a thread's first post when it asks (a buyer's words, or it ends on a
+    question): the replies under it answer a reader, they do not speak as sellers by default."""
+    first = next((i for i, b in enumerate(blocks) if b.kind == "post"), None)
+    if first is None:
+        return None
+    b = blocks[first]
+    asks = "cue:consumer_question.buyer_voice" in per_block.get(first, set()) or ends_asking(
+        original[b.start : b.end]
+    )
+    return (b.author, first) if asks else None
+
+
+def _qa_speakers(d: Discourse, blocks: list[Block], original: str) -> dict[int, int]:
+    """On a question-and-answer page (genres.yaml ``qa_turns``), each block's speaker: 0 for
+    the page before the first turn, then a new number at each line that opens a question or an
+    answer (a question's lines run until an answer opens).  Empty when the page has no answer."""
+    spec = d.genres.qa_turns
+    if spec is None or not any(m in original for m in spec.answer):
+        return {}
+    speakers: dict[int, int] = {}
+    speaker, last, answered = 0, None, False
+    for i, b in enumerate(blocks):
+        turn = spec.turn(original[b.start : b.end]) if b.kind != "post" else None
+        if turn is not None and turn != last:
+            speaker, last = speaker + 1, turn
+            answered = answered or turn == "answer"
+        speakers[i] = speaker
+    return speakers if answered else {}
+
+
+def _linked(
+    block: Block,
+    bi: int,
+    by_author: dict[str, set[int]],
+    single_signal: set[int],
+    turns: dict[int, int],
+) -> set[int]:
+    """The blocks whose call to act ties a hit in block ``bi``: a post's author's other posts;
+    on a page, the other blocks with a signal, of the same speaker on a question-and-answer
+    page (``_qa_speakers``)."""
+    if block.kind == "post":
+        return by_author.get(block.author or "", set()) - {bi}
+    if turns:
+        return {b for b in single_signal if b != bi and turns.get(b, 0) == turns.get(bi, 0)}
+    return single_signal - {bi}
+
+
+def _sellers_line(block: Block, original: str, bi: int, signal_blocks: set[int]) -> bool:
+    """Whether a line of a buyer's page read as one text (not a post) is a seller's reply inside
+    it: it carries a call to act of its own, not in quotation marks (a call the buyer retells
+    with 对方/有人/说 is no call of the page's: ``Discourse.own_call``)."""
+    return (
+        block.kind != "post"
+        and bi in signal_blocks
+        and not has_quotes(original[block.start : block.end])
+    )
+
+
+def _hit_voice(
+    block: Block, cues: set[str], original: str, page_voice: str, buyer_page: bool
+) -> tuple[bool, str]:
+    """(whether the block's speaker is a buyer, the block's default voice).  A buyer's question
+    speaks for the page, except in a thread, where each post speaks for its author: a seller's
+    reply under a victim's question still offers."""
+    if block.kind == "post":
+        buyer = "cue:consumer_question.buyer_voice" in cues or ends_asking(
+            original[block.start : block.end]
+        )
+    else:
+        buyer = buyer_page
+    return buyer, block_voice(block, page_voice, buyer)
+
+
+def _replies_to(opener: tuple[str | None, int] | None, block: Block, index: int) -> bool:
+    """Whether ``block`` is another author's post after a thread's asking first post."""
+    return opener is not None and index > opener[1] and block.author != opener[0]
+
+
+#: the shortest title whose words, found again in a paragraph's question, make it the heading
+TITLE_MIN = 6
+
+
+def _restates_title(
+    norm: Normalized, marks: Marks, n_start: int, n_end: int, blocks: list[Block]
+) -> bool:
+    """Whether the sentence of the hit at normalized ``[n_start, n_end)`` restates the page's
+    title ("小编为大家介绍一下，<the title's question>"): the writer's heading, not a reader
+    asking."""
+    s, e = sentence_span(marks, n_start, n_end, len(norm.text))
+    o_s, o_e = norm.original_span(s, e)
+    sentence = norm.original[o_s : o_e + 1]
+    for b in blocks:
+        if b.kind == "title":
+            title = norm.original[b.start : b.end].strip().rstrip("?？")
+            if len(title) >= TITLE_MIN and title in sentence:
+                return True
+    return False
+
+
+def _topical(topic: bool, stance: str, heading: bool) -> bool:
+    """Whether a hit is a topic (``topics`` in genres.yaml) that an article describes, or asks
+    in its heading (its title, or a paragraph's question restating it: the writer's question
+    about the subject, which the article answers, under an explainer's or a site's chrome
+    alike): only a call that offers the service ties it.  A claim, or what the page promotes or
+    retells, is tied by any call to act."""
+    return topic and (stance == "described" or (stance == "asked" and heading))
 
 
 def read_hits(
@@ -83,10 +188,10 @@ def read_hits(
     contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
     topics = frozenset(d.genres.topics)
     topical_page = bool(topics) and any(h.rule in topics for h, _, _ in found)
-    page, per_block = d.read_page(
-        norm, index, contacts if found else [], occ, bool(found), topical_page
-    )
     marks = d.marks(norm.text, occ) if found else None
+    page, per_block = d.read_page(
+        norm, index, contacts if found else [], occ, bool(found), topical_page, marks
+    )
     page_voice = d.voice(page, len(norm.text))
     explainer = page_voice == "described"
     # an article under a seller's chrome: its paragraphs describe the topics they name
@@ -94,21 +199,19 @@ def read_hits(
     chrome_topics = topics if chrome else frozenset()
     buyer_page = page.genre == "consumer_question"
     by_author, single_signal = _links(blocks, page.signal_blocks)
+    turns = _qa_speakers(d, blocks, norm.original) if found else {}
+    opener = _asking_opener(blocks, norm.original, per_block)
     stance_cues: dict[int, set[str]] = {}
     hits: list[Hit] = []
     for hit, n_start, n_end in found:
         bi = index.at(hit.start)
         block = blocks[bi]
         cues = per_block.get(bi, set())
-        # a buyer's question speaks for the page, except in a thread, where each post
-        # speaks for its author: a seller's reply under a victim's question still offers
-        if block.kind == "post":
-            buyer = "cue:consumer_question.buyer_voice" in cues or ends_asking(
-                norm.original[block.start : block.end]
-            )
-        else:
-            buyer = buyer_page
-        voice = block_voice(block, page_voice, buyer)
+        buyer, voice = _hit_voice(block, cues, norm.original, page_voice, buyer_page)
+        if voice == "offered" and ANSWER in cues and _replies_to(opener, block, bi):
+            # a reply that speaks to the asker of a reader's question answers it: it offers
+            # only in its own words ("我们可以办") or with its author's call to act
+            voice = "described"
         if voice == "offered" and hit.rule in chrome_topics and block.kind == "paragraph":
             voice = "described"
         if n_start < 0:  # the licensed-agency check: about the firm itself, no sentence
@@ -132,12 +235,15 @@ def read_hits(
                 # a page's own question is answered by what follows; a post's by nobody
                 block.kind != "post",
             )
-        if block.kind == "post":
-            linked = by_author.get(block.author or "", set()) - {bi}
-        else:
-            linked = single_signal - {bi}
-        topical = _topical(hit.rule in topics, stance, explainer and block.kind == "title")
+        linked = _linked(block, bi, by_author, single_signal, turns)
+        heading = (explainer or chrome) and stance == "asked" and block.kind != "post"
+        if heading and block.kind != "title":
+            assert marks is not None
+            heading = _restates_title(norm, marks, n_start, n_end, blocks)
+        topical = _topical(hit.rule in topics, stance, heading)
         offer_calls = page.offer_blocks if topical else None
+        if buyer and _sellers_line(block, norm.original, bi, page.signal_blocks):
+            buyer, linked = False, set()
         counted = stance == "offered" or (
             not buyer and d.judge(stance, bi, linked, page.signal_blocks, offer_calls)
         )

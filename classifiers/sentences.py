@@ -73,3 +73,76 @@ def find_all(text: str, terms: Iterable[str]) -> dict[str, list[int]]:
             out.setdefault(term, []).append(at)
             at = text.find(term, at + 1)
     return out
+
+
+def sentence_span(marks: Marks, n_start: int, n_end: int, length: int) -> tuple[int, int]:
+    """The normalized ``[s, e)`` of the sentence that holds ``[n_start, n_end)`` (``e`` is its
+    end mark, or ``length``)."""
+    i = bisect.bisect_left(marks.ends, n_start)
+    j = bisect.bisect_left(marks.ends, n_end)
+    return (marks.ends[i - 1] + 1 if i > 0 else 0), (
+        marks.ends[j] if j < len(marks.ends) else length
+    )
+
+
+#: stances whose cue may sit inside the matched words ("从不出借", "有人找我挂证")
+_INSIDE = ("denied", "hearsay", "reported")
+
+
+def sentence_cues(
+    marks: Marks,
+    stance_terms: Mapping[str, Sequence[tuple[str, str]]],
+    s: int,
+    e: int,
+    n_start: int,
+    n_end: int,
+) -> tuple[dict[tuple[str, str], str], tuple[int, int]]:
+    """The stance cues of the sentence ``[s, e)`` that bear on the hit ``[n_start, n_end)``:
+    (stance, before/after) -> the first cue found there, and the normalized span of the
+    first first-person offer cue (for a quoted claim).  A break cue (``("break", "before")``
+    in ``stance_terms``) before the hit cuts off what precedes it."""
+    cues = marks.found[bisect.bisect_left(marks.starts, s) : bisect.bisect_left(marks.starts, e)]
+    cut = s
+    for _, end, term in cues:
+        if end <= n_start and ("break", "before") in stance_terms[term]:
+            cut = max(cut, end)
+    # a longer phrase that cancels a cue where it stands ("我们可以看到" is no "我们可以")
+    cancelled = {
+        (start, name)
+        for start, _, term in cues
+        for name, where in stance_terms[term]
+        if where == "unless"
+    }
+    seen: dict[tuple[str, str], str] = {}
+    offer_at = (0, 0)
+    for start, end, term in cues:
+        if start < cut or end > e:
+            continue
+        for name, where in stance_terms[term]:
+            if name == "break" or where == "unless" or (start, name) in cancelled:
+                continue
+            if where == "before":
+                # a denial, a retelling or a third party's claim may sit inside the matched
+                # words ("部分机构承诺…"); an offer anywhere in the sentence
+                limit = e if name == "offered" else n_end if name in _INSIDE else n_start
+                ok = end <= limit
+            else:
+                ok = start >= n_end
+            if ok:
+                if name == "offered" and (name, where) not in seen:
+                    offer_at = (start, end)
+                seen.setdefault((name, where), term)
+    return seen, offer_at
+
+
+def sentences_with(marks: Marks, terms: frozenset[str]) -> frozenset[int]:
+    """The indices (into ``marks.ends``) of the sentences holding one of the cue ``terms``."""
+    return frozenset(
+        bisect.bisect_left(marks.ends, start) for start, _, term in marks.found if term in terms
+    )
+
+
+def touches(marks: Marks, start: int, end: int, sentences: frozenset[int]) -> bool:
+    """Whether the span ``[start, end)`` lies in one of ``sentences`` (see ``sentences_with``)."""
+    i, j = bisect.bisect_left(marks.ends, start), bisect.bisect_left(marks.ends, end)
+    return any(k in sentences for k in range(i, j + 1))

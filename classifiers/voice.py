@@ -93,6 +93,9 @@ def in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
         ch = original[j]
         if ch in _CLOSE_QUOTES:
             return True
+        # a quoted sentence keeps its own full stop inside the marks: “…保证授权。”
+        if ch in "。！？!?" and original[j + 1 : j + 2] in tuple(_CLOSE_QUOTES):
+            return True
         if (ch in _OPEN_QUOTES and ch not in _CLOSE_QUOTES) or ch in "。！？!?\n":
             return False
         j += 1
@@ -107,3 +110,14 @@ def all_quoted(norm: Normalized, term: str, starts: list[int]) -> bool:
 def has_quotes(original: str) -> bool:
     """Whether the page has any opening quotation mark (most pages have none: skip the checks)."""
     return any(ch in original for ch in _OPEN_QUOTES)
+
+
+def quoted_claim(
+    norm: Normalized, voice: str, o_start: int, o_end: int, cue: tuple[int, int]
+) -> bool:
+    """Whether a first-person offer ("“我们有审查员关系”") is someone's words in quotation
+    marks, hit and cue (its normalized span) alike, on a page that does not speak as a seller."""
+    if voice == "offered" or not in_quotes(norm.original, o_start, o_end):
+        return False
+    c_start, c_end = norm.original_span(*cue)
+    return in_quotes(norm.original, c_start, c_end)
