@@ -10,9 +10,10 @@ each ``source`` shape within it:
 - tier accuracy, and category accuracy on pages labelled and predicted offer/watch;
 - on threads labelled offer, how often the offending post is the labelled one.
 
-``tests/data/unseen-pages.jsonl`` and ``unseen-pages2.jsonl`` were written apart from the
-rules, without the classifier ever being run on them while they were written: they estimate
-unseen texts, so they are scored here and never tuned on (``--errors`` is refused for them).
+``tests/data/unseen-pages2.jsonl`` was written apart from the rules, without the classifier
+ever being run on it while it was written: it estimates unseen texts, so it is scored here and
+never tuned on (``--errors`` is refused for it).  ``unseen-pages.jsonl`` was written the same way
+but its errors have since been read, so it is development data now, like the other files.
 
 Usage: ``python scripts/handset.py [FILE ...] [--errors] [--json]``.
 Exit 2 when a file is missing or malformed.
@@ -37,8 +38,11 @@ from classifiers.engine import Classifier  # noqa: E402
 from classifiers.verdict import Verdict  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-UNSEEN = ("unseen-pages.jsonl", "unseen-pages2.jsonl")
-DEFAULT_FILES = [DATA / "pages.jsonl", DATA / "threads.jsonl", *(DATA / name for name in UNSEEN)]
+UNSEEN = ("unseen-pages2.jsonl",)
+DEFAULT_FILES = [
+    *(DATA / name for name in ("pages.jsonl", "threads.jsonl", "unseen-pages.jsonl")),
+    *(DATA / name for name in UNSEEN),
+]
 
 
 def _labelled(row: Any) -> str | None:
