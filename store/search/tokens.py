@@ -40,9 +40,22 @@ def _words(pieces: list[str]) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=8192)
-def _line_tokens(segmenter: jieba.Tokenizer, line: str) -> tuple[str, ...]:
+#: lines longer than this are cut without being remembered: boilerplate lines are short, and a
+#: hostile page of huge lines must not fill the cache (8,192 entries) with megabytes each
+_REMEMBERED_LINE = 1024
+
+
+def _cut_line(segmenter: jieba.Tokenizer, line: str) -> tuple[str, ...]:
     return tuple(_words(list(segmenter.cut_for_search(line, HMM=False))))
+
+
+_remembered_line_tokens = lru_cache(maxsize=8192)(_cut_line)
+
+
+def _line_tokens(segmenter: jieba.Tokenizer, line: str) -> tuple[str, ...]:
+    if len(line) > _REMEMBERED_LINE:
+        return _cut_line(segmenter, line)
+    return _remembered_line_tokens(segmenter, line)
 
 
 def tokenize_document(text: str, userdict: Path | None = None) -> list[str]:

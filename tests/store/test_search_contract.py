@@ -123,6 +123,7 @@ def test_a_document_is_cut_as_a_whole_though_its_lines_are_cut_apart() -> None:
         "",
         "\n",
         "高新技术企业认定\u2028代办",
+        "挂证" * 600 + "\n专利代理",  # a line too long to remember
     ]
     for text in texts:
         whole = _words(list(_segmenter(None).cut_for_search(_fold(text), HMM=False)))
@@ -195,3 +196,11 @@ def test_query_syntax_is_inert(loaded: SearchBackend) -> None:
     for nasty in ['"', "NEAR(包授权", "*", "包授权 OR 挂靠", "tokens:挂靠", "') OR 1=1 --"]:
         run_search(loaded, SearchQuery(text=nasty))  # must not raise
     assert ids(loaded, text="包授权 OR 挂靠") == []  # OR is a word here, and no document has it
+
+
+def test_long_lines_are_cut_without_being_remembered() -> None:
+    from store.search.tokens import _REMEMBERED_LINE, _remembered_line_tokens
+
+    _remembered_line_tokens.cache_clear()
+    tokenize_document("专利" * _REMEMBERED_LINE + "\n代理包授权")
+    assert _remembered_line_tokens.cache_info().currsize == 1  # the short line only
