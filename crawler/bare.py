@@ -23,6 +23,8 @@ from typing import Any
 
 from scrapy.http import Request, Response
 
+from crawler.loglevel import crawl_log_level
+
 
 @dataclass
 class Plan:
@@ -148,7 +150,8 @@ def main_bare(url_log: str, chromium_path: str) -> None:
         )
         process.crawl(spider)
     started = time.monotonic()
-    process.start()
+    with crawl_log_level(BASE["LOG_LEVEL"]):
+        process.start()
     seconds = time.monotonic() - started
     print(json.dumps({"pages": counted["pages"], "seconds": seconds, "peak_rss_kb": peak_rss_kb()}))
 

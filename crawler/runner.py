@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
+from crawler.loglevel import crawl_log_level
 from crawler.memory import freeze_setup, peak_rss_kb, thaw_setup
 from crawler.settings import BASE, crawl_settings
 from spiders import Profile, spider_for
@@ -223,15 +224,6 @@ def run_campaign(
             max_hops=limits.depth,
             max_continuations=limits.reply_pages,
         )
-    # Scrapy's root handler (installed again by each crawler above) leaves the root logger at
-    # NOTSET and its own at DEBUG: every logger.debug() of the crawl then builds a record for
-    # the handler to drop, and scrapy-playwright, seeing DEBUG enabled, asks the driver for
-    # the headers of every request and response the browser makes only to log them.  The
-    # handler's own level is the run's, so the same lines are written either way.
-    loggers = [logging.root, logging.getLogger("scrapy")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(options.log_level)
     freeze_setup()
     started = time.monotonic()
     if on_tick is not None:
@@ -243,11 +235,10 @@ def run_campaign(
         ticker = task.LoopingCall(tick)
         ticker.start(0.5, now=True)
     try:
-        process.start(install_signal_handlers=True)
+        with crawl_log_level(options.log_level):
+            process.start(install_signal_handlers=True)
     finally:
         thaw_setup()
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
     seconds = time.monotonic() - started
     worker_peak = stop_classifier()
     per_platform = {
