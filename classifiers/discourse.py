@@ -248,7 +248,7 @@ class Discourse:
             return {
                 index.at(norm.original_span(p, p + 1)[0])
                 for p, q in at
-                if owners is None or self.own_call(owners, p, q, len(norm.text), False, foreign)
+                if owners is None or self.own_call(owners, p, q, len(norm.text), foreign=foreign)
             }
 
         for term in positions:
@@ -391,7 +391,7 @@ class Discourse:
             return False
         n = len(norm.text)
         return marks is None or any(
-            self.own_call(marks, p, p + len(term), n, True, foreign) for p in at
+            self.own_call(marks, p, p + len(term), n, condemned=True, foreign=foreign) for p in at
         )
 
     def voice(self, reading: PageReading, length: int) -> str:

@@ -40,8 +40,7 @@ from classifiers.verdict import Verdict  # noqa: E402
 DATA = ROOT / "tests" / "data"
 UNSEEN = ("unseen-pages2.jsonl",)
 DEFAULT_FILES = [
-    *(DATA / name for name in ("pages.jsonl", "threads.jsonl", "unseen-pages.jsonl")),
-    *(DATA / name for name in UNSEEN),
+    DATA / name for name in ("pages.jsonl", "threads.jsonl", "unseen-pages.jsonl", *UNSEEN)
 ]
 
 
