@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 
 from crawler.bare import read_plans, slot_settings
 from lantian.config import default_chromium
+from tests.commands import json_summary, run_command
 from tests.crawler.conftest import crawl_env, run_crawl, write_campaign
 
 
@@ -86,15 +86,11 @@ def test_the_bare_arm_fetches_what_the_full_crawl_logged(sandbox: Any, tmp_path:
     roots = sum(len(plan.roots) for plan in plans.values())
     assert roots == len(pages) - len(found)
 
-    bare = subprocess.run(
+    bare = run_command(
         [sys.executable, "-m", "crawler.bare", str(log), default_chromium() or ""],
         env=crawl_env(tmp_path / "var"),
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
-    assert bare.returncode == 0, bare.stderr[-3000:]
-    summary = json.loads(bare.stdout.strip().splitlines()[-1])
+    summary = json_summary(bare)
     assert summary["pages"] >= len(pages), "every logged page, each after its parent came back"

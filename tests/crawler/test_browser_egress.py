@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 from crawler.settings import crawl_settings
 from lantian.config import default_chromium
 from spiders.profile import load_profile
+from tests.commands import json_summary, run_command
 from tests.loopsite import serve_page
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def hostile_site(target: str) -> contextlib.AbstractContextManager[int]:
 
 
 def _probe(url: str, allow_private: bool, origins: list[str]) -> tuple[dict[str, Any], str]:
-    proc = subprocess.run(
+    proc = run_command(
         [
             sys.executable,
             str(PROBE),
@@ -71,14 +71,9 @@ def _probe(url: str, allow_private: bool, origins: list[str]) -> tuple[dict[str,
             json.dumps(origins),
         ],
         cwd=ROOT,
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    found: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return found, proc.stderr
+    return json_summary(proc), proc.stderr
 
 
 def test_browser_profiles_get_the_captures_launch_policy_and_the_egress_guard() -> None:

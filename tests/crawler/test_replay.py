@@ -19,6 +19,7 @@ import pytest
 from lantian.config import PROJECT_ROOT
 from spiders.archive import read_warc
 from spiders.check import url_key
+from tests.commands import json_summary, run_command
 from tests.crawler.conftest import crawl_cmd, crawl_env, write_campaign
 
 SERPS = PROJECT_ROOT.parent / "shared" / "real-pages" / "serps"
@@ -55,17 +56,14 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         "platforms: []", "platforms: [baidu, so360, bing, sogou]"
     )
     campaign.write_text(spec, encoding="utf-8")
-    proc = subprocess.run(
+    proc = run_command(
         crawl_cmd(campaign, "--replay", str(SERPS)),
         # Replay never touches the network, so the private-network guard may stay on.
         env={**crawl_env(root / "var"), "LANTIAN_ALLOW_PRIVATE_NETWORKS": "false"},
         cwd=root,
-        capture_output=True,
-        text=True,
         timeout=300,
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    summary = json_summary(proc)
     return root / "var" / "lantian.db", summary
 
 

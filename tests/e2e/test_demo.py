@@ -9,7 +9,6 @@ store verified afterwards.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.commands import json_summary, run_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,17 +41,8 @@ def test_demo_runs_the_main_job_and_prints_the_summary(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTIAN_")}
     env["LANTIAN_DATA_DIR"] = str(tmp_path / "var")
     cmd = [sys.executable, "-m", "lantian", "demo", "--no-serve", "--json", "--sandbox-port", "0"]
-    proc = subprocess.run(
-        [*cmd, "--campaign", str(campaign)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    proc = run_command([*cmd, "--campaign", str(campaign)], cwd=tmp_path, env=env, timeout=600)
+    summary = json_summary(proc)
     assert {"listings", "flagged", "evidence", "notices", "precision", "recall"} <= summary.keys()
     assert summary["listings"] > 0 and summary["flagged"] > 0
     assert summary["evidence"] >= summary["flagged"] * 0.9, summary
