@@ -12,7 +12,8 @@ each ``source`` shape within it:
 
 ``tests/data/unseen-pages3.jsonl`` (tenth round) is written apart from the rules, without the
 classifier ever being run on it while it is written: it estimates unseen texts, so it is scored
-here and never tuned on (``--errors`` is refused for it).  ``unseen-pages.jsonl`` and
+here (by default, with the other files) and never tuned on (``--errors`` is refused for it, so
+``--errors`` needs the files named).  ``unseen-pages.jsonl`` and
 ``unseen-pages2.jsonl`` were written the same way but their errors have since been read, so they
 are development data now, like the other files.
 
@@ -42,7 +43,13 @@ DATA = ROOT / "tests" / "data"
 UNSEEN = ("unseen-pages3.jsonl",)
 DEFAULT_FILES = [
     DATA / name
-    for name in ("pages.jsonl", "threads.jsonl", "unseen-pages.jsonl", "unseen-pages2.jsonl")
+    for name in (
+        "pages.jsonl",
+        "threads.jsonl",
+        "unseen-pages.jsonl",
+        "unseen-pages2.jsonl",
+        "unseen-pages3.jsonl",
+    )
 ]
 
 
