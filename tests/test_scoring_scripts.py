@@ -57,6 +57,12 @@ def test_handset_refuses_to_list_the_errors_of_an_unseen_file() -> None:
     assert "refused" in result.stderr and name in result.stderr
 
 
+def test_handset_errors_on_the_default_files_leave_the_unseen_file_out() -> None:
+    result = _run(str(HANDSET), "--errors")
+    assert result.returncode == 0, result.stderr
+    assert "unseen-pages2.jsonl" in result.stdout and "unseen-pages3" not in result.stdout
+
+
 @pytest.mark.parametrize("name", ["unseen-pages.jsonl", "unseen-pages2.jsonl"])
 def test_handset_lists_the_errors_of_a_spent_unseen_file(name: str) -> None:
     """Both were read for later rounds' fixes (the eighth, the tenth): development data now."""
