@@ -356,7 +356,7 @@ def _drop_inserted_latin(translated: str) -> str:
     """
     if _TONE_MARK.search(translated):
         translated = _TONED_READING.sub(lambda m: _DROP * len(m.group()), translated)
-    if "." in translated:
+    if "." in translated and _dot_between_han(translated):
         translated = _DOTTED.sub(lambda m: m.group().replace(".", _DROP), translated)
     if not _latin_after_han(translated):
         return translated
@@ -365,6 +365,25 @@ def _drop_inserted_latin(translated: str) -> str:
         return "".join(_DROP if ch in _ASCII_LETTERS else ch for ch in m.group())
 
     return _INSERTED_LATIN.sub(drop, translated)
+
+
+def _han_at(text: str, i: int, step: int) -> bool:
+    """Whether the first character from ``i`` on (going by ``step``) that is not a drop mark is
+    a Chinese character."""
+    while 0 <= i < len(text) and text[i] == _DROP:
+        i += step
+    return 0 <= i < len(text) and "\u3400" <= text[i] <= "\u9fff"
+
+
+def _dot_between_han(translated: str) -> bool:
+    """Whether some full stop sits between two Chinese characters: most pages' stops are in
+    numbers and addresses, and finding them costs less than the ``_DOTTED`` scan of the page."""
+    i = translated.find(".")
+    while i != -1:
+        if _han_at(translated, i - 1, -1) and _han_at(translated, i + 1, 1):
+            return True
+        i = translated.find(".", i + 1)
+    return False
 
 
 def _latin_after_han(translated: str) -> bool:
