@@ -123,3 +123,12 @@ def test_the_inserted_latin_check_agrees_with_its_pattern(text: str) -> None:
     from classifiers.normalize import _LATIN_AFTER_HAN, _latin_after_han
 
     assert _latin_after_han(text) == bool(_LATIN_AFTER_HAN.search(text))
+
+
+def test_one_key_character_written_as_its_syllable(classifier: Classifier) -> None:
+    """One character of a claim spelled in pinyin beside the other ("bu授权", "tui款",
+    "bao下证"); a Latin word that merely holds the letters stays as it is."""
+    norm = classifier.normalizer.normalize
+    assert norm("专利bu授权全额tui款").text == "专利不授权全额退款"
+    assert norm("外观专利 bao 下证").text == "外观专利包下证"
+    assert norm("tuition 款项").text == "tuition款项"
