@@ -198,6 +198,7 @@ class Classifier:
             regexes=regexes,
             regex_needs=[regex_needs(p) for p in regexes],
             regex_anchors=not anchors,
+            regex_covers_anchor=rule.regex_covers_anchor,
             word=frozenset(self._norm(t) for t in rule.word),
             contexts=ctx,
             window=rule.window,

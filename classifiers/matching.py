@@ -46,6 +46,7 @@ class Compiled:
     regexes: list[re.Pattern[str]]
     regex_needs: list[RegexNeeds]  # one per regex, read at load time
     regex_anchors: bool
+    regex_covers_anchor: bool  # the rule's: a match must contain the anchor (see pack.Rule)
     word: frozenset[str]
     contexts: list[Context]
     window: int  # the rule's, read once at load: holds() runs for every anchor
@@ -139,6 +140,17 @@ def _on_page(c: Compiled, regexes: list[re.Pattern[str]], text: str) -> list[re.
     return [p for p in regexes if not needs[p].context_free or p.search(text) is not None]
 
 
+def _covers(regexes: list[re.Pattern[str]], piece: str, start: int, end: int) -> bool:
+    """Whether a match of one of ``regexes`` in ``piece`` contains ``piece[start:end]``."""
+    for pattern in regexes:
+        for m in pattern.finditer(piece):
+            if m.start() > start:
+                break
+            if m.end() >= end:
+                return True
+    return False
+
+
 def holds(
     c: Compiled,
     norm: Normalized,
@@ -172,8 +184,12 @@ def holds(
     if c.context and not merged.within(c.context, start - c.context_window, end + c.context_window):
         return None
     if regexes and not c.regex_anchors:
-        piece = text[max(0, lo) : hi]
-        if not any(p.search(piece) for p in regexes):
+        base = max(0, lo)
+        piece = text[base:hi]
+        if c.regex_covers_anchor:
+            if not _covers(regexes, piece, start - base, end - base):
+                return None
+        elif not any(p.search(piece) for p in regexes):
             return None
     if none and merged.within(none, lo, hi):
         return None

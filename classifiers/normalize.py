@@ -71,6 +71,10 @@ _TONED_READING = re.compile(
     f"(?<=[\u3400-\u9fff])\x00(?:(?=[a-zü]{{0,5}}[{_TONES}])[a-zü{_TONES}]{{1,6}}\x00)+"
 )
 _TONE_MARK = re.compile(f"[{_TONES}]")
+#: full stops kept for numbers, addresses and URLs, but put between single Chinese characters
+#: three or more in a row ("专.利.包.授.权") they are separators, like the spaces and bars dropped
+#: above; drop marks may sit beside them
+_DOTTED = re.compile("[\u3400-\u9fff](?:\x00*[.]\x00*[\u3400-\u9fff]){2,}")
 
 
 def _class_escape(ch: str) -> str:
@@ -347,10 +351,13 @@ def _drop_inserted_latin(translated: str) -> str:
     """Mark as dropped the Latin runs inserted after each character of a Chinese stretch.
 
     The text keeps its length (one mark per character), so offsets into the original hold.
-    Bracketed toned pinyin after a character ("轉(zhuǎn)讓") is dropped the same way.
+    Bracketed toned pinyin after a character ("轉(zhuǎn)讓") is dropped the same way, and so are
+    full stops put between single characters ("专.利.包.授.权").
     """
     if _TONE_MARK.search(translated):
         translated = _TONED_READING.sub(lambda m: _DROP * len(m.group()), translated)
+    if "." in translated and _dot_between_han(translated):
+        translated = _DOTTED.sub(lambda m: m.group().replace(".", _DROP), translated)
     if not _latin_after_han(translated):
         return translated
 
@@ -358,6 +365,25 @@ def _drop_inserted_latin(translated: str) -> str:
         return "".join(_DROP if ch in _ASCII_LETTERS else ch for ch in m.group())
 
     return _INSERTED_LATIN.sub(drop, translated)
+
+
+def _han_at(text: str, i: int, step: int) -> bool:
+    """Whether the first character from ``i`` on (going by ``step``) that is not a drop mark is
+    a Chinese character."""
+    while 0 <= i < len(text) and text[i] == _DROP:
+        i += step
+    return 0 <= i < len(text) and "\u3400" <= text[i] <= "\u9fff"
+
+
+def _dot_between_han(translated: str) -> bool:
+    """Whether some full stop sits between two Chinese characters: most pages' stops are in
+    numbers and addresses, and finding them costs less than the ``_DOTTED`` scan of the page."""
+    i = translated.find(".")
+    while i != -1:
+        if _han_at(translated, i - 1, -1) and _han_at(translated, i + 1, 1):
+            return True
+        i = translated.find(".", i + 1)
+    return False
 
 
 def _latin_after_han(translated: str) -> bool:

@@ -16,6 +16,7 @@ A pack file (``rules/<name>.yaml``)::
         context: [专利, 商标]       # the topic: one term within ``context_window`` (default 80)
         none: [不承诺]              # a term within ``window`` cancels the hit
         regex: ['\\d+天下证']        # with ``any``: must match near the anchor; alone: anchors
+        regex_covers_anchor: true  # with ``any``: the match must contain the anchor itself
         window: 40                 # characters of normalized text either side
         word: [保过]                # anchors that must be whole words (jieba, small window)
         exceptions: [reporting]    # named contexts from rules/exceptions.yaml
@@ -88,6 +89,11 @@ class Rule(BaseModel):
         description="topic terms, one of which must occur within context_window",
     )
     context_window: int = Field(default=80, ge=1, le=5000)
+    regex_covers_anchor: bool = Field(
+        default=False,
+        description="with anchors: a regex match must contain the anchor, not just lie within "
+        "the window (another post's or a quoted line's match does not lend itself to this one)",
+    )
     word: list[str] = Field(default_factory=list)
     exceptions: list[str] = Field(default_factory=list)
     examples: Examples

@@ -125,8 +125,17 @@ class ReferenceClassifier(Classifier):
         ):
             return None
         if c.regexes and not c.regex_anchors:
-            piece = text[max(0, lo) : hi]
-            if not any(p.search(piece) for p in c.regexes):
+            base = max(0, lo)
+            piece = text[base:hi]
+            if c.rule.regex_covers_anchor:
+                # some match, wherever it starts, must contain the anchor
+                if not any(
+                    m.start() <= start - base and m.end() >= end - base
+                    for p in c.regexes
+                    for m in p.finditer(piece)
+                ):
+                    return None
+            elif not any(p.search(piece) for p in c.regexes):
                 return None
         if c.none and merged.within(c.none, lo, hi):
             return None

@@ -80,6 +80,22 @@ def test_bracketed_toned_pinyin_from_a_spam_mirror_is_dropped(classifier: Classi
     assert classifier.normalizer.normalize("专利 (zl) 申请").text == "专利专利申请"
 
 
+def test_full_stops_between_single_characters_are_separators(classifier: Classifier) -> None:
+    """The dots in "专.利.包.授.权" hide the words; a decimal, a web address or one full stop
+    ending a clause keeps its dot."""
+    text = "专. 利.包.授.权，加V"
+    norm = classifier.normalizer.normalize(text)
+    assert norm.text == "专利包授权，加微信"
+    at = norm.text.index("包授权")
+    start, end = norm.original_span(at, at + 3)
+    assert text[start:end] == "包.授.权"
+    assert (
+        classifier.normalizer.normalize("价格 3.5 元，见 www.ip.cn").text
+        == "价格3.5元，见www.ip.cn"
+    )
+    assert classifier.normalizer.normalize("已授权.请联系").text == "已授权.请联系"
+
+
 def test_hit_offsets_point_at_the_original_disguised_text(classifier: Classifier) -> None:
     text = "店铺公告：專 利 包 授 權，加薇信"
     verdict = classifier.classify(text)
@@ -107,3 +123,12 @@ def test_the_inserted_latin_check_agrees_with_its_pattern(text: str) -> None:
     from classifiers.normalize import _LATIN_AFTER_HAN, _latin_after_han
 
     assert _latin_after_han(text) == bool(_LATIN_AFTER_HAN.search(text))
+
+
+def test_one_key_character_written_as_its_syllable(classifier: Classifier) -> None:
+    """One character of a claim spelled in pinyin beside the other ("bu授权", "tui款",
+    "bao下证"); a Latin word that merely holds the letters stays as it is."""
+    norm = classifier.normalizer.normalize
+    assert norm("专利bu授权全额tui款").text == "专利不授权全额退款"
+    assert norm("外观专利 bao 下证").text == "外观专利包下证"
+    assert norm("tuition 款项").text == "tuition款项"
