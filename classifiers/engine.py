@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import ahocorasick
+from mypy_extensions import mypyc_attr
 
 from classifiers.blocks import Block, cover, join_blocks, line_blocks, parse_blocks
 from classifiers.categories import CATEGORY_KEYS, DEFAULT_RULES_DIR, load_categories
@@ -44,6 +45,9 @@ from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
 __all__ = ["Classifier", "build_classifier", "load_concepts", "load_packs", "load_variants"]
 
 
+# serializable: compiled (mypyc), a native class's __new__ runs __init__ unless told otherwise,
+# and copy.copy (with_registry) needs it not to
+@mypyc_attr(serializable=True)
 class Classifier:
     """Compiled rule packs; thread-safe to call, expensive to build (build once)."""
 
