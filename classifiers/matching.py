@@ -83,15 +83,9 @@ def evaluate(
             return  # a document context present and not limited to quotes cancels every hit
         contexts.append(ctx)
     none = c.none if c.none and merged.any_present(c.none) else ()
-    regexes = c.regexes
-    if regexes:
-        regexes = [
-            p
-            for p, needs in zip(regexes, c.regex_needs, strict=True)
-            if not needs.needles or any(n in text for n in needs.needles)
-        ]
-        if not regexes:
-            return  # a regex condition (or anchor) without the strings every match holds
+    regexes = _with_needles(c, text)
+    if c.regexes and not regexes:
+        return  # a regex condition (or anchor) without the strings every match holds
     spans: list[tuple[int, int]] = []
     if c.regex_anchors:
         for pattern in regexes:
@@ -135,6 +129,15 @@ def evaluate(
         emitted += 1
         if emitted >= MAX_HITS_PER_RULE:
             return
+
+
+def _with_needles(c: Compiled, text: str) -> list[re.Pattern[str]]:
+    """The rule's regexes whose required strings (if any) are all on the page."""
+    return [
+        p
+        for p, needs in zip(c.regexes, c.regex_needs, strict=True)
+        if not needs.needles or any(n in text for n in needs.needles)
+    ]
 
 
 def _on_page(c: Compiled, regexes: list[re.Pattern[str]], text: str) -> list[re.Pattern[str]]:
