@@ -97,3 +97,24 @@ def test_the_interpreted_engine_gives_the_compiled_verdicts(classifier: Classifi
     mine = [classifier.classify(r["text"], r["title"]).to_dict() for r in rows]
     assert sum(v["irregular"] for v in mine) > 10, "the corpus must make the rules work"
     assert mine == verdicts
+
+
+def test_the_makefile_rebuilds_on_every_compiled_source() -> None:
+    """The Makefile reads setup.py's COMPILED with sed (one quoted path a line): a list written
+    any other way would leave an edited module stale until the import guard refuses it."""
+    import ast
+    import re
+
+    setup = (ROOT / "setup.py").read_text(encoding="utf-8")
+    assign = next(
+        node
+        for node in ast.parse(setup).body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "COMPILED"
+    )
+    compiled = ast.literal_eval(assign.value)
+    read_by_make = re.findall(r'^ *"(classifiers/[a-z_]*\.py)",$', setup, re.MULTILINE)
+    assert read_by_make == compiled and len(compiled) > 5
+    assert "sed -n 's/^ *\"\\(classifiers\\/[a-z_]*\\.py\\)\",$$/\\1/p' setup.py" in (
+        ROOT / "Makefile"
+    ).read_text(encoding="utf-8")
+    assert all((ROOT / path).is_file() for path in compiled)
