@@ -127,18 +127,28 @@ class Merged:
         self, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
     ) -> tuple[int, int] | None:
         """The occurrence inside ``[lo, hi)`` closest to the anchor ``[start, end)``, if any."""
-        # the hottest query of all (a group's term near each anchor): inlined, no generator
+        # the hottest query of all (a group's term near each anchor): inlined, no generator, no
+        # max() (compiled, a three-argument max is a generic call).  The keys come by start, so
+        # once a start lies past the anchor by the best gap so far, no later one is nearer.
         keys = self._spans(terms)
         i = bisect.bisect_left(keys, lo << 16)
         best: tuple[int, int] | None = None
         best_gap = 1 << 30
         n = len(keys)
-        while i < n and keys[i] >> 16 < hi:
-            s = keys[i] >> 16
-            e = s + (keys[i] & 0xFFFF)
+        while i < n:
+            key = keys[i]
+            s = key >> 16
+            if s >= hi or s - end >= best_gap:
+                break
+            e = s + (key & 0xFFFF)
             i += 1
-            if e <= hi and max(s - end, start - e, 0) < best_gap:
-                best, best_gap = (s, e), max(s - end, start - e, 0)
+            if e <= hi:
+                gap = s - end if s - end > start - e else start - e
+                if gap < 0:
+                    gap = 0
+                if gap < best_gap:
+                    best = (s, e)
+                    best_gap = gap
         return best
 
     def near(
