@@ -18,6 +18,7 @@ import sys
 from setuptools import setup
 
 COMPILED = [
+    "classifiers/bisection.py",
     "classifiers/blocks.py",
     "classifiers/discourse.py",
     "classifiers/engine.py",
