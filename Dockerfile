@@ -29,8 +29,14 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY . .
 # Editable, so the data beside the code (rules/, spider profiles, campaigns, templates)
 # is found where lantian.config expects it.
-RUN pip install --no-deps -e . \
- && python -m compileall -q lantian crawler campaigns spiders classifiers evidence store api takedown sandbox
+# The install compiles the classifier's hot modules with mypyc (setup.py): a C compiler for
+# that step only (the image's Python carries its headers), removed in the same layer.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && pip install --no-deps -e . \
+ && python -m compileall -q lantian crawler campaigns spiders classifiers evidence store api takedown sandbox \
+ && apt-get purge -y --auto-remove gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/* /app/build
 
 ENV LANTIAN_CHROMIUM_PATH=/usr/bin/chromium-headless-shell \
     LANTIAN_DATA_DIR=/data \

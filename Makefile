@@ -4,17 +4,25 @@ VENV := .venv
 PY := $(VENV)/bin/python
 LANTIAN := $(VENV)/bin/lantian
 STAMP := $(VENV)/.installed
+# The classifier modules mypyc compiles (setup.py's COMPILED): an edit to one rebuilds them,
+# so a stale build never shadows its source (classifiers/native.py refuses one if it would).
+COMPILED := $(shell sed -n 's/^ *"\(classifiers\/[a-z_]*\.py\)",$$/\1/p' setup.py)
+NATIVE := $(VENV)/.compiled
 
 .PHONY: install demo test check lint typecheck bench migration clean
 
-install: $(STAMP)
+install: $(STAMP) $(NATIVE)
 
-$(STAMP): pyproject.toml scripts/install-browser.sh
+$(STAMP): pyproject.toml setup.py scripts/install-browser.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	bash scripts/install-browser.sh $(PY)
-	@touch $(STAMP)
+	@touch $(STAMP) $(NATIVE)
+
+$(NATIVE): $(COMPILED) | $(STAMP)
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $(NATIVE)
 
 demo: install
 	$(LANTIAN) demo

@@ -12,12 +12,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from classifiers.default import classify, load_default_classifier
-from classifiers.engine import Classifier, build_classifier
-from classifiers.pack import RulePack, RulePackError
-from classifiers.verdict import Entity, Hit, Verdict
+from classifiers.native import guard
 
-__public_modules__ = ("bench",)
+guard()  # before any compiled module loads: a stale build must not shadow edited source
+
+from classifiers.default import classify, load_default_classifier  # noqa: E402
+from classifiers.engine import Classifier, build_classifier  # noqa: E402
+from classifiers.pack import RulePack, RulePackError  # noqa: E402
+from classifiers.verdict import Entity, Hit, Verdict  # noqa: E402
+
+__public_modules__ = ("bench", "native")
 
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ anchors a rule marks as ambiguous (``word``).
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import re
 from collections import defaultdict
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import ahocorasick
+from mypy_extensions import mypyc_attr
 
 from classifiers.blocks import Block, cover, join_blocks, line_blocks, parse_blocks
 from classifiers.categories import CATEGORY_KEYS, DEFAULT_RULES_DIR, load_categories
@@ -43,6 +45,9 @@ from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
 __all__ = ["Classifier", "build_classifier", "load_concepts", "load_packs", "load_variants"]
 
 
+# serializable: compiled (mypyc), a native class's __new__ runs __init__ unless told otherwise,
+# and copy.copy (with_registry) needs it not to
+@mypyc_attr(serializable=True)
 class Classifier:
     """Compiled rule packs; thread-safe to call, expensive to build (build once)."""
 
@@ -121,8 +126,12 @@ class Classifier:
         self.rules_version = f"{newest}+{digest.hexdigest()[:10]}"
 
     def warm_up(self) -> None:
-        """Load jieba and the user dictionary now rather than on the first ambiguous term."""
+        """Load jieba and the user dictionary now rather than on the first ambiguous term, then
+        freeze what the process has loaded out of the garbage collector's scans (``gc.freeze``):
+        the rules, the automaton and jieba's dictionary live as long as the process, and the
+        full collections that walked them took about a tenth of classify's time."""
         tokenizer(self._userdict)
+        gc.freeze()
 
     def with_registry(self, registry: LicensedRegistry | None) -> Classifier:
         """A copy sharing the compiled rules that also runs the licensed-agency check."""
@@ -222,7 +231,7 @@ class Classifier:
         merged = Merged(occ)
         found: list[tuple[Hit, int, int]] = []
         for compiled in self._candidates(occ):
-            found.extend(evaluate(compiled, norm, occ, merged, self._userdict))
+            evaluate(compiled, norm, occ, merged, self._userdict, found)
         entities = extract_entities(original)
         if self.registry is not None:
             found.extend((hit, -1, -1) for hit in self.registry.check(original, entities))
@@ -246,10 +255,10 @@ class Classifier:
         norm = self.normalizer.normalize(text)
         occ = self._scan(norm.text)
         merged = Merged(occ)
-        out: list[Hit] = []
+        found: list[tuple[Hit, int, int]] = []
         for compiled in self._candidates(occ):
-            out.extend(hit for hit, _, _ in evaluate(compiled, norm, occ, merged, self._userdict))
-        return out
+            evaluate(compiled, norm, occ, merged, self._userdict, found)
+        return [hit for hit, _, _ in found]
 
     def _read(
         self,
@@ -263,12 +272,21 @@ class Classifier:
         return read_hits(self.discourse, norm, occ, found, entities, blocks)
 
     def _scan(self, text: str) -> Occurrences:
-        occ: Occurrences = defaultdict(list)
+        # typed locals and a plain dict: compiled (mypyc), the arithmetic and the appends run
+        # unboxed, where the automaton's untyped items and a defaultdict take the generic paths
+        occ: Occurrences = {}
+        end: int
+        term: str
         for end, term in self._automaton.iter(_units(text)):
             if end & 1:  # aligned on a character, not straddling two
-                occ[term].append((end + 1) // 2 - len(term))
+                start = (end + 1) // 2 - len(term)
+                found = occ.get(term)
+                if found is None:
+                    occ[term] = [start]
+                else:
+                    found.append(start)
         # one term's occurrences all have its length, so they come in order of their start
-        return dict(occ)
+        return occ
 
     def _candidates(self, occ: Occurrences) -> list[Compiled]:
         seen: dict[int, Compiled] = {}

@@ -214,6 +214,7 @@ def _init_worker(rules_dir: Path | None, threshold: float) -> None:
     from classifiers.default import load_default_classifier
 
     _worker_classifier = load_default_classifier(rules_dir, threshold)
+    _worker_classifier.warm_up()
 
 
 def _work(item: tuple[int, bytes]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,9 +53,15 @@ class Compiled:
 
 
 def evaluate(
-    c: Compiled, norm: Normalized, occ: Occurrences, merged: Merged, userdict: Path
-) -> Iterable[tuple[Hit, int, int]]:
-    """The rule's hits on the page with their normalized spans, at most ``MAX_HITS_PER_RULE``."""
+    c: Compiled,
+    norm: Normalized,
+    occ: Occurrences,
+    merged: Merged,
+    userdict: Path,
+    out: list[tuple[Hit, int, int]],
+) -> None:
+    """Append the rule's hits on the page with their normalized spans to ``out``, at most
+    ``MAX_HITS_PER_RULE``: into the caller's list, as a generator costs more compiled (mypyc)."""
     text = norm.text
     terms = occ.keys()
     for group in (*c.groups, c.context):
@@ -79,15 +84,9 @@ def evaluate(
             return  # a document context present and not limited to quotes cancels every hit
         contexts.append(ctx)
     none = c.none if c.none and merged.any_present(c.none) else ()
-    regexes = c.regexes
-    if regexes:
-        regexes = [
-            p
-            for p, needs in zip(regexes, c.regex_needs, strict=True)
-            if not needs.needles or any(n in text for n in needs.needles)
-        ]
-        if not regexes:
-            return  # a regex condition (or anchor) without the strings every match holds
+    regexes = _with_needles(c, text)
+    if c.regexes and not regexes:
+        return  # a regex condition (or anchor) without the strings every match holds
     spans: list[tuple[int, int]] = []
     if c.regex_anchors:
         for pattern in regexes:
@@ -127,10 +126,19 @@ def evaluate(
             rule.explanation,
             c.legal_basis,
         )
-        yield hit, span[0], span[1]
+        out.append((hit, span[0], span[1]))
         emitted += 1
         if emitted >= MAX_HITS_PER_RULE:
             return
+
+
+def _with_needles(c: Compiled, text: str) -> list[re.Pattern[str]]:
+    """The rule's regexes whose required strings (if any) are all on the page."""
+    return [
+        p
+        for p, needs in zip(c.regexes, c.regex_needs, strict=True)
+        if not needs.needles or any(n in text for n in needs.needles)
+    ]
 
 
 def _on_page(c: Compiled, regexes: list[re.Pattern[str]], text: str) -> list[re.Pattern[str]]:

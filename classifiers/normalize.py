@@ -20,7 +20,6 @@ highlighted, in the original (:meth:`Normalized.original_span`).
 
 from __future__ import annotations
 
-import bisect
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -29,6 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
+
+from classifiers.bisection import bisect_right
 
 _DROP = "\x00"
 _KEEP_PUNCT = {
@@ -201,8 +202,8 @@ class Normalized:
             s1, e1 = start, end
         else:
             seg_starts = self._seg_starts
-            first = segments[bisect.bisect_right(seg_starts, start) - 1]
-            last = segments[bisect.bisect_right(seg_starts, end - 1) - 1]
+            first = segments[bisect_right(seg_starts, start) - 1]
+            last = segments[bisect_right(seg_starts, end - 1) - 1]
             s1 = first.src_start + (start - first.start) if first.linear else first.src_start
             e1 = last.src_start + (end - 1 - last.start) + 1 if last.linear else last.src_end
         run_starts = self._run_starts
@@ -210,9 +211,9 @@ class Normalized:
             shift = self._run_orig[0] - run_starts[0]
             return s1 + shift, e1 + shift
         run_orig = self._run_orig
-        run = bisect.bisect_right(run_starts, s1) - 1
+        run = bisect_right(run_starts, s1) - 1
         o_start = run_orig[run] + s1 - run_starts[run]
-        run = bisect.bisect_right(run_starts, e1 - 1) - 1
+        run = bisect_right(run_starts, e1 - 1) - 1
         return o_start, run_orig[run] + e1 - 1 - run_starts[run] + 1
 
 
@@ -303,9 +304,9 @@ class Normalizer:
 
         def latin_neighbours(start: int, end: int) -> tuple[bool, bool]:
             """Whether, in the original, a Latin letter sits right before/after ``step1[start:end]``."""
-            r = bisect.bisect_right(run_starts, start) - 1
+            r = bisect_right(run_starts, start) - 1
             o_start = run_orig[r] + start - run_starts[r]
-            r = bisect.bisect_right(run_starts, end - 1) - 1
+            r = bisect_right(run_starts, end - 1) - 1
             o_end = run_orig[r] + end - 1 - run_starts[r] + 1
             before = o_start > 0 and translated[o_start - 1] in _ASCII_LETTERS
             after = o_end < len(translated) and translated[o_end] in _ASCII_LETTERS

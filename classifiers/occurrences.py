@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable
 from itertools import chain
 
+from classifiers.bisection import bisect_left
 from classifiers.normalize import Normalized
 
 _LINE_BREAK = re.compile("\n")
@@ -82,12 +82,12 @@ class Merged:
         end = a[1] if a[1] > b[1] else b[1]
         line = self._start_line.get(start)
         if line is None:
-            line = self._start_line[start] = bisect.bisect_left(
+            line = self._start_line[start] = bisect_left(
                 self._line_breaks(norm), norm.original_span(start, start + 1)[0]
             )
         end_line = self._end_line.get(end)
         if end_line is None:
-            end_line = self._end_line[end] = bisect.bisect_left(
+            end_line = self._end_line[end] = bisect_left(
                 self._line_breaks(norm), norm.original_span(end - 1, end)[1]
             )
         # no line break in original[lo:hi]
@@ -107,7 +107,7 @@ class Merged:
         at every anchor for every exception context, and generators cost a third more."""
         x0, x1 = exclude if exclude is not None else (1, 0)  # (1, 0) excludes nothing
         keys = self._spans(terms)
-        i = bisect.bisect_left(keys, lo << 16)
+        i = bisect_left(keys, lo << 16)
         n = len(keys)
         out: list[tuple[int, int]] = []
         while i < n:
@@ -127,18 +127,28 @@ class Merged:
         self, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
     ) -> tuple[int, int] | None:
         """The occurrence inside ``[lo, hi)`` closest to the anchor ``[start, end)``, if any."""
-        # the hottest query of all (a group's term near each anchor): inlined, no generator
+        # the hottest query of all (a group's term near each anchor): inlined, no generator, no
+        # max() (compiled, a three-argument max is a generic call).  The keys come by start, so
+        # once a start lies past the anchor by the best gap so far, no later one is nearer.
         keys = self._spans(terms)
-        i = bisect.bisect_left(keys, lo << 16)
+        i = bisect_left(keys, lo << 16)
         best: tuple[int, int] | None = None
         best_gap = 1 << 30
         n = len(keys)
-        while i < n and keys[i] >> 16 < hi:
-            s = keys[i] >> 16
-            e = s + (keys[i] & 0xFFFF)
+        while i < n:
+            key = keys[i]
+            s = key >> 16
+            if s >= hi or s - end >= best_gap:
+                break
+            e = s + (key & 0xFFFF)
             i += 1
-            if e <= hi and max(s - end, start - e, 0) < best_gap:
-                best, best_gap = (s, e), max(s - end, start - e, 0)
+            if e <= hi:
+                gap = s - end if s - end > start - e else start - e
+                if gap < 0:
+                    gap = 0
+                if gap < best_gap:
+                    best = (s, e)
+                    best_gap = gap
         return best
 
     def near(
@@ -185,7 +195,7 @@ class Merged:
         # loop, with no list built and no second call
         x0, x1 = exclude if exclude is not None else (1, 0)  # (1, 0) excludes nothing
         keys = self._spans(terms)
-        i = bisect.bisect_left(keys, lo << 16)
+        i = bisect_left(keys, lo << 16)
         n = len(keys)
         while i < n:
             key = keys[i]
@@ -205,7 +215,7 @@ class Merged:
         anchor's line (``same_line``): an exception context limited to its line."""
         x0, x1 = anchor
         keys = self._spans(terms)
-        i = bisect.bisect_left(keys, lo << 16)
+        i = bisect_left(keys, lo << 16)
         n = len(keys)
         while i < n:
             key = keys[i]

@@ -50,7 +50,9 @@ def chrome_article(
     ``seller_min`` without it (``selling``: the scores without chrome cues), and it has article
     structure.  Its paragraphs describe the subjects the ``topics`` rules name (job titles,
     inventor positions); a claim such as "不下证不收费" still speaks in the site's voice."""
-    if page_voice(genres, genre, scores, length) != "offered" or genre not in (*SELLERS, OTHER):
+    if page_voice(genres, genre, scores, length) != "offered" or (
+        genre not in SELLERS and genre != OTHER
+    ):
         return False
     sells = any(selling.get(g, 0.0) >= genres.seller_min for g in SELLERS)
     return not sells and is_article(genres, scores, length)

@@ -328,6 +328,21 @@ def check_alerts(settings: Settings) -> Check:
     return Check("alerts", Status.ok, ", ".join(channels), required=False)
 
 
+def check_classifier(settings: Settings) -> Check:
+    """Whether the classifier runs compiled (``make install`` builds it) or interpreted (optional)."""
+    from classifiers.native import compiled_modules, engine
+
+    if engine() == "compiled":
+        return Check("classifier", Status.ok, f"compiled ({len(compiled_modules())} modules)")
+    return Check(
+        "classifier",
+        Status.warn,
+        "interpreted: the same verdicts, about a third slower",
+        "`make install` compiles its hot modules (needs a C compiler and Python headers)",
+        required=False,
+    )
+
+
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     check_browser,
     check_browser_sandbox,
@@ -337,6 +352,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     check_redis,
     check_disk,
     check_alerts,
+    check_classifier,
 )
 
 

@@ -199,6 +199,7 @@ def classify_bench(
     from classifiers import RulePackError, load_default_classifier
     from classifiers.bench import generated_documents, measure_start_up
     from classifiers.bench import run as run_classify_bench
+    from classifiers.native import engine
     from sandbox import listing_pages
 
     try:
@@ -207,7 +208,10 @@ def classify_bench(
         classifier = load_default_classifier(rules_dir, settings.classify_threshold)
     except (ConfigError, RulePackError) as exc:
         fail(str(exc))
-    err.print(f"{megabytes} MB per corpus; timing jieba.cut, classify(), JSON Lines x{rounds} ...")
+    err.print(
+        f"{megabytes} MB per corpus, {engine()} classifier; "
+        f"timing jieba.cut, classify(), JSON Lines x{rounds} ..."
+    )
     start_up = measure_start_up(str(rules_dir), settings.classify_threshold)
     pages = [(p["title"], p["text"]) for p in listing_pages(megabytes, seed)]
     results = [
@@ -216,8 +220,9 @@ def classify_bench(
     ]
     if as_json:
         figures = {r.corpus: r.as_dict() for r in results}
-        out.print_json(json.dumps({**figures, "start_up": start_up.as_dict()}))
+        out.print_json(json.dumps({**figures, "start_up": start_up.as_dict(), "engine": engine()}))
         return
+    out.print(f"classifier engine: {engine()} (make install compiles it; see setup.py)")
     for r in results:
         out.print(
             f"{r.corpus} corpus: {r.megabytes:.2f} MB in {r.documents} documents ({r.flagged} flagged)\n"

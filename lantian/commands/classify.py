@@ -95,6 +95,7 @@ def classify_cmd(
     gets an ``error`` field; the stream goes on.
     """
     classifier = _classifier(rules_dir, threshold)
+    classifier.warm_up()  # jieba now, and the loaded rules frozen out of the collector's scans
     source: IO[bytes]
     if file == "-":
         source = sys.stdin.buffer

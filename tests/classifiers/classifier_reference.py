@@ -27,34 +27,40 @@ from classifiers.verdict import Hit, Verdict
 from classifiers.voice import in_quotes
 
 
-class ReferenceClassifier(Classifier):
-    """The same compiled rules, evaluated the plain way."""
+class ReferenceClassifier:
+    """The same compiled rules, evaluated the plain way.
+
+    It holds the fast classifier rather than subclassing it: when ``make install`` has
+    compiled the engine (mypyc), ``Classifier`` is a native class, which Python code can
+    neither subclass nor copy through ``__dict__``.  Only the per-page plumbing (rule
+    candidates, the reading, the verdict) comes from the fast one."""
+
+    def __init__(self, fast: Classifier) -> None:
+        self.fast = fast
 
     @classmethod
     def of(cls, fast: Classifier) -> ReferenceClassifier:
-        ref = cls.__new__(cls)
-        ref.__dict__.update(fast.__dict__)
-        return ref
+        return cls(fast)
 
     def classify(self, text: str, title: str = "", blocks: list[Block] | None = None) -> Verdict:
         original = f"{title}\n{text}" if title else text
-        norm = self.normalizer.normalize(original)
+        norm = self.fast.normalizer.normalize(original)
         occ = self._scan(norm.text)
         merged = _PlainMerged(occ)
         found: list[tuple[Hit, int, int]] = []
-        for compiled in self._candidates(occ):
+        for compiled in self.fast._candidates(occ):
             found.extend(self._plain_evaluate(compiled, norm, occ, merged))
         entities = extract_entities(original)
-        if self.registry is not None:
-            found.extend((hit, -1, -1) for hit in self.registry.check(original, entities))
+        if self.fast.registry is not None:
+            found.extend((hit, -1, -1) for hit in self.fast.registry.check(original, entities))
         covered = cover(blocks if blocks is not None else line_blocks(text, title), original)
-        hits, reading = self._read(norm, occ, found, entities, covered)
-        return self._verdict(hits, entities, occ, covered, reading)
+        hits, reading = self.fast._read(norm, occ, found, entities, covered)
+        return self.fast._verdict(hits, entities, occ, covered, reading)
 
     def _scan(self, text: str) -> Occurrences:
         occ: Occurrences = defaultdict(list)
         units = text.encode("utf-16-be").decode("latin-1")
-        for end, term in self._automaton.iter(units):
+        for end, term in self.fast._automaton.iter(units):
             if end & 1:
                 occ[term].append((end + 1) // 2 - len(term))
         for positions in occ.values():
@@ -160,7 +166,7 @@ class ReferenceClassifier(Classifier):
         if (
             c.word
             and text[start:end] in c.word
-            and not is_whole_word(tokenizer(self._userdict), text, start, end)
+            and not is_whole_word(tokenizer(self.fast._userdict), text, start, end)
         ):
             return None
         if span_end - span_start > MAX_HIGHLIGHT:

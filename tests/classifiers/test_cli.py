@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from classifiers.native import engine
 from lantian.cli import app
 from lantian.config import Settings
 
@@ -226,6 +227,7 @@ def test_bench_classify_beats_jieba(settings: Settings) -> None:
     assert realistic["flagged"] >= realistic["documents"] / 2
     assert realistic["megabytes"] * 1_000_000 / realistic["documents"] > 3000
     assert set(figures["start_up"]) == {"import_s", "rules_s", "jieba_s"}
+    assert figures["engine"] == engine() in {"compiled", "interpreted"}
 
 
 def test_classify_workers_keep_order_and_output(settings: Settings, tmp_path: Path) -> None:

@@ -7,9 +7,17 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from classifiers.native import compiled_modules, engine
 from lantian.cli import app
 from lantian.config import Settings
-from lantian.doctor import Status, check_database, check_disk, check_redis, check_search
+from lantian.doctor import (
+    Status,
+    check_classifier,
+    check_database,
+    check_disk,
+    check_redis,
+    check_search,
+)
 from store.db import upgrade_url
 
 
@@ -61,3 +69,14 @@ def test_services_that_are_down_are_named_with_a_fix(settings: Settings) -> None
 def test_redis_check_against_the_real_server(settings: Settings, redis_url: str) -> None:
     check = check_redis(settings.model_copy(update={"redis_url": redis_url}))
     assert check.status is Status.ok and "Redis" in check.detail
+
+
+def test_classifier_check_names_the_engine(settings: Settings) -> None:
+    """Compiled after ``make install``; interpreted (a warning with the fix) without a build."""
+    check = check_classifier(settings)
+    assert not check.blocking
+    if engine() == "compiled":
+        assert check.status is Status.ok
+        assert check.detail == f"compiled ({len(compiled_modules())} modules)"
+    else:
+        assert check.status is Status.warn and "make install" in check.fix
