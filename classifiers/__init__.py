@@ -16,7 +16,7 @@ from classifiers.native import guard
 
 guard()  # before any compiled module loads: a stale build must not shadow edited source
 
-from classifiers.default import classify, load_default_classifier  # noqa: E402
+from classifiers.default import classify, load_default_classifier, loaded_frozen  # noqa: E402
 from classifiers.engine import Classifier, build_classifier  # noqa: E402
 from classifiers.pack import RulePack, RulePackError  # noqa: E402
 from classifiers.verdict import Entity, Hit, Verdict  # noqa: E402
@@ -145,6 +145,7 @@ __all__ = [
     "load_directory",
     "load_general_grounds",
     "load_packs",
+    "loaded_frozen",
     "read_directory",
     "read_examples",
     "read_register_csv",

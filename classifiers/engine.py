@@ -10,7 +10,6 @@ anchors a rule marks as ambiguous (``word``).
 from __future__ import annotations
 
 import copy
-import gc
 import hashlib
 import re
 from collections import defaultdict
@@ -126,12 +125,8 @@ class Classifier:
         self.rules_version = f"{newest}+{digest.hexdigest()[:10]}"
 
     def warm_up(self) -> None:
-        """Load jieba and the user dictionary now rather than on the first ambiguous term, then
-        freeze what the process has loaded out of the garbage collector's scans (``gc.freeze``):
-        the rules, the automaton and jieba's dictionary live as long as the process, and the
-        full collections that walked them took about a tenth of classify's time."""
+        """Load jieba and the user dictionary now rather than on the first ambiguous term."""
         tokenizer(self._userdict)
-        gc.freeze()
 
     def with_registry(self, registry: LicensedRegistry | None) -> Classifier:
         """A copy sharing the compiled rules that also runs the licensed-agency check."""

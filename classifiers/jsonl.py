@@ -211,10 +211,11 @@ _worker_classifier: Classifier | None = None
 
 def _init_worker(rules_dir: Path | None, threshold: float) -> None:
     global _worker_classifier
-    from classifiers.default import load_default_classifier
+    from classifiers.default import freeze_loaded, load_default_classifier
 
     _worker_classifier = load_default_classifier(rules_dir, threshold)
     _worker_classifier.warm_up()
+    freeze_loaded()
 
 
 def _work(item: tuple[int, bytes]) -> str:

@@ -100,8 +100,11 @@ def init(config: WorkerConfig) -> None:
     before it migrates the database, so that the rules and jieba load meanwhile.
     """
     global _classifier, _userdict, _register_from
+    from classifiers.default import freeze_loaded
+
     exit_with_parent()
     _classifier = build_rules(config)
+    freeze_loaded()
     _register_from = config
     _userdict = Path(config.search_userdict) if config.search_userdict else None
 

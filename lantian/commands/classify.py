@@ -21,6 +21,7 @@ from classifiers import (
     dump_record,
     evaluate_examples,
     load_default_classifier,
+    loaded_frozen,
     read_examples,
 )
 from lantian.commands.common import settings_or_exit
@@ -95,7 +96,7 @@ def classify_cmd(
     gets an ``error`` field; the stream goes on.
     """
     classifier = _classifier(rules_dir, threshold)
-    classifier.warm_up()  # jieba now, and the loaded rules frozen out of the collector's scans
+    classifier.warm_up()
     source: IO[bytes]
     if file == "-":
         source = sys.stdin.buffer
@@ -110,16 +111,17 @@ def classify_cmd(
         workers = auto_workers(None if interactive else Path(file))
     write = sys.stdout.write
     try:
-        if workers > 1:
-            for text in classify_lines_parallel(
-                source, classifier.rules_dir, classifier.threshold, workers
-            ):
-                write(text + "\n")
-        else:
-            for record in classify_lines(classifier, source):
-                write(dump_record(record) + "\n")
-                if interactive:
-                    sys.stdout.flush()
+        with loaded_frozen():
+            if workers > 1:
+                for text in classify_lines_parallel(
+                    source, classifier.rules_dir, classifier.threshold, workers
+                ):
+                    write(text + "\n")
+            else:
+                for record in classify_lines(classifier, source):
+                    write(dump_record(record) + "\n")
+                    if interactive:
+                        sys.stdout.flush()
     except BrokenPipeError:
         return
     finally:
