@@ -41,6 +41,23 @@ class Block:
     #: where a reader finds this block when the listing spans pages (a reply page's URL)
     url: str | None = None
 
+    # written out, not generated, so that compiled (mypyc) it runs native (see verdict.Hit)
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        kind: str = "paragraph",
+        author: str | None = None,
+        ref: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.kind = kind
+        self.author = author
+        self.ref = ref
+        self.url = url
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
