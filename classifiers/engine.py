@@ -270,10 +270,13 @@ class Classifier:
         # typed locals and a plain dict: compiled (mypyc), the arithmetic and the appends run
         # unboxed, where the automaton's untyped items and a defaultdict take the generic paths
         occ: Occurrences = {}
-        end: int
-        term: str
-        for end, term in self._automaton.iter(_units(text)):
+        # each item typed as a tuple: compiled, its two fields are read in place, where
+        # unpacking an untyped item goes through the iterator protocol
+        item: tuple[int, str]
+        for item in self._automaton.iter(_units(text)):
+            end = item[0]
             if end & 1:  # aligned on a character, not straddling two
+                term = item[1]
                 start = (end + 1) // 2 - len(term)
                 found = occ.get(term)
                 if found is None:

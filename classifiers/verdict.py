@@ -80,6 +80,13 @@ class Entity:
     start: int
     end: int
 
+    # written out, not generated, so that compiled (mypyc) it runs native (see Hit)
+    def __init__(self, kind: str, value: str, start: int, end: int) -> None:
+        self.kind = kind
+        self.value = value
+        self.start = start
+        self.end = end
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
