@@ -240,7 +240,9 @@ def read_hits(
         if heading and block.kind != "title":
             assert marks is not None
             heading = _restates_title(norm, marks, n_start, n_end, blocks)
-        topical = _topical(hit.rule in topics, stance, heading)
+        # a post speaks for its author alone: its author's own call ties it (the topic rule's
+        # restriction is for an article's paragraphs under the site's chrome)
+        topical = block.kind != "post" and _topical(hit.rule in topics, stance, heading)
         offer_calls = page.offer_blocks if topical else None
         if buyer and _sellers_line(block, norm.original, bi, page.signal_blocks):
             buyer, linked = False, set()
