@@ -219,6 +219,9 @@ def read_hits(
         else:
             assert marks is not None
             own_paragraph = voice == "described" and (explainer or hit.rule in chrome_topics)
+            # a reader's or an answerer's post is judged by its own cues too: a customer who
+            # praises what they bought promotes it, and a reply's "找我们" offers
+            post_cues = block.kind == "post" and voice != "offered"
             stance, why = d.stance(
                 norm,
                 marks,
@@ -228,8 +231,8 @@ def read_hits(
                 hit.end,
                 voice,
                 # an article's recommending or first-person cues judge its own paragraphs;
-                # a post or a banner already speaks in its author's voice
-                own_paragraph,
+                # a seller's post or a banner already speaks in its author's voice
+                own_paragraph or post_cues,
                 _stance_cues(stance_cues, bi, cues),
                 block.end if own_paragraph else None,
                 # a page's own question is answered by what follows; a post's by nobody
