@@ -171,6 +171,40 @@ def _topical(topic: bool, stance: str, heading: bool) -> bool:
     return topic and (stance == "described" or (stance == "asked" and heading))
 
 
+def _sentence_stance(
+    d: Discourse,
+    norm: Normalized,
+    marks: Marks,
+    span: tuple[int, int, int, int],
+    voice: str,
+    block: Block,
+    own_paragraph: bool,
+    cues: set[str],
+) -> tuple[str, str]:
+    """(stance, why) of a hit at ``span`` (normalized start and end, original start and end)
+    in its sentence and block (``Discourse.stance``)."""
+    n_start, n_end, o_start, o_end = span
+    # a reader's or an answerer's post is judged by its own cues too: a customer who praises
+    # what they bought promotes it, and a reply's "找我们" offers
+    post_cues = block.kind == "post" and voice != "offered"
+    return d.stance(
+        norm,
+        marks,
+        n_start,
+        n_end,
+        o_start,
+        o_end,
+        voice,
+        # an article's recommending or first-person cues judge its own paragraphs; a seller's
+        # post or a banner already speaks in its author's voice
+        own_paragraph or post_cues,
+        cues,
+        block.end if own_paragraph else None,
+        # a page's own question is answered by what follows; a post's by nobody
+        block.kind != "post",
+    )
+
+
 def read_hits(
     discourse: Discourse | None,
     norm: Normalized,
@@ -219,24 +253,15 @@ def read_hits(
         else:
             assert marks is not None
             own_paragraph = voice == "described" and (explainer or hit.rule in chrome_topics)
-            # a reader's or an answerer's post is judged by its own cues too: a customer who
-            # praises what they bought promotes it, and a reply's "找我们" offers
-            post_cues = block.kind == "post" and voice != "offered"
-            stance, why = d.stance(
+            stance, why = _sentence_stance(
+                d,
                 norm,
                 marks,
-                n_start,
-                n_end,
-                hit.start,
-                hit.end,
+                (n_start, n_end, hit.start, hit.end),
                 voice,
-                # an article's recommending or first-person cues judge its own paragraphs;
-                # a seller's post or a banner already speaks in its author's voice
-                own_paragraph or post_cues,
+                block,
+                own_paragraph,
                 _stance_cues(stance_cues, bi, cues),
-                block.end if own_paragraph else None,
-                # a page's own question is answered by what follows; a post's by nobody
-                block.kind != "post",
             )
         linked = _linked(block, bi, by_author, single_signal, turns)
         heading = (explainer or chrome) and stance == "asked" and block.kind != "post"
