@@ -32,6 +32,8 @@ class Context:
     unless: tuple[str, ...]
     quoted: bool
     line: bool
+    #: terms that keep the context from cancelling an anchor they stand near (its own window)
+    unless_near: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -139,6 +141,17 @@ def _on_page(c: Compiled, regexes: list[re.Pattern[str]], text: str) -> list[re.
     return [p for p in regexes if not needs[p].context_free or p.search(text) is not None]
 
 
+def _near(
+    terms: tuple[str, ...], ctx: Context, norm: Normalized, merged: Merged, start: int, end: int
+) -> bool:
+    """Whether one of ``terms`` stands in the context's window around the anchor (on its line,
+    for a line context)."""
+    lo, hi = start - ctx.before, end + ctx.after
+    if ctx.line:
+        return merged.within_line(norm, terms, lo, hi, (start, end))
+    return merged.within(terms, lo, hi, (start, end))
+
+
 def holds(
     c: Compiled,
     norm: Normalized,
@@ -186,6 +199,8 @@ def holds(
                 continue
         if ctx.document:
             return None  # present on the page (checked in _evaluate)
+        if ctx.unless_near and _near(ctx.unless_near, ctx, norm, merged, start, end):
+            continue
         if ctx.line:
             if merged.within_line(
                 norm, ctx.terms, start - ctx.before, end + ctx.after, (start, end)

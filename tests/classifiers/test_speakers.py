@@ -1,0 +1,98 @@
+"""Who speaks, tenth round: a seller borrowing a victim's words, a reply's own call, the end of a
+negation's scope, a customer's story, praise of a practice's payoff, and a bare price word."""
+
+from __future__ import annotations
+
+from classifiers import Classifier
+
+
+def _why(verdict: object) -> list[tuple[str, int | None, str, bool, str]]:
+    return [(h.rule, h.block, h.stance, h.counted, h.why) for h in getattr(verdict, "hits", [])]
+
+
+def test_a_seller_borrowing_a_victims_words_still_offers(classifier: Classifier) -> None:
+    text = "想用的品牌名被别人抢先注册了？我们专业撤三，帮你把名字拿回来。"
+    verdict = classifier.classify(text, "商标服务")
+    assert verdict.irregular, _why(verdict)
+    assert "trademark_malicious" in verdict.categories, _why(verdict)
+
+
+def test_a_victims_words_alone_still_report(classifier: Classifier) -> None:
+    text = "我家的店名被别人抢先注册了，对方还要我撤三之后再买回来，这种情况怎么办？"
+    verdict = classifier.classify(text, "店名被抢注")
+    assert not verdict.irregular, _why(verdict)
+
+
+QUESTION = [
+    {"text": "评中级差几分，有什么办法？", "kind": "title"},
+    {
+        "text": "今年差一点分数，想问问大家还有什么能加分的？",
+        "kind": "post",
+        "author": "a",
+        "ref": "#1",
+    },
+]
+
+
+def test_a_replys_own_call_ties_its_topic_hits(classifier: Classifier) -> None:
+    reply = {
+        "text": "楼主看看这个，我这边有几件已经授权还没登记的实用新型，可以把你的名字"
+        "加成第一发明人，评职称能用，价格私聊。",
+        "kind": "post",
+        "author": "b",
+        "ref": "#2",
+    }
+    verdict = classifier.classify_blocks([*QUESTION, reply])
+    assert verdict.irregular, _why(verdict)
+    assert verdict.offending is not None and verdict.offending.ref == "#2", _why(verdict)
+
+
+def test_a_new_first_person_clause_ends_the_advices_negation(classifier: Classifier) -> None:
+    reply = {
+        "text": "别找代理所了，我白天在所里上班，晚上接私活帮人撰写，外观三百全包，加我微信。",
+        "kind": "post",
+        "author": "b",
+        "ref": "#2",
+    }
+    verdict = classifier.classify_blocks([*QUESTION, reply])
+    assert verdict.irregular, _why(verdict)
+
+
+def test_a_customers_story_in_a_thread_is_not_the_shop_offering(classifier: Classifier) -> None:
+    story = {
+        "text": "我在网上那种店办过专利申请，交了钱就一直拖，后来说被驳回了，退款的时候只退了一半。",
+        "kind": "post",
+        "author": "c",
+        "ref": "#2",
+    }
+    verdict = classifier.classify_blocks([*QUESTION, story])
+    assert verdict.hits, "a refund rule must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
+
+
+def test_praise_of_a_practices_payoff_is_watch(classifier: Classifier) -> None:
+    text = (
+        "这两年考代理师证的人越来越多，但真正进所里做代理的只是一部分，很多人考下来以后"
+        "还在原单位做研发，证书平时用不上。\n"
+        "考下代理师证以后不想去所里上班的，大多会把证挂在机构，每年拿一笔固定收入。\n"
+        "各地行情不同，一线城市给得高一些，二三线城市略低，新证和老证的价格差别不大，"
+        "一般一年一签，按年结算，期间只需要配合机构做年检。\n"
+        "签约之前要看清楚合同里的违约条款，不同机构的付款方式差别很大，有的按季度付，"
+        "有的签约时先付一半，剩下的年底结清。"
+    )
+    verdict = classifier.classify(text, "代理师证挂靠行情")
+    assert verdict.tier == "watch", _why(verdict)
+    assert verdict.watch_categories[:1] == ["certificate_renting"], _why(verdict)
+
+
+def test_a_price_word_in_a_story_is_no_call_to_act(classifier: Classifier) -> None:
+    text = (
+        "本文从注册难度、显著性、类别覆盖和使用历史几个方面，说说转让商标贵在哪里。\n"
+        "我做商标转让这行好几年了，常有客户拿着报价单问，一个名字凭什么卖几万？"
+        "其实好名字早就被人注册下来等着转手，商标身价翻倍的原因有很多。\n"
+        "首先，热门类别里好记的词早就被注册得差不多了，自己从头申请不但要等一年多，"
+        "还可能因为近似被驳回，时间成本更高。其次，用过多年、没有争议的商标更稳妥，"
+        "买家愿意为这份确定性多付钱。"
+    )
+    verdict = classifier.classify(text, "转让商标为什么这么贵")
+    assert not verdict.irregular, _why(verdict)
