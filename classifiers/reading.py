@@ -143,23 +143,37 @@ def _replies_to(opener: tuple[str | None, int] | None, block: Block, index: int)
 
 #: the shortest title whose words, found again in a paragraph's question, make it the heading
 TITLE_MIN = 6
+#: the longest line that reads as a heading of its own: a bare phrase or a single question
+HEADING_MAX = 40
+_CLAUSE_MARKS = frozenset("，,。；;：:！!")
+
+
+def _headings(original: str, blocks: list[Block]) -> list[str]:
+    """The page's headings: its title, and each short line that is a bare phrase or a single
+    question (no clause inside it).  A page captured with its chrome first (a hotline, a
+    breadcrumb) still has the article's own heading lines below."""
+    out: list[str] = []
+    for b in blocks:
+        line = original[b.start : b.end].strip()
+        if b.kind == "title" or (
+            b.kind == "paragraph"
+            and len(line) <= HEADING_MAX
+            and not _CLAUSE_MARKS.intersection(line)
+        ):
+            out.append(line.rstrip("?？"))
+    return [h for h in out if len(h) >= TITLE_MIN]
 
 
 def _restates_title(
-    norm: Normalized, marks: Marks, n_start: int, n_end: int, blocks: list[Block]
+    norm: Normalized, marks: Marks, n_start: int, n_end: int, headings: list[str]
 ) -> bool:
-    """Whether the sentence of the hit at normalized ``[n_start, n_end)`` restates the page's
-    title ("小编为大家介绍一下，<the title's question>"): the writer's heading, not a reader
-    asking."""
+    """Whether the sentence of the hit at normalized ``[n_start, n_end)`` is or restates one of
+    the page's ``headings`` ("小编为大家介绍一下，<the title's question>"): the writer's heading,
+    not a reader asking."""
     s, e = sentence_span(marks, n_start, n_end, len(norm.text))
     o_s, o_e = norm.original_span(s, e)
     sentence = norm.original[o_s : o_e + 1]
-    for b in blocks:
-        if b.kind == "title":
-            title = norm.original[b.start : b.end].strip().rstrip("?？")
-            if len(title) >= TITLE_MIN and title in sentence:
-                return True
-    return False
+    return any(h in sentence for h in headings)
 
 
 def _topical(topic: bool, stance: str, heading: bool) -> bool:
@@ -267,7 +281,7 @@ def read_hits(
         heading = (explainer or chrome) and stance == "asked" and block.kind != "post"
         if heading and block.kind != "title":
             assert marks is not None
-            heading = _restates_title(norm, marks, n_start, n_end, blocks)
+            heading = _restates_title(norm, marks, n_start, n_end, _headings(norm.original, blocks))
         # a post speaks for its author alone: its author's own call ties it (the topic rule's
         # restriction is for an article's paragraphs under the site's chrome)
         topical = block.kind != "post" and _topical(hit.rule in topics, stance, heading)

@@ -111,3 +111,23 @@ def test_an_agency_named_far_from_a_retail_claim_leaves_it_retail(classifier: Cl
 def test_a_filing_service_sold_in_marketplace_words_still_offers(classifier: Classifier) -> None:
     verdict = classifier.classify("外观专利加急，100%下证，拍下即安排撰写，官费另计。", "外观专利")
     assert verdict.irregular, _why(verdict)
+
+
+def test_a_question_heading_below_the_sites_chrome_is_the_writers(classifier: Classifier) -> None:
+    lines = [
+        "咨询热线 139-0000-1234",
+        "首页 > 新闻资讯 > 行业知识",
+        "评中级职称时专利第几发明人才算数？",
+        "发布时间：2024-05-06 来源：本站",
+        "本站小编为大家介绍一下，评中级职称时专利第几发明人才算数？",
+        "多数地区的评审文件只认第一发明人，少数地区第二发明人可以折半计分，"
+        "具体以当年本单位和当地人社部门的文件为准。",
+        "专利须与本人从事的专业相关，且在任现职期间取得。",
+        "更多知识产权问题，欢迎来电咨询。",
+    ]
+    blocks = [
+        {"text": line, "kind": "title" if i == 0 else "paragraph"} for i, line in enumerate(lines)
+    ]
+    verdict = classifier.classify_blocks(blocks)
+    assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
