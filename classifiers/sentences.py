@@ -106,20 +106,21 @@ def sentence_cues(
     for _, end, term in cues:
         if end <= n_start and ("break", "before") in stance_terms[term]:
             cut = max(cut, end)
-    # a longer phrase that cancels a cue where it stands ("我们可以看到" is no "我们可以")
-    cancelled = {
-        (start, name)
-        for start, _, term in cues
+    # a longer phrase that cancels a cue it covers ("我们可以看到" is no "我们可以", "没有什么
+    # 风险" no question)
+    covers = [
+        (start, end, name)
+        for start, end, term in cues
         for name, where in stance_terms[term]
         if where == "unless"
-    }
+    ]
     seen: dict[tuple[str, str], str] = {}
     offer_at = (0, 0)
     for start, end, term in cues:
         if start < cut or end > e:
             continue
         for name, where in stance_terms[term]:
-            if name == "break" or where == "unless" or (start, name) in cancelled:
+            if name == "break" or where == "unless" or _covered(covers, start, end, name):
                 continue
             if where == "before":
                 # a denial, a retelling or a third party's claim may sit inside the matched
@@ -133,6 +134,11 @@ def sentence_cues(
                     offer_at = (start, end)
                 seen.setdefault((name, where), term)
     return seen, offer_at
+
+
+def _covered(covers: list[tuple[int, int, str]], start: int, end: int, name: str) -> bool:
+    """Whether an ``unless`` phrase of stance ``name`` covers the cue at ``[start, end)``."""
+    return any(s <= start and end <= e and n == name for s, e, n in covers)
 
 
 def sentences_with(marks: Marks, terms: frozenset[str]) -> frozenset[int]:

@@ -131,3 +131,29 @@ def test_a_question_heading_below_the_sites_chrome_is_the_writers(classifier: Cl
     verdict = classifier.classify_blocks(blocks)
     assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
     assert not verdict.irregular, _why(verdict)
+
+
+def test_a_question_word_inside_a_statement_asks_nothing(classifier: Classifier) -> None:
+    verdict = classifier.classify("包授权，不授权全额退款，没有什么风险，价格面议。", "实用新型")
+    assert verdict.irregular, _why(verdict)
+    assert all(h.stance != "asked" for h in verdict.hits), _why(verdict)
+
+
+def test_an_answer_that_condemns_a_quoted_slogan_does_not_offer_it(classifier: Classifier) -> None:
+    asking = {
+        "text": "想申请个实用新型专利，网上好多店写着包授权，价格还便宜，这种能信吗？",
+        "kind": "post",
+        "author": "a",
+        "ref": "#1",
+    }
+    answer = {
+        "text": "不建议。专利授不授权是审查说了算，敢写“包授权”的，要么不懂行，要么在打擦边球。",
+        "kind": "post",
+        "author": "b",
+        "ref": "#2",
+    }
+    verdict = classifier.classify_blocks(
+        [{"text": "淘宝上写包授权的专利店能信吗", "kind": "title"}, asking, answer]
+    )
+    assert verdict.hits, "the guarantee rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
