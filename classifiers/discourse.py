@@ -53,11 +53,9 @@ from classifiers.voice import (
     SELLERS,
     all_quoted,
     block_voice,
-    chrome_article,
     ends_asking,
     has_quotes,
     in_quotes,
-    page_voice,
     quoted_claim,
 )
 
@@ -245,10 +243,12 @@ class Discourse:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
 
         def call_blocks(at: list[tuple[int, int]]) -> set[int]:
+            # a call in quotation marks is a mention (a button's label, a scammer's line)
             return {
                 index.at(norm.original_span(p, p + 1)[0])
                 for p, q in at
-                if owners is None or self.own_call(owners, p, q, len(norm.text), foreign=foreign)
+                if (owners is None or self.own_call(owners, p, q, len(norm.text), foreign=foreign))
+                and not (quotes and in_quotes(norm.original, *norm.original_span(p, q)))
             }
 
         for term in positions:
@@ -392,17 +392,6 @@ class Discourse:
         n = len(norm.text)
         return marks is None or any(
             self.own_call(marks, p, p + len(term), n, condemned=True, foreign=foreign) for p in at
-        )
-
-    def voice(self, reading: PageReading, length: int) -> str:
-        """The page's own voice (``classifiers.voice.page_voice``)."""
-        return page_voice(self.genres, reading.genre, reading.genre_scores, length)
-
-    def chrome_article(self, reading: PageReading, length: int) -> bool:
-        """Whether a page read as a seller's is an article under site chrome
-        (``classifiers.voice.chrome_article``)."""
-        return chrome_article(
-            self.genres, reading.genre, reading.genre_scores, reading.selling, length
         )
 
     # -- one hit ----------------------------------------------------------------------

@@ -11,7 +11,8 @@ from classifiers.normalize import Normalized
 from classifiers.occurrences import Occurrences
 from classifiers.sentences import Marks, sentence_span
 from classifiers.verdict import Entity, Hit
-from classifiers.voice import block_voice, ends_asking, has_quotes
+from classifiers.voice import block_voice, chrome_article, ends_asking, has_quotes
+from classifiers.voice import page_voice as voice_of_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,10 +241,12 @@ def read_hits(
     page, per_block = d.read_page(
         norm, index, contacts if found else [], occ, bool(found), topical_page, marks
     )
-    page_voice = d.voice(page, len(norm.text))
+    page_voice = voice_of_page(d.genres, page.genre, page.genre_scores, len(norm.text))
     explainer = page_voice == "described"
     # an article under a seller's chrome: its paragraphs describe the topics they name
-    chrome = topical_page and d.chrome_article(page, len(norm.text))
+    chrome = topical_page and chrome_article(
+        d.genres, page.genre, page.genre_scores, page.selling, len(norm.text)
+    )
     chrome_topics = topics if chrome else frozenset()
     buyer_page = page.genre == "consumer_question"
     by_author, single_signal = _links(blocks, page.signal_blocks)

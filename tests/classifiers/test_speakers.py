@@ -157,3 +157,21 @@ def test_an_answer_that_condemns_a_quoted_slogan_does_not_offer_it(classifier: C
     )
     assert verdict.hits, "the guarantee rules must fire, or the test proves nothing"
     assert not verdict.irregular, _why(verdict)
+
+
+def test_a_call_in_quotation_marks_is_a_mention(classifier: Classifier) -> None:
+    lines = [
+        "网店商标订单被退回是怎么回事",
+        "不少新用户在平台下了商标注册订单，过几天发现订单被退回，原因通常有以下几种。",
+        "一是资料不全，比如营业执照照片模糊；二是合作的代理机构初审不通过，订单会被取消并退回费用。",
+        "遇到这种情况，可以点开订单页面右下角的“在线咨询”按钮，查看具体原因后重新提交。",
+        "重新提交时注意核对申请人名称和商品类别，避免再次被退回。",
+        "商标申请提交后还要经过形式审查和实质审查，整个流程一般需要九个月左右，"
+        "期间可以在商标局网站查询进度。",
+    ]
+    blocks = [
+        {"text": line, "kind": "title" if i == 0 else "paragraph"} for i, line in enumerate(lines)
+    ]
+    verdict = classifier.classify_blocks(blocks)
+    assert verdict.hits, "a refund rule must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
