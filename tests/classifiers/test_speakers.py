@@ -98,16 +98,6 @@ def test_a_price_word_in_a_story_is_no_call_to_act(classifier: Classifier) -> No
     assert not verdict.irregular, _why(verdict)
 
 
-def test_an_agency_named_far_from_a_retail_claim_leaves_it_retail(classifier: Classifier) -> None:
-    text = (
-        "品牌授权店现货，拍下四十八小时内发货，正品保证包授权，假一赔十。\n"
-        "坐垫采用高回弹记忆棉，久坐不塌，适合办公室和驾车使用，外套可拆洗。\n"
-        "本店商标由一家知识产权代理机构代为注册，仿冒必究。"
-    )
-    verdict = classifier.classify(text, "护腰坐垫 品牌授权店")
-    assert not verdict.irregular, _why(verdict)
-
-
 def test_a_filing_service_sold_in_marketplace_words_still_offers(classifier: Classifier) -> None:
     verdict = classifier.classify("外观专利加急，100%下证，拍下即安排撰写，官费另计。", "外观专利")
     assert verdict.irregular, _why(verdict)
