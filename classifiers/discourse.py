@@ -178,6 +178,8 @@ class Discourse:
         }
         self._after = {n: [norm(t) for t in s.after if norm(t)] for n, s in stances.stances.items()}
         self._breaks = [norm(t) for t in stances.breaks if norm(t)]
+        offered = stances.stances.get("offered")
+        self._offer_unless = [norm(t) for t in (offered.unless if offered else []) if norm(t)]
         # stance cue term -> (stance or "break", "before" / "after")
         self._stance_terms: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for name, terms in self._before.items():
@@ -257,7 +259,7 @@ class Discourse:
                 if kind == "cue":
                     genre, cue = self._cues[name]
                     if genre in SELLERS and not self._sells(
-                        norm, owners, foreign, quotes, term, occ[term]
+                        norm, owners, foreign, quotes, term, self._own_words(occ, term)
                     ):
                         continue
                     if cue.title or posts:
@@ -376,6 +378,13 @@ class Discourse:
             return not any(key in seen for key in _NOT_OWN_WORD)
         return not any(key in seen for key in _NOT_OWN)
 
+    def _own_words(self, occ: Mapping[str, list[int]], term: str) -> list[int]:
+        """``term``'s occurrences outside the phrases that cancel a first-person offer
+        (stances.yaml ``offered.unless``): "我们可以看到" is the writer with the reader."""
+        covers = [(p, p + len(u)) for u in self._offer_unless for p in occ.get(u, ())]
+        n = len(term)
+        return [p for p in occ[term] if not any(s <= p and p + n <= e for s, e in covers)]
+
     def _sells(
         self,
         norm: Normalized,
@@ -387,7 +396,7 @@ class Discourse:
     ) -> bool:
         """Whether a seller's word sells: not only quoted (“代写机构”) nor, with ``marks``, only in
         sentences that report or condemn it ("…从内容代写…形成灰色利益链": an exposé)."""
-        if quotes and all_quoted(norm, term, at):
+        if not at or (quotes and all_quoted(norm, term, at)):
             return False
         n = len(norm.text)
         return marks is None or any(

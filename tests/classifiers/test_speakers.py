@@ -165,3 +165,21 @@ def test_a_call_in_quotation_marks_is_a_mention(classifier: Classifier) -> None:
     verdict = classifier.classify_blocks(blocks)
     assert verdict.hits, "a refund rule must fire, or the test proves nothing"
     assert not verdict.irregular, _why(verdict)
+
+
+def test_the_writers_we_with_the_reader_is_no_sellers_voice(classifier: Classifier) -> None:
+    lines = [
+        "专利在职称评审中有多大作用",
+        "这些年不少地方把专利列进了职称评审的加分项，很多参评人都会关心专利到底有多大用处。",
+        "我们可以通过各地评审文件对专利的要求，来看专利在评职称中的分量：实用新型一般加几分，"
+        "发明专利加分更多，而且通常只认前几位发明人。",
+        "评的职称等级越高，对专利类型的要求也越高，从外观设计到实用新型，再到发明专利。",
+        "需要提醒的是，专利须与参评人从事的专业相关，并在任现职期间取得，"
+        "与专业无关的专利在评审中往往不被认可。",
+    ]
+    blocks = [
+        {"text": line, "kind": "title" if i == 0 else "paragraph"} for i, line in enumerate(lines)
+    ]
+    verdict = classifier.classify_blocks(blocks)
+    assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
