@@ -183,3 +183,25 @@ def test_the_writers_we_with_the_reader_is_no_sellers_voice(classifier: Classifi
     verdict = classifier.classify_blocks(blocks)
     assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
     assert not verdict.irregular, _why(verdict)
+
+
+def test_a_lawyers_answer_post_that_calls_it_fraud_does_not_offer(classifier: Classifier) -> None:
+    blocks = [
+        {"text": "律师解答：买卖授权未缴费专利评职称违法吗", "kind": "title"},
+        {
+            "text": "问：同事说网上能买授权未缴费的专利，改成自己的名字评职称，这样违法吗？",
+            "kind": "post",
+            "author": "q",
+            "ref": "#1",
+        },
+        {
+            "text": "答：这种做法属于弄虚作假，一旦被查实，已评职称会被撤销，还可能被记入诚信档案。"
+            "如有其他法律问题，可以电话咨询本律所：010-66668888。",
+            "kind": "post",
+            "author": "lawyer",
+            "ref": "#2",
+        },
+    ]
+    verdict = classifier.classify_blocks(blocks)
+    assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
