@@ -196,7 +196,7 @@ def test_a_lawyers_answer_post_that_calls_it_fraud_does_not_offer(classifier: Cl
         },
         {
             "text": "答：这种做法属于弄虚作假，一旦被查实，已评职称会被撤销，还可能被记入诚信档案。"
-            "如有其他法律问题，可以电话咨询本律所：010-66668888。",
+            "建议不要购买。如有其他法律问题，可以电话咨询本律所：010-66668888。",
             "kind": "post",
             "author": "lawyer",
             "ref": "#2",
