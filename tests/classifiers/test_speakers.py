@@ -205,3 +205,27 @@ def test_a_lawyers_answer_post_that_calls_it_fraud_does_not_offer(classifier: Cl
     verdict = classifier.classify_blocks(blocks)
     assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
     assert not verdict.irregular, _why(verdict)
+
+
+def test_an_honest_faq_that_refuses_a_refund_does_not_offer_one(classifier: Classifier) -> None:
+    text = (
+        "问：你们能包授权吗？\n答：不能。专利能否授权由审查员决定，我们只能保证认真撰写、及时答复。\n"
+        "问：驳回了退钱吗？\n答：代理费按合同约定收取，驳回不退代理费，但复审阶段我们只收取少量费用。\n"
+        "如有其他问题，欢迎致电咨询。"
+    )
+    verdict = classifier.classify(text, "常见问题")
+    assert verdict.hits, "the guarantee rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
+
+
+def test_those_who_dare_promise_it_are_a_third_party(classifier: Classifier) -> None:
+    text = (
+        "做了十年专利代理，我见过太多被“包过”坑的客户。\n"
+        "有的机构先收一笔高额费用，说不授权全退，结果驳回后以各种理由只退一点；"
+        "有的干脆就是皮包公司，收了钱人就不见了。\n"
+        "专利能不能授权，关键在技术方案本身和撰写质量，没有人能保证结果。\n"
+        "如果你正在找代理，记住一条：敢承诺包过的，往往在合同里另外留了退路。"
+    )
+    verdict = classifier.classify(text, "一位代理师的自白")
+    assert verdict.hits, "the guarantee rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
