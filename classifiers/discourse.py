@@ -47,6 +47,7 @@ from classifiers.sentences import (
     sentence_span,
     sentences_with,
     touches,
+    uncovered,
 )
 from classifiers.voice import (
     OTHER,
@@ -178,8 +179,10 @@ class Discourse:
         }
         self._after = {n: [norm(t) for t in s.after if norm(t)] for n, s in stances.stances.items()}
         self._breaks = [norm(t) for t in stances.breaks if norm(t)]
-        offered = stances.stances.get("offered")
-        self._offer_unless = [norm(t) for t in (offered.unless if offered else []) if norm(t)]
+        # the phrases that cancel a stance's cue they cover ("不建议" is no recommendation)
+        self._unless = {
+            n: [norm(t) for t in s.unless if norm(t)] for n, s in stances.stances.items()
+        }
         # stance cue term -> (stance or "break", "before" / "after")
         self._stance_terms: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for name, terms in self._before.items():
@@ -259,7 +262,7 @@ class Discourse:
                 if kind == "cue":
                     genre, cue = self._cues[name]
                     if genre in SELLERS and not self._sells(
-                        norm, owners, foreign, quotes, term, self._own_words(occ, term)
+                        norm, owners, foreign, quotes, term, occ
                     ):
                         continue
                     if cue.title or posts:
@@ -272,8 +275,8 @@ class Discourse:
                 elif kind == "signal":
                     signal_blocks |= call_blocks([(p, p + len(term)) for p in positions[term]])
                 else:
-                    where = blocks_of(term) if where is None else where
-                    for block in where:
+                    at = uncovered(occ, term, self._unless.get(name, []))
+                    for block in {index.at(norm.original_span(p, p + len(term))[0]) for p in at}:
                         per_block[block].add(name)
         for offset in contact_offsets:
             signal_blocks.add(index.at(offset))
@@ -378,13 +381,6 @@ class Discourse:
             return not any(key in seen for key in _NOT_OWN_WORD)
         return not any(key in seen for key in _NOT_OWN)
 
-    def _own_words(self, occ: Mapping[str, list[int]], term: str) -> list[int]:
-        """``term``'s occurrences outside the phrases that cancel a first-person offer
-        (stances.yaml ``offered.unless``): "我们可以看到" is the writer with the reader."""
-        covers = [(p, p + len(u)) for u in self._offer_unless for p in occ.get(u, ())]
-        n = len(term)
-        return [p for p in occ[term] if not any(s <= p and p + n <= e for s, e in covers)]
-
     def _sells(
         self,
         norm: Normalized,
@@ -392,10 +388,12 @@ class Discourse:
         foreign: frozenset[int],
         quotes: bool,
         term: str,
-        at: list[int],
+        occ: Mapping[str, list[int]],
     ) -> bool:
         """Whether a seller's word sells: not only quoted (“代写机构”) nor, with ``marks``, only in
-        sentences that report or condemn it ("…从内容代写…形成灰色利益链": an exposé)."""
+        sentences that report or condemn it ("…从内容代写…形成灰色利益链": an exposé), nor only
+        inside the writer's "we" with the reader (offered ``unless``: "我们可以看到")."""
+        at = uncovered(occ, term, self._unless["offered"])
         if not at or (quotes and all_quoted(norm, term, at)):
             return False
         n = len(norm.text)
@@ -459,27 +457,14 @@ class Discourse:
         return voice, f"voice of the block ({voice})"
 
     def block_cues(self, occ: Mapping[str, list[int]]) -> set[str]:
-        """The ``block`` stance cues (stances.yaml) among the terms ``occ`` found."""
-        return {name for term in occ for kind, name in self._terms.get(term, ()) if kind == "block"}
-
-    def judge(
-        self,
-        stance: str,
-        block: int,
-        linked: set[int],
-        signal_blocks: set[int],
-        offer_blocks: set[int] | None = None,
-    ) -> bool:
-        """Whether a hit counts: offered, or tieable and tied to a call to act in its block or a
-        linked one.  With ``offer_blocks`` (for a topic the page merely describes) only a call that
-        offers the service (``offer_call``) ties, not an invitation to ask the editors or a
-        header's hotline."""
-        if stance == "offered":
-            return True
-        if stance not in TIEABLE:
-            return False
-        calls = signal_blocks if offer_blocks is None else offer_blocks
-        return block in calls or bool(linked & calls)
+        """The ``block`` stance cues (stances.yaml) among the terms ``occ`` found, less those an
+        ``unless`` phrase covers everywhere."""
+        return {
+            name
+            for term in occ
+            for kind, name in self._terms.get(term, ())
+            if kind == "block" and uncovered(occ, term, self._unless.get(name, []))
+        }
 
 
 def load_discourse(rules_dir: Path, normalizer: Normalizer) -> Discourse | None:

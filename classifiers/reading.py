@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from classifiers.blocks import Block, BlockIndex
-from classifiers.discourse import ANSWER, Discourse
+from classifiers.discourse import ANSWER, TIEABLE, Discourse
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Occurrences
 from classifiers.sentences import Marks, sentence_span
@@ -177,6 +177,25 @@ def _restates_title(
     return any(h in sentence for h in headings)
 
 
+def judge(
+    stance: str,
+    block: int,
+    linked: set[int],
+    signal_blocks: set[int],
+    offer_blocks: set[int] | None = None,
+) -> bool:
+    """Whether a hit counts: offered, or tieable and tied to a call to act in its block or a
+    linked one.  With ``offer_blocks`` (for a topic the page merely describes) only a call that
+    offers the service (``offer_call``) ties, not an invitation to ask the editors or a
+    header's hotline."""
+    if stance == "offered":
+        return True
+    if stance not in TIEABLE:
+        return False
+    calls = signal_blocks if offer_blocks is None else offer_blocks
+    return block in calls or bool(linked & calls)
+
+
 def _topical(topic: bool, stance: str, heading: bool) -> bool:
     """Whether a hit is a topic (``topics`` in genres.yaml) that an article describes, or asks
     in its heading (its title, or a paragraph's question restating it: the writer's question
@@ -292,7 +311,7 @@ def read_hits(
         if buyer and _sellers_line(block, norm.original, bi, page.signal_blocks):
             buyer, linked = False, set()
         counted = stance == "offered" or (
-            not buyer and d.judge(stance, bi, linked, page.signal_blocks, offer_calls)
+            not buyer and judge(stance, bi, linked, page.signal_blocks, offer_calls)
         )
         if counted and stance != "offered":
             why += "; tied to a call to act"

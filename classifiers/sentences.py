@@ -136,6 +136,14 @@ def sentence_cues(
     return seen, offer_at
 
 
+def uncovered(occ: Mapping[str, list[int]], term: str, phrases: Sequence[str]) -> list[int]:
+    """``term``'s occurrences (normalized starts) outside every occurrence of ``phrases``: the
+    longer phrases that cancel a cue they cover ("我们可以看到", "不建议")."""
+    covers = [(p, p + len(u)) for u in phrases for p in occ.get(u, ())]
+    n = len(term)
+    return [p for p in occ.get(term, ()) if not any(s <= p and p + n <= e for s, e in covers)]
+
+
 def _covered(covers: list[tuple[int, int, str]], start: int, end: int, name: str) -> bool:
     """Whether an ``unless`` phrase of stance ``name`` covers the cue at ``[start, end)``."""
     return any(s <= start and end <= e and n == name for s, e, n in covers)
