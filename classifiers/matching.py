@@ -199,14 +199,16 @@ def holds(
                 continue
         if ctx.document:
             return None  # present on the page (checked in _evaluate)
-        if ctx.unless_near and _near(ctx.unless_near, ctx, norm, merged, start, end):
-            continue
         if ctx.line:
-            if merged.within_line(
+            cancels = merged.within_line(
                 norm, ctx.terms, start - ctx.before, end + ctx.after, (start, end)
-            ):
-                return None
-        elif merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end)):
+            )
+        else:
+            cancels = merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end))
+        # asked only where the context would cancel: most anchors have no context term near
+        if cancels and not (
+            ctx.unless_near and _near(ctx.unless_near, ctx, norm, merged, start, end)
+        ):
             return None
     if (
         c.word
