@@ -301,7 +301,7 @@ def read_hits(
             )
         linked = _linked(block, bi, by_author, single_signal, turns)
         heading = (explainer or chrome) and stance == "asked" and block.kind != "post"
-        if heading and block.kind != "title":
+        if heading and block.kind != "title" and hit.rule in topics:  # only a topic asks it
             assert marks is not None
             heading = _restates_title(norm, marks, n_start, n_end, _headings(norm.original, blocks))
         # a post speaks for its author alone: its author's own call ties it (the topic rule's
