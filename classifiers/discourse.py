@@ -95,6 +95,7 @@ TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
 _SENTENCE_END = "。！？；"
 _SENTENCE_END_RE = re.compile("[。！？；]")
 _QUESTION_END = "？"
+_WHY = re.compile("为什么|为何")
 #: the stance cues before a call to act that make it someone else's (``own_call``)
 _OTHERS = "others"
 _NOT_OWN = tuple((name, "before") for name in ("denied", "hearsay", "reported", _OTHERS))
@@ -434,8 +435,9 @@ class Discourse:
             answered = answer_stance(marks, e, self._stance_terms)
             if answered is not None:
                 return answered
-        rhetorical = explainer and question_answered(
-            norm, e if question < 0 else question, block_end
+        # a why-question presupposes what it asks about ("为什么我们敢包授权" claims it)
+        rhetorical = _WHY.search(text, s, n_start) is not None or (
+            explainer and question_answered(norm, e if question < 0 else question, block_end)
         )
         for name in ("asked", "denied", "hearsay", "reported", "offered"):
             if name == "asked" and rhetorical:
