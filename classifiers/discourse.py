@@ -279,8 +279,9 @@ class Discourse:
                     at = uncovered(occ, term, self._unless.get(name, []))
                     for block in {index.at(norm.original_span(p, p + len(term))[0]) for p in at}:
                         per_block[block].add(name)
-        for offset in contact_offsets:
-            signal_blocks.add(index.at(offset))
+        signal_blocks |= {
+            index.at(o) for o in contact_offsets if owners is None or self._own_contact(norm, o)
+        }
         offer_blocks: set[int] = set()
         if hits:
             calls = self.call_to_act(norm.text)
@@ -381,6 +382,15 @@ class Discourse:
         if condemned:
             return not any(key in seen for key in _NOT_OWN_WORD)
         return not any(key in seen for key in _NOT_OWN)
+
+    def _own_contact(self, norm: Normalized, offset: int) -> bool:
+        """Whether the contact at original ``offset`` is the speaker's: its sentence holds no
+        refusal, retelling, report or other party ("一个138…的号码打给我，说是代理机构")."""
+        text = norm.original
+        start = max(text.rfind(ch, 0, offset) for ch in "。！？!?\n") + 1
+        ends = [i for i in (text.find(ch, offset) for ch in "。！？!?\n") if i >= 0]
+        sentence = self._normalizer.normalize(text[start : min(ends, default=len(text))]).text
+        return not any(term in sentence for term in self._foreign_terms)
 
     def _sells(
         self,

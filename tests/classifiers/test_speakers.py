@@ -229,3 +229,22 @@ def test_those_who_dare_promise_it_are_a_third_party(classifier: Classifier) -> 
     verdict = classifier.classify(text, "一位代理师的自白")
     assert verdict.hits, "the guarantee rules must fire, or the test proves nothing"
     assert not verdict.irregular, _why(verdict)
+
+
+def test_a_number_the_caller_used_is_not_the_pages_call(classifier: Classifier) -> None:
+    text = (
+        "今天一个138-0000-5566的号码打给我，说是北京一家代理机构的，让我把代理师证挂到他们那，"
+        "一年给两万五，人不用去上班。\n我刚考下证，不知道这种能不能答应？挂证会有什么后果？"
+    )
+    verdict = classifier.classify(text, "接到自称代理机构的电话，说可以帮我挂证")
+    assert verdict.hits, "the renting rules must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
+
+
+def test_the_sellers_own_number_still_ties(classifier: Classifier) -> None:
+    text = (
+        "代理师证挂靠我所，不用到岗，原单位照常上班，一年两万五。\n"
+        "有意者直接打138-0000-5566，王经理。"
+    )
+    verdict = classifier.classify(text, "代理师证挂靠")
+    assert verdict.irregular, _why(verdict)
