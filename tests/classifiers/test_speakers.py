@@ -248,3 +248,18 @@ def test_the_sellers_own_number_still_ties(classifier: Classifier) -> None:
     )
     verdict = classifier.classify(text, "代理师证挂靠")
     assert verdict.irregular, _why(verdict)
+
+
+def test_the_writers_we_have_reason_to_argues_nothing_offered(classifier: Classifier) -> None:
+    text = (
+        "商标注册的实质条件是商标法最重要的制度之一，现行规定分散在多个条款里，用语也不统一。\n"
+        "修法时，我们有必要通过统一的审查标准，让每一件申请都必要通过同样的检验，"
+        "而不是由各个条款各说各话。\n"
+        "本文从体系、逻辑和用语三个方面提出重构的建议，供修法讨论参考。\n"
+        "第一部分梳理现行条款的来源和演变，第二部分比较几个主要法域的立法例，"
+        "第三部分提出条文设计的具体方案，并讨论与商标法其他章节的衔接，"
+        "以及修改后对审查实践和在先权利人保护可能带来的影响。"
+    )
+    verdict = classifier.classify(text, "重构商标注册实质条件")
+    assert verdict.hits, "a guarantee rule must fire, or the test proves nothing"
+    assert not verdict.irregular, _why(verdict)
