@@ -279,8 +279,9 @@ class Discourse:
                     at = uncovered(occ, term, self._unless.get(name, []))
                     for block in {index.at(norm.original_span(p, p + len(term))[0]) for p in at}:
                         per_block[block].add(name)
+        present = [t for t in occ if t in self._foreign_terms] if owners and contact_offsets else []
         signal_blocks |= {
-            index.at(o) for o in contact_offsets if owners is None or self._own_contact(norm, o)
+            index.at(o) for o in contact_offsets if self._own_contact(norm, o, present)
         }
         offer_blocks: set[int] = set()
         if hits:
@@ -383,14 +384,17 @@ class Discourse:
             return not any(key in seen for key in _NOT_OWN_WORD)
         return not any(key in seen for key in _NOT_OWN)
 
-    def _own_contact(self, norm: Normalized, offset: int) -> bool:
-        """Whether the contact at original ``offset`` is the speaker's: its sentence holds no
-        refusal, retelling, report or other party ("一个138…的号码打给我，说是代理机构")."""
+    def _own_contact(self, norm: Normalized, offset: int, foreign: list[str]) -> bool:
+        """Whether the contact at original ``offset`` is the speaker's: its original sentence holds
+        none of the page's ``foreign`` cues ("一个138…的号码打给我，说是代理机构"); not normalized
+        again, so a traditional page's contact counts, as every contact did before."""
+        if not foreign:
+            return True
         text = norm.original
         start = max(text.rfind(ch, 0, offset) for ch in "。！？!?\n") + 1
         ends = [i for i in (text.find(ch, offset) for ch in "。！？!?\n") if i >= 0]
-        sentence = self._normalizer.normalize(text[start : min(ends, default=len(text))]).text
-        return not any(term in sentence for term in self._foreign_terms)
+        sentence = text[start : min(ends, default=len(text))]
+        return not any(term in sentence for term in foreign)
 
     def _sells(
         self,

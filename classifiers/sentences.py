@@ -140,8 +140,11 @@ def uncovered(occ: Mapping[str, list[int]], term: str, phrases: Sequence[str]) -
     """``term``'s occurrences (normalized starts) outside every occurrence of ``phrases``: the
     longer phrases that cancel a cue they cover ("我们可以看到", "不建议")."""
     covers = [(p, p + len(u)) for u in phrases for p in occ.get(u, ())]
+    at = occ.get(term, [])
+    if not covers:  # most pages: no such phrase at all
+        return list(at)
     n = len(term)
-    return [p for p in occ.get(term, ()) if not any(s <= p and p + n <= e for s, e in covers)]
+    return [p for p in at if not any(s <= p and p + n <= e for s, e in covers)]
 
 
 def _covered(covers: list[tuple[int, int, str]], start: int, end: int, name: str) -> bool:
