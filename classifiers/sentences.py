@@ -120,7 +120,11 @@ def sentence_cues(
         if start < cut or end > e:
             continue
         for name, where in stance_terms[term]:
-            if name == "break" or where == "unless" or _covered(covers, start, end, name):
+            if (
+                name == "break"
+                or where == "unless"
+                or (covers and _covered(covers, start, end, name))
+            ):
                 continue
             if where == "before":
                 # a denial, a retelling or a third party's claim may sit inside the matched
@@ -138,11 +142,12 @@ def sentence_cues(
 
 def uncovered(occ: Mapping[str, list[int]], term: str, phrases: Sequence[str]) -> list[int]:
     """``term``'s occurrences (normalized starts) outside every occurrence of ``phrases``: the
-    longer phrases that cancel a cue they cover ("我们可以看到", "不建议")."""
+    longer phrases that cancel a cue they cover ("我们可以看到", "不建议").  The list may be
+    ``occ``'s own: read it, do not change it."""
     covers = [(p, p + len(u)) for u in phrases for p in occ.get(u, ())]
     at = occ.get(term, [])
     if not covers:  # most pages: no such phrase at all
-        return list(at)
+        return at
     n = len(term)
     return [p for p in at if not any(s <= p and p + n <= e for s, e in covers)]
 
