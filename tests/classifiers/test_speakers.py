@@ -3,24 +3,22 @@ negation's scope, a customer's story, praise of a practice's payoff, and a bare 
 
 from __future__ import annotations
 
+from readings import assert_no_offer, why
+
 from classifiers import Classifier
-
-
-def _why(verdict: object) -> list[tuple[str, int | None, str, bool, str]]:
-    return [(h.rule, h.block, h.stance, h.counted, h.why) for h in getattr(verdict, "hits", [])]
 
 
 def test_a_seller_borrowing_a_victims_words_still_offers(classifier: Classifier) -> None:
     text = "想用的品牌名被别人抢先注册了？我们专业撤三，帮你把名字拿回来。"
     verdict = classifier.classify(text, "商标服务")
-    assert verdict.irregular, _why(verdict)
-    assert "trademark_malicious" in verdict.categories, _why(verdict)
+    assert verdict.irregular, why(verdict)
+    assert "trademark_malicious" in verdict.categories, why(verdict)
 
 
 def test_a_victims_words_alone_still_report(classifier: Classifier) -> None:
     text = "我家的店名被别人抢先注册了，对方还要我撤三之后再买回来，这种情况怎么办？"
     verdict = classifier.classify(text, "店名被抢注")
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 QUESTION = [
@@ -43,8 +41,8 @@ def test_a_replys_own_call_ties_its_topic_hits(classifier: Classifier) -> None:
         "ref": "#2",
     }
     verdict = classifier.classify_blocks([*QUESTION, reply])
-    assert verdict.irregular, _why(verdict)
-    assert verdict.offending is not None and verdict.offending.ref == "#2", _why(verdict)
+    assert verdict.irregular, why(verdict)
+    assert verdict.offending is not None and verdict.offending.ref == "#2", why(verdict)
 
 
 def test_a_new_first_person_clause_ends_the_advices_negation(classifier: Classifier) -> None:
@@ -55,7 +53,7 @@ def test_a_new_first_person_clause_ends_the_advices_negation(classifier: Classif
         "ref": "#2",
     }
     verdict = classifier.classify_blocks([*QUESTION, reply])
-    assert verdict.irregular, _why(verdict)
+    assert verdict.irregular, why(verdict)
 
 
 def test_a_customers_story_in_a_thread_is_not_the_shop_offering(classifier: Classifier) -> None:
@@ -67,7 +65,7 @@ def test_a_customers_story_in_a_thread_is_not_the_shop_offering(classifier: Clas
     }
     verdict = classifier.classify_blocks([*QUESTION, story])
     assert verdict.hits, "a refund rule must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 def test_praise_of_a_practices_payoff_is_watch(classifier: Classifier) -> None:
@@ -81,8 +79,8 @@ def test_praise_of_a_practices_payoff_is_watch(classifier: Classifier) -> None:
         "有的签约时先付一半，剩下的年底结清。"
     )
     verdict = classifier.classify(text, "代理师证挂靠行情")
-    assert verdict.tier == "watch", _why(verdict)
-    assert verdict.watch_categories[:1] == ["certificate_renting"], _why(verdict)
+    assert verdict.tier == "watch", why(verdict)
+    assert verdict.watch_categories[:1] == ["certificate_renting"], why(verdict)
 
 
 def test_a_price_word_in_a_story_is_no_call_to_act(classifier: Classifier) -> None:
@@ -95,12 +93,12 @@ def test_a_price_word_in_a_story_is_no_call_to_act(classifier: Classifier) -> No
         "买家愿意为这份确定性多付钱。"
     )
     verdict = classifier.classify(text, "转让商标为什么这么贵")
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 def test_a_filing_service_sold_in_marketplace_words_still_offers(classifier: Classifier) -> None:
     verdict = classifier.classify("外观专利加急，100%下证，拍下即安排撰写，官费另计。", "外观专利")
-    assert verdict.irregular, _why(verdict)
+    assert verdict.irregular, why(verdict)
 
 
 def test_a_question_heading_below_the_sites_chrome_is_the_writers(classifier: Classifier) -> None:
@@ -120,13 +118,13 @@ def test_a_question_heading_below_the_sites_chrome_is_the_writers(classifier: Cl
     ]
     verdict = classifier.classify_blocks(blocks)
     assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 def test_a_question_word_inside_a_statement_asks_nothing(classifier: Classifier) -> None:
     verdict = classifier.classify("包授权，不授权全额退款，没有什么风险，价格面议。", "实用新型")
-    assert verdict.irregular, _why(verdict)
-    assert all(h.stance != "asked" for h in verdict.hits), _why(verdict)
+    assert verdict.irregular, why(verdict)
+    assert all(h.stance != "asked" for h in verdict.hits), why(verdict)
 
 
 def test_an_answer_that_condemns_a_quoted_slogan_does_not_offer_it(classifier: Classifier) -> None:
@@ -146,7 +144,7 @@ def test_an_answer_that_condemns_a_quoted_slogan_does_not_offer_it(classifier: C
         [{"text": "淘宝上写包授权的专利店能信吗", "kind": "title"}, asking, answer]
     )
     assert verdict.hits, "the guarantee rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 def test_a_call_in_quotation_marks_is_a_mention(classifier: Classifier) -> None:
@@ -164,7 +162,7 @@ def test_a_call_in_quotation_marks_is_a_mention(classifier: Classifier) -> None:
     ]
     verdict = classifier.classify_blocks(blocks)
     assert verdict.hits, "a refund rule must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 def test_the_writers_we_with_the_reader_is_no_sellers_voice(classifier: Classifier) -> None:
@@ -182,7 +180,7 @@ def test_the_writers_we_with_the_reader_is_no_sellers_voice(classifier: Classifi
     ]
     verdict = classifier.classify_blocks(blocks)
     assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 def test_a_lawyers_answer_post_that_calls_it_fraud_does_not_offer(classifier: Classifier) -> None:
@@ -204,7 +202,7 @@ def test_a_lawyers_answer_post_that_calls_it_fraud_does_not_offer(classifier: Cl
     ]
     verdict = classifier.classify_blocks(blocks)
     assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 def test_an_honest_faq_that_refuses_a_refund_does_not_offer_one(classifier: Classifier) -> None:
@@ -213,9 +211,7 @@ def test_an_honest_faq_that_refuses_a_refund_does_not_offer_one(classifier: Clas
         "问：驳回了退钱吗？\n答：代理费按合同约定收取，驳回不退代理费，但复审阶段我们只收取少量费用。\n"
         "如有其他问题，欢迎致电咨询。"
     )
-    verdict = classifier.classify(text, "常见问题")
-    assert verdict.hits, "the guarantee rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert_no_offer(classifier, text, "常见问题", fires="guarantee rules")
 
 
 def test_those_who_dare_promise_it_are_a_third_party(classifier: Classifier) -> None:
@@ -226,9 +222,7 @@ def test_those_who_dare_promise_it_are_a_third_party(classifier: Classifier) -> 
         "专利能不能授权，关键在技术方案本身和撰写质量，没有人能保证结果。\n"
         "如果你正在找代理，记住一条：敢承诺包过的，往往在合同里另外留了退路。"
     )
-    verdict = classifier.classify(text, "一位代理师的自白")
-    assert verdict.hits, "the guarantee rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert_no_offer(classifier, text, "一位代理师的自白", fires="guarantee rules")
 
 
 def test_a_number_the_caller_used_is_not_the_pages_call(classifier: Classifier) -> None:
@@ -236,9 +230,9 @@ def test_a_number_the_caller_used_is_not_the_pages_call(classifier: Classifier) 
         "今天一个138-0000-5566的号码打给我，说是北京一家代理机构的，让我把代理师证挂到他们那，"
         "一年给两万五，人不用去上班。\n我刚考下证，不知道这种能不能答应？挂证会有什么后果？"
     )
-    verdict = classifier.classify(text, "接到自称代理机构的电话，说可以帮我挂证")
-    assert verdict.hits, "the renting rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert_no_offer(
+        classifier, text, "接到自称代理机构的电话，说可以帮我挂证", fires="renting rules"
+    )
 
 
 def test_the_sellers_own_number_still_ties(classifier: Classifier) -> None:
@@ -247,7 +241,7 @@ def test_the_sellers_own_number_still_ties(classifier: Classifier) -> None:
         "有意者直接打138-0000-5566，王经理。"
     )
     verdict = classifier.classify(text, "代理师证挂靠")
-    assert verdict.irregular, _why(verdict)
+    assert verdict.irregular, why(verdict)
 
 
 def test_the_writers_we_have_reason_to_argues_nothing_offered(classifier: Classifier) -> None:
@@ -260,6 +254,4 @@ def test_the_writers_we_have_reason_to_argues_nothing_offered(classifier: Classi
         "第三部分提出条文设计的具体方案，并讨论与商标法其他章节的衔接，"
         "以及修改后对审查实践和在先权利人保护可能带来的影响。"
     )
-    verdict = classifier.classify(text, "重构商标注册实质条件")
-    assert verdict.hits, "a guarantee rule must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert_no_offer(classifier, text, "重构商标注册实质条件", fires="guarantee rule")
