@@ -17,3 +17,20 @@ def assert_no_offer(classifier: Classifier, text: str, title: str, fires: str) -
     assert verdict.hits, f"{fires} must fire, or the test proves nothing"
     assert not verdict.irregular, why(verdict)
     return verdict
+
+
+def paragraphs(lines: list[str]) -> list[dict[str, str]]:
+    """A page's blocks from its lines: the first is the title, the others paragraphs."""
+    return [
+        {"text": line, "kind": "title" if i == 0 else "paragraph"} for i, line in enumerate(lines)
+    ]
+
+
+def assert_blocks_no_offer(
+    classifier: Classifier, blocks: list[dict[str, str]], fires: str
+) -> Verdict:
+    """:func:`assert_no_offer` for a page given as blocks."""
+    verdict = classifier.classify_blocks(blocks)
+    assert verdict.hits, f"{fires} must fire, or the test proves nothing"
+    assert not verdict.irregular, why(verdict)
+    return verdict

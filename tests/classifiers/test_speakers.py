@@ -3,7 +3,7 @@ negation's scope, a customer's story, praise of a practice's payoff, and a bare 
 
 from __future__ import annotations
 
-from readings import assert_no_offer, why
+from readings import assert_blocks_no_offer, assert_no_offer, paragraphs, why
 
 from classifiers import Classifier
 
@@ -113,12 +113,8 @@ def test_a_question_heading_below_the_sites_chrome_is_the_writers(classifier: Cl
         "专利须与本人从事的专业相关，且在任现职期间取得。",
         "更多知识产权问题，欢迎来电咨询。",
     ]
-    blocks = [
-        {"text": line, "kind": "title" if i == 0 else "paragraph"} for i, line in enumerate(lines)
-    ]
-    verdict = classifier.classify_blocks(blocks)
-    assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
-    assert not verdict.irregular, why(verdict)
+    blocks = paragraphs(lines)
+    assert_blocks_no_offer(classifier, blocks, fires="title-patent rules")
 
 
 def test_a_question_word_inside_a_statement_asks_nothing(classifier: Classifier) -> None:
@@ -157,12 +153,8 @@ def test_a_call_in_quotation_marks_is_a_mention(classifier: Classifier) -> None:
         "商标申请提交后还要经过形式审查和实质审查，整个流程一般需要九个月左右，"
         "期间可以在商标局网站查询进度。",
     ]
-    blocks = [
-        {"text": line, "kind": "title" if i == 0 else "paragraph"} for i, line in enumerate(lines)
-    ]
-    verdict = classifier.classify_blocks(blocks)
-    assert verdict.hits, "a refund rule must fire, or the test proves nothing"
-    assert not verdict.irregular, why(verdict)
+    blocks = paragraphs(lines)
+    assert_blocks_no_offer(classifier, blocks, fires="refund rule")
 
 
 def test_the_writers_we_with_the_reader_is_no_sellers_voice(classifier: Classifier) -> None:
@@ -175,12 +167,8 @@ def test_the_writers_we_with_the_reader_is_no_sellers_voice(classifier: Classifi
         "需要提醒的是，专利须与参评人从事的专业相关，并在任现职期间取得，"
         "与专业无关的专利在评审中往往不被认可。",
     ]
-    blocks = [
-        {"text": line, "kind": "title" if i == 0 else "paragraph"} for i, line in enumerate(lines)
-    ]
-    verdict = classifier.classify_blocks(blocks)
-    assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
-    assert not verdict.irregular, why(verdict)
+    blocks = paragraphs(lines)
+    assert_blocks_no_offer(classifier, blocks, fires="title-patent rules")
 
 
 def test_a_lawyers_answer_post_that_calls_it_fraud_does_not_offer(classifier: Classifier) -> None:
@@ -200,9 +188,7 @@ def test_a_lawyers_answer_post_that_calls_it_fraud_does_not_offer(classifier: Cl
             "ref": "#2",
         },
     ]
-    verdict = classifier.classify_blocks(blocks)
-    assert verdict.hits, "the title-patent rules must fire, or the test proves nothing"
-    assert not verdict.irregular, why(verdict)
+    assert_blocks_no_offer(classifier, blocks, fires="title-patent rules")
 
 
 def test_an_honest_faq_that_refuses_a_refund_does_not_offer_one(classifier: Classifier) -> None:

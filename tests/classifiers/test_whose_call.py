@@ -5,7 +5,7 @@ a call that offers the service."""
 
 from __future__ import annotations
 
-from readings import assert_no_offer, why
+from readings import assert_blocks_no_offer, assert_no_offer, why
 
 from classifiers import Classifier
 
@@ -25,9 +25,7 @@ STORY = [
 
 
 def test_a_price_the_other_party_asked_is_no_call_to_act(classifier: Classifier) -> None:
-    verdict = classifier.classify_blocks(STORY)
-    assert verdict.hits, "the squatting rules must fire, or the test proves nothing"
-    assert not verdict.irregular, why(verdict)
+    assert_blocks_no_offer(classifier, STORY, fires="squatting rules")
 
 
 def test_the_pages_own_call_still_ties_the_same_hits(classifier: Classifier) -> None:
@@ -63,9 +61,7 @@ def test_an_articles_own_question_under_chrome_needs_an_offering_call(
         },
         {"text": "更多专利申请问题，欢迎咨询。", "kind": "paragraph"},
     ]
-    verdict = classifier.classify_blocks(blocks)
-    assert verdict.hits, "the topic rules must fire, or the test proves nothing"
-    assert not verdict.irregular, why(verdict)
+    assert_blocks_no_offer(classifier, blocks, fires="topic rules")
     offer = {"text": "若您有需要，可以找我们为您安排合适的专利。", "kind": "paragraph"}
     assert classifier.classify_blocks([*blocks, offer]).irregular
 
@@ -117,9 +113,7 @@ def test_a_buyer_telling_how_they_bought_is_no_seller(classifier: Classifier) ->
         },
         {"text": "恭喜，答辩难不难？", "kind": "post", "author": "小吴", "ref": "#2"},
     ]
-    verdict = classifier.classify_blocks(thread)
-    assert verdict.hits, "the patent-trade rules must fire, or the test proves nothing"
-    assert not verdict.irregular, why(verdict)
+    assert_blocks_no_offer(classifier, thread, fires="patent-trade rules")
 
 
 def test_a_list_of_the_lies_agencies_tell_is_no_offer(classifier: Classifier) -> None:
@@ -171,9 +165,7 @@ def test_a_sellers_word_in_a_condemned_sentence_is_no_seller_evidence(
             "kind": "paragraph",
         },
     ]
-    verdict = classifier.classify_blocks(blocks)
-    assert verdict.hits, "the topic rules must fire, or the test proves nothing"
-    assert not verdict.irregular, why(verdict)
+    assert_blocks_no_offer(classifier, blocks, fires="topic rules")
 
 
 def test_an_honest_agents_reply_that_nobody_can_promise_a_grant_is_no_offer(
