@@ -36,6 +36,7 @@ from classifiers.discourse_files import (
     Voice,
     load_model,
 )
+from classifiers.negation import Negation
 from classifiers.normalize import Normalized, Normalizer
 from classifiers.pack import RulePackError
 from classifiers.regex_literals import compile_needled, regex_needs, required_any, required_literal
@@ -180,6 +181,7 @@ class Discourse:
         }
         self._after = {n: [norm(t) for t in s.after if norm(t)] for n, s in stances.stances.items()}
         self._breaks = [norm(t) for t in stances.breaks if norm(t)]
+        self._negation = Negation.of_stances(stances, norm)
         # the phrases that cancel a stance's cue they cover ("不建议" is no recommendation)
         self._unless = {
             n: [norm(t) for t in s.unless if norm(t)] for n, s in stances.stances.items()
@@ -444,6 +446,7 @@ class Discourse:
         s, e = sentence_span(marks, n_start, n_end, len(text))
         ender = text[e] if e < len(text) else ""
         seen, offer_at = sentence_cues(marks, self._stance_terms, s, e, n_start, n_end)
+        self._negation.add_cues(seen, norm, s, n_start, n_end, o_start)
         question = text.find(_QUESTION_END, s, e + 1)
         if answers and ender == _QUESTION_END:
             answered = answer_stance(marks, e, self._stance_terms)
@@ -491,9 +494,5 @@ def load_discourse(rules_dir: Path, normalizer: Normalizer) -> Discourse | None:
     if not genres_path.exists() or not stances_path.exists():
         missing = genres_path if not genres_path.exists() else stances_path
         raise RulePackError(f"{missing}: missing (genres.yaml and stances.yaml go together)")
-    return Discourse(
-        load_model(genres_path, GenresFile),
-        load_model(stances_path, StancesFile),
-        normalizer,
-        rules_dir,
-    )
+    genres, stances = load_model(genres_path, GenresFile), load_model(stances_path, StancesFile)
+    return Discourse(genres, stances, normalizer, rules_dir)
