@@ -43,6 +43,9 @@ class Negation:
     quoting: tuple[str, ...]
     prohibitive: tuple[str, ...] = ()
     concessive: tuple[str, ...] = ()
+    #: the first characters of the negators and the advice words: most characters of a clause
+    #: start neither, and are passed over without trying each word there
+    openers: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -63,6 +66,7 @@ class Negation:
             _longest_first(quoting),
             _longest_first(prohibitive),
             _longest_first(concessive),
+            frozenset(w[0] for w in (*negators, *prohibitive) if w),
         )
 
     @classmethod
@@ -141,6 +145,8 @@ class Negation:
                 lo = k + 1
                 break
         for p in range(start - 1, lo - 1, -1):
+            if text[p] not in self.openers:
+                continue
             # advice against ("千万别…", "不建议…") reaches the rest of its clause
             ban = next((w for w in self.prohibitive if text.startswith(w, p)), "")
             if ban and p + len(ban) <= start and not self._compound(text, p):
