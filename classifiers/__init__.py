@@ -16,7 +16,12 @@ from classifiers.native import guard
 
 guard()  # before any compiled module loads: a stale build must not shadow edited source
 
-from classifiers.default import classify, load_default_classifier, loaded_frozen  # noqa: E402
+from classifiers.default import (  # noqa: E402
+    classify,
+    freeze_loaded,
+    load_default_classifier,
+    loaded_frozen,
+)
 from classifiers.engine import Classifier, build_classifier  # noqa: E402
 from classifiers.pack import RulePack, RulePackError  # noqa: E402
 from classifiers.verdict import Entity, Hit, Verdict  # noqa: E402
@@ -138,6 +143,7 @@ __all__ = [
     "derive_office",
     "dump_record",
     "evaluate_examples",
+    "freeze_loaded",
     "line_blocks",
     "lint_examples",
     "load_categories",

@@ -36,6 +36,7 @@ from classifiers.discourse_files import (
     Voice,
     load_model,
 )
+from classifiers.negation import Negation
 from classifiers.normalize import Normalized, Normalizer
 from classifiers.pack import RulePackError
 from classifiers.regex_literals import compile_needled, regex_needs, required_any, required_literal
@@ -47,17 +48,16 @@ from classifiers.sentences import (
     sentence_span,
     sentences_with,
     touches,
+    uncovered,
 )
 from classifiers.voice import (
     OTHER,
     SELLERS,
     all_quoted,
     block_voice,
-    chrome_article,
     ends_asking,
     has_quotes,
     in_quotes,
-    page_voice,
     quoted_claim,
 )
 
@@ -96,6 +96,7 @@ TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
 _SENTENCE_END = "。！？；"
 _SENTENCE_END_RE = re.compile("[。！？；]")
 _QUESTION_END = "？"
+_WHY = re.compile("为什么|为何")
 #: the stance cues before a call to act that make it someone else's (``own_call``)
 _OTHERS = "others"
 _NOT_OWN = tuple((name, "before") for name in ("denied", "hearsay", "reported", _OTHERS))
@@ -180,6 +181,11 @@ class Discourse:
         }
         self._after = {n: [norm(t) for t in s.after if norm(t)] for n, s in stances.stances.items()}
         self._breaks = [norm(t) for t in stances.breaks if norm(t)]
+        self._negation = Negation.of_stances(stances, norm)
+        # the phrases that cancel a stance's cue they cover ("不建议" is no recommendation)
+        self._unless = {
+            n: [norm(t) for t in s.unless if norm(t)] for n, s in stances.stances.items()
+        }
         # stance cue term -> (stance or "break", "before" / "after")
         self._stance_terms: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for name, terms in self._before.items():
@@ -245,10 +251,12 @@ class Discourse:
             return {index.at(norm.original_span(p, p + len(term))[0]) for p in positions[term]}
 
         def call_blocks(at: list[tuple[int, int]]) -> set[int]:
+            # a call in quotation marks is a mention (a button's label, a scammer's line)
             return {
                 index.at(norm.original_span(p, p + 1)[0])
                 for p, q in at
-                if owners is None or self.own_call(owners, p, q, len(norm.text), foreign=foreign)
+                if (owners is None or self.own_call(owners, p, q, len(norm.text), foreign=foreign))
+                and not (quotes and in_quotes(norm.original, *norm.original_span(p, q)))
             }
 
         for term in positions:
@@ -257,7 +265,7 @@ class Discourse:
                 if kind == "cue":
                     genre, cue = self._cues[name]
                     if genre in SELLERS and not self._sells(
-                        norm, owners, foreign, quotes, term, occ[term]
+                        norm, owners, foreign, quotes, term, occ
                     ):
                         continue
                     if cue.title or posts:
@@ -270,11 +278,13 @@ class Discourse:
                 elif kind == "signal":
                     signal_blocks |= call_blocks([(p, p + len(term)) for p in positions[term]])
                 else:
-                    where = blocks_of(term) if where is None else where
-                    for block in where:
+                    at = uncovered(occ, term, self._unless.get(name, []))
+                    for block in {index.at(norm.original_span(p, p + len(term))[0]) for p in at}:
                         per_block[block].add(name)
-        for offset in contact_offsets:
-            signal_blocks.add(index.at(offset))
+        present = [t for t in occ if t in self._foreign_terms] if owners and contact_offsets else []
+        signal_blocks |= {
+            index.at(o) for o in contact_offsets if self._own_contact(norm, o, present)
+        }
         offer_blocks: set[int] = set()
         if hits:
             calls = self.call_to_act(norm.text)
@@ -376,6 +386,18 @@ class Discourse:
             return not any(key in seen for key in _NOT_OWN_WORD)
         return not any(key in seen for key in _NOT_OWN)
 
+    def _own_contact(self, norm: Normalized, offset: int, foreign: list[str]) -> bool:
+        """Whether the contact at original ``offset`` is the speaker's: its original sentence holds
+        none of the page's ``foreign`` cues ("一个138…的号码打给我，说是代理机构"); not normalized
+        again, so a traditional page's contact counts, as every contact did before."""
+        if not foreign:
+            return True
+        text = norm.original
+        start = max(text.rfind(ch, 0, offset) for ch in "。！？!?\n") + 1
+        ends = [i for i in (text.find(ch, offset) for ch in "。！？!?\n") if i >= 0]
+        sentence = text[start : min(ends, default=len(text))]
+        return not any(term in sentence for term in foreign)
+
     def _sells(
         self,
         norm: Normalized,
@@ -383,26 +405,17 @@ class Discourse:
         foreign: frozenset[int],
         quotes: bool,
         term: str,
-        at: list[int],
+        occ: Mapping[str, list[int]],
     ) -> bool:
         """Whether a seller's word sells: not only quoted (“代写机构”) nor, with ``marks``, only in
-        sentences that report or condemn it ("…从内容代写…形成灰色利益链": an exposé)."""
-        if quotes and all_quoted(norm, term, at):
+        sentences that report or condemn it ("…从内容代写…形成灰色利益链": an exposé), nor only
+        inside the writer's "we" with the reader (offered ``unless``: "我们可以看到")."""
+        at = uncovered(occ, term, self._unless["offered"])
+        if not at or (quotes and all_quoted(norm, term, at)):
             return False
         n = len(norm.text)
         return marks is None or any(
             self.own_call(marks, p, p + len(term), n, condemned=True, foreign=foreign) for p in at
-        )
-
-    def voice(self, reading: PageReading, length: int) -> str:
-        """The page's own voice (``classifiers.voice.page_voice``)."""
-        return page_voice(self.genres, reading.genre, reading.genre_scores, length)
-
-    def chrome_article(self, reading: PageReading, length: int) -> bool:
-        """Whether a page read as a seller's is an article under site chrome
-        (``classifiers.voice.chrome_article``)."""
-        return chrome_article(
-            self.genres, reading.genre, reading.genre_scores, reading.selling, length
         )
 
     # -- one hit ----------------------------------------------------------------------
@@ -433,13 +446,15 @@ class Discourse:
         s, e = sentence_span(marks, n_start, n_end, len(text))
         ender = text[e] if e < len(text) else ""
         seen, offer_at = sentence_cues(marks, self._stance_terms, s, e, n_start, n_end)
+        self._negation.add_cues(seen, norm, s, n_start, n_end, o_start)
         question = text.find(_QUESTION_END, s, e + 1)
         if answers and ender == _QUESTION_END:
             answered = answer_stance(marks, e, self._stance_terms)
             if answered is not None:
                 return answered
-        rhetorical = explainer and question_answered(
-            norm, e if question < 0 else question, block_end
+        # a why-question presupposes what it asks about ("为什么我们敢包授权" claims it)
+        rhetorical = _WHY.search(text, s, n_start) is not None or (
+            explainer and question_answered(norm, e if question < 0 else question, block_end)
         )
         for name in ("asked", "denied", "hearsay", "reported", "offered"):
             if name == "asked" and rhetorical:
@@ -461,27 +476,14 @@ class Discourse:
         return voice, f"voice of the block ({voice})"
 
     def block_cues(self, occ: Mapping[str, list[int]]) -> set[str]:
-        """The ``block`` stance cues (stances.yaml) among the terms ``occ`` found."""
-        return {name for term in occ for kind, name in self._terms.get(term, ()) if kind == "block"}
-
-    def judge(
-        self,
-        stance: str,
-        block: int,
-        linked: set[int],
-        signal_blocks: set[int],
-        offer_blocks: set[int] | None = None,
-    ) -> bool:
-        """Whether a hit counts: offered, or tieable and tied to a call to act in its block or a
-        linked one.  With ``offer_blocks`` (for a topic the page merely describes) only a call that
-        offers the service (``offer_call``) ties, not an invitation to ask the editors or a
-        header's hotline."""
-        if stance == "offered":
-            return True
-        if stance not in TIEABLE:
-            return False
-        calls = signal_blocks if offer_blocks is None else offer_blocks
-        return block in calls or bool(linked & calls)
+        """The ``block`` stance cues (stances.yaml) among the terms ``occ`` found, less those an
+        ``unless`` phrase covers everywhere."""
+        return {
+            name
+            for term in occ
+            for kind, name in self._terms.get(term, ())
+            if kind == "block" and uncovered(occ, term, self._unless.get(name, []))
+        }
 
 
 def load_discourse(rules_dir: Path, normalizer: Normalizer) -> Discourse | None:
@@ -492,9 +494,5 @@ def load_discourse(rules_dir: Path, normalizer: Normalizer) -> Discourse | None:
     if not genres_path.exists() or not stances_path.exists():
         missing = genres_path if not genres_path.exists() else stances_path
         raise RulePackError(f"{missing}: missing (genres.yaml and stances.yaml go together)")
-    return Discourse(
-        load_model(genres_path, GenresFile),
-        load_model(stances_path, StancesFile),
-        normalizer,
-        rules_dir,
-    )
+    genres, stances = load_model(genres_path, GenresFile), load_model(stances_path, StancesFile)
+    return Discourse(genres, stances, normalizer, rules_dir)

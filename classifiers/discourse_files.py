@@ -142,6 +142,15 @@ class StanceSpec(_Model):
     #: longer phrases that begin with a ``before`` cue and cancel it where they stand (an
     #: explainer's "我们可以看到" is the writer and reader together, not an offer)
     unless: list[str] = Field(default_factory=list)
+    #: ``denied`` only: negation by structure (classifiers/negation.py)
+    negators: list[str] = Field(default_factory=list)
+    light: list[str] = Field(default_factory=list)
+    governs: list[str] = Field(default_factory=list)
+    compounds: list[str] = Field(default_factory=list)
+    prohibitive: list[str] = Field(default_factory=list)
+    concessive: list[str] = Field(default_factory=list)
+    #: ``hearsay`` only: the verbs that open someone else's quoted words ("信了“…”")
+    quoting: list[str] = Field(default_factory=list)
     examples: Examples
 
 

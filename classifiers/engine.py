@@ -90,6 +90,7 @@ class Classifier:
                 for ctx in compiled.contexts:
                     terms.update(ctx.terms)
                     terms.update(ctx.unless)
+                    terms.update(ctx.unless_near)
         self._contact_terms = [self._norm(t) for t in self.signals.contact_terms]
         terms.update(self._contact_terms)
         # genre and stance cues share the one scan of each page
@@ -186,6 +187,7 @@ class Classifier:
                 tuple(self._norm(t) for t in c.unless),
                 c.quoted,
                 c.line,
+                tuple(self._norm(t) for t in c.unless_near),
             )
             for name, c in contexts.items()
             if name in rule.exceptions

@@ -31,6 +31,8 @@ class Context:
     unless: tuple[str, ...]
     quoted: bool
     line: bool
+    #: terms that keep the context from cancelling an anchor they stand near (its own window)
+    unless_near: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -159,6 +161,17 @@ def _covers(regexes: list[re.Pattern[str]], piece: str, start: int, end: int) ->
     return False
 
 
+def _near(
+    terms: tuple[str, ...], ctx: Context, norm: Normalized, merged: Merged, start: int, end: int
+) -> bool:
+    """Whether one of ``terms`` stands in the context's window around the anchor (on its line,
+    for a line context)."""
+    lo, hi = start - ctx.before, end + ctx.after
+    if ctx.line:
+        return merged.within_line(norm, terms, lo, hi, (start, end))
+    return merged.within(terms, lo, hi, (start, end))
+
+
 def holds(
     c: Compiled,
     norm: Normalized,
@@ -211,11 +224,15 @@ def holds(
         if ctx.document:
             return None  # present on the page (checked in _evaluate)
         if ctx.line:
-            if merged.within_line(
+            cancels = merged.within_line(
                 norm, ctx.terms, start - ctx.before, end + ctx.after, (start, end)
-            ):
-                return None
-        elif merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end)):
+            )
+        else:
+            cancels = merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end))
+        # asked only where the context would cancel: most anchors have no context term near
+        if cancels and not (
+            ctx.unless_near and _near(ctx.unless_near, ctx, norm, merged, start, end)
+        ):
             return None
     if (
         c.word

@@ -153,6 +153,13 @@ class ExceptionContext(BaseModel):
         description="a window context counts only terms on the anchor's own line: in a "
         "forum thread a warning in one reply does not cancel an ad in the next",
     )
+    unless_near: list[str] = Field(
+        default_factory=list,
+        description="the context does not cancel an anchor that has one of these in its own "
+        "window (on its line, for a line context): a seller's first-person offer beside the "
+        "victim's words it borrows ('牌子被别人注册了？我们专业撤三') is still an offer, "
+        "while the same words elsewhere on the page leave the context alone",
+    )
 
 
 class Signals(BaseModel):

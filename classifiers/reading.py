@@ -6,12 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from classifiers.blocks import Block, BlockIndex
-from classifiers.discourse import ANSWER, Discourse
+from classifiers.discourse import ANSWER, TIEABLE, Discourse
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Occurrences
 from classifiers.sentences import Marks, sentence_span
 from classifiers.verdict import Entity, Hit
-from classifiers.voice import block_voice, ends_asking, has_quotes
+from classifiers.voice import block_voice, chrome_article, ends_asking, has_quotes
+from classifiers.voice import page_voice as voice_of_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,23 +144,56 @@ def _replies_to(opener: tuple[str | None, int] | None, block: Block, index: int)
 
 #: the shortest title whose words, found again in a paragraph's question, make it the heading
 TITLE_MIN = 6
+#: the longest line that reads as a heading of its own: a bare phrase or a single question
+HEADING_MAX = 40
+_CLAUSE_MARKS = frozenset("，,。；;：:！!")
+
+
+def _headings(original: str, blocks: list[Block]) -> list[str]:
+    """The page's headings: its title, and each short line that is a bare phrase or a single
+    question (no clause inside it).  A page captured with its chrome first (a hotline, a
+    breadcrumb) still has the article's own heading lines below."""
+    out: list[str] = []
+    for b in blocks:
+        line = original[b.start : b.end].strip()
+        if b.kind == "title" or (
+            b.kind == "paragraph"
+            and len(line) <= HEADING_MAX
+            and not _CLAUSE_MARKS.intersection(line)
+        ):
+            out.append(line.rstrip("?？"))
+    return [h for h in out if len(h) >= TITLE_MIN]
 
 
 def _restates_title(
-    norm: Normalized, marks: Marks, n_start: int, n_end: int, blocks: list[Block]
+    norm: Normalized, marks: Marks, n_start: int, n_end: int, headings: list[str]
 ) -> bool:
-    """Whether the sentence of the hit at normalized ``[n_start, n_end)`` restates the page's
-    title ("小编为大家介绍一下，<the title's question>"): the writer's heading, not a reader
-    asking."""
+    """Whether the sentence of the hit at normalized ``[n_start, n_end)`` is or restates one of
+    the page's ``headings`` ("小编为大家介绍一下，<the title's question>"): the writer's heading,
+    not a reader asking."""
     s, e = sentence_span(marks, n_start, n_end, len(norm.text))
     o_s, o_e = norm.original_span(s, e)
     sentence = norm.original[o_s : o_e + 1]
-    for b in blocks:
-        if b.kind == "title":
-            title = norm.original[b.start : b.end].strip().rstrip("?？")
-            if len(title) >= TITLE_MIN and title in sentence:
-                return True
-    return False
+    return any(h in sentence for h in headings)
+
+
+def judge(
+    stance: str,
+    block: int,
+    linked: set[int],
+    signal_blocks: set[int],
+    offer_blocks: set[int] | None = None,
+) -> bool:
+    """Whether a hit counts: offered, or tieable and tied to a call to act in its block or a
+    linked one.  With ``offer_blocks`` (for a topic the page merely describes) only a call that
+    offers the service (``offer_call``) ties, not an invitation to ask the editors or a
+    header's hotline."""
+    if stance == "offered":
+        return True
+    if stance not in TIEABLE:
+        return False
+    calls = signal_blocks if offer_blocks is None else offer_blocks
+    return block in calls or bool(linked & calls)
 
 
 def _topical(topic: bool, stance: str, heading: bool) -> bool:
@@ -169,6 +203,40 @@ def _topical(topic: bool, stance: str, heading: bool) -> bool:
     alike): only a call that offers the service ties it.  A claim, or what the page promotes or
     retells, is tied by any call to act."""
     return topic and (stance == "described" or (stance == "asked" and heading))
+
+
+def _sentence_stance(
+    d: Discourse,
+    norm: Normalized,
+    marks: Marks,
+    span: tuple[int, int, int, int],
+    voice: str,
+    block: Block,
+    own_paragraph: bool,
+    cues: set[str],
+) -> tuple[str, str]:
+    """(stance, why) of a hit at ``span`` (normalized start and end, original start and end)
+    in its sentence and block (``Discourse.stance``)."""
+    n_start, n_end, o_start, o_end = span
+    # a reader's or an answerer's post is judged by its own cues too: a customer who praises
+    # what they bought promotes it, and a reply's "找我们" offers
+    post_cues = block.kind == "post" and voice != "offered"
+    return d.stance(
+        norm,
+        marks,
+        n_start,
+        n_end,
+        o_start,
+        o_end,
+        voice,
+        # an article's recommending or first-person cues judge its own paragraphs; a seller's
+        # post or a banner already speaks in its author's voice
+        own_paragraph or post_cues,
+        cues,
+        block.end if own_paragraph else None,
+        # a page's own question is answered by what follows; a post's by nobody
+        block.kind != "post",
+    )
 
 
 def read_hits(
@@ -192,10 +260,12 @@ def read_hits(
     page, per_block = d.read_page(
         norm, index, contacts if found else [], occ, bool(found), topical_page, marks
     )
-    page_voice = d.voice(page, len(norm.text))
+    page_voice = voice_of_page(d.genres, page.genre, page.genre_scores, len(norm.text))
     explainer = page_voice == "described"
     # an article under a seller's chrome: its paragraphs describe the topics they name
-    chrome = topical_page and d.chrome_article(page, len(norm.text))
+    chrome = topical_page and chrome_article(
+        d.genres, page.genre, page.genre_scores, page.selling, len(norm.text)
+    )
     chrome_topics = topics if chrome else frozenset()
     buyer_page = page.genre == "consumer_question"
     by_author, single_signal = _links(blocks, page.signal_blocks)
@@ -219,33 +289,29 @@ def read_hits(
         else:
             assert marks is not None
             own_paragraph = voice == "described" and (explainer or hit.rule in chrome_topics)
-            stance, why = d.stance(
+            stance, why = _sentence_stance(
+                d,
                 norm,
                 marks,
-                n_start,
-                n_end,
-                hit.start,
-                hit.end,
+                (n_start, n_end, hit.start, hit.end),
                 voice,
-                # an article's recommending or first-person cues judge its own paragraphs;
-                # a post or a banner already speaks in its author's voice
+                block,
                 own_paragraph,
                 _stance_cues(stance_cues, bi, cues),
-                block.end if own_paragraph else None,
-                # a page's own question is answered by what follows; a post's by nobody
-                block.kind != "post",
             )
         linked = _linked(block, bi, by_author, single_signal, turns)
         heading = (explainer or chrome) and stance == "asked" and block.kind != "post"
-        if heading and block.kind != "title":
+        if heading and block.kind != "title" and hit.rule in topics:  # only a topic asks it
             assert marks is not None
-            heading = _restates_title(norm, marks, n_start, n_end, blocks)
-        topical = _topical(hit.rule in topics, stance, heading)
+            heading = _restates_title(norm, marks, n_start, n_end, _headings(norm.original, blocks))
+        # a post speaks for its author alone: its author's own call ties it (the topic rule's
+        # restriction is for an article's paragraphs under the site's chrome)
+        topical = block.kind != "post" and _topical(hit.rule in topics, stance, heading)
         offer_calls = page.offer_blocks if topical else None
         if buyer and _sellers_line(block, norm.original, bi, page.signal_blocks):
             buyer, linked = False, set()
         counted = stance == "offered" or (
-            not buyer and d.judge(stance, bi, linked, page.signal_blocks, offer_calls)
+            not buyer and judge(stance, bi, linked, page.signal_blocks, offer_calls)
         )
         if counted and stance != "offered":
             why += "; tied to a call to act"

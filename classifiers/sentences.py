@@ -106,20 +106,25 @@ def sentence_cues(
     for _, end, term in cues:
         if end <= n_start and ("break", "before") in stance_terms[term]:
             cut = max(cut, end)
-    # a longer phrase that cancels a cue where it stands ("我们可以看到" is no "我们可以")
-    cancelled = {
-        (start, name)
-        for start, _, term in cues
+    # a longer phrase that cancels a cue it covers ("我们可以看到" is no "我们可以", "没有什么
+    # 风险" no question)
+    covers = [
+        (start, end, name)
+        for start, end, term in cues
         for name, where in stance_terms[term]
         if where == "unless"
-    }
+    ]
     seen: dict[tuple[str, str], str] = {}
     offer_at = (0, 0)
     for start, end, term in cues:
         if start < cut or end > e:
             continue
         for name, where in stance_terms[term]:
-            if name == "break" or where == "unless" or (start, name) in cancelled:
+            if (
+                name == "break"
+                or where == "unless"
+                or (covers and _covered(covers, start, end, name))
+            ):
                 continue
             if where == "before":
                 # a denial, a retelling or a third party's claim may sit inside the matched
@@ -133,6 +138,23 @@ def sentence_cues(
                     offer_at = (start, end)
                 seen.setdefault((name, where), term)
     return seen, offer_at
+
+
+def uncovered(occ: Mapping[str, list[int]], term: str, phrases: Sequence[str]) -> list[int]:
+    """``term``'s occurrences (normalized starts) outside every occurrence of ``phrases``: the
+    longer phrases that cancel a cue they cover ("我们可以看到", "不建议").  The list may be
+    ``occ``'s own: read it, do not change it."""
+    covers = [(p, p + len(u)) for u in phrases for p in occ.get(u, ())]
+    at = occ.get(term, [])
+    if not covers:  # most pages: no such phrase at all
+        return at
+    n = len(term)
+    return [p for p in at if not any(s <= p and p + n <= e for s, e in covers)]
+
+
+def _covered(covers: list[tuple[int, int, str]], start: int, end: int, name: str) -> bool:
+    """Whether an ``unless`` phrase of stance ``name`` covers the cue at ``[start, end)``."""
+    return any(s <= start and end <= e and n == name for s, e, n in covers)
 
 
 def sentences_with(marks: Marks, terms: frozenset[str]) -> frozenset[int]:

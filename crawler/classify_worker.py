@@ -100,7 +100,7 @@ def init(config: WorkerConfig) -> None:
     before it migrates the database, so that the rules and jieba load meanwhile.
     """
     global _classifier, _userdict, _register_from
-    from classifiers.default import freeze_loaded
+    from classifiers import freeze_loaded
 
     exit_with_parent()
     _classifier = build_rules(config)

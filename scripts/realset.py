@@ -25,7 +25,9 @@ helper who never read them, labelled and committed before any scoring; ``heldout
 pages of the eighth session, collected the same way by another helper who never read the rules
 or ran the classifier, labelled and committed before any scoring; ``heldout8``, fresh pages of
 the tenth session, collected apart from the rules by a helper who never read them or ran the
-classifier, labelled and committed before any scoring).  ``--errors`` lists
+classifier, labelled and committed before any scoring; ``heldout9``, fresh pages of the tenth
+session's second half, collected apart from the rules by another helper who never read them or
+ran the classifier, labelled and committed before any scoring).  ``--errors`` lists
 the wrongly judged pages of the dev part only, so that the held-out parts stay unseen;
 ``--errors-in PART`` (repeatable) lists a held-out part's too, for a part that has been
 looked at and so serves as development data from then on.
@@ -90,7 +92,17 @@ def blocks_of(excerpt: str) -> list[dict[str, str]]:
     ]
 
 
-PARTS = ("dev", "heldout", "heldout2", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")
+PARTS = (
+    "dev",
+    "heldout",
+    "heldout2",
+    "heldout4",
+    "heldout5",
+    "heldout6",
+    "heldout7",
+    "heldout8",
+    "heldout9",
+)
 
 
 def split_of(row: dict[str, Any]) -> str:

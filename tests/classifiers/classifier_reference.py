@@ -150,6 +150,15 @@ class ReferenceClassifier:
                 continue
             if ctx.quoted and not in_quotes(norm.original, *norm.original_span(start, end)):
                 continue
+            near = [
+                found
+                for found in merged.spans_within(
+                    ctx.unless_near, start - ctx.before, end + ctx.after, (start, end)
+                )
+                if not ctx.line or _same_line(norm, (start, end), found)
+            ]
+            if near:
+                continue
             if ctx.document:
                 if any(term in occ for term in ctx.terms):
                     return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from readings import why
+
 from classifiers import Classifier, build_classifier
 from classifiers.examples import run_cue_examples
 
@@ -25,21 +27,17 @@ BODY = [
 ]
 
 
-def _why(verdict: object) -> list[tuple[str, str, bool, str]]:
-    return [(h.rule, h.stance, h.counted, h.why) for h in getattr(verdict, "hits", [])]
-
-
 def test_an_explainer_under_a_sellers_header_is_not_an_offer(classifier: Classifier) -> None:
     ask = {"text": "更多疑问，欢迎咨询本站的在线编辑为您解答。", "kind": "paragraph"}
     verdict = classifier.classify_blocks([TITLE, HEADER, *BODY, ask])
     assert verdict.hits, "the topic rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 def test_a_call_that_offers_the_service_ties_the_same_explainer(classifier: Classifier) -> None:
     offer = {"text": "若您有需要，可以找我们为您安排合适的专利。", "kind": "paragraph"}
     verdict = classifier.classify_blocks([TITLE, HEADER, *BODY, offer])
-    assert verdict.irregular and verdict.categories[:1] == ["abnormal_patent"], _why(verdict)
+    assert verdict.irregular and verdict.categories[:1] == ["abnormal_patent"], why(verdict)
     assert any(h.counted and "call to act" in h.why for h in verdict.hits)
 
 
@@ -47,7 +45,7 @@ def test_a_claim_in_the_sites_banner_still_speaks_for_the_site(classifier: Class
     banner = {"text": "不下证不收费，签正式合同保障双方权益。", "kind": "paragraph"}
     footer = {"text": "地址：烟台市高新区 电话：15131390128", "kind": "paragraph"}
     verdict = classifier.classify_blocks([TITLE, banner, *BODY, footer])
-    assert verdict.irregular and "guaranteed_grant" in verdict.categories, _why(verdict)
+    assert verdict.irregular and "guaranteed_grant" in verdict.categories, why(verdict)
 
 
 def test_news_relaying_a_warning_does_not_make_the_warned_claims_its_own(
@@ -63,7 +61,7 @@ def test_news_relaying_a_warning_does_not_make_the_warned_claims_its_own(
         },
     ]
     verdict = classifier.classify_blocks(page)
-    assert verdict.hits and not verdict.irregular, _why(verdict)
+    assert verdict.hits and not verdict.irregular, why(verdict)
 
 
 def test_an_unknown_topic_fails_the_cue_examples(rules_copy: Path) -> None:

@@ -5,12 +5,9 @@ a call that offers the service."""
 
 from __future__ import annotations
 
+from readings import assert_blocks_no_offer, assert_no_offer, why
+
 from classifiers import Classifier
-
-
-def _why(verdict: object) -> list[tuple[str, str, bool, str]]:
-    return [(h.rule, h.stance, h.counted, h.why) for h in getattr(verdict, "hits", [])]
-
 
 STORY = [
     {"text": "老字号被别人抢先注册了商标怎么办？", "kind": "title"},
@@ -28,15 +25,13 @@ STORY = [
 
 
 def test_a_price_the_other_party_asked_is_no_call_to_act(classifier: Classifier) -> None:
-    verdict = classifier.classify_blocks(STORY)
-    assert verdict.hits, "the squatting rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert_blocks_no_offer(classifier, STORY, fires="squatting rules")
 
 
 def test_the_pages_own_call_still_ties_the_same_hits(classifier: Classifier) -> None:
     own = {"text": "商标被抢注的，可以找我们评估，报价透明。", "kind": "paragraph"}
     verdict = classifier.classify_blocks([*STORY, own])
-    assert verdict.irregular, _why(verdict)
+    assert verdict.irregular, why(verdict)
 
 
 def test_a_firms_refusal_of_a_business_denies_it(classifier: Classifier) -> None:
@@ -45,8 +40,8 @@ def test_a_firms_refusal_of_a_business_denies_it(classifier: Classifier) -> None
         "也不承接发明人变更类委托。收费标准见下表，欢迎来电咨询。"
     )
     verdict = classifier.classify(text)
-    assert not verdict.irregular, _why(verdict)
-    assert all(not h.counted for h in verdict.hits), _why(verdict)
+    assert not verdict.irregular, why(verdict)
+    assert all(not h.counted for h in verdict.hits), why(verdict)
 
 
 def test_an_articles_own_question_under_chrome_needs_an_offering_call(
@@ -66,9 +61,7 @@ def test_an_articles_own_question_under_chrome_needs_an_offering_call(
         },
         {"text": "更多专利申请问题，欢迎咨询。", "kind": "paragraph"},
     ]
-    verdict = classifier.classify_blocks(blocks)
-    assert verdict.hits, "the topic rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert_blocks_no_offer(classifier, blocks, fires="topic rules")
     offer = {"text": "若您有需要，可以找我们为您安排合适的专利。", "kind": "paragraph"}
     assert classifier.classify_blocks([*blocks, offer]).irregular
 
@@ -93,7 +86,7 @@ def test_a_reply_that_answers_the_asker_is_no_offer(classifier: Classifier) -> N
     }
     verdict = classifier.classify_blocks([*QUESTION, answer])
     assert any(h.block == 2 for h in verdict.hits), "the reply must hit, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 def test_a_reply_with_its_own_call_still_offers(classifier: Classifier) -> None:
@@ -104,7 +97,7 @@ def test_a_reply_with_its_own_call_still_offers(classifier: Classifier) -> None:
         "ref": "#2",
     }
     verdict = classifier.classify_blocks([*QUESTION, seller])
-    assert verdict.irregular and verdict.offending is not None, _why(verdict)
+    assert verdict.irregular and verdict.offending is not None, why(verdict)
     assert verdict.offending.ref == "#2"
 
 
@@ -120,9 +113,7 @@ def test_a_buyer_telling_how_they_bought_is_no_seller(classifier: Classifier) ->
         },
         {"text": "恭喜，答辩难不难？", "kind": "post", "author": "小吴", "ref": "#2"},
     ]
-    verdict = classifier.classify_blocks(thread)
-    assert verdict.hits, "the patent-trade rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert_blocks_no_offer(classifier, thread, fires="patent-trade rules")
 
 
 def test_a_list_of_the_lies_agencies_tell_is_no_offer(classifier: Classifier) -> None:
@@ -132,7 +123,7 @@ def test_a_list_of_the_lies_agencies_tell_is_no_offer(classifier: Classifier) ->
     )
     verdict = classifier.classify(text, "代理机构最爱说的三句谎话")
     assert verdict.hits, "the rules must fire on the quoted lies, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 def test_a_lawyers_phone_does_not_tie_the_readers_question(classifier: Classifier) -> None:
@@ -142,9 +133,7 @@ def test_a_lawyers_phone_does_not_tie_the_readers_question(classifier: Classifie
         "律师解答：李律师 13855556666\n"
         "购买专利申报并不当然违法，但专利须与主营产品相关，临时凑数的专利评审时容易出问题。"
     )
-    verdict = classifier.classify(text, "关于申报材料的一个疑问")
-    assert verdict.hits, "the patent-trade rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert_no_offer(classifier, text, "关于申报材料的一个疑问", fires="patent-trade rules")
 
 
 def test_a_sellers_answer_with_its_own_call_still_offers(classifier: Classifier) -> None:
@@ -153,7 +142,7 @@ def test_a_sellers_answer_with_its_own_call_still_offers(classifier: Classifier)
         "答：可以直接转让我们手上的授权专利，第一发明人可改，加微信zl20260101详聊。"
     )
     verdict = classifier.classify(text, "评职称专利常见问题")
-    assert verdict.irregular, _why(verdict)
+    assert verdict.irregular, why(verdict)
 
 
 def test_a_sellers_word_in_a_condemned_sentence_is_no_seller_evidence(
@@ -176,9 +165,7 @@ def test_a_sellers_word_in_a_condemned_sentence_is_no_seller_evidence(
             "kind": "paragraph",
         },
     ]
-    verdict = classifier.classify_blocks(blocks)
-    assert verdict.hits, "the topic rules must fire, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert_blocks_no_offer(classifier, blocks, fires="topic rules")
 
 
 def test_an_honest_agents_reply_that_nobody_can_promise_a_grant_is_no_offer(
@@ -197,7 +184,7 @@ def test_an_honest_agents_reply_that_nobody_can_promise_a_grant_is_no_offer(
     ]
     verdict = classifier.classify_blocks(thread)
     assert any(h.block == 2 for h in verdict.hits), "the reply must hit, or the test proves nothing"
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)
 
 
 BUYER_TEXT = (
@@ -212,11 +199,11 @@ def test_a_sellers_line_inside_a_buyers_page_read_as_one_text_offers(
     seller = "现有机械类授权专利可转让，评职称可改第一发明人，加微信zl20261204。"
     verdict = classifier.classify(BUYER_TEXT + seller, "评职称专利求助")
     assert verdict.genre == "consumer_question", verdict.genre_evidence
-    assert verdict.irregular, _why(verdict)
+    assert verdict.irregular, why(verdict)
 
 
 def test_a_buyer_retelling_the_call_they_got_does_not_offer(classifier: Classifier) -> None:
     retold = "对方说现有授权专利可转让，评职称可改第一发明人，让我加微信详聊。"
     verdict = classifier.classify(BUYER_TEXT + retold, "评职称专利求助")
     assert verdict.genre == "consumer_question", verdict.genre_evidence
-    assert not verdict.irregular, _why(verdict)
+    assert not verdict.irregular, why(verdict)

@@ -1,0 +1,180 @@
+"""Negation and quoted promises read by structure, not by a list of negated phrases.
+
+A hit is denied when a negator (``不``, ``没有``, ``未`` …) stands directly before it, with only
+auxiliaries or light verbs between ("不出借证书", "不要用个人名义做"), or when a negator and a
+verb that governs an object ("不办理", "没有提供") stand earlier in the hit's clause ("不办理
+出售专利或变更发明人"), or advice against ("不要", "千万别", "不建议") opens that clause.  Compounds that hold a negator but negate nothing ("不仅", "非常",
+"特别") or whose negation is the offer's own selling point ("不用", "无需", "不成功") cancel it.
+A hit inside quotation marks opened right after a reporting verb ("信了“…”", "号称“…”") is
+someone else's words.  The words are data: ``denied`` and ``hearsay`` in stances.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from classifiers.discourse_files import StancesFile
+from classifiers.normalize import Normalized
+
+#: what ends a clause: the scope of a negated governing verb
+CLAUSE_ENDS = "，,；;：:。！？!?\n"
+SENTENCE_ENDS = "。！？!?\n"
+#: how many light words may stand between the negator and the hit
+MAX_LIGHT = 3
+_OPEN = '“「『"'
+_CLOSE = '”」』"'
+#: how far back an opening quotation mark is looked for
+QUOTE_REACH = 40
+
+
+def _longest_first(words: Sequence[str]) -> tuple[str, ...]:
+    return tuple(sorted({w for w in words if w}, key=len, reverse=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Negation:
+    """The negation words of stances.yaml ``denied`` (normalized) and the quoting verbs of
+    ``hearsay``."""
+
+    negators: tuple[str, ...]
+    light: tuple[str, ...]
+    governs: tuple[str, ...]
+    compounds: tuple[str, ...]
+    quoting: tuple[str, ...]
+    prohibitive: tuple[str, ...] = ()
+    concessive: tuple[str, ...] = ()
+    #: the first characters of the negators and the advice words: most characters of a clause
+    #: start neither, and are passed over without trying each word there
+    openers: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        negators: Sequence[str],
+        light: Sequence[str],
+        governs: Sequence[str],
+        compounds: Sequence[str],
+        quoting: Sequence[str],
+        prohibitive: Sequence[str] = (),
+        concessive: Sequence[str] = (),
+    ) -> Negation:
+        return cls(
+            _longest_first(negators),
+            _longest_first(light),
+            _longest_first(governs),
+            _longest_first(compounds),
+            _longest_first(quoting),
+            _longest_first(prohibitive),
+            _longest_first(concessive),
+            frozenset(w[0] for w in (*negators, *prohibitive) if w),
+        )
+
+    @classmethod
+    def of_stances(cls, stances: StancesFile, norm: Callable[[str], str]) -> Negation:
+        """The words of ``denied`` (normalized with ``norm``) and ``hearsay.quoting`` (read in
+        the original text)."""
+        denied = stances.stances["denied"]
+        return cls.of(
+            [norm(t) for t in denied.negators],
+            [norm(t) for t in denied.light],
+            [norm(t) for t in denied.governs],
+            [norm(t) for t in denied.compounds],
+            stances.stances["hearsay"].quoting,
+            [norm(t) for t in denied.prohibitive],
+            [norm(t) for t in denied.concessive],
+        )
+
+    def add_cues(
+        self,
+        seen: dict[tuple[str, str], str],
+        norm: Normalized,
+        s: int,
+        n_start: int,
+        n_end: int,
+        o_start: int,
+    ) -> None:
+        """Add to a hit's sentence cues (``sentences.sentence_cues``) the denial and the
+        retelling read by structure, where the listed cues found none."""
+        if ("denied", "before") not in seen:
+            negated = self.before(norm.text, s, n_start, n_end)
+            if negated:
+                seen["denied", "before"] = negated
+        if ("hearsay", "before") not in seen:
+            quoting = self.quoted_by(norm.original, o_start)
+            if quoting:
+                seen["hearsay", "before"] = quoting
+
+    def _compound(self, text: str, p: int) -> bool:
+        """Whether a non-negating compound covers the negator at ``p``."""
+        for c in self.compounds:
+            n = len(c)
+            q = text.find(c, max(0, p - n + 1), p + n)
+            while 0 <= q <= p:
+                if q + n > p:
+                    return True
+                q = text.find(c, q + 1, p + n)
+        return False
+
+    def _reach(self, text: str, j: int, stop: int) -> tuple[int, bool]:
+        """From ``j`` (after a negator), skip light words and at most one governing verb:
+        (where that leaves off, whether a governing verb was skipped)."""
+        governed = False
+        for _ in range(MAX_LIGHT):
+            if j >= stop:
+                break
+            word = next((w for w in self.light if text.startswith(w, j)), "")
+            if not word and not governed:
+                word = next((w for w in self.governs if text.startswith(w, j)), "")
+                governed = bool(word)
+            if not word:
+                break
+            j += len(word)
+        return j, governed
+
+    def before(self, text: str, s: int, start: int, end: int) -> str:
+        """The negation (its text) that denies the hit ``[start, end)`` in the sentence
+        starting at ``s``, or ``""``.  A negation reaches no further than its sentence: a hit
+        that runs on past a sentence end ("还没注册？我们帮你…") is not denied by it; nor is a
+        concession ("没有执照也能办"): the negation is then the offer's own claim."""
+        tail = text[start:end]
+        if any(ch in SENTENCE_ENDS for ch in tail) or any(c in tail for c in self.concessive):
+            return ""
+        lo = s
+        for k in range(start - 1, s - 1, -1):
+            if text[k] in CLAUSE_ENDS:
+                lo = k + 1
+                break
+        for p in range(start - 1, lo - 1, -1):
+            if text[p] not in self.openers:
+                continue
+            # advice against ("千万别…", "不建议…") reaches the rest of its clause
+            ban = next((w for w in self.prohibitive if text.startswith(w, p)), "")
+            if ban and p + len(ban) <= start and not self._compound(text, p):
+                return ban
+            neg = next((w for w in self.negators if text.startswith(w, p)), "")
+            if not neg or p + len(neg) > start or self._compound(text, p):
+                continue
+            j, governed = self._reach(text, p + len(neg), start)
+            if j == start or (governed and j <= start):
+                return text[p:j]
+        return ""
+
+    def quoted_by(self, original: str, o_start: int) -> str:
+        """The reporting verb that opens the quotation holding ``original[o_start]``
+        ("信了“不授权全退”"), or ``""``."""
+        i = o_start - 1
+        while i >= max(0, o_start - QUOTE_REACH):
+            ch = original[i]
+            if ch in _OPEN:
+                break
+            if ch in _CLOSE or ch in "。！？!?\n":
+                return ""
+            i -= 1
+        else:
+            return ""
+        head = original[max(0, i - 8) : i].rstrip()
+        verb = next((v for v in self.quoting if head.endswith(v)), "")
+        # the speaker's own promise in quotes ("我们承诺“…”") is no one else's words
+        if verb and head[: len(head) - len(verb)].endswith(("我", "我们", "本所", "本公司")):
+            return ""
+        return verb
