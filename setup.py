@@ -24,6 +24,7 @@ COMPILED = [
     "classifiers/engine.py",
     "classifiers/entities.py",
     "classifiers/matching.py",
+    "classifiers/negation.py",
     "classifiers/normalize.py",
     "classifiers/occurrences.py",
     "classifiers/reading.py",
