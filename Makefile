@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 # so a stale build never shadows its source (classifiers/native.py refuses one if it would).
 COMPILED := $(shell sed -n 's/^ *"\(classifiers\/[a-z_]*\.py\)",$$/\1/p' setup.py)
 NATIVE := $(VENV)/.compiled
+# Each build starts from no extensions: a module taken off the list must not leave its old
+# one behind (it would import against a shared library that no longer holds it).
+DROP_NATIVE := rm -f classifiers/*.so classifiers__mypyc*.so
 
 .PHONY: install demo test check lint typecheck bench migration clean
 
@@ -16,11 +19,13 @@ install: $(STAMP) $(NATIVE)
 $(STAMP): pyproject.toml setup.py scripts/install-browser.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(DROP_NATIVE)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	bash scripts/install-browser.sh $(PY)
 	@touch $(STAMP) $(NATIVE)
 
 $(NATIVE): $(COMPILED) | $(STAMP)
+	$(DROP_NATIVE)
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(NATIVE)
 
