@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 #: Block kinds the classifier knows; anything else is read as a paragraph.
@@ -60,6 +60,17 @@ class Block:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def __reduce__(self) -> tuple[type[Block], tuple[Any, ...]]:
+        return by_fields(self)
+
+
+def by_fields(obj: Any) -> tuple[type[Any], tuple[Any, ...]]:
+    """How to pickle a dataclass whose ``__init__`` is written out: rebuilt by calling it with
+    its fields in order.  Compiled (mypyc), such a class is otherwise unpickled by calling it
+    with no arguments, which fails; pages' blocks and their verdicts cross to the crawl's
+    classify worker and back."""
+    return type(obj), tuple(getattr(obj, f.name) for f in fields(obj))
 
 
 def parse_blocks(raw: object) -> list[tuple[str, str, str | None, str | None]]:

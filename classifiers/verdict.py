@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from classifiers.blocks import Block
+from classifiers.blocks import Block, by_fields
 
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 
@@ -65,6 +65,9 @@ class Hit:
         self.counted = counted
         self.why = why
 
+    def __reduce__(self) -> tuple[type[Hit], tuple[Any, ...]]:
+        return by_fields(self)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -89,6 +92,9 @@ class Entity:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def __reduce__(self) -> tuple[type[Entity], tuple[Any, ...]]:
+        return by_fields(self)
 
 
 @dataclass(slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import sys
 from importlib.machinery import EXTENSION_SUFFIXES
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from commands import run_command
 
-from classifiers import Classifier, native
+from classifiers import Classifier, line_blocks, native
 from classifiers.native import PACKAGE_DIR, StaleBuildError, check_fresh, engine
 from sandbox.corpus import listing_pages
 
@@ -118,3 +119,16 @@ def test_the_makefile_rebuilds_on_every_compiled_source() -> None:
         ROOT / "Makefile"
     ).read_text(encoding="utf-8")
     assert all((ROOT / path).is_file() for path in compiled)
+
+
+def test_a_verdict_and_its_blocks_survive_the_trip_to_a_worker_process(
+    classifier: Classifier,
+) -> None:
+    """The crawl's classify worker gets pages' blocks and sends verdicts back pickled: a
+    compiled class with its own ``__init__`` that is not marked serializable fails to
+    unpickle, and the worker dies on every page."""
+    blocks = line_blocks("专利服务\n实用新型包授权，不授权全额退款，加微信13800138000详聊。")
+    verdict = classifier.classify("实用新型包授权，不授权全额退款，加微信13800138000详聊。", "专利")
+    assert verdict.hits and verdict.entities, "the trip must carry hits and entities"
+    assert pickle.loads(pickle.dumps(verdict)) == verdict
+    assert pickle.loads(pickle.dumps(blocks)) == blocks
