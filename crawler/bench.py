@@ -112,6 +112,23 @@ def write_bench_campaign(path: Path, urls: dict[str, str], depth: int = 1) -> No
     )
 
 
+def full_arm(summary: dict[str, Any]) -> Arm:
+    """The full pipeline's arm from ``lantian crawl``'s JSON summary.  The sandbox always holds
+    offers, so a crawl that flagged none did not classify (a worker that died on every page
+    stores them unclassified, at another speed): its figure would mean nothing."""
+    if not int(summary.get("flagged", 0)):
+        raise RuntimeError(
+            f"the full pipeline flagged none of the {summary.get('pages')} sandbox pages, which "
+            "hold offers: classification failed (see the crawl's run log), so no ratio"
+        )
+    return Arm(
+        int(summary["pages"]),
+        float(summary["seconds"]),
+        int(summary["peak_rss_kb"]),
+        int(summary.get("worker_peak_rss_kb", 0)),
+    )
+
+
 def _run_once(chromium_path: str | None, depth: int) -> CrawlBench:
     from sandbox import SandboxServer
 
@@ -142,13 +159,7 @@ def _run_once(chromium_path: str | None, depth: int) -> CrawlBench:
         )
         if proc.returncode != 0:
             raise RuntimeError(f"full-pipeline crawl failed: {proc.stderr[-2000:]}")
-        summary = json.loads(proc.stdout.strip().splitlines()[-1])
-        full = Arm(
-            int(summary["pages"]),
-            float(summary["seconds"]),
-            int(summary["peak_rss_kb"]),
-            int(summary.get("worker_peak_rss_kb", 0)),
-        )
+        full = full_arm(json.loads(proc.stdout.strip().splitlines()[-1]))
         proc = subprocess.run(
             [sys.executable, "-m", "crawler.bare", str(url_log), chromium_path or ""],
             env=_env(root / "var"),

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from crawler.bare import read_plans, slot_settings
+from crawler.bench import full_arm
 from lantian.config import default_chromium
 from tests.commands import json_summary, run_command
 from tests.crawler.conftest import crawl_env, run_crawl, write_campaign
@@ -94,3 +95,10 @@ def test_the_bare_arm_fetches_what_the_full_crawl_logged(sandbox: Any, tmp_path:
     )
     summary = json_summary(bare)
     assert summary["pages"] >= len(pages), "every logged page, each after its parent came back"
+
+
+def test_a_full_arm_that_flagged_nothing_is_no_figure() -> None:
+    summary = {"pages": 429, "seconds": 6.5, "peak_rss_kb": 170_000, "flagged": 0}
+    with pytest.raises(RuntimeError, match="flagged none of the 429"):
+        full_arm(summary)
+    assert full_arm({**summary, "flagged": 150}).pages == 429
