@@ -30,7 +30,8 @@ session's second half, collected apart from the rules by another helper who neve
 ran the classifier, labelled and committed before any scoring).  ``--errors`` lists
 the wrongly judged pages of the dev part only, so that the held-out parts stay unseen;
 ``--errors-in PART`` (repeatable) lists a held-out part's too, for a part that has been
-looked at and so serves as development data from then on.
+looked at and so serves as development data from then on.  Spent so far: every part up to
+``heldout8`` (read in the tenth session); ``heldout9`` is the one nobody has read.
 
 Usage: ``python scripts/realset.py [--cache FILE] [--errors] [--errors-in PART] [--json]``.
 Exit 2 when the cache or the labels are missing or malformed.
