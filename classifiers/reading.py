@@ -272,6 +272,7 @@ def read_hits(
     turns = _qa_speakers(d, blocks, norm.original) if found else {}
     opener = _asking_opener(blocks, norm.original, per_block)
     stance_cues: dict[int, set[str]] = {}
+    headings = _headings(norm.original, blocks) if explainer or chrome else []
     hits: list[Hit] = []
     for hit, n_start, n_end in found:
         bi = index.at(hit.start)
@@ -303,7 +304,7 @@ def read_hits(
         heading = (explainer or chrome) and stance == "asked" and block.kind != "post"
         if heading and block.kind != "title" and hit.rule in topics:  # only a topic asks it
             assert marks is not None
-            heading = _restates_title(norm, marks, n_start, n_end, _headings(norm.original, blocks))
+            heading = _restates_title(norm, marks, n_start, n_end, headings)
         # a post speaks for its author alone: its author's own call ties it (the topic rule's
         # restriction is for an article's paragraphs under the site's chrome)
         topical = block.kind != "post" and _topical(hit.rule in topics, stance, heading)
