@@ -15,6 +15,7 @@ from classifiers.verdict import Hit
 from classifiers.voice import in_quotes
 
 MAX_HITS_PER_RULE = 20
+FULL_STOP = "。"
 MAX_HIGHLIGHT = 24
 #: a rule whose regex condition is searched near more anchors than this searches the page first:
 #: a search of a slice costs about a microsecond and a half, one of a page ten to a hundred
@@ -172,6 +173,13 @@ def _near(
     return merged.within(terms, lo, hi, (start, end))
 
 
+def _ends_sentence(text: str, start: int, end: int) -> bool:
+    """Whether a full stop or a line break stands in ``text[start:end]`` (a question mark does
+    not part a hook from its answer: "缺专利？我们有现成的")."""
+    piece = text[start:end]
+    return FULL_STOP in piece or "\n" in piece
+
+
 def holds(
     c: Compiled,
     norm: Normalized,
@@ -198,9 +206,11 @@ def holds(
         found = merged.nearest(group, lo, hi, start, end)
         if found is None:
             return None
-        if found[0] < span_start:
+        # a term of another sentence holds the rule but is not part of the claim shown: a span
+        # run on past a full stop would also read the next sentence's words as its own
+        if found[0] < span_start and not _ends_sentence(text, found[1], span_start):
             span_start = found[0]
-        if found[1] > span_end:
+        if found[1] > span_end and not _ends_sentence(text, span_end, found[0]):
             span_end = found[1]
     if c.context and not merged.within(c.context, start - c.context_window, end + c.context_window):
         return None

@@ -27,6 +27,10 @@ from classifiers.verdict import Hit, Verdict
 from classifiers.voice import in_quotes
 
 
+def _parted(between: str) -> bool:
+    return "。" in between or "\n" in between
+
+
 class ReferenceClassifier:
     """The same compiled rules, evaluated the plain way.
 
@@ -125,7 +129,11 @@ class ReferenceClassifier:
             found = merged.nearest(group, lo, hi, start, end)
             if found is None:
                 return None
-            span_start, span_end = min(span_start, found[0]), max(span_end, found[1])
+            # a term of another sentence (past a full stop or a line) is not shown with the claim
+            if not _parted(text[found[1] : span_start]):
+                span_start = min(span_start, found[0])
+            if not _parted(text[span_end : found[0]]):
+                span_end = max(span_end, found[1])
         if c.context and not merged.within(
             c.context, start - c.rule.context_window, end + c.rule.context_window
         ):
