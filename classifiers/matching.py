@@ -53,6 +53,8 @@ class Compiled:
     contexts: list[Context]
     window: int  # the rule's, read once at load: holds() runs for every anchor
     context_window: int
+    #: the rule's ``line`` reach (0: groups and none within ``window``; see pack.Rule)
+    line: int = 0
 
 
 def evaluate(
@@ -102,7 +104,7 @@ def evaluate(
             spans.extend([(s, s + n) for s in occ[term]])
     spans.sort()
     if c.groups:  # an anchor with no term of the first group near it never holds
-        spans = merged.near(c.groups[0], spans, c.window)
+        spans = merged.near(c.groups[0], spans, c.line or c.window)
     if regexes and not c.regex_anchors and len(spans) > PAGE_SEARCH_ANCHORS:
         regexes = _on_page(c, regexes, text)
         if not regexes:
@@ -202,8 +204,12 @@ def holds(
     window = c.window
     lo, hi = start - window, end + window
     span_start, span_end = start, end
+    reach = c.line
     for group in c.groups:
-        found = merged.nearest(group, lo, hi, start, end)
+        if reach:
+            found = merged.nearest_on_line(norm, group, start - reach, end + reach, start, end)
+        else:
+            found = merged.nearest(group, lo, hi, start, end)
         if found is None:
             return None
         # a term of another sentence holds the rule but is not part of the claim shown: a span
@@ -222,8 +228,12 @@ def holds(
                 return None
         elif not any(p.search(piece) for p in regexes):
             return None
-    if none and merged.within(none, lo, hi):
-        return None
+    if none:
+        if reach:
+            if merged.within_line(norm, none, start - reach, end + reach, (start, end)):
+                return None
+        elif merged.within(none, lo, hi):
+            return None
     quoted: bool | None = None  # whether the anchor is inside quotation marks, asked once
     for ctx in contexts:
         if ctx.quoted:
