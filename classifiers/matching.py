@@ -182,6 +182,33 @@ def _ends_sentence(text: str, start: int, end: int) -> bool:
     return FULL_STOP in piece or "\n" in piece
 
 
+def _cancelled(
+    contexts: list[Context], norm: Normalized, merged: Merged, start: int, end: int
+) -> bool:
+    """Whether one of the rule's exception ``contexts`` cancels the anchor at ``[start, end)``."""
+    quoted: bool | None = None  # whether the anchor is inside quotation marks, asked once
+    for ctx in contexts:
+        if ctx.quoted:
+            if quoted is None:
+                quoted = in_quotes(norm.original, *norm.original_span(start, end))
+            if not quoted:
+                continue
+        if ctx.document:
+            return True  # present on the page (checked in _evaluate)
+        if ctx.line:
+            cancels = merged.within_line(
+                norm, ctx.terms, start - ctx.before, end + ctx.after, (start, end)
+            )
+        else:
+            cancels = merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end))
+        # asked only where the context would cancel: most anchors have no context term near
+        if cancels and not (
+            ctx.unless_near and _near(ctx.unless_near, ctx, norm, merged, start, end)
+        ):
+            return True
+    return False
+
+
 def holds(
     c: Compiled,
     norm: Normalized,
@@ -234,26 +261,8 @@ def holds(
                 return None
         elif merged.within(none, lo, hi):
             return None
-    quoted: bool | None = None  # whether the anchor is inside quotation marks, asked once
-    for ctx in contexts:
-        if ctx.quoted:
-            if quoted is None:
-                quoted = in_quotes(norm.original, *norm.original_span(start, end))
-            if not quoted:
-                continue
-        if ctx.document:
-            return None  # present on the page (checked in _evaluate)
-        if ctx.line:
-            cancels = merged.within_line(
-                norm, ctx.terms, start - ctx.before, end + ctx.after, (start, end)
-            )
-        else:
-            cancels = merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end))
-        # asked only where the context would cancel: most anchors have no context term near
-        if cancels and not (
-            ctx.unless_near and _near(ctx.unless_near, ctx, norm, merged, start, end)
-        ):
-            return None
+    if contexts and _cancelled(contexts, norm, merged, start, end):
+        return None
     if (
         c.word
         and text[start:end] in c.word
