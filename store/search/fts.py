@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS docs (
     last_seen TEXT
 );
 CREATE INDEX IF NOT EXISTS docs_status_score ON docs(status, score);
+CREATE INDEX IF NOT EXISTS docs_score ON docs(score);
 CREATE INDEX IF NOT EXISTS docs_last_seen ON docs(last_seen);
 CREATE INDEX IF NOT EXISTS docs_first_seen ON docs(first_seen);
 CREATE INDEX IF NOT EXISTS docs_platform ON docs(platform);
@@ -45,6 +46,11 @@ CREATE TABLE IF NOT EXISTS doc_categories (
 CREATE INDEX IF NOT EXISTS doc_categories_id ON doc_categories(id);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0');
 """
+
+#: matches (after filters) from which a page of results sorted by score or recency is read by
+#: walking that order's index rather than sorting every match: at 1,000,000 listings a word in
+#: a sixth of them took 56 ms sorted and 17 ms walked; a word in none, 0 ms and 44 ms
+ORDERED_SCAN_MIN = 1000
 
 _FACET_SQL: dict[str, str] = {
     "platform": "d.platform",
@@ -154,12 +160,20 @@ class FtsBackend:
         row = self._connect().execute("SELECT count(*) FROM docs").fetchone()
         return int(row[0])
 
-    def _where(self, query: SearchQuery, tokens: list[str]) -> tuple[str, str, list[Any]]:
-        """FROM clause, WHERE clause and parameters for ``query``."""
+    def _where(
+        self, query: SearchQuery, tokens: list[str], ordered_by: str | None = None
+    ) -> tuple[str, str, list[Any]]:
+        """FROM clause, WHERE clause and parameters for ``query``.  With ``ordered_by`` (an
+        index of ``docs``) the rows are read in that index's order and each is looked up in
+        the set of matches, instead of every match being read and sorted."""
         joins = "docs d"
         clauses: list[str] = []
         params: list[Any] = []
-        if tokens:
+        if tokens and ordered_by:
+            joins = f"docs d INDEXED BY {ordered_by}"
+            clauses.append("d.id IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            params.append(_match_expression(tokens))
+        elif tokens:
             # CROSS JOIN makes SQLite drive from the FTS match, never probe MATCH per row
             joins = "fts CROSS JOIN docs d ON d.id = fts.rowid"
             clauses.append("fts MATCH ?")
@@ -196,16 +210,12 @@ class FtsBackend:
         conn = self._connect()
         joins, where, params = self._where(query, tokens)
         if query.sort == "relevance" and tokens:
-            order = "fts.rank, d.score DESC, d.id DESC"
+            order, index = "fts.rank, d.score DESC, d.id DESC", None
         elif query.sort == "recent":
-            order = "d.last_seen DESC, d.id DESC"
+            order, index = "d.last_seen DESC, d.id DESC", "docs_last_seen"
         else:
-            order = "d.score DESC, d.id DESC"
+            order, index = "d.score DESC, d.id DESC", "docs_score"
         try:
-            rows = conn.execute(
-                f"SELECT d.id FROM {joins} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
-                [*params, query.limit, query.offset],
-            ).fetchall()
             if query.count_limit is None:
                 total = conn.execute(
                     f"SELECT count(*) FROM {joins} WHERE {where}",  # noqa: S608
@@ -216,9 +226,17 @@ class FtsBackend:
                     f"SELECT count(*) FROM (SELECT 1 FROM {joins} WHERE {where} LIMIT ?)",  # noqa: S608
                     [*params, query.count_limit + 1],
                 ).fetchone()
+            n = int(total[0])
+            if tokens and index and n >= ORDERED_SCAN_MIN:
+                # a common word matches a large share of the index: sorting every match costs
+                # more than walking the sort order until a page of matches is found
+                joins, where, params = self._where(query, tokens, ordered_by=index)
+            rows = conn.execute(
+                f"SELECT d.id FROM {joins} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
+                [*params, query.limit, query.offset],
+            ).fetchall()
         except sqlite3.Error as exc:
             raise SearchError(f"fts5 search in {self.path}: {exc}") from exc
-        n = int(total[0])
         if query.count_limit is not None and n > query.count_limit:
             return SearchHits([int(r[0]) for r in rows], query.count_limit, exact=False)
         return SearchHits([int(r[0]) for r in rows], n)
