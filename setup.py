@@ -19,6 +19,7 @@ from setuptools import setup
 
 COMPILED = [
     "classifiers/bisection.py",
+    "classifiers/cue_patterns.py",
     "classifiers/blocks.py",
     "classifiers/discourse.py",
     "classifiers/engine.py",

@@ -9,7 +9,7 @@ from pathlib import Path
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Merged, Occurrences
 from classifiers.pack import Rule
-from classifiers.regex_literals import RegexNeeds
+from classifiers.regex_literals import Gate, RegexNeeds, gate_open
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import Hit
 from classifiers.voice import in_quotes
@@ -46,6 +46,9 @@ class Compiled:
     context: tuple[str, ...]
     regexes: list[re.Pattern[str]]
     regex_needs: list[RegexNeeds]  # one per regex, read at load time
+    #: one per regex: the sets of its required strings the page's automaton pass looks for
+    #: (``Merged.gates``), so a page lacking one is not searched at all; () when none can be
+    regex_gates: list[Gate]
     regex_anchors: bool
     regex_covers_anchor: bool  # the rule's: a match must contain the anchor (see pack.Rule)
     word: frozenset[str]
@@ -86,7 +89,7 @@ def evaluate(
             return  # a document context present and not limited to quotes cancels every hit
         contexts.append(ctx)
     none = c.none if c.none and merged.any_present(c.none) else ()
-    regexes = _with_needles(c, text)
+    regexes = _with_needles(c, text, merged.gates)
     if c.regexes and not regexes:
         return  # a regex condition (or anchor) without the strings every match holds
     spans: list[tuple[int, int]] = []
@@ -134,13 +137,21 @@ def evaluate(
             return
 
 
-def _with_needles(c: Compiled, text: str) -> list[re.Pattern[str]]:
-    """The rule's regexes whose required strings (if any) are all on the page."""
-    return [
-        p
-        for p, needs in zip(c.regexes, c.regex_needs, strict=True)
-        if not needs.needles or any(n in text for n in needs.needles)
-    ]
+def _with_needles(c: Compiled, text: str, present: set[str] | None) -> list[re.Pattern[str]]:
+    """The rule's regexes whose required strings (if any) are all on the page: looked up among
+    those the automaton pass found (``present``), the rest searched for in ``text``."""
+    out: list[re.Pattern[str]] = []
+    for p, needs, gate in zip(c.regexes, c.regex_needs, c.regex_gates, strict=True):
+        if present is not None and gate and not gate_open(gate, present):
+            continue
+        needles = needs.needles
+        if (
+            not needles
+            or (present is not None and needles in gate)
+            or any(n in text for n in needles)
+        ):
+            out.append(p)
+    return out
 
 
 def _on_page(c: Compiled, regexes: list[re.Pattern[str]], text: str) -> list[re.Pattern[str]]:

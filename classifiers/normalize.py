@@ -241,6 +241,9 @@ class Normalizer:
         # traditional to simplified alone, one to one, for matching that needs the rest of the
         # text as written (line breaks, spaces, punctuation): see simplified()
         self._t2s = {ord(a): b for a, b in _opencc_chars().items() if a != b}
+        self._t2s_sources: dict[str, list[int]] = {}
+        for code, target in self._t2s.items():
+            self._t2s_sources.setdefault(target, []).append(code)
         self._traditional = re.compile(
             "[" + _char_ranges(sorted(c for c in self._t2s if c <= 0xFFFF)) + "]"
         )
@@ -259,6 +262,8 @@ class Normalizer:
                     )
                 if key != target:
                     replacements[key] = target
+        # the characters a phrase variant may replace: see keeps()
+        self._replaced = frozenset(ch for key in replacements for ch in key)
         if replacements:
             automaton = ahocorasick.Automaton()
             for key, target in replacements.items():
@@ -290,6 +295,29 @@ class Normalizer:
         # str.translate pays a dict lookup for every character, about 60 ns; replacing only the
         # ones that change costs about 300 ns each, so it wins below one in five
         return self._traditional.sub(lambda m: t2s[ord(m.group())], text)
+
+    def keeps(self, s: str) -> bool:
+        """Whether every occurrence of ``s`` in a text's simplified copy (``simplified``) is one
+        in its normalized text too, so a page whose normalized text lacks ``s`` lacks it
+        simplified: each of its characters is left as it is by both steps (not folded, dropped
+        or part of a phrase variant), and no traditional character becomes it when simplified
+        but something else when normalized."""
+        if not s:
+            return False
+        for ch in s:
+            code = ord(ch)
+            if (
+                code > 0xFFFF
+                or ch in _ASCII_LETTERS
+                or ch in "." + _TONES + _DROP
+                or self._table.get(code, ch) != ch
+                or ch in self._replaced
+            ):
+                return False
+            for source in self._t2s_sources.get(ch, ()):
+                if self._table.get(source) != ch:
+                    return False
+        return True
 
     def _step1_only(self, text: str) -> str:
         return self._translate(text).replace(_DROP, "")

@@ -26,10 +26,13 @@ class Merged:
         "_start_line",
         "_end_line",
         "active_contexts",
+        "gates",
     )
 
-    def __init__(self, occ: Occurrences) -> None:
+    def __init__(self, occ: Occurrences, gates: set[str] | None = None) -> None:
         self._occ = occ
+        #: the regexes' required strings on the page (``Classifier._scan``); None: not looked for
+        self.gates = gates
         self._cache: dict[int, list[int]] = {}
         self._terms: dict[str, list[int]] = {}
         self._present: dict[int, bool] = {}

@@ -246,19 +246,21 @@ def read_hits(
     found: list[tuple[Hit, int, int]],
     entities: list[Entity],
     blocks: list[Block],
+    gates: set[str] | None = None,
 ) -> tuple[list[Hit], Reading]:
-    """Each hit with its block, stance and whether it counts (see ``classifiers.discourse``)."""
+    """Each hit with its block, stance and whether it counts (``classifiers.discourse``); ``gates``:
+    the regexes' required strings on the page (``Discourse.read_page``)."""
     index = BlockIndex(blocks)
     if discourse is None:
         plain = [placed(h, index.at(h.start), h.stance, h.counted, h.why) for h, _, _ in found]
         return plain, Reading("other", [], set())
     d = discourse
-    contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
+    contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}] if found else []
     topics = frozenset(d.genres.topics)
     topical_page = bool(topics) and any(h.rule in topics for h, _, _ in found)
     marks = d.marks(norm.text, occ) if found else None
     page, per_block = d.read_page(
-        norm, index, contacts if found else [], occ, bool(found), topical_page, marks
+        norm, index, contacts, occ, bool(found), topical_page, marks, gates
     )
     page_voice = voice_of_page(d.genres, page.genre, page.genre_scores, len(norm.text))
     explainer = page_voice == "described"
@@ -266,8 +268,7 @@ def read_hits(
     chrome = topical_page and chrome_article(
         d.genres, page.genre, page.genre_scores, page.selling, len(norm.text)
     )
-    chrome_topics = topics if chrome else frozenset()
-    buyer_page = page.genre == "consumer_question"
+    chrome_topics, buyer_page = topics if chrome else frozenset(), page.genre == "consumer_question"
     by_author, single_signal = _links(blocks, page.signal_blocks)
     turns = _qa_speakers(d, blocks, norm.original) if found else {}
     opener = _asking_opener(blocks, norm.original, per_block)
