@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from classifiers.blocks import BlockIndex
 from classifiers.discourse_files import GenresFile
@@ -22,9 +23,9 @@ from classifiers.regex_literals import (
 
 #: a pattern on the normalized text: the strings one of which any match holds, and its gate
 Needled = tuple[re.Pattern[str], tuple[str, ...], Gate]
-SENTENCE_END = "。！？；"
+SENTENCE_END: Final = "。！？；"
 #: at most this many distinct matches of one cue are kept
-MAX_MATCHES = 20
+MAX_MATCHES: Final = 20
 
 
 @dataclass(frozen=True, slots=True)

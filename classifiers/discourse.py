@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from classifiers.blocks import BlockIndex
 from classifiers.cue_patterns import (
@@ -99,16 +100,16 @@ __all__ = [
 ]
 
 #: the block cue of a reply that speaks to the asker (genres.yaml ``replies``)
-ANSWER = "answer"
+ANSWER: Final = "answer"
 #: Stances that count once a call to act is tied to them.
-TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
-_QUESTION_END = "？"
-_WHY = re.compile("为什么|为何")
+TIEABLE: Final = frozenset({"asked", "hearsay", "described", "promoted"})
+_QUESTION_END: Final = "？"
+_WHY: Final = re.compile("为什么|为何")
 #: the stance cues before a call to act that make it someone else's (``own_call``)
-_OTHERS = "others"
-_NOT_OWN = tuple((name, "before") for name in ("denied", "hearsay", "reported", _OTHERS))
-_NOT_OWN_WORD = (*_NOT_OWN[:3], ("denied", "after"))
-_FOREIGN = frozenset(name for name, _ in _NOT_OWN)
+_OTHERS: Final = "others"
+_NOT_OWN: Final = tuple((name, "before") for name in ("denied", "hearsay", "reported", _OTHERS))
+_NOT_OWN_WORD: Final = (*_NOT_OWN[:3], ("denied", "after"))
+_FOREIGN: Final = frozenset(name for name, _ in _NOT_OWN)
 
 
 @dataclass(frozen=True, slots=True)

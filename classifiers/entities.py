@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Final
 
 from classifiers.verdict import Entity
 
@@ -38,41 +39,43 @@ def _branches(*words: str) -> str:
     return "(?:" + "|".join(_caseless(word) for word in words) + ")"
 
 
-_PHONE = re.compile(r"1([3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_URL = re.compile(
+_PHONE: Final = re.compile(r"1([3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+_EMAIL: Final = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_URL: Final = re.compile(
     "(?:" + _branches("http://", "https://", "www.") + ")" + r"[^\s<>\"'，。、；：）)】」》]+"
 )
-_QQ = re.compile(
+_QQ: Final = re.compile(
     "(?:"
     + _branches("qq", "扣扣", "企鹅号", "企鹅", "q号")
     + r")[^\d\n]{0,5}?([1-9]\d{4,10})(?!\d)"
 )
-_WECHAT = re.compile(
+_WECHAT: Final = re.compile(
     _branches(
         "微信号", "微信", "威信", "薇信", "v信", "vx", "wx", "weixin", "wechat", "加v", "➕v", "+v"
     )
     + r"[\s:：号是为]{0,4}"
     + f"([{_LETTER}][-_{_LETTER}0-9]{{5,19}}|1[3-9]\\d{{9}})(?![\\w-])"
 )
-_WECHAT_SAME_AS_PHONE = re.compile(r"微信同号|同微信|微信同步")
-_AGENCY_CODE = re.compile(r"(?:机构代码|代理机构代码|机构编号)[\s:：为是]{0,3}(\d{5})(?!\d)")
-_AGENT_LICENCE = re.compile(
+_WECHAT_SAME_AS_PHONE: Final = re.compile(r"微信同号|同微信|微信同步")
+_AGENCY_CODE: Final = re.compile(r"(?:机构代码|代理机构代码|机构编号)[\s:：为是]{0,3}(\d{5})(?!\d)")
+_AGENT_LICENCE: Final = re.compile(
     r"(?:资格证号|执业证号|资格证书号|执业证书号|证书编号)[\s:：为是]{0,3}([A-Za-z0-9]{6,20})"
 )
-_COMPANY_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|事务所|工作室|代理机构)")
-_CJK = re.compile(r"[\u4e00-\u9fff（）()]")
-_NAME_STOP = set("的是在为与和及从由向对找选请本我你他贵该此一家")
+_COMPANY_SUFFIX: Final = re.compile(
+    r"(?:股份有限公司|有限责任公司|有限公司|事务所|工作室|代理机构)"
+)
+_CJK: Final = re.compile(r"[\u4e00-\u9fff（）()]")
+_NAME_STOP: Final = set("的是在为与和及从由向对找选请本我你他贵该此一家")
 
 CONTACT_KINDS = frozenset({"phone", "wechat", "qq", "email", "agency_code", "agent_licence"})
 
 
 # Full-width letters, digits and the symbols of ids and addresses; not the full-width
 # Chinese punctuation (，！？), which is everywhere and never part of a contact.
-_FULL_WIDTH = re.compile(
+_FULL_WIDTH: Final = re.compile(
     "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0e\uff3f\uff0d\uff0b\uff0f\u3000]"
 )
-_GATES: dict[str, tuple[str, ...]] = {
+_GATES: Final[dict[str, tuple[str, ...]]] = {
     "qq": ("qq", "QQ", "Qq", "qQ", "扣扣", "企鹅", "q号", "Q号"),
     "wechat": ("微信", "威信", "薇信", "v信", "V信", "vx", "VX", "Vx", "vX", "wx", "WX", "Wx", "wX",
                "weixin", "Weixin", "WEIXIN", "wechat", "WeChat", "Wechat", "WECHAT", "加v", "加V", "➕", "+v", "+V"),

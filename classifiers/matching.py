@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Merged, Occurrences
@@ -14,11 +15,11 @@ from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import Hit
 from classifiers.voice import in_quotes
 
-MAX_HITS_PER_RULE = 20
-MAX_HIGHLIGHT = 24
+MAX_HITS_PER_RULE: Final = 20
+MAX_HIGHLIGHT: Final = 24
 #: a rule whose regex condition is searched near more anchors than this searches the page first:
 #: a search of a slice costs about a microsecond and a half, one of a page ten to a hundred
-PAGE_SEARCH_ANCHORS = 32
+PAGE_SEARCH_ANCHORS: Final = 32
 
 
 @dataclass(slots=True)

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from classifiers.discourse_files import StancesFile
 from classifiers.normalize import Normalized
 
 #: what ends a clause: the scope of a negated governing verb
-CLAUSE_ENDS = "，,；;：:。！？!?\n"
-SENTENCE_ENDS = "。！？!?\n"
+CLAUSE_ENDS: Final = "，,；;：:。！？!?\n"
+SENTENCE_ENDS: Final = "。！？!?\n"
 #: how many light words may stand between the negator and the hit
-MAX_LIGHT = 3
-_OPEN = '“「『"'
-_CLOSE = '”」』"'
+MAX_LIGHT: Final = 3
+_OPEN: Final = '“「『"'
+_CLOSE: Final = '”」』"'
 #: how far back an opening quotation mark is looked for
-QUOTE_REACH = 40
+QUOTE_REACH: Final = 40
 
 
 def _longest_first(words: Sequence[str]) -> tuple[str, ...]:

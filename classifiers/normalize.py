@@ -26,12 +26,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Final
 
 import ahocorasick
 
 from classifiers.bisection import bisect_right
 
-_DROP = "\x00"
+_DROP: Final = "\x00"
 _KEEP_PUNCT = {
     ",": "，", "!": "！", "?": "？", ";": "；", ":": "：",
     "\n": "。", "、": "、", "，": "，", "。": "。", "！": "！", "？": "？", "；": "；", "：": "：",
@@ -53,29 +54,29 @@ _DROP_CATEGORIES = {
     "Mn",
     "Me",
 }
-_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
-_RUNS = re.compile(r"[^\x00]+")
+_ASCII_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+_RUNS: Final = re.compile(r"[^\x00]+")
 #: four or more Chinese characters in a row, each followed by a short Latin run (pinyin or
 #: noise a spam mirror inserted); separators already mapped to the drop mark may sit between
-_INSERTED_LATIN = re.compile("(?:[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*){4,}")
+_INSERTED_LATIN: Final = re.compile("(?:[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*){4,}")
 #: a cheap first look: two such pairs in a row (most pages have none, or one "专利zl")
-_LATIN_AFTER_HAN = re.compile("[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*[\u3400-\u9fff]\x00*[a-z]")
+_LATIN_AFTER_HAN: Final = re.compile("[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*[\u3400-\u9fff]\x00*[a-z]")
 #: a lowercase letter right after a Han character or a dropped mark: where a match of
 #: ``_LATIN_AFTER_HAN`` has its first letter
-_LOWER_AFTER_HAN = re.compile("[a-z](?<=[\u3400-\u9fff\x00][a-z])")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_LOWER_AFTER_HAN: Final = re.compile("[a-z](?<=[\u3400-\u9fff\x00][a-z])")
+_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
+_TONES: Final = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 #: a spam mirror's reading aid: syllables with tone marks in brackets right after a Chinese
 #: character ("轉(zhuǎn)讓"); tone marks appear nowhere else in Chinese commercial copy, so
 #: one such syllable is enough (the brackets are already drop marks here)
-_TONED_READING = re.compile(
+_TONED_READING: Final = re.compile(
     f"(?<=[\u3400-\u9fff])\x00(?:(?=[a-zü]{{0,5}}[{_TONES}])[a-zü{_TONES}]{{1,6}}\x00)+"
 )
-_TONE_MARK = re.compile(f"[{_TONES}]")
+_TONE_MARK: Final = re.compile(f"[{_TONES}]")
 #: full stops kept for numbers, addresses and URLs, but put between single Chinese characters
 #: three or more in a row ("专.利.包.授.权") they are separators, like the spaces and bars dropped
 #: above; drop marks may sit beside them
-_DOTTED = re.compile("[\u3400-\u9fff](?:\x00*[.]\x00*[\u3400-\u9fff]){2,}")
+_DOTTED: Final = re.compile("[\u3400-\u9fff](?:\x00*[.]\x00*[\u3400-\u9fff]){2,}")
 
 
 def _class_escape(ch: str) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from itertools import chain
+from typing import Final
 
 from classifiers.bisection import bisect_left
 from classifiers.normalize import Normalized
 
-_LINE_BREAK = re.compile("\n")
+_LINE_BREAK: Final = re.compile("\n")
 
 Occurrences = dict[str, list[int]]
 

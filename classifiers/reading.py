@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Final
 
 from classifiers.blocks import Block, BlockIndex
 from classifiers.discourse import ANSWER, TIEABLE, Discourse
@@ -143,10 +144,10 @@ def _replies_to(opener: tuple[str | None, int] | None, block: Block, index: int)
 
 
 #: the shortest title whose words, found again in a paragraph's question, make it the heading
-TITLE_MIN = 6
+TITLE_MIN: Final = 6
 #: the longest line that reads as a heading of its own: a bare phrase or a single question
-HEADING_MAX = 40
-_CLAUSE_MARKS = frozenset("，,。；;：:！!")
+HEADING_MAX: Final = 40
+_CLAUSE_MARKS: Final = frozenset("，,。；;：:！!")
 
 
 def _headings(original: str, blocks: list[Block]) -> list[str]:
