@@ -30,6 +30,7 @@ COMPILED = [
     "classifiers/occurrences.py",
     "classifiers/reading.py",
     "classifiers/regex_literals.py",
+    "classifiers/regex_windows.py",
     "classifiers/segment.py",
     "classifiers/sentences.py",
     "classifiers/verdict.py",

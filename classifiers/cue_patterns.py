@@ -20,6 +20,7 @@ from classifiers.regex_literals import (
     required_any,
     scanned_gate,
 )
+from classifiers.regex_windows import Windowed, finditer, windowed
 
 #: a pattern on the normalized text: the strings one of which any match holds, and its gate
 Needled = tuple[re.Pattern[str], tuple[str, ...], Gate]
@@ -44,6 +45,8 @@ class GenrePattern:
     gate: Gate
     #: whether ``gate`` holds ``needles`` (no search of the text is then needed)
     gated: bool
+    #: the pattern tried only next to the characters it needs (``regex_windows``), if it can be
+    windowed: Windowed | None
 
 
 def genre_patterns(genres: GenresFile, normalizer: Normalizer) -> list[GenrePattern]:
@@ -66,6 +69,7 @@ def genre_patterns(genres: GenresFile, normalizer: Normalizer) -> list[GenrePatt
                         needs.needles,
                         gate,
                         needs.needles in gate,
+                        windowed(compiled),
                     )
                 )
     return out
@@ -127,8 +131,10 @@ def match_genre_patterns(
             or (gp.gated and present is not None and not title_only)
             or any(n in haystack for n in needles)
         ):
+            w = gp.windowed
+            matches = finditer(w, haystack) if w is not None else gp.pattern.finditer(haystack)
             name = gp.cue
-            for m in gp.pattern.finditer(haystack):
+            for m in matches:
                 found[name].add("re:" + m.group())
                 if len(found[name]) >= MAX_MATCHES:
                     break
