@@ -22,8 +22,9 @@ from classifiers.regex_literals import (
 )
 from classifiers.regex_windows import Windowed, finditer, windowed
 
-#: a pattern on the normalized text: the strings one of which any match holds, and its gate
-Needled = tuple[re.Pattern[str], tuple[str, ...], Gate]
+#: a pattern on the normalized text: the strings one of which any match holds, its gate, and
+#: the pattern tried only next to the characters it needs (``regex_windows``), if it can be
+Needled = tuple[re.Pattern[str], tuple[str, ...], Gate, Windowed | None]
 SENTENCE_END: Final = "。！？；"
 #: at most this many distinct matches of one cue are kept
 MAX_MATCHES: Final = 20
@@ -77,9 +78,11 @@ def genre_patterns(genres: GenresFile, normalizer: Normalizer) -> list[GenrePatt
 
 def normalized_patterns(patterns: list[str]) -> list[Needled]:
     """Patterns on the normalized text, with the sets of their required strings the automaton
-    can look for: the normalized text holds no astral character, so a set with one is left out."""
+    can look for (the normalized text holds no astral character, so a set with one is left out),
+    and windowed (``regex_windows``) where they can be."""
     return [
-        (p, needles, scanned_gate(gate, _in_bmp)) for p, needles, gate in compile_needled(patterns)
+        (p, needles, scanned_gate(gate, _in_bmp), windowed(p))
+        for p, needles, gate in compile_needled(patterns)
     ]
 
 
@@ -89,7 +92,7 @@ def _in_bmp(s: str) -> bool:
 
 def gate_terms(genre: list[GenrePattern], *normalized: list[Needled]) -> set[str]:
     """Every string the patterns' gates look for."""
-    gates = [p.gate for p in genre] + [g for patterns in normalized for _, _, g in patterns]
+    gates = [p.gate for p in genre] + [n[2] for patterns in normalized for n in patterns]
     return {member for gate in gates for choice in gate for member in choice}
 
 
@@ -146,7 +149,7 @@ def find_calls(
     """(start, matched) of each match of ``patterns`` in normalized ``text``; ``present`` as
     :func:`match_genre_patterns`'s."""
     out: list[tuple[int, str]] = []
-    for pattern, needle, gate in patterns:
+    for pattern, needle, gate, w in patterns:
         if present is not None and gate and not gate_open(gate, present):
             continue
         if (
@@ -155,7 +158,8 @@ def find_calls(
             and not any(n in text for n in needle)
         ):
             continue
-        out.extend((m.start(), m.group()) for m in pattern.finditer(text))
+        matches = finditer(w, text) if w is not None else pattern.finditer(text)
+        out.extend((m.start(), m.group()) for m in matches)
     return out
 
 

@@ -37,6 +37,7 @@ from classifiers.pack import (
 )
 from classifiers.reading import Reading, read_hits
 from classifiers.regex_literals import Gate, RegexNeeds, regex_needs, scanned_gate
+from classifiers.regex_windows import windowed
 from classifiers.rulefiles import load_concepts, load_packs, load_variants
 from classifiers.segment import tokenizer
 from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
@@ -211,6 +212,7 @@ class Classifier:
             regexes=regexes,
             regex_needs=needs,
             regex_gates=[_scanned_gate(n) for n in needs],
+            regex_windows={p: w for p in regexes if (w := windowed(p)) is not None},
             regex_anchors=not anchors,
             regex_covers_anchor=rule.regex_covers_anchor,
             word=frozenset(self._norm(t) for t in rule.word),

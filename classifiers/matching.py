@@ -11,6 +11,7 @@ from classifiers.normalize import Normalized
 from classifiers.occurrences import Merged, Occurrences
 from classifiers.pack import Rule
 from classifiers.regex_literals import Gate, RegexNeeds, gate_open
+from classifiers.regex_windows import Windowed, finditer, search
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import Hit
 from classifiers.voice import in_quotes
@@ -50,6 +51,8 @@ class Compiled:
     #: one per regex: the sets of its required strings the page's automaton pass looks for
     #: (``Merged.gates``), so a page lacking one is not searched at all; () when none can be
     regex_gates: list[Gate]
+    #: the regexes that can be tried only next to the characters they need (``regex_windows``)
+    regex_windows: dict[re.Pattern[str], Windowed]
     regex_anchors: bool
     regex_covers_anchor: bool  # the rule's: a match must contain the anchor (see pack.Rule)
     word: frozenset[str]
@@ -96,7 +99,9 @@ def evaluate(
     spans: list[tuple[int, int]] = []
     if c.regex_anchors:
         for pattern in regexes:
-            spans.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
+            w = c.regex_windows.get(pattern)
+            matches = finditer(w, text) if w is not None else pattern.finditer(text)
+            spans.extend(m.span() for m in matches if m.end() > m.start())
     else:
         # the anchors on the page, in C: a rule lists dozens, mostly absent; their spans are sorted
         # below, so the order they are met in does not matter
@@ -159,7 +164,12 @@ def _on_page(c: Compiled, regexes: list[re.Pattern[str]], text: str) -> list[re.
     """``regexes`` less the context-free ones that match nowhere on the page: a slice of a page
     holds no match the page lacks, so one search of the page answers for every anchor."""
     needs = dict(zip(c.regexes, c.regex_needs, strict=True))
-    return [p for p in regexes if not needs[p].context_free or p.search(text) is not None]
+    return [p for p in regexes if not needs[p].context_free or _search(c, p, text) is not None]
+
+
+def _search(c: Compiled, pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    w = c.regex_windows.get(pattern)
+    return search(w, text) if w is not None else pattern.search(text)
 
 
 def _covers(regexes: list[re.Pattern[str]], piece: str, start: int, end: int) -> bool:

@@ -34,8 +34,8 @@ _CATEGORIES: Final = {
 }
 _REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
 _ZERO_WIDTH: Final = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
-#: a needle class is taken as its members when it has at most this many
-_MAX_NEEDLES: Final = 8
+#: a needle class or alternation is taken as its first characters when it has at most this many
+_MAX_NEEDLES: Final = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +98,26 @@ def _consumes(items: Any, out: list[str]) -> bool:
     return True
 
 
-def _needle(op: Any, av: Any) -> str | None:
+def _first_chars(op: Any, av: Any) -> str | None:
+    """The characters one of which begins every match of the item, when it always consumes one
+    and they are few: a plain character, a small class, a group or alternation of such
+    beginnings ("(欢迎|赶快|…)"), or a repeat of at least one."""
     if op is _c.LITERAL:
         return chr(av)
-    if op is _c.IN and all(o is _c.LITERAL for o, _ in av) and 0 < len(av) <= _MAX_NEEDLES:
-        return "".join(dict.fromkeys(chr(a) for _, a in av))
+    if op is _c.IN:
+        if all(o is _c.LITERAL for o, _ in av) and 0 < len(av) <= _MAX_NEEDLES:
+            return "".join(dict.fromkeys(chr(a) for _, a in av))
+        return None
+    if op is _c.SUBPATTERN:
+        return None if av[1] or av[2] or not av[3] else _first_chars(*av[3][0])
+    if op in _REPEATS:
+        return _first_chars(*av[2][0]) if av[0] >= 1 and av[2] else None
+    if op is _c.BRANCH:
+        firsts = [_first_chars(*branch[0]) if branch else None for branch in av[1]]
+        if any(f is None for f in firsts):
+            return None
+        chars = "".join(dict.fromkeys("".join(f for f in firsts if f is not None)))
+        return chars if len(chars) <= _MAX_NEEDLES else None
     return None
 
 
@@ -114,7 +129,7 @@ def windowed(pattern: re.Pattern[str]) -> Windowed | None:
     tree = _parser.parse(pattern.pattern, pattern.flags)
     prefix: list[Any] = []
     for op, av in tree:
-        needles = _needle(op, av)
+        needles = _first_chars(op, av)
         if needles is not None:
             classes: list[str] = []
             if not _consumes(prefix, classes):
@@ -125,8 +140,15 @@ def windowed(pattern: re.Pattern[str]) -> Windowed | None:
     return None
 
 
-def finditer(w: Windowed, text: str) -> list[re.Match[str]]:
-    """What ``list(w.pattern.finditer(text))`` returns (see the module's docstring)."""
+def search(w: Windowed, text: str) -> re.Match[str] | None:
+    """What ``w.pattern.search(text)`` returns."""
+    found = finditer(w, text, True)
+    return found[0] if found else None
+
+
+def finditer(w: Windowed, text: str, first: bool = False) -> list[re.Match[str]]:
+    """What ``list(w.pattern.finditer(text))`` returns (see the module's docstring); only its
+    first match with ``first``."""
     found: list[int] = []
     for ch in w.needles:
         at = text.find(ch)
@@ -156,6 +178,8 @@ def finditer(w: Windowed, text: str) -> list[re.Match[str]]:
             match = pattern.match(text, t)
             if match is not None:
                 out.append(match)
+                if first:
+                    return out
                 pos = match.end()
                 break
         else:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifiers.regex_windows import finditer, windowed
+from classifiers.regex_windows import finditer, search, windowed
 
 _PATTERNS = [
     "\\d+\\s*元(?!年)",
@@ -42,7 +42,35 @@ def test_the_same_matches_as_finditer(pattern: str, text: str) -> None:
 
 @pytest.mark.parametrize(
     "pattern",
-    ["ab|元", "(?i)元", "(?:元)+", "\\d+", "(?>\\d+)元", "(?=x)"],
+    ["(?i)元", "\\d+", "(?>\\d+)元", "(?=x)", "(?:a|)元"[:0] + "\\w+"],
 )
 def test_patterns_without_a_plain_needle_are_left_to_finditer(pattern: str) -> None:
     assert windowed(re.compile(pattern)) is None
+
+
+_CALLS = [
+    "(欢迎|赶快)(?:(?!局)[^。！]){0,3}(咨询|联系)(?![^。]{0,2}局)",
+    "(咨询|找|加)(在线)?(我们|客服)",
+    "需要(?:(?<=[有您]需要)|(?=的))(?:(?!局)[^。]){0,4}(咨询|加)",
+    "立即购买|加入购物车",
+    "[一二]+、",
+]
+_CALL_TEXT = st.text(
+    alphabet="欢迎赶快咨询联系找加在线我们客服需要有您的局。！购买立即入车一二、", max_size=30
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_CALLS), _CALL_TEXT)
+def test_alternations_begin_with_their_first_characters(pattern: str, text: str) -> None:
+    compiled = re.compile(pattern)
+    w = windowed(compiled)
+    assert w is not None
+    expected = [(m.span(), m.group()) for m in compiled.finditer(text)]
+    assert [(m.span(), m.group()) for m in finditer(w, text)] == expected
+    first = compiled.search(text)
+    assert (
+        (search(w, text) or None) is None
+        if first is None
+        else search(w, text).span() == first.span()
+    )
