@@ -10,6 +10,7 @@ someone else's words.  The words are data: ``denied`` and ``hearsay`` in stances
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -24,6 +25,8 @@ SENTENCE_ENDS: Final = "。！？!?\n"
 MAX_LIGHT: Final = 3
 _OPEN: Final = '“「『"'
 _CLOSE: Final = '”」』"'
+#: matches up to and including the last quotation mark or sentence end of a span
+_LAST_MARK: Final = re.compile("(?s:.*)[" + re.escape(_OPEN + _CLOSE + "。！？!?\n") + "]")
 #: how far back an opening quotation mark is looked for
 QUOTE_REACH: Final = 40
 
@@ -163,16 +166,12 @@ class Negation:
     def quoted_by(self, original: str, o_start: int) -> str:
         """The reporting verb that opens the quotation holding ``original[o_start]``
         ("信了“不授权全退”"), or ``""``."""
-        i = o_start - 1
-        while i >= max(0, o_start - QUOTE_REACH):
-            ch = original[i]
-            if ch in _OPEN:
-                break
-            if ch in _CLOSE or ch in "。！？!?\n":
-                return ""
-            i -= 1
-        else:
+        # the nearest quotation mark or sentence end before the hit, within reach: an opening
+        # mark opens the quotation, anything else means the hit is not quoted
+        last = _LAST_MARK.match(original, max(0, o_start - QUOTE_REACH), o_start)
+        if last is None or original[last.end() - 1] not in _OPEN:
             return ""
+        i = last.end() - 1
         head = original[max(0, i - 8) : i].rstrip()
         verb = next((v for v in self.quoting if head.endswith(v)), "")
         # the speaker's own promise in quotes ("我们承诺“…”") is no one else's words
