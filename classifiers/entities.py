@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
+from classifiers.regex_windows import finditer, windowed
 from classifiers.verdict import Entity
 
 # Patterns start with a literal where possible, so sre can skip ahead quickly; the
@@ -67,6 +68,14 @@ _COMPANY_SUFFIX: Final = re.compile(
 _CJK: Final = re.compile(r"[\u4e00-\u9fff（）()]")
 _NAME_STOP: Final = set("的是在为与和及从由向对找选请本我你他贵该此一家")
 
+#: the patterns tried only next to the characters they start with (``regex_windows``): most
+#: pages hold no Latin letter of a URL or WeChat id, and few "扣", "企", "股" or "有"
+_WINDOWED: Final = {
+    p: w
+    for p in (_EMAIL, _URL, _QQ, _WECHAT, _AGENCY_CODE, _AGENT_LICENCE, _COMPANY_SUFFIX)
+    if (w := windowed(p)) is not None
+}
+
 CONTACT_KINDS = frozenset({"phone", "wechat", "qq", "email", "agency_code", "agent_licence"})
 
 
@@ -85,6 +94,12 @@ _GATES: Final[dict[str, tuple[str, ...]]] = {
     "url": ("http", "HTTP", "Http", "www.", "WWW.", "Www."),
     "company": ("公司", "事务所", "工作室", "代理机构"),
 }  # fmt: skip
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """``list(pattern.finditer(text))``, windowed where the pattern can be."""
+    w = _WINDOWED.get(pattern)
+    return finditer(w, text) if w is not None else list(pattern.finditer(text))
 
 
 def _gate(text: str, kind: str) -> bool:
@@ -117,10 +132,10 @@ def extract_entities(text: str) -> list[Entity]:
         found.append(ent)
     if _gate(text, "email"):
         found += [
-            Entity("email", m.group().lower(), m.start(), m.end()) for m in _EMAIL.finditer(text)
+            Entity("email", m.group().lower(), m.start(), m.end()) for m in _matches(_EMAIL, text)
         ]
     # the regex first: cheaper than the gate's many substring searches, and mostly empty
-    urls = list(_URL.finditer(text))
+    urls = _matches(_URL, text)
     if urls and _gate(text, "url"):
         for m in urls:
             url = m.group().rstrip(".,;:!?")
@@ -128,10 +143,10 @@ def extract_entities(text: str) -> list[Entity]:
             if value.startswith("www."):
                 value = "http://" + value
             found.append(Entity("url", value, m.start(), m.start() + len(url)))
-    qqs = list(_QQ.finditer(text))
+    qqs = _matches(_QQ, text)
     if qqs and _gate(text, "qq"):
         found += [Entity("qq", m.group(1), m.start(1), m.end(1)) for m in qqs]
-    wechats = list(_WECHAT.finditer(text))
+    wechats = _matches(_WECHAT, text)
     if (wechats or phones) and _gate(text, "wechat"):
         found += [Entity("wechat", m.group(1).lower(), m.start(1), m.end(1)) for m in wechats]
         if phones and _WECHAT_SAME_AS_PHONE.search(text):
@@ -139,12 +154,12 @@ def extract_entities(text: str) -> list[Entity]:
     if _gate(text, "agency_code"):
         found += [
             Entity("agency_code", m.group(1), m.start(1), m.end(1))
-            for m in _AGENCY_CODE.finditer(text)
+            for m in _matches(_AGENCY_CODE, text)
         ]
     if _gate(text, "agent_licence"):
         found += [
             Entity("agent_licence", m.group(1).upper(), m.start(1), m.end(1))
-            for m in _AGENT_LICENCE.finditer(text)
+            for m in _matches(_AGENT_LICENCE, text)
         ]
     if _gate(text, "company"):
         found += _companies(text)
@@ -154,7 +169,7 @@ def extract_entities(text: str) -> list[Entity]:
 
 def _companies(text: str) -> list[Entity]:
     out: list[Entity] = []
-    for m in _COMPANY_SUFFIX.finditer(text):
+    for m in _matches(_COMPANY_SUFFIX, text):
         start = m.start()
         while start > 0 and m.start() - start < 24 and _CJK.match(text[start - 1]):
             if text[start - 1] in _NAME_STOP:

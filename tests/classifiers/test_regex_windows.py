@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from classifiers.entities import _WINDOWED
 from classifiers.regex_windows import finditer, search, windowed
 
 _PATTERNS = [
@@ -74,3 +75,17 @@ def test_alternations_begin_with_their_first_characters(pattern: str, text: str)
         if first is None
         else search(w, text).span() == first.span()
     )
+
+
+_ENTITY_TEXT = st.text(
+    alphabet="hHtpwWqQ扣企鹅号微信威vVxX加➕+@.a1b2:/ 机构代码证书编股份有限公司事务所工作室：\n",
+    max_size=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(sorted(_WINDOWED.items(), key=lambda kv: kv[0].pattern)), _ENTITY_TEXT)
+def test_the_entity_patterns_find_what_finditer_finds(item: tuple, text: str) -> None:
+    pattern, w = item
+    expected = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+    assert [(m.span(), m.groups()) for m in finditer(w, text)] == expected
