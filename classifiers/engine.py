@@ -274,7 +274,7 @@ class Classifier:
         found: list[tuple[Hit, int, int]],
         entities: list[Entity],
         blocks: list[Block],
-        gates: set[str],
+        gates: set[str] | None = None,
     ) -> tuple[list[Hit], Reading]:
         """Each hit with its block, stance and whether it counts (see ``classifiers.reading``)."""
         return read_hits(self.discourse, norm, occ, found, entities, blocks, gates)
