@@ -205,6 +205,9 @@ class Discourse:
             t for t, at in self._stance_terms.items() if any(n in _FOREIGN for n, _ in at)
         )
 
+    def stance_terms_of(self, term: str) -> list[tuple[str, str]]:  # (stance, before/after)
+        return self._stance_terms.get(term, [])
+
     def terms(self) -> set[str]:
         """Every normalized term the cues use, for the rule engine's one scan of a page."""
         return set(self._terms) | set(self._stance_terms)
@@ -461,8 +464,7 @@ class Discourse:
         return voice, f"voice of the block ({voice})"
 
     def block_cues(self, occ: Mapping[str, list[int]]) -> set[str]:
-        """The ``block`` stance cues (stances.yaml) among the terms ``occ`` found, less those an
-        ``unless`` phrase covers everywhere."""
+        """The ``block`` stance cues among the terms ``occ`` found, less those ``unless`` covers."""
         return {
             name
             for term in occ

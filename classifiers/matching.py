@@ -17,6 +17,7 @@ from classifiers.verdict import Hit
 from classifiers.voice import in_quotes
 
 MAX_HITS_PER_RULE: Final = 20
+FULL_STOP: Final = "。"
 MAX_HIGHLIGHT: Final = 24
 #: a rule whose regex condition is searched near more anchors than this searches the page first:
 #: a search of a slice costs about a microsecond and a half, one of a page ten to a hundred
@@ -59,6 +60,8 @@ class Compiled:
     contexts: list[Context]
     window: int  # the rule's, read once at load: holds() runs for every anchor
     context_window: int
+    #: the rule's ``line`` reach (0: groups and none within ``window``; see pack.Rule)
+    line: int = 0
 
 
 def evaluate(
@@ -110,7 +113,7 @@ def evaluate(
             spans.extend([(s, s + n) for s in occ[term]])
     spans.sort()
     if c.groups:  # an anchor with no term of the first group near it never holds
-        spans = merged.near(c.groups[0], spans, c.window)
+        spans = merged.near(c.groups[0], spans, c.line or c.window)
     if regexes and not c.regex_anchors and len(spans) > PAGE_SEARCH_ANCHORS:
         regexes = _on_page(c, regexes, text)
         if not regexes:
@@ -194,6 +197,40 @@ def _near(
     return merged.within(terms, lo, hi, (start, end))
 
 
+def _ends_sentence(text: str, start: int, end: int) -> bool:
+    """Whether a full stop or a line break stands in ``text[start:end]`` (a question mark does
+    not part a hook from its answer: "缺专利？我们有现成的")."""
+    piece = text[start:end]
+    return FULL_STOP in piece or "\n" in piece
+
+
+def _cancelled(
+    contexts: list[Context], norm: Normalized, merged: Merged, start: int, end: int
+) -> bool:
+    """Whether one of the rule's exception ``contexts`` cancels the anchor at ``[start, end)``."""
+    quoted: bool | None = None  # whether the anchor is inside quotation marks, asked once
+    for ctx in contexts:
+        if ctx.quoted:
+            if quoted is None:
+                quoted = in_quotes(norm.original, *norm.original_span(start, end))
+            if not quoted:
+                continue
+        if ctx.document:
+            return True  # present on the page (checked in _evaluate)
+        if ctx.line:
+            cancels = merged.within_line(
+                norm, ctx.terms, start - ctx.before, end + ctx.after, (start, end)
+            )
+        else:
+            cancels = merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end))
+        # asked only where the context would cancel: most anchors have no context term near
+        if cancels and not (
+            ctx.unless_near and _near(ctx.unless_near, ctx, norm, merged, start, end)
+        ):
+            return True
+    return False
+
+
 def holds(
     c: Compiled,
     norm: Normalized,
@@ -216,13 +253,19 @@ def holds(
     window = c.window
     lo, hi = start - window, end + window
     span_start, span_end = start, end
+    reach = c.line
     for group in c.groups:
-        found = merged.nearest(group, lo, hi, start, end)
+        if reach:
+            found = merged.nearest_on_line(norm, group, start - reach, end + reach, start, end)
+        else:
+            found = merged.nearest(group, lo, hi, start, end)
         if found is None:
             return None
-        if found[0] < span_start:
+        # a term of another sentence holds the rule but is not part of the claim shown: a span
+        # run on past a full stop would also read the next sentence's words as its own
+        if found[0] < span_start and not _ends_sentence(text, found[1], span_start):
             span_start = found[0]
-        if found[1] > span_end:
+        if found[1] > span_end and not _ends_sentence(text, span_end, found[0]):
             span_end = found[1]
     if c.context and not merged.within(c.context, start - c.context_window, end + c.context_window):
         return None
@@ -234,28 +277,14 @@ def holds(
                 return None
         elif not any(p.search(piece) for p in regexes):
             return None
-    if none and merged.within(none, lo, hi):
-        return None
-    quoted: bool | None = None  # whether the anchor is inside quotation marks, asked once
-    for ctx in contexts:
-        if ctx.quoted:
-            if quoted is None:
-                quoted = in_quotes(norm.original, *norm.original_span(start, end))
-            if not quoted:
-                continue
-        if ctx.document:
-            return None  # present on the page (checked in _evaluate)
-        if ctx.line:
-            cancels = merged.within_line(
-                norm, ctx.terms, start - ctx.before, end + ctx.after, (start, end)
-            )
-        else:
-            cancels = merged.within(ctx.terms, start - ctx.before, end + ctx.after, (start, end))
-        # asked only where the context would cancel: most anchors have no context term near
-        if cancels and not (
-            ctx.unless_near and _near(ctx.unless_near, ctx, norm, merged, start, end)
-        ):
+    if none:
+        if reach:
+            if merged.within_line(norm, none, start - reach, end + reach, (start, end)):
+                return None
+        elif merged.within(none, lo, hi):
             return None
+    if contexts and _cancelled(contexts, norm, merged, start, end):
+        return None
     if (
         c.word
         and text[start:end] in c.word

@@ -100,7 +100,9 @@ class Negation:
         """Add to a hit's sentence cues (``sentences.sentence_cues``) the denial and the
         retelling read by structure, where the listed cues found none."""
         if ("denied", "before") not in seen:
-            negated = self.before(norm.text, s, n_start, n_end)
+            negated = self.before(norm.text, s, n_start, n_end) or self.inside(
+                norm.text, n_start, n_end
+            )
             if negated:
                 seen["denied", "before"] = negated
         if ("hearsay", "before") not in seen:
@@ -127,9 +129,11 @@ class Negation:
             if j >= stop:
                 break
             word = next((w for w in self.light if text.startswith(w, j)), "")
-            if not word and not governed:
-                word = next((w for w in self.governs if text.startswith(w, j)), "")
-                governed = bool(word)
+            if not governed:
+                # the longer word wins: "要求" governs, though "要" alone is light
+                verb = next((w for w in self.governs if text.startswith(w, j)), "")
+                if len(verb) > len(word):
+                    word, governed = verb, True
             if not word:
                 break
             j += len(word)
@@ -160,6 +164,27 @@ class Negation:
                 continue
             j, governed = self._reach(text, p + len(neg), start)
             if j == start or (governed and j <= start):
+                return text[p:j]
+        return ""
+
+    def inside(self, text: str, start: int, end: int) -> str:
+        """The negation inside a hit that pairs two terms, denying the second ("审查部门没有任何
+        “特殊关系”"): a negator word ("没有") after the hit's first character, with one or more light words between
+        it and the rest of the hit, in one clause; or ``""``.  Compounds (the offer's own
+        negations: "不成功不收费", "人不用到岗") and concessions ("没有执照也能办") deny nothing."""
+        tail = text[start:end]
+        if any(ch in CLAUSE_ENDS for ch in tail) or any(c in tail for c in self.concessive):
+            return ""
+        for p in range(start + 1, end - 1):
+            if text[p] not in self.openers:
+                continue
+            # a one-character negator inside a term is the term's own ("授权未缴费专利")
+            neg = next((w for w in self.negators if len(w) > 1 and text.startswith(w, p)), "")
+            if not neg or p + len(neg) >= end or self._compound(text, p):
+                continue
+            # and it governs through a light word ("没有任何…"): "从来没有被驳回" is the claim
+            j, _ = self._reach(text, p + len(neg), end)
+            if p + len(neg) < j < end:
                 return text[p:j]
         return ""
 

@@ -155,6 +155,34 @@ class Merged:
                     best_gap = gap
         return best
 
+    def nearest_on_line(
+        self, norm: Normalized, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
+    ) -> tuple[int, int] | None:
+        """:meth:`nearest`, counting only occurrences on the anchor's line (``same_line``): a
+        rule marked ``line`` reads a paragraph or a post, not the next one.  Only rules marked
+        so ask it, for anchors that passed their first group, so a plain walk does."""
+        keys = self._spans(terms)
+        i = bisect_left(keys, lo << 16)
+        best: tuple[int, int] | None = None
+        best_gap = 1 << 30
+        n = len(keys)
+        anchor = (start, end)
+        while i < n:
+            key = keys[i]
+            s = key >> 16
+            if s >= hi or s - end >= best_gap:
+                break
+            e = s + (key & 0xFFFF)
+            i += 1
+            if e <= hi:
+                gap = s - end if s - end > start - e else start - e
+                if gap < 0:
+                    gap = 0
+                if gap < best_gap and self.same_line(norm, anchor, (s, e)):
+                    best = (s, e)
+                    best_gap = gap
+        return best
+
     def near(
         self, terms: tuple[str, ...], spans: list[tuple[int, int]], window: int
     ) -> list[tuple[int, int]]:

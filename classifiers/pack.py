@@ -18,6 +18,8 @@ A pack file (``rules/<name>.yaml``)::
         regex: ['\\d+天下证']        # with ``any``: must match near the anchor; alone: anchors
         regex_covers_anchor: true  # with ``any``: the match must contain the anchor itself
         window: 40                 # characters of normalized text either side
+        line: 150                  # instead: ``all`` groups and ``none`` anywhere on the anchor's
+                                   # own line (a paragraph or a post), at most 150 either side
         word: [保过]                # anchors that must be whole words (jieba, small window)
         exceptions: [reporting]    # named contexts from rules/exceptions.yaml
         examples:
@@ -28,6 +30,15 @@ Terms are written plainly; they go through the same normalization as the text,
 so traditional or full-width spellings in a pack still work.  A term ``@name``
 stands for the list ``name`` in ``rules/concepts.yaml``: rules that pair
 concepts ("@failure" near "@compensation") catch wordings no one wrote down.
+
+A post or a paragraph spreads one offer over a few sentences (the certificate in one,
+"人不用来" in the next, the yearly fee in a third), farther apart than any fixed window
+that would not also join unrelated lines.  ``line: N`` reads a rule's ``all`` groups and
+its ``none`` terms on the anchor's own line of the original text (a paragraph, a post: the
+line breaks that exception contexts marked ``line`` stop at, see
+``Merged.same_line``), within N characters either side; ``window`` still bounds ``regex``.
+A structural rule that pairs concepts across a post uses it: a warning or a news item in
+the next post cannot lend it a term.
 
 ``rules/exceptions.yaml`` names contexts that cancel a hit: negation,
 reporting/warning, news, public questions, retail, exam prep.  Each has terms,
@@ -84,6 +95,14 @@ class Rule(BaseModel):
     none: list[str] = Field(default_factory=list)
     regex: list[str] = Field(default_factory=list)
     window: int = Field(default=40, ge=1, le=2000)
+    line: int = Field(
+        default=0,
+        ge=0,
+        le=2000,
+        description="when set, the all groups and none terms are looked for on the anchor's "
+        "own line (paragraph or post), at most this many characters either side, instead "
+        "of within window",
+    )
     context: list[str] = Field(
         default_factory=list,
         description="topic terms, one of which must occur within context_window",

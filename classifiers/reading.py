@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Final
 
 from classifiers.blocks import Block, BlockIndex
-from classifiers.discourse import ANSWER, TIEABLE, Discourse
+from classifiers.discourse import ANSWER, TIEABLE, Discourse, PageReading
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Occurrences
 from classifiers.sentences import Marks, sentence_span
 from classifiers.verdict import Entity, Hit
-from classifiers.voice import block_voice, chrome_article, ends_asking, has_quotes
+from classifiers.voice import block_voice, chrome_article, ends_asking, has_quotes, in_quotes
 from classifiers.voice import page_voice as voice_of_page
 
 
@@ -138,9 +139,76 @@ def _hit_voice(
     return buyer, block_voice(block, page_voice, buyer)
 
 
+def _asker_again(
+    opener: tuple[str | None, int] | None, block: Block, index: int, signal_blocks: set[int]
+) -> bool:
+    """Whether ``block`` is a later post of the author who opened a thread by asking, with no
+    call to act of its own: the asker thanking the thread ("挂证这条就不考虑了") still speaks
+    as the buyer, not as a seller."""
+    return (
+        opener is not None
+        and block.kind == "post"
+        and index > opener[1]
+        and bool(block.author)
+        and block.author == opener[0]
+        and index not in signal_blocks
+    )
+
+
 def _replies_to(opener: tuple[str | None, int] | None, block: Block, index: int) -> bool:
     """Whether ``block`` is another author's post after a thread's asking first post."""
     return opener is not None and index > opener[1] and block.author != opener[0]
+
+
+def _refusal_beside(
+    d: Discourse, norm: Normalized, marks: Marks, block: Block, n_start: int, n_end: int
+) -> str | None:
+    """A refusal (a stances.yaml ``denied`` cue read before what it denies) in the sentence of
+    the hit at normalized ``[n_start, n_end)`` or the one before or after it, within its
+    paragraph, or None.  An honest seller names a practice and refuses it in the next breath
+    ("……只把证放在机构名下……这样的事我们不做", "保证不了……凡是写“包授权”的，要留个心眼");
+    an advert's "同行都是骗子" is a condemnation of others, not a refusal, and stays out."""
+    s, e = sentence_span(marks, n_start, n_end, len(norm.text))
+    k = bisect.bisect_left(marks.ends, s) - 1
+    lo = marks.ends[k - 1] + 1 if k >= 1 else 0
+    m = bisect.bisect_right(marks.ends, e)
+    hi = marks.ends[m] if m < len(marks.ends) else len(norm.text)
+    found = marks.found[bisect.bisect_left(marks.starts, lo) : bisect.bisect_left(marks.starts, hi)]
+    # a break between a refusal and the hit after it starts a new claim ("我们不保证速度，但…
+    # 包授权"); after the hit, a new first-person subject is the one who refuses ("对于他人的
+    # 品牌，我们拒绝代理"), and only a contrast parts them
+    breaks = [(p, term) for p, _, term in found if ("break", "before") in d.stance_terms_of(term)]
+    for p, q, term in found:
+        if ("denied", "before") not in d.stance_terms_of(term):
+            continue
+        if any((q <= b < n_start) or (n_end <= b < p and "我" not in word) for b, word in breaks):
+            continue
+        if block.start <= norm.original_span(p, q)[0] < block.end:
+            return term
+    return None
+
+
+def _unsold(
+    d: Discourse,
+    norm: Normalized,
+    marks: Marks,
+    block: Block,
+    hit: Hit,
+    cues: set[str],
+    span: tuple[int, int],
+) -> tuple[str, str] | None:
+    """(stance, why) for a hit offered by the voice of a seller's paragraph that carries no
+    call to act, when the paragraph does not sell it: a refusal beside it
+    (``_refusal_beside``), or the phrase only quoted (“包授权” named, not offered).  A
+    paragraph with a first-person offer ("我们可以…") sells; a post speaks for its author."""
+    if block.kind != "paragraph" or "offered" in cues:
+        return None
+    refusal = _refusal_beside(d, norm, marks, block, *span)
+    if refusal is not None:
+        return "denied", f"the paragraph refuses it: {refusal}"
+    if in_quotes(norm.original, hit.start, hit.end):
+        return "reported", "quoted: a mention, with no call to act beside it"
+    return None
 
 
 #: the shortest title whose words, found again in a paragraph's question, make it the heading
@@ -194,6 +262,9 @@ def judge(
     if stance not in TIEABLE:
         return False
     calls = signal_blocks if offer_blocks is None else offer_blocks
+    if stance == "hearsay":
+        # retold words are a third party's: only a call beside them makes them the speaker's
+        return block in calls
     return block in calls or bool(linked & calls)
 
 
@@ -240,6 +311,30 @@ def _sentence_stance(
     )
 
 
+@dataclass(slots=True)
+class _Page:
+    """What read_hits learns of a page once, for reading each of its hits (``_read_hit``)."""
+
+    d: Discourse
+    norm: Normalized
+    marks: Marks | None
+    blocks: list[Block]
+    page: PageReading
+    per_block: dict[int, set[str]]
+    page_voice: str
+    explainer: bool
+    chrome: bool
+    topics: frozenset[str]
+    chrome_topics: frozenset[str]
+    buyer_page: bool
+    by_author: dict[str, set[int]]
+    single_signal: set[int]
+    turns: dict[int, int]
+    opener: tuple[str | None, int] | None
+    headings: list[str]
+    stance_cues: dict[int, set[str]]
+
+
 def read_hits(
     discourse: Discourse | None,
     norm: Normalized,
@@ -256,12 +351,12 @@ def read_hits(
         plain = [placed(h, index.at(h.start), h.stance, h.counted, h.why) for h, _, _ in found]
         return plain, Reading("other", [], set())
     d = discourse
-    contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}] if found else []
+    contacts = [e.start for e in entities if e.kind in {"phone", "wechat", "qq"}]
     topics = frozenset(d.genres.topics)
     topical_page = bool(topics) and any(h.rule in topics for h, _, _ in found)
     marks = d.marks(norm.text, occ) if found else None
     page, per_block = d.read_page(
-        norm, index, contacts, occ, bool(found), topical_page, marks, gates
+        norm, index, contacts if found else [], occ, bool(found), topical_page, marks, gates
     )
     page_voice = voice_of_page(d.genres, page.genre, page.genre_scores, len(norm.text))
     explainer = page_voice == "described"
@@ -269,54 +364,80 @@ def read_hits(
     chrome = topical_page and chrome_article(
         d.genres, page.genre, page.genre_scores, page.selling, len(norm.text)
     )
-    chrome_topics, buyer_page = topics if chrome else frozenset(), page.genre == "consumer_question"
     by_author, single_signal = _links(blocks, page.signal_blocks)
-    turns = _qa_speakers(d, blocks, norm.original) if found else {}
-    opener = _asking_opener(blocks, norm.original, per_block)
-    stance_cues: dict[int, set[str]] = {}
-    headings = _headings(norm.original, blocks) if explainer or chrome else []
-    hits: list[Hit] = []
-    for hit, n_start, n_end in found:
-        bi = index.at(hit.start)
-        block = blocks[bi]
-        cues = per_block.get(bi, set())
-        buyer, voice = _hit_voice(block, cues, norm.original, page_voice, buyer_page)
-        if voice == "offered" and ANSWER in cues and _replies_to(opener, block, bi):
-            # a reply that speaks to the asker of a reader's question answers it: it offers
-            # only in its own words ("我们可以办") or with its author's call to act
-            voice = "described"
-        if voice == "offered" and hit.rule in chrome_topics and block.kind == "paragraph":
-            voice = "described"
-        if n_start < 0:  # the licensed-agency check: about the firm itself, no sentence
-            stance, why = voice, "licensed-agency register"
-        else:
-            assert marks is not None
-            own_paragraph = voice == "described" and (explainer or hit.rule in chrome_topics)
-            stance, why = _sentence_stance(
-                d,
-                norm,
-                marks,
-                (n_start, n_end, hit.start, hit.end),
-                voice,
-                block,
-                own_paragraph,
-                _stance_cues(stance_cues, bi, cues),
-            )
-        linked = _linked(block, bi, by_author, single_signal, turns)
-        heading = (explainer or chrome) and stance == "asked" and block.kind != "post"
-        if heading and block.kind != "title" and hit.rule in topics:  # only a topic asks it
-            assert marks is not None
-            heading = _restates_title(norm, marks, n_start, n_end, headings)
-        # a post speaks for its author alone: its author's own call ties it (the topic rule's
-        # restriction is for an article's paragraphs under the site's chrome)
-        topical = block.kind != "post" and _topical(hit.rule in topics, stance, heading)
-        offer_calls = page.offer_blocks if topical else None
-        if buyer and _sellers_line(block, norm.original, bi, page.signal_blocks):
-            buyer, linked = False, set()
-        counted = stance == "offered" or (
-            not buyer and judge(stance, bi, linked, page.signal_blocks, offer_calls)
-        )
-        if counted and stance != "offered":
-            why += "; tied to a call to act"
-        hits.append(placed(hit, bi, stance, counted, why))
+    ctx = _Page(
+        d,
+        norm,
+        marks,
+        blocks,
+        page,
+        per_block,
+        page_voice,
+        explainer,
+        chrome,
+        topics,
+        topics if chrome else frozenset(),
+        page.genre == "consumer_question",
+        by_author,
+        single_signal,
+        _qa_speakers(d, blocks, norm.original) if found else {},
+        _asking_opener(blocks, norm.original, per_block),
+        _headings(norm.original, blocks) if explainer or chrome else [],
+        {},
+    )
+    hits = [
+        _read_hit(ctx, index.at(hit.start), hit, n_start, n_end) for hit, n_start, n_end in found
+    ]
     return hits, Reading(page.genre, page.genre_evidence, page.signal_blocks)
+
+
+def _read_hit(c: _Page, bi: int, hit: Hit, n_start: int, n_end: int) -> Hit:
+    """One hit of the page ``c`` in block ``bi``, with its stance and whether it counts."""
+    d, norm, marks, page, block = c.d, c.norm, c.marks, c.page, c.blocks[bi]
+    cues = c.per_block.get(bi, set())
+    buyer, voice = _hit_voice(block, cues, norm.original, c.page_voice, c.buyer_page)
+    if not buyer and _asker_again(c.opener, block, bi, page.signal_blocks):
+        buyer, voice = True, "asked"
+    if voice == "offered" and (
+        (ANSWER in cues and _replies_to(c.opener, block, bi))
+        or (hit.rule in c.chrome_topics and block.kind == "paragraph")
+    ):
+        # a reply to the asker of a reader's question answers it, and an article under a
+        # seller's chrome describes its topics: they offer only in their own words ("我们
+        # 可以办") or with their author's call to act
+        voice = "described"
+    if n_start < 0:  # the licensed-agency check: about the firm itself, no sentence
+        stance, why = voice, "licensed-agency register"
+    else:
+        assert marks is not None
+        own_paragraph = voice == "described" and (c.explainer or hit.rule in c.chrome_topics)
+        stance, why = _sentence_stance(
+            d,
+            norm,
+            marks,
+            (n_start, n_end, hit.start, hit.end),
+            voice,
+            block,
+            own_paragraph,
+            _stance_cues(c.stance_cues, bi, cues),
+        )
+    if why.startswith("voice of the block (offered)") and bi not in page.signal_blocks:
+        assert marks is not None
+        stance, why = _unsold(d, norm, marks, block, hit, cues, (n_start, n_end)) or (stance, why)
+    linked = _linked(block, bi, c.by_author, c.single_signal, c.turns)
+    heading = (c.explainer or c.chrome) and stance == "asked" and block.kind != "post"
+    if heading and block.kind != "title" and hit.rule in c.topics:  # only a topic asks it
+        assert marks is not None
+        heading = _restates_title(norm, marks, n_start, n_end, c.headings)
+    # a post speaks for its author alone: its author's own call ties it (the topic rule's
+    # restriction is for an article's paragraphs under the site's chrome)
+    topical = block.kind != "post" and _topical(hit.rule in c.topics, stance, heading)
+    offer_calls = page.offer_blocks if topical else None
+    if buyer and _sellers_line(block, norm.original, bi, page.signal_blocks):
+        buyer, linked = False, set()
+    counted = stance == "offered" or (
+        not buyer and judge(stance, bi, linked, page.signal_blocks, offer_calls)
+    )
+    if counted and stance != "offered":
+        why += "; tied to a call to act"
+    return placed(hit, bi, stance, counted, why)

@@ -13,11 +13,15 @@ memory are reported.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import yaml
@@ -77,9 +81,30 @@ def _env(data_dir: Path) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def exits_on_sigterm() -> Iterator[None]:
+    """Within: SIGTERM raises SystemExit, so the crawl a ``subprocess.run`` is waiting on is
+    killed on the way out (run() kills its child on any exception) instead of left running
+    when the bench is stopped (``timeout``, a CI job's cancel)."""
+
+    def _exit(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, _exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_crawl_bench(chromium_path: str | None, depth: int = 1, repeat: int = 3) -> CrawlBench:
     """Alternate the two arms ``repeat`` times and keep each arm's best run (least disturbed
     by other work on the machine)."""
+    with exits_on_sigterm():
+        return _best_of(chromium_path, depth, repeat)
+
+
+def _best_of(chromium_path: str | None, depth: int, repeat: int) -> CrawlBench:
     best: CrawlBench | None = None
     for _ in range(repeat):
         once = _run_once(chromium_path, depth)

@@ -10,12 +10,12 @@ each ``source`` shape within it:
 - tier accuracy, and category accuracy on pages labelled and predicted offer/watch;
 - on threads labelled offer, how often the offending post is the labelled one.
 
-``tests/data/unseen-pages4.jsonl`` (after the tenth round) is written apart from the rules,
+``tests/data/unseen-pages5.jsonl`` (after the eleventh round) is written apart from the rules,
 without the classifier ever being run on it while it is written: it estimates unseen texts, so
 it is scored here (by default, with the other files) and never tuned on: ``--errors`` is refused
-when it is named, and leaves it out of the default files.  ``unseen-pages.jsonl``,
-``unseen-pages2.jsonl`` and ``unseen-pages3.jsonl`` were written the same way but their errors
-have since been read, so they are development data now, like the other files.
+when it is named, and leaves it out of the default files.  ``unseen-pages.jsonl`` to
+``unseen-pages4.jsonl`` were written the same way but their errors have since been read, so they
+are development data now, like the other files.
 
 Usage: ``python scripts/handset.py [FILE ...] [--errors] [--json]``.
 Exit 2 when a file is missing or malformed.
@@ -40,7 +40,7 @@ from classifiers.engine import Classifier  # noqa: E402
 from classifiers.verdict import Verdict  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-UNSEEN = ("unseen-pages4.jsonl",)
+UNSEEN = ("unseen-pages5.jsonl",)
 DEFAULT_FILES = [
     DATA / name
     for name in (
@@ -50,6 +50,7 @@ DEFAULT_FILES = [
         "unseen-pages2.jsonl",
         "unseen-pages3.jsonl",
         "unseen-pages4.jsonl",
+        "unseen-pages5.jsonl",
     )
 ]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from classifiers.blocks import Block, cover, line_blocks
 from classifiers.engine import Classifier
@@ -25,6 +25,10 @@ from classifiers.occurrences import Occurrences
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import Hit, Verdict
 from classifiers.voice import in_quotes
+
+
+def _parted(between: str) -> bool:
+    return "。" in between or "\n" in between
 
 
 class ReferenceClassifier:
@@ -122,11 +126,23 @@ class ReferenceClassifier:
         window = c.rule.window
         lo, hi = start - window, end + window
         span_start, span_end = start, end
+        reach = c.rule.line  # a line rule reads its groups and none on the anchor's line
+
+        def on_line(found: tuple[int, int]) -> bool:
+            return _same_line(norm, (start, end), found)
+
         for group in c.groups:
-            found = merged.nearest(group, lo, hi, start, end)
+            if reach:
+                found = merged.nearest(group, start - reach, end + reach, start, end, on_line)
+            else:
+                found = merged.nearest(group, lo, hi, start, end)
             if found is None:
                 return None
-            span_start, span_end = min(span_start, found[0]), max(span_end, found[1])
+            # a term of another sentence (past a full stop or a line) is not shown with the claim
+            if not _parted(text[found[1] : span_start]):
+                span_start = min(span_start, found[0])
+            if not _parted(text[span_end : found[0]]):
+                span_end = max(span_end, found[1])
         if c.context and not merged.within(
             c.context, start - c.rule.context_window, end + c.rule.context_window
         ):
@@ -144,7 +160,13 @@ class ReferenceClassifier:
                     return None
             elif not any(p.search(piece) for p in c.regexes):
                 return None
-        if c.none and merged.within(c.none, lo, hi):
+        if reach:
+            if c.none and any(
+                on_line(found)
+                for found in merged.spans_within(c.none, start - reach, end + reach, (start, end))
+            ):
+                return None
+        elif c.none and merged.within(c.none, lo, hi):
             return None
         for ctx in c.contexts:
             if ctx.unless and any(term in occ for term in ctx.unless):
@@ -203,14 +225,20 @@ class _PlainMerged:
         return [a for a, _ in pairs], [b for _, b in pairs]
 
     def nearest(
-        self, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
+        self,
+        terms: tuple[str, ...],
+        lo: int,
+        hi: int,
+        start: int,
+        end: int,
+        keep: Callable[[tuple[int, int]], bool] | None = None,
     ) -> tuple[int, int] | None:
         starts, ends = self._spans(terms)
         i = bisect.bisect_left(starts, lo)
         best: tuple[int, int] | None = None
         best_gap = 1 << 30
         while i < len(starts) and starts[i] < hi:
-            if ends[i] <= hi:
+            if ends[i] <= hi and (keep is None or keep((starts[i], ends[i]))):
                 gap = max(starts[i] - end, start - ends[i], 0)
                 if gap < best_gap:
                     best, best_gap = (starts[i], ends[i]), gap

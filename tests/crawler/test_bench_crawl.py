@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,8 @@ from crawler.bench import full_arm
 from lantian.config import default_chromium
 from tests.commands import json_summary, run_command
 from tests.crawler.conftest import crawl_env, run_crawl, write_campaign
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _write(path: Path, records: list[dict[str, Any]]) -> Path:
@@ -102,3 +108,29 @@ def test_a_full_arm_that_flagged_nothing_is_no_figure() -> None:
     with pytest.raises(RuntimeError, match="flagged none of the 429"):
         full_arm(summary)
     assert full_arm({**summary, "flagged": 150}).pages == 429
+
+
+_STOPPED_BENCH = """
+import subprocess, sys
+from crawler.bench import exits_on_sigterm
+with exits_on_sigterm():
+    subprocess.run([sys.executable, "-c", "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(60)", sys.argv[1]])
+"""
+
+
+def test_a_bench_stopped_with_sigterm_takes_its_crawl_down(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    bench = subprocess.Popen([sys.executable, "-c", _STOPPED_BENCH, str(pid_file)], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 20
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline, "the bench's child never started"
+            time.sleep(0.05)
+        child = int(pid_file.read_text())
+        bench.send_signal(signal.SIGTERM)
+        assert bench.wait(timeout=10) == 128 + signal.SIGTERM
+        with pytest.raises(ProcessLookupError):
+            os.kill(child, 0)  # killed and reaped by subprocess.run on the way out
+    finally:
+        bench.kill()
+        bench.wait()
