@@ -19,6 +19,7 @@ from setuptools import setup
 
 COMPILED = [
     "classifiers/bisection.py",
+    "classifiers/cue_patterns.py",
     "classifiers/blocks.py",
     "classifiers/discourse.py",
     "classifiers/engine.py",
@@ -29,6 +30,7 @@ COMPILED = [
     "classifiers/occurrences.py",
     "classifiers/reading.py",
     "classifiers/regex_literals.py",
+    "classifiers/regex_windows.py",
     "classifiers/segment.py",
     "classifiers/sentences.py",
     "classifiers/verdict.py",

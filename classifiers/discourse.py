@@ -21,8 +21,18 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from classifiers.blocks import BlockIndex
+from classifiers.cue_patterns import (
+    Needled,
+    find_calls,
+    gate_terms,
+    genre_patterns,
+    match_genre_patterns,
+    normalized_patterns,
+    sentence_ends,
+)
 from classifiers.discourse_files import (
     STANCES,
     Cue,
@@ -39,7 +49,7 @@ from classifiers.discourse_files import (
 from classifiers.negation import Negation
 from classifiers.normalize import Normalized, Normalizer
 from classifiers.pack import RulePackError
-from classifiers.regex_literals import compile_needled, regex_needs, required_any, required_literal
+from classifiers.regex_literals import required_any, required_literal
 from classifiers.sentences import (
     Marks,
     answer_stance,
@@ -90,18 +100,16 @@ __all__ = [
 ]
 
 #: the block cue of a reply that speaks to the asker (genres.yaml ``replies``)
-ANSWER = "answer"
+ANSWER: Final = "answer"
 #: Stances that count once a call to act is tied to them.
-TIEABLE = frozenset({"asked", "hearsay", "described", "promoted"})
-_SENTENCE_END = "。！？；"
-_SENTENCE_END_RE = re.compile("[。！？；]")
-_QUESTION_END = "？"
-_WHY = re.compile("为什么|为何")
+TIEABLE: Final = frozenset({"asked", "hearsay", "described", "promoted"})
+_QUESTION_END: Final = "？"
+_WHY: Final = re.compile("为什么|为何")
 #: the stance cues before a call to act that make it someone else's (``own_call``)
-_OTHERS = "others"
-_NOT_OWN = tuple((name, "before") for name in ("denied", "hearsay", "reported", _OTHERS))
-_NOT_OWN_WORD = (*_NOT_OWN[:3], ("denied", "after"))
-_FOREIGN = frozenset(name for name, _ in _NOT_OWN)
+_OTHERS: Final = "others"
+_NOT_OWN: Final = tuple((name, "before") for name in ("denied", "hearsay", "reported", _OTHERS))
+_NOT_OWN_WORD: Final = (*_NOT_OWN[:3], ("denied", "after"))
+_FOREIGN: Final = frozenset(name for name, _ in _NOT_OWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,24 +161,14 @@ class Discourse:
         for term in genres.replies.terms if genres.replies else ():
             self._terms[norm(term)].append(("block", ANSWER))
         self._terms.pop("", None)
-        # (cue, title only, regex, the required literal that lets a page with no hits read it
-        # at all, the strings one of which any match holds)
-        self._regexes: list[tuple[str, bool, re.Pattern[str], tuple[str, ...], tuple[str, ...]]] = [
-            (
-                f"{genre}.{cue.name}",
-                cue.title,
-                compiled,
-                required_any(p),
-                regex_needs(compiled).needles,
-            )
-            for genre, spec in genres.genres.items()
-            for cue in spec.cues
-            for p in cue.regex
-            for compiled in (re.compile(p, re.MULTILINE),)
-        ]
+        self._regexes = genre_patterns(genres, normalizer)
         # regex calls to act run on the normalized text (simplified, full-width folded)
-        self._signal_res = compile_needled(genres.call_to_act.regex if genres.call_to_act else [])
-        self.offer_patterns = compile_needled(genres.offer_call.regex if genres.offer_call else [])
+        self._signal_res = normalized_patterns(
+            genres.call_to_act.regex if genres.call_to_act else []
+        )
+        self.offer_patterns = normalized_patterns(
+            genres.offer_call.regex if genres.offer_call else []
+        )
         self._cues = {
             f"{genre}.{cue.name}": (genre, cue)
             for genre, spec in genres.genres.items()
@@ -214,14 +212,17 @@ class Discourse:
         """Every normalized term the cues use, for the rule engine's one scan of a page."""
         return set(self._terms) | set(self._stance_terms)
 
+    def gate_terms(self) -> set[str]:
+        """The strings the cue regexes require, for the same scan (``regex_literals.gate_open``)."""
+        return gate_terms(self._regexes, self._signal_res, self.offer_patterns)
+
     def marks(self, text: str, occ: Mapping[str, list[int]]) -> Marks:
         """The stance cues of one page, sorted by position, and its sentence ends."""
         stance_terms = self._stance_terms
         found = sorted(
             (p, p + len(term), term) for term, at in occ.items() if term in stance_terms for p in at
         )
-        ends = [m.start() for m in _SENTENCE_END_RE.finditer(text)]
-        return Marks([f[0] for f in found], found, ends)
+        return Marks([f[0] for f in found], found, sentence_ends(text))
 
     # -- the page ------------------------------------------------------------------
 
@@ -234,9 +235,10 @@ class Discourse:
         hits: bool = True,
         offers: bool = True,
         marks: Marks | None = None,
+        gates: set[str] | None = None,
     ) -> tuple[PageReading, dict[int, set[str]]]:
         """The page's genre and, per block, its ``block`` cues and signals (``offers``: offer calls;
-        with ``marks``, only the calls to act the speaker makes: ``own_call``)."""
+        with ``marks``, only the speaker's calls: ``own_call``; ``gates``: see ``gate_terms``)."""
         found: dict[str, set[str]] = defaultdict(set)  # cue -> distinct terms
         per_block: dict[int, set[str]] = defaultdict(set)
         signal_blocks: set[int] = set()
@@ -290,15 +292,15 @@ class Discourse:
         }
         offer_blocks: set[int] = set()
         if hits:
-            calls = self.call_to_act(norm.text)
+            calls = self.call_to_act(norm.text, None, gates)
             for _, matched in calls:
                 found["seller_offer.call_to_act"].add("re:" + matched)
             signal_blocks |= call_blocks([(p, p + len(m)) for p, m in calls])
             if offers:
-                offered = self.call_to_act(norm.text, self.offer_patterns)
+                offered = self.call_to_act(norm.text, self.offer_patterns, gates)
                 offer_blocks = call_blocks([(p, p + len(m)) for p, m in offered])
             signal_blocks |= offer_blocks
-        self._match_genre_patterns(norm, index, title_blocks, hits, found)
+        self._match_genre_patterns(norm, index, title_blocks, hits, found, gates)
         if contact_offsets:
             found["seller_offer.call_to_act"].add("contact-entity")
         reading = self._scored(found)
@@ -334,37 +336,20 @@ class Discourse:
         title_blocks: set[int],
         hits: bool,
         found: dict[str, set[str]],
+        present: set[str] | None = None,
     ) -> None:
         """Add what the genre regexes match (in the title alone, or the whole page) to ``found``."""
-        # the patterns are written in simplified characters: a traditional page (often a
-        # converted copy of the same article) is read through its simplified copy
-        original = self._normalizer.simplified(norm.original) or norm.original
-        title_text = "\n".join(
-            original[index.blocks[i].start : index.blocks[i].end] for i in title_blocks
+        simplified = self._normalizer.simplified
+        match_genre_patterns(
+            self._regexes, simplified, norm, index, title_blocks, hits, found, present
         )
-        for name, title_only, pattern, needle, needs in self._regexes:
-            haystack = title_text if title_only else original
-            # a page with no hits needs its genre only as a label: skip the full scans that
-            # no required literal can rule out
-            if not (title_only or needle or hits):
-                continue
-            if haystack and (not needs or any(n in haystack for n in needs)):
-                for m in pattern.finditer(haystack):
-                    found[name].add("re:" + m.group())
-                    if len(found[name]) >= 20:
-                        break
 
     def call_to_act(
-        self, text: str, patterns: list[tuple[re.Pattern[str], tuple[str, ...]]] | None = None
+        self, text: str, patterns: list[Needled] | None = None, present: set[str] | None = None
     ) -> list[tuple[int, str]]:
         """(start, matched) of each structural call to act in normalized ``text`` (or of each
-        match of ``patterns``: the offer calls)."""
-        out: list[tuple[int, str]] = []
-        for pattern, needle in self._signal_res if patterns is None else patterns:
-            if needle and not any(n in text for n in needle):
-                continue
-            out.extend((m.start(), m.group()) for m in pattern.finditer(text))
-        return out
+        match of ``patterns``: the offer calls).  ``present``: ``read_page``'s ``gates``."""
+        return find_calls(self._signal_res if patterns is None else patterns, text, present)
 
     def own_call(
         self,

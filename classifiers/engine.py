@@ -36,7 +36,8 @@ from classifiers.pack import (
     Signals,
 )
 from classifiers.reading import Reading, read_hits
-from classifiers.regex_literals import regex_needs
+from classifiers.regex_literals import Gate, RegexNeeds, regex_needs, scanned_gate
+from classifiers.regex_windows import windowed
 from classifiers.rulefiles import load_concepts, load_packs, load_variants
 from classifiers.segment import tokenizer
 from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
@@ -98,6 +99,12 @@ class Classifier:
         if self.discourse is not None:
             terms.update(self.discourse.terms())
         terms.discard("")
+        # the strings the regexes require ride on the same scan (regex_literals.gate_open): a page
+        # lacking them never runs the regex.  Those no rule or cue names are taken out of the
+        # page's occurrences again (_scan_gated), so nothing else sees them.
+        self._gate_terms = frozenset(_gate_terms(self._rules, self.discourse))
+        self._gate_only = self._gate_terms - terms
+        terms.update(self._gate_terms)
         # The automaton runs over UTF-16 code units viewed as Latin-1 characters: with a
         # few hundred distinct first characters the root of a character trie is slow to
         # step through, while byte-wise it has a few dozen children.  Normalized text
@@ -193,6 +200,7 @@ class Classifier:
             if name in rule.exceptions
         ]
         regexes = [re.compile(p) for p in rule.regex]
+        needs = [regex_needs(p) for p in regexes]
         return Compiled(
             rule=rule,
             legal_basis=rule.legal_basis or default_basis,
@@ -202,7 +210,9 @@ class Classifier:
             none=self._intern(tuple(self._norm(t) for t in rule.none)),
             context=self._intern(tuple(expand(rule.context, "context"))),
             regexes=regexes,
-            regex_needs=[regex_needs(p) for p in regexes],
+            regex_needs=needs,
+            regex_gates=[_scanned_gate(n) for n in needs],
+            regex_windows={p: w for p in regexes if (w := windowed(p)) is not None},
             regex_anchors=not anchors,
             regex_covers_anchor=rule.regex_covers_anchor,
             word=frozenset(self._norm(t) for t in rule.word),
@@ -225,8 +235,8 @@ class Classifier:
         """
         original = f"{title}\n{text}" if title else text
         norm = self.normalizer.normalize(original)
-        occ = self._scan(norm.text)
-        merged = Merged(occ)
+        occ, gates = self._scan_gated(norm.text)
+        merged = Merged(occ, gates)
         found: list[tuple[Hit, int, int]] = []
         for compiled in self._candidates(occ):
             evaluate(compiled, norm, occ, merged, self._userdict, found)
@@ -239,7 +249,7 @@ class Classifier:
             covered = line_blocks(text, title) or [Block(0, len(original), "paragraph")]
         else:
             covered = cover(blocks, original)
-        hits, reading = self._read(norm, occ, found, entities, covered)
+        hits, reading = self._read(norm, occ, found, entities, covered, gates)
         return self._verdict(hits, entities, occ, covered, reading)
 
     def classify_blocks(self, raw: object) -> Verdict:
@@ -251,8 +261,8 @@ class Classifier:
     def hits_only(self, text: str) -> list[Hit]:
         """The hits for ``text`` (no title), for rule examples: the rules alone, before stance."""
         norm = self.normalizer.normalize(text)
-        occ = self._scan(norm.text)
-        merged = Merged(occ)
+        occ, gates = self._scan_gated(norm.text)
+        merged = Merged(occ, gates)
         found: list[tuple[Hit, int, int]] = []
         for compiled in self._candidates(occ):
             evaluate(compiled, norm, occ, merged, self._userdict, found)
@@ -265,9 +275,23 @@ class Classifier:
         found: list[tuple[Hit, int, int]],
         entities: list[Entity],
         blocks: list[Block],
+        gates: set[str] | None = None,
     ) -> tuple[list[Hit], Reading]:
         """Each hit with its block, stance and whether it counts (see ``classifiers.reading``)."""
-        return read_hits(self.discourse, norm, occ, found, entities, blocks)
+        return read_hits(self.discourse, norm, occ, found, entities, blocks, gates)
+
+    def _scan_gated(self, text: str) -> tuple[Occurrences, set[str]]:
+        """The page's occurrences (``_scan``) and, apart, the regexes' required strings on it."""
+        occ = self._scan(text)
+        gates: set[str] = set()
+        gate_terms = self._gate_terms
+        gate_only = self._gate_only
+        for term in list(occ):
+            if term in gate_terms:
+                gates.add(term)
+                if term in gate_only:
+                    del occ[term]
+        return occ, gates
 
     def _scan(self, text: str) -> Occurrences:
         # typed locals and a plain dict: compiled (mypyc), the arithmetic and the appends run
@@ -371,6 +395,22 @@ class Classifier:
             blocks=blocks,
             offending_block=offending,
         )
+
+
+def _gate_terms(rules: list[Compiled], discourse: Discourse | None) -> set[str]:
+    """Every string the gates of the rules' and the cues' regexes look for."""
+    terms = {m for c in rules for gate in c.regex_gates for choice in gate for m in choice}
+    return terms | discourse.gate_terms() if discourse is not None else terms
+
+
+def _scanned_gate(needs: RegexNeeds) -> Gate:
+    """The sets of a rule regex's required strings the automaton looks for (``scanned_gate``):
+    normalized text holds no astral character (each is two UTF-16 units there)."""
+    return scanned_gate(needs.all_of, _in_bmp)
+
+
+def _in_bmp(s: str) -> bool:
+    return max(s) <= "\uffff"
 
 
 def _units(text: str) -> str:

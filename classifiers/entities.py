@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Final
 
+from classifiers.regex_windows import finditer, windowed
 from classifiers.verdict import Entity
 
 # Patterns start with a literal where possible, so sre can skip ahead quickly; the
@@ -38,41 +40,51 @@ def _branches(*words: str) -> str:
     return "(?:" + "|".join(_caseless(word) for word in words) + ")"
 
 
-_PHONE = re.compile(r"1([3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_URL = re.compile(
+_PHONE: Final = re.compile(r"1([3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+_EMAIL: Final = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_URL: Final = re.compile(
     "(?:" + _branches("http://", "https://", "www.") + ")" + r"[^\s<>\"'，。、；：）)】」》]+"
 )
-_QQ = re.compile(
+_QQ: Final = re.compile(
     "(?:"
     + _branches("qq", "扣扣", "企鹅号", "企鹅", "q号")
     + r")[^\d\n]{0,5}?([1-9]\d{4,10})(?!\d)"
 )
-_WECHAT = re.compile(
+_WECHAT: Final = re.compile(
     _branches(
         "微信号", "微信", "威信", "薇信", "v信", "vx", "wx", "weixin", "wechat", "加v", "➕v", "+v"
     )
     + r"[\s:：号是为]{0,4}"
     + f"([{_LETTER}][-_{_LETTER}0-9]{{5,19}}|1[3-9]\\d{{9}})(?![\\w-])"
 )
-_WECHAT_SAME_AS_PHONE = re.compile(r"微信同号|同微信|微信同步")
-_AGENCY_CODE = re.compile(r"(?:机构代码|代理机构代码|机构编号)[\s:：为是]{0,3}(\d{5})(?!\d)")
-_AGENT_LICENCE = re.compile(
+_WECHAT_SAME_AS_PHONE: Final = re.compile(r"微信同号|同微信|微信同步")
+_AGENCY_CODE: Final = re.compile(r"(?:机构代码|代理机构代码|机构编号)[\s:：为是]{0,3}(\d{5})(?!\d)")
+_AGENT_LICENCE: Final = re.compile(
     r"(?:资格证号|执业证号|资格证书号|执业证书号|证书编号)[\s:：为是]{0,3}([A-Za-z0-9]{6,20})"
 )
-_COMPANY_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|事务所|工作室|代理机构)")
-_CJK = re.compile(r"[\u4e00-\u9fff（）()]")
-_NAME_STOP = set("的是在为与和及从由向对找选请本我你他贵该此一家")
+_COMPANY_SUFFIX: Final = re.compile(
+    r"(?:股份有限公司|有限责任公司|有限公司|事务所|工作室|代理机构)"
+)
+_CJK: Final = re.compile(r"[\u4e00-\u9fff（）()]")
+_NAME_STOP: Final = set("的是在为与和及从由向对找选请本我你他贵该此一家")
+
+#: the patterns tried only next to the characters they start with (``regex_windows``): most
+#: pages hold no Latin letter of a URL or WeChat id, and few "扣", "企", "股" or "有"
+_WINDOWED: Final = {
+    p: w
+    for p in (_EMAIL, _URL, _QQ, _WECHAT, _AGENCY_CODE, _AGENT_LICENCE, _COMPANY_SUFFIX)
+    if (w := windowed(p)) is not None
+}
 
 CONTACT_KINDS = frozenset({"phone", "wechat", "qq", "email", "agency_code", "agent_licence"})
 
 
 # Full-width letters, digits and the symbols of ids and addresses; not the full-width
 # Chinese punctuation (，！？), which is everywhere and never part of a contact.
-_FULL_WIDTH = re.compile(
+_FULL_WIDTH: Final = re.compile(
     "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0e\uff3f\uff0d\uff0b\uff0f\u3000]"
 )
-_GATES: dict[str, tuple[str, ...]] = {
+_GATES: Final[dict[str, tuple[str, ...]]] = {
     "qq": ("qq", "QQ", "Qq", "qQ", "扣扣", "企鹅", "q号", "Q号"),
     "wechat": ("微信", "威信", "薇信", "v信", "V信", "vx", "VX", "Vx", "vX", "wx", "WX", "Wx", "wX",
                "weixin", "Weixin", "WEIXIN", "wechat", "WeChat", "Wechat", "WECHAT", "加v", "加V", "➕", "+v", "+V"),
@@ -82,6 +94,12 @@ _GATES: dict[str, tuple[str, ...]] = {
     "url": ("http", "HTTP", "Http", "www.", "WWW.", "Www."),
     "company": ("公司", "事务所", "工作室", "代理机构"),
 }  # fmt: skip
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """``list(pattern.finditer(text))``, windowed where the pattern can be."""
+    w = _WINDOWED.get(pattern)
+    return finditer(w, text) if w is not None else list(pattern.finditer(text))
 
 
 def _gate(text: str, kind: str) -> bool:
@@ -114,10 +132,10 @@ def extract_entities(text: str) -> list[Entity]:
         found.append(ent)
     if _gate(text, "email"):
         found += [
-            Entity("email", m.group().lower(), m.start(), m.end()) for m in _EMAIL.finditer(text)
+            Entity("email", m.group().lower(), m.start(), m.end()) for m in _matches(_EMAIL, text)
         ]
     # the regex first: cheaper than the gate's many substring searches, and mostly empty
-    urls = list(_URL.finditer(text))
+    urls = _matches(_URL, text)
     if urls and _gate(text, "url"):
         for m in urls:
             url = m.group().rstrip(".,;:!?")
@@ -125,10 +143,10 @@ def extract_entities(text: str) -> list[Entity]:
             if value.startswith("www."):
                 value = "http://" + value
             found.append(Entity("url", value, m.start(), m.start() + len(url)))
-    qqs = list(_QQ.finditer(text))
+    qqs = _matches(_QQ, text)
     if qqs and _gate(text, "qq"):
         found += [Entity("qq", m.group(1), m.start(1), m.end(1)) for m in qqs]
-    wechats = list(_WECHAT.finditer(text))
+    wechats = _matches(_WECHAT, text)
     if (wechats or phones) and _gate(text, "wechat"):
         found += [Entity("wechat", m.group(1).lower(), m.start(1), m.end(1)) for m in wechats]
         if phones and _WECHAT_SAME_AS_PHONE.search(text):
@@ -136,12 +154,12 @@ def extract_entities(text: str) -> list[Entity]:
     if _gate(text, "agency_code"):
         found += [
             Entity("agency_code", m.group(1), m.start(1), m.end(1))
-            for m in _AGENCY_CODE.finditer(text)
+            for m in _matches(_AGENCY_CODE, text)
         ]
     if _gate(text, "agent_licence"):
         found += [
             Entity("agent_licence", m.group(1).upper(), m.start(1), m.end(1))
-            for m in _AGENT_LICENCE.finditer(text)
+            for m in _matches(_AGENT_LICENCE, text)
         ]
     if _gate(text, "company"):
         found += _companies(text)
@@ -151,7 +169,7 @@ def extract_entities(text: str) -> list[Entity]:
 
 def _companies(text: str) -> list[Entity]:
     out: list[Entity] = []
-    for m in _COMPANY_SUFFIX.finditer(text):
+    for m in _matches(_COMPANY_SUFFIX, text):
         start = m.start()
         while start > 0 and m.start() - start < 24 and _CJK.match(text[start - 1]):
             if text[start - 1] in _NAME_STOP:

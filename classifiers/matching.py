@@ -5,21 +5,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from classifiers.normalize import Normalized
 from classifiers.occurrences import Merged, Occurrences
 from classifiers.pack import Rule
-from classifiers.regex_literals import RegexNeeds
+from classifiers.regex_literals import Gate, RegexNeeds, gate_open
+from classifiers.regex_windows import Windowed, finditer, search
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import Hit
 from classifiers.voice import in_quotes
 
-MAX_HITS_PER_RULE = 20
-FULL_STOP = "。"
-MAX_HIGHLIGHT = 24
+MAX_HITS_PER_RULE: Final = 20
+FULL_STOP: Final = "。"
+MAX_HIGHLIGHT: Final = 24
 #: a rule whose regex condition is searched near more anchors than this searches the page first:
 #: a search of a slice costs about a microsecond and a half, one of a page ten to a hundred
-PAGE_SEARCH_ANCHORS = 32
+PAGE_SEARCH_ANCHORS: Final = 32
 
 
 @dataclass(slots=True)
@@ -47,6 +49,11 @@ class Compiled:
     context: tuple[str, ...]
     regexes: list[re.Pattern[str]]
     regex_needs: list[RegexNeeds]  # one per regex, read at load time
+    #: one per regex: the sets of its required strings the page's automaton pass looks for
+    #: (``Merged.gates``), so a page lacking one is not searched at all; () when none can be
+    regex_gates: list[Gate]
+    #: the regexes that can be tried only next to the characters they need (``regex_windows``)
+    regex_windows: dict[re.Pattern[str], Windowed]
     regex_anchors: bool
     regex_covers_anchor: bool  # the rule's: a match must contain the anchor (see pack.Rule)
     word: frozenset[str]
@@ -89,13 +96,15 @@ def evaluate(
             return  # a document context present and not limited to quotes cancels every hit
         contexts.append(ctx)
     none = c.none if c.none and merged.any_present(c.none) else ()
-    regexes = _with_needles(c, text)
+    regexes = _with_needles(c, text, merged.gates)
     if c.regexes and not regexes:
         return  # a regex condition (or anchor) without the strings every match holds
     spans: list[tuple[int, int]] = []
     if c.regex_anchors:
         for pattern in regexes:
-            spans.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
+            w = c.regex_windows.get(pattern)
+            matches = finditer(w, text) if w is not None else pattern.finditer(text)
+            spans.extend(m.span() for m in matches if m.end() > m.start())
     else:
         # the anchors on the page, in C: a rule lists dozens, mostly absent; their spans are sorted
         # below, so the order they are met in does not matter
@@ -137,20 +146,33 @@ def evaluate(
             return
 
 
-def _with_needles(c: Compiled, text: str) -> list[re.Pattern[str]]:
-    """The rule's regexes whose required strings (if any) are all on the page."""
-    return [
-        p
-        for p, needs in zip(c.regexes, c.regex_needs, strict=True)
-        if not needs.needles or any(n in text for n in needs.needles)
-    ]
+def _with_needles(c: Compiled, text: str, present: set[str] | None) -> list[re.Pattern[str]]:
+    """The rule's regexes whose required strings (if any) are all on the page: looked up among
+    those the automaton pass found (``present``), the rest searched for in ``text``."""
+    out: list[re.Pattern[str]] = []
+    for p, needs, gate in zip(c.regexes, c.regex_needs, c.regex_gates, strict=True):
+        if present is not None and gate and not gate_open(gate, present):
+            continue
+        needles = needs.needles
+        if (
+            not needles
+            or (present is not None and needles in gate)
+            or any(n in text for n in needles)
+        ):
+            out.append(p)
+    return out
 
 
 def _on_page(c: Compiled, regexes: list[re.Pattern[str]], text: str) -> list[re.Pattern[str]]:
     """``regexes`` less the context-free ones that match nowhere on the page: a slice of a page
     holds no match the page lacks, so one search of the page answers for every anchor."""
     needs = dict(zip(c.regexes, c.regex_needs, strict=True))
-    return [p for p in regexes if not needs[p].context_free or p.search(text) is not None]
+    return [p for p in regexes if not needs[p].context_free or _search(c, p, text) is not None]
+
+
+def _search(c: Compiled, pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    w = c.regex_windows.get(pattern)
+    return search(w, text) if w is not None else pattern.search(text)
 
 
 def _covers(regexes: list[re.Pattern[str]], piece: str, start: int, end: int) -> bool:

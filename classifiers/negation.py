@@ -10,21 +10,25 @@ someone else's words.  The words are data: ``denied`` and ``hearsay`` in stances
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from classifiers.discourse_files import StancesFile
 from classifiers.normalize import Normalized
 
 #: what ends a clause: the scope of a negated governing verb
-CLAUSE_ENDS = "，,；;：:。！？!?\n"
-SENTENCE_ENDS = "。！？!?\n"
+CLAUSE_ENDS: Final = "，,；;：:。！？!?\n"
+SENTENCE_ENDS: Final = "。！？!?\n"
 #: how many light words may stand between the negator and the hit
-MAX_LIGHT = 3
-_OPEN = '“「『"'
-_CLOSE = '”」』"'
+MAX_LIGHT: Final = 3
+_OPEN: Final = '“「『"'
+_CLOSE: Final = '”」』"'
+#: matches up to and including the last quotation mark or sentence end of a span
+_LAST_MARK: Final = re.compile("(?s:.*)[" + re.escape(_OPEN + _CLOSE + "。！？!?\n") + "]")
 #: how far back an opening quotation mark is looked for
-QUOTE_REACH = 40
+QUOTE_REACH: Final = 40
 
 
 def _longest_first(words: Sequence[str]) -> tuple[str, ...]:
@@ -187,16 +191,12 @@ class Negation:
     def quoted_by(self, original: str, o_start: int) -> str:
         """The reporting verb that opens the quotation holding ``original[o_start]``
         ("信了“不授权全退”"), or ``""``."""
-        i = o_start - 1
-        while i >= max(0, o_start - QUOTE_REACH):
-            ch = original[i]
-            if ch in _OPEN:
-                break
-            if ch in _CLOSE or ch in "。！？!?\n":
-                return ""
-            i -= 1
-        else:
+        # the nearest quotation mark or sentence end before the hit, within reach: an opening
+        # mark opens the quotation, anything else means the hit is not quoted
+        last = _LAST_MARK.match(original, max(0, o_start - QUOTE_REACH), o_start)
+        if last is None or original[last.end() - 1] not in _OPEN:
             return ""
+        i = last.end() - 1
         head = original[max(0, i - 8) : i].rstrip()
         verb = next((v for v in self.quoting if head.endswith(v)), "")
         # the speaker's own promise in quotes ("我们承诺“…”") is no one else's words

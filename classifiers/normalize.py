@@ -26,12 +26,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Final
 
 import ahocorasick
 
 from classifiers.bisection import bisect_right
 
-_DROP = "\x00"
+_DROP: Final = "\x00"
 _KEEP_PUNCT = {
     ",": "，", "!": "！", "?": "？", ";": "；", ":": "：",
     "\n": "。", "、": "、", "，": "，", "。": "。", "！": "！", "？": "？", "；": "；", "：": "：",
@@ -53,29 +54,29 @@ _DROP_CATEGORIES = {
     "Mn",
     "Me",
 }
-_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
-_RUNS = re.compile(r"[^\x00]+")
+_ASCII_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+_RUNS: Final = re.compile(r"[^\x00]+")
 #: four or more Chinese characters in a row, each followed by a short Latin run (pinyin or
 #: noise a spam mirror inserted); separators already mapped to the drop mark may sit between
-_INSERTED_LATIN = re.compile("(?:[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*){4,}")
+_INSERTED_LATIN: Final = re.compile("(?:[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*){4,}")
 #: a cheap first look: two such pairs in a row (most pages have none, or one "专利zl")
-_LATIN_AFTER_HAN = re.compile("[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*[\u3400-\u9fff]\x00*[a-z]")
+_LATIN_AFTER_HAN: Final = re.compile("[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*[\u3400-\u9fff]\x00*[a-z]")
 #: a lowercase letter right after a Han character or a dropped mark: where a match of
 #: ``_LATIN_AFTER_HAN`` has its first letter
-_LOWER_AFTER_HAN = re.compile("[a-z](?<=[\u3400-\u9fff\x00][a-z])")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_LOWER_AFTER_HAN: Final = re.compile("[a-z](?<=[\u3400-\u9fff\x00][a-z])")
+_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
+_TONES: Final = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 #: a spam mirror's reading aid: syllables with tone marks in brackets right after a Chinese
 #: character ("轉(zhuǎn)讓"); tone marks appear nowhere else in Chinese commercial copy, so
 #: one such syllable is enough (the brackets are already drop marks here)
-_TONED_READING = re.compile(
+_TONED_READING: Final = re.compile(
     f"(?<=[\u3400-\u9fff])\x00(?:(?=[a-zü]{{0,5}}[{_TONES}])[a-zü{_TONES}]{{1,6}}\x00)+"
 )
-_TONE_MARK = re.compile(f"[{_TONES}]")
+_TONE_MARK: Final = re.compile(f"[{_TONES}]")
 #: full stops kept for numbers, addresses and URLs, but put between single Chinese characters
 #: three or more in a row ("专.利.包.授.权") they are separators, like the spaces and bars dropped
 #: above; drop marks may sit beside them
-_DOTTED = re.compile("[\u3400-\u9fff](?:\x00*[.]\x00*[\u3400-\u9fff]){2,}")
+_DOTTED: Final = re.compile("[\u3400-\u9fff](?:\x00*[.]\x00*[\u3400-\u9fff]){2,}")
 
 
 def _class_escape(ch: str) -> str:
@@ -241,6 +242,9 @@ class Normalizer:
         # traditional to simplified alone, one to one, for matching that needs the rest of the
         # text as written (line breaks, spaces, punctuation): see simplified()
         self._t2s = {ord(a): b for a, b in _opencc_chars().items() if a != b}
+        self._t2s_sources: dict[str, list[int]] = {}
+        for code, target in self._t2s.items():
+            self._t2s_sources.setdefault(target, []).append(code)
         self._traditional = re.compile(
             "[" + _char_ranges(sorted(c for c in self._t2s if c <= 0xFFFF)) + "]"
         )
@@ -259,6 +263,8 @@ class Normalizer:
                     )
                 if key != target:
                     replacements[key] = target
+        # the characters a phrase variant may replace: see keeps()
+        self._replaced = frozenset(ch for key in replacements for ch in key)
         if replacements:
             automaton = ahocorasick.Automaton()
             for key, target in replacements.items():
@@ -290,6 +296,29 @@ class Normalizer:
         # str.translate pays a dict lookup for every character, about 60 ns; replacing only the
         # ones that change costs about 300 ns each, so it wins below one in five
         return self._traditional.sub(lambda m: t2s[ord(m.group())], text)
+
+    def keeps(self, s: str) -> bool:
+        """Whether every occurrence of ``s`` in a text's simplified copy (``simplified``) is one
+        in its normalized text too, so a page whose normalized text lacks ``s`` lacks it
+        simplified: each of its characters is left as it is by both steps (not folded, dropped
+        or part of a phrase variant), and no traditional character becomes it when simplified
+        but something else when normalized."""
+        if not s:
+            return False
+        for ch in s:
+            code = ord(ch)
+            if (
+                code > 0xFFFF
+                or ch in _ASCII_LETTERS
+                or ch in "." + _TONES + _DROP
+                or self._table.get(code, ch) != ch
+                or ch in self._replaced
+            ):
+                return False
+            for source in self._t2s_sources.get(ch, ()):
+                if self._table.get(source) != ch:
+                    return False
+        return True
 
     def _step1_only(self, text: str) -> str:
         return self._translate(text).replace(_DROP, "")

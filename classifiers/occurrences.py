@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from itertools import chain
+from typing import Final
 
 from classifiers.bisection import bisect_left
 from classifiers.normalize import Normalized
 
-_LINE_BREAK = re.compile("\n")
+_LINE_BREAK: Final = re.compile("\n")
 
 Occurrences = dict[str, list[int]]
 
@@ -26,10 +27,13 @@ class Merged:
         "_start_line",
         "_end_line",
         "active_contexts",
+        "gates",
     )
 
-    def __init__(self, occ: Occurrences) -> None:
+    def __init__(self, occ: Occurrences, gates: set[str] | None = None) -> None:
         self._occ = occ
+        #: the regexes' required strings on the page (``Classifier._scan``); None: not looked for
+        self.gates = gates
         self._cache: dict[int, list[int]] = {}
         self._terms: dict[str, list[int]] = {}
         self._present: dict[int, bool] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Final
 
 from classifiers.blocks import Block, BlockIndex
 from classifiers.discourse import ANSWER, TIEABLE, Discourse, PageReading
@@ -211,10 +212,10 @@ def _unsold(
 
 
 #: the shortest title whose words, found again in a paragraph's question, make it the heading
-TITLE_MIN = 6
+TITLE_MIN: Final = 6
 #: the longest line that reads as a heading of its own: a bare phrase or a single question
-HEADING_MAX = 40
-_CLAUSE_MARKS = frozenset("，,。；;：:！!")
+HEADING_MAX: Final = 40
+_CLAUSE_MARKS: Final = frozenset("，,。；;：:！!")
 
 
 def _headings(original: str, blocks: list[Block]) -> list[str]:
@@ -341,8 +342,10 @@ def read_hits(
     found: list[tuple[Hit, int, int]],
     entities: list[Entity],
     blocks: list[Block],
+    gates: set[str] | None = None,
 ) -> tuple[list[Hit], Reading]:
-    """Each hit with its block, stance and whether it counts (see ``classifiers.discourse``)."""
+    """Each hit with its block, stance and whether it counts (``classifiers.discourse``); ``gates``:
+    the regexes' required strings on the page (``Discourse.read_page``)."""
     index = BlockIndex(blocks)
     if discourse is None:
         plain = [placed(h, index.at(h.start), h.stance, h.counted, h.why) for h, _, _ in found]
@@ -353,7 +356,7 @@ def read_hits(
     topical_page = bool(topics) and any(h.rule in topics for h, _, _ in found)
     marks = d.marks(norm.text, occ) if found else None
     page, per_block = d.read_page(
-        norm, index, contacts if found else [], occ, bool(found), topical_page, marks
+        norm, index, contacts if found else [], occ, bool(found), topical_page, marks, gates
     )
     page_voice = voice_of_page(d.genres, page.genre, page.genre_scores, len(norm.text))
     explainer = page_voice == "described"

@@ -5,13 +5,43 @@ from __future__ import annotations
 import re
 import re._constants as _c  # the parse tree's opcodes: stable since 3.11, used read-only
 import re._parser as _parser
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+#: what a regex requires of a text, each set a choice: every match holds a member of each set
+Gate = tuple[tuple[str, ...], ...]
 
-def compile_needled(patterns: list[str]) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
-    """Each pattern compiled, with the strings one of which any match holds (``regex_needs``)."""
-    return [(c, regex_needs(c).needles) for c in (re.compile(p) for p in patterns)]
+
+def compile_needled(patterns: list[str]) -> list[tuple[re.Pattern[str], tuple[str, ...], Gate]]:
+    """Each pattern compiled, with the strings one of which any match holds (``regex_needs``)
+    and every such set (``RegexNeeds.all_of``)."""
+    out: list[tuple[re.Pattern[str], tuple[str, ...], Gate]] = []
+    for p in patterns:
+        compiled = re.compile(p)
+        needs = regex_needs(compiled)
+        out.append((compiled, needs.needles, needs.all_of))
+    return out
+
+
+def scanned_gate(all_of: Gate, usable: Callable[[str], bool]) -> Gate:
+    """The sets of ``all_of`` (``RegexNeeds.all_of``) the rules' automaton pass looks for: those
+    whose members pass ``usable`` and are all at least two characters long.  A single character
+    is found as fast by a search of the page, and would cost the pass an output at each of its
+    occurrences (digits, "加", "第")."""
+    return tuple(c for c in all_of if all(len(m) >= 2 and usable(m) for m in c))
+
+
+def gate_open(gate: Gate, present: set[str]) -> bool:
+    """Whether each set of ``gate`` has a member in ``present`` (the page's strings, found by the
+    rules' one automaton pass): if not, the regex matches nowhere on the page."""
+    for choice in gate:
+        for member in choice:
+            if member in present:
+                break
+        else:
+            return False
+    return True
 
 
 def required_literal(pattern: str) -> str:
@@ -188,6 +218,9 @@ class RegexNeeds:
 
     needles: tuple[str, ...]
     context_free: bool
+    #: every set of strings a match must hold a member of (``needles`` is the most selective):
+    #: a page lacking all of one set's members is never searched
+    all_of: Gate = ()
 
 
 def regex_needs(pattern: re.Pattern[str]) -> RegexNeeds:
@@ -195,5 +228,7 @@ def regex_needs(pattern: re.Pattern[str]) -> RegexNeeds:
     tree = _parser.parse(pattern.pattern, pattern.flags)
     if tree.state.flags & re.IGNORECASE:
         return RegexNeeds((), _context_free(tree))
-    best = _best(_sequence(tree))
-    return RegexNeeds(_minimal(best) if best else (), _context_free(tree))
+    found = _sequence(tree)
+    best = _best(found)
+    all_of = tuple(dict.fromkeys(_minimal(s) for s in found if s and "" not in s))
+    return RegexNeeds(_minimal(best) if best else (), _context_free(tree), all_of)

@@ -6,14 +6,15 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from classifiers.normalize import Normalized
 
 #: what an answer needs after the question in the same paragraph (one short clause)
-ANSWER_MIN = 8
+ANSWER_MIN: Final = 8
 #: how far the answer to a question is read for its stance, and which stances it passes on
-ANSWER_SENTENCES = 2
-ANSWER_STANCES = ("denied", "reported", "hearsay")
+ANSWER_SENTENCES: Final = 2
+ANSWER_STANCES: Final = ("denied", "reported", "hearsay")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ def sentence_span(marks: Marks, n_start: int, n_end: int, length: int) -> tuple[
 
 
 #: stances whose cue may sit inside the matched words ("从不出借", "有人找我挂证")
-_INSIDE = ("denied", "hearsay", "reported")
+_INSIDE: Final = ("denied", "hearsay", "reported")
 
 
 def sentence_cues(

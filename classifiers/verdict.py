@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from classifiers.blocks import Block, by_fields
 
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
+SEVERITY_RANK: Final = {"low": 1, "medium": 2, "high": 3}
 
 
 # not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, about

@@ -5,14 +5,15 @@ quotation marks."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 from classifiers.blocks import SITE_VOICE, Block
 from classifiers.discourse_files import GenresFile
 from classifiers.normalize import Normalized
 
 #: the genres that speak as a seller (their voice is ``offered``) on the strength of selling cues
-SELLERS = frozenset({"seller_offer", "shop_page", "retail"})
-OTHER = "other"
+SELLERS: Final = frozenset({"seller_offer", "shop_page", "retail"})
+OTHER: Final = "other"
 
 
 def page_voice(genres: GenresFile, genre: str, scores: Mapping[str, float], length: int) -> str:
@@ -58,8 +59,8 @@ def chrome_article(
     return not sells and is_article(genres, scores, length)
 
 
-_OPEN_QUOTES = "“「『\"‘《【'"
-_CLOSE_QUOTES = "”」』\"’》】'"
+_OPEN_QUOTES: Final = "“「『\"‘《【'"
+_CLOSE_QUOTES: Final = "”」』\"’》】'"
 
 
 def ends_asking(text: str) -> bool:

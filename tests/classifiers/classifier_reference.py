@@ -65,7 +65,8 @@ class ReferenceClassifier:
         occ: Occurrences = defaultdict(list)
         units = text.encode("utf-16-be").decode("latin-1")
         for end, term in self.fast._automaton.iter(units):
-            if end & 1:
+            # the regexes' gate strings ride on the fast scan only (Classifier._scan_gated)
+            if end & 1 and term not in self.fast._gate_only:
                 occ[term].append((end + 1) // 2 - len(term))
         for positions in occ.values():
             positions.sort()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifiers import Classifier
+from classifiers import Classifier, load_default_classifier
 
 NOISE = st.text(
     alphabet=st.sampled_from(
@@ -132,3 +132,24 @@ def test_one_key_character_written_as_its_syllable(classifier: Classifier) -> No
     assert norm("专利bu授权全额tui款").text == "专利不授权全额退款"
     assert norm("外观专利 bao 下证").text == "外观专利包下证"
     assert norm("tuition 款项").text == "tuition款项"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="發发號号元萬万处罰罚決决定書书 \n（(1a.", max_size=16))
+def test_a_kept_string_of_the_simplified_page_is_in_its_normalized_text(text: str) -> None:
+    """The genre patterns read a page simplified, their gates its normalized text
+    (``Normalizer.keeps``): a kept string found in the first is always in the second."""
+    normalizer = load_default_classifier().normalizer
+    simplified = normalizer.simplified(text) or text
+    normalized = normalizer.normalize(text).text
+    for s in ("发", "元", "万", "处罚", "决定书", "号", "1", "a", "."):
+        if normalizer.keeps(s) and s in simplified:
+            assert s in normalized, (s, text)
+
+
+def test_what_normalizing_changes_is_not_kept() -> None:
+    normalizer = load_default_classifier().normalizer
+    assert normalizer.keeps("处罚决定书")
+    assert not normalizer.keeps("(记者")  # a bracket is dropped
+    assert not normalizer.keeps("a")  # a Latin letter may be dropped after a Chinese character
+    assert not normalizer.keeps("")

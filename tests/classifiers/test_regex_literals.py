@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifiers import Classifier
-from classifiers.regex_literals import regex_needs
+from classifiers.regex_literals import gate_open, regex_needs, scanned_gate
 
 
 def needles(pattern: str, flags: int = 0) -> tuple[str, ...]:
@@ -142,3 +142,51 @@ def test_context_free_slices_match_no_more_than_the_text(
     """The engine searches a whole page once and skips the per-anchor slices if it fails."""
     if regex_needs(re.compile(pattern)).context_free and re.search(pattern, text[a:b]):
         assert re.search(pattern, text), (pattern, text, a, b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_patterns(), st.text(alphabet=_ALPHABET, max_size=12))
+def test_every_match_holds_a_member_of_each_required_set(pattern: str, text: str) -> None:
+    """The gates (``all_of``): a page lacking every member of one set is never searched."""
+    required = regex_needs(re.compile(pattern)).all_of
+    for match in re.finditer(pattern, text):
+        for choice in required:
+            assert any(n in match.group() for n in choice), (pattern, choice, match.group())
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("(征集|招募)[^。]{0,8}发明人", (("征集", "招募"), ("发明人",))),
+        ("\\d+[个件]", (("个", "件"),)),
+        ("征集|招募", (("征集", "招募"),)),
+    ],
+)
+def test_all_of(pattern: str, expected: tuple[tuple[str, ...], ...]) -> None:
+    assert regex_needs(re.compile(pattern)).all_of == expected
+
+
+def test_gate_open() -> None:
+    gate = (("征集", "招募"), ("发明人",))
+    assert gate_open(gate, {"招募", "发明人", "专利"})
+    assert not gate_open(gate, {"招募", "专利"})
+    assert gate_open((), set())
+
+
+def test_scanned_gates_leave_single_characters_to_a_search() -> None:
+    """One character is found as fast by a search of the page as by the automaton pass."""
+    assert scanned_gate((("个", "件"), ("发明人",), ("征集", "x")), lambda s: True) == (
+        ("发明人",),
+    )
+
+
+def test_the_regexes_gates_ride_on_the_rules_scan(classifier: Classifier) -> None:
+    """Each gate string is looked for by the one automaton pass, and those no rule or cue names
+    are taken out of the occurrences the rest of the engine reads."""
+    gates = [g for c in classifier._rules for g in c.regex_gates if g]
+    assert gates
+    text = "本期可附名位置如下：实用新型专利征集第一发明人，名额有限"
+    norm = classifier.normalizer.normalize(text).text
+    occ, present = classifier._scan_gated(norm)
+    assert present and all(t in norm for t in present)
+    assert not set(occ) & classifier._gate_only
