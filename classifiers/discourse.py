@@ -204,9 +204,13 @@ class Discourse:
         self._foreign_terms = frozenset(
             t for t, at in self._stance_terms.items() if any(n in _FOREIGN for n, _ in at)
         )
-
-    def stance_terms_of(self, term: str) -> list[tuple[str, str]]:  # (stance, before/after)
-        return self._stance_terms.get(term, [])
+        #: the denials read before what they deny, and the breaks (reading._refusal_beside)
+        self.refusal_terms = frozenset(
+            t for t, at in self._stance_terms.items() if ("denied", "before") in at
+        )
+        self.break_terms = frozenset(
+            t for t, at in self._stance_terms.items() if ("break", "before") in at
+        )
 
     def terms(self) -> set[str]:
         """Every normalized term the cues use, for the rule engine's one scan of a page."""

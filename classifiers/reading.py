@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Final
 
+from classifiers.bisection import bisect_left, bisect_right
 from classifiers.blocks import Block, BlockIndex
 from classifiers.discourse import ANSWER, TIEABLE, Discourse, PageReading
 from classifiers.normalize import Normalized
@@ -169,17 +169,17 @@ def _refusal_beside(
     ("……只把证放在机构名下……这样的事我们不做", "保证不了……凡是写“包授权”的，要留个心眼");
     an advert's "同行都是骗子" is a condemnation of others, not a refusal, and stays out."""
     s, e = sentence_span(marks, n_start, n_end, len(norm.text))
-    k = bisect.bisect_left(marks.ends, s) - 1
+    k = bisect_left(marks.ends, s) - 1
     lo = marks.ends[k - 1] + 1 if k >= 1 else 0
-    m = bisect.bisect_right(marks.ends, e)
+    m = bisect_right(marks.ends, e)
     hi = marks.ends[m] if m < len(marks.ends) else len(norm.text)
-    found = marks.found[bisect.bisect_left(marks.starts, lo) : bisect.bisect_left(marks.starts, hi)]
+    found = marks.found[bisect_left(marks.starts, lo) : bisect_left(marks.starts, hi)]
     # a break between a refusal and the hit after it starts a new claim ("我们不保证速度，但…
     # 包授权"); after the hit, a new first-person subject is the one who refuses ("对于他人的
     # 品牌，我们拒绝代理"), and only a contrast parts them
-    breaks = [(p, term) for p, _, term in found if ("break", "before") in d.stance_terms_of(term)]
+    breaks = [(p, term) for p, _, term in found if term in d.break_terms]
     for p, q, term in found:
-        if ("denied", "before") not in d.stance_terms_of(term):
+        if term not in d.refusal_terms:
             continue
         if any((q <= b < n_start) or (n_end <= b < p and "我" not in word) for b, word in breaks):
             continue
@@ -203,7 +203,7 @@ def _unsold(
     paragraph with a first-person offer ("我们可以…") sells; a post speaks for its author."""
     if block.kind != "paragraph" or "offered" in cues:
         return None
-    refusal = _refusal_beside(d, norm, marks, block, *span)
+    refusal = _refusal_beside(d, norm, marks, block, span[0], span[1])
     if refusal is not None:
         return "denied", f"the paragraph refuses it: {refusal}"
     if in_quotes(norm.original, hit.start, hit.end):
@@ -333,6 +333,8 @@ class _Page:
     opener: tuple[str | None, int] | None
     headings: list[str]
     stance_cues: dict[int, set[str]]
+    #: whether the page has a refusal or a quotation mark at all (``_unsold`` can apply)
+    unsold: bool
 
 
 def read_hits(
@@ -384,6 +386,8 @@ def read_hits(
         _asking_opener(blocks, norm.original, per_block),
         _headings(norm.original, blocks) if explainer or chrome else [],
         {},
+        has_quotes(norm.original)
+        or (marks is not None and any(t in d.refusal_terms for _, _, t in marks.found)),
     )
     hits = [
         _read_hit(ctx, index.at(hit.start), hit, n_start, n_end) for hit, n_start, n_end in found
@@ -421,7 +425,7 @@ def _read_hit(c: _Page, bi: int, hit: Hit, n_start: int, n_end: int) -> Hit:
             own_paragraph,
             _stance_cues(c.stance_cues, bi, cues),
         )
-    if why.startswith("voice of the block (offered)") and bi not in page.signal_blocks:
+    if c.unsold and why.startswith("voice of the block (offered)") and bi not in page.signal_blocks:
         assert marks is not None
         stance, why = _unsold(d, norm, marks, block, hit, cues, (n_start, n_end)) or (stance, why)
     linked = _linked(block, bi, c.by_author, c.single_signal, c.turns)
