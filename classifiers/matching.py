@@ -256,7 +256,7 @@ def holds(
     reach = c.line
     for group in c.groups:
         if reach:
-            found = merged.nearest_on_line(norm, group, start - reach, end + reach, start, end)
+            found = merged.nearest(group, start - reach, end + reach, start, end, norm)
         else:
             found = merged.nearest(group, lo, hi, start, end)
         if found is None:

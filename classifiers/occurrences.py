@@ -128,9 +128,17 @@ class Merged:
         return out
 
     def nearest(
-        self, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
+        self,
+        terms: tuple[str, ...],
+        lo: int,
+        hi: int,
+        start: int,
+        end: int,
+        line_of: Normalized | None = None,
     ) -> tuple[int, int] | None:
-        """The occurrence inside ``[lo, hi)`` closest to the anchor ``[start, end)``, if any."""
+        """The occurrence inside ``[lo, hi)`` closest to the anchor ``[start, end)``, if any;
+        with ``line_of`` (the page), only one on the anchor's line (``same_line``): a rule
+        marked ``line`` reads a paragraph or a post, not the next one."""
         # the hottest query of all (a group's term near each anchor): inlined, no generator, no
         # max() (compiled, a three-argument max is a generic call).  The keys come by start, so
         # once a start lies past the anchor by the best gap so far, no later one is nearer.
@@ -150,35 +158,9 @@ class Merged:
                 gap = s - end if s - end > start - e else start - e
                 if gap < 0:
                     gap = 0
-                if gap < best_gap:
-                    best = (s, e)
-                    best_gap = gap
-        return best
-
-    def nearest_on_line(
-        self, norm: Normalized, terms: tuple[str, ...], lo: int, hi: int, start: int, end: int
-    ) -> tuple[int, int] | None:
-        """:meth:`nearest`, counting only occurrences on the anchor's line (``same_line``): a
-        rule marked ``line`` reads a paragraph or a post, not the next one.  Only rules marked
-        so ask it, for anchors that passed their first group, so a plain walk does."""
-        keys = self._spans(terms)
-        i = bisect_left(keys, lo << 16)
-        best: tuple[int, int] | None = None
-        best_gap = 1 << 30
-        n = len(keys)
-        anchor = (start, end)
-        while i < n:
-            key = keys[i]
-            s = key >> 16
-            if s >= hi or s - end >= best_gap:
-                break
-            e = s + (key & 0xFFFF)
-            i += 1
-            if e <= hi:
-                gap = s - end if s - end > start - e else start - e
-                if gap < 0:
-                    gap = 0
-                if gap < best_gap and self.same_line(norm, anchor, (s, e)):
+                if gap < best_gap and (
+                    line_of is None or self.same_line(line_of, (start, end), (s, e))
+                ):
                     best = (s, e)
                     best_gap = gap
         return best

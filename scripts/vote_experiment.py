@@ -38,7 +38,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from realset import blocks_of  # noqa: E402  (this script's own folder)
+from handset import DEFAULT_FILES, UNSEEN  # noqa: E402  (this script's own folder)
+from realset import blocks_of  # noqa: E402
 from vote_model import (  # noqa: E402
     FILES,
     SANDBOX,
@@ -56,15 +57,9 @@ from classifiers import load_default_classifier  # noqa: E402
 from classifiers.engine import Classifier  # noqa: E402
 
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
-#: the page-length files (pages and threads, hand-written apart from or after the rules)
-PAGE_LENGTH = (
-    "pages.jsonl",
-    "threads.jsonl",
-    "unseen-pages.jsonl",
-    "unseen-pages2.jsonl",
-    "unseen-pages3.jsonl",
-    "unseen-pages4.jsonl",
-)
+#: the page-length files (pages and threads, hand-written apart from or after the rules): the
+#: ones handset.py scores, less the unseen ones
+PAGE_LENGTH = tuple(p.name for p in DEFAULT_FILES if p.name not in UNSEEN)
 Row = dict[str, Any]
 GATES: dict[str, Callable[[Row], bool]] = {
     "none": lambda r: True,
