@@ -38,10 +38,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handset import DEFAULT_FILES, UNSEEN  # noqa: E402  (this script's own folder)
-from realset import blocks_of  # noqa: E402
+from realset import blocks_of  # noqa: E402  (this script's own folder)
 from vote_model import (  # noqa: E402
     FILES,
+    PAGE_LENGTH,
     SANDBOX,
     Example,
     Settings,
@@ -57,9 +57,6 @@ from classifiers import load_default_classifier  # noqa: E402
 from classifiers.engine import Classifier  # noqa: E402
 
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
-#: the page-length files (pages and threads, hand-written apart from or after the rules): the
-#: ones handset.py scores, less the unseen ones
-PAGE_LENGTH = tuple(p.name for p in DEFAULT_FILES if p.name not in UNSEEN)
 Row = dict[str, Any]
 GATES: dict[str, Callable[[Row], bool]] = {
     "none": lambda r: True,
