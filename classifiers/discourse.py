@@ -131,6 +131,8 @@ class PageReading:
     offer_blocks: set[int] = field(default_factory=set)
     #: the genre scores without the cues site chrome carries (``Cue.chrome``)
     selling: dict[str, float] = field(default_factory=dict)
+    #: whether the page has any opening quotation mark (``voice.has_quotes``)
+    quotes: bool = False
 
 
 class Discourse:
@@ -307,11 +309,11 @@ class Discourse:
         self._match_genre_patterns(norm, index, title_blocks, hits, found, gates)
         if contact_offsets:
             found["seller_offer.call_to_act"].add("contact-entity")
-        reading = self._scored(found)
+        reading = self._scored(found, quotes)
         reading.signal_blocks, reading.offer_blocks = signal_blocks, offer_blocks
         return reading, per_block
 
-    def _scored(self, found: Mapping[str, set[str]]) -> PageReading:
+    def _scored(self, found: Mapping[str, set[str]], quotes: bool = False) -> PageReading:
         """The genre that the cues ``found`` (cue -> distinct terms) score highest, if it reaches
         ``min_score``, with the scores and without the chrome cues (``selling``)."""
         scores: dict[str, float] = defaultdict(float)
@@ -331,6 +333,7 @@ class Discourse:
             genre_scores={g: round(s, 2) for g, s in scores.items()},
             genre_evidence=sorted(evidence),
             selling=dict(selling),
+            quotes=quotes,
         )
 
     def _match_genre_patterns(
