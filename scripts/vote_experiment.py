@@ -18,7 +18,7 @@ signal or a structural call to act; ``hits``: that and some rule hit, counted or
 
 Also prints the vote's ranking quality alone (AUC of offer against not): on the page-length
 files left out, and on the real pages the rules do not flag.  The sandbox files are templated and
-large: every ``SANDBOX_STEP``-th row is trained on.  Never reads ``unseen-pages5.jsonl``.
+large: every ``SANDBOX_STEP``-th row is trained on.  Never reads the unseen file (``handset.UNSEEN``).
 
 Usage: ``python scripts/vote_experiment.py [--gate G] [--unit page|block] [--realset CACHE]
 [--bench] [--json]`` (about 20 s; the real set adds 10 s).

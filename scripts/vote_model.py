@@ -8,7 +8,7 @@ about as much as classifying it (see *A learned vote* in ``tests/data/README.md`
 experiment can be rerun.
 
 The model learns only from the team's own labelled texts in ``tests/data/`` (never real page
-text, never ``unseen-pages5.jsonl``).  Features are binary n-grams of the text as the rules'
+text, never the unseen file, ``handset.UNSEEN``).  Features are binary n-grams of the text as the rules'
 normalizer leaves it (simplified, full-width folded, variants replaced), scaled to unit length
 per page so a long page does not outvote a short one.  Training is plain Python, deterministic
 (a seeded shuffle), a few seconds.
