@@ -269,12 +269,12 @@ def judge(
 
 
 def _topical(topic: bool, stance: str, heading: bool) -> bool:
-    """Whether a hit is a topic (``topics`` in genres.yaml) that an article describes, or asks
-    in its heading (its title, or a paragraph's question restating it: the writer's question
-    about the subject, which the article answers, under an explainer's or a site's chrome
-    alike): only a call that offers the service ties it.  A claim, or what the page promotes or
-    retells, is tied by any call to act."""
-    return topic and (stance == "described" or (stance == "asked" and heading))
+    """Whether a hit is a topic (``topics`` in genres.yaml) that an article describes, or any
+    hit the article asks in its heading (its title, or a paragraph's question restating it: the
+    writer's question about the subject, which the article answers, under an explainer's or a
+    site's chrome alike: "申请被驳回能退费吗？"): only a call that offers the service ties it.
+    A claim, or what the page promotes or retells, is tied by any call to act."""
+    return (topic and stance == "described") or (stance == "asked" and heading)
 
 
 def _sentence_stance(
@@ -430,7 +430,8 @@ def _read_hit(c: _Page, bi: int, hit: Hit, n_start: int, n_end: int) -> Hit:
         stance, why = _unsold(d, norm, marks, block, hit, cues, (n_start, n_end)) or (stance, why)
     linked = _linked(block, bi, c.by_author, c.single_signal, c.turns)
     heading = (c.explainer or c.chrome) and stance == "asked" and block.kind != "post"
-    if heading and block.kind != "title" and hit.rule in c.topics:  # only a topic asks it
+    # a paragraph's question heads the article only where it restates the title
+    if heading and block.kind != "title":
         assert marks is not None
         heading = _restates_title(norm, marks, n_start, n_end, c.headings)
     # a post speaks for its author alone: its author's own call ties it (the topic rule's
