@@ -108,6 +108,7 @@ PARTS = (
     "heldout9",
     "heldout10",
     "heldout11",
+    "heldout12",
 )
 
 
