@@ -219,7 +219,7 @@ class Classifier:
             contexts=ctx,
             window=rule.window,
             context_window=rule.context_window,
-            line=rule.line,
+            line=rule.reach,
         )
 
     # -- classification -------------------------------------------------------------

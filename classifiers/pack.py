@@ -17,7 +17,8 @@ A pack file (``rules/<name>.yaml``)::
         none: [不承诺]              # a term within ``window`` cancels the hit
         regex: ['\\d+天下证']        # with ``any``: must match near the anchor; alone: anchors
         regex_covers_anchor: true  # with ``any``: the match must contain the anchor itself
-        window: 40                 # characters of normalized text either side
+        window: 40                 # characters of normalized text either side (12 or less:
+                                   # one phrase, read on the anchor's line, see Rule.reach)
         line: 150                  # instead: ``all`` groups and ``none`` anywhere on the anchor's
                                    # own line (a paragraph or a post), at most 150 either side
         word: [保过]                # anchors that must be whole words (jieba, small window)
@@ -51,7 +52,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -68,6 +69,10 @@ def check_regexes(patterns: list[str]) -> list[str]:
         except re.error as exc:
             raise ValueError(f"regex {pattern!r} does not compile: {exc}") from exc
     return patterns
+
+
+#: a window this short pairs the words of one phrase ("授权后付款"), which a line break ends
+PHRASE_WINDOW: Final = 12
 
 
 class RulePackError(Exception):
@@ -116,6 +121,16 @@ class Rule(BaseModel):
     word: list[str] = Field(default_factory=list)
     exceptions: list[str] = Field(default_factory=list)
     examples: Examples
+
+    @property
+    def reach(self) -> int:
+        """How far either side of the anchor its groups and ``none`` terms are read on the
+        anchor's own line: ``line``, or, for a rule whose window is a phrase's (at most
+        ``PHRASE_WINDOW``), that window, since a line break ends a phrase: a list's next bullet
+        ("补正不另收费）" / "授权后代办登记") is another claim.  0: within ``window``, lines or not."""
+        if self.line:
+            return self.line
+        return self.window if self.window <= PHRASE_WINDOW else 0
 
     @field_validator("any", "none", "word")
     @classmethod

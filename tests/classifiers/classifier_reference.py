@@ -126,7 +126,7 @@ class ReferenceClassifier:
         window = c.rule.window
         lo, hi = start - window, end + window
         span_start, span_end = start, end
-        reach = c.rule.line  # a line rule reads its groups and none on the anchor's line
+        reach = c.rule.reach  # a line (or phrase) rule reads groups and none on the anchor's line
 
         def on_line(found: tuple[int, int]) -> bool:
             return _same_line(norm, (start, end), found)

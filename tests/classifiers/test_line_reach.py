@@ -10,6 +10,7 @@ import yaml
 
 from classifiers import Classifier
 from classifiers.engine import build_classifier
+from classifiers.pack import PHRASE_WINDOW
 
 RULE = {
     "id": "cr.test_line_reach",
@@ -56,3 +57,16 @@ def test_none_cancels_on_the_line_only(rules_copy: Path) -> None:
     classifier = _with_rule(rules_copy, 200)
     assert _hits(classifier, ONE_POST + "，被查会处罚") == []
     assert _hits(classifier, ONE_POST + "\n挂证被查会处罚") == ["不到岗"]
+
+
+def test_a_phrase_windows_rule_reads_its_own_line(rules_copy: Path) -> None:
+    """A window of at most ``PHRASE_WINDOW`` pairs the words of one phrase: a list's next line is
+    another claim, so "收费）" ending one bullet and "授权后" opening the next pair nothing."""
+    classifier = _with_rule(rules_copy, 0)
+    assert RULE["window"] <= PHRASE_WINDOW
+    assert _hits(classifier, "资格证不到岗年费")
+    assert _hits(classifier, "资格证\n不到岗\n年费") == []
+    real = build_classifier(rules_copy)
+    bullets = "✅ 提交后跟进补正（补正不另收费）\n✅ 授权后代办登记手续"
+    assert not [h for h in real.hits_only(bullets) if h.rule.startswith("gg.")]
+    assert [h.rule for h in real.hits_only("✅ 授权后付款，驳回全退")][:1] == ["gg.pay_after_grant"]
