@@ -29,12 +29,13 @@ classifier, labelled and committed before any scoring; ``heldout9``, fresh pages
 session's second half, collected apart from the rules by another helper who never read them or
 ran the classifier, labelled and committed before any scoring; ``heldout10``, fresh pages of the
 eleventh session, collected apart from the rules by a helper who never read them or ran the
-classifier, labelled and committed before any scoring).  ``--errors`` lists
+classifier, labelled and committed before any scoring; ``heldout11`` and ``heldout12``, fresh pages
+of the twelfth session collected the same way by two more such helpers).  ``--errors`` lists
 the wrongly judged pages of the dev part only, so that the held-out parts stay unseen;
 ``--errors-in PART`` (repeatable) lists a held-out part's too, for a part that has been
 looked at and so serves as development data from then on.  Spent so far: every part up to
-``heldout8`` (read in the tenth session) and ``heldout9`` (spent from the eleventh session on);
-``heldout10`` is the one nobody has read.
+``heldout11`` (``heldout10`` and ``heldout11`` read in the twelfth session); ``heldout12`` is the
+one nobody has read.
 
 Usage: ``python scripts/realset.py [--cache FILE] [--errors] [--errors-in PART] [--json]``.
 Exit 2 when the cache or the labels are missing or malformed.
