@@ -127,9 +127,15 @@ def in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
     return False
 
 
+def quoted_span(norm: Normalized, start: int, end: int) -> bool:
+    """Whether normalized ``[start, end)`` sits inside quotation marks in the original (``in_quotes``)."""
+    o_start, o_end = norm.original_span(start, end)
+    return in_quotes(norm.original, o_start, o_end)
+
+
 def all_quoted(norm: Normalized, term: str, starts: list[int]) -> bool:
     """Whether every occurrence of ``term`` (normalized starts) sits inside quotation marks."""
-    return all(in_quotes(norm.original, *norm.original_span(p, p + len(term))) for p in starts)
+    return all(quoted_span(norm, p, p + len(term)) for p in starts)
 
 
 def has_quotes(original: str) -> bool:
@@ -144,5 +150,5 @@ def quoted_claim(
     marks, hit and cue (its normalized span) alike, on a page that does not speak as a seller."""
     if voice == "offered" or not in_quotes(norm.original, o_start, o_end):
         return False
-    c_start, c_end = norm.original_span(*cue)
+    c_start, c_end = norm.original_span(cue[0], cue[1])
     return in_quotes(norm.original, c_start, c_end)
