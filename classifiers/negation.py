@@ -10,7 +10,6 @@ someone else's words.  The words are data: ``denied`` and ``hearsay`` in stances
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -25,8 +24,6 @@ SENTENCE_ENDS: Final = "。！？!?\n"
 MAX_LIGHT: Final = 3
 _OPEN: Final = '“「『"'
 _CLOSE: Final = '”」』"'
-#: matches up to and including the last quotation mark or sentence end of a span
-_LAST_MARK: Final = re.compile("(?s:.*)[" + re.escape(_OPEN + _CLOSE + "。！？!?\n") + "]")
 #: how far back an opening quotation mark is looked for
 QUOTE_REACH: Final = 40
 
@@ -43,6 +40,23 @@ def _table(chars: Iterable[str]) -> bytes:
 
 
 _CLAUSE_END_TABLE: Final = _table(CLAUSE_ENDS)
+#: the quotation marks and sentence ends ``quoted_by`` looks back for, and the opening marks
+_QUOTE_MARK_TABLE: Final = _table(_OPEN + _CLOSE + "。！？!?\n")
+_OPEN_TABLE: Final = _table(_OPEN)
+
+
+def opening_mark(original: str, o_start: int) -> int:
+    """Where the quotation holding ``original[o_start]`` opens, or -1: the nearest quotation
+    mark or sentence end before it, within ``QUOTE_REACH``, must be an opening mark (anything
+    else means it is not quoted).  Read by code from tables, a step per character."""
+    i = min(o_start, len(original)) - 1
+    lo = max(0, o_start - QUOTE_REACH)
+    while i >= lo:
+        c = ord(original[i])
+        if c < 0x10000 and _QUOTE_MARK_TABLE[c]:
+            return i if _OPEN_TABLE[c] else -1
+        i -= 1
+    return -1
 
 
 def _longest_first(words: Sequence[str]) -> tuple[str, ...]:
@@ -219,12 +233,9 @@ class Negation:
     def quoted_by(self, original: str, o_start: int) -> str:
         """The reporting verb that opens the quotation holding ``original[o_start]``
         ("信了“不授权全退”"), or ``""``."""
-        # the nearest quotation mark or sentence end before the hit, within reach: an opening
-        # mark opens the quotation, anything else means the hit is not quoted
-        last = _LAST_MARK.match(original, max(0, o_start - QUOTE_REACH), o_start)
-        if last is None or original[last.end() - 1] not in _OPEN:
+        i = opening_mark(original, o_start)
+        if i < 0:
             return ""
-        i = last.end() - 1
         head = original[max(0, i - 8) : i].rstrip()
         verb = next((v for v in self.quoting if head.endswith(v)), "")
         # the speaker's own promise in quotes ("我们承诺“…”") is no one else's words

@@ -3,9 +3,12 @@ they replaced, on any text of quotation marks, sentence ends and words."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from classifiers.negation import Negation, opening_mark
 from classifiers.voice import in_quotes
 
 _OPEN = "“「『\"‘《【'"
@@ -54,3 +57,29 @@ def test_in_quotes_reads_marks_on_either_side() -> None:
     assert in_quotes("他说“包授权。”", 3, 6)
     assert not in_quotes("他说“包授权。", 3, 6)
     assert not in_quotes("“他说。包授权”", 4, 7)
+
+
+_NEG_OPEN = '“「『"'
+_NEG_CLOSE = '”」』"'
+_LAST_MARK = re.compile("(?s:.*)[" + re.escape(_NEG_OPEN + _NEG_CLOSE + "。！？!?\n") + "]")
+
+
+def quoting_mark_by_sre(original: str, o_start: int) -> int:
+    """Where Negation.quoted_by found its opening mark when it searched with sre (-1: none)."""
+    last = _LAST_MARK.match(original, max(0, o_start - 40), o_start)
+    if last is None or original[last.end() - 1] not in _NEG_OPEN:
+        return -1
+    return last.end() - 1
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=_NEG_OPEN + _NEG_CLOSE + "。！？!?\n信了说包授权 ", max_size=90), st.data())
+def test_opening_mark_is_the_one_sre_found(text: str, data: st.DataObject) -> None:
+    o_start = data.draw(st.integers(-2, len(text) + 2))
+    assert opening_mark(text, o_start) == quoting_mark_by_sre(text, o_start)
+
+
+def test_quoted_by_reads_the_verb_before_the_opening_mark() -> None:
+    negation = Negation.of(["不"], [], [], [], ["信了"])
+    assert negation.quoted_by("他信了“不授权全退”", 4) == "信了"
+    assert negation.quoted_by("他信了。不授权全退", 4) == ""
