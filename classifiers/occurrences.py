@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from typing import Final
 
 from classifiers.bisection import bisect_left
 from classifiers.normalize import Normalized
-
-_LINE_BREAK: Final = re.compile("\n")
 
 Occurrences = dict[str, list[int]]
 
@@ -112,7 +108,13 @@ class Merged:
     def _line_breaks(self, norm: Normalized) -> list[int]:
         breaks = self._breaks
         if breaks is None:
-            breaks = self._breaks = [m.start() for m in _LINE_BREAK.finditer(norm.original)]
+            # str.find in C, where a regex's finditer built a match object for each break
+            original = norm.original
+            breaks = self._breaks = []
+            at = original.find("\n")
+            while at >= 0:
+                breaks.append(at)
+                at = original.find("\n", at + 1)
         return breaks
 
     def _inside(
