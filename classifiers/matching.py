@@ -62,6 +62,18 @@ class Compiled:
     context_window: int
     #: the rule's ``line`` reach (0: groups and none within ``window``; see pack.Rule)
     line: int = 0
+    #: the rule's id, category, severity, weight and explanation, read once (``_rule_fields``)
+    fields: tuple[str, str, str, float, str] | None = None
+
+
+def _rule_fields(c: Compiled) -> tuple[str, str, str, float, str]:
+    """What each hit of the rule copies from it, read on its first hit: a Rule is a pydantic
+    model, whose attributes compiled code reads through a generic lookup each time."""
+    fields = c.fields
+    if fields is None:
+        rule = c.rule
+        fields = c.fields = (rule.id, rule.category, rule.severity, rule.weight, rule.explanation)
+    return fields
 
 
 def evaluate(
@@ -120,9 +132,6 @@ def evaluate(
             return
     emitted = 0
     last_end = -1
-    # the rule's own fields, read once it holds: a Rule is a pydantic model, whose attributes
-    # compiled code reads through a generic lookup each time
-    fields: tuple[str, str, str, float, str] | None = None
     for start, end in spans:
         if start < last_end:
             continue
@@ -130,11 +139,8 @@ def evaluate(
         if span is None:
             continue
         last_end = end
-        # arguments passed one by one: a call with *span goes through the generic call path
-        o_start, o_end = norm.original_span(span[0], span[1])
-        if fields is None:
-            rule = c.rule
-            fields = (rule.id, rule.category, rule.severity, rule.weight, rule.explanation)
+        o_start, o_end = norm.original_span(span[0], span[1])  # *span: a generic call
+        fields = _rule_fields(c)
         hit = Hit(
             fields[0],
             fields[1],
