@@ -29,6 +29,7 @@ COMPILED = [
     "classifiers/normalize.py",
     "classifiers/occurrences.py",
     "classifiers/reading.py",
+    "classifiers/records.py",
     "classifiers/regex_literals.py",
     "classifiers/regex_windows.py",
     "classifiers/segment.py",

@@ -9,10 +9,11 @@ still see one string and every offset maps back to one block.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+from classifiers.bisection import bisect_right
 
 #: Block kinds the classifier knows; anything else is read as a paragraph.
 KINDS = frozenset(
@@ -166,4 +167,4 @@ class BlockIndex:
         self._starts = [b.start for b in blocks]
 
     def at(self, offset: int) -> int:
-        return max(0, bisect.bisect_right(self._starts, offset) - 1)
+        return max(0, bisect_right(self._starts, offset) - 1)

@@ -69,6 +69,7 @@ from classifiers.voice import (
     has_quotes,
     in_quotes,
     quoted_claim,
+    quoted_span,
 )
 
 # re-exported: their homes are classifiers.discourse_files, .regex_literals, .sentences
@@ -267,7 +268,7 @@ class Discourse:
                 index.at(norm.original_span(p, p + 1)[0])
                 for p, q in at
                 if (owners is None or self.own_call(owners, p, q, len(norm.text), foreign=foreign))
-                and not (quotes and in_quotes(norm.original, *norm.original_span(p, q)))
+                and not (quotes and quoted_span(norm, p, q))
             }
 
         for term in positions:

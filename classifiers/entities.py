@@ -65,8 +65,28 @@ _AGENT_LICENCE: Final = re.compile(
 _COMPANY_SUFFIX: Final = re.compile(
     r"(?:股份有限公司|有限责任公司|有限公司|事务所|工作室|代理机构)"
 )
-_CJK: Final = re.compile(r"[\u4e00-\u9fff（）()]")
-_NAME_STOP: Final = set("的是在为与和及从由向对找选请本我你他贵该此一家")
+#: what a company name before its suffix is made of: Chinese characters and brackets, up to
+#: one of the words that stop it
+_NAME_HAN: Final = (0x4E00, 0x9FFF)
+_NAME_BRACKETS: Final = "（）()"
+_NAME_STOP: Final = "的是在为与和及从由向对找选请本我你他贵该此一家"
+
+
+def _name_chars() -> bytes:
+    """1 for each character a company name runs back over, by code: ``_companies`` reads
+    ``ord(text[i])`` in place, where matching a class against each character built a
+    one-character string and ran sre on it."""
+    first, last = _NAME_HAN
+    table = bytearray(0x10000)
+    table[first : last + 1] = b"\x01" * (last + 1 - first)
+    for ch in _NAME_BRACKETS:
+        table[ord(ch)] = 1
+    for ch in _NAME_STOP:
+        table[ord(ch)] = 0
+    return bytes(table)
+
+
+_NAME_CHARS: Final = _name_chars()
 
 #: the patterns tried only next to the characters they start with (``regex_windows``): most
 #: pages hold no Latin letter of a URL or WeChat id, and few "扣", "企", "股" or "有"
@@ -171,9 +191,10 @@ def _companies(text: str) -> list[Entity]:
     out: list[Entity] = []
     for m in _matches(_COMPANY_SUFFIX, text):
         start = m.start()
-        while start > 0 and m.start() - start < 24 and _CJK.match(text[start - 1]):
-            if text[start - 1] in _NAME_STOP:
-                break
+        while start > 0 and m.start() - start < 24:
+            code = ord(text[start - 1])
+            if code >= 0x10000 or not _NAME_CHARS[code]:
+                break  # not a character of the name, or one that stops it (_NAME_STOP)
             start -= 1
         if m.start() - start >= 2:
             out.append(Entity("company", text[start : m.end()], start, m.end()))

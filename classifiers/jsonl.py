@@ -27,109 +27,29 @@ import orjson
 
 from classifiers.blocks import BlockError, join_blocks, parse_blocks
 from classifiers.engine import Classifier
-from classifiers.verdict import Verdict
+from classifiers.records import verdict_record
 
 MAX_LINE_CHARS = 20_000_000
 
 
-def dump_record(record: dict[str, Any]) -> str:
-    """One output record as a line of compact JSON (without the line break).
+def dump_record(record: dict[str, Any]) -> bytes:
+    """One output record as a line of compact JSON in UTF-8 (without the line break).
 
-    orjson writes a page's record ten times faster than ``json.dumps``; what it refuses
-    (an id beyond 64 bits, a lone surrogate from an escaped input) goes through ``json``
-    in the same compact form.
+    orjson writes a page's record ten times faster than ``json.dumps``, and as bytes: a
+    realistic page's record is five times its text (each hit repeats its explanation),
+    so decoding it to write it through a text stream, which encodes it again, cost more
+    than writing it.  What orjson refuses (an id beyond 64 bits, a lone surrogate from an
+    escaped input) goes through ``json`` in the same compact form; a lone surrogate, which
+    UTF-8 cannot carry, is then written escaped (``\\ud800``), as the input had it.
     """
     try:
-        return orjson.dumps(record).decode()
+        return orjson.dumps(record)
     except orjson.JSONEncodeError:
-        return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-
-
-def _split_field(start: int, end: int, title: str) -> tuple[str, int, int]:
-    if not title:
-        return "text", start, end
-    offset = len(title) + 1
-    if start >= offset:
-        return "text", start - offset, end - offset
-    return "title", start, min(end, len(title))
-
-
-def _in_block(
-    start: int, end: int, block: int | None, verdict: Verdict, texts: list[str]
-) -> tuple[str, int, int, str]:
-    b = verdict.blocks[block or 0]
-    s, e = start - b.start, min(end, b.end) - b.start
-    return "block", s, e, texts[block or 0][s:e]
-
-
-def verdict_record(
-    record_id: Any,
-    verdict: Verdict,
-    title: str,
-    text: str,
-    block_texts: list[str] | None = None,
-) -> dict[str, Any]:
-    """The output object for one classified input line; a hit spanning title and text is cut at the title's end.
-
-    With ``block_texts`` (the input had ``blocks``) offsets index the hit's block.
-    """
-    hits = []
-    for h in verdict.hits:
-        if block_texts is not None:
-            field, start, end, match = _in_block(h.start, h.end, h.block, verdict, block_texts)
-        else:
-            field, start, end = _split_field(h.start, h.end, title)
-            match = (title if field == "title" else text)[start:end]
-        hits.append(
-            {
-                "rule": h.rule,
-                "category": h.category,
-                "severity": h.severity,
-                "field": field,
-                "block": h.block,
-                "start": start,
-                "end": end,
-                "match": match,
-                "stance": h.stance,
-                "counted": h.counted,
-                "why": h.why,
-                "explanation": h.explanation,
-                "legal_basis": h.legal_basis,
-            }
-        )
-    entities = []
-    for e in verdict.entities:
-        if block_texts is not None:
-            block = next((i for i, b in enumerate(verdict.blocks) if b.start <= e.start < b.end), 0)
-            field, start, end, _ = _in_block(e.start, e.end, block, verdict, block_texts)
-        else:
-            field, start, end = _split_field(e.start, e.end, title)
-        entities.append(
-            {"kind": e.kind, "value": e.value, "field": field, "start": start, "end": end}
-        )
-    offending = verdict.offending
-    return {
-        "id": record_id,
-        "irregular": verdict.irregular,
-        "score": verdict.score,
-        "categories": verdict.categories,
-        "severity": verdict.severity,
-        "hits": hits,
-        "entities": entities,
-        "genre": verdict.genre,
-        "tier": verdict.tier,
-        "watch_categories": verdict.watch_categories,
-        "offending": None
-        if offending is None
-        else {
-            "block": verdict.offending_block,
-            "kind": offending.kind,
-            "author": offending.author,
-            "ref": offending.ref,
-            "url": offending.url,
-        },
-        "rules_version": verdict.rules_version,
-    }
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        try:
+            return text.encode()
+        except UnicodeEncodeError:
+            return json.dumps(record, separators=(",", ":")).encode()
 
 
 def classify_line(classifier: Classifier, line: str, number: int) -> dict[str, Any]:
@@ -218,15 +138,15 @@ def _init_worker(rules_dir: Path | None, threshold: float) -> None:
     freeze_loaded()
 
 
-def _work(item: tuple[int, bytes]) -> str:
+def _work(item: tuple[int, bytes]) -> bytes:
     assert _worker_classifier is not None
     return dump_record(_one(_worker_classifier, *item))
 
 
 def classify_lines_parallel(
     lines: Iterable[bytes], rules_dir: Path | None, threshold: float, workers: int
-) -> Iterator[str]:
-    """Like :func:`classify_lines` over ``workers`` processes, still in input order; yields JSON text.
+) -> Iterator[bytes]:
+    """Like :func:`classify_lines` over ``workers`` processes, still in input order; yields JSON lines as :func:`dump_record` writes them.
 
     Each worker compiles the rules once; lines travel in chunks, so this pays off
     on large files, not on a trickle from a pipe.

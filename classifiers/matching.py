@@ -14,7 +14,7 @@ from classifiers.regex_literals import Gate, RegexNeeds, gate_open
 from classifiers.regex_windows import Windowed, finditer, search
 from classifiers.segment import is_whole_word, tokenizer
 from classifiers.verdict import Hit
-from classifiers.voice import in_quotes
+from classifiers.voice import quoted_span
 
 MAX_HITS_PER_RULE: Final = 20
 FULL_STOP: Final = "。"
@@ -62,6 +62,18 @@ class Compiled:
     context_window: int
     #: the rule's ``line`` reach (0: groups and none within ``window``; see pack.Rule)
     line: int = 0
+    #: the rule's id, category, severity, weight and explanation, read once (``_rule_fields``)
+    fields: tuple[str, str, str, float, str] | None = None
+
+
+def _rule_fields(c: Compiled) -> tuple[str, str, str, float, str]:
+    """What each hit of the rule copies from it, read on its first hit: a Rule is a pydantic
+    model, whose attributes compiled code reads through a generic lookup each time."""
+    fields = c.fields
+    if fields is None:
+        rule = c.rule
+        fields = c.fields = (rule.id, rule.category, rule.severity, rule.weight, rule.explanation)
+    return fields
 
 
 def evaluate(
@@ -120,7 +132,6 @@ def evaluate(
             return
     emitted = 0
     last_end = -1
-    rule = c.rule
     for start, end in spans:
         if start < last_end:
             continue
@@ -128,16 +139,17 @@ def evaluate(
         if span is None:
             continue
         last_end = end
-        o_start, o_end = norm.original_span(*span)
+        o_start, o_end = norm.original_span(span[0], span[1])  # *span: a generic call
+        fields = _rule_fields(c)
         hit = Hit(
-            rule.id,
-            rule.category,
-            rule.severity,
-            rule.weight,
+            fields[0],
+            fields[1],
+            fields[2],
+            fields[3],
             o_start,
             o_end,
             norm.original[o_start:o_end],
-            rule.explanation,
+            fields[4],
             c.legal_basis,
         )
         out.append((hit, span[0], span[1]))
@@ -212,7 +224,7 @@ def _cancelled(
     for ctx in contexts:
         if ctx.quoted:
             if quoted is None:
-                quoted = in_quotes(norm.original, *norm.original_span(start, end))
+                quoted = quoted_span(norm, start, end)
             if not quoted:
                 continue
         if ctx.document:

@@ -10,8 +10,7 @@ someone else's words.  The words are data: ``denied`` and ``hearsay`` in stances
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -25,10 +24,39 @@ SENTENCE_ENDS: Final = "。！？!?\n"
 MAX_LIGHT: Final = 3
 _OPEN: Final = '“「『"'
 _CLOSE: Final = '”」』"'
-#: matches up to and including the last quotation mark or sentence end of a span
-_LAST_MARK: Final = re.compile("(?s:.*)[" + re.escape(_OPEN + _CLOSE + "。！？!?\n") + "]")
 #: how far back an opening quotation mark is looked for
 QUOTE_REACH: Final = 40
+
+
+def _table(chars: Iterable[str]) -> bytes:
+    """1 for each of ``chars`` in the BMP, by code: a scan reads a character's entry by its code
+    (compiled, ``ord(text[i])`` reads it in place), where testing it against a string or a set
+    first built a one-character string of it."""
+    table = bytearray(0x10000)
+    for ch in chars:
+        if ord(ch) < 0x10000:
+            table[ord(ch)] = 1
+    return bytes(table)
+
+
+_CLAUSE_END_TABLE: Final = _table(CLAUSE_ENDS)
+#: the quotation marks and sentence ends ``quoted_by`` looks back for, and the opening marks
+_QUOTE_MARK_TABLE: Final = _table(_OPEN + _CLOSE + "。！？!?\n")
+_OPEN_TABLE: Final = _table(_OPEN)
+
+
+def opening_mark(original: str, o_start: int) -> int:
+    """Where the quotation holding ``original[o_start]`` opens, or -1: the nearest quotation
+    mark or sentence end before it, within ``QUOTE_REACH``, must be an opening mark (anything
+    else means it is not quoted).  Read by code from tables, a step per character."""
+    i = min(o_start, len(original)) - 1
+    lo = max(0, o_start - QUOTE_REACH)
+    while i >= lo:
+        c = ord(original[i])
+        if c < 0x10000 and _QUOTE_MARK_TABLE[c]:
+            return i if _OPEN_TABLE[c] else -1
+        i -= 1
+    return -1
 
 
 def _longest_first(words: Sequence[str]) -> tuple[str, ...]:
@@ -50,6 +78,16 @@ class Negation:
     #: the first characters of the negators and the advice words: most characters of a clause
     #: start neither, and are passed over without trying each word there
     openers: frozenset[str] = frozenset()
+    #: ``openers`` by code (``_table``), and whether one lies beyond the BMP, outside it
+    opener_table: bytes = bytes(0x10000)
+    astral_openers: bool = False
+
+    def _opens(self, text: str, p: int) -> bool:
+        """Whether ``text[p]`` is one of ``openers``."""
+        c = ord(text[p])
+        if c < 0x10000:
+            return self.opener_table[c] == 1
+        return self.astral_openers and text[p] in self.openers
 
     @classmethod
     def of(
@@ -62,6 +100,7 @@ class Negation:
         prohibitive: Sequence[str] = (),
         concessive: Sequence[str] = (),
     ) -> Negation:
+        openers = frozenset(w[0] for w in (*negators, *prohibitive) if w)
         return cls(
             _longest_first(negators),
             _longest_first(light),
@@ -70,7 +109,9 @@ class Negation:
             _longest_first(quoting),
             _longest_first(prohibitive),
             _longest_first(concessive),
-            frozenset(w[0] for w in (*negators, *prohibitive) if w),
+            openers,
+            _table(openers),
+            any(ord(ch) >= 0x10000 for ch in openers),
         )
 
     @classmethod
@@ -149,11 +190,12 @@ class Negation:
             return ""
         lo = s
         for k in range(start - 1, s - 1, -1):
-            if text[k] in CLAUSE_ENDS:
+            c = ord(text[k])
+            if c < 0x10000 and _CLAUSE_END_TABLE[c]:
                 lo = k + 1
                 break
         for p in range(start - 1, lo - 1, -1):
-            if text[p] not in self.openers:
+            if not self._opens(text, p):
                 continue
             # advice against ("千万别…", "不建议…") reaches the rest of its clause
             ban = next((w for w in self.prohibitive if text.startswith(w, p)), "")
@@ -176,7 +218,7 @@ class Negation:
         if any(ch in CLAUSE_ENDS for ch in tail) or any(c in tail for c in self.concessive):
             return ""
         for p in range(start + 1, end - 1):
-            if text[p] not in self.openers:
+            if not self._opens(text, p):
                 continue
             # a one-character negator inside a term is the term's own ("授权未缴费专利")
             neg = next((w for w in self.negators if len(w) > 1 and text.startswith(w, p)), "")
@@ -191,12 +233,9 @@ class Negation:
     def quoted_by(self, original: str, o_start: int) -> str:
         """The reporting verb that opens the quotation holding ``original[o_start]``
         ("信了“不授权全退”"), or ``""``."""
-        # the nearest quotation mark or sentence end before the hit, within reach: an opening
-        # mark opens the quotation, anything else means the hit is not quoted
-        last = _LAST_MARK.match(original, max(0, o_start - QUOTE_REACH), o_start)
-        if last is None or original[last.end() - 1] not in _OPEN:
+        i = opening_mark(original, o_start)
+        if i < 0:
             return ""
-        i = last.end() - 1
         head = original[max(0, i - 8) : i].rstrip()
         verb = next((v for v in self.quoting if head.endswith(v)), "")
         # the speaker's own promise in quotes ("我们承诺“…”") is no one else's words

@@ -55,7 +55,6 @@ _DROP_CATEGORIES = {
     "Me",
 }
 _ASCII_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
-_RUNS: Final = re.compile(r"[^\x00]+")
 #: four or more Chinese characters in a row, each followed by a short Latin run (pinyin or
 #: noise a spam mirror inserted); separators already mapped to the drop mark may sit between
 _INSERTED_LATIN: Final = re.compile("(?:[\u3400-\u9fff]\x00*[a-z]{1,6}\x00*){4,}")
@@ -330,11 +329,14 @@ class Normalizer:
             run_orig: list[int] = []
             pieces: list[str] = []
             length = 0
-            for m in _RUNS.finditer(translated):
-                run_starts.append(length)
-                run_orig.append(m.start())
-                pieces.append(m.group())
-                length += m.end() - m.start()
+            at = 0  # the runs between drop marks, by str.split in C: no match object for each
+            for piece in translated.split(_DROP):
+                if piece:
+                    run_starts.append(length)
+                    run_orig.append(at)
+                    pieces.append(piece)
+                    length += len(piece)
+                at += len(piece) + 1
             step1 = "".join(pieces)
             if not run_starts:
                 run_starts, run_orig = [0], [0]

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from itertools import chain
-from typing import Final
 
 from classifiers.bisection import bisect_left
 from classifiers.normalize import Normalized
-
-_LINE_BREAK: Final = re.compile("\n")
 
 Occurrences = dict[str, list[int]]
 
@@ -21,6 +16,7 @@ class Merged:
     __slots__ = (
         "_occ",
         "_cache",
+        "_merged",
         "_terms",
         "_present",
         "_breaks",
@@ -35,6 +31,9 @@ class Merged:
         #: the regexes' required strings on the page (``Classifier._scan``); None: not looked for
         self.gates = gates
         self._cache: dict[int, list[int]] = {}
+        #: the merged lists by the terms present: term lists that differ in absent terms only
+        #: ("包", "保证", "承诺" and "包", "保证" on a page without "承诺") share one
+        self._merged: dict[frozenset[str], list[int]] = {}
         self._terms: dict[str, list[int]] = {}
         self._present: dict[int, bool] = {}
         self._breaks: list[int] | None = None
@@ -62,8 +61,17 @@ class Merged:
             if len(present) == 1:
                 found = self._packed(present.pop())
             else:
-                # each list is sorted (and no two terms share a key): timsort merges the runs, in C
-                found = sorted(chain.from_iterable([self._packed(term) for term in present]))
+                key = frozenset(present)
+                merged = self._merged.get(key)
+                if merged is None:
+                    # each list is sorted (and no two terms share a key): timsort merges the
+                    # runs, in C
+                    merged = []
+                    for term in present:
+                        merged.extend(self._packed(term))
+                    merged.sort()
+                    self._merged[key] = merged
+                found = merged
             self._cache[id(terms)] = found
         return found
 
@@ -100,7 +108,13 @@ class Merged:
     def _line_breaks(self, norm: Normalized) -> list[int]:
         breaks = self._breaks
         if breaks is None:
-            breaks = self._breaks = [m.start() for m in _LINE_BREAK.finditer(norm.original)]
+            # str.find in C, where a regex's finditer built a match object for each break
+            original = norm.original
+            breaks = self._breaks = []
+            at = original.find("\n")
+            while at >= 0:
+                breaks.append(at)
+                at = original.find("\n", at + 1)
         return breaks
 
     def _inside(

@@ -335,6 +335,9 @@ class _Page:
     stance_cues: dict[int, set[str]]
     #: whether the page has a refusal or a quotation mark at all (``_unsold`` can apply)
     unsold: bool
+    #: each sentence stance read (``_sentence_stance``) by its hit's spans, voice, block and
+    #: paragraph reading: several rules often hit one phrase, whose reading is the same
+    stances: dict[tuple[int, int, int, int, str, int, bool], tuple[str, str]]
 
 
 def read_hits(
@@ -388,6 +391,7 @@ def read_hits(
         stance_cues={},
         unsold=page.quotes
         or (marks is not None and any(t in d.refusal_terms for _, _, t in marks.found)),
+        stances={},
     )
     hits = [
         _read_hit(ctx, index.at(hit.start), hit, n_start, n_end) for hit, n_start, n_end in found
@@ -415,16 +419,20 @@ def _read_hit(c: _Page, bi: int, hit: Hit, n_start: int, n_end: int) -> Hit:
     else:
         assert marks is not None
         own_paragraph = voice == "described" and (c.explainer or hit.rule in c.chrome_topics)
-        stance, why = _sentence_stance(
-            d,
-            norm,
-            marks,
-            (n_start, n_end, hit.start, hit.end),
-            voice,
-            block,
-            own_paragraph,
-            _stance_cues(c.stance_cues, bi, cues),
-        )
+        key = (n_start, n_end, hit.start, hit.end, voice, bi, own_paragraph)
+        read = c.stances.get(key)
+        if read is None:
+            read = c.stances[key] = _sentence_stance(
+                d,
+                norm,
+                marks,
+                (n_start, n_end, hit.start, hit.end),
+                voice,
+                block,
+                own_paragraph,
+                _stance_cues(c.stance_cues, bi, cues),
+            )
+        stance, why = read
     if c.unsold and why.startswith("voice of the block (offered)") and bi not in page.signal_blocks:
         assert marks is not None
         stance, why = _unsold(d, norm, marks, block, hit, cues, (n_start, n_end)) or (stance, why)

@@ -3,11 +3,11 @@ sentence ends, and whether a question is answered by what follows it."""
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from classifiers.bisection import bisect_left, bisect_right
 from classifiers.normalize import Normalized
 
 #: what an answer needs after the question in the same paragraph (one short clause)
@@ -43,7 +43,7 @@ def answer_stance(
 ) -> tuple[str, str] | None:
     """The denial, report or retelling in the answer to the question ending at
     ``question_end``: the next ``ANSWER_SENTENCES`` sentences."""
-    k = bisect.bisect_right(marks.ends, question_end)
+    k = bisect_right(marks.ends, question_end)
     # a line break after the question is a sentence end of its own: skip empty sentences
     while k < len(marks.ends) and marks.ends[k] == marks.ends[k - 1] + 1:
         k += 1
@@ -52,8 +52,8 @@ def answer_stance(
         if k < len(marks.ends)
         else None
     )
-    lo = bisect.bisect_right(marks.starts, question_end)
-    hi = len(marks.starts) if stop is None else bisect.bisect_left(marks.starts, stop)
+    lo = bisect_right(marks.starts, question_end)
+    hi = len(marks.starts) if stop is None else bisect_left(marks.starts, stop)
     seen: dict[str, str] = {}
     for _, _, term in marks.found[lo:hi]:
         for name, _where in stance_terms[term]:
@@ -79,8 +79,8 @@ def find_all(text: str, terms: Iterable[str]) -> dict[str, list[int]]:
 def sentence_span(marks: Marks, n_start: int, n_end: int, length: int) -> tuple[int, int]:
     """The normalized ``[s, e)`` of the sentence that holds ``[n_start, n_end)`` (``e`` is its
     end mark, or ``length``)."""
-    i = bisect.bisect_left(marks.ends, n_start)
-    j = bisect.bisect_left(marks.ends, n_end)
+    i = bisect_left(marks.ends, n_start)
+    j = bisect_left(marks.ends, n_end)
     return (marks.ends[i - 1] + 1 if i > 0 else 0), (
         marks.ends[j] if j < len(marks.ends) else length
     )
@@ -102,7 +102,7 @@ def sentence_cues(
     (stance, before/after) -> the first cue found there, and the normalized span of the
     first first-person offer cue (for a quoted claim).  A break cue (``("break", "before")``
     in ``stance_terms``) before the hit cuts off what precedes it."""
-    cues = marks.found[bisect.bisect_left(marks.starts, s) : bisect.bisect_left(marks.starts, e)]
+    cues = marks.found[bisect_left(marks.starts, s) : bisect_left(marks.starts, e)]
     cut = s
     for _, end, term in cues:
         if end <= n_start and ("break", "before") in stance_terms[term]:
@@ -161,11 +161,11 @@ def _covered(covers: list[tuple[int, int, str]], start: int, end: int, name: str
 def sentences_with(marks: Marks, terms: frozenset[str]) -> frozenset[int]:
     """The indices (into ``marks.ends``) of the sentences holding one of the cue ``terms``."""
     return frozenset(
-        bisect.bisect_left(marks.ends, start) for start, _, term in marks.found if term in terms
+        bisect_left(marks.ends, start) for start, _, term in marks.found if term in terms
     )
 
 
 def touches(marks: Marks, start: int, end: int, sentences: frozenset[int]) -> bool:
     """Whether the span ``[start, end)`` lies in one of ``sentences`` (see ``sentences_with``)."""
-    i, j = bisect.bisect_left(marks.ends, start), bisect.bisect_left(marks.ends, end)
+    i, j = bisect_left(marks.ends, start), bisect_left(marks.ends, end)
     return any(k in sentences for k in range(i, j + 1))

@@ -79,35 +79,63 @@ def block_voice(block: Block, page_voice: str, post_asks: bool) -> str:
     return page_voice
 
 
+def _quote_classes() -> bytes:
+    """For each character of the BMP: whether it opens (1) or closes (2) a quotation, or ends a
+    sentence (4, a line break 8), as one byte: ``in_quotes`` reads a character's class by its
+    code, where testing it against strings first built a one-character string of it."""
+    table = bytearray(0x10000)
+    for marks, bit in ((_OPEN_QUOTES, 1), (_CLOSE_QUOTES, 2), ("。！？!?", 4), ("\n", 8)):
+        for ch in marks:
+            table[ord(ch)] |= bit
+    return bytes(table)
+
+
+_QUOTE_CLASS: Final = _quote_classes()
+
+
 def in_quotes(original: str, start: int, end: int, reach: int = 40) -> bool:
-    """Whether ``original[start:end]`` sits inside quotation marks within one sentence."""
+    """Whether ``original[start:end]`` sits inside quotation marks within one sentence.
+
+    Looking back within ``reach``, the nearest quotation mark or sentence end must open a
+    quotation (a mark that both opens and closes, ``"``, opens here); looking on, the first must
+    close one, or be a sentence end right before a closing mark (a quoted sentence keeps its own
+    full stop inside the marks: “…保证授权。”)."""
     i = start - 1
-    while i >= max(0, start - reach):
-        ch = original[i]
-        if ch in _OPEN_QUOTES:
+    lo = start - reach if start - reach > 0 else 0
+    while True:
+        if i < lo:
+            return False
+        c = ord(original[i])
+        kind = _QUOTE_CLASS[c] if c < 0x10000 else 0
+        if kind:
+            if not kind & 1:
+                return False  # a closing mark or a sentence end comes first
             break
-        if (ch in _CLOSE_QUOTES and ch not in _OPEN_QUOTES) or ch in "。！？!?\n":
-            return False
         i -= 1
-    else:
-        return False
     j = end
-    while j < min(len(original), end + reach):
-        ch = original[j]
-        if ch in _CLOSE_QUOTES:
-            return True
-        # a quoted sentence keeps its own full stop inside the marks: “…保证授权。”
-        if ch in "。！？!?" and original[j + 1 : j + 2] in tuple(_CLOSE_QUOTES):
-            return True
-        if (ch in _OPEN_QUOTES and ch not in _CLOSE_QUOTES) or ch in "。！？!?\n":
-            return False
+    stop = min(len(original), end + reach)
+    while j < stop:
+        c = ord(original[j])
+        kind = _QUOTE_CLASS[c] if c < 0x10000 else 0
+        if kind:
+            if kind & 2:
+                return True
+            if kind & 4:
+                return original[j + 1 : j + 2] in tuple(_CLOSE_QUOTES)
+            return False  # an opening mark or a line break
         j += 1
     return False
 
 
+def quoted_span(norm: Normalized, start: int, end: int) -> bool:
+    """Whether normalized ``[start, end)`` sits inside quotation marks in the original (``in_quotes``)."""
+    o_start, o_end = norm.original_span(start, end)
+    return in_quotes(norm.original, o_start, o_end)
+
+
 def all_quoted(norm: Normalized, term: str, starts: list[int]) -> bool:
     """Whether every occurrence of ``term`` (normalized starts) sits inside quotation marks."""
-    return all(in_quotes(norm.original, *norm.original_span(p, p + len(term))) for p in starts)
+    return all(quoted_span(norm, p, p + len(term)) for p in starts)
 
 
 def has_quotes(original: str) -> bool:
@@ -122,5 +150,5 @@ def quoted_claim(
     marks, hit and cue (its normalized span) alike, on a page that does not speak as a seller."""
     if voice == "offered" or not in_quotes(norm.original, o_start, o_end):
         return False
-    c_start, c_end = norm.original_span(*cue)
+    c_start, c_end = norm.original_span(cue[0], cue[1])
     return in_quotes(norm.original, c_start, c_end)

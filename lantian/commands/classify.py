@@ -109,25 +109,27 @@ def classify_cmd(
         interactive = False
     if workers == 0:
         workers = auto_workers(None if interactive else Path(file))
-    write = sys.stdout.write
+    sys.stdout.flush()
+    out = sys.stdout.buffer  # the records are UTF-8 already (dump_record)
+    write = out.write
     try:
         with loaded_frozen():
             if workers > 1:
-                for text in classify_lines_parallel(
+                for line in classify_lines_parallel(
                     source, classifier.rules_dir, classifier.threshold, workers
                 ):
-                    write(text + "\n")
+                    write(line + b"\n")
             else:
                 for record in classify_lines(classifier, source):
-                    write(dump_record(record) + "\n")
+                    write(dump_record(record) + b"\n")
                     if interactive:
-                        sys.stdout.flush()
+                        out.flush()
     except BrokenPipeError:
         return
     finally:
         if source is not sys.stdin.buffer:
             source.close()
-    sys.stdout.flush()
+    out.flush()
 
 
 def _print_report(report: Report) -> None:

@@ -80,6 +80,17 @@ def test_classify_reads_stdin(settings: Settings) -> None:
     assert _lines(result.stdout)[0]["categories"] == ["certificate_renting"]
 
 
+def test_classify_goes_on_past_an_escaped_lone_surrogate(settings: Settings) -> None:
+    """A lone surrogate (valid JSON, not UTF-8) used to stop the stream when the record was written."""
+    lines = '{"id": "\\ud800", "text": "包授权"}\n{"id": 2, "text": "专利流程"}\n'
+    result = runner.invoke(app, ["classify", "-"], input=lines)
+    assert result.exit_code == 0
+    records = _lines(result.stdout)
+    assert [r["id"] for r in records] == ["\ud800", 2]
+    assert result.stdout.splitlines()[0].isascii()  # that record is escaped as a whole
+    assert records[0]["hits"]
+
+
 def test_classify_missing_file_is_exit_2(settings: Settings) -> None:
     result = runner.invoke(app, ["classify", "/nonexistent/in.jsonl"])
     assert result.exit_code == 2
@@ -250,8 +261,14 @@ def test_records_are_written_as_compact_json_with_a_fallback_for_what_orjson_ref
 
     record = {"id": 7, "hits": [{"match": "包授权", "weight": 0.85}], "severity": None}
     line = dump_record(record)
-    assert line == '{"id":7,"hits":[{"match":"包授权","weight":0.85}],"severity":null}'
+    assert line == '{"id":7,"hits":[{"match":"包授权","weight":0.85}],"severity":null}'.encode()
     # an id beyond 64 bits (json.loads reads any integer) still comes out, the same way
-    huge = {"id": 10**30, "irregular": False}
-    assert dump_record(huge) == '{"id":1000000000000000000000000000000,"irregular":false}'
+    huge = {"id": 10**30, "irregular": False, "match": "包"}
+    assert dump_record(huge) == (
+        '{"id":1000000000000000000000000000000,"irregular":false,"match":"包"}'.encode()
+    )
     assert json.loads(dump_record(huge)) == huge
+    # a lone surrogate (an escaped one in the input) cannot be UTF-8: it stays escaped
+    lone = {"id": "\ud800", "match": "包"}
+    assert dump_record(lone) == b'{"id":"\\ud800","match":"\\u5305"}'
+    assert json.loads(dump_record(lone)) == lone

@@ -48,3 +48,17 @@ def test_contact_keywords_match_in_any_case_as_ignorecase_did() -> None:
     assert ("wechat", "\u212aelvin99".lower()) in found
     # the keyword gates still apply: no keyword in a listed casing, no entity
     assert extract_entities("wEIXIN：Abc12345") == []
+
+
+def test_company_names_run_back_over_the_same_characters_as_before() -> None:
+    """The table _companies reads is the class it replaced: [\\u4e00-\\u9fff（）()] less the stops."""
+    import re
+
+    from classifiers.entities import _NAME_CHARS
+
+    cjk = re.compile(r"[\u4e00-\u9fff（）()]")
+    stops = set("的是在为与和及从由向对找选请本我你他贵该此一家")
+    assert all(
+        _NAME_CHARS[code] == (1 if cjk.match(chr(code)) and chr(code) not in stops else 0)
+        for code in range(0x10000)
+    )
