@@ -214,6 +214,8 @@ class Discourse:
         self.break_terms = frozenset(
             t for t, at in self._stance_terms.items() if ("break", "before") in at
         )
+        #: the phrases a refusal inside them does not refuse ("只签字不做案子" sells)
+        self.refusal_unless = frozenset(self._unless.get("denied", ()))
 
     def terms(self) -> set[str]:
         """Every normalized term the cues use, for the rule engine's one scan of a page."""

@@ -178,8 +178,9 @@ def _refusal_beside(
     # 包授权"); after the hit, a new first-person subject is the one who refuses ("对于他人的
     # 品牌，我们拒绝代理"), and only a contrast parts them
     breaks = [(p, term) for p, _, term in found if term in d.break_terms]
+    covers = [(p, q) for p, q, term in found if term in d.refusal_unless]
     for p, q, term in found:
-        if term not in d.refusal_terms:
+        if term not in d.refusal_terms or any(c <= p and q <= e for c, e in covers):
             continue
         if any((q <= b < n_start) or (n_end <= b < p and "我" not in word) for b, word in breaks):
             continue

@@ -124,3 +124,13 @@ def test_a_reply_offering_under_the_question_still_offers(classifier: Classifier
     verdict = classifier.classify_blocks([*ASKED, offer])
     assert verdict.irregular, why(verdict)
     assert verdict.offending is not None and verdict.offending.ref == "#3", why(verdict)
+
+
+def test_doing_no_cases_is_what_a_rented_certificate_sells(classifier: Classifier) -> None:
+    """ "只签字不做案子" holds "不做", a refusal cue, inside the phrase it sells (stances.yaml's
+    denied ``unless``): the seller's own terms, not a refusal of the practice."""
+    text = "持证代理师可远程挂靠，只签字不做案子，年费当年结清。"
+    verdict = classifier.classify_blocks(paragraphs(["专代证合作", text]))
+    assert verdict.irregular, why(verdict)
+    honest = "有人让代理师只签字、把证挂靠在机构名下，这样的事我们不做。"
+    assert not classifier.classify_blocks(paragraphs(["专代证合作", honest])).irregular
