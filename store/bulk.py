@@ -57,12 +57,14 @@ def insert_new(session: Session, objects: Sequence[M], key: Sequence[str]) -> No
     dicts = [inspect(obj).dict for obj in objects]
     rows = [{column: values[name] for name, column in names.items()} for values in dicts]
     # a Core executemany on the table: the ORM's bulk insert costs as much per row again
-    session.connection().execute(insert(cast(Table, mapper.local_table)), rows)
+    connection = session.connection()  # Core: no autoflush, no ORM result per row
+    connection.execute(insert(cast(Table, mapper.local_table)), rows)
     columns = [mapper.columns[name] for name in key]
     # each key column IN the batch's values: the unique index serves it
     wanted = [mapper.columns[name].in_({values[name] for values in dicts}) for name in key]
     ids = {
-        tuple(found[1:]): found[0] for found in session.execute(select(pk, *columns).where(*wanted))
+        tuple(found[1:]): found[0]
+        for found in connection.execute(select(pk, *columns).where(*wanted))
     }
     for obj, values in zip(objects, dicts, strict=True):
         setattr(obj, pk_name, ids[tuple(values[name] for name in key)])

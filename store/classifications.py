@@ -95,8 +95,8 @@ def record_verdicts(
 
 
 def _write_rows(session: Session, pending: list[tuple[Classification, Any]]) -> None:
-    """Insert the pending new classifications in one executemany and flush the rewritten
-    ones, then write their hits and entities in one executemany each, no ORM object per hit
+    """Insert the pending new classifications in one executemany (a rewritten one is
+    updated at the next flush), then write their hits and entities in one executemany each, no ORM object per hit
     (a dense page has hundreds); empties ``pending``."""
     if not pending:
         return
@@ -104,19 +104,19 @@ def _write_rows(session: Session, pending: list[tuple[Classification, Any]]) -> 
     for classification in new:
         complete_defaults(classification)
     insert_new(session, new, ("version_id",))
-    session.flush()
+    connection = session.connection()  # Core: no autoflush, no ORM bookkeeping per row
     hits = [
         _hit_row(c.id, hit) for c, verdict in pending for hit in _get(verdict, "hits", []) or []
     ]
     if hits:
-        session.execute(insert(RuleHit), hits)
+        connection.execute(insert(RuleHit), hits)
     entities = [
         _entity_row(c.id, ent)
         for c, verdict in pending
         for ent in _get(verdict, "entities", []) or []
     ]
     if entities:
-        session.execute(insert(Entity), entities)
+        connection.execute(insert(Entity), entities)
     for classification, _ in pending:
         session.expire(classification, ["hits", "entities"])
     pending.clear()

@@ -123,7 +123,8 @@ def record_observations(session: Session, observations: Sequence[Observation]) -
     """:func:`record_observation` for each of ``observations`` in turn, with the same rows as a
     result, the same ids included: one query finds the listings already stored (with their
     current versions), and the new listings and the new versions go in one executemany each
-    (:func:`store.bulk.insert_new`), in the batch's order.
+    (:func:`store.bulk.insert_new`), in the batch's order.  Every id is set on return; the
+    changes to listings already stored are left to the session's next flush.
 
     A canonical URL seen twice in the batch sees its own earlier observation, as it would one
     at a time.
@@ -180,8 +181,7 @@ def record_observations(session: Session, observations: Sequence[Observation]) -
         if rec.changed:
             rec.listing.current_version_id = rec.version.id
             set_committed_value(rec.listing, "current_version", rec.version)
-    session.flush()
-    return recorded
+    return recorded  # the listings' changes go with the next flush, ids are all set
 
 
 def _insert_listings(
