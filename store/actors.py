@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, Result, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from store import audit
+from store.bulk import insert_new
 from store.models import (
     Actor,
     ActorContact,
@@ -120,14 +121,22 @@ def link_actors(
             )
         ).all()
         known = {(c.kind, c.value): c for c in rows if (c.kind, c.value) in keys}
-    # the links' rows are flushed together at the end; a merge flushes what it moves first
+    # the links' rows are written together at the end; a merge writes what it moves first
+    added: list[ActorContact] = []
     with session.no_autoflush:
         actors = [
-            _link(session, listing, wanted, known) if wanted else None
+            _link(session, listing, wanted, known, added) if wanted else None
             for (listing, _), wanted in zip(links, wanted_each, strict=True)
         ]
+    _insert_contacts(session, added)
     session.flush()
     return actors
+
+
+def _insert_contacts(session: Session, added: list[ActorContact]) -> None:
+    """The new contacts in one executemany (:func:`store.bulk.insert_new`); empties ``added``."""
+    insert_new(session, added, ("kind", "value"))
+    added.clear()
 
 
 def _link(
@@ -135,9 +144,11 @@ def _link(
     listing: Listing,
     wanted: set[tuple[str, str]],
     known: dict[tuple[str, str], ActorContact],
+    added: list[ActorContact],
 ) -> Actor:
-    """One link; ``known`` holds the stored contacts among those wanted, and gets the new ones
-    (a merge moves contacts in the database and in these objects alike)."""
+    """One link; ``known`` holds the stored contacts among those wanted, and gets the new ones,
+    which wait in ``added`` to be inserted (a merge moves contacts in the database and in these
+    objects alike, so it inserts them first)."""
     owned = {key: known[key] for key in wanted if key in known}
     if listing.actor_pinned and listing.actor_id is not None:
         actor = session.get(Actor, listing.actor_id)
@@ -155,6 +166,7 @@ def _link(
             for other in candidates[1:]:
                 if any(frozenset((other, member)) in apart for member in group):
                     continue
+                _insert_contacts(session, added)
                 moved = _absorb(session, actor, other)
                 group.append(other)
                 audit.record(
@@ -166,7 +178,7 @@ def _link(
             actor = _new_actor(session, sorted(wanted)[0][1])
     for kind, value in sorted(wanted - set(owned)):
         contact = known[(kind, value)] = ActorContact(actor_id=actor.id, kind=kind, value=value)
-        session.add(contact)
+        added.append(contact)
     listing.actor_id = actor.id
     return actor
 

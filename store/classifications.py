@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from store.bulk import complete_defaults, insert_new
 from store.listing_state import change_listing
 from store.models import Classification, Entity, Listing, ListingStatus, ListingVersion, RuleHit
 
@@ -67,10 +68,10 @@ def record_verdicts(
             out.append(existing)
             continue
         if existing is None:
+            # inserted with the others by _write_rows
             existing = found[version.id] = Classification(
                 version_id=version.id, irregular=False, score=0.0
             )
-            session.add(existing)
         else:
             _write_rows(session, pending)  # the earlier verdicts' rows go before this delete
             session.execute(delete(RuleHit).where(RuleHit.classification_id == existing.id))
@@ -94,23 +95,28 @@ def record_verdicts(
 
 
 def _write_rows(session: Session, pending: list[tuple[Classification, Any]]) -> None:
-    """Flush the pending classifications, then write their hits and entities in one
-    executemany each, no ORM object per hit (a dense page has hundreds); empties ``pending``."""
+    """Insert the pending new classifications in one executemany (a rewritten one is
+    updated at the next flush), then write their hits and entities in one executemany each, no ORM object per hit
+    (a dense page has hundreds); empties ``pending``."""
     if not pending:
         return
-    session.flush()
+    new = [c for c, _ in pending if inspect(c).transient]
+    for classification in new:
+        complete_defaults(classification)
+    insert_new(session, new, ("version_id",))
+    connection = session.connection()  # Core: no autoflush, no ORM bookkeeping per row
     hits = [
         _hit_row(c.id, hit) for c, verdict in pending for hit in _get(verdict, "hits", []) or []
     ]
     if hits:
-        session.execute(insert(RuleHit), hits)
+        connection.execute(insert(RuleHit), hits)
     entities = [
         _entity_row(c.id, ent)
         for c, verdict in pending
         for ent in _get(verdict, "entities", []) or []
     ]
     if entities:
-        session.execute(insert(Entity), entities)
+        connection.execute(insert(Entity), entities)
     for classification, _ in pending:
         session.expire(classification, ["hits", "entities"])
     pending.clear()

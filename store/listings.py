@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from store.bulk import complete_defaults, insert_new
 from store.models import Listing, ListingVersion, Platform, SourceKind, utcnow
 
 
@@ -85,7 +87,7 @@ def record_observation(session: Session, obs: Observation) -> Recorded:
 
 
 def _new_listing(session: Session, obs: Observation, platforms: dict[str, Platform]) -> Listing:
-    """A listing first seen in ``obs``, added to the session (its platform made if new)."""
+    """A listing first seen in ``obs``, not yet in the session (its platform made if new)."""
     platform = platforms.get(obs.platform_key)
     if platform is None:
         platform = platforms[obs.platform_key] = get_or_create_platform(session, obs.platform_key)
@@ -98,14 +100,14 @@ def _new_listing(session: Session, obs: Observation, platforms: dict[str, Platfo
         last_seen=obs.fetched_at,
         first_campaign_id=obs.campaign_id,
     )
-    session.add(listing)
+    complete_defaults(listing)
     return listing
 
 
-def _new_version(session: Session, obs: Observation, listing: Listing, sha: str) -> ListingVersion:
-    """The version of ``listing`` that ``obs`` shows, added to the session."""
-    version = ListingVersion(
-        listing=listing,
+def _new_version(obs: Observation, listing: Listing, sha: str) -> ListingVersion:
+    """The version of ``listing`` that ``obs`` shows, not yet in the session."""
+    return ListingVersion(
+        listing_id=listing.id,
         content_sha256=sha,
         title=obs.title,
         text=obs.text,
@@ -115,14 +117,14 @@ def _new_version(session: Session, obs: Observation, listing: Listing, sha: str)
         http_status=obs.http_status,
         encoding=obs.encoding,
     )
-    session.add(version)
-    return version
 
 
 def record_observations(session: Session, observations: Sequence[Observation]) -> list[Recorded]:
     """:func:`record_observation` for each of ``observations`` in turn, with the same rows as a
     result, the same ids included: one query finds the listings already stored (with their
-    current versions) and one flush inserts what the batch adds, in the batch's order.
+    current versions), and the new listings and the new versions go in one executemany each
+    (:func:`store.bulk.insert_new`), in the batch's order.  Every id is set on return; the
+    changes to listings already stored are left to the session's next flush.
 
     A canonical URL seen twice in the batch sees its own earlier observation, as it would one
     at a time.
@@ -138,29 +140,23 @@ def record_observations(session: Session, observations: Sequence[Observation]) -
             .options(selectinload(Listing.current_version))
         )
     }
-    keys = list(dict.fromkeys(obs.platform_key for obs in observations))
-    platforms = {p.key: p for p in session.scalars(select(Platform).where(Platform.key.in_(keys)))}
-    created_here: set[str] = set()
-    # versions this batch added, by (canonical URL, content hash): not in the database yet
+    current = {url: listing.current_version for url, listing in listings.items()}
+    created_here = _insert_listings(session, observations, listings)
+    # versions this batch added, by (canonical URL, content hash): inserted below
     added: dict[tuple[str, str], ListingVersion] = {}
     recorded: list[Recorded] = []
-    for obs in observations:
+    for i, obs in enumerate(observations):
         sha = obs.content_sha256()
-        listing = listings.get(obs.canonical_url)
-        created = listing is None
-        if listing is None:
-            listing = listings[obs.canonical_url] = _new_listing(session, obs, platforms)
-            created_here.add(obs.canonical_url)
-        else:
+        listing = listings[obs.canonical_url]
+        created = created_here.get(obs.canonical_url) == i
+        if not created:
             listing.last_seen = max(listing.last_seen, obs.fetched_at)
             listing.url = obs.url
-
-        current = listing.current_version
-        if current is not None and current.content_sha256 == sha:
+        version = current.get(obs.canonical_url)
+        if version is not None and version.content_sha256 == sha:
             listing.online = True
-            recorded.append(Recorded(listing, current, created=False, changed=False))
+            recorded.append(Recorded(listing, version, created=False, changed=False))
             continue
-
         version = added.get((obs.canonical_url, sha))
         if version is None and obs.canonical_url not in created_here:
             version = session.scalar(
@@ -170,10 +166,8 @@ def record_observations(session: Session, observations: Sequence[Observation]) -
             )
         inserted = version is None
         if version is None:
-            version = added[(obs.canonical_url, sha)] = _new_version(session, obs, listing, sha)
-        if version.id is not None:
-            listing.current_version_id = version.id
-        listing.current_version = version  # a version inserted below sets the id on flush
+            version = added[(obs.canonical_url, sha)] = _new_version(obs, listing, sha)
+        current[obs.canonical_url] = version
         listing.title = obs.title
         listing.shop = obs.shop or listing.shop
         listing.seller = obs.seller or listing.seller
@@ -182,5 +176,26 @@ def record_observations(session: Session, observations: Sequence[Observation]) -
         recorded.append(
             Recorded(listing, version, created=created, changed=True, inserted=inserted)
         )
-    session.flush()
-    return recorded
+    insert_new(session, list(added.values()), ("listing_id", "content_sha256"))
+    for rec in recorded:
+        if rec.changed:
+            rec.listing.current_version_id = rec.version.id
+            set_committed_value(rec.listing, "current_version", rec.version)
+    return recorded  # the listings' changes go with the next flush, ids are all set
+
+
+def _insert_listings(
+    session: Session, observations: Sequence[Observation], listings: dict[str, Listing]
+) -> dict[str, int]:
+    """Insert a listing for each URL not in ``listings`` (adding it there), from the URL's
+    first observation; returns that observation's index by URL."""
+    keys = list(dict.fromkeys(obs.platform_key for obs in observations))
+    platforms = {p.key: p for p in session.scalars(select(Platform).where(Platform.key.in_(keys)))}
+    first: dict[str, int] = {}
+    for i, obs in enumerate(observations):
+        if obs.canonical_url not in listings and obs.canonical_url not in first:
+            first[obs.canonical_url] = i
+    new = [_new_listing(session, observations[i], platforms) for i in first.values()]
+    insert_new(session, new, ("canonical_url",))
+    listings.update((listing.canonical_url, listing) for listing in new)
+    return first
