@@ -95,9 +95,9 @@ def record_verdicts(
 
 
 def _write_rows(session: Session, pending: list[tuple[Classification, Any]]) -> None:
-    """Insert the pending new classifications in one executemany (a rewritten one is
-    updated at the next flush), then write their hits and entities in one executemany each, no ORM object per hit
-    (a dense page has hundreds); empties ``pending``."""
+    """Insert the pending new classifications in one executemany (a rewritten one is updated
+    at the next flush), then write their hits and entities in one executemany each, no ORM
+    object per hit (a dense page has hundreds); empties ``pending``."""
     if not pending:
         return
     new = [c for c, _ in pending if inspect(c).transient]
