@@ -1,0 +1,203 @@
+"""`lantian classify` over worker processes: the same bytes as one process, in order, and
+a clean stop when a worker dies or the user presses Ctrl-C."""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from classifiers import Classifier, Verdict, WorkerFailed, classify_stream, loaded_frozen
+from classifiers.stream import _chunks
+from lantian.cli import app
+from lantian.config import Settings
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+#: what `lantian classify` already answers for: bad JSON, an empty line, blanks, GBK bytes,
+#: an escaped lone surrogate, a non-object, a missing text, CRLF, a BOM on line 1
+ODD_LINES = [
+    b"{not json",
+    b"",
+    b"   ",
+    '{"id": "gbk", "text": "专利包过"}'.encode("gbk"),
+    b'{"id": "\\ud800", "text": "\\u5305\\u6388\\u6743"}',
+    b"[1, 2]",
+    b'{"id": "no-text"}',
+    '{"id": "crlf", "text": "包授权"}\r'.encode(),
+]
+
+
+def odd_corpus() -> bytes:
+    """Every tests/data/*.jsonl file, an odd line after each, a BOM first, no final newline."""
+    parts = [b"\xef\xbb\xbf"]
+    for i, path in enumerate(sorted(DATA.glob("*.jsonl"))):
+        parts.append(path.read_bytes().rstrip(b"\n") + b"\n")
+        parts.append(ODD_LINES[i % len(ODD_LINES)] + b"\n")
+    parts.append(b'{"id": "last", "text": "no newline at the end"}')
+    return b"".join(parts)
+
+
+def run(classifier: Classifier, data: bytes, workers: int, **kwargs: Any) -> tuple[bytes, int]:
+    sink = io.BytesIO()
+    with loaded_frozen():
+        done = classify_stream(classifier, io.BytesIO(data), sink.write, workers, **kwargs)
+    return sink.getvalue(), done.processes
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=30),
+    final_newline=st.booleans(),
+    size=st.integers(1, 64),
+)
+def test_chunks_are_whole_lines_numbered_as_a_file_iterates_them(
+    lines: list[bytes], final_newline: bool, size: int
+) -> None:
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    chunks = list(_chunks(io.BytesIO(data), size))
+    assert b"".join(chunk for _, chunk in chunks) == data
+    expected = list(io.BytesIO(data))
+    for first, chunk in chunks:
+        assert chunk
+        assert (
+            list(io.BytesIO(chunk))
+            == expected[first - 1 : first - 1 + len(list(io.BytesIO(chunk)))]
+        )
+    for _, chunk in chunks[:-1]:
+        assert chunk.endswith(b"\n")
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 4096, 200_000])
+def test_workers_write_the_bytes_one_process_writes(
+    classifier: Classifier, chunk_bytes: int
+) -> None:
+    data = odd_corpus()
+    alone, processes = run(classifier, data, 1)
+    assert processes == 0
+    pooled, processes = run(classifier, data, 2, small_input_bytes=0, chunk_bytes=chunk_bytes)
+    assert processes == 2
+    assert pooled == alone
+    assert alone.count(b"\n") == len(list(io.BytesIO(data)))
+    assert multiprocessing.active_children() == []
+
+
+def test_a_small_input_stays_in_this_process(classifier: Classifier) -> None:
+    data = (DATA / "devset.jsonl").read_bytes()
+    assert run(classifier, data, 2)[1] == 0
+    assert run(classifier, data, 2, small_input_bytes=len(data) + 1)[1] == 0
+    assert run(classifier, data, 2, small_input_bytes=len(data))[1] == 2
+
+
+class Dying:
+    """The real classifier, but a worker classifying a text with ``die`` in it ends abruptly."""
+
+    def __init__(self, real: Classifier, how: str) -> None:
+        self.real = real
+        self.how = how
+        self.rules_dir = real.rules_dir
+        self.threshold = real.threshold
+
+    def classify(self, text: str, title: str = "", blocks: Any = None) -> Verdict:
+        if "die" in text:
+            time.sleep(0.3)  # the worker's previous output has left by then
+            if self.how == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            os._exit(3)
+        return self.real.classify(text, title, blocks)
+
+
+@pytest.mark.parametrize(("how", "message"), [("kill", "signal 9"), ("exit", "code 3")])
+def test_a_worker_that_dies_is_named_by_its_chunks_first_line(
+    classifier: Classifier, how: str, message: str
+) -> None:
+    lines = [json.dumps({"id": i, "text": "实用新型包授权，不过退款"}).encode() for i in range(60)]
+    lines[45] = b'{"id": 45, "text": "die"}'  # input line 46
+    data = b"\n".join(lines) + b"\n"
+    chunk_bytes = 300
+    first = max(f for f, _ in _chunks(io.BytesIO(data), chunk_bytes) if f <= 46)
+    assert 1 < first < 46
+    dying = cast(Classifier, Dying(classifier, how))
+    sink = io.BytesIO()
+    with pytest.raises(WorkerFailed) as failed:
+        classify_stream(
+            dying, io.BytesIO(data), sink.write, 2, small_input_bytes=0, chunk_bytes=chunk_bytes
+        )
+    assert failed.value.first_line == first
+    assert f"from input line {first}" in str(failed.value) and message in str(failed.value)
+    assert f"complete up to line {first - 1}" in str(failed.value)
+    alone, _ = run(classifier, data.replace(b'"die"', b'"x"'), 1)
+    assert sink.getvalue() == b"".join(alone.splitlines(keepends=True)[: first - 1])
+    assert multiprocessing.active_children() == []
+
+
+def test_cli_workers_match_one_process_on_a_large_odd_file(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(odd_corpus())
+    assert path.stat().st_size > 2_000_000  # above the in-process threshold
+    runner = CliRunner()
+    one = runner.invoke(app, ["classify", str(path), "--workers", "1"])
+    two = runner.invoke(app, ["classify", str(path), "--workers", "2"])
+    assert one.exit_code == two.exit_code == 0, two.output
+    assert one.stdout_bytes == two.stdout_bytes
+    assert one.stdout_bytes.count(b"\n") == len(list(io.BytesIO(path.read_bytes())))
+    assert multiprocessing.active_children() == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat")
+    return not (status.exists() and status.read_text().split(") ")[-1].startswith("Z"))
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers through /proc")
+def test_ctrl_c_stops_the_workers_and_keeps_what_was_written(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(
+        odd_corpus().rstrip(b"\n") + b"\n" + (DATA / "sandbox-2025.jsonl").read_bytes() * 6
+    )
+    out = tmp_path / "out.jsonl"
+    with out.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lantian", "classify", str(path), "--workers", "2"],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # a process group of its own, as a terminal's job
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while out.stat().st_size == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            assert len(children) == 2, children
+            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C at a terminal does
+            _, stderr = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode != 0
+    assert not any(_alive(int(pid)) for pid in children)
+    assert b"Traceback" not in stderr, stderr.decode()
+    written = out.read_bytes()
+    assert written.endswith(b"\n")
+    assert all(json.loads(line) for line in written.splitlines())
