@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from classifiers import default_workers
 from classifiers.native import engine
 from lantian.cli import app
 from lantian.config import Settings
@@ -239,6 +240,24 @@ def test_bench_classify_beats_jieba(settings: Settings) -> None:
     assert realistic["megabytes"] * 1_000_000 / realistic["documents"] > 3000
     assert set(figures["start_up"]) == {"import_s", "rules_s", "jieba_s"}
     assert figures["engine"] == engine() in {"compiled", "interpreted"}
+    wall = figures["wall"]
+    assert wall["corpus"] == "realistic" and wall["megabytes"] == realistic["megabytes"]
+    assert wall["workers"] == default_workers()
+    assert wall["processes"] == 0  # 0.15 MB: under the threshold, one process as the CLI does
+    assert wall["ratio_one_worker"] > 0 and wall["ratio_workers"] > 0
+    assert len(wall["load_before"]) == len(wall["load_after"]) == 3
+
+
+def test_bench_classify_times_the_workers_on_a_corpus_above_the_threshold(
+    settings: Settings,
+) -> None:
+    result = runner.invoke(
+        app, ["bench", "classify", "--mb", "1.2", "--rounds", "1", "--workers", "2", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    wall = json.loads(result.stdout)["wall"]
+    assert wall["workers"] == wall["processes"] == 2
+    assert wall["jieba_s"] > 0 and wall["one_worker_s"] > 0 and wall["workers_s"] > 0
 
 
 def test_classify_workers_keep_order_and_output(settings: Settings, tmp_path: Path) -> None:
