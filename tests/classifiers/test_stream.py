@@ -201,3 +201,51 @@ def test_ctrl_c_stops_the_workers_and_keeps_what_was_written(
     written = out.read_bytes()
     assert written.endswith(b"\n")
     assert all(json.loads(line) for line in written.splitlines())
+
+
+class CountingSource(io.BytesIO):
+    """An input that remembers how far it has been read."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.consumed = self.tell()
+        return data
+
+
+def test_the_reader_stays_a_few_chunks_ahead_of_the_writer(classifier: Classifier) -> None:
+    data = odd_corpus()
+    ends = [0]
+    for line in io.BytesIO(data):
+        ends.append(ends[-1] + len(line))
+    source = CountingSource(data)
+    source.consumed = 0
+    written = 0
+    ahead: list[int] = []
+
+    def write(output: bytes) -> None:
+        nonlocal written
+        written += output.count(b"\n")
+        ahead.append(source.consumed - ends[written])
+
+    chunk_bytes = 16_384
+    done = classify_stream(
+        classifier, source, write, 2, small_input_bytes=0, chunk_bytes=chunk_bytes
+    )
+    assert done.processes == 2 and written == len(ends) - 1
+    assert len(ahead) > 50
+    # two chunks per worker handed out, one being cut: never the whole file
+    assert max(ahead) <= (2 * 2 + 2) * chunk_bytes + max(b - a for a, b in zip(ends, ends[1:]))
+    assert max(ahead) < len(data) / 10
+
+
+def test_spawned_workers_load_the_rules_themselves(
+    classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the platform cannot fork, each worker loads the classifier from its rules."""
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    data = (DATA / "realset.jsonl").read_bytes()
+    alone, _ = run(classifier, data, 1)
+    pooled, processes = run(classifier, data, 2, small_input_bytes=0, chunk_bytes=16_384)
+    assert processes == 2
+    assert pooled == alone
+    assert multiprocessing.active_children() == []
