@@ -19,12 +19,12 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
-import queue
 import signal
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from multiprocessing.context import ForkContext, SpawnContext
-from multiprocessing.process import BaseProcess
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkContext, ForkProcess, SpawnContext, SpawnProcess
 from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import BinaryIO
@@ -41,10 +41,8 @@ SMALL_INPUT_BYTES = 1_000_000
 #: chunks handed out per worker and not yet written: one being classified, one waiting
 IN_FLIGHT_PER_WORKER = 2
 MAX_WORKERS = 8
-#: how often the parent, waiting for output, checks that its workers are alive (seconds)
-_POLL_S = 0.2
 
-_STARTED, _DONE, _FAILED = 0, 1, 2
+_DONE, _FAILED = 1, 2
 Write = Callable[[bytes], object]
 
 
@@ -63,16 +61,17 @@ def default_workers() -> int:
 class WorkerFailed(RuntimeError):
     """A worker process died or raised while classifying the chunk from line ``first_line``.
 
-    The output holds every line before the failed chunk's (those already written stay
-    written); nothing from that chunk on.
+    What was written stays written: the output of input lines 1 to ``written`` (all the
+    lines before that chunk, unless a second worker failed meanwhile), nothing after.
     """
 
-    def __init__(self, first_line: int, what: str) -> None:
+    def __init__(self, first_line: int, what: str, written: int) -> None:
         super().__init__(
             f"a worker process {what} classifying the chunk from input line {first_line}; "
-            f"the output is complete up to line {first_line - 1}"
+            f"the output holds input lines 1 to {written}"
         )
         self.first_line = first_line
+        self.written = written
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,17 +185,17 @@ def _classify_chunk(classifier: Classifier, first: int, chunk: bytes) -> bytes:
 
 
 Task = tuple[int, int, bytes] | None  # (sequence number, first line, chunk); None: stop
-Result = tuple[int, int, object]  # (_STARTED | _DONE | _FAILED, sequence number, payload)
+Result = tuple[int, int, object]  # (_DONE | _FAILED, sequence number, output or message)
 
 
 def _worker_main(
     tasks: Queue[Task],
-    results: Queue[Result],
+    results: Connection,
     classifier: Classifier | None,
     rules_dir: Path | None,
     threshold: float,
 ) -> None:
-    """A worker's life: classify chunks until told to stop.
+    """A worker's life: classify the chunks of its own queue, in order, until told to stop.
 
     Ctrl-C reaches the whole process group; the parent alone decides what it means, so a
     worker ignores it rather than die with a traceback of its own.  A forked worker has the
@@ -207,16 +206,34 @@ def _worker_main(
         classifier = load_default_classifier(rules_dir, threshold)
         classifier.warm_up()
     freeze_loaded()
-    pid = os.getpid()
     while (task := tasks.get()) is not None:
         number, first, chunk = task
-        results.put((_STARTED, number, pid))
         try:
             output = _classify_chunk(classifier, first, chunk)
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops
-            results.put((_FAILED, number, f"raised {type(exc).__name__}: {exc}"))
+            results.send((_FAILED, number, f"raised {type(exc).__name__}: {exc}"))
             return
-        results.put((_DONE, number, output))
+        results.send((_DONE, number, output))
+
+
+@dataclass(slots=True)
+class _Worker:
+    """A worker process, its own task queue, the read end of the pipe only it writes its
+    results to (so its death mid-message is an end of file, not a wait for ever), and the
+    chunks it holds, oldest (the one it is classifying) first."""
+
+    process: ForkProcess | SpawnProcess
+    tasks: Queue[Task]
+    results: Connection
+    holds: deque[int] = field(default_factory=deque)
+
+    def how_it_ended(self) -> str:
+        self.process.join(5)
+        code = self.process.exitcode
+        if code is None:
+            return f"(pid {self.process.pid}) stopped answering"
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        return f"(pid {self.process.pid}) {how}"
 
 
 def _pool(
@@ -226,109 +243,112 @@ def _pool(
     context: ForkContext | SpawnContext = (
         multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     )
-    tasks: Queue[Task] = context.Queue()
-    results: Queue[Result] = context.Queue()
     inherited = classifier if fork else None
-    processes = [
-        context.Process(
-            target=_worker_main,
-            args=(tasks, results, inherited, classifier.rules_dir, classifier.threshold),
-            name=f"lantian-classify-{i}",
-            daemon=True,
-        )
-        for i in range(workers)
-    ]
+    pool: list[_Worker] = []
     finished = False
     try:
-        for process in processes:
-            process.start()
-        lines = _feed(chunks, tasks, results, processes, write, workers * IN_FLIGHT_PER_WORKER)
-        for _ in processes:
-            tasks.put(None)
-        for process in processes:
-            process.join()
+        for i in range(workers):
+            tasks: Queue[Task] = context.Queue()
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_worker_main,
+                args=(tasks, writer, inherited, classifier.rules_dir, classifier.threshold),
+                name=f"lantian-classify-{i}",
+                daemon=True,
+            )
+            try:
+                process.start()
+            finally:
+                writer.close()  # the worker's copy is the only one left
+            pool.append(_Worker(process, tasks, reader))
+        lines = _feed(chunks, list(pool), write, workers * IN_FLIGHT_PER_WORKER)
+        for worker in pool:
+            worker.tasks.put(None)
+        for worker in pool:
+            worker.process.join()
         finished = True
         return lines
     finally:
-        if not finished:
-            for process in processes:
-                if process.is_alive():
-                    process.terminate()
-            for process in processes:
-                if process.pid is not None:
-                    process.join()
-            tasks.cancel_join_thread()  # nobody reads what it still holds
-        tasks.close()
-        results.close()
-        tasks.join_thread()
-        results.join_thread()
-        for process in processes:
-            if process.pid is not None:
-                process.close()
+        for worker in pool:
+            if not finished:
+                if worker.process.is_alive():
+                    worker.process.terminate()
+                worker.process.join()
+                worker.tasks.cancel_join_thread()  # nobody reads what it still holds
+            worker.tasks.close()
+            worker.tasks.join_thread()
+            worker.results.close()
+            worker.process.close()
 
 
 def _feed(
-    chunks: Iterator[tuple[int, bytes]],
-    tasks: Queue[Task],
-    results: Queue[Result],
-    processes: Sequence[BaseProcess],
-    write: Write,
-    window: int,
+    chunks: Iterator[tuple[int, bytes]], live: list[_Worker], write: Write, window: int
 ) -> int:
-    """Hand out chunks, at most ``window`` of them unwritten, and write the output in order."""
+    """Hand out chunks, at most ``window`` of them unwritten, and write the output in order.
+
+    When a worker dies, no more chunks are handed out; the others finish the chunks before
+    the lost one, those are written, and :class:`WorkerFailed` names the lost one.
+    """
     first_lines: dict[int, int] = {}  # sequence number -> first line, until written
     done: dict[int, bytes] = {}
-    working: dict[int, int] = {}  # worker pid -> the sequence number it classifies
-    handed = written = 0
-    lines = 0
+    handed = written = lines = 0
     exhausted = False
+    lost: tuple[int, str] | None = None  # the chunk a worker took with it, and how
     while True:
-        while not exhausted and handed - written < window:
+        while lost is None and not exhausted and handed - written < window:
             chunk = next(chunks, None)
             if chunk is None:
                 exhausted = True
                 break
+            worker = min(live, key=lambda w: len(w.holds))
+            worker.tasks.put((handed, *chunk))
+            worker.holds.append(handed)
             first_lines[handed] = chunk[0]
-            tasks.put((handed, *chunk))
             handed += 1
+        if lost is not None and (written == lost[0] or not live):
+            raise WorkerFailed(first_lines[lost[0]], lost[1], lines)
         if written == handed:
             return lines
-        kind, number, payload = _next_result(results, processes, working, first_lines, done)
-        if kind == _STARTED:
-            assert isinstance(payload, int)
-            working[payload] = number
-        elif kind == _FAILED:
-            raise WorkerFailed(first_lines[number], str(payload))
-        else:
-            assert isinstance(payload, bytes)
-            done[number] = payload
-            while written in done:
-                output = done.pop(written)
-                write(output)
-                lines += output.count(b"\n")
-                del first_lines[written]
-                written += 1
+        worker, message = _next_result(live)
+        if message is None or message[0] == _FAILED:
+            live.remove(worker)
+            what = worker.how_it_ended() if message is None else str(message[2])
+            if worker.holds and (lost is None or worker.holds[0] < lost[0]):
+                lost = (worker.holds[0], what)
+            if lost is None and not live:  # one that died idle lost nothing, while others live
+                raise WorkerFailed(first_lines[written], what, lines)
+            continue
+        _, number, output = message
+        assert isinstance(output, bytes) and worker.holds.popleft() == number
+        done[number] = output
+        while written in done:
+            output = done.pop(written)
+            write(output)
+            lines += output.count(b"\n")
+            del first_lines[written]
+            written += 1
 
 
-def _next_result(
-    results: Queue[Result],
-    processes: Sequence[BaseProcess],
-    working: dict[int, int],
-    first_lines: dict[int, int],
-    done: dict[int, bytes],
-) -> Result:
-    while True:
+def _next_result(live: list[_Worker]) -> tuple[_Worker, Result | None]:
+    """The next message from any live worker, or ``(worker, None)`` for one that has ended.
+
+    A worker that ended may have left whole messages behind: they are read first.
+    """
+    by_reader = {id(w.results): w for w in live}
+    by_sentinel = {w.process.sentinel: w for w in live}
+    ready = wait([w.results for w in live] + list(by_sentinel))
+    for item in ready:
+        if isinstance(item, int):
+            continue
+        worker = by_reader[id(item)]
         try:
-            return results.get(timeout=_POLL_S)
-        except queue.Empty:
+            return worker, worker.results.recv()
+        except (EOFError, OSError):  # OSError: it died in the middle of a message
+            return worker, None
+    worker = by_sentinel[next(item for item in ready if isinstance(item, int))]
+    if worker.results.poll():
+        try:
+            return worker, worker.results.recv()
+        except (EOFError, OSError):
             pass
-        for process in processes:
-            if process.exitcode is None:
-                continue
-            code = process.exitcode
-            how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-            number = working.get(process.pid or 0)
-            if number is None or number in done:
-                # it died between chunks: the earliest chunk not yet back is the one lost
-                number = min(n for n in first_lines if n not in done)
-            raise WorkerFailed(first_lines[number], f"(pid {process.pid}) {how}")
+    return worker, None

@@ -59,7 +59,7 @@ def classify_cmd(
         typer.Option(
             "--workers",
             min=0,
-            max=MAX_WORKERS,
+            max=64,
             help="processes classifying at once, output still in input order (0: one per "
             f"usable CPU, at most {MAX_WORKERS}; 1: all in this process). An input under "
             f"{SMALL_INPUT_BYTES // 1_000_000} MB, or typed at a terminal, stays in this process",

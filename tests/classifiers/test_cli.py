@@ -260,21 +260,6 @@ def test_bench_classify_times_the_workers_on_a_corpus_above_the_threshold(
     assert wall["jieba_s"] > 0 and wall["one_worker_s"] > 0 and wall["workers_s"] > 0
 
 
-def test_classify_workers_keep_order_and_output(settings: Settings, tmp_path: Path) -> None:
-    rows = [
-        json.dumps({"id": i, "text": t}, ensure_ascii=False)
-        for i, t in enumerate(["实用新型包授权", "专利流程", "{bad"] * 30)
-    ]
-    rows[2] = "{bad"
-    path = tmp_path / "in.jsonl"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    single = runner.invoke(app, ["classify", str(path)])
-    parallel = runner.invoke(app, ["classify", str(path), "--workers", "2"])
-    assert single.exit_code == parallel.exit_code == 0
-    assert single.stdout == parallel.stdout
-    assert len(_lines(parallel.stdout)) == 90
-
-
 def test_records_are_written_as_compact_json_with_a_fallback_for_what_orjson_refuses() -> None:
     from classifiers import dump_record
 

@@ -7,12 +7,13 @@ import io
 import json
 import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
 import pytest
 from hypothesis import given, settings
@@ -137,7 +138,8 @@ def test_a_worker_that_dies_is_named_by_its_chunks_first_line(
         )
     assert failed.value.first_line == first
     assert f"from input line {first}" in str(failed.value) and message in str(failed.value)
-    assert f"complete up to line {first - 1}" in str(failed.value)
+    assert f"the output holds input lines 1 to {first - 1}" in str(failed.value)
+    assert failed.value.written == first - 1
     alone, _ = run(classifier, data.replace(b'"die"', b'"x"'), 1)
     assert sink.getvalue() == b"".join(alone.splitlines(keepends=True)[: first - 1])
     assert multiprocessing.active_children() == []
@@ -167,27 +169,38 @@ def _alive(pid: int) -> bool:
     return not (status.exists() and status.read_text().split(") ")[-1].startswith("Z"))
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers through /proc")
-def test_ctrl_c_stops_the_workers_and_keeps_what_was_written(
-    settings: Settings, tmp_path: Path
-) -> None:
+def _start_classify(path: Path, sink: IO[bytes]) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """``lantian classify PATH --workers 2`` in a process group of its own (as a terminal's
+    job), once it has written output; with its two workers' pids."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lantian", "classify", str(path), "--workers", "2"],
+        stdout=sink,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while Path(sink.name).stat().st_size == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    return proc, [int(pid) for pid in children]
+
+
+def _large_file(tmp_path: Path) -> Path:
     path = tmp_path / "big.jsonl"
     path.write_bytes(
         odd_corpus().rstrip(b"\n") + b"\n" + (DATA / "sandbox-2025.jsonl").read_bytes() * 6
     )
+    return path
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers through /proc")
+def test_ctrl_c_stops_the_workers_and_keeps_what_was_written(
+    settings: Settings, tmp_path: Path
+) -> None:
     out = tmp_path / "out.jsonl"
     with out.open("wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "lantian", "classify", str(path), "--workers", "2"],
-            stdout=sink,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # a process group of its own, as a terminal's job
-        )
+        proc, children = _start_classify(_large_file(tmp_path), sink)
         try:
-            deadline = time.monotonic() + 60
-            while out.stat().st_size == 0 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
             assert len(children) == 2, children
             os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C at a terminal does
             _, stderr = proc.communicate(timeout=30)
@@ -196,11 +209,38 @@ def test_ctrl_c_stops_the_workers_and_keeps_what_was_written(
                 proc.kill()
                 proc.communicate()
     assert proc.returncode != 0
-    assert not any(_alive(int(pid)) for pid in children)
+    assert not any(_alive(pid) for pid in children)
     assert b"Traceback" not in stderr, stderr.decode()
     written = out.read_bytes()
     assert written.endswith(b"\n")
     assert all(json.loads(line) for line in written.splitlines())
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers through /proc")
+def test_a_killed_worker_exits_1_naming_the_line_and_the_output_stops_before_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.jsonl"
+    with out.open("wb") as sink:
+        proc, children = _start_classify(_large_file(tmp_path), sink)
+        try:
+            assert len(children) == 2, children
+            os.kill(children[1], signal.SIGKILL)  # as the kernel's OOM killer would
+            _, stderr = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 1
+    assert not any(_alive(pid) for pid in children)
+    message = " ".join(stderr.decode().split())
+    found = re.search(r"killed by signal 9 classifying the chunk from input line (\d+)", message)
+    assert found, message
+    first = int(found.group(1))
+    assert f"the output holds input lines 1 to {first - 1}" in message
+    written = out.read_bytes().splitlines()
+    assert len(written) == first - 1
+    assert all(json.loads(line) for line in written)
 
 
 class CountingSource(io.BytesIO):
