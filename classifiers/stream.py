@@ -12,6 +12,11 @@ compiled rules and jieba's dictionary copy-on-write and start in milliseconds); 
 each loads the classifier itself.  At most :data:`IN_FLIGHT_PER_WORKER` chunks per worker
 are out at once, so memory stays flat however large the file.  An input that ends within
 :data:`SMALL_INPUT_BYTES` is classified in this process: forking cannot repay itself there.
+
+Each worker has a task queue and a result pipe of its own, so the parent knows which chunk
+a worker held when it died, and a worker killed at any moment (holding a lock, half-way
+through writing its output) leaves nobody waiting: the others finish the chunks before the
+lost one, those are written, and :class:`WorkerFailed` names the lost chunk's first line.
 """
 
 from __future__ import annotations
