@@ -177,6 +177,9 @@ class WallResult:
 
     ``processes`` is how many worker processes the ``workers`` arm really ran: 0 when the
     corpus is under the in-process threshold (:data:`classifiers.stream.SMALL_INPUT_BYTES`).
+    ``jieba_speed_up`` is what ``workers`` processes of bare ``jieba.cut``, each on a share of
+    the documents, gain over one here and now: the most ``speed_up`` could be on this machine
+    under this load (two busy neighbours on two cores leave little to gain).
     """
 
     corpus: str
@@ -193,6 +196,8 @@ class WallResult:
     ratio_one_worker: float
     ratio_workers: float
     speed_up: float
+    jieba_workers_s: float
+    jieba_speed_up: float
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
 
@@ -231,6 +236,9 @@ def run_wall(
             _cut_all(strings)
             return time.perf_counter() - started
 
+        def time_jieba_workers() -> float:
+            return _cut_in_processes(strings, workers)
+
         def time_classify(count: int) -> float:
             nonlocal processes
             started = time.perf_counter()
@@ -240,12 +248,13 @@ def run_wall(
                 processes = done.processes
             return time.perf_counter() - started
 
-        jieba_s = one_s = many_s = float("inf")
+        jieba_s = one_s = many_s = jieba_many_s = float("inf")
         with loaded_frozen():  # as `lantian classify` runs
             for _ in range(max(1, rounds)):
                 jieba_s = min(jieba_s, time_jieba())
                 one_s = min(one_s, time_classify(1))
                 many_s = min(many_s, time_classify(workers))
+                jieba_many_s = min(jieba_many_s, time_jieba_workers())
     load_after = os.getloadavg()
     return WallResult(
         corpus=corpus,
@@ -262,9 +271,27 @@ def run_wall(
         ratio_one_worker=round(jieba_s / one_s, 2),
         ratio_workers=round(jieba_s / many_s, 2),
         speed_up=round(one_s / many_s, 2),
+        jieba_workers_s=round(jieba_many_s, 3),
+        jieba_speed_up=round(jieba_s / jieba_many_s, 2),
         load_before=_rounded(load_before),
         load_after=_rounded(load_after),
     )
+
+
+def _cut_in_processes(strings: list[str], count: int) -> float:
+    """Wall seconds for ``count`` processes (forked where possible) to cut a share each."""
+    import multiprocessing
+
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
+    started = time.perf_counter()
+    processes = [context.Process(target=_cut_all, args=(strings[i::count],)) for i in range(count)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+        process.close()
+    return time.perf_counter() - started
 
 
 def _rounded(load: tuple[float, float, float]) -> tuple[float, float, float]:

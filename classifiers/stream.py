@@ -11,7 +11,7 @@ Workers are forked after the rules are loaded where the platform can fork (they 
 compiled rules and jieba's dictionary copy-on-write and start in milliseconds); elsewhere
 each loads the classifier itself.  At most :data:`IN_FLIGHT_PER_WORKER` chunks per worker
 are out at once, so memory stays flat however large the file.  An input that ends within
-:data:`SMALL_INPUT_BYTES` is classified in this process: forking cannot repay itself there.
+:data:`SMALL_INPUT_BYTES` is classified in this process: workers cannot repay themselves there.
 
 Each worker has a task queue and a result pipe of its own, so the parent knows which chunk
 a worker held when it died, and a worker killed at any moment (holding a lock, half-way
@@ -41,8 +41,12 @@ from classifiers.jsonl import classify_lines, dump_record
 #: input bytes per chunk: about 35 ms of classifying at 3.5 MB/s, long enough that passing
 #: a chunk and its output (some five times its size) between processes is noise
 CHUNK_BYTES = 128 * 1024
-#: an input shorter than this is classified in this process whatever ``workers`` says
-SMALL_INPUT_BYTES = 1_000_000
+#: an input shorter than this is classified in this process whatever ``workers`` says.  Two
+#: forked workers cost some 70 ms of CPU (pages copied on write, the pipes): 2 MB takes about
+#: 0.6 s in one process, so with no idle core the workers lose at most about a tenth there
+SMALL_INPUT_BYTES = 2_000_000
+#: the same where workers are spawned: each then loads the rules and jieba's dictionary
+SPAWN_SMALL_INPUT_BYTES = 16_000_000
 #: chunks handed out per worker and not yet written: one being classified, one waiting
 IN_FLIGHT_PER_WORKER = 2
 MAX_WORKERS = 8
@@ -95,7 +99,7 @@ def classify_stream(
     workers: int = 1,
     *,
     flush: Callable[[], object] | None = None,
-    small_input_bytes: int = SMALL_INPUT_BYTES,
+    small_input_bytes: int | None = None,
     chunk_bytes: int = CHUNK_BYTES,
 ) -> StreamRun:
     """Classify the JSON Lines of ``source`` and ``write`` one output line per input line.
@@ -107,6 +111,8 @@ def classify_stream(
     """
     if workers <= 1:
         return StreamRun(0, _in_process(classifier, source, write, flush))
+    if small_input_bytes is None:
+        small_input_bytes = SMALL_INPUT_BYTES if _can_fork() else SPAWN_SMALL_INPUT_BYTES
     chunks = _chunks(source, chunk_bytes)
     head: list[tuple[int, bytes]] = []
     held = 0
@@ -120,6 +126,10 @@ def classify_stream(
         return StreamRun(0, _in_process(classifier, small, write, flush))
     lines = _pool(classifier, _chain(head, chunks), write, workers)
     return StreamRun(workers, lines)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _in_process(
@@ -244,7 +254,7 @@ class _Worker:
 def _pool(
     classifier: Classifier, chunks: Iterator[tuple[int, bytes]], write: Write, workers: int
 ) -> int:
-    fork = "fork" in multiprocessing.get_all_start_methods()
+    fork = _can_fork()
     context: ForkContext | SpawnContext = (
         multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     )

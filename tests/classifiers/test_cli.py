@@ -248,18 +248,6 @@ def test_bench_classify_beats_jieba(settings: Settings) -> None:
     assert len(wall["load_before"]) == len(wall["load_after"]) == 3
 
 
-def test_bench_classify_times_the_workers_on_a_corpus_above_the_threshold(
-    settings: Settings,
-) -> None:
-    result = runner.invoke(
-        app, ["bench", "classify", "--mb", "1.2", "--rounds", "1", "--workers", "2", "--json"]
-    )
-    assert result.exit_code == 0, result.output
-    wall = json.loads(result.stdout)["wall"]
-    assert wall["workers"] == wall["processes"] == 2
-    assert wall["jieba_s"] > 0 and wall["one_worker_s"] > 0 and wall["workers_s"] > 0
-
-
 def test_records_are_written_as_compact_json_with_a_fallback_for_what_orjson_refuses() -> None:
     from classifiers import dump_record
 

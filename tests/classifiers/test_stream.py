@@ -20,7 +20,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from classifiers import Classifier, Verdict, WorkerFailed, classify_stream, loaded_frozen
+from classifiers import (
+    SMALL_INPUT_BYTES,
+    Classifier,
+    Verdict,
+    WorkerFailed,
+    classify_stream,
+    loaded_frozen,
+)
 from classifiers.stream import _chunks
 from lantian.cli import app
 from lantian.config import Settings
@@ -150,7 +157,7 @@ def test_cli_workers_match_one_process_on_a_large_odd_file(
 ) -> None:
     path = tmp_path / "odd.jsonl"
     path.write_bytes(odd_corpus())
-    assert path.stat().st_size > 2_000_000  # above the in-process threshold
+    assert path.stat().st_size > SMALL_INPUT_BYTES
     runner = CliRunner()
     one = runner.invoke(app, ["classify", str(path), "--workers", "1"])
     two = runner.invoke(app, ["classify", str(path), "--workers", "2"])
@@ -288,4 +295,17 @@ def test_spawned_workers_load_the_rules_themselves(
     pooled, processes = run(classifier, data, 2, small_input_bytes=0, chunk_bytes=16_384)
     assert processes == 2
     assert pooled == alone
+    assert multiprocessing.active_children() == []
+
+
+def test_bench_times_the_workers_on_a_corpus_above_the_threshold(classifier: Classifier) -> None:
+    from classifiers.bench import run_wall
+    from sandbox import listing_pages
+
+    pages = [(p["title"], p["text"]) for p in listing_pages(2.1, 20261126)]
+    wall = run_wall(classifier, pages, 2, rounds=1)
+    assert wall.megabytes * 1_000_000 > SMALL_INPUT_BYTES
+    assert wall.workers == wall.processes == 2
+    assert min(wall.jieba_s, wall.one_worker_s, wall.workers_s, wall.jieba_workers_s) > 0
+    assert wall.speed_up == round(wall.one_worker_s / wall.workers_s, 2)
     assert multiprocessing.active_children() == []
