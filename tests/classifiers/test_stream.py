@@ -309,3 +309,33 @@ def test_bench_times_the_workers_on_a_corpus_above_the_threshold(classifier: Cla
     assert min(wall.jieba_s, wall.one_worker_s, wall.workers_s, wall.jieba_workers_s) > 0
     assert wall.speed_up == round(wall.one_worker_s / wall.workers_s, 2)
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_lines_typed_at_a_terminal_are_answered_one_by_one(settings: Settings) -> None:
+    """At a terminal the answer to each line comes at once, workers or not."""
+    import select
+
+    main, typed = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lantian", "classify", "-", "--workers", "2"],
+        stdin=typed,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(typed)
+    try:
+        assert proc.stdout is not None
+        os.write(main, '{"id": 1, "text": "实用新型包授权"}\n'.encode())
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "no answer to a typed line while the terminal stays open"
+        assert json.loads(proc.stdout.readline())["id"] == 1
+        os.write(main, b"\x04")  # Ctrl-D: end of input
+        assert proc.wait(timeout=30) == 0
+    finally:
+        os.close(main)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
