@@ -25,6 +25,7 @@ import io
 import multiprocessing
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -203,12 +204,31 @@ Task = tuple[int, int, bytes] | None  # (sequence number, first line, chunk); No
 Result = tuple[int, int, object]  # (_DONE | _FAILED, sequence number, output or message)
 
 
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when its parent dies (Linux), however the parent
+    dies: killed by ``kill`` or ``timeout`` (SIGTERM), the OOM killer or ``kill -9``, it
+    cannot stop its workers, and they would wait for chunks for ever.  Elsewhere the
+    parent's own clean-up (Ctrl-C, errors, a closed pipe) is all there is."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(1)
+
+
 def _worker_main(
     tasks: Queue[Task],
     results: Connection,
     classifier: Classifier | None,
     rules_dir: Path | None,
     threshold: float,
+    parent: int,
 ) -> None:
     """A worker's life: classify the chunks of its own queue, in order, until told to stop.
 
@@ -217,6 +237,7 @@ def _worker_main(
     parent's classifier already; a spawned one loads it.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
     if classifier is None:
         classifier = load_default_classifier(rules_dir, threshold)
         classifier.warm_up()
@@ -267,7 +288,14 @@ def _pool(
             reader, writer = context.Pipe(duplex=False)
             process = context.Process(
                 target=_worker_main,
-                args=(tasks, writer, inherited, classifier.rules_dir, classifier.threshold),
+                args=(
+                    tasks,
+                    writer,
+                    inherited,
+                    classifier.rules_dir,
+                    classifier.threshold,
+                    os.getpid(),
+                ),
                 name=f"lantian-classify-{i}",
                 daemon=True,
             )

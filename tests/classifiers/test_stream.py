@@ -250,6 +250,28 @@ def test_a_killed_worker_exits_1_naming_the_line_and_the_output_stops_before_it(
     assert all(json.loads(line) for line in written)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal")
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_workers_do_not_outlive_a_killed_command(
+    settings: Settings, tmp_path: Path, how: signal.Signals
+) -> None:
+    """`timeout`, `kill` or the OOM killer end the command without its clean-up."""
+    with (tmp_path / "out.jsonl").open("wb") as sink:
+        proc, children = _start_classify(_large_file(tmp_path), sink)
+        try:
+            assert len(children) == 2, children
+            os.kill(proc.pid, how)
+            proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in children)
+
+
 class CountingSource(io.BytesIO):
     """An input that remembers how far it has been read."""
 
