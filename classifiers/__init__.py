@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from classifiers.evaluate import evaluate as evaluate_examples
     from classifiers.examples import lint as lint_examples
     from classifiers.examples import run_examples
-    from classifiers.jsonl import classify_lines, classify_lines_parallel, dump_record
+    from classifiers.jsonl import classify_lines, dump_record
     from classifiers.licensed import (
         AgencyRecord,
         AgentRecord,
@@ -64,6 +64,14 @@ if TYPE_CHECKING:
     from classifiers.register_status import RegisterStatus, check_actor
     from classifiers.rulefiles import load_packs
     from classifiers.segment import tokenizer
+    from classifiers.stream import (
+        MAX_WORKERS,
+        SMALL_INPUT_BYTES,
+        StreamRun,
+        WorkerFailed,
+        classify_stream,
+        default_workers,
+    )
 
 _LAZY = {
     "Block": "classifiers.blocks",
@@ -81,7 +89,6 @@ _LAZY = {
     "run_examples": "classifiers.examples",
     "lint_examples": "classifiers.examples:lint",
     "classify_lines": "classifiers.jsonl",
-    "classify_lines_parallel": "classifiers.jsonl",
     "dump_record": "classifiers.jsonl",
     "AgencyRecord": "classifiers.licensed",
     "AgentRecord": "classifiers.licensed",
@@ -100,6 +107,12 @@ _LAZY = {
     "check_actor": "classifiers.register_status",
     "load_packs": "classifiers.rulefiles",
     "tokenizer": "classifiers.segment",
+    "MAX_WORKERS": "classifiers.stream",
+    "SMALL_INPUT_BYTES": "classifiers.stream",
+    "StreamRun": "classifiers.stream",
+    "WorkerFailed": "classifiers.stream",
+    "classify_stream": "classifiers.stream",
+    "default_workers": "classifiers.stream",
 }
 
 
@@ -123,6 +136,7 @@ __all__ = [
     "Hit",
     "LicensedCsvError",
     "LicensedRegistry",
+    "MAX_WORKERS",
     "Office",
     "OfficeChoice",
     "OfficeDirectory",
@@ -131,15 +145,19 @@ __all__ = [
     "Report",
     "RulePack",
     "RulePackError",
+    "SMALL_INPUT_BYTES",
     "SOURCE_LABELS",
+    "StreamRun",
     "Verdict",
+    "WorkerFailed",
     "build_classifier",
     "check_actor",
     "citation_status",
     "classify",
     "classify_lines",
-    "classify_lines_parallel",
+    "classify_stream",
     "contact_keys",
+    "default_workers",
     "derive_office",
     "dump_record",
     "evaluate_examples",

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
+import tempfile
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import jieba
 
 from classifiers.default import loaded_frozen
 from classifiers.engine import Classifier
 from classifiers.jsonl import classify_lines, dump_record
+from classifiers.stream import classify_stream
 
 _NEUTRAL = [
     "本店所有商品均为正品，支持七天无理由退换货，全国包邮。",
@@ -92,6 +96,23 @@ def generated_documents(megabytes: float, seed: int = 20261126) -> list[Document
     return [("", doc) for doc in generate_corpus(megabytes, seed)]
 
 
+def _strings_and_lines(docs: list[Document]) -> tuple[list[str], list[str]]:
+    """What jieba cuts (exactly the string the classifier reads, ``title + "\n" + text``) and
+    the JSON Lines ``lantian classify`` reads, for the same documents."""
+    strings = [f"{title}\n{text}" if title else text for title, text in docs]
+    lines = [
+        json.dumps({"id": i, "title": title, "text": text}, ensure_ascii=False)
+        for i, (title, text) in enumerate(docs)
+    ]
+    return strings, lines
+
+
+def _cut_all(strings: list[str]) -> None:
+    for string in strings:
+        for _ in jieba.cut(string):
+            pass
+
+
 def run(
     classifier: Classifier, docs: list[Document], corpus: str = "generated", rounds: int = 3
 ) -> BenchResult:
@@ -102,12 +123,8 @@ def run(
     thread here, and on a busy machine wall time mostly measures the neighbours.
     jieba cuts exactly the string the classifier reads (``title + "\n" + text``).
     """
-    strings = [f"{title}\n{text}" if title else text for title, text in docs]
+    strings, lines = _strings_and_lines(docs)
     size_mb = sum(len(s.encode("utf-8")) for s in strings) / 1_000_000
-    lines = [
-        json.dumps({"id": i, "title": title, "text": text}, ensure_ascii=False)
-        for i, (title, text) in enumerate(docs)
-    ]
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     classifier.warm_up()
@@ -115,9 +132,7 @@ def run(
 
     def time_jieba() -> float:
         started = time.process_time()
-        for string in strings:
-            for _ in jieba.cut(string):
-                pass
+        _cut_all(strings)
         return time.process_time() - started
 
     flagged = 0
@@ -152,6 +167,135 @@ def run(
         ratio_jsonl=round(jieba_s / jsonl_s, 2),
         flagged=flagged,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WallResult:
+    """Wall seconds of the ``lantian classify`` path (:func:`classify_stream`, file in, output
+    to the null device) with one worker and with ``workers``, against bare ``jieba.cut`` on one
+    core, same corpus, same run; with the load average (1, 5, 15 min) before and after.
+
+    ``processes`` is how many worker processes the ``workers`` arm really ran: 0 when the
+    corpus is under the in-process threshold (:data:`classifiers.stream.SMALL_INPUT_BYTES`).
+    ``jieba_speed_up`` is what ``workers`` processes of bare ``jieba.cut``, each on a share of
+    the documents, gain over one here and now: the most ``speed_up`` could be on this machine
+    under this load (two busy neighbours on two cores leave little to gain).
+    """
+
+    corpus: str
+    megabytes: float
+    workers: int
+    processes: int
+    cpus: int
+    jieba_s: float
+    one_worker_s: float
+    workers_s: float
+    jieba_mb_s: float
+    one_worker_mb_s: float
+    workers_mb_s: float
+    ratio_one_worker: float
+    ratio_workers: float
+    speed_up: float
+    jieba_workers_s: float
+    jieba_speed_up: float
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def run_wall(
+    classifier: Classifier,
+    docs: list[Document],
+    workers: int,
+    corpus: str = "realistic",
+    rounds: int = 3,
+) -> WallResult:
+    """Time, in wall seconds, ``lantian classify``'s path at 1 and at ``workers`` workers
+    and bare ``jieba.cut`` over the same documents, interleaved for ``rounds`` rounds, best
+    of each.  Several cores are the point here, so CPU time cannot say it; on a busy machine
+    the figures say how busy, and the load average beside them says it too.  Start-up
+    (imports, rules, jieba's dictionary) is not in these figures: it is measured apart.
+    """
+    from classifiers.stream import usable_cpus
+
+    strings, lines = _strings_and_lines(docs)
+    size_mb = sum(len(s.encode("utf-8")) for s in strings) / 1_000_000
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    classifier.warm_up()
+    load_before = os.getloadavg()
+    processes = 0
+    with tempfile.TemporaryDirectory(prefix="lantian-bench-") as tmp:
+        path = Path(tmp) / "corpus.jsonl"
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+        def time_jieba() -> float:
+            started = time.perf_counter()
+            _cut_all(strings)
+            return time.perf_counter() - started
+
+        def time_jieba_workers() -> float:
+            return _cut_in_processes(strings, workers)
+
+        def time_classify(count: int) -> float:
+            nonlocal processes
+            started = time.perf_counter()
+            with path.open("rb") as source, open(os.devnull, "wb") as sink:
+                done = classify_stream(classifier, source, sink.write, count)
+            if count > 1:
+                processes = done.processes
+            return time.perf_counter() - started
+
+        jieba_s = one_s = many_s = jieba_many_s = float("inf")
+        with loaded_frozen():  # as `lantian classify` runs
+            for _ in range(max(1, rounds)):
+                jieba_s = min(jieba_s, time_jieba())
+                one_s = min(one_s, time_classify(1))
+                many_s = min(many_s, time_classify(workers))
+                jieba_many_s = min(jieba_many_s, time_jieba_workers())
+    load_after = os.getloadavg()
+    return WallResult(
+        corpus=corpus,
+        megabytes=round(size_mb, 3),
+        workers=workers,
+        processes=processes,
+        cpus=usable_cpus(),
+        jieba_s=round(jieba_s, 3),
+        one_worker_s=round(one_s, 3),
+        workers_s=round(many_s, 3),
+        jieba_mb_s=round(size_mb / jieba_s, 3),
+        one_worker_mb_s=round(size_mb / one_s, 3),
+        workers_mb_s=round(size_mb / many_s, 3),
+        ratio_one_worker=round(jieba_s / one_s, 2),
+        ratio_workers=round(jieba_s / many_s, 2),
+        speed_up=round(one_s / many_s, 2),
+        jieba_workers_s=round(jieba_many_s, 3),
+        jieba_speed_up=round(jieba_s / jieba_many_s, 2),
+        load_before=_rounded(load_before),
+        load_after=_rounded(load_after),
+    )
+
+
+def _cut_in_processes(strings: list[str], count: int) -> float:
+    """Wall seconds for ``count`` processes (forked where possible) to cut a share each."""
+    import multiprocessing
+
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
+    started = time.perf_counter()
+    processes = [context.Process(target=_cut_all, args=(strings[i::count],)) for i in range(count)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+        process.close()
+    return time.perf_counter() - started
+
+
+def _rounded(load: tuple[float, float, float]) -> tuple[float, float, float]:
+    return (round(load[0], 2), round(load[1], 2), round(load[2], 2))
 
 
 @dataclass(frozen=True, slots=True)

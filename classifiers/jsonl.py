@@ -18,9 +18,7 @@ line is compact JSON (no spaces after ``,`` and ``:``), UTF-8 as written (see
 from __future__ import annotations
 
 import json
-import multiprocessing
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -100,14 +98,16 @@ def classify_line(classifier: Classifier, line: str, number: int) -> dict[str, A
 
 
 def classify_lines(
-    classifier: Classifier, lines: Iterable[str | bytes]
+    classifier: Classifier, lines: Iterable[str | bytes], first: int = 1
 ) -> Iterator[dict[str, Any]]:
     """One output object per input line (blank lines included, as errors), in order.
 
     Lines may be bytes (read from a file or stdin in binary mode): each is decoded
     on its own, so one line of broken UTF-8 is one error, not the end of the stream.
+    ``first`` is the number of the first line (a worker of :mod:`classifiers.stream`
+    classifies a chunk from the middle of a file); line 1 may start with a BOM.
     """
-    for number, raw in enumerate(lines, 1):
+    for number, raw in enumerate(lines, first):
         yield _one(classifier, number, raw)
 
 
@@ -124,35 +124,3 @@ def _one(classifier: Classifier, number: int, raw: str | bytes) -> dict[str, Any
     if not line.strip():
         return {"id": None, "error": f"line {number}: empty line"}
     return classify_line(classifier, line, number)
-
-
-_worker_classifier: Classifier | None = None
-
-
-def _init_worker(rules_dir: Path | None, threshold: float) -> None:
-    global _worker_classifier
-    from classifiers.default import freeze_loaded, load_default_classifier
-
-    _worker_classifier = load_default_classifier(rules_dir, threshold)
-    _worker_classifier.warm_up()
-    freeze_loaded()
-
-
-def _work(item: tuple[int, bytes]) -> bytes:
-    assert _worker_classifier is not None
-    return dump_record(_one(_worker_classifier, *item))
-
-
-def classify_lines_parallel(
-    lines: Iterable[bytes], rules_dir: Path | None, threshold: float, workers: int
-) -> Iterator[bytes]:
-    """Like :func:`classify_lines` over ``workers`` processes, still in input order; yields JSON lines as :func:`dump_record` writes them.
-
-    Each worker compiles the rules once; lines travel in chunks, so this pays off
-    on large files, not on a trickle from a pipe.
-    """
-    context = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    )
-    with context.Pool(workers, initializer=_init_worker, initargs=(rules_dir, threshold)) as pool:
-        yield from pool.imap(_work, enumerate(lines, 1), chunksize=64)

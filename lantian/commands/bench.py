@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,9 @@ from evidence.bench import CaptureBench, run_capture_bench
 from lantian.commands.common import settings_or_exit
 from lantian.config import ConfigError, load_settings
 from lantian.console import err, fail, out
+
+if TYPE_CHECKING:
+    from classifiers.bench import BenchResult, StartUp, WallResult
 
 DEMO_TARGET_S = 180.0
 
@@ -188,16 +191,27 @@ def classify_bench(
     as_json: Annotated[
         bool, typer.Option("--json", help="machine-readable result on stdout")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            max=64,
+            help="workers of the wall-time arm (0: as `lantian classify` chooses, one per usable CPU)",
+        ),
+    ] = 0,
 ) -> None:
     """MB/s of the classifier and of the `lantian classify` JSON Lines path vs bare jieba.cut, same text.
 
     Two corpora: realistic sandbox pages (page-length, mostly offers and near-offers)
-    and the older generated one; start-up (imports, rules, jieba) is timed apart.
+    and the older generated one, in CPU time of one process.  Then wall time on the
+    realistic corpus: `lantian classify` at 1 worker and at N against jieba.cut on one
+    core, with the load average.  Start-up (imports, rules, jieba) is timed apart.
     """
     import json
 
-    from classifiers import RulePackError, load_default_classifier
-    from classifiers.bench import generated_documents, measure_start_up
+    from classifiers import RulePackError, default_workers, load_default_classifier
+    from classifiers.bench import generated_documents, measure_start_up, run_wall
     from classifiers.bench import run as run_classify_bench
     from classifiers.native import engine
     from sandbox import listing_pages
@@ -218,11 +232,29 @@ def classify_bench(
         run_classify_bench(classifier, pages, "realistic", rounds),
         run_classify_bench(classifier, generated_documents(megabytes, seed), "generated", rounds),
     ]
+    count = workers or default_workers()
+    err.print(f"wall time: jieba.cut, lantian classify at 1 and at {count} workers x{rounds} ...")
+    wall = run_wall(classifier, pages, count, "realistic", rounds)
     if as_json:
         figures = {r.corpus: r.as_dict() for r in results}
-        out.print_json(json.dumps({**figures, "start_up": start_up.as_dict(), "engine": engine()}))
+        out.print_json(
+            json.dumps(
+                {
+                    **figures,
+                    "wall": wall.as_dict(),
+                    "start_up": start_up.as_dict(),
+                    "engine": engine(),
+                }
+            )
+        )
         return
-    out.print(f"classifier engine: {engine()} (make install compiles it; see setup.py)")
+    _print_classify_bench(engine(), results, wall, start_up)
+
+
+def _print_classify_bench(
+    engine: str, results: list[BenchResult], wall: WallResult, start_up: StartUp
+) -> None:
+    out.print(f"classifier engine: {engine} (make install compiles it; see setup.py)")
     for r in results:
         out.print(
             f"{r.corpus} corpus: {r.megabytes:.2f} MB in {r.documents} documents ({r.flagged} flagged)\n"
@@ -231,11 +263,32 @@ def classify_bench(
             f"  lantian classify {r.classify_jsonl_mb_s:8.2f} MB/s  ratio {r.ratio_jsonl:.2f}x",
             markup=False,
         )
+    how = (
+        f"{wall.processes} worker processes"
+        if wall.processes
+        else "in this process: the corpus is under the worker threshold"
+    )
+    out.print(
+        f"wall time, {wall.corpus} corpus ({wall.megabytes:.2f} MB), {wall.cpus} usable CPUs, "
+        f"load average {_load(wall.load_before)} before, {_load(wall.load_after)} after\n"
+        f"  jieba.cut                    {wall.jieba_mb_s:8.2f} MB/s  (baseline, one core, wall)\n"
+        f"  lantian classify --workers 1 {wall.one_worker_mb_s:8.2f} MB/s  "
+        f"ratio {wall.ratio_one_worker:.2f}x\n"
+        f"  lantian classify --workers {wall.workers} {wall.workers_mb_s:8.2f} MB/s  "
+        f"ratio {wall.ratio_workers:.2f}x  ({how}; {wall.speed_up:.2f}x --workers 1)\n"
+        f"  control: jieba.cut in {wall.workers} processes gains {wall.jieba_speed_up:.2f}x "
+        "over one here and now (the most the workers could gain)",
+        markup=False,
+    )
     out.print(
         f"start-up (fresh process): import {start_up.import_s:.2f} s, rules {start_up.rules_s:.2f} s, "
         f"jieba dictionary {start_up.jieba_s:.2f} s (loaded on the first word-boundary check)",
         markup=False,
     )
+
+
+def _load(load: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in load)
 
 
 @app.command("crawl")

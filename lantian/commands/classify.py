@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import IO, Annotated
@@ -12,13 +11,15 @@ import typer
 from rich.table import Table
 
 from classifiers import (
+    MAX_WORKERS,
+    SMALL_INPUT_BYTES,
     Classifier,
     DatasetError,
     Report,
     RulePackError,
-    classify_lines,
-    classify_lines_parallel,
-    dump_record,
+    WorkerFailed,
+    classify_stream,
+    default_workers,
     evaluate_examples,
     load_default_classifier,
     loaded_frozen,
@@ -36,30 +37,6 @@ ThresholdOption = Annotated[
         "--threshold", min=0.0, max=1.0, help="irregular at or above this score (default: settings)"
     ),
 ]
-
-
-AUTO_WORKERS_MB = 4
-
-
-def auto_workers(path: Path | None) -> int:
-    """One process per core (at most 8) for a file large enough to repay starting them, else one."""
-    if path is None:
-        return 1
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return 1
-    if size < AUTO_WORKERS_MB * 1_000_000:
-        return 1
-    return max(
-        1,
-        min(
-            8,
-            len(os.sched_getaffinity(0))
-            if hasattr(os, "sched_getaffinity")
-            else os.cpu_count() or 1,
-        ),
-    )
 
 
 def _classifier(rules_dir: Path | None, threshold: float | None) -> Classifier:
@@ -83,8 +60,9 @@ def classify_cmd(
             "--workers",
             min=0,
             max=64,
-            help="processes (order is kept); 0: one per core for a file over "
-            f"{AUTO_WORKERS_MB} MB, else one",
+            help="processes classifying at once, output still in input order (0: one per "
+            f"usable CPU, at most {MAX_WORKERS}; 1: all in this process). An input under "
+            f"{SMALL_INPUT_BYTES // 1_000_000} MB, or typed at a terminal, stays in this process",
         ),
     ] = 0,
 ) -> None:
@@ -93,39 +71,40 @@ def classify_cmd(
     Output fields: id, irregular, score, categories (most confident first),
     severity, hits (rule, category, field, start, end, match, explanation,
     legal_basis; offsets into the named input field), entities.  A bad line
-    gets an ``error`` field; the stream goes on.
+    gets an ``error`` field; the stream goes on.  With several workers a pipe's
+    answers come a chunk of lines at a time; ``--workers 1`` answers each line as
+    it arrives.
     """
     classifier = _classifier(rules_dir, threshold)
     classifier.warm_up()
     source: IO[bytes]
     if file == "-":
         source = sys.stdin.buffer
-        interactive = True
     else:
         try:
             source = Path(file).open("rb")  # noqa: SIM115 - closed below
         except OSError as exc:
             fail(f"{file}: cannot open: {exc.strerror}")
-        interactive = False
     if workers == 0:
-        workers = auto_workers(None if interactive else Path(file))
+        workers = default_workers()
+    if source.isatty():
+        workers = 1
     sys.stdout.flush()
     out = sys.stdout.buffer  # the records are UTF-8 already (dump_record)
-    write = out.write
     try:
         with loaded_frozen():
-            if workers > 1:
-                for line in classify_lines_parallel(
-                    source, classifier.rules_dir, classifier.threshold, workers
-                ):
-                    write(line + b"\n")
-            else:
-                for record in classify_lines(classifier, source):
-                    write(dump_record(record) + b"\n")
-                    if interactive:
-                        out.flush()
+            classify_stream(
+                classifier,
+                source,
+                out.write,
+                workers,
+                flush=out.flush if source is sys.stdin.buffer else None,
+            )
     except BrokenPipeError:
         return
+    except WorkerFailed as exc:
+        out.flush()
+        fail(str(exc), EXIT_CHECK_FAILED)
     finally:
         if source is not sys.stdin.buffer:
             source.close()

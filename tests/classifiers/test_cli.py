@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from classifiers import default_workers
 from classifiers.native import engine
 from lantian.cli import app
 from lantian.config import Settings
@@ -239,21 +240,12 @@ def test_bench_classify_beats_jieba(settings: Settings) -> None:
     assert realistic["megabytes"] * 1_000_000 / realistic["documents"] > 3000
     assert set(figures["start_up"]) == {"import_s", "rules_s", "jieba_s"}
     assert figures["engine"] == engine() in {"compiled", "interpreted"}
-
-
-def test_classify_workers_keep_order_and_output(settings: Settings, tmp_path: Path) -> None:
-    rows = [
-        json.dumps({"id": i, "text": t}, ensure_ascii=False)
-        for i, t in enumerate(["实用新型包授权", "专利流程", "{bad"] * 30)
-    ]
-    rows[2] = "{bad"
-    path = tmp_path / "in.jsonl"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    single = runner.invoke(app, ["classify", str(path)])
-    parallel = runner.invoke(app, ["classify", str(path), "--workers", "2"])
-    assert single.exit_code == parallel.exit_code == 0
-    assert single.stdout == parallel.stdout
-    assert len(_lines(parallel.stdout)) == 90
+    wall = figures["wall"]
+    assert wall["corpus"] == "realistic" and wall["megabytes"] == realistic["megabytes"]
+    assert wall["workers"] == default_workers()
+    assert wall["processes"] == 0  # 0.15 MB: under the threshold, one process as the CLI does
+    assert wall["ratio_one_worker"] > 0 and wall["ratio_workers"] > 0
+    assert len(wall["load_before"]) == len(wall["load_after"]) == 3
 
 
 def test_records_are_written_as_compact_json_with_a_fallback_for_what_orjson_refuses() -> None:
