@@ -28,12 +28,13 @@ from store import (
     link_actors,
     make_engine,
     make_sessionmaker,
+    outbox_batch,
     post_author_keys,
     record_observations,
     record_verdicts,
     session_scope,
 )
-from store.search import Pretokenized, SearchConfig, index_listings
+from store.search import Pretokenized, SearchConfig, index_loaded
 
 logger = logging.getLogger(__name__)
 
@@ -61,24 +62,31 @@ def store_item(
 
 def store_items(
     session: Session, items: Sequence[ListingItem], *, run_id: int | None, campaign_id: int | None
-) -> None:
+) -> list[Listing]:
     """:func:`store_item` for each item in turn, written with the same rows (ids included)
     but in fewer statements: the observations, verdicts and actor links of a run of
     distinct URLs are each written together; found-via links and verdicts' effects on the
     listings follow item by item.
 
     A URL seen again in the batch starts a new run, so that item sees every earlier one
-    complete, as it would one at a time.
+    complete, as it would one at a time.  The index outbox rows of the whole batch go in one
+    statement at the end (:func:`store.listing_state.outbox_batch`).  Returns each item's
+    listing, in the items' order.
     """
+    listings: list[Listing] = []
     start = 0
-    while start < len(items):
-        seen: set[str] = set()
-        end = start
-        while end < len(items) and items[end].canonical_url not in seen:
-            seen.add(items[end].canonical_url)
-            end += 1
-        _store_run(session, items[start:end], run_id=run_id, campaign_id=campaign_id)
-        start = end
+    with outbox_batch(session):
+        while start < len(items):
+            seen: set[str] = set()
+            end = start
+            while end < len(items) and items[end].canonical_url not in seen:
+                seen.add(items[end].canonical_url)
+                end += 1
+            listings += _store_run(
+                session, items[start:end], run_id=run_id, campaign_id=campaign_id
+            )
+            start = end
+    return listings
 
 
 def _observation(item: ListingItem, run_id: int | None, campaign_id: int | None) -> Observation:
@@ -103,8 +111,8 @@ def _observation(item: ListingItem, run_id: int | None, campaign_id: int | None)
 
 def _store_run(
     session: Session, items: Sequence[ListingItem], *, run_id: int | None, campaign_id: int | None
-) -> None:
-    """Items with distinct canonical URLs."""
+) -> list[Listing]:
+    """Items with distinct canonical URLs; returns their listings."""
     recorded = record_observations(
         session, [_observation(item, run_id, campaign_id) for item in items]
     )
@@ -140,6 +148,17 @@ def _store_run(
             add_capture(session, rec.listing.id, run_id, item.capture)
         item.listing_id, item.version_id = rec.listing.id, rec.version.id
         item.created, item.changed = rec.created, rec.changed
+    return [rec.listing for rec in recorded]
+
+
+def _platform_keys(session: Session, listings: Sequence[Listing]) -> dict[int, str]:
+    """The platform key of each platform id among ``listings`` (a listing stays with the
+    platform that first stored it, which need not be the item's)."""
+    ids = {listing.platform_id for listing in listings}
+    if not ids:
+        return {}
+    rows = session.execute(select(Platform.id, Platform.key).where(Platform.id.in_(ids)))
+    return {platform_id: key for platform_id, key in rows.tuples()}
 
 
 def link_found_via(session: Session, listing: Listing, origin: Any) -> None:
@@ -199,15 +218,16 @@ def search_config(values: dict[str, Any]) -> SearchConfig:
     )
 
 
-Indexer = Callable[[Session, list[int], Pretokenized], object]
+Indexer = Callable[[list[tuple[Listing, str]], Pretokenized], object]
+"""Indexes (listing, platform key) pairs a batch committed, its objects still loaded."""
 
 
 def _search_indexer(values: dict[str, Any]) -> Indexer:
     """The configured search backend (FTS5 or Elasticsearch), as the API reads it."""
     config = search_config(values)
 
-    def index(session: Session, listing_ids: list[int], pretokenized: Pretokenized) -> object:
-        return index_listings(session, listing_ids, settings=config, pretokenized=pretokenized)
+    def index(listings: list[tuple[Listing, str]], pretokenized: Pretokenized) -> object:
+        return index_loaded(listings, settings=config, pretokenized=pretokenized)
 
     return index
 
@@ -342,22 +362,23 @@ class StorePipeline:
     def _write_batch(self, items: Iterable[ListingItem]) -> None:
         items = list(items)
         with session_scope(self.sessions) as session:
-            store_items(session, items, run_id=self.run_id, campaign_id=self.campaign_id)
+            listings = store_items(session, items, run_id=self.run_id, campaign_id=self.campaign_id)
+            keys = _platform_keys(session, listings)
         self._count(items)
-        self._index(items)
+        self._index(items, [(listing, keys[listing.platform_id]) for listing in listings])
 
-    def _index(self, items: list[ListingItem]) -> None:
+    def _index(self, items: list[ListingItem], listings: list[tuple[Listing, str]]) -> None:
         """Keep the search index in step; it is a cache, so a failure is logged, never fatal.
-        Tokens the classify worker cut are used as they are."""
-        listing_ids = [item.listing_id for item in items if item.listing_id is not None]
-        if self.indexer is None or not listing_ids:
+        The documents come from the batch's own objects, committed and still loaded (the
+        session does not expire them), not from reading the listings back; tokens the
+        classify worker cut are used as they are."""
+        if self.indexer is None or not listings:
             return
         pretokenized = dict(item.search_tokens for item in items if item.search_tokens)
         try:
-            with self.sessions() as session:
-                self.indexer(session, listing_ids, pretokenized)
+            self.indexer(listings, pretokenized)
         except Exception as exc:  # noqa: BLE001 - `lantian index rebuild` repairs the index
-            logger.warning("search indexing of %d listings failed: %s", len(listing_ids), exc)
+            logger.warning("search indexing of %d listings failed: %s", len(listings), exc)
             if self.stats is not None:
                 self.stats.inc_value("lantian/index_failed")
 
