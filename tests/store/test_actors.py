@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from store.actors import ActorError, link_actor, link_actors, merge_actors, split_actor
@@ -70,6 +70,42 @@ def test_a_batch_bridging_its_own_new_actors_merges_them(session: Session) -> No
     }
     assert [session.get(Listing, x.id).actor_id for x in (a, b, c)] == [first.id] * 3  # type: ignore[union-attr]
     assert session.get(Actor, second.id).merged_into_id == first.id  # type: ignore[union-attr]
+
+
+def test_a_batch_inserts_its_new_actors_together_with_the_ids_of_one_at_a_time(
+    session: Session,
+) -> None:
+    """Actors a batch makes wait and go in one INSERT; a link sharing a contact of a waiting
+    actor inserts those made so far first (it needs the owner's id); ids, owners and
+    listings are those of linking one at a time."""
+    links = [
+        [("wechat", "wx1")],
+        [("phone", "13800000001")],
+        [("qq", "10001")],
+        [("phone", "13800000001"), ("email", "a@b.cn")],  # the second link's actor
+        [("wechat", "wx9")],
+    ]
+    listings = [_listing(session, n, []) for n in range(1, 6)]
+    statements: list[str] = []
+    event.listen(session.connection(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+    actors = link_actors(session, list(zip(listings, links, strict=True)))
+    assert sum(s.startswith("INSERT INTO actors ") for s in statements) == 2
+    ids = [a.id for a in actors if a is not None]
+    first = ids[0]
+    assert ids == [first, first + 1, first + 2, first + 1, first + 3]
+    session.expire_all()
+    assert [session.get(Listing, x.id).actor_id for x in listings] == ids  # type: ignore[union-attr]
+    owners = {(c.kind, c.value): c.actor_id for c in session.scalars(select(ActorContact))}
+    assert owners == {
+        ("wechat", "wx1"): first,
+        ("phone", "13800000001"): first + 1,
+        ("qq", "10001"): first + 2,
+        ("email", "a@b.cn"): first + 1,
+        ("wechat", "wx9"): first + 3,
+    }
+    assert [a.label for a in session.scalars(select(Actor).order_by(Actor.id))] == [
+        "wx1", "13800000001", "10001", "wx9"
+    ]  # fmt: skip
 
 
 def test_a_split_is_never_undone_by_automatic_linking(session: Session) -> None:
