@@ -114,14 +114,23 @@ def link_actors(
     ]
     keys = set().union(*wanted_each)
     known: dict[tuple[str, str], ActorContact] = {}
-    if keys:
-        rows = session.scalars(
-            select(ActorContact).where(
-                ActorContact.value.in_({v for _, v in keys}),
-                ActorContact.kind.in_({k for k, _ in keys}),
-            )
-        ).all()
-        known = {(c.kind, c.value): c for c in rows if (c.kind, c.value) in keys}
+    held: Sequence[Actor] = ()
+    # no autoflush: what the batch changed so far (its listings) goes with this call's one
+    # flush, a row's changes in one UPDATE; the stored contacts do not depend on it
+    with session.no_autoflush:
+        if keys:
+            rows = session.scalars(
+                select(ActorContact).where(
+                    ActorContact.value.in_({v for _, v in keys}),
+                    ActorContact.kind.in_({k for k, _ in keys}),
+                )
+            ).all()
+            known = {(c.kind, c.value): c for c in rows if (c.kind, c.value) in keys}
+            # their owners in one query, held here: the session keeps only weak references,
+            # and the links find them there (session.get) instead of one query each
+            owners = {c.actor_id for c in known.values()} - set(_loaded_actor_ids(session))
+            if owners:
+                held = session.scalars(select(Actor).where(Actor.id.in_(owners))).all()
     added = _Added()
     with session.no_autoflush:
         actors = [
@@ -130,7 +139,12 @@ def link_actors(
         ]
     added.insert(session)
     session.flush()
+    del held
     return actors
+
+
+def _loaded_actor_ids(session: Session) -> list[int]:
+    return [obj.id for obj in session.identity_map.values() if isinstance(obj, Actor)]
 
 
 class _Added:

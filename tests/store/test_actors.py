@@ -108,6 +108,28 @@ def test_a_batch_inserts_its_new_actors_together_with_the_ids_of_one_at_a_time(
     ]  # fmt: skip
 
 
+def test_linking_a_batch_loads_known_owners_once_and_updates_a_listing_once(
+    session: Session,
+) -> None:
+    """The owners of the stored contacts come in one query, and a listing the batch changed
+    before linking (its title) is written with its actor in one UPDATE, not one per flush."""
+    first = [_listing(session, n, [("qq", f"qq{n}")]) for n in (1, 2)]
+    session.commit()
+    session.expire_all()
+    b = _listing(session, 3, [])
+    b.title = "改过的标题"
+    statements: list[str] = []
+    event.listen(session.connection(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+    links = [(b, [("qq", "qq1"), ("wechat", "wx3")]), (first[1], [("qq", "qq2")])]
+    actors = link_actors(session, links)
+    assert sum(s.startswith("SELECT actors.") for s in statements) == 1
+    updates = [s for s in statements if s.startswith("UPDATE listings")]
+    assert len(updates) == 1 and "title" in updates[0] and "actor_id" in updates[0]
+    session.expire_all()
+    assert [a.id for a in actors if a is not None] == [x.actor_id for x in (first[0], first[1])]
+    assert session.get(Listing, b.id).actor_id == first[0].actor_id  # type: ignore[union-attr]
+
+
 def test_a_split_is_never_undone_by_automatic_linking(session: Session) -> None:
     a = _listing(session, 1, [("wechat", "wx1"), ("qq", "12345")])
     b = _listing(session, 2, [("wechat", "wx1"), ("phone", "13800000002")])
