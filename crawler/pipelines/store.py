@@ -151,14 +151,14 @@ def _store_run(
     return [rec.listing for rec in recorded]
 
 
-def _platform_keys(session: Session, listings: Sequence[Listing]) -> dict[int, str]:
-    """The platform key of each platform id among ``listings`` (a listing stays with the
-    platform that first stored it, which need not be the item's)."""
-    ids = {listing.platform_id for listing in listings}
-    if not ids:
-        return {}
-    rows = session.execute(select(Platform.id, Platform.key).where(Platform.id.in_(ids)))
-    return {platform_id: key for platform_id, key in rows.tuples()}
+def _platform_keys(session: Session, listings: Sequence[Listing], keys: dict[int, str]) -> None:
+    """Add to ``keys`` the platform key of each platform id among ``listings`` it lacks (a
+    listing stays with the platform that first stored it, which need not be the item's; a
+    platform's key never changes, so a pipeline asks once)."""
+    ids = {listing.platform_id for listing in listings} - keys.keys()
+    if ids:
+        rows = session.execute(select(Platform.id, Platform.key).where(Platform.id.in_(ids)))
+        keys.update({platform_id: key for platform_id, key in rows.tuples()})
 
 
 def link_found_via(session: Session, listing: Listing, origin: Any) -> None:
@@ -260,6 +260,7 @@ class StorePipeline:
         self.stats = stats
         self.engine = engine
         self._buffer: list[ListingItem] = []
+        self._platform_key: dict[int, str] = {}
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantian-store")
         self._pending: list[Future[None]] = []
@@ -363,7 +364,8 @@ class StorePipeline:
         items = list(items)
         with session_scope(self.sessions) as session:
             listings = store_items(session, items, run_id=self.run_id, campaign_id=self.campaign_id)
-            keys = _platform_keys(session, listings)
+            _platform_keys(session, listings, self._platform_key)
+        keys = self._platform_key
         self._count(items)
         self._index(items, [(listing, keys[listing.platform_id]) for listing in listings])
 
