@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -266,6 +267,8 @@ class StorePipeline:
         self._pending: list[Future[None]] = []
         self.failures = 0
         self.flush_interval = 1.0
+        """how long a partial batch waits for more items (about; checked twice as often)"""
+        self._oldest = 0.0  # when the buffer's first item came (time.monotonic)
         # told (from the store thread) which items are final: committed, or given up on
         self.on_resolved: Callable[[list[ListingItem]], None] | None = None
 
@@ -292,14 +295,19 @@ class StorePipeline:
         return pipe
 
     def _tick(self) -> None:
+        """Submit a partial batch once its first item has waited ``flush_interval``.  A batch
+        costs the store thread about 5 ms beyond its items' (under 1 ms each), and a tick
+        that sent whatever had come since the last one made batches of one to four items
+        while pages trickled in (a third of the bench crawl's 21 batches)."""
         with self._lock:
-            self._submit()
+            if self._buffer and time.monotonic() - self._oldest >= self.flush_interval:
+                self._submit()
 
     def spider_opened(self, spider: Any) -> None:
         from twisted.internet import task
 
         self._ticker = task.LoopingCall(self._tick)
-        self._ticker.start(self.flush_interval, now=False)
+        self._ticker.start(self.flush_interval / 2, now=False)
         profile = getattr(spider, "profile", None)
         if profile is None:
             return
@@ -318,6 +326,8 @@ class StorePipeline:
         if not isinstance(item, ListingItem):
             return item
         with self._lock:
+            if not self._buffer:
+                self._oldest = time.monotonic()
             self._buffer.append(item)
             if len(self._buffer) >= self.batch_size:
                 self._submit()
