@@ -249,3 +249,24 @@ def _plain(name: str) -> ListingItem:
         platform="zhiquanba", kind="forum", page_kind="thread", url=url, canonical_url=url,
         title=name, text=name,
     )  # fmt: skip
+
+
+def test_the_store_stages_of_a_process_share_one_engine_per_database(tmp_path: Path) -> None:
+    """One engine (pool, compiled statements) for the crawlers of a crawl; the last to close
+    disposes of it, and the next crawl gets a new one."""
+    from crawler.pipelines.store import _engines, _release_engine, _shared_engine
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    first, second = _shared_engine(url), _shared_engine(url)
+    other = _shared_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    try:
+        assert first is second and other is not first
+        _release_engine(first)
+        assert url in _engines  # the second crawler still writes
+    finally:
+        _release_engine(second)
+        _release_engine(other)
+    assert url not in _engines and not _engines
+    again = _shared_engine(url)
+    assert again is not first
+    _release_engine(again)
