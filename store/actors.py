@@ -174,6 +174,10 @@ class _Added:
         else:
             self.owners[self.actors.index(actor)].append(obj)
 
+    def waits(self, listing: Listing) -> bool:
+        """``listing`` was linked to an actor not inserted yet (linked twice in one batch)."""
+        return any(obj is listing for owned in self.owners for obj in owned)
+
     def insert(self, session: Session) -> None:
         insert_new(session, self.actors, None)
         for actor, owned in zip(self.actors, self.owners, strict=True):
@@ -194,8 +198,8 @@ def _link(
     which wait in ``added`` to be inserted, with any new actor (a merge moves contacts in the
     database and in these objects alike, so it inserts them first)."""
     owned = {key: known[key] for key in wanted if key in known}
-    if any(c.actor_id is None for c in owned.values()):  # an actor still waiting for its id
-        added.insert(session)
+    if any(c.actor_id is None for c in owned.values()) or added.waits(listing):
+        added.insert(session)  # an actor this link builds on still waits for its id
     if listing.actor_pinned and listing.actor_id is not None:
         actor = session.get(Actor, listing.actor_id)
         assert actor is not None

@@ -108,6 +108,17 @@ def test_a_batch_inserts_its_new_actors_together_with_the_ids_of_one_at_a_time(
     ]  # fmt: skip
 
 
+def test_a_listing_linked_twice_in_a_batch_keeps_its_first_actor(session: Session) -> None:
+    a = _listing(session, 1, [])
+    first, second = link_actors(session, [(a, [("qq", "1")]), (a, [("wechat", "w")])])
+    assert first is second is not None
+    session.expire_all()
+    owners = {c.value: c.actor_id for c in session.scalars(select(ActorContact))}
+    assert (
+        owners == {"1": first.id, "w": first.id} and session.get(Listing, a.id).actor_id == first.id
+    )  # type: ignore[union-attr]
+
+
 def test_linking_a_batch_loads_known_owners_once_and_updates_a_listing_once(
     session: Session,
 ) -> None:
