@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     )
     from store.evidence import add_capture, adopt_unrecorded, capture_anchors
     from store.licensed import import_register, load_registry
-    from store.listing_state import change_listing, queue_for_index
+    from store.listing_state import change_listing, outbox_batch, queue_for_index
     from store.listings import Observation, record_observation, record_observations
     from store.model_types import (
         ItemStatus,
@@ -117,6 +117,7 @@ _LAZY = {
     "import_register": "store.licensed",
     "load_registry": "store.licensed",
     "change_listing": "store.listing_state",
+    "outbox_batch": "store.listing_state",
     "queue_for_index": "store.listing_state",
     "Observation": "store.listings",
     "record_observation": "store.listings",
@@ -232,6 +233,7 @@ __all__ = [
     "make_sessionmaker",
     "merge_actors",
     "open_backends_for",
+    "outbox_batch",
     "post_author_keys",
     "problems_for_run",
     "queue_for_index",

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, delete, insert, or_, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import CursorResult, Result, delete, or_, select, update
+from sqlalchemy.orm import Session
 
 from store import audit
-from store.bulk import insert_new
+from store.bulk import complete_defaults, insert_new
 from store.models import (
     Actor,
     ActorContact,
@@ -107,36 +107,84 @@ def link_actors(
 ) -> list[Actor | None]:
     """:func:`link_actor` for each (listing, contacts) in turn, with the same rows as a
     result: one query finds the contacts already stored, and the contacts each link adds
-    are seen by the links after it without a query or a flush of their own."""
+    are seen by the links after it without a query or a flush of their own.  New actors,
+    like new contacts, are inserted together (:class:`_Added`)."""
     wanted_each = [
         {_normalise(k, v) for k, v in contacts if k and v and v.strip()} for _, contacts in links
     ]
     keys = set().union(*wanted_each)
     known: dict[tuple[str, str], ActorContact] = {}
-    if keys:
-        rows = session.scalars(
-            select(ActorContact).where(
-                ActorContact.value.in_({v for _, v in keys}),
-                ActorContact.kind.in_({k for k, _ in keys}),
-            )
-        ).all()
-        known = {(c.kind, c.value): c for c in rows if (c.kind, c.value) in keys}
-    # the links' rows are written together at the end; a merge writes what it moves first
-    added: list[ActorContact] = []
+    held: Sequence[Actor] = ()
+    # no autoflush: what the batch changed so far (its listings) goes with this call's one
+    # flush, a row's changes in one UPDATE; the stored contacts do not depend on it
+    with session.no_autoflush:
+        if keys:
+            rows = session.scalars(
+                select(ActorContact).where(
+                    ActorContact.value.in_({v for _, v in keys}),
+                    ActorContact.kind.in_({k for k, _ in keys}),
+                )
+            ).all()
+            known = {(c.kind, c.value): c for c in rows if (c.kind, c.value) in keys}
+            # their owners in one query, held here: the session keeps only weak references,
+            # and the links find them there (session.get) instead of one query each
+            owners = {c.actor_id for c in known.values()} - set(_loaded_actor_ids(session))
+            if owners:
+                held = session.scalars(select(Actor).where(Actor.id.in_(owners))).all()
+    added = _Added()
     with session.no_autoflush:
         actors = [
             _link(session, listing, wanted, known, added) if wanted else None
             for (listing, _), wanted in zip(links, wanted_each, strict=True)
         ]
-    _insert_contacts(session, added)
+    added.insert(session)
     session.flush()
+    del held
     return actors
 
 
-def _insert_contacts(session: Session, added: list[ActorContact]) -> None:
-    """The new contacts in one executemany (:func:`store.bulk.insert_new`); empties ``added``."""
-    insert_new(session, added, ("kind", "value"))
-    added.clear()
+def _loaded_actor_ids(session: Session) -> list[int]:
+    return [obj.id for obj in session.identity_map.values() if isinstance(obj, Actor)]
+
+
+class _Added:
+    """The actors and contacts a batch of links makes, inserted together when a link needs
+    them in the database (a merge moves rows there) or an actor's id (it owns a contact a
+    later link shares), else at the end: one executemany each (:func:`store.bulk.insert_new`)
+    where each new actor was one INSERT of its own, for its id.  The ids are those inserting
+    each at once would give: the actors go in the order they were made."""
+
+    def __init__(self) -> None:
+        self.actors: list[Actor] = []
+        self.contacts: list[ActorContact] = []
+        # what takes each waiting actor's id once it has one: its contacts and listings
+        self.owners: list[list[ActorContact | Listing]] = []
+
+    def new_actor(self, label: str) -> Actor:
+        actor = Actor(label=label)
+        complete_defaults(actor)
+        self.actors.append(actor)
+        self.owners.append([])
+        return actor
+
+    def owned_by(self, actor: Actor, obj: ActorContact | Listing) -> None:
+        """``obj`` belongs to ``actor``: now, or once it is inserted."""
+        if actor.id is not None:
+            obj.actor_id = actor.id
+        else:
+            self.owners[self.actors.index(actor)].append(obj)
+
+    def waits(self, listing: Listing) -> bool:
+        """``listing`` was linked to an actor not inserted yet (linked twice in one batch)."""
+        return any(obj is listing for owned in self.owners for obj in owned)
+
+    def insert(self, session: Session) -> None:
+        insert_new(session, self.actors, None)
+        for actor, owned in zip(self.actors, self.owners, strict=True):
+            for obj in owned:
+                obj.actor_id = actor.id
+        insert_new(session, self.contacts, ("kind", "value"))
+        self.actors, self.contacts, self.owners = [], [], []
 
 
 def _link(
@@ -144,12 +192,14 @@ def _link(
     listing: Listing,
     wanted: set[tuple[str, str]],
     known: dict[tuple[str, str], ActorContact],
-    added: list[ActorContact],
+    added: _Added,
 ) -> Actor:
     """One link; ``known`` holds the stored contacts among those wanted, and gets the new ones,
-    which wait in ``added`` to be inserted (a merge moves contacts in the database and in these
-    objects alike, so it inserts them first)."""
+    which wait in ``added`` to be inserted, with any new actor (a merge moves contacts in the
+    database and in these objects alike, so it inserts them first)."""
     owned = {key: known[key] for key in wanted if key in known}
+    if any(c.actor_id is None for c in owned.values()) or added.waits(listing):
+        added.insert(session)  # an actor this link builds on still waits for its id
     if listing.actor_pinned and listing.actor_id is not None:
         actor = session.get(Actor, listing.actor_id)
         assert actor is not None
@@ -166,7 +216,7 @@ def _link(
             for other in candidates[1:]:
                 if any(frozenset((other, member)) in apart for member in group):
                     continue
-                _insert_contacts(session, added)
+                added.insert(session)
                 moved = _absorb(session, actor, other)
                 group.append(other)
                 audit.record(
@@ -175,23 +225,12 @@ def _link(
                     via=sorted(f"{k}:{v}" for (k, v), c in owned.items() if c.actor_id == other),
                 )  # fmt: skip
         else:
-            actor = _new_actor(session, sorted(wanted)[0][1])
+            actor = added.new_actor(sorted(wanted)[0][1])
     for kind, value in sorted(wanted - set(owned)):
-        contact = known[(kind, value)] = ActorContact(actor_id=actor.id, kind=kind, value=value)
-        added.append(contact)
-    listing.actor_id = actor.id
-    return actor
-
-
-def _new_actor(session: Session, label: str) -> Actor:
-    """A new actor, inserted at once for its id (the contacts and the listing need it), the same
-    row an ORM flush would write, without flushing the rest of the batch: one flush per new
-    actor was most of the store stage's flushing."""
-    key = session.connection().execute(insert(Actor).values(label=label)).inserted_primary_key
-    assert key is not None
-    actor = Actor(id=key[0], label=label)
-    make_transient_to_detached(actor)  # the other columns load from the row if read
-    session.add(actor)
+        contact = known[(kind, value)] = ActorContact(kind=kind, value=value)
+        added.owned_by(actor, contact)
+        added.contacts.append(contact)
+    added.owned_by(actor, listing)
     return actor
 
 

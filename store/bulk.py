@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, insert, inspect, select
+from sqlalchemy import ColumnElement, Connection, Table, insert, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from store.models import Base
@@ -42,11 +42,14 @@ def complete_defaults(obj: Base) -> None:
         setattr(obj, attr.key, value)
 
 
-def insert_new(session: Session, objects: Sequence[M], key: Sequence[str]) -> None:
+def insert_new(session: Session, objects: Sequence[M], key: Sequence[str] | None) -> None:
     """Insert the transient ``objects`` (one model, primary key unset, every column set; see
     :func:`complete_defaults`) in their order in one executemany, set their ids from the rows
     found by ``key`` (attribute names unique together), and add them to the session as loaded
-    objects: later changes to them are updates."""
+    objects: later changes to them are updates.
+
+    A model with no unique key (``key`` None) has its ids read back by the INSERT's RETURNING
+    instead: see :func:`_returned_ids`."""
     if not objects:
         return
     mapper = inspect(type(objects[0]))
@@ -58,15 +61,40 @@ def insert_new(session: Session, objects: Sequence[M], key: Sequence[str]) -> No
     rows = [{column: values[name] for name, column in names.items()} for values in dicts]
     # a Core executemany on the table: the ORM's bulk insert costs as much per row again
     connection = session.connection()  # Core: no autoflush, no ORM result per row
-    connection.execute(insert(cast(Table, mapper.local_table)), rows)
-    columns = [mapper.columns[name] for name in key]
-    # each key column IN the batch's values: the unique index serves it
-    wanted = [mapper.columns[name].in_({values[name] for values in dicts}) for name in key]
-    ids = {
-        tuple(found[1:]): found[0]
-        for found in connection.execute(select(pk, *columns).where(*wanted))
-    }
-    for obj, values in zip(objects, dicts, strict=True):
-        setattr(obj, pk_name, ids[tuple(values[name] for name in key)])
+    table = cast(Table, mapper.local_table)
+    if key is None:
+        new_ids = _returned_ids(connection, table, pk, rows)
+    else:
+        connection.execute(insert(table), rows)
+        columns = [mapper.columns[name] for name in key]
+        # each key column IN the batch's values: the unique index serves it
+        wanted = [mapper.columns[name].in_({values[name] for values in dicts}) for name in key]
+        ids = {
+            tuple(found[1:]): found[0]
+            for found in connection.execute(select(pk, *columns).where(*wanted))
+        }
+        new_ids = [ids[tuple(values[name] for name in key)] for values in dicts]
+    for obj, new_id in zip(objects, new_ids, strict=True):
+        setattr(obj, pk_name, new_id)
         make_transient_to_detached(obj)
         session.add(obj)
+
+
+def _returned_ids(
+    connection: Connection, table: Table, pk: ColumnElement[Any], rows: list[dict[str, Any]]
+) -> list[Any]:
+    """The generated ids of ``rows``, inserted with RETURNING, in the rows' order.
+
+    PostgreSQL: SQLAlchemy orders them (``sort_by_parameter_order``, an INSERT from a sorted
+    SELECT).  SQLite returns them in no promised order, but it numbers the rows of one
+    INSERT in the order it inserts them, each above every rowid in the table, so the ids
+    sorted are in the rows' order."""
+    if connection.dialect.name == "sqlite":
+        found = connection.execute(insert(table).returning(pk), rows).scalars().all()
+        ids = sorted(found)
+    else:
+        statement = insert(table).returning(pk, sort_by_parameter_order=True)
+        ids = list(connection.execute(statement, rows).scalars())
+    if len(ids) != len(rows):
+        raise RuntimeError(f"inserted {len(rows)} rows into {table.name}, {len(ids)} ids back")
+    return ids

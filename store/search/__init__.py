@@ -9,7 +9,7 @@ listings, ``lantian index rebuild`` re-creates the index from the database.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +17,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from classifiers import DEFAULT_RULES_DIR
+from store.models import Listing
 from store.search.base import (
     Bucket,
     FacetField,
@@ -33,6 +34,7 @@ from store.search.documents import (
     catch_up_into,
     drain_outbox_into,
     index_listings_into,
+    index_loaded_into,
     rebuild_into,
     run_search,
     searchable_text,
@@ -61,6 +63,8 @@ __all__ = [
     "fts_path",
     "index_listings",
     "index_listings_into",
+    "index_loaded",
+    "index_loaded_into",
     "open_backend",
     "rebuild_index",
     "run_search",
@@ -151,6 +155,19 @@ def index_listings(
         listing_ids,
         userdict_path(settings),
         pretokenized,
+    )
+
+
+def index_loaded(
+    listings: Sequence[tuple[Listing, str]],
+    settings: SearchSettings,
+    pretokenized: Pretokenized | None = None,
+) -> int:
+    """:func:`index_listings` for (listing, platform key) pairs a writer still holds, loaded
+    and committed: the documents are built from the objects, not read back from the database
+    (see :func:`store.search.documents.index_loaded_into`)."""
+    return index_loaded_into(
+        _shared_backend(settings), listings, userdict_path(settings), pretokenized
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy import delete, or_, select
@@ -71,6 +71,25 @@ def _docs(
         .where(Listing.id.in_(ids))
     ).all()
     return [build_doc(listing, key, userdict, pretokenized) for listing, key in rows]
+
+
+def index_loaded_into(
+    backend: SearchBackend,
+    listings: Sequence[tuple[Listing, str]],
+    userdict: Path | None = None,
+    pretokenized: Pretokenized | None = None,
+) -> int:
+    """Index (listing, platform key) pairs as they are in memory, each listing once, in id
+    order: what :func:`index_listings_into` would write for them right after their session
+    committed, without reading them back.  Each listing's attributes and ``current_version``
+    must be loaded (a writer's own objects, from a session that does not expire on commit)."""
+    by_id = {listing.id: (listing, key) for listing, key in listings}
+    docs = [
+        build_doc(listing, key, userdict, pretokenized)
+        for listing, key in (by_id[i] for i in sorted(by_id))
+    ]
+    backend.index(docs)
+    return len(docs)
 
 
 def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:

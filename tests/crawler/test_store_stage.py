@@ -198,3 +198,75 @@ def test_a_batch_writes_the_rows_one_at_a_time_would(two_databases: dict[str, st
         )
         assert thread is not None and thread.offending_post is not None
         assert thread.offending_post["text"] == "代理服务\n发明专利"
+
+
+def test_a_partial_batch_waits_for_companions_until_its_first_item_is_old(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tick sends a partial batch only once its first item has waited flush_interval;
+    a full batch goes at once, and the items after it start a new wait."""
+    from crawler.pipelines import store as stage
+
+    clock = [100.0]
+    monkeypatch.setattr(stage.time, "monotonic", lambda: clock[0])
+    with engine_scope(f"sqlite:///{tmp_path / 'db.sqlite3'}") as engine:
+        pipe = stage.StorePipeline(make_sessionmaker(engine), batch_size=3)
+        written: list[list[str]] = []
+        monkeypatch.setattr(pipe, "_write", lambda batch: written.append([i.title for i in batch]))
+        try:
+            pipe.process_item(_plain("a"))
+            clock[0] += 0.6
+            pipe.process_item(_plain("b"))
+            pipe._tick()
+            _settle(pipe)
+            assert written == []  # 'a' has waited 0.6 s of 1.0
+            clock[0] += 0.4
+            pipe._tick()
+            _settle(pipe)
+            assert written == [["a", "b"]]
+            for name in "cdef":
+                pipe.process_item(_plain(name))
+            _settle(pipe)
+            assert written[1:] == [["c", "d", "e"]]  # full: at once
+            clock[0] += 0.9
+            pipe._tick()
+            _settle(pipe)
+            assert written[2:] == []  # 'f' came 0.9 s ago
+        finally:
+            pipe.close_spider()
+        assert written[2:] == [["f"]]  # closing writes what is left
+
+
+def _settle(pipe: Any) -> None:
+    """Wait for the batches submitted so far, submitting nothing (unlike ``flush``)."""
+    for future in list(pipe._pending):
+        future.result()
+
+
+def _plain(name: str) -> ListingItem:
+    url = f"https://t.example/{name}"
+    return ListingItem(
+        platform="zhiquanba", kind="forum", page_kind="thread", url=url, canonical_url=url,
+        title=name, text=name,
+    )  # fmt: skip
+
+
+def test_the_store_stages_of_a_process_share_one_engine_per_database(tmp_path: Path) -> None:
+    """One engine (pool, compiled statements) for the crawlers of a crawl; the last to close
+    disposes of it, and the next crawl gets a new one."""
+    from crawler.pipelines.store import _engines, _release_engine, _shared_engine
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    first, second = _shared_engine(url), _shared_engine(url)
+    other = _shared_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    try:
+        assert first is second and other is not first
+        _release_engine(first)
+        assert url in _engines  # the second crawler still writes
+    finally:
+        _release_engine(second)
+        _release_engine(other)
+    assert url not in _engines and not _engines
+    again = _shared_engine(url)
+    assert again is not first
+    _release_engine(again)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from store.actors import ActorError, link_actor, link_actors, merge_actors, split_actor
@@ -70,6 +70,75 @@ def test_a_batch_bridging_its_own_new_actors_merges_them(session: Session) -> No
     }
     assert [session.get(Listing, x.id).actor_id for x in (a, b, c)] == [first.id] * 3  # type: ignore[union-attr]
     assert session.get(Actor, second.id).merged_into_id == first.id  # type: ignore[union-attr]
+
+
+def test_a_batch_inserts_its_new_actors_together_with_the_ids_of_one_at_a_time(
+    session: Session,
+) -> None:
+    """Actors a batch makes wait and go in one INSERT; a link sharing a contact of a waiting
+    actor inserts those made so far first (it needs the owner's id); ids, owners and
+    listings are those of linking one at a time."""
+    links = [
+        [("wechat", "wx1")],
+        [("phone", "13800000001")],
+        [("qq", "10001")],
+        [("phone", "13800000001"), ("email", "a@b.cn")],  # the second link's actor
+        [("wechat", "wx9")],
+    ]
+    listings = [_listing(session, n, []) for n in range(1, 6)]
+    statements: list[str] = []
+    event.listen(session.connection(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+    actors = link_actors(session, list(zip(listings, links, strict=True)))
+    assert sum(s.startswith("INSERT INTO actors ") for s in statements) == 2
+    ids = [a.id for a in actors if a is not None]
+    first = ids[0]
+    assert ids == [first, first + 1, first + 2, first + 1, first + 3]
+    session.expire_all()
+    assert [session.get(Listing, x.id).actor_id for x in listings] == ids  # type: ignore[union-attr]
+    owners = {(c.kind, c.value): c.actor_id for c in session.scalars(select(ActorContact))}
+    assert owners == {
+        ("wechat", "wx1"): first,
+        ("phone", "13800000001"): first + 1,
+        ("qq", "10001"): first + 2,
+        ("email", "a@b.cn"): first + 1,
+        ("wechat", "wx9"): first + 3,
+    }
+    assert [a.label for a in session.scalars(select(Actor).order_by(Actor.id))] == [
+        "wx1", "13800000001", "10001", "wx9"
+    ]  # fmt: skip
+
+
+def test_a_listing_linked_twice_in_a_batch_keeps_its_first_actor(session: Session) -> None:
+    a = _listing(session, 1, [])
+    first, second = link_actors(session, [(a, [("qq", "1")]), (a, [("wechat", "w")])])
+    assert first is second is not None
+    session.expire_all()
+    owners = {c.value: c.actor_id for c in session.scalars(select(ActorContact))}
+    assert (
+        owners == {"1": first.id, "w": first.id} and session.get(Listing, a.id).actor_id == first.id
+    )  # type: ignore[union-attr]
+
+
+def test_linking_a_batch_loads_known_owners_once_and_updates_a_listing_once(
+    session: Session,
+) -> None:
+    """The owners of the stored contacts come in one query, and a listing the batch changed
+    before linking (its title) is written with its actor in one UPDATE, not one per flush."""
+    first = [_listing(session, n, [("qq", f"qq{n}")]) for n in (1, 2)]
+    session.commit()
+    session.expire_all()
+    b = _listing(session, 3, [])
+    b.title = "改过的标题"
+    statements: list[str] = []
+    event.listen(session.connection(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+    links = [(b, [("qq", "qq1"), ("wechat", "wx3")]), (first[1], [("qq", "qq2")])]
+    actors = link_actors(session, links)
+    assert sum(s.startswith("SELECT actors.") for s in statements) == 1
+    updates = [s for s in statements if s.startswith("UPDATE listings")]
+    assert len(updates) == 1 and "title" in updates[0] and "actor_id" in updates[0]
+    session.expire_all()
+    assert [a.id for a in actors if a is not None] == [x.actor_id for x in (first[0], first[1])]
+    assert session.get(Listing, b.id).actor_id == first[0].actor_id  # type: ignore[union-attr]
 
 
 def test_a_split_is_never_undone_by_automatic_linking(session: Session) -> None:

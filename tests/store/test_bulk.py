@@ -8,7 +8,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from store.bulk import complete_defaults, insert_new
 from store.listings import get_or_create_platform
-from store.models import Listing, ListingStatus, ListingVersion
+from store.models import Actor, Listing, ListingStatus, ListingVersion
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -46,6 +46,28 @@ def test_insert_new_writes_the_rows_a_flush_would_in_one_statement(session: Sess
         (None, ListingStatus.new, "none", False),
         ("店", ListingStatus.new, "none", False),
         (None, ListingStatus.new, "none", False),
+    ]
+
+
+def test_a_model_without_a_unique_key_gets_its_ids_from_returning(session: Session) -> None:
+    """Actors have no unique column: insert_new reads the ids the INSERT returns, in the
+    objects' order, the ids a flush of them one by one would have given."""
+    flushed = Actor(label="先来的")
+    session.add(flushed)
+    session.flush()
+    statements: list[str] = []
+    event.listen(session.connection(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+    new = [Actor(label=label) for label in ("乙", "甲", "乙")]  # labels repeat, out of order
+    for actor in new:
+        complete_defaults(actor)
+    insert_new(session, new, None)
+
+    assert [actor.id for actor in new] == [flushed.id + 1, flushed.id + 2, flushed.id + 3]
+    assert sum(s.startswith("INSERT") for s in statements) == 1
+    session.expire_all()
+    assert session.execute(select(Actor.id, Actor.label).order_by(Actor.id)).all() == [
+        (flushed.id, "先来的"),
+        *((actor.id, label) for actor, label in zip(new, ("乙", "甲", "乙"), strict=True)),
     ]
 
 

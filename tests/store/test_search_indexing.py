@@ -7,10 +7,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from classifiers import DEFAULT_RULES_DIR
 from store.listings import Observation, record_observation
 from store.models import Listing, ListingStatus
 from store.search import SearchDoc, SearchQuery, index_listings, run_search, searchable_text
-from store.search.documents import catch_up_into, rebuild_into
+from store.search.documents import catch_up_into, index_loaded_into, rebuild_into
 from store.search.fts import FtsBackend
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
@@ -80,3 +81,38 @@ def test_tokens_cut_elsewhere_are_used_only_for_the_exact_text(
     index_listings(session, [a], backend=backend, pretokenized={"旧的文字": ["pretokenized"]})
     assert run_search(backend, SearchQuery(text="授权")).ids == [a]
     backend.close()
+
+
+def _index_rows(path: Path) -> list[tuple[object, ...]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return [
+            *conn.execute("SELECT * FROM docs ORDER BY id"),
+            *conn.execute("SELECT * FROM doc_categories ORDER BY category, id"),
+            *conn.execute("SELECT rowid, tokens FROM fts ORDER BY rowid"),
+        ]
+    finally:
+        conn.close()
+
+
+def test_loaded_listings_index_as_read_back_ones(session: Session, tmp_path: Path) -> None:
+    """The store stage indexes its own committed objects: the same rows as reading them back."""
+    ids = [_store(session, n, f"发明专利包授权{n}", T0 + timedelta(minutes=n)) for n in (1, 2)]
+    listing = session.get(Listing, ids[1])
+    assert listing is not None
+    listing.categories = ["guarantee"]
+    listing.severity = "high"
+    session.commit()
+    read_back, loaded = FtsBackend(tmp_path / "a.sqlite3"), FtsBackend(tmp_path / "b.sqlite3")
+    try:
+        index_listings(session, ids, backend=read_back, pretokenized={})
+        pairs = [(session.get(Listing, i), "market") for i in reversed(ids)]
+        userdict = DEFAULT_RULES_DIR / "userdict.txt"  # what index_listings cuts with
+        assert index_loaded_into(loaded, [*pairs, pairs[0]], userdict, {}) == 2  # type: ignore[list-item]
+    finally:
+        read_back.close()
+        loaded.close()
+    rows = _index_rows(tmp_path / "a.sqlite3")
+    assert len(rows) == 5 and rows == _index_rows(tmp_path / "b.sqlite3")
