@@ -37,7 +37,7 @@ from classifiers.pack import (
 )
 from classifiers.reading import Reading, read_hits
 from classifiers.regex_literals import Gate, RegexNeeds, regex_needs, scanned_gate
-from classifiers.regex_windows import windowed
+from classifiers.regex_windows import PIECE_NEEDLES, unprefixed, windowed
 from classifiers.rulefiles import load_concepts, load_packs, load_variants
 from classifiers.segment import tokenizer
 from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
@@ -213,6 +213,12 @@ class Classifier:
             regex_needs=needs,
             regex_gates=[_scanned_gate(n) for n in needs],
             regex_windows={p: w for p in regexes if (w := windowed(p)) is not None},
+            piece_windows={
+                p: w
+                for p in regexes
+                if unprefixed(p) and (w := windowed(p, PIECE_NEEDLES)) is not None
+            }
+            or None,
             regex_anchors=not anchors,
             regex_covers_anchor=rule.regex_covers_anchor,
             word=frozenset(self._norm(t) for t in rule.word),

@@ -64,6 +64,9 @@ class Compiled:
     line: int = 0
     #: the rule's id, category, severity, weight and explanation, read once (``_rule_fields``)
     fields: tuple[str, str, str, float, str] | None = None
+    #: the regexes sre would try at every position of an anchor's window (``unprefixed``),
+    #: tried there only next to their first characters (``regex_windows``, more needles)
+    piece_windows: dict[re.Pattern[str], Windowed] | None = None
 
 
 def _rule_fields(c: Compiled) -> tuple[str, str, str, float, str]:
@@ -187,14 +190,32 @@ def _search(c: Compiled, pattern: re.Pattern[str], text: str) -> re.Match[str] |
     return search(w, text) if w is not None else pattern.search(text)
 
 
-def _covers(regexes: list[re.Pattern[str]], piece: str, start: int, end: int) -> bool:
-    """Whether a match of one of ``regexes`` in ``piece`` contains ``piece[start:end]``."""
+def _covers(
+    regexes: list[re.Pattern[str]],
+    piece: str,
+    start: int,
+    end: int,
+    windows: dict[re.Pattern[str], Windowed] | None = None,
+) -> bool:
+    """Whether a match of one of ``regexes`` in ``piece`` contains ``piece[start:end]``
+    (``windows``: the rule's ``piece_windows``)."""
     for pattern in regexes:
-        for m in pattern.finditer(piece):
+        w = windows.get(pattern) if windows is not None else None
+        for m in finditer(w, piece) if w is not None else pattern.finditer(piece):
             if m.start() > start:
                 break
             if m.end() >= end:
                 return True
+    return False
+
+
+def _any_search(c: Compiled, regexes: list[re.Pattern[str]], piece: str) -> bool:
+    """Whether one of ``regexes`` matches in ``piece`` (an anchor's window)."""
+    windows = c.piece_windows
+    for pattern in regexes:
+        w = windows.get(pattern) if windows is not None else None
+        if (search(w, piece) if w is not None else pattern.search(piece)) is not None:
+            return True
     return False
 
 
@@ -285,9 +306,9 @@ def holds(
         base = max(0, lo)
         piece = text[base:hi]
         if c.regex_covers_anchor:
-            if not _covers(regexes, piece, start - base, end - base):
+            if not _covers(regexes, piece, start - base, end - base, c.piece_windows):
                 return None
-        elif not any(p.search(piece) for p in regexes):
+        elif not _any_search(c, regexes, piece):
             return None
     if none:
         if reach:
