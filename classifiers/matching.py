@@ -86,9 +86,11 @@ def evaluate(
     merged: Merged,
     userdict: Path,
     out: list[tuple[Hit, int, int]],
+    anchors: list[str] | None = None,
 ) -> None:
     """Append the rule's hits on the page with their normalized spans to ``out``, at most
-    ``MAX_HITS_PER_RULE``: into the caller's list, as a generator costs more compiled (mypyc)."""
+    ``MAX_HITS_PER_RULE``: into the caller's list, as a generator costs more compiled (mypyc).
+    ``anchors``: the rule's anchors on the page when the caller knows them (``Classifier``)."""
     text = norm.text
     terms = occ.keys()
     for group in (*c.groups, c.context):
@@ -123,7 +125,7 @@ def evaluate(
     else:
         # the anchors on the page, in C: a rule lists dozens, mostly absent; their spans are sorted
         # below, so the order they are met in does not matter
-        for term in terms & c.anchor_set:
+        for term in anchors if anchors is not None else terms & c.anchor_set:
             n = len(term)
             spans.extend([(s, s + n) for s in occ[term]])
     spans.sort()
