@@ -41,6 +41,9 @@ def _table(chars: Iterable[str]) -> bytes:
 
 
 _CLAUSE_END_TABLE: Final = _table(CLAUSE_ENDS)
+#: the ends as classes, searched for in a hit's span in C (``Pattern.search(text, start, end)``)
+_CLAUSE_END: Final = re.compile("[" + re.escape(CLAUSE_ENDS) + "]")
+_SENTENCE_END: Final = re.compile("[" + re.escape(SENTENCE_ENDS) + "]")
 #: the quotation marks and sentence ends ``quoted_by`` looks back for, and the opening marks
 _QUOTE_MARK_TABLE: Final = _table(_OPEN + _CLOSE + "。！？!?\n")
 _OPEN_TABLE: Final = _table(_OPEN)
@@ -106,6 +109,7 @@ class Negation:
     governs_at: re.Pattern[str] = _NEVER
     prohibitive_at: re.Pattern[str] = _NEVER
     compound_starts: re.Pattern[str] = _NEVER
+    concessive_in: re.Pattern[str] = _NEVER
     #: the longest compound's length: how far before a position one covering it may start
     compound_reach: int = 0
 
@@ -150,6 +154,7 @@ class Negation:
             _first_of(governing),
             _first_of(bans),
             _covering(compound_words),
+            _first_of(_longest_first(concessive)),
             max((len(w) for w in compound_words), default=0),
         )
 
@@ -226,8 +231,10 @@ class Negation:
         starting at ``s``, or ``""``.  A negation reaches no further than its sentence: a hit
         that runs on past a sentence end ("还没注册？我们帮你…") is not denied by it; nor is a
         concession ("没有执照也能办"): the negation is then the offer's own claim."""
-        tail = text[start:end]
-        if any(ch in SENTENCE_ENDS for ch in tail) or any(c in tail for c in self.concessive):
+        if (
+            _SENTENCE_END.search(text, start, end) is not None
+            or self.concessive_in.search(text, start, end) is not None
+        ):
             return ""
         lo = s
         for k in range(start - 1, s - 1, -1):
@@ -257,8 +264,10 @@ class Negation:
         “特殊关系”"): a negator word ("没有") after the hit's first character, with one or more light words between
         it and the rest of the hit, in one clause; or ``""``.  Compounds (the offer's own
         negations: "不成功不收费", "人不用到岗") and concessions ("没有执照也能办") deny nothing."""
-        tail = text[start:end]
-        if any(ch in CLAUSE_ENDS for ch in tail) or any(c in tail for c in self.concessive):
+        if (
+            _CLAUSE_END.search(text, start, end) is not None
+            or self.concessive_in.search(text, start, end) is not None
+        ):
             return ""
         for p in range(start + 1, end - 1):
             if not self._opens(text, p):
