@@ -116,19 +116,7 @@ def evaluate(
     regexes = _with_needles(c, text, merged.gates)
     if c.regexes and not regexes:
         return  # a regex condition (or anchor) without the strings every match holds
-    spans: list[tuple[int, int]] = []
-    if c.regex_anchors:
-        for pattern in regexes:
-            w = c.regex_windows.get(pattern)
-            matches = finditer(w, text) if w is not None else pattern.finditer(text)
-            spans.extend(m.span() for m in matches if m.end() > m.start())
-    else:
-        # the anchors on the page, in C: a rule lists dozens, mostly absent; their spans are sorted
-        # below, so the order they are met in does not matter
-        for term in anchors if anchors is not None else terms & c.anchor_set:
-            n = len(term)
-            spans.extend([(s, s + n) for s in occ[term]])
-    spans.sort()
+    spans = _anchor_spans(c, text, occ, regexes, anchors)
     if c.groups:  # an anchor with no term of the first group near it never holds
         spans = merged.near(c.groups[0], spans, c.line or c.window)
     if regexes and not c.regex_anchors and len(spans) > PAGE_SEARCH_ANCHORS:
@@ -161,6 +149,31 @@ def evaluate(
         emitted += 1
         if emitted >= MAX_HITS_PER_RULE:
             return
+
+
+def _anchor_spans(
+    c: Compiled,
+    text: str,
+    occ: Occurrences,
+    regexes: list[re.Pattern[str]],
+    anchors: list[str] | None,
+) -> list[tuple[int, int]]:
+    """Where the rule's anchors stand on the page (its regexes' matches, for a rule they anchor),
+    sorted.  ``anchors``: the anchor terms on the page, when the caller met them choosing the
+    rules; else the page's terms are intersected with the rule's dozens, in C."""
+    spans: list[tuple[int, int]] = []
+    if c.regex_anchors:
+        for pattern in regexes:
+            w = c.regex_windows.get(pattern)
+            matches = finditer(w, text) if w is not None else pattern.finditer(text)
+            spans.extend(m.span() for m in matches if m.end() > m.start())
+    else:
+        # sorted below, so the order the terms are met in does not matter
+        for term in anchors if anchors is not None else occ.keys() & c.anchor_set:
+            n = len(term)
+            spans.extend([(s, s + n) for s in occ[term]])
+    spans.sort()
+    return spans
 
 
 def _with_needles(c: Compiled, text: str, present: set[str] | None) -> list[re.Pattern[str]]:
