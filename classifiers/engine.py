@@ -37,7 +37,7 @@ from classifiers.pack import (
 )
 from classifiers.reading import Reading, read_hits
 from classifiers.regex_literals import Gate, RegexNeeds, regex_needs, scanned_gate
-from classifiers.regex_windows import windowed
+from classifiers.regex_windows import PIECE_NEEDLES, unprefixed, windowed
 from classifiers.rulefiles import load_concepts, load_packs, load_variants
 from classifiers.segment import tokenizer
 from classifiers.verdict import SEVERITY_RANK, Entity, Hit, Verdict
@@ -213,6 +213,12 @@ class Classifier:
             regex_needs=needs,
             regex_gates=[_scanned_gate(n) for n in needs],
             regex_windows={p: w for p in regexes if (w := windowed(p)) is not None},
+            piece_windows={
+                p: w
+                for p in regexes
+                if unprefixed(p) and (w := windowed(p, PIECE_NEEDLES)) is not None
+            }
+            or None,
             regex_anchors=not anchors,
             regex_covers_anchor=rule.regex_covers_anchor,
             word=frozenset(self._norm(t) for t in rule.word),
@@ -238,8 +244,8 @@ class Classifier:
         occ, gates = self._scan_gated(norm.text)
         merged = Merged(occ, gates)
         found: list[tuple[Hit, int, int]] = []
-        for compiled in self._candidates(occ):
-            evaluate(compiled, norm, occ, merged, self._userdict, found)
+        for compiled, anchors in self._candidate_anchors(occ):
+            evaluate(compiled, norm, occ, merged, self._userdict, found, anchors)
         entities = extract_entities(original)
         if self.registry is not None:
             found.extend((hit, -1, -1) for hit in self.registry.check(original, entities))
@@ -264,8 +270,8 @@ class Classifier:
         occ, gates = self._scan_gated(norm.text)
         merged = Merged(occ, gates)
         found: list[tuple[Hit, int, int]] = []
-        for compiled in self._candidates(occ):
-            evaluate(compiled, norm, occ, merged, self._userdict, found)
+        for compiled, anchors in self._candidate_anchors(occ):
+            evaluate(compiled, norm, occ, merged, self._userdict, found, anchors)
         return [hit for hit, _, _ in found]
 
     def _read(
@@ -320,6 +326,22 @@ class Classifier:
                 seen[id(compiled)] = compiled
         for compiled in self._always:
             seen[id(compiled)] = compiled
+        return list(seen.values())
+
+    def _candidate_anchors(self, occ: Occurrences) -> list[tuple[Compiled, list[str]]]:
+        """``_candidates`` (in its order), each with its anchors on the page: met on the way, so
+        ``evaluate`` need not intersect the page's terms with a rule's dozens of anchors."""
+        seen: dict[int, tuple[Compiled, list[str]]] = {}
+        for term in occ:
+            for compiled in self._by_anchor.get(term, ()):
+                entry = seen.get(id(compiled))
+                if entry is None:
+                    seen[id(compiled)] = (compiled, [term])
+                else:
+                    entry[1].append(term)
+        for compiled in self._always:
+            if id(compiled) not in seen:
+                seen[id(compiled)] = (compiled, [])
         return list(seen.values())
 
     def _scores(self, hits: Iterable[Hit], contact: bool) -> dict[str, float]:

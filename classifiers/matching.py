@@ -64,6 +64,9 @@ class Compiled:
     line: int = 0
     #: the rule's id, category, severity, weight and explanation, read once (``_rule_fields``)
     fields: tuple[str, str, str, float, str] | None = None
+    #: the regexes sre would try at every position of an anchor's window (``unprefixed``),
+    #: tried there only next to their first characters (``regex_windows``, more needles)
+    piece_windows: dict[re.Pattern[str], Windowed] | None = None
 
 
 def _rule_fields(c: Compiled) -> tuple[str, str, str, float, str]:
@@ -83,9 +86,11 @@ def evaluate(
     merged: Merged,
     userdict: Path,
     out: list[tuple[Hit, int, int]],
+    anchors: list[str] | None = None,
 ) -> None:
     """Append the rule's hits on the page with their normalized spans to ``out``, at most
-    ``MAX_HITS_PER_RULE``: into the caller's list, as a generator costs more compiled (mypyc)."""
+    ``MAX_HITS_PER_RULE``: into the caller's list, as a generator costs more compiled (mypyc).
+    ``anchors``: the rule's anchors on the page when the caller knows them (``Classifier``)."""
     text = norm.text
     terms = occ.keys()
     for group in (*c.groups, c.context):
@@ -111,19 +116,7 @@ def evaluate(
     regexes = _with_needles(c, text, merged.gates)
     if c.regexes and not regexes:
         return  # a regex condition (or anchor) without the strings every match holds
-    spans: list[tuple[int, int]] = []
-    if c.regex_anchors:
-        for pattern in regexes:
-            w = c.regex_windows.get(pattern)
-            matches = finditer(w, text) if w is not None else pattern.finditer(text)
-            spans.extend(m.span() for m in matches if m.end() > m.start())
-    else:
-        # the anchors on the page, in C: a rule lists dozens, mostly absent; their spans are sorted
-        # below, so the order they are met in does not matter
-        for term in terms & c.anchor_set:
-            n = len(term)
-            spans.extend([(s, s + n) for s in occ[term]])
-    spans.sort()
+    spans = _anchor_spans(c, text, occ, regexes, anchors)
     if c.groups:  # an anchor with no term of the first group near it never holds
         spans = merged.near(c.groups[0], spans, c.line or c.window)
     if regexes and not c.regex_anchors and len(spans) > PAGE_SEARCH_ANCHORS:
@@ -158,6 +151,31 @@ def evaluate(
             return
 
 
+def _anchor_spans(
+    c: Compiled,
+    text: str,
+    occ: Occurrences,
+    regexes: list[re.Pattern[str]],
+    anchors: list[str] | None,
+) -> list[tuple[int, int]]:
+    """Where the rule's anchors stand on the page (its regexes' matches, for a rule they anchor),
+    sorted.  ``anchors``: the anchor terms on the page, when the caller met them choosing the
+    rules; else the page's terms are intersected with the rule's dozens, in C."""
+    spans: list[tuple[int, int]] = []
+    if c.regex_anchors:
+        for pattern in regexes:
+            w = c.regex_windows.get(pattern)
+            matches = finditer(w, text) if w is not None else pattern.finditer(text)
+            spans.extend(m.span() for m in matches if m.end() > m.start())
+    else:
+        # sorted below, so the order the terms are met in does not matter
+        for term in anchors if anchors is not None else occ.keys() & c.anchor_set:
+            n = len(term)
+            spans.extend([(s, s + n) for s in occ[term]])
+    spans.sort()
+    return spans
+
+
 def _with_needles(c: Compiled, text: str, present: set[str] | None) -> list[re.Pattern[str]]:
     """The rule's regexes whose required strings (if any) are all on the page: looked up among
     those the automaton pass found (``present``), the rest searched for in ``text``."""
@@ -187,14 +205,32 @@ def _search(c: Compiled, pattern: re.Pattern[str], text: str) -> re.Match[str] |
     return search(w, text) if w is not None else pattern.search(text)
 
 
-def _covers(regexes: list[re.Pattern[str]], piece: str, start: int, end: int) -> bool:
-    """Whether a match of one of ``regexes`` in ``piece`` contains ``piece[start:end]``."""
+def _covers(
+    regexes: list[re.Pattern[str]],
+    piece: str,
+    start: int,
+    end: int,
+    windows: dict[re.Pattern[str], Windowed] | None = None,
+) -> bool:
+    """Whether a match of one of ``regexes`` in ``piece`` contains ``piece[start:end]``
+    (``windows``: the rule's ``piece_windows``)."""
     for pattern in regexes:
-        for m in pattern.finditer(piece):
+        w = windows.get(pattern) if windows is not None else None
+        for m in finditer(w, piece) if w is not None else pattern.finditer(piece):
             if m.start() > start:
                 break
             if m.end() >= end:
                 return True
+    return False
+
+
+def _any_search(c: Compiled, regexes: list[re.Pattern[str]], piece: str) -> bool:
+    """Whether one of ``regexes`` matches in ``piece`` (an anchor's window)."""
+    windows = c.piece_windows
+    for pattern in regexes:
+        w = windows.get(pattern) if windows is not None else None
+        if (search(w, piece) if w is not None else pattern.search(piece)) is not None:
+            return True
     return False
 
 
@@ -285,9 +321,9 @@ def holds(
         base = max(0, lo)
         piece = text[base:hi]
         if c.regex_covers_anchor:
-            if not _covers(regexes, piece, start - base, end - base):
+            if not _covers(regexes, piece, start - base, end - base, c.piece_windows):
                 return None
-        elif not any(p.search(piece) for p in regexes):
+        elif not _any_search(c, regexes, piece):
             return None
     if none:
         if reach:

@@ -10,6 +10,7 @@ someone else's words.  The words are data: ``denied`` and ``hearsay`` in stances
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -40,6 +41,9 @@ def _table(chars: Iterable[str]) -> bytes:
 
 
 _CLAUSE_END_TABLE: Final = _table(CLAUSE_ENDS)
+#: the ends as classes, searched for in a hit's span in C (``Pattern.search(text, start, end)``)
+_CLAUSE_END: Final = re.compile("[" + re.escape(CLAUSE_ENDS) + "]")
+_SENTENCE_END: Final = re.compile("[" + re.escape(SENTENCE_ENDS) + "]")
 #: the quotation marks and sentence ends ``quoted_by`` looks back for, and the opening marks
 _QUOTE_MARK_TABLE: Final = _table(_OPEN + _CLOSE + "。！？!?\n")
 _OPEN_TABLE: Final = _table(_OPEN)
@@ -63,6 +67,23 @@ def _longest_first(words: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted({w for w in words if w}, key=len, reverse=True))
 
 
+#: matches nowhere: the pattern of an empty word list
+_NEVER: Final = re.compile("(?!)")
+
+
+def _first_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Matched at a position (``Pattern.match(text, p)``), the first of ``words`` that starts
+    there, as ``next(w for w in words if text.startswith(w, p))`` finds it: the alternatives are
+    tried in order, in C, where the generator called ``startswith`` once per word."""
+    return re.compile("|".join(re.escape(w) for w in words)) if words else _NEVER
+
+
+def _covering(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Searched for, a zero-width match at each start of one of ``words`` (longest first), its
+    group 1 the longest word starting there: which words cover a position (``_compound``)."""
+    return re.compile(f"(?=({_first_of(words).pattern}))") if words else _NEVER
+
+
 @dataclass(frozen=True, slots=True)
 class Negation:
     """The negation words of stances.yaml ``denied`` (normalized) and the quoting verbs of
@@ -81,6 +102,16 @@ class Negation:
     #: ``openers`` by code (``_table``), and whether one lies beyond the BMP, outside it
     opener_table: bytes = bytes(0x10000)
     astral_openers: bool = False
+    #: the word lists above as patterns (``_first_of``, ``_covering``), built by :meth:`of`
+    negator_at: re.Pattern[str] = _NEVER
+    long_negator_at: re.Pattern[str] = _NEVER
+    light_at: re.Pattern[str] = _NEVER
+    governs_at: re.Pattern[str] = _NEVER
+    prohibitive_at: re.Pattern[str] = _NEVER
+    compound_starts: re.Pattern[str] = _NEVER
+    concessive_in: re.Pattern[str] = _NEVER
+    #: the longest compound's length: how far before a position one covering it may start
+    compound_reach: int = 0
 
     def _opens(self, text: str, p: int) -> bool:
         """Whether ``text[p]`` is one of ``openers``."""
@@ -101,17 +132,30 @@ class Negation:
         concessive: Sequence[str] = (),
     ) -> Negation:
         openers = frozenset(w[0] for w in (*negators, *prohibitive) if w)
+        negating = _longest_first(negators)
+        light_words = _longest_first(light)
+        governing = _longest_first(governs)
+        compound_words = _longest_first(compounds)
+        bans = _longest_first(prohibitive)
         return cls(
-            _longest_first(negators),
-            _longest_first(light),
-            _longest_first(governs),
-            _longest_first(compounds),
+            negating,
+            light_words,
+            governing,
+            compound_words,
             _longest_first(quoting),
-            _longest_first(prohibitive),
+            bans,
             _longest_first(concessive),
             openers,
             _table(openers),
             any(ord(ch) >= 0x10000 for ch in openers),
+            _first_of(negating),
+            _first_of(tuple(w for w in negating if len(w) > 1)),
+            _first_of(light_words),
+            _first_of(governing),
+            _first_of(bans),
+            _covering(compound_words),
+            _first_of(_longest_first(concessive)),
+            max((len(w) for w in compound_words), default=0),
         )
 
     @classmethod
@@ -152,14 +196,15 @@ class Negation:
                 seen["hearsay", "before"] = quoting
 
     def _compound(self, text: str, p: int) -> bool:
-        """Whether a non-negating compound covers the negator at ``p``."""
-        for c in self.compounds:
-            n = len(c)
-            q = text.find(c, max(0, p - n + 1), p + n)
-            while 0 <= q <= p:
-                if q + n > p:
-                    return True
-                q = text.find(c, q + 1, p + n)
+        """Whether a non-negating compound covers the negator at ``p``: one starting at most
+        ``compound_reach - 1`` before it whose longest word there runs past it."""
+        reach = self.compound_reach
+        stop = p + reach
+        m = self.compound_starts.search(text, max(0, p - reach + 1), stop)
+        while m is not None and m.start() <= p:
+            if m.end(1) > p:
+                return True
+            m = self.compound_starts.search(text, m.start() + 1, stop)
         return False
 
     def _reach(self, text: str, j: int, stop: int) -> tuple[int, bool]:
@@ -169,12 +214,13 @@ class Negation:
         for _ in range(MAX_LIGHT):
             if j >= stop:
                 break
-            word = next((w for w in self.light if text.startswith(w, j)), "")
+            m = self.light_at.match(text, j)
+            word = m.group() if m is not None else ""
             if not governed:
                 # the longer word wins: "要求" governs, though "要" alone is light
-                verb = next((w for w in self.governs if text.startswith(w, j)), "")
-                if len(verb) > len(word):
-                    word, governed = verb, True
+                m = self.governs_at.match(text, j)
+                if m is not None and m.end() - j > len(word):
+                    word, governed = m.group(), True
             if not word:
                 break
             j += len(word)
@@ -185,8 +231,10 @@ class Negation:
         starting at ``s``, or ``""``.  A negation reaches no further than its sentence: a hit
         that runs on past a sentence end ("还没注册？我们帮你…") is not denied by it; nor is a
         concession ("没有执照也能办"): the negation is then the offer's own claim."""
-        tail = text[start:end]
-        if any(ch in SENTENCE_ENDS for ch in tail) or any(c in tail for c in self.concessive):
+        if (
+            _SENTENCE_END.search(text, start, end) is not None
+            or self.concessive_in.search(text, start, end) is not None
+        ):
             return ""
         lo = s
         for k in range(start - 1, s - 1, -1):
@@ -198,10 +246,12 @@ class Negation:
             if not self._opens(text, p):
                 continue
             # advice against ("千万别…", "不建议…") reaches the rest of its clause
-            ban = next((w for w in self.prohibitive if text.startswith(w, p)), "")
+            m = self.prohibitive_at.match(text, p)
+            ban = m.group() if m is not None else ""
             if ban and p + len(ban) <= start and not self._compound(text, p):
                 return ban
-            neg = next((w for w in self.negators if text.startswith(w, p)), "")
+            m = self.negator_at.match(text, p)
+            neg = m.group() if m is not None else ""
             if not neg or p + len(neg) > start or self._compound(text, p):
                 continue
             j, governed = self._reach(text, p + len(neg), start)
@@ -214,14 +264,17 @@ class Negation:
         “特殊关系”"): a negator word ("没有") after the hit's first character, with one or more light words between
         it and the rest of the hit, in one clause; or ``""``.  Compounds (the offer's own
         negations: "不成功不收费", "人不用到岗") and concessions ("没有执照也能办") deny nothing."""
-        tail = text[start:end]
-        if any(ch in CLAUSE_ENDS for ch in tail) or any(c in tail for c in self.concessive):
+        if (
+            _CLAUSE_END.search(text, start, end) is not None
+            or self.concessive_in.search(text, start, end) is not None
+        ):
             return ""
         for p in range(start + 1, end - 1):
             if not self._opens(text, p):
                 continue
             # a one-character negator inside a term is the term's own ("授权未缴费专利")
-            neg = next((w for w in self.negators if len(w) > 1 and text.startswith(w, p)), "")
+            m = self.long_negator_at.match(text, p)
+            neg = m.group() if m is not None else ""
             if not neg or p + len(neg) >= end or self._compound(text, p):
                 continue
             # and it governs through a light word ("没有任何…"): "从来没有被驳回" is the claim

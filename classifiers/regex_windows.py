@@ -19,6 +19,7 @@ leftmost match at or after ``pos`` starts in ``[s, q]`` (each tried in turn with
 from __future__ import annotations
 
 import re
+import re._compiler as _compiler  # its prefix analysis, called read-only (``unprefixed``)
 import re._constants as _c  # the parse tree's opcodes: stable since 3.11, used read-only
 import re._parser as _parser
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ _REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
 _ZERO_WIDTH: Final = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
 #: a needle class or alternation is taken as its first characters when it has at most this many
 _MAX_NEEDLES: Final = 12
+#: as many for a pattern searched in an anchor's window (``windowed(pattern, PIECE_NEEDLES)``):
+#: a find per needle in a short piece costs little, and sre tries a pattern with no first
+#: characters it knows (``unprefixed``) whole at every position
+PIECE_NEEDLES: Final = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,38 +103,41 @@ def _consumes(items: Any, out: list[str]) -> bool:
     return True
 
 
-def _first_chars(op: Any, av: Any) -> str | None:
+def _first_chars(op: Any, av: Any, most: int = _MAX_NEEDLES) -> str | None:
     """The characters one of which begins every match of the item, when it always consumes one
     and they are few: a plain character, a small class, a group or alternation of such
     beginnings ("(欢迎|赶快|…)"), or a repeat of at least one."""
     if op is _c.LITERAL:
         return chr(av)
     if op is _c.IN:
-        if all(o is _c.LITERAL for o, _ in av) and 0 < len(av) <= _MAX_NEEDLES:
+        if all(o is _c.LITERAL for o, _ in av) and 0 < len(av) <= most:
             return "".join(dict.fromkeys(chr(a) for _, a in av))
         return None
     if op is _c.SUBPATTERN:
-        return None if av[1] or av[2] or not av[3] else _first_chars(*av[3][0])
+        return None if av[1] or av[2] or not av[3] else _first_chars(av[3][0][0], av[3][0][1], most)
     if op in _REPEATS:
-        return _first_chars(*av[2][0]) if av[0] >= 1 and av[2] else None
+        return _first_chars(av[2][0][0], av[2][0][1], most) if av[0] >= 1 and av[2] else None
     if op is _c.BRANCH:
-        firsts = [_first_chars(*branch[0]) if branch else None for branch in av[1]]
+        firsts = [
+            _first_chars(branch[0][0], branch[0][1], most) if branch else None for branch in av[1]
+        ]
         if any(f is None for f in firsts):
             return None
         chars = "".join(dict.fromkeys("".join(f for f in firsts if f is not None)))
-        return chars if len(chars) <= _MAX_NEEDLES else None
+        return chars if len(chars) <= most else None
     return None
 
 
-def windowed(pattern: re.Pattern[str]) -> Windowed | None:
+def windowed(pattern: re.Pattern[str], most: int = _MAX_NEEDLES) -> Windowed | None:
     """``pattern`` prepared for :func:`finditer`, or None when its first top-level plain character
-    or small class has an item before it that is not made of characters of some class."""
+    or small class (at most ``most`` characters) has an item before it that is not made of
+    characters of some class."""
     if pattern.flags & (re.IGNORECASE | re.DOTALL | re.VERBOSE | re.ASCII):
         return None
     tree = _parser.parse(pattern.pattern, pattern.flags)
     prefix: list[Any] = []
     for op, av in tree:
-        needles = _first_chars(op, av)
+        needles = _first_chars(op, av, most)
         if needles is not None:
             classes: list[str] = []
             if not _consumes(prefix, classes):
@@ -138,6 +146,17 @@ def windowed(pattern: re.Pattern[str]) -> Windowed | None:
             return Windowed(pattern, needles, run)
         prefix.append((op, av))
     return None
+
+
+def unprefixed(pattern: re.Pattern[str]) -> bool:
+    """Whether sre searches for ``pattern`` by trying it whole at each position: it has neither
+    a literal prefix nor a set of first characters (``re._compiler._compile_info``), as an
+    alternation whose first branch opens with a group has not."""
+    tree = _parser.parse(pattern.pattern, pattern.flags)
+    if tree.getwidth()[0] == 0:
+        return True
+    prefix = _compiler._get_literal_prefix(tree, pattern.flags)[0]
+    return not prefix and not _compiler._get_charset_prefix(tree, pattern.flags)
 
 
 def search(w: Windowed, text: str) -> re.Match[str] | None:
