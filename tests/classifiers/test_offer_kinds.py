@@ -87,3 +87,19 @@ def test_a_kind_catches_a_new_wording(classifier: Classifier, name: str) -> None
 def test_a_lookalike_stays_clear(classifier: Classifier, name: str) -> None:
     verdict = classifier.classify(NEGATIVES[name], "")
     assert not verdict.irregular, (name, [(h.rule, h.match) for h in verdict.hits if h.counted])
+
+
+def test_an_answer_that_sends_the_reader_elsewhere_adds_no_one(classifier: Classifier) -> None:
+    """An answerer who tells the reader to find someone who will 'add you as inventor', and
+    to compare sellers online, names no agent of its own: it does not offer (at most it
+    promotes; the label of such a page is watch)."""
+    title = "评副高缺一项专利，有什么办法？"
+    text = (
+        f"{title}\n提问者：匿名\n\n最佳答案\n回答者：热心网友\n"
+        "别着急，身边不少人都是这么解决的。第一种是买一件已经授权的，做转让把专利权人改成你；"
+        "另一个办法是去找还没登记的那种，登记前把你加成第一发明人，证书上就是你的名字。"
+        "价格看领域，几千到一两万。网上渠道很多，自己多比较几家就行，我就不推荐具体哪家了。"
+        "\n\n其他回答（1）\n建议先看单位文件的要求。"
+    )
+    verdict = classifier.classify(text, title)
+    assert not verdict.irregular, [(h.rule, h.stance, h.why) for h in verdict.hits if h.counted]
