@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HANDSET = ROOT / "scripts" / "handset.py"
 REALSET = ROOT / "scripts" / "realset.py"
 #: the hand-written file nobody has read (handset.UNSEEN); every other unseen-pages file is spent
-UNSEEN = "unseen-pages8.jsonl"
+UNSEEN = "unseen-pages9.jsonl"
 SPENT = sorted(
     p.name for p in (ROOT / "tests" / "data").glob("unseen-pages*.jsonl") if p.name != UNSEEN
 )
