@@ -47,6 +47,31 @@ OFFERS = {
         ],
         "false_claims",
     ),
+    # a late reply: non-use cancellations against all of a rival's marks, whatever their use
+    "revocation_regardless_of_use": (
+        [
+            {"text": "竞争对手老是投诉我们，怎么办？", "kind": "title"},
+            {"text": "对方拿一个近似商标投诉我们店，链接被下了两次。", "kind": "post"},
+            {"text": "先准备在先使用的证据申诉，再看能否提无效。", "kind": "post"},
+            {
+                "text": "还有个办法，把对方公司名发过来，他名下满三年的商标我们不论在不在用一律提撤三，"
+                "让他一件件去答辩，打包价八千。",
+                "kind": "post",
+            },
+        ],
+        "trademark_malicious",
+    ),
+    # a second-hand listing: talk first, then buy; an individual filing through the client's account
+    "listing_talk_then_buy": (
+        [
+            {
+                "text": "自己接的单，没挂任何机构。外观设计撰写加递交，用你自己的账号交，我远程帮你弄。"
+                "拍前先聊，把图发来看看。¥ 450",
+                "kind": "post",
+            },
+        ],
+        "unlicensed_agency",
+    ),
 }
 
 # a keyword-reply call makes a page speak as the seller: the same claim without it is an explainer
