@@ -21,6 +21,8 @@ _LINES = re.compile(r"\n\s*\n+")
 
 def clean(text: str) -> str:
     """Collapse runs of blanks (ASCII, no-break and ideographic spaces) and blank lines."""
+    if "\n" not in text:  # most values are one line: no line splitting or blank-line pass
+        return _SPACE.sub(" ", text).strip()
     lines = (_SPACE.sub(" ", line).strip() for line in text.split("\n"))
     return _LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
 
@@ -50,6 +52,34 @@ def _evaluator(css: str | None, xpath: str | None) -> tuple[str, etree.XPath]:
         raise ValueError(f"XPath error: {exc} in {query}") from exc
 
 
+def _is_plain_html(node: Page | SelectorList[Page]) -> bool:
+    """Whether ``node`` is an element of an HTML page with parsel's usual prefixes, which the
+    compiled selectors here evaluate as parsel would."""
+    return (
+        isinstance(getattr(node, "root", None), etree._Element)
+        and getattr(node, "type", None) == "html"
+        and node.namespaces == _NAMESPACES  # type: ignore[union-attr]
+    )
+
+
+def _evaluate(node: Page, spec: Selector) -> list[Any]:
+    query, evaluate = _evaluator(spec.css, spec.xpath)
+    try:
+        result = evaluate(node.root)
+    except etree.XPathError as exc:
+        raise ValueError(f"XPath error: {exc} in {query}") from exc
+    return result if isinstance(result, list) else [result]
+
+
+def matches(node: Page | SelectorList[Page], spec: Selector) -> bool:
+    """Whether ``spec`` finds anything under ``node`` (``bool(select(node, spec))``) without
+    parsel's per-call XPath compile and a Selector per match."""
+    if not _is_plain_html(node):
+        return bool(select(node, spec))
+    assert isinstance(node, Page)
+    return bool(_evaluate(node, spec))
+
+
 def _serialized(found: Any) -> str:
     """One XPath result as parsel's ``get()`` gives it for an HTML page."""
     if isinstance(found, etree._Element):
@@ -66,20 +96,11 @@ def strings(node: Page | SelectorList[Page], spec: Selector) -> list[str]:
     Selector per match: a page's fields and each record's are tens of matches a page, and
     wrapping each cost as much as finding it.  Anything but an element of an HTML page
     with parsel's usual prefixes goes through parsel itself."""
-    root = getattr(node, "root", None)
-    if (
-        not isinstance(root, etree._Element)
-        or getattr(node, "type", None) != "html"
-        or node.namespaces != _NAMESPACES  # type: ignore[union-attr]
-    ):
+    if not _is_plain_html(node):
         found = select(node, spec)
         return found.re(spec.re) if spec.re else found.getall()
-    query, evaluate = _evaluator(spec.css, spec.xpath)
-    try:
-        result = evaluate(root)
-    except etree.XPathError as exc:
-        raise ValueError(f"XPath error: {exc} in {query}") from exc
-    raw = [_serialized(x) for x in (result if isinstance(result, list) else [result])]
+    assert isinstance(node, Page)
+    raw = [_serialized(x) for x in _evaluate(node, spec)]
     if spec.re:
         return [match for text in raw for match in extract_regex(spec.re, text)]
     return raw
@@ -162,6 +183,15 @@ def records(page: Page, spec: Records) -> list[dict[str, Any]]:
     ]
 
 
+TITLE = Selector(css="title::text")
+
+
+def title(page: Page) -> str:
+    """The page's ``<title>`` text as ``page.css("title::text").get("")`` gives it."""
+    found = strings(page, TITLE)
+    return found[0] if found else ""
+
+
 def page_text(page: Page, spec: Selector) -> str:
     """The text classified: every text node the selector finds, one per line."""
-    return clean("\n".join(values(page, spec.model_copy(update={"many": False}))))
+    return clean("\n".join(values(page, spec)))
