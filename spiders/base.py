@@ -301,7 +301,7 @@ class ProfileSpider(scrapy.Spider):
             "url": response.meta.get("listing_url", response.url),
             "fields": fields,
             "text": extract.page_text(sel, page.text),
-            "page_title": extract.clean(sel.css("title::text").get("") or ""),
+            "page_title": extract.clean(extract.title(sel)),
             "http_status": response.status,
             "encoding": response.encoding,
             "keyword": response.meta.get("keyword"),

@@ -21,6 +21,8 @@ _LINES = re.compile(r"\n\s*\n+")
 
 def clean(text: str) -> str:
     """Collapse runs of blanks (ASCII, no-break and ideographic spaces) and blank lines."""
+    if "\n" not in text:  # most values are one line: no line splitting or blank-line pass
+        return _SPACE.sub(" ", text).strip()
     lines = (_SPACE.sub(" ", line).strip() for line in text.split("\n"))
     return _LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
 
@@ -50,6 +52,54 @@ def _evaluator(css: str | None, xpath: str | None) -> tuple[str, etree.XPath]:
         raise ValueError(f"XPath error: {exc} in {query}") from exc
 
 
+class Block:
+    """An element of an HTML page found by a compiled selector (``records``' blocks): read as
+    parsel would read a Selector of it, without building one."""
+
+    __slots__ = ("root",)
+    type = "html"
+    namespaces = _NAMESPACES
+
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+
+
+Node = Page | SelectorList[Page] | Block
+
+
+def _plain_root(node: Node) -> etree._Element | None:
+    """The element of ``node`` when it is one of an HTML page with parsel's usual prefixes,
+    which the compiled selectors here evaluate as parsel would; else None."""
+    if isinstance(node, Block):
+        return node.root
+    root = getattr(node, "root", None)
+    if (
+        isinstance(root, etree._Element)
+        and getattr(node, "type", None) == "html"
+        and node.namespaces == _NAMESPACES  # type: ignore[union-attr]
+    ):
+        return root
+    return None
+
+
+def _evaluate(root: etree._Element, spec: Selector) -> list[Any]:
+    query, evaluate = _evaluator(spec.css, spec.xpath)
+    try:
+        result = evaluate(root)
+    except etree.XPathError as exc:
+        raise ValueError(f"XPath error: {exc} in {query}") from exc
+    return result if isinstance(result, list) else [result]
+
+
+def matches(node: Page | SelectorList[Page], spec: Selector) -> bool:
+    """Whether ``spec`` finds anything under ``node`` (``bool(select(node, spec))``) without
+    parsel's per-call XPath compile and a Selector per match."""
+    root = _plain_root(node)
+    if root is None:
+        return bool(select(node, spec))
+    return bool(_evaluate(root, spec))
+
+
 def _serialized(found: Any) -> str:
     """One XPath result as parsel's ``get()`` gives it for an HTML page."""
     if isinstance(found, etree._Element):
@@ -61,25 +111,17 @@ def _serialized(found: Any) -> str:
     return str(found)
 
 
-def strings(node: Page | SelectorList[Page], spec: Selector) -> list[str]:
+def strings(node: Node, spec: Selector) -> list[str]:
     """What ``select(node, spec).getall()`` (or ``.re(spec.re)``) gives, without a parsel
     Selector per match: a page's fields and each record's are tens of matches a page, and
     wrapping each cost as much as finding it.  Anything but an element of an HTML page
     with parsel's usual prefixes goes through parsel itself."""
-    root = getattr(node, "root", None)
-    if (
-        not isinstance(root, etree._Element)
-        or getattr(node, "type", None) != "html"
-        or node.namespaces != _NAMESPACES  # type: ignore[union-attr]
-    ):
+    root = _plain_root(node)
+    if root is None:
+        assert not isinstance(node, Block)
         found = select(node, spec)
         return found.re(spec.re) if spec.re else found.getall()
-    query, evaluate = _evaluator(spec.css, spec.xpath)
-    try:
-        result = evaluate(root)
-    except etree.XPathError as exc:
-        raise ValueError(f"XPath error: {exc} in {query}") from exc
-    raw = [_serialized(x) for x in (result if isinstance(result, list) else [result])]
+    raw = [_serialized(x) for x in _evaluate(root, spec)]
     if spec.re:
         return [match for text in raw for match in extract_regex(spec.re, text)]
     return raw
@@ -127,7 +169,7 @@ def html_text(markup: str) -> str:
     return " ".join(t for t in root.itertext())
 
 
-def values(node: Page | SelectorList[Page], spec: Selector) -> list[str]:
+def values(node: Node, spec: Selector) -> list[str]:
     """Every non-empty cleaned value ``spec`` finds under ``node``."""
     out = []
     for value in strings(node, spec):
@@ -139,14 +181,14 @@ def values(node: Page | SelectorList[Page], spec: Selector) -> list[str]:
     return out
 
 
-def value(node: Page | SelectorList[Page], spec: Selector) -> str | None:
+def value(node: Node, spec: Selector) -> str | None:
     found = values(node, spec)
     if not found:
         return None
     return spec.join.join(found) if spec.many else found[0]
 
 
-def fields(node: Page | SelectorList[Page], specs: dict[str, Selector]) -> dict[str, Any]:
+def fields(node: Node, specs: dict[str, Selector]) -> dict[str, Any]:
     """The profile's named fields; a field the page lacks is absent, never an empty string."""
     out: dict[str, Any] = {}
     for name, spec in specs.items():
@@ -157,11 +199,29 @@ def fields(node: Page | SelectorList[Page], specs: dict[str, Selector]) -> dict[
 
 
 def records(page: Page, spec: Records) -> list[dict[str, Any]]:
-    return [
-        rec for rec in (fields(block, spec.fields) for block in select(page, spec.selector)) if rec
-    ]
+    """Each block's fields, blocks without any left out.  Blocks that are elements of an HTML
+    page are read through the compiled selectors (no Selector per block); any other match
+    (text, an attribute) goes through parsel."""
+    blocks: list[Node] | None = None
+    root = _plain_root(page)
+    if root is not None:
+        found = _evaluate(root, spec.selector)
+        if all(isinstance(x, etree._Element) for x in found):
+            blocks = [Block(x) for x in found]
+    if blocks is None:
+        blocks = list(select(page, spec.selector))
+    return [rec for rec in (fields(block, spec.fields) for block in blocks) if rec]
+
+
+TITLE = Selector(css="title::text")
+
+
+def title(page: Page) -> str:
+    """The page's ``<title>`` text as ``page.css("title::text").get("")`` gives it."""
+    found = strings(page, TITLE)
+    return found[0] if found else ""
 
 
 def page_text(page: Page, spec: Selector) -> str:
     """The text classified: every text node the selector finds, one per line."""
-    return clean("\n".join(values(page, spec.model_copy(update={"many": False}))))
+    return clean("\n".join(values(page, spec)))

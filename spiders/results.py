@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -101,24 +102,33 @@ def blocked_by(
     """
     if domains is not None and not on_domains(url, domains):
         return None
+    title: str | None = None
     text: str | None = None
     for marker in markers:
         if marker.url is not None and re.search(marker.url, url):
             return marker
-        if marker.css is not None and page.css(marker.css):
+        if marker.css is not None and extract.matches(page, _css_marker(marker.css)):
             return marker
-        if marker.title is not None and re.search(
-            marker.title, page.css("title::text").get("") or ""
-        ):
-            return marker
+        if marker.title is not None or marker.text is not None:
+            if title is None:
+                title = extract.title(page)
+            if marker.title is not None and re.search(marker.title, title):
+                return marker
         if marker.text is not None:
             if text is None:
-                title = page.css("title::text").get("") or ""
-                body = " ".join(page.xpath("//body//text()[not(ancestor::script)]").getall())
+                body = " ".join(extract.strings(page, _BODY_TEXT))
                 text = f"{title}\n{body[:20000]}"
             if re.search(marker.text, text):
                 return marker
     return None
+
+
+_BODY_TEXT = Selector(xpath="//body//text()[not(ancestor::script)]")
+
+
+@lru_cache(maxsize=256)
+def _css_marker(css: str) -> Selector:
+    return Selector(css=css)
 
 
 @dataclass(frozen=True)
@@ -139,7 +149,7 @@ def followed(page: Page, spec: PageType, base_url: str) -> list[Link]:
     """
     out: list[Link] = []
     for rule in spec.follow:
-        links = extract.values(page, rule.links.model_copy(update={"many": False}))
+        links = extract.values(page, rule.links)
         if rule.limit is not None:
             links = links[: rule.limit]
         for link in links:

@@ -65,3 +65,31 @@ def test_strings_give_what_parsel_gives() -> None:
             found = extract.select(node, spec)
             expected = found.re(spec.re) if spec.re else found.getall()
             assert extract.strings(node, spec) == expected, (spec, node)
+
+
+def test_records_blocks_clean_title_and_matches_give_what_parsel_gives() -> None:
+    """Records read from compiled-selector blocks equal records read from parsel's Selectors
+    of the same blocks (and a block selector that finds text goes through parsel); the title,
+    ``matches`` and ``clean``'s one-line shortcut agree with what they replace."""
+    page = Page(text=HTML)
+    fields = {
+        "author": Selector(css=".a::text"),
+        "content": Selector(css="p::text", many=True, join="\n"),
+        "first": Selector(xpath="./p[1]/text()"),
+    }
+    for block_spec in (Selector(css=".post"), Selector(css=".post p::text")):
+        spec = Records(selector=block_spec, fields=fields)
+        by_parsel = [
+            rec
+            for rec in (extract.fields(b, fields) for b in extract.select(page, block_spec))
+            if rec
+        ]
+        assert extract.records(page, spec) == by_parsel
+    assert extract.title(page) == page.css("title::text").get("") == "T"
+    assert extract.title(Page(text="<p>x</p>")) == ""
+    for css in (".post", ".nope", "footer"):
+        assert extract.matches(page, Selector(css=css)) == bool(page.css(css))
+    for text in ("  a\u3000 b\t", "", " \u00a0 ", "a\n\n  b ", "x\u2028y  "):
+        lines = (extract._SPACE.sub(" ", line).strip() for line in text.split("\n"))
+        joined = "\n".join(line for line in lines if line)
+        assert extract.clean(text) == extract._LINES.sub("\n", joined).strip()
