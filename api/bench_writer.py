@@ -32,7 +32,7 @@ def run_writer(
     from crawler import StorePipeline
     from spiders import ListingItem
     from store import make_engine, make_sessionmaker
-    from store.search import FtsBackend, index_listings_into
+    from store.search import FtsBackend, index_loaded_into
 
     classifier = load_default_classifier()
     engine = make_engine(database_url)
@@ -41,9 +41,7 @@ def run_writer(
         make_sessionmaker(engine),
         batch_size=BATCH,
         engine=engine,
-        indexer=lambda session, ids, tokens: index_listings_into(
-            backend, session, ids, None, tokens
-        ),
+        indexer=lambda listings, tokens: index_loaded_into(backend, listings, None, tokens),
     )
     rng = random.Random(7)
     count = 0
